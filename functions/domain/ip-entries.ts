@@ -1,0 +1,96 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * IP restrictions of a token: each entry an IPv4 or IPv6 address, a CIDR, or a range `from-to`.
+ * Parsing and prefix math are ipaddr.js's; we only compare byte arrays for ranges.
+ */
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+export interface IpRange {
+  kind: 'ipv4' | 'ipv6';
+  from: number[];
+  to: number[];
+}
+
+/** An address of a client, IPv4-mapped IPv6 read as IPv4. Strict: no octal, hex or short IPv4 forms, no zone ids. */
+export function parseAddress(text: string): Address | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (!text.includes('%') && ipaddr.IPv6.isValid(text)) {
+    const address = ipaddr.IPv6.parse(text);
+    return address.isIPv4MappedAddress() ? address.toIPv4Address() : address;
+  }
+  return undefined;
+}
+
+function canonical(address: Address): string {
+  return address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString();
+}
+
+function compareBytes(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+export type ParsedIpEntry = { ok: true; canonical: string; range: IpRange } | { ok: false; reason: string };
+
+/** Parses one entry; `canonical` is the form stored and shown (e.g. `10.0.0.0/8`, `2001:db8::/32`). */
+export function parseIpEntry(entry: string): ParsedIpEntry {
+  const text = entry.trim();
+  if (text.includes('/')) {
+    const [addressText = '', prefixText = ''] = text.split('/');
+    const address = parseAddress(addressText);
+    if (!address || !/^\d{1,3}$/.test(prefixText)) return { ok: false, reason: 'not a valid CIDR' };
+    const prefix = Number(prefixText);
+    const bits = address.kind() === 'ipv4' ? 32 : 128;
+    if (prefix > bits) return { ok: false, reason: `prefix length must be at most ${bits}` };
+    const cidr = `${canonical(address)}/${prefix}`;
+    const network = address.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+    const broadcast = address.kind() === 'ipv4' ? ipaddr.IPv4.broadcastAddressFromCIDR(cidr) : ipaddr.IPv6.broadcastAddressFromCIDR(cidr);
+    return {
+      ok: true,
+      canonical: `${canonical(network)}/${prefix}`,
+      range: { kind: address.kind(), from: network.toByteArray(), to: broadcast.toByteArray() },
+    };
+  }
+  const dash = text.indexOf('-');
+  if (dash > 0) {
+    const from = parseAddress(text.slice(0, dash).trim());
+    const to = parseAddress(text.slice(dash + 1).trim());
+    if (!from || !to) return { ok: false, reason: 'not a valid range (expected from-to)' };
+    if (from.kind() !== to.kind()) return { ok: false, reason: 'range mixes IPv4 and IPv6' };
+    const fromBytes = from.toByteArray();
+    const toBytes = to.toByteArray();
+    if (compareBytes(fromBytes, toBytes) > 0) return { ok: false, reason: 'range start is after its end' };
+    return { ok: true, canonical: `${canonical(from)}-${canonical(to)}`, range: { kind: from.kind(), from: fromBytes, to: toBytes } };
+  }
+  const address = parseAddress(text);
+  if (!address) return { ok: false, reason: 'not an IPv4 or IPv6 address, CIDR or range' };
+  const bytes = address.toByteArray();
+  return { ok: true, canonical: canonical(address), range: { kind: address.kind(), from: bytes, to: bytes } };
+}
+
+/** Compiles stored (canonical) entries for matching. Entries that no longer parse match nothing. */
+export function compileIpEntries(entries: readonly string[]): IpRange[] {
+  const ranges: IpRange[] = [];
+  for (const entry of entries) {
+    const parsed = parseIpEntry(entry);
+    if (parsed.ok) ranges.push(parsed.range);
+  }
+  return ranges;
+}
+
+/**
+ * Is a client address allowed? No entries means no restriction. An entry list whose entries all
+ * failed to compile allows nobody (fail closed), which is why callers pass the entry count.
+ */
+export function isIpAllowed(sourceIp: string, ranges: readonly IpRange[], entryCount: number): boolean {
+  if (entryCount === 0) return true;
+  const address = parseAddress(sourceIp);
+  if (!address) return false;
+  const kind = address.kind();
+  const bytes = address.toByteArray();
+  return ranges.some((range) => range.kind === kind && compareBytes(bytes, range.from) >= 0 && compareBytes(bytes, range.to) <= 0);
+}

@@ -1,0 +1,96 @@
+import { invalidRequest, type FieldProblem } from './errors';
+import { parseIpEntry } from './ip-entries';
+import { resolveExpiry, type TokenPolicy } from './policy';
+import { normaliseScopes, type ScopeCatalogue } from './scopes';
+
+/** What a caller asks for when creating a token, after JSON-shape validation. */
+export interface NewTokenRequest {
+  description: string;
+  scopes: string[];
+  expiresInDays?: number;
+  expiresAt?: string | null;
+  allowedIps?: string[];
+  owner?: string;
+}
+
+export interface NewTokenTerms {
+  description: string;
+  scopes: string[];
+  allowedIps: string[];
+  /** Epoch milliseconds (whole seconds), or null for no expiry. */
+  expiresAt: number | null;
+}
+
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+export function descriptionProblem(description: string, maxLength: number): string | undefined {
+  const trimmed = description.trim();
+  if (trimmed.length === 0) return 'must not be empty';
+  if ([...trimmed].length > maxLength) return `must be at most ${maxLength} characters`;
+  if (controlCharacters.test(trimmed)) return 'must not contain control characters';
+  return undefined;
+}
+
+/** Descriptions are unique per owner regardless of case and surrounding spaces. */
+export function descriptionKey(description: string): string {
+  return description.trim().normalize('NFC').toLowerCase();
+}
+
+/** User and tenant ids become parts of keys: no `#`, no control characters, bounded. */
+export function isValidPrincipalId(value: string): boolean {
+  return value.length >= 1 && value.length <= 128 && !value.includes('#') && !controlCharacters.test(value);
+}
+
+/**
+ * Checks every rule of a create request and returns the normalised terms, or throws one
+ * `invalid_request` listing every offending field.
+ */
+export function newTokenTerms(
+  request: NewTokenRequest,
+  policy: TokenPolicy,
+  catalogue: ScopeCatalogue,
+  nowMillis: number,
+): NewTokenTerms {
+  const problems: FieldProblem[] = [];
+
+  const descriptionIssue = descriptionProblem(request.description, policy.maxDescriptionLength);
+  if (descriptionIssue) problems.push({ field: 'description', message: descriptionIssue });
+
+  let scopes: string[] = [];
+  if (request.scopes.length === 0) {
+    problems.push({ field: 'scopes', message: 'must name at least one scope' });
+  } else {
+    const normalised = normaliseScopes(request.scopes, catalogue);
+    if (normalised.ok) scopes = normalised.scopes;
+    else problems.push({ field: 'scopes', message: `not in the scope catalogue: ${normalised.unknown.join(', ')}` });
+  }
+
+  const allowedIps: string[] = [];
+  const entries = request.allowedIps ?? [];
+  if (entries.length > policy.maxIpEntries) {
+    problems.push({ field: 'allowedIps', message: `at most ${policy.maxIpEntries} entries` });
+  } else {
+    entries.forEach((entry, index) => {
+      const parsed = parseIpEntry(entry);
+      if (parsed.ok) {
+        if (!allowedIps.includes(parsed.canonical)) allowedIps.push(parsed.canonical);
+      } else {
+        problems.push({ field: `allowedIps[${index}]`, message: parsed.reason });
+      }
+    });
+  }
+
+  let expiresAt: number | null = null;
+  try {
+    const seconds = resolveExpiry(request, policy, Math.floor(nowMillis / 1000));
+    expiresAt = seconds === null ? null : seconds * 1000;
+  } catch (error) {
+    if (error instanceof Error && 'details' in error && Array.isArray(error.details)) problems.push(...(error.details as FieldProblem[]));
+    else throw error;
+  }
+
+  if (problems.length > 0) {
+    throw invalidRequest(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+  }
+  return { description: request.description.trim(), scopes, allowedIps, expiresAt };
+}

@@ -1,0 +1,137 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** All times are epoch milliseconds; `expiresAt` and JWT-bound times are whole seconds (multiples of 1000). */
+export interface TokenRecord {
+  id: string;
+  tenant: string;
+  owner: string;
+  createdBy: string;
+  description: string;
+  scopes: string[];
+  allowedIps: string[];
+  createdAt: number;
+  /** `null`: the token never expires (only when the policy allows it). */
+  expiresAt: number | null;
+  /** Stored state; `expired` is derived from `expiresAt`, never stored. */
+  state: 'active' | 'revoked';
+  revokedAt?: number;
+  revokedBy?: string;
+  revokeReason?: RevokeReason;
+  /** Set when the token was rotated by a refresh: when, and until when it still authorizes. */
+  rotatedAt?: number;
+  graceUntil?: number;
+  successorId?: string;
+  /** The chain of refreshes this token belongs to; the first token's id. */
+  familyId: string;
+  /** SHA-256 (hex) of the refresh key's secret; the key itself is never stored. */
+  refreshKeyHash: string;
+  lastUsedAt?: number;
+  /** Last distinct client addresses, newest first. */
+  lastUsedIps?: string[];
+}
+
+export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked';
+export type TokenStatus = 'active' | 'revoked' | 'expired';
+
+export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'>, now: number): TokenStatus {
+  if (record.state === 'revoked') return 'revoked';
+  if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+/**
+ * May this record's access token be used now? Active and unexpired, or rotated by a refresh and
+ * still within its grace period. TTL deletion is lazy, so expiry is always read from `expiresAt`.
+ */
+export function authorizesAccess(
+  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil'>,
+  now: number,
+): boolean {
+  if (record.expiresAt !== null && record.expiresAt <= now) return false;
+  if (record.state === 'active') return true;
+  return record.revokeReason === 'rotated' && record.graceUntil !== undefined && now < record.graceUntil;
+}
+
+/** Until when a positive authorization decision may be cached: never past `exp` or the grace deadline. */
+export function validUntil(record: Pick<TokenRecord, 'state' | 'expiresAt' | 'graceUntil'>): number {
+  const expiry = record.expiresAt ?? Number.POSITIVE_INFINITY;
+  return record.state === 'revoked' ? Math.min(expiry, record.graceUntil ?? 0) : expiry;
+}
+
+const iso = (millis: number | undefined) => (millis === undefined ? undefined : new Date(millis).toISOString());
+
+/** The metadata every route shows. Never carries a secret. */
+export function metadataOf(record: TokenRecord, now: number) {
+  const status = statusOf(record, now);
+  return {
+    id: record.id,
+    owner: record.owner,
+    tenant: record.tenant,
+    createdBy: record.createdBy,
+    description: record.description,
+    scopes: record.scopes,
+    allowedIps: record.allowedIps,
+    createdAt: iso(record.createdAt),
+    expiresAt: record.expiresAt === null ? null : iso(record.expiresAt),
+    status,
+    lastUsedAt: iso(record.lastUsedAt) ?? null,
+    lastUsedIps: record.lastUsedIps ?? [],
+    ...(record.state === 'revoked'
+      ? { revokedAt: iso(record.revokedAt), revokedBy: record.revokedBy, revokeReason: record.revokeReason }
+      : {}),
+    ...(record.graceUntil !== undefined && record.revokeReason === 'rotated' ? { graceUntil: iso(record.graceUntil) } : {}),
+  };
+}
+
+export type TokenMetadata = ReturnType<typeof metadataOf>;
+
+export interface AccessClaims {
+  iss: string;
+  sub: string;
+  tid: string;
+  jti: string;
+  scope: string;
+  iat: number;
+  exp?: number;
+}
+
+export function claimsOf(record: TokenRecord, issuer: string): AccessClaims {
+  return {
+    iss: issuer,
+    sub: record.owner,
+    tid: record.tenant,
+    jti: record.id,
+    scope: record.scopes.join(' '),
+    iat: Math.floor(record.createdAt / 1000),
+    ...(record.expiresAt === null ? {} : { exp: Math.floor(record.expiresAt / 1000) }),
+  };
+}
+
+// Refresh keys: `patr_<token id>_<secret>`, the id making the lookup one read.
+const REFRESH_KEY_PREFIX = 'patr_';
+const tokenIdPattern = /^[0-9a-f]{32}$/;
+const refreshKeyPattern = /^patr_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+
+export function isTokenId(value: string): boolean {
+  return tokenIdPattern.test(value);
+}
+
+export function formatRefreshKey(tokenId: string, secret: string): string {
+  return `${REFRESH_KEY_PREFIX}${tokenId}_${secret}`;
+}
+
+export function parseRefreshKey(key: string): { tokenId: string; secret: string } | undefined {
+  const match = refreshKeyPattern.exec(key);
+  return match ? { tokenId: match[1]!, secret: match[2]! } : undefined;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const presented = Buffer.from(hashSecret(secret), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}

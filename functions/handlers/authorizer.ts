@@ -1,0 +1,48 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { keyRingOf } from '../adapters/key-ring';
+import { resolveRoutes } from '../domain/routes';
+import { policyOf } from '../http/authorizer-policy';
+import { logger } from '../http/logger';
+import { Authorizer } from '../service/authorize';
+import { systemClock } from '../service/ports';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const authorizer = new Authorizer({
+  verifier: new FastJwtVerifier(keyRingOf(config), { issuer: config.issuer, clock: systemClock, allowNoExpiry: config.policy.allowNoExpiry }),
+  store,
+  clock: systemClock,
+  routes: resolveRoutes(config.routes, config.catalogue),
+  statusCacheMs: config.statusCacheMs,
+  lastUsedIntervalMs: config.lastUsedIntervalMs,
+  onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use', { tokenId, error: error as Error }),
+});
+
+function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key] ?? undefined;
+  return undefined;
+}
+
+/**
+ * REQUEST authorizer, identity sources `Authorization` and `context.identity.sourceIp`. Every
+ * authentication failure is the same `Unauthorized` (401); the reason goes to the log only.
+ * A fault (DynamoDB or KMS unreachable) throws: API Gateway then lets nobody in.
+ */
+export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const decision = await authorizer.authorize({
+    authorization: headerOf(event, 'authorization'),
+    sourceIp: event.requestContext.identity.sourceIp,
+    method: event.httpMethod,
+    resource: event.resource,
+  });
+  if (decision.effect === 'unauthorized') {
+    logger.info('Authorization refused', { reason: decision.reason, tokenId: decision.tokenId });
+    throw new Error('Unauthorized');
+  }
+  if (decision.effect === 'forbidden') {
+    logger.info('Authorization denied', { reason: decision.reason, tokenId: decision.principal.tokenId });
+  }
+  return policyOf(decision, event.methodArn);
+};

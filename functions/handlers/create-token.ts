@@ -1,0 +1,24 @@
+import { keyRingOf } from '../adapters/key-ring';
+import { httpHandler } from '../http/http-handler';
+import { callerOf } from '../http/identity';
+import { logger } from '../http/logger';
+import { json } from '../http/responses';
+import { createTokenBody, parseInput } from '../http/validation';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const tokens = new TokenService({ store, signer: keyRingOf(config), clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+
+/** POST /tokens */
+export const handler = httpHandler(
+  async (event) => {
+    const caller = callerOf(event, config.identity);
+    const request = parseInput(createTokenBody, event.body, 'body');
+    const issued = await tokens.create(caller, request);
+    logger.info('Token created', { tokenId: issued.id, owner: issued.owner, tenant: issued.tenant, createdBy: caller.userId });
+    return json(201, issued);
+  },
+  { jsonBody: true },
+);

@@ -1,0 +1,27 @@
+import { keyRingOf } from '../adapters/key-ring';
+import { invalidGrant } from '../domain/errors';
+import { httpHandler } from '../http/http-handler';
+import { logger } from '../http/logger';
+import { json } from '../http/responses';
+import { parseInput, refreshBody } from '../http/validation';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const tokens = new TokenService({ store, signer: keyRingOf(config), clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+
+/** POST /tokens/refresh: the refresh key is the only credential. */
+export const handler = httpHandler(
+  async (event) => {
+    const { refreshKey } = parseInput(refreshBody, event.body, 'body');
+    const outcome = await tokens.refresh(refreshKey);
+    if (outcome.kind === 'reuse_detected') {
+      logger.warn('Refresh key reused after rotation: token family revoked', { familyId: outcome.familyId, revokedIds: outcome.revokedIds });
+      throw invalidGrant();
+    }
+    logger.info('Token refreshed', { tokenId: outcome.token.id, predecessorId: outcome.predecessorId, tenant: outcome.token.tenant });
+    return json(200, outcome.token);
+  },
+  { jsonBody: true },
+);

@@ -1,0 +1,18 @@
+import { httpHandler } from '../http/http-handler';
+import { callerOf } from '../http/identity';
+import { logger } from '../http/logger';
+import { json } from '../http/responses';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+
+/** DELETE /tokens/{id} */
+export const handler = httpHandler(async (event) => {
+  const caller = callerOf(event, config.identity);
+  const revoked = await tokens.revoke(caller, event.pathParameters?.id ?? '');
+  logger.info('Token revoked', { tokenId: revoked.id, tenant: revoked.tenant, revokedBy: caller.userId });
+  return json(200, revoked);
+});

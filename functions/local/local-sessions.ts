@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { isValidPrincipalId } from '../domain/new-token';
+
+export const sessionRequest = z.object(
+  {
+    user: z.string({ error: 'is required and must be a string' }).refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
+    tenant: z.string({ error: 'is required and must be a string' }).refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
+    admin: z.boolean({ error: 'must be true or false' }).default(false),
+  },
+  { error: 'must be a JSON object' },
+);
+
+export interface SessionClaimNames {
+  adminGroup: string;
+  tenantClaim: string;
+  userIdClaim: string;
+}
+
+/**
+ * Development sign-in standing in for Cognito (local mode only): an HS256 ID token with the same
+ * claims a Cognito user pool ID token carries, verified by the local front on management routes.
+ */
+export class LocalSessions {
+  private readonly secret = randomBytes(32);
+
+  constructor(private readonly names: SessionClaimNames) {}
+
+  async issue(session: z.infer<typeof sessionRequest>): Promise<string> {
+    return new SignJWT({
+      'cognito:username': session.user,
+      [this.names.userIdClaim]: session.user,
+      [this.names.tenantClaim]: session.tenant,
+      'cognito:groups': session.admin ? [this.names.adminGroup] : [],
+      token_use: 'id',
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(session.user)
+      .setIssuer('pat-local-sessions')
+      .setIssuedAt()
+      .setExpirationTime('12h')
+      .sign(this.secret);
+  }
+
+  /** The claims as API Gateway's Cognito authorizer hands them over (strings), or undefined. */
+  async claimsOf(authorization: string | undefined): Promise<Record<string, string> | undefined> {
+    const match = authorization ? /^Bearer (\S+)$/i.exec(authorization.trim()) : null;
+    if (!match) return undefined;
+    try {
+      const { payload } = await jwtVerify(match[1]!, this.secret, { algorithms: ['HS256'], issuer: 'pat-local-sessions' });
+      const claims: Record<string, string> = {};
+      for (const [name, value] of Object.entries(payload)) {
+        claims[name] = Array.isArray(value) ? value.join(',') : String(value);
+      }
+      return claims;
+    } catch {
+      return undefined;
+    }
+  }
+}

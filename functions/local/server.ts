@@ -1,0 +1,226 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { parseAddress } from '../domain/ip-entries';
+import { exampleApiRoutes } from '../domain/routes';
+import { errorBody } from '../http/responses';
+import { parseInput } from '../http/validation';
+import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
+import { LocalSessions, sessionRequest } from './local-sessions';
+import { policyAllows } from './policy-evaluation';
+
+type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+interface ManagementRoute {
+  method: string;
+  resource: string;
+  handler: string;
+  /** Behind the Cognito authorizer (in AWS) / the local session (here). */
+  signedIn: boolean;
+}
+
+/** The service's routes and the Lambda handler module serving each, as the CDK stack wires them. */
+const managementRoutes: ManagementRoute[] = [
+  { method: 'GET', resource: '/scopes', handler: 'catalog', signedIn: true },
+  { method: 'GET', resource: '/policy', handler: 'catalog', signedIn: true },
+  { method: 'POST', resource: '/tokens', handler: 'create-token', signedIn: true },
+  { method: 'GET', resource: '/tokens', handler: 'read-tokens', signedIn: true },
+  { method: 'POST', resource: '/tokens/refresh', handler: 'refresh-token', signedIn: false },
+  { method: 'GET', resource: '/tokens/{id}', handler: 'read-tokens', signedIn: true },
+  { method: 'DELETE', resource: '/tokens/{id}', handler: 'revoke-token', signedIn: true },
+  { method: 'GET', resource: '/.well-known/jwks.json', handler: 'jwks', signedIn: false },
+];
+
+const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
+  catalog: () => import('../handlers/catalog'),
+  'create-token': () => import('../handlers/create-token'),
+  'read-tokens': () => import('../handlers/read-tokens'),
+  'revoke-token': () => import('../handlers/revoke-token'),
+  'refresh-token': () => import('../handlers/refresh-token'),
+  jwks: () => import('../handlers/jwks'),
+  authorizer: () => import('../handlers/authorizer'),
+};
+
+export interface LocalServerOptions {
+  port: number;
+  host?: string;
+  /** API Gateway's authorizer result cache TTL. @default 20 */
+  authorizerCacheSeconds?: number;
+  /** Read the client IP from X-Forwarded-For (only behind a proxy you run). @default false */
+  trustForwardedFor?: boolean;
+  identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
+}
+
+interface CachedAuthorization {
+  result: APIGatewayAuthorizerResult;
+  until: number;
+}
+
+function match(pattern: string, path: string): Record<string, string> | null | undefined {
+  const patternParts = pattern.split('/');
+  const pathParts = path.split('/');
+  if (patternParts.length !== pathParts.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i < patternParts.length; i++) {
+    const expected = patternParts[i]!;
+    const actual = pathParts[i]!;
+    if (expected.startsWith('{') && expected.endsWith('}')) {
+      if (actual === '') return undefined;
+      parameters[expected.slice(1, -1)] = decodeURIComponent(actual);
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return Object.keys(parameters).length > 0 ? parameters : null;
+}
+
+function findRoute<T extends { method: string; resource: string }>(routes: readonly T[], method: string, path: string) {
+  let pathMatched = false;
+  for (const route of routes) {
+    const parameters = match(route.resource, path);
+    if (parameters === undefined) continue;
+    pathMatched = true;
+    if (route.method === method) return { route, parameters, pathMatched };
+  }
+  return { route: undefined, parameters: null, pathMatched };
+}
+
+const MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * The local front: turns HTTP requests into API Gateway REST events and calls the same Lambda
+ * handlers, the Cognito stand-in on management routes, and the token authorizer (with API
+ * Gateway's result cache) on the example protected API.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const sessions = new LocalSessions(options.identity);
+  const cacheMs = (options.authorizerCacheSeconds ?? 20) * 1000;
+  const authorizerCache = new Map<string, CachedAuthorization>();
+  const handlers = new Map<string, unknown>();
+  const handlerOf = async <T>(name: string): Promise<T> => {
+    if (!handlers.has(name)) handlers.set(name, (await handlerModules[name]!()).handler);
+    return handlers.get(name) as T;
+  };
+  // Fail at start, not on the first request, if the configuration is wrong (as a cold start would).
+  for (const name of Object.keys(handlerModules)) await handlerOf(name);
+
+  const send = (response: ServerResponse, result: APIGatewayProxyResult) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+    response.writeHead(result.statusCode, headers);
+    response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  };
+  const sendError = (response: ServerResponse, status: number, code: Parameters<typeof errorBody>[0], message: string) =>
+    send(response, { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(code, message)) });
+
+  const sourceIpOf = (request: IncomingMessage): string => {
+    const forwarded = options.trustForwardedFor ? request.headers['x-forwarded-for'] : undefined;
+    const raw = (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : request.socket.remoteAddress) ?? '';
+    const address = parseAddress(raw);
+    return address ? address.toString() : raw;
+  };
+
+  async function authorize(call: IncomingCall): Promise<{ status: 200; context: Record<string, unknown> } | { status: 401 | 403 | 503 }> {
+    const cacheKey = `${call.headers.authorization ?? ''}\u0000${call.sourceIp}`;
+    const methodArn = methodArnOf(call.method, call.path);
+    let cached = authorizerCache.get(cacheKey);
+    if (cached && cached.until <= Date.now()) {
+      authorizerCache.delete(cacheKey);
+      cached = undefined;
+    }
+    if (!cached) {
+      const authorizer = await handlerOf<AuthorizerHandler>('authorizer');
+      let result: APIGatewayAuthorizerResult;
+      try {
+        result = await authorizer(authorizerEvent(call), lambdaContext('authorizer', call.requestId));
+      } catch (error) {
+        // `Unauthorized` is API Gateway's 401; any other failure of the authorizer lets nobody in.
+        return { status: (error as Error).message === 'Unauthorized' ? 401 : 503 };
+      }
+      // A cached result never outlives the token's exp or grace deadline.
+      const validUntil = Number(result.context?.validUntil) || Number.POSITIVE_INFINITY;
+      cached = { result, until: Math.min(Date.now() + cacheMs, validUntil) };
+      if (cacheMs > 0) authorizerCache.set(cacheKey, cached);
+      if (authorizerCache.size > 50_000) authorizerCache.delete(authorizerCache.keys().next().value!);
+    }
+    if (!policyAllows(cached.result, methodArn)) return { status: 403 };
+    return { status: 200, context: { ...cached.result.context, principalId: cached.result.principalId } };
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = (request.method ?? 'GET').toUpperCase();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return sendError(response, 400, 'invalid_request', 'The body is larger than 1 MB');
+      chunks.push(chunk as Buffer);
+    }
+    const base = { path: url.pathname, method, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), sourceIp: sourceIpOf(request), requestId: newRequestId() };
+
+    if (url.pathname === '/local/session' && method === 'POST') {
+      let body: unknown;
+      try {
+        body = JSON.parse(base.body);
+      } catch {
+        return sendError(response, 400, 'invalid_request', 'The body is not valid JSON');
+      }
+      try {
+        const session = parseInput(sessionRequest, body, 'body');
+        return send(response, { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify({ idToken: await sessions.issue(session) }) });
+      } catch (error) {
+        const { code, message, details } = error as { code: 'invalid_request'; message: string; details?: [] };
+        return send(response, { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify(errorBody(code, message, details)) });
+      }
+    }
+
+    const management = findRoute(managementRoutes, method, url.pathname);
+    if (management.route) {
+      const call: IncomingCall = { ...base, resource: management.route.resource, pathParameters: management.parameters };
+      let authorizerContext: Record<string, unknown> | null = null;
+      if (management.route.signedIn) {
+        const claims = await sessions.claimsOf(request.headers.authorization);
+        if (!claims) return sendError(response, 401, 'unauthorized', 'Sign in: send an ID token as Authorization: Bearer <idToken>');
+        authorizerContext = { claims };
+      }
+      const handler = await handlerOf<ProxyHandler>(management.route.handler);
+      return send(response, await handler(proxyEvent(call, authorizerContext), lambdaContext(management.route.handler, call.requestId)));
+    }
+
+    const api = findRoute(exampleApiRoutes, method, url.pathname);
+    if (api.route) {
+      const call: IncomingCall = { ...base, resource: api.route.resource, pathParameters: api.parameters };
+      const decision = await authorize(call);
+      if (decision.status !== 200) {
+        if (decision.status === 401) return sendError(response, 401, 'unauthorized', 'A valid access token is required');
+        if (decision.status === 403) return sendError(response, 403, 'forbidden', 'This token may not call this route from this address');
+        return sendError(response, 503, 'unavailable', 'Authorization is temporarily unavailable; retry later');
+      }
+      const { tokenId, owner, tenant } = decision.context;
+      return send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) });
+    }
+
+    if (management.pathMatched || api.pathMatched) return sendError(response, 404, 'not_found', `${method} is not supported on ${url.pathname}`);
+    return sendError(response, 404, 'not_found', `No route ${method} ${url.pathname}`);
+  }
+
+  const server = createServer({ maxHeaderSize: 2 * 1_048_576 }, (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      console.error('local front: unexpected error', (error as Error).name, (error as Error).message);
+      if (!response.headersSent) sendError(response, 500, 'internal', 'Internal error');
+      else response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    server,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { dynamoClient } from '../adapters/aws-clients';
+import { environmentOf, loadConfig, type ServiceSettings } from '../adapters/config';
+import { exampleApiRoutes, exampleCatalogue } from '../domain/routes';
+import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import { startLocalServer } from './server';
+
+export interface LocalServiceOptions {
+  port: number;
+  host?: string;
+  /** Where DynamoDB Local's data and the signing key live. @default `.local` */
+  dataDir: string;
+  /** Use this DynamoDB (e.g. the tests' DynamoDB Local) instead of starting one. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  settings?: Partial<ServiceSettings>;
+  authorizerCacheSeconds?: number;
+  trustForwardedFor?: boolean;
+}
+
+export const localSettings: ServiceSettings = {
+  issuer: 'pat-local',
+  catalogue: exampleCatalogue,
+  routes: exampleApiRoutes,
+};
+
+/**
+ * The whole service on one machine: DynamoDB Local, a local signing key, and the HTTP front that
+ * calls the Lambda handlers. The handlers read their configuration from the environment, exactly
+ * as in Lambda, so this sets it before loading them.
+ */
+export async function startLocalService(options: LocalServiceOptions) {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  let dynamo: RunningDynamoDb | undefined;
+  if (!options.dynamoEndpoint) {
+    const dbPath = join(dataDir, 'dynamodb');
+    mkdirSync(dbPath, { recursive: true });
+    dynamo = await startDynamoDbLocal({ dbPath });
+  }
+  const endpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+  const tableName = options.tableName ?? 'pat-tokens';
+  try {
+    const client = dynamoClient(endpoint);
+    await ensureTable(client, tableName);
+    client.destroy();
+
+    Object.assign(process.env, environmentOf({ ...localSettings, ...options.settings }), {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: endpoint,
+      SIGNER: 'local',
+      LOCAL_SIGNING_KEY_FILE: join(dataDir, 'signing-key.jwk.json'),
+      AWS_REGION: process.env.AWS_REGION ?? 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    const config = loadConfig(process.env);
+    const front = await startLocalServer({
+      port: options.port,
+      host: options.host,
+      identity: config.identity,
+      authorizerCacheSeconds: options.authorizerCacheSeconds,
+      trustForwardedFor: options.trustForwardedFor,
+    });
+    return {
+      url: front.url,
+      dynamoEndpoint: endpoint,
+      tableName,
+      stop: async () => {
+        await front.close();
+        await dynamo?.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,128 @@
+import { compileIpEntries, isIpAllowed, type IpRange } from '../domain/ip-entries';
+import type { ResolvedRoute } from '../domain/routes';
+import { covers } from '../domain/scopes';
+import { authorizesAccess, validUntil, type TokenRecord } from '../domain/token';
+import type { Clock, TokenStore } from './ports';
+
+/** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
+export interface VerifiedClaims {
+  jti: string;
+  sub: string;
+  tid: string;
+  scope: string;
+  exp?: number;
+}
+
+/** Verifies an access token offline. Expected failures are values; it never throws for a bad token. */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<{ ok: true; claims: VerifiedClaims } | { ok: false; reason: string }>;
+}
+
+export interface AuthorizeRequest {
+  /** The raw `Authorization` header, if any. */
+  authorization: string | undefined;
+  sourceIp: string;
+  method: string;
+  resource: string;
+}
+
+export interface Principal {
+  tokenId: string;
+  owner: string;
+  tenant: string;
+  scopes: string[];
+}
+
+export type Decision =
+  | { effect: 'unauthorized'; reason: string; tokenId?: string }
+  | { effect: 'forbidden'; reason: 'scope' | 'ip'; principal: Principal; allowedRoutes: ResolvedRoute[]; validUntil: number }
+  | { effect: 'allow'; principal: Principal; allowedRoutes: ResolvedRoute[]; validUntil: number };
+
+export interface AuthorizerOptions {
+  verifier: AccessTokenVerifier;
+  store: Pick<TokenStore, 'get' | 'recordUse'>;
+  clock: Clock;
+  routes: readonly ResolvedRoute[];
+  /** How long a token record read from DynamoDB is trusted in this container. @default 10 000 */
+  statusCacheMs: number;
+  /** `lastUsedAt` is written at most this often per token (the first use at once). @default 60 000 */
+  lastUsedIntervalMs: number;
+  onUsageWriteError?: (error: unknown, tokenId: string) => void;
+}
+
+interface CachedStatus {
+  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'scopes' | 'allowedIps' | 'lastUsedIps'> | undefined;
+  ipRanges: IpRange[];
+  fetchedAt: number;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
+const MAX_TOKEN_LENGTH = 8_192;
+
+/**
+ * The authorizer's decision: verify the JWT offline, read the token's status (cached per container),
+ * then check scope and source IP. Only an unreachable DynamoDB throws; every other outcome is a value.
+ */
+export class Authorizer {
+  private readonly statusCache = new Map<string, CachedStatus>();
+  private readonly lastUsageWrite = new Map<string, number>();
+
+  constructor(private readonly options: AuthorizerOptions) {}
+
+  async authorize(request: AuthorizeRequest): Promise<Decision> {
+    const match = request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
+    if (!match) return { effect: 'unauthorized', reason: 'missing or malformed Authorization header' };
+
+    const verified = await this.options.verifier.verify(match[1]!);
+    if (!verified.ok) return { effect: 'unauthorized', reason: verified.reason };
+    const { claims } = verified;
+
+    const now = this.options.clock.now();
+    const status = await this.status(claims.jti, now);
+    const record = status.record;
+    if (!record) return { effect: 'unauthorized', reason: 'unknown token', tokenId: claims.jti };
+    if (record.tenant !== claims.tid || record.owner !== claims.sub) {
+      return { effect: 'unauthorized', reason: 'claims do not match the token record', tokenId: claims.jti };
+    }
+    if (!authorizesAccess(record, now)) return { effect: 'unauthorized', reason: 'revoked or expired', tokenId: claims.jti };
+
+    // Scopes come from the record, which a signature cannot outlive; the claim is only a copy.
+    const principal: Principal = { tokenId: claims.jti, owner: record.owner, tenant: record.tenant, scopes: record.scopes };
+    const allowedRoutes = this.options.routes.filter((route) => covers(record.scopes, route.scope));
+    const until = Math.min(validUntil(record), claims.exp === undefined ? Number.POSITIVE_INFINITY : claims.exp * 1000);
+
+    if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
+      return { effect: 'forbidden', reason: 'ip', principal, allowedRoutes, validUntil: until };
+    }
+    await this.noteUsage(claims.jti, request.sourceIp, record.lastUsedIps ?? [], now);
+    const method = request.method.toUpperCase();
+    const permitted = allowedRoutes.some((route) => route.method === method && route.resource === request.resource);
+    return permitted
+      ? { effect: 'allow', principal, allowedRoutes, validUntil: until }
+      : { effect: 'forbidden', reason: 'scope', principal, allowedRoutes, validUntil: until };
+  }
+
+  private async status(tokenId: string, now: number): Promise<CachedStatus> {
+    const cached = this.statusCache.get(tokenId);
+    if (cached && now - cached.fetchedAt < this.options.statusCacheMs) return cached;
+    const record = await this.options.store.get(tokenId);
+    const fresh: CachedStatus = { record, ipRanges: record ? compileIpEntries(record.allowedIps) : [], fetchedAt: now };
+    this.statusCache.set(tokenId, fresh);
+    if (this.statusCache.size > 10_000) this.statusCache.delete(this.statusCache.keys().next().value!);
+    return fresh;
+  }
+
+  /** Throttled `lastUsedAt` write; a failure is reported, never turned into a denial. */
+  private async noteUsage(tokenId: string, sourceIp: string, previousIps: string[], now: number): Promise<void> {
+    const last = this.lastUsageWrite.get(tokenId);
+    if (last !== undefined && now - last < this.options.lastUsedIntervalMs) return;
+    this.lastUsageWrite.set(tokenId, now);
+    if (this.lastUsageWrite.size > 10_000) this.lastUsageWrite.delete(this.lastUsageWrite.keys().next().value!);
+    const lastUsedIps = [sourceIp, ...previousIps.filter((ip) => ip !== sourceIp)].slice(0, 5);
+    try {
+      await this.options.store.recordUse(tokenId, now, lastUsedIps);
+    } catch (error) {
+      this.options.onUsageWriteError?.(error, tokenId);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { base64url } from 'jose';
+import type { AccessClaims } from '../domain/token';
+import type { Signer } from './ports';
+
+const encoder = new TextEncoder();
+
+/**
+ * Issues a compact JWS (ES256) over the claims with a signer that never exposes its private key
+ * (KMS). jose cannot sign through a remote key, so only the assembly is here: encoding is jose's.
+ */
+export async function signAccessToken(claims: AccessClaims, signer: Signer): Promise<string> {
+  const header = { alg: 'ES256', typ: 'JWT', kid: await signer.keyId() };
+  const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+  const signature = await signer.sign(encoder.encode(signingInput));
+  return `${signingInput}.${base64url.encode(signature)}`;
+}

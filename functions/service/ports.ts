@@ -1,0 +1,77 @@
+import type { TokenRecord, TokenStatus } from '../domain/token';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface ListQuery {
+  tenant: string;
+  /** Only this owner's tokens; all of the tenant when absent. */
+  owner?: string;
+  status: TokenStatus | 'all';
+  limit: number;
+  cursor?: string;
+  now: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Revocation {
+  at: number;
+  by: string;
+  reason: 'revoked' | 'reuse_detected' | 'leaked';
+}
+
+export interface Rotation {
+  predecessor: TokenRecord;
+  successor: TokenRecord;
+  /** The hash the predecessor must still carry: of concurrent refreshes with one key, only one wins. */
+  presentedHash: string;
+  rotatedAt: number;
+  graceUntil: number;
+}
+
+/** Where token records live. Implementations turn lost races into domain `conflict` errors. */
+export interface TokenStore {
+  /** Writes a new token; `conflict` if the owner already has an active token with that description. */
+  create(record: TokenRecord, now: number): Promise<void>;
+  get(id: string): Promise<TokenRecord | undefined>;
+  list(query: ListQuery): Promise<Page<TokenRecord>>;
+  countActive(tenant: string, owner: string, now: number): Promise<number>;
+  /** Revokes (idempotently) and returns the record as it now is; undefined if it does not exist. */
+  revoke(id: string, revocation: Revocation): Promise<TokenRecord | undefined>;
+  /** Marks the predecessor rotated and writes the successor, atomically; `conflict` if the race was lost. */
+  rotate(rotation: Rotation): Promise<void>;
+  /** Revokes every still-usable token of a refresh chain; returns how many were revoked. */
+  revokeFamily(familyId: string, revocation: Revocation): Promise<string[]>;
+  recordUse(id: string, at: number, lastUsedIps: string[]): Promise<void>;
+}
+
+/** An ES256 signer: KMS in AWS, a local key in local mode. */
+export interface Signer {
+  /** The `kid` of the key that signs. */
+  keyId(): Promise<string>;
+  /** ES256 signature of the JWS signing input, in JOSE form (r ‖ s, 64 bytes). */
+  sign(signingInput: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+}
+
+/** The public keys tokens may be verified with (the signing key and any still-trusted older one). */
+export interface PublicKeySource {
+  publicKeys(): Promise<PublicJwk[]>;
+}
