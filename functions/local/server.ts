@@ -7,6 +7,7 @@ import { parseInput } from '../http/validation';
 import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
 import { LocalSessions, sessionRequest } from './local-sessions';
 import { policyAllows } from './policy-evaluation';
+import { serveWebConsole } from './web-console';
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -201,6 +202,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       return send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) });
     }
 
+    if (method === 'GET' && !management.pathMatched && !api.pathMatched && !url.pathname.startsWith('/api/')) {
+      if (serveWebConsole(url.pathname, response)) return;
+    }
     if (management.pathMatched || api.pathMatched) return sendError(response, 404, 'not_found', `${method} is not supported on ${url.pathname}`);
     return sendError(response, 404, 'not_found', `No route ${method} ${url.pathname}`);
   }
