@@ -74,8 +74,8 @@ export class TokenService {
       owner,
       createdBy: caller.userId,
       ...terms,
-      // Whole seconds, so that `iat` and `createdAt` agree.
-      createdAt: Math.floor(now / 1000) * 1000,
+      // Milliseconds, so that listings keep creation order; `iat` is its whole second.
+      createdAt: now,
       state: 'active',
       familyId: id,
       refreshKeyHash: hashSecret(secret),
@@ -148,7 +148,7 @@ export class TokenService {
       description: record.description,
       scopes: record.scopes,
       allowedIps: record.allowedIps,
-      createdAt: nowSeconds * 1000,
+      createdAt: now,
       expiresAt: expiresSeconds === null ? null : expiresSeconds * 1000,
       state: 'active',
       familyId: record.familyId,
