@@ -1,0 +1,760 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `pat`: the command line of the personal-access-token service.
+ *
+ * - Vendors rotate their token with `pat refresh --credentials FILE` (e.g. from cron). The file is
+ *   replaced atomically, so it always holds either the old credentials or the new ones, never a mix.
+ * - Users create, list and revoke their tokens with their ID token.
+ *
+ * Plain ESM JavaScript with JSDoc types and only Node built-ins: it runs without a build step or
+ * dependencies. It never prints an access token or a refresh key, except `pat create` without
+ * `--save`, which shows them once, as the service does.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const VERSION = '0.1.0';
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+/** Exit codes, so that a cron job can tell "retry later" from "a human must act". */
+const EXIT = {
+  ok: 0,
+  /** Network, server or file problem: nothing changed; retrying later may work. */
+  failure: 1,
+  /** Wrong command line. */
+  usage: 2,
+  /** The credential was rejected (401): a human must issue a new token or sign in again. */
+  rejected: 3,
+  /** 409: the refresh key was just used by another refresh. */
+  conflict: 4,
+};
+
+/** A failure to report on one line of stderr, with its exit code. */
+class CliError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} [exitCode]
+   */
+  constructor(message, exitCode = EXIT.failure) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** The service could not be reached, or the connection broke before its answer arrived. */
+class NetworkError extends CliError {
+  /**
+   * @param {string} message
+   * @param {boolean} requestMaybeSent false only when the request certainly never left this machine
+   */
+  constructor(message, requestMaybeSent) {
+    super(message, EXIT.failure);
+    this.requestMaybeSent = requestMaybeSent;
+  }
+}
+
+/** @param {string} message */
+const usageError = (message) => new CliError(`${message} (see pat help)`, EXIT.usage);
+
+// ---------------------------------------------------------------------------------------------
+// Output hygiene: one line, no control characters, no secrets.
+
+/** Every secret this process has handled, so no message can ever echo one. */
+const knownSecrets = new Set();
+
+/** @param {unknown} value */
+function rememberSecret(value) {
+  if (typeof value === 'string' && value.length >= 8) knownSecrets.add(value);
+}
+
+/**
+ * Makes text safe for one line of a terminal or log: control characters (newlines, escape
+ * sequences from a hostile server or description) become spaces, and anything that looks like
+ * a token or a refresh key is masked.
+ * @param {string} text
+ */
+function safeText(text) {
+  let result = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  for (const secret of knownSecrets) result = result.split(secret).join('[redacted]');
+  return result
+    .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, '[redacted]')
+    .replace(/\bpatr_[\w-]+/g, '[redacted]')
+    .trim();
+}
+
+/** @param {string} line @returns {void} */
+const say = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/**
+ * @typedef {{ status: number, body: any }} ApiAnswer
+ * @typedef {{ method: string, url: URL, bearer?: string, body?: unknown, timeoutSeconds: number }} ApiCall
+ */
+
+/** @param {URL} url */
+const shownUrl = (url) => `${url.origin}${url.pathname}`;
+
+/** Connection failures where the request certainly never reached the server. */
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The API base URL from an option, the environment or a credentials file; http only to this
+ * machine unless allowed, since every call carries a secret.
+ * @param {string | undefined} raw
+ * @param {string} source where the value came from, for the message
+ * @param {boolean} allowHttp
+ */
+function apiBase(raw, source, allowHttp) {
+  if (!raw) throw usageError(`missing the API URL: ${source}`);
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw usageError(`the API URL is not a valid URL (${source})`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`the API URL must be http(s) (${source})`);
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname);
+  if (url.protocol === 'http:' && !loopback && !allowHttp) {
+    throw usageError(`refusing to send credentials over plain http to ${url.host}; use https (or --allow-http)`);
+  }
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/**
+ * One call to the service. Network failures become a CliError; HTTP errors are returned for the
+ * caller to explain in its own terms.
+ * @param {ApiCall} call
+ * @returns {Promise<ApiAnswer>}
+ */
+async function callApi(call) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json', 'user-agent': `pat-cli/${VERSION}` };
+  if (call.bearer) headers.authorization = `Bearer ${call.bearer}`;
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  /** @type {Response} */
+  let response;
+  let text;
+  try {
+    response = await fetch(call.url, {
+      method: call.method,
+      headers,
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      signal: AbortSignal.timeout(call.timeoutSeconds * 1000),
+      redirect: 'error',
+    });
+    text = await response.text();
+  } catch (error) {
+    throw networkError(call, error);
+  }
+  let body;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (body === undefined || typeof body !== 'object' || body === null) {
+    throw new CliError(`unexpected answer from ${call.method} ${shownUrl(call.url)}: HTTP ${response.status}, not a JSON object (is the URL the token service's API?)`);
+  }
+  return { status: response.status, body };
+}
+
+/**
+ * @param {ApiCall} call
+ * @param {unknown} error
+ */
+function networkError(call, error) {
+  const err = /** @type {{ name?: string, message?: string, cause?: { code?: string, message?: string } }} */ (error ?? {});
+  const where = `${call.method} ${shownUrl(call.url)}`;
+  if (err.name === 'TimeoutError') return new NetworkError(`no answer from ${where} within ${call.timeoutSeconds} s`, true);
+  const code = err.cause?.code ?? '';
+  const reason = code || err.cause?.message || err.message || 'network error';
+  // `bad port`: fetch refuses some ports before connecting.
+  if (notSentCodes.has(code) || err.cause?.message === 'bad port') return new NetworkError(`cannot reach ${where} (${reason}): is the server up and the URL right?`, false);
+  return new NetworkError(`the connection to ${where} failed (${reason})`, true);
+}
+
+/**
+ * The server's own words for a failed call: `409 conflict: <message>`.
+ * @param {ApiAnswer} answer
+ */
+function serverReason(answer) {
+  const error = answer.body?.error;
+  const code = typeof error?.code === 'string' ? error.code : 'error';
+  const message = typeof error?.message === 'string' ? error.message : 'no message';
+  return `${answer.status} ${code}: ${message}`;
+}
+
+/**
+ * The usual explanation of a failed management call.
+ * @param {ApiAnswer} answer
+ * @param {string} doing e.g. "create the token"
+ */
+function managementError(answer, doing) {
+  const reason = serverReason(answer);
+  if (answer.status === 401) return new CliError(`could not ${doing}: the ID token was rejected (${reason}); sign in again and pass a fresh --id-token / PAT_ID_TOKEN`, EXIT.rejected);
+  if (answer.status === 429 || answer.status >= 500) return new CliError(`could not ${doing}: the service failed (${reason}); try again later`);
+  return new CliError(`could not ${doing} (${reason})`, answer.status === 409 ? EXIT.conflict : EXIT.failure);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials files
+
+/**
+ * @typedef {{ apiUrl: string, accessToken?: string, refreshKey: string, tokenId?: string, expiresAt?: string | null, [extra: string]: unknown }} Credentials
+ */
+
+/** @param {unknown} error */
+const errnoOf = (error) => /** @type {{ code?: string }} */ (error ?? {}).code ?? String(error);
+
+/**
+ * Reads and checks a credentials file. Its content is never quoted in a message: a JSON parse
+ * error would echo the text around the mistake, which may be the refresh key.
+ * @param {string} path
+ * @returns {Promise<{ credentials: Credentials, raw: Buffer }>}
+ */
+async function readCredentials(path) {
+  let raw;
+  try {
+    raw = await readFile(path);
+  } catch (error) {
+    const code = errnoOf(error);
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' }[code] ?? code;
+    throw new CliError(`cannot read the credentials file ${path}: ${why}`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new CliError(`the credentials file ${path} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CliError(`the credentials file ${path} must hold a JSON object`);
+  /** @type {string[]} */
+  const problems = [];
+  if (typeof parsed.refreshKey !== 'string' || parsed.refreshKey === '') problems.push('"refreshKey" must be a non-empty string');
+  if (parsed.apiUrl !== undefined && typeof parsed.apiUrl !== 'string') problems.push('"apiUrl" must be a string');
+  if (parsed.accessToken !== undefined && typeof parsed.accessToken !== 'string') problems.push('"accessToken" must be a string');
+  if (problems.length > 0) throw new CliError(`the credentials file ${path} is invalid: ${problems.join('; ')}`);
+  rememberSecret(parsed.refreshKey);
+  rememberSecret(parsed.accessToken);
+  return { credentials: parsed, raw };
+}
+
+/** @param {string} directory */
+async function syncDirectory(directory) {
+  // Makes the rename itself durable. Some platforms cannot open a directory for fsync: the rename
+  // is still atomic there, only its durability across a power cut is up to the file system.
+  let handle;
+  try {
+    handle = await open(directory, fsConstants.O_RDONLY);
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errnoOf(error))) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * A replacement for `target` prepared in the same directory (so the rename is atomic), opened
+ * BEFORE any secret is spent: a directory we cannot write to fails while the old key still works.
+ */
+class PendingReplacement {
+  /**
+   * @param {string} target
+   * @param {string} tempPath
+   * @param {import('node:fs/promises').FileHandle} handle
+   */
+  constructor(target, tempPath, handle) {
+    this.target = target;
+    this.tempPath = tempPath;
+    this.handle = handle;
+    this.done = false;
+  }
+
+  /**
+   * @param {string} target the real path (not a symlink) of the file to replace
+   * @param {{ uid: number, gid: number } | undefined} owner keep this owner when running as root
+   */
+  static async prepare(target, owner) {
+    const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    let handle;
+    try {
+      // O_EXCL: never write through a file (or symlink) someone else placed there.
+      handle = await open(tempPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      await handle.chmod(0o600);
+      if (owner && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      if (handle) await unlink(tempPath).catch(() => {});
+      throw new CliError(`cannot create a file next to ${target} (${errnoOf(error)}): the directory must be writable to replace the file safely; nothing was sent`);
+    }
+    return new PendingReplacement(target, tempPath, handle);
+  }
+
+  /**
+   * Writes, fsyncs, renames over the target and fsyncs the directory.
+   * @param {string} content
+   */
+  async commit(content) {
+    try {
+      await this.handle.writeFile(content, 'utf8');
+      await this.handle.sync();
+      await this.handle.close();
+    } catch (error) {
+      await this.discard();
+      throw Object.assign(new Error(errnoOf(error)), { stage: 'write' });
+    }
+    try {
+      await rename(this.tempPath, this.target);
+    } catch (error) {
+      // Keep the complete new file: it is the only copy of the new refresh key.
+      this.done = true;
+      throw Object.assign(new Error(errnoOf(error)), { stage: 'rename', keptAt: this.tempPath });
+    }
+    this.done = true;
+    await syncDirectory(dirname(this.target));
+  }
+
+  async discard() {
+    if (this.done) return;
+    this.done = true;
+    await this.handle.close().catch(() => {});
+    await unlink(this.tempPath).catch(() => {});
+  }
+}
+
+/** @param {unknown} value */
+const credentialsText = (value) => `${JSON.stringify(value, null, 2)}\n`;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+/**
+ * @typedef {{ args: string[], env: NodeJS.ProcessEnv }} Invocation
+ */
+
+const commonOptions = /** @type {const} */ ({
+  help: { type: 'boolean', short: 'h' },
+  timeout: { type: 'string' },
+  'allow-http': { type: 'boolean' },
+});
+
+/** @param {string | undefined} raw */
+function timeoutOf(raw) {
+  if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usageError('--timeout must be a number of seconds between 0 and 600');
+  return seconds;
+}
+
+/**
+ * @template {import('node:util').ParseArgsConfig['options']} O
+ * @param {string[]} args
+ * @param {O} options
+ * @param {boolean} [allowPositionals]
+ */
+function parse(args, options, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
+  } catch (error) {
+    throw usageError(/** @type {Error} */ (error).message);
+  }
+}
+
+/**
+ * The management API and the caller's ID token, from options or the environment.
+ * @param {{ url?: string | boolean, 'id-token'?: string | boolean, 'allow-http'?: string | boolean }} values
+ * @param {NodeJS.ProcessEnv} env
+ */
+function userSession(values, env) {
+  const rawUrl = typeof values.url === 'string' ? values.url : env.PAT_API_URL;
+  const base = apiBase(rawUrl, rawUrl === undefined ? 'pass --url URL or set PAT_API_URL' : values.url ? '--url' : 'PAT_API_URL', values['allow-http'] === true);
+  const idToken = typeof values['id-token'] === 'string' ? values['id-token'] : env.PAT_ID_TOKEN;
+  if (!idToken) throw usageError('missing the ID token: pass --id-token TOKEN or set PAT_ID_TOKEN');
+  rememberSecret(idToken);
+  return { base, idToken };
+}
+
+/** @param {string} value @param {string} option */
+function listOf(value, option) {
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (items.length === 0) throw usageError(`${option} must not be empty`);
+  return items;
+}
+
+/** @param {Invocation} invocation */
+async function refreshCommand({ args, env }) {
+  const { values, positionals } = parse(args, { credentials: { type: 'string', short: 'c' }, url: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return say(helpText.refresh);
+  if (positionals.length > 0) throw usageError('refresh takes no arguments');
+  const given = values.credentials ?? env.PAT_CREDENTIALS;
+  if (!given) throw usageError('missing --credentials FILE');
+  const timeoutSeconds = timeoutOf(values.timeout);
+
+  let target;
+  try {
+    // Replace the file a symlink points to, not the symlink.
+    target = await realpath(given);
+  } catch (error) {
+    throw new CliError(`cannot read the credentials file ${given}: ${errnoOf(error) === 'ENOENT' ? 'no such file' : errnoOf(error)}`);
+  }
+  const { credentials, raw } = await readCredentials(target);
+  const base = apiBase(values.url ?? credentials.apiUrl, values.url ? '--url' : `"apiUrl" of ${given} (or pass --url)`, values['allow-http'] === true);
+  const fileStat = await stat(target);
+  const replacement = await PendingReplacement.prepare(target, { uid: fileStat.uid, gid: fileStat.gid });
+
+  const call = { method: 'POST', url: new URL('tokens/refresh', base), body: { refreshKey: credentials.refreshKey }, timeoutSeconds };
+  /** @type {Record<string, any>} */
+  let token;
+  try {
+    let answer;
+    try {
+      answer = await callApi(call);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      if (error.requestMaybeSent) {
+        throw new CliError(`${error.message}; ${given} was left unchanged, but the refresh may have happened: run pat refresh again now — a 409 or 401 then means it did and its new key was lost (ask the token's owner for a new token)`);
+      }
+      throw new CliError(`${error.message}; ${given} was left unchanged and its key still works — try again later`);
+    }
+    if (answer.status !== 200) throw await refreshError(answer, given, target, raw);
+    token = answer.body;
+    rememberSecret(token.accessToken);
+    rememberSecret(token.refreshKey);
+    if (typeof token.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string') {
+      throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: no new token in it; ${given} was left unchanged`);
+    }
+    /** @type {Credentials} */
+    const next = {
+      ...credentials,
+      apiUrl: credentials.apiUrl ?? base.href,
+      tokenId: token.id,
+      accessToken: token.accessToken,
+      refreshKey: token.refreshKey,
+      expiresAt: token.expiresAt ?? null,
+    };
+    try {
+      await replacement.commit(credentialsText(next));
+    } catch (error) {
+      const failure = /** @type {{ message: string, stage?: string, keptAt?: string }} */ (error);
+      if (failure.keptAt) {
+        throw new CliError(`refreshed, but could not rename the new credentials over ${given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${given} now`);
+      }
+      throw new CliError(`refreshed, but could not write the new credentials next to ${given} (${failure.message}): the new key is lost and the old one is spent; the old access token works for the grace period (60 s by default) — ask the token's owner for a new token`);
+    }
+  } finally {
+    await replacement.discard();
+  }
+
+  const { accessToken: _token, refreshKey: _key, ...metadata } = token;
+  if (values.json) return say(JSON.stringify(metadata));
+  const from = credentials.tokenId ? `${safeText(credentials.tokenId)} → ` : '';
+  say(`Refreshed token ${from}${safeText(metadata.id)}, expires ${metadata.expiresAt ?? 'never'}; new credentials saved to ${given}`);
+}
+
+/**
+ * Explains a refresh the service refused. The file is never touched on this path.
+ * @param {ApiAnswer} answer
+ * @param {string} given the path as the user wrote it
+ * @param {string} target the real path
+ * @param {Buffer} sentFrom the file's content when it was read
+ */
+async function refreshError(answer, given, target, sentFrom) {
+  const reason = serverReason(answer);
+  const unchanged = `${given} was left unchanged`;
+  if (answer.status === 401) {
+    return new CliError(
+      `refresh key rejected (${reason}): the token was revoked, expired beyond its refresh window, or this key was already used (a reuse revokes the whole chain); ${unchanged} — ask the token's owner for a new token`,
+      EXIT.rejected,
+    );
+  }
+  if (answer.status === 409) {
+    const now = await readFile(target).catch(() => sentFrom);
+    if (!now.equals(sentFrom)) {
+      return new CliError(`refresh key was just used (${reason}): another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`, EXIT.conflict);
+    }
+    return new CliError(
+      `refresh key was just used by another refresh (${reason}); ${unchanged}. Do not retry this key (a reuse after 30 s revokes the whole chain): use the credentials that refresh returned, or ask the token's owner for a new token`,
+      EXIT.conflict,
+    );
+  }
+  if (answer.status === 429 || answer.status >= 500) return new CliError(`the service could not refresh now (${reason}); ${unchanged} and the key still works — try again later`);
+  return new CliError(`refresh failed (${reason}); ${unchanged}`);
+}
+
+/** @param {Invocation} invocation */
+async function createCommand({ args, env }) {
+  const { values, positionals } = parse(args, {
+    url: { type: 'string' },
+    'id-token': { type: 'string' },
+    description: { type: 'string', short: 'd' },
+    scope: { type: 'string', short: 's', multiple: true },
+    'expires-in-days': { type: 'string' },
+    'expires-at': { type: 'string' },
+    'no-expiry': { type: 'boolean' },
+    'allow-ip': { type: 'string', multiple: true },
+    owner: { type: 'string' },
+    save: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return say(helpText.create);
+  if (positionals.length > 0) throw usageError('create takes no arguments; give the description with --description');
+  if (!values.description) throw usageError('missing --description TEXT');
+  if (!values.scope || values.scope.length === 0) throw usageError('missing --scope SCOPE (repeat it for several scopes)');
+  const expiryOptions = [values['expires-in-days'], values['expires-at'], values['no-expiry']].filter((value) => value !== undefined);
+  if (expiryOptions.length > 1) throw usageError('give at most one of --expires-in-days, --expires-at and --no-expiry');
+  const { base, idToken } = userSession(values, env);
+  const timeoutSeconds = timeoutOf(values.timeout);
+
+  /** @type {Record<string, unknown>} */
+  const body = { description: values.description, scopes: values.scope.flatMap((scope) => listOf(scope, '--scope')) };
+  if (values['expires-in-days'] !== undefined) {
+    const days = values['expires-in-days'];
+    if (!/^\d+$/.test(days)) throw usageError('--expires-in-days must be a whole number of days');
+    body.expiresInDays = Number(days);
+  }
+  if (values['expires-at'] !== undefined) body.expiresAt = values['expires-at'];
+  if (values['no-expiry']) body.expiresAt = null;
+  if (values['allow-ip']) body.allowedIps = values['allow-ip'].flatMap((entry) => listOf(entry, '--allow-ip'));
+  if (values.owner !== undefined) body.owner = values.owner;
+
+  // Check the file can be written before the token exists: its secrets are shown only once.
+  /** @type {PendingReplacement | undefined} */
+  let saveTo;
+  if (values.save) {
+    const exists = await stat(values.save).then(() => true, () => false);
+    if (exists && !values.force) throw new CliError(`${values.save} already exists; pass --force to replace it`);
+    saveTo = await PendingReplacement.prepare(values.save, undefined);
+  }
+
+  try {
+    const call = { method: 'POST', url: new URL('tokens', base), bearer: idToken, body, timeoutSeconds };
+    const answer = await callApi(call);
+    if (answer.status !== 201) throw managementError(answer, 'create the token');
+    const { accessToken, refreshKey, ...metadata } = answer.body;
+    rememberSecret(accessToken);
+    rememberSecret(refreshKey);
+
+    if (saveTo) {
+      const credentials = { apiUrl: base.href, tokenId: metadata.id, accessToken, refreshKey, expiresAt: metadata.expiresAt ?? null };
+      try {
+        await saveTo.commit(credentialsText(credentials));
+      } catch (error) {
+        // A token nobody can use must not stay active: revoke it.
+        const revoked = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(metadata.id)}`, base), bearer: idToken, timeoutSeconds }).then(
+          (revocation) => revocation.status === 200,
+          () => false,
+        );
+        throw new CliError(
+          `created token ${safeText(String(metadata.id))} but could not write ${values.save} (${/** @type {Error} */ (error).message}); ${revoked ? 'the token was revoked' : 'revoke it with pat revoke'}`,
+        );
+      }
+      if (values.json) return say(JSON.stringify(metadata));
+      say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}" (${safeText(metadata.scopes.join(' '))}), expires ${metadata.expiresAt ?? 'never'}; credentials saved to ${values.save} (mode 0600)`);
+      return;
+    }
+
+    // The one place a secret is printed: the user asked for the token and this is the only time it exists.
+    if (values.json) return say(JSON.stringify(answer.body));
+    say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}"`);
+    say(`  scopes:        ${safeText(metadata.scopes.join(' '))}`);
+    say(`  expires:       ${metadata.expiresAt ?? 'never'}`);
+    if (metadata.allowedIps?.length) say(`  allowed IPs:   ${safeText(metadata.allowedIps.join(', '))}`);
+    say(`  access token:  ${accessToken}`);
+    say(`  refresh key:   ${refreshKey}`);
+    say('Copy both now: they are not shown again.');
+  } finally {
+    await saveTo?.discard();
+  }
+}
+
+/**
+ * @param {string | null | undefined} iso
+ */
+const shortTime = (iso) => (typeof iso === 'string' ? iso.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ') : '-');
+
+/**
+ * @param {string[]} headings
+ * @param {string[][]} rows
+ */
+function table(headings, rows) {
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (/** @type {string[]} */ cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
+  return [line(headings), ...rows.map(line)].join('\n');
+}
+
+/** @param {Invocation} invocation */
+async function listCommand({ args, env }) {
+  const { values, positionals } = parse(args, {
+    url: { type: 'string' },
+    'id-token': { type: 'string' },
+    status: { type: 'string' },
+    owner: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    'all-pages': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return say(helpText.list);
+  if (positionals.length > 0) throw usageError('list takes no arguments');
+  if (values.status !== undefined && !['active', 'revoked', 'expired', 'all'].includes(values.status)) throw usageError('--status must be one of active, revoked, expired, all');
+  const { base, idToken } = userSession(values, env);
+  const timeoutSeconds = timeoutOf(values.timeout);
+
+  /** @type {any[]} */
+  const items = [];
+  let cursor = values.cursor;
+  /** @type {string | null} */
+  let nextCursor = null;
+  do {
+    const url = new URL('tokens', base);
+    if (values.status) url.searchParams.set('status', values.status);
+    if (values.owner) url.searchParams.set('owner', values.owner);
+    if (values.limit) url.searchParams.set('limit', values.limit);
+    if (cursor) url.searchParams.set('cursor', cursor);
+    const answer = await callApi({ method: 'GET', url, bearer: idToken, timeoutSeconds });
+    if (answer.status !== 200) throw managementError(answer, 'list the tokens');
+    if (!Array.isArray(answer.body.items)) throw new CliError(`unexpected answer from GET ${shownUrl(url)}: no "items" list`);
+    items.push(...answer.body.items);
+    nextCursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : null;
+    cursor = nextCursor ?? undefined;
+  } while (values['all-pages'] && cursor);
+
+  if (values.json) return say(JSON.stringify({ items, nextCursor }, null, 2));
+  if (items.length === 0) {
+    say(`No ${values.status && values.status !== 'all' ? `${values.status} ` : ''}tokens.`);
+  } else {
+    const rows = items.map((item) => [
+      safeText(String(item.id)),
+      safeText(String(item.status)) + (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(String(item.revokeReason))})` : ''),
+      shortTime(item.expiresAt) === '-' && item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
+      shortTime(item.lastUsedAt),
+      safeText(String(item.owner)),
+      safeText(String(item.description)),
+      safeText((item.scopes ?? []).join(' ')),
+    ]);
+    say(table(['ID', 'STATUS', 'EXPIRES', 'LAST USED', 'OWNER', 'DESCRIPTION', 'SCOPES'], rows));
+  }
+  if (nextCursor) say(`More tokens: pat list --cursor ${nextCursor}${values.status ? ` --status ${values.status}` : ''}${values.owner ? ` --owner ${safeText(values.owner)}` : ''} (or --all-pages)`);
+}
+
+/** @param {Invocation} invocation */
+async function revokeCommand({ args, env }) {
+  const { values, positionals } = parse(args, { url: { type: 'string' }, 'id-token': { type: 'string' }, json: { type: 'boolean' } }, true);
+  if (values.help) return say(helpText.revoke);
+  if (positionals.length !== 1) throw usageError('revoke takes exactly one token ID');
+  const id = /** @type {string} */ (positionals[0]);
+  const { base, idToken } = userSession(values, env);
+  const answer = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds: timeoutOf(values.timeout) });
+  if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
+  if (answer.status !== 200) throw managementError(answer, `revoke token ${safeText(id)}`);
+  const token = answer.body;
+  if (values.json) return say(JSON.stringify(token));
+  say(`Revoked token ${safeText(String(token.id))} "${safeText(String(token.description))}" (${safeText(String(token.revokeReason ?? token.status))} at ${token.revokedAt ?? '?'})`);
+}
+
+const helpText = {
+  main: `pat ${VERSION}: personal access tokens from the command line
+
+Usage:
+  pat refresh --credentials FILE        rotate a vendor's token; FILE is replaced atomically
+  pat create --description TEXT --scope SCOPE [...] [--save FILE]
+  pat list [--status S] [--owner USER] [--all-pages] [--json]
+  pat revoke ID
+  pat help [COMMAND]
+
+User commands (create, list, revoke) need the service's API URL and your ID token:
+  --url URL          or PAT_API_URL     e.g. http://127.0.0.1:3000 for npm start
+  --id-token TOKEN   or PAT_ID_TOKEN    (prefer the variable: options show up in ps)
+
+Common options: --timeout SECONDS (default ${DEFAULT_TIMEOUT_SECONDS}), --allow-http (plain http to a
+host other than this machine), --help.
+
+Exit codes: 0 done; 1 failed (network, server, file: nothing changed, retry later); 2 wrong
+command line; 3 credential rejected (401: a human must act); 4 conflict (409).`,
+  refresh: `pat refresh --credentials FILE [--url URL] [--json] [--timeout SECONDS]
+
+Rotates a token with its refresh key: POST {apiUrl}/tokens/refresh, then replaces FILE with the
+new access token and refresh key (temporary file in the same directory, mode 0600, fsync, rename,
+fsync of the directory), so FILE always holds a complete set of working credentials. On any
+failure FILE is left exactly as it was. The old access token keeps working for the service's grace
+period (60 s by default).
+
+FILE (JSON, mode 0600; also PAT_CREDENTIALS):
+  { "apiUrl": "https://...", "accessToken": "...", "refreshKey": "patr_...",
+    "tokenId": "...", "expiresAt": "..." }
+Other fields are kept. --url overrides "apiUrl".
+
+Exit codes: 0 refreshed; 1 not done (server down, file unreadable...), retry later; 3 the key was
+rejected (revoked, expired, or reused): ask the token's owner for a new token; 4 the key was just
+used by another refresh.`,
+  create: `pat create --description TEXT --scope SCOPE [--scope SCOPE ...] [options]
+
+  --description, -d TEXT   unique among the owner's active tokens
+  --scope, -s SCOPE        e.g. candidates:read (repeat, or separate with commas)
+  --expires-in-days N      one of the offered lifetimes (default 90)
+  --expires-at ISO-8601    a custom expiry instead
+  --no-expiry              no expiry (only if the service allows it)
+  --allow-ip ENTRY         IP, CIDR or range from-to (repeat, or separate with commas)
+  --owner USER             create for another user of your tenant (admins)
+  --save FILE              write a credentials file (mode 0600) for a vendor instead of
+                           printing the secrets; --force replaces an existing FILE
+  --json                   print the JSON answer
+Without --save the access token and refresh key are printed once; they cannot be shown again.`,
+  list: `pat list [--status active|revoked|expired|all] [--owner USER] [--limit N] [--cursor C] [--all-pages] [--json]
+
+Lists your tokens (admins: the tenant's, --owner to filter), newest first. Default: active ones,
+first page; --all-pages follows every page.`,
+  revoke: `pat revoke ID [--json]
+
+Revokes a token at once (idempotent). A vendor holding it gets 401 within the authorizer's cache
+window (30 s by default).`,
+};
+
+/** @type {Record<string, (invocation: Invocation) => Promise<void>>} */
+const commands = { refresh: refreshCommand, create: createCommand, list: listCommand, revoke: revokeCommand };
+
+/**
+ * @param {string[]} argv the arguments after `pat`
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<number>} the exit code
+ */
+async function main(argv, env) {
+  const [name, ...args] = argv;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      const topic = name === 'help' ? args[0] : undefined;
+      if (topic !== undefined && !(topic in helpText && topic !== 'main')) throw usageError(`no command ${safeText(topic)}`);
+      say(helpText[/** @type {keyof typeof helpText} */ (topic ?? 'main')]);
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (name === '--version' || name === 'version') {
+      say(VERSION);
+      return EXIT.ok;
+    }
+    const command = commands[name];
+    if (!command) throw usageError(`unknown command ${safeText(name)}`);
+    await command({ args, env });
+    return EXIT.ok;
+  } catch (error) {
+    const failure = error instanceof CliError ? error : new CliError(`unexpected failure: ${/** @type {Error} */ (error)?.message ?? String(error)}`);
+    process.stderr.write(`pat${name && name in commands ? ` ${name}` : ''}: ${safeText(failure.message)}\n`);
+    return failure.exitCode;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env);
