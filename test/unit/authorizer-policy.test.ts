@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../../functions/domain/routes';
+import { covers } from '../../functions/domain/scopes';
+import { policyOf } from '../../functions/http/authorizer-policy';
+import { policyAllows } from '../../functions/local/policy-evaluation';
+
+const routes = resolveRoutes(exampleApiRoutes, exampleCatalogue);
+const methodArn = (method: string, path: string) => `arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/${method}${path}`;
+const principal = (scopes: string[]) => ({ tokenId: 't1', owner: 'alice', tenant: 'acme', scopes });
+const allowDecision = (scopes: string[]) => ({
+  effect: 'allow' as const,
+  principal: principal(scopes),
+  allowedRoutes: routes.filter((route) => covers(scopes, route.scope)),
+  validUntil: 2_000_000_000_000,
+});
+
+describe('authorizer policy', () => {
+  it('lists every method the scopes allow, path parameters as wildcards', () => {
+    const result = policyOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'));
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: [
+          'arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/GET/api/candidates',
+          'arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/GET/api/candidates/*',
+          'arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/GET/api/candidates/*/documents',
+        ],
+      },
+    ]);
+  });
+
+  it('passes the principal as strings, scopes space-separated', () => {
+    const result = policyOf(allowDecision(['candidates:read', 'jobs:read']), methodArn('GET', '/api/jobs'));
+    expect(result.principalId).toBe('t1');
+    expect(result.context).toEqual({ tokenId: 't1', owner: 'alice', tenant: 'acme', scopes: 'candidates:read jobs:read', validUntil: '2000000000000' });
+    for (const value of Object.values(result.context!)) expect(typeof value).toBe('string');
+  });
+
+  it('stays right for other routes when served from the cache', () => {
+    const cached = policyOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'));
+    expect(policyAllows(cached, methodArn('GET', '/api/candidates/42'))).toBe(true);
+    expect(policyAllows(cached, methodArn('GET', '/api/candidates/42/documents'))).toBe(true);
+    expect(policyAllows(cached, methodArn('POST', '/api/candidates'))).toBe(false);
+    expect(policyAllows(cached, methodArn('DELETE', '/api/candidates/42'))).toBe(false);
+    expect(policyAllows(cached, methodArn('GET', '/api/jobs'))).toBe(false);
+  });
+
+  it('denies everything to a client IP the token does not allow', () => {
+    const result = policyOf({ ...allowDecision(['*']), effect: 'forbidden', reason: 'ip' }, methodArn('GET', '/api/jobs'));
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/*'] }]);
+    for (const route of routes) expect(policyAllows(result, methodArn(route.method, route.resource.replace('{id}', '1')))).toBe(false);
+  });
+
+  it('denies with an explicit statement when the scopes allow no route at all', () => {
+    const result = policyOf({ ...allowDecision(['assessments:write']), effect: 'forbidden', reason: 'scope' }, methodArn('GET', '/api/jobs'));
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+  });
+});
