@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the same validation as zod at a tenth of the bundle size (this file is in every Lambda).
+import * as z from 'zod/mini';
 import { defaultPolicy, policyProblems, type TokenPolicy } from '../domain/policy';
 import { resolveRoutes, type ProtectedRoute } from '../domain/routes';
 import { isValidAreaName, type ScopeCatalogue } from '../domain/scopes';
@@ -25,13 +26,18 @@ export const environmentNames = {
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
 
-const catalogueSchema = z
-  .array(z.object({ name: z.string().refine(isValidAreaName, 'area names are lower-case words separated by /'), description: z.string().min(1) }))
-  .min(1)
-  .refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique');
+const catalogueSchema = z.array(
+  z.object({
+    name: z.string().check(z.refine(isValidAreaName, 'area names are lower-case words separated by /')),
+    description: z.string().check(z.minLength(1)),
+  }),
+).check(
+  z.minLength(1),
+  z.refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique'),
+);
 
-const policySchema = z
-  .object({
+const policySchema = z.partial(
+  z.strictObject({
     lifetimesDays: z.array(z.number()),
     defaultLifetimeDays: z.number(),
     maxLifetimeDays: z.number(),
@@ -43,41 +49,51 @@ const policySchema = z
     reuseLeewaySeconds: z.number(),
     refreshWindowDays: z.number(),
     retentionDays: z.number(),
-  })
-  .partial()
-  .strict();
-
-const routesSchema = z.array(
-  z.object({ method: z.string().regex(/^[A-Za-z]+$/), resource: z.string().startsWith('/'), scope: z.string().optional() }).strict(),
+  }),
 );
 
-const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'is not valid JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+const routesSchema = z.array(
+  z.strictObject({
+    method: z.string().check(z.regex(/^[A-Za-z]+$/)),
+    resource: z.string().check(z.startsWith('/')),
+    scope: z.optional(z.string()),
+  }),
+);
 
-const seconds = (fallback: number) => z.coerce.number().int().min(0).max(3600).default(fallback);
+const json = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, context) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          context.issues.push({ code: 'custom', message: 'is not valid JSON', input: text });
+          return z.NEVER;
+        }
+      }),
+    ),
+    schema,
+  );
+
+const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)), fallback);
+const text = (min = 1) => z.string().check(z.minLength(min));
 
 const environmentSchema = z.object({
-  TABLE_NAME: z.string().min(3).optional(),
-  TOKEN_ISSUER: z.string().min(1),
-  SIGNER: z.enum(['kms', 'local']).default('kms'),
-  KMS_KEY_IDS: z.string().optional(),
-  LOCAL_SIGNING_KEY_FILE: z.string().optional(),
+  TABLE_NAME: z.optional(text(3)),
+  TOKEN_ISSUER: text(),
+  SIGNER: z._default(z.enum(['kms', 'local']), 'kms'),
+  KMS_KEY_IDS: z.optional(z.string()),
+  LOCAL_SIGNING_KEY_FILE: z.optional(z.string()),
   SCOPE_CATALOGUE: json(catalogueSchema),
-  TOKEN_POLICY: json(policySchema).optional(),
-  ADMIN_GROUP: z.string().min(1).default('pat-admins'),
-  TENANT_CLAIM: z.string().min(1).default('custom:tenant'),
-  USER_ID_CLAIM: z.string().min(1).default('cognito:username'),
-  PROTECTED_ROUTES: json(routesSchema).optional(),
+  TOKEN_POLICY: z.optional(json(policySchema)),
+  ADMIN_GROUP: z._default(text(), 'pat-admins'),
+  TENANT_CLAIM: z._default(text(), 'custom:tenant'),
+  USER_ID_CLAIM: z._default(text(), 'cognito:username'),
+  PROTECTED_ROUTES: z.optional(json(routesSchema)),
   STATUS_CACHE_SECONDS: seconds(10),
   LAST_USED_INTERVAL_SECONDS: seconds(60),
-  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
 });
 
 export interface ServiceConfig {

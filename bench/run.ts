@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: the authorizer's hot path against the floor of ES256 verification, in one run on
+ * one machine, so the figures are ratios that carry over between machines.
+ *   (a) bare crypto.verify of an ES256 JWT signature (KeyObject, IEEE P1363)
+ *   (b) jose jwtVerify, awaited one by one
+ *   (c) the authorizer Lambda handler, warm (token status cached)
+ *   (d) the authorizer decision with a cold status cache: one DynamoDB Local read per call
+ * and the minified bundle size of the authorizer, as deployed (esbuild, AWS SDK left to the runtime).
+ */
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { dynamoClient } from '../functions/adapters/aws-clients';
+import { environmentOf } from '../functions/adapters/config';
+import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
+import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
+import { LocalKeyRing } from '../functions/adapters/local-signer';
+import { defaultPolicy } from '../functions/domain/policy';
+import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../functions/domain/routes';
+import { policyOf } from '../functions/http/authorizer-policy';
+import { ensureTable, startDynamoDbLocal } from '../functions/local/dynamodb-local';
+import { Authorizer } from '../functions/service/authorize';
+import { systemClock } from '../functions/service/ports';
+import { TokenService } from '../functions/service/token-service';
+
+interface Result {
+  name: string;
+  opsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(name: string, operation: () => unknown, seconds = Number(process.env.BENCH_SECONDS ?? 2)): Promise<Result> {
+  for (let i = 0; i < 200; i++) await operation(); // warm-up: JIT, caches
+  const samples: number[] = [];
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < deadline) {
+    const before = process.hrtime.bigint();
+    await operation();
+    now = process.hrtime.bigint();
+    samples.push(Number(now - before) / 1000);
+  }
+  samples.sort((x, y) => x - y);
+  const elapsed = Number(now - start) / 1e9;
+  return { name, opsPerSecond: samples.length / elapsed, p50: samples[Math.floor(samples.length * 0.5)]!, p99: samples[Math.floor(samples.length * 0.99)]! };
+}
+
+async function bundleBytes(external: string[]): Promise<number> {
+  const result = await build({
+    entryPoints: ['functions/handlers/authorizer.ts'],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    external,
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.contents.byteLength;
+}
+
+const dynamo = await startDynamoDbLocal();
+try {
+  const tableName = 'bench-tokens';
+  const client = dynamoClient(dynamo.endpoint);
+  await ensureTable(client, tableName);
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'pat-bench-')), 'key.json');
+  const keys = LocalKeyRing.fromFile(keyFile);
+  const store = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
+  const tokens = new TokenService({ store, signer: keys, clock: systemClock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' });
+  const issued = await tokens.create({ userId: 'bench', tenant: 'acme', isAdmin: false }, { description: 'bench', scopes: ['candidates:read', 'jobs:read'], allowedIps: ['10.0.0.0/8', '203.0.113.0/24'] });
+  const token = issued.accessToken;
+
+  // (a) the floor: signature check only, key already a KeyObject
+  const jwk = (await keys.publicKeys())[0]!;
+  const publicKey = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  const signingInput = Buffer.from(`${header}.${payload}`);
+  const signatureBytes = Buffer.from(signature, 'base64url');
+  const bare = await measure('(a) bare crypto.verify (ES256)', () => {
+    if (!verify('sha256', signingInput, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signatureBytes)) throw new Error('bad signature');
+  });
+
+  // (b) jose, one by one
+  const keySet = createLocalJWKSet({ keys: [jwk] });
+  const jose = await measure('(b) jose jwtVerify', () => jwtVerify(token, keySet, { issuer: 'pat-bench', algorithms: ['ES256'] }));
+
+  // (c) the deployed handler, warm
+  Object.assign(process.env, environmentOf({ issuer: 'pat-bench', catalogue: exampleCatalogue, routes: exampleApiRoutes }), {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    SIGNER: 'local',
+    LOCAL_SIGNING_KEY_FILE: keyFile,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  const { handler } = await import('../functions/handlers/authorizer');
+  const event = {
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/GET/api/candidates',
+    resource: '/api/candidates',
+    path: '/api/candidates',
+    httpMethod: 'GET',
+    headers: { Authorization: `Bearer ${token}`, Host: 'api.example' },
+    requestContext: { identity: { sourceIp: '203.0.113.9' } },
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+  const context = {} as Context;
+  const warm = await measure('(c) authorizer handler, warm', async () => {
+    const result = await handler(event, context);
+    if (result.policyDocument.Statement[0]!.Effect !== 'Allow') throw new Error('denied');
+  });
+
+  // (d) the same decision with no status cache: every call reads DynamoDB Local
+  const coldAuthorizer = new Authorizer({
+    verifier: new FastJwtVerifier(keys, { issuer: 'pat-bench', clock: systemClock, allowNoExpiry: false }),
+    store,
+    clock: systemClock,
+    routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),
+    statusCacheMs: 0,
+    lastUsedIntervalMs: 60_000,
+  });
+  const cold = await measure('(d) authorizer, cold status cache (DynamoDB Local read)', async () => {
+    const decision = await coldAuthorizer.authorize({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.9', method: 'GET', resource: '/api/candidates' });
+    if (decision.effect !== 'allow') throw new Error('denied');
+    policyOf(decision, event.methodArn);
+  });
+
+  const rows = [bare, jose, warm, cold];
+  const pad = (text: string, width: number) => text.padEnd(width);
+  console.log(`\n${pad('measure', 58)}${pad('ops/s', 10)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}vs (a)`);
+  for (const row of rows) {
+    console.log(`${pad(row.name, 58)}${pad(row.opsPerSecond.toFixed(0), 10)}${pad(row.p50.toFixed(1), 10)}${pad(row.p99.toFixed(1), 10)}${(row.opsPerSecond / bare.opsPerSecond).toFixed(2)}`);
+  }
+  console.log(`\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)}  (goal ≥ 0.80)`);
+  console.log(`authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`);
+  console.log(`authorizer bundle, minified, AWS SDK bundled in:             ${await bundleBytes([])} bytes`);
+  client.destroy();
+} finally {
+  await dynamo.stop();
+}
