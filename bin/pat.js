@@ -134,12 +134,13 @@ function apiBase(raw, source, allowHttp) {
 }
 
 /**
- * One call to the service. Network failures become a CliError; HTTP errors are returned for the
- * caller to explain in its own terms.
+ * One call to the service. Network failures become a NetworkError; HTTP errors are returned for
+ * the caller to explain in its own terms. `body` is undefined when the answer is not a JSON object
+ * (a proxy's error page, a wrong URL).
  * @param {ApiCall} call
- * @returns {Promise<ApiAnswer>}
+ * @returns {Promise<{ status: number, body: any }>}
  */
-async function callApi(call) {
+async function callService(call) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json', 'user-agent': `pat-cli/${VERSION}` };
   if (call.bearer) headers.authorization = `Bearer ${call.bearer}`;
@@ -165,10 +166,21 @@ async function callApi(call) {
   } catch {
     body = undefined;
   }
-  if (body === undefined || typeof body !== 'object' || body === null) {
-    throw new CliError(`unexpected answer from ${call.method} ${shownUrl(call.url)}: HTTP ${response.status}, not a JSON object (is the URL the token service's API?)`);
-  }
-  return { status: response.status, body };
+  return { status: response.status, body: typeof body === 'object' && body !== null && !Array.isArray(body) ? body : undefined };
+}
+
+/** @param {ApiCall} call @param {number} status */
+const notJsonMessage = (call, status) => `unexpected answer from ${call.method} ${shownUrl(call.url)}: HTTP ${status}, not the service's JSON (is the URL the token service's API?)`;
+
+/**
+ * A call whose answer must be the service's JSON.
+ * @param {ApiCall} call
+ * @returns {Promise<ApiAnswer>}
+ */
+async function callApi(call) {
+  const answer = await callService(call);
+  if (answer.body === undefined) throw new CliError(notJsonMessage(call, answer.status));
+  return answer;
 }
 
 /**
@@ -420,23 +432,23 @@ async function refreshCommand({ args, env }) {
   /** @type {Record<string, any>} */
   let token;
   try {
+    // When the outcome is unknown, a retry tells: the key still works, or a 409/401 says it was spent.
+    const mayHaveHappened = `${given} was left unchanged, but the refresh may have happened: retry now — a 409 or 401 then means it did and its new key was lost (ask the token's owner for a new token)`;
     let answer;
     try {
-      answer = await callApi(call);
+      answer = await callService(call);
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      if (error.requestMaybeSent) {
-        throw new CliError(`${error.message}; ${given} was left unchanged, but the refresh may have happened: run pat refresh again now — a 409 or 401 then means it did and its new key was lost (ask the token's owner for a new token)`);
-      }
+      if (error.requestMaybeSent) throw new CliError(`${error.message}; ${mayHaveHappened}`);
       throw new CliError(`${error.message}; ${given} was left unchanged and its key still works — try again later`);
     }
-    if (answer.status !== 200) throw await refreshError(answer, given, target, raw);
     token = answer.body;
-    rememberSecret(token.accessToken);
-    rememberSecret(token.refreshKey);
-    if (typeof token.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string') {
-      throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: no new token in it; ${given} was left unchanged`);
+    rememberSecret(token?.accessToken);
+    rememberSecret(token?.refreshKey);
+    if (answer.status === 200 && (typeof token?.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string')) {
+      throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: HTTP 200 without a new token; ${mayHaveHappened}`);
     }
+    if (answer.status !== 200) throw await refreshError(answer, call, { given, target, sentFrom: raw, mayHaveHappened });
     /** @type {Credentials} */
     const next = {
       ...credentials,
@@ -466,15 +478,19 @@ async function refreshCommand({ args, env }) {
 }
 
 /**
- * Explains a refresh the service refused. The file is never touched on this path.
- * @param {ApiAnswer} answer
- * @param {string} given the path as the user wrote it
- * @param {string} target the real path
- * @param {Buffer} sentFrom the file's content when it was read
+ * Explains a refresh that did not return a new token. The file is never touched on this path.
+ * @param {{ status: number, body: any }} answer
+ * @param {ApiCall} call
+ * @param {{ given: string, target: string, sentFrom: Buffer, mayHaveHappened: string }} file
+ *   the path as the user wrote it, the real path, the content that was sent from
  */
-async function refreshError(answer, given, target, sentFrom) {
-  const reason = serverReason(answer);
+async function refreshError(answer, call, { given, target, sentFrom, mayHaveHappened }) {
   const unchanged = `${given} was left unchanged`;
+  // A gateway's timeout (504) or a proxy's error page may come after the service did refresh.
+  if (answer.body === undefined || (answer.status >= 500 && !answer.body.error)) {
+    return new CliError(`${notJsonMessage(call, answer.status)}; ${answer.status >= 500 ? mayHaveHappened : unchanged}`);
+  }
+  const reason = serverReason(answer);
   if (answer.status === 401) {
     return new CliError(
       `refresh key rejected (${reason}): the token was revoked, expired beyond its refresh window, or this key was already used (a reuse revokes the whole chain); ${unchanged} — ask the token's owner for a new token`,
@@ -483,6 +499,7 @@ async function refreshError(answer, given, target, sentFrom) {
   }
   if (answer.status === 409) {
     const now = await readFile(target).catch(() => sentFrom);
+    // Several cron runs or workers on one file: the winner already saved the new credentials.
     if (!now.equals(sentFrom)) {
       return new CliError(`refresh key was just used (${reason}): another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`, EXIT.conflict);
     }
@@ -491,7 +508,8 @@ async function refreshError(answer, given, target, sentFrom) {
       EXIT.conflict,
     );
   }
-  if (answer.status === 429 || answer.status >= 500) return new CliError(`the service could not refresh now (${reason}); ${unchanged} and the key still works — try again later`);
+  if (answer.status === 429) return new CliError(`the service is throttling refreshes (${reason}); ${unchanged} and its key still works — try again later`);
+  if (answer.status >= 500) return new CliError(`the service failed (${reason}); ${mayHaveHappened}`);
   return new CliError(`refresh failed (${reason}); ${unchanged}`);
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +256,35 @@ describe('pat refresh', () => {
     const final = await readJson(file);
     expect((await callExampleApi(final.accessToken!)).status).toBe(200);
     expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
+  });
+
+  it('leaves the file untouched when a gateway fails or answers nonsense, and says the refresh may have happened', async () => {
+    const answers = [
+      { status: 504, type: 'application/json', body: '{"message": "Endpoint request timed out"}' },
+      { status: 502, type: 'text/html', body: '<html>Bad Gateway</html>' },
+      { status: 503, type: 'application/json', body: '{"error": {"code": "unavailable", "message": "DynamoDB is unavailable"}}' },
+      { status: 200, type: 'application/json', body: '{"ok": true}' },
+    ];
+    const gateway = createHttpServer((request, response) => {
+      const answer = answers.shift()!;
+      request.resume();
+      response.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const { directory, file, credentials } = await vendorCredentials();
+    await writeFile(file, JSON.stringify({ ...credentials, apiUrl: `http://127.0.0.1:${(gateway.address() as { port: number }).port}` }), { mode: 0o600 });
+    const before = await fingerprint(file);
+
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push(await pat(['refresh', '--credentials', file]));
+    await new Promise<void>((resolve) => gateway.close(() => resolve()));
+
+    expectOneLineFailure(runs[0]!, 1, /HTTP 504, not the service's JSON.*left unchanged, but the refresh may have happened/, [credentials.refreshKey]);
+    expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON.*may have happened/, [credentials.refreshKey]);
+    expectOneLineFailure(runs[2]!, 1, /the service failed \(503 unavailable: DynamoDB is unavailable\).*may have happened/, [credentials.refreshKey]);
+    expectOneLineFailure(runs[3]!, 1, /HTTP 200 without a new token.*may have happened/, [credentials.refreshKey]);
+    expect(await fingerprint(file)).toEqual(before);
+    expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('leaves the file untouched and exits non-zero when the file cannot be read', async () => {
