@@ -23,7 +23,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 /** Exit codes, so that a cron job can tell "retry later" from "a human must act". */
 const EXIT = {
   ok: 0,
-  /** Network, server or file problem: nothing changed; retrying later may work. */
+  /** Not done (network, server or file problem); the message says whether and when to retry. */
   failure: 1,
   /** Wrong command line. */
   usage: 2,
@@ -264,18 +264,21 @@ async function readCredentials(path) {
   return { credentials: parsed, raw };
 }
 
-/** @param {string} directory */
+/**
+ * Makes a rename durable across a power cut. Best effort: the rename has already happened and is
+ * atomic, and some platforms cannot fsync a directory at all, so a failure here is not a failure
+ * of the replacement.
+ * @param {string} directory
+ */
 async function syncDirectory(directory) {
-  // Makes the rename itself durable. Some platforms cannot open a directory for fsync: the rename
-  // is still atomic there, only its durability across a power cut is up to the file system.
   let handle;
   try {
     handle = await open(directory, fsConstants.O_RDONLY);
     await handle.sync();
-  } catch (error) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errnoOf(error))) throw error;
+  } catch {
+    // see above
   } finally {
-    await handle?.close();
+    await handle?.close().catch(() => {});
   }
 }
 
@@ -327,14 +330,14 @@ class PendingReplacement {
       await this.handle.close();
     } catch (error) {
       await this.discard();
-      throw Object.assign(new Error(errnoOf(error)), { stage: 'write' });
+      throw new Error(errnoOf(error));
     }
     try {
       await rename(this.tempPath, this.target);
     } catch (error) {
       // Keep the complete new file: it is the only copy of the new refresh key.
       this.done = true;
-      throw Object.assign(new Error(errnoOf(error)), { stage: 'rename', keptAt: this.tempPath });
+      throw Object.assign(new Error(errnoOf(error)), { keptAt: this.tempPath });
     }
     this.done = true;
     await syncDirectory(dirname(this.target));
@@ -461,7 +464,7 @@ async function refreshCommand({ args, env }) {
     try {
       await replacement.commit(credentialsText(next));
     } catch (error) {
-      const failure = /** @type {{ message: string, stage?: string, keptAt?: string }} */ (error);
+      const failure = /** @type {{ message: string, keptAt?: string }} */ (error);
       if (failure.keptAt) {
         throw new CliError(`refreshed, but could not rename the new credentials over ${given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${given} now`);
       }
@@ -702,8 +705,8 @@ User commands (create, list, revoke) need the service's API URL and your ID toke
 Common options: --timeout SECONDS (default ${DEFAULT_TIMEOUT_SECONDS}), --allow-http (plain http to a
 host other than this machine), --help.
 
-Exit codes: 0 done; 1 failed (network, server, file: nothing changed, retry later); 2 wrong
-command line; 3 credential rejected (401: a human must act); 4 conflict (409).`,
+Exit codes: 0 done; 1 not done (network, server or file problem: the message says what to do);
+2 wrong command line; 3 credential rejected (401: a human must act); 4 conflict (409).`,
   refresh: `pat refresh --credentials FILE [--url URL] [--json] [--timeout SECONDS]
 
 Rotates a token with its refresh key: POST {apiUrl}/tokens/refresh, then replaces FILE with the
@@ -717,9 +720,9 @@ FILE (JSON, mode 0600; also PAT_CREDENTIALS):
     "tokenId": "...", "expiresAt": "..." }
 Other fields are kept. --url overrides "apiUrl".
 
-Exit codes: 0 refreshed; 1 not done (server down, file unreadable...), retry later; 3 the key was
+Exit codes: 0 refreshed; 1 not done (server down, file unreadable...): retry; 3 the key was
 rejected (revoked, expired, or reused): ask the token's owner for a new token; 4 the key was just
-used by another refresh.`,
+used by another refresh: do not retry it.`,
   create: `pat create --description TEXT --scope SCOPE [--scope SCOPE ...] [options]
 
   --description, -d TEXT   unique among the owner's active tokens
