@@ -28,6 +28,8 @@ export interface TokenRecord {
   lastUsedAt?: number;
   /** Last distinct client addresses, newest first. */
   lastUsedIps?: string[];
+  /** Expiry-notification horizons (days) already sent for this token. */
+  notifiedHorizons?: number[];
 }
 
 export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked';

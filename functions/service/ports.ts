@@ -1,3 +1,4 @@
+import type { AuditEvent, DeniedAuthorization } from '../domain/audit';
 import type { TokenRecord, TokenStatus } from '../domain/token';
 
 export interface Clock {
@@ -28,6 +29,14 @@ export interface Revocation {
   reason: 'revoked' | 'reuse_detected' | 'leaked';
 }
 
+export interface AuditQuery {
+  tenant: string;
+  tokenId?: string;
+  owner?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface Rotation {
   predecessor: TokenRecord;
   successor: TokenRecord;
@@ -35,22 +44,37 @@ export interface Rotation {
   presentedHash: string;
   rotatedAt: number;
   graceUntil: number;
+  event: AuditEvent;
 }
 
-/** Where token records live. Implementations turn lost races into domain `conflict` errors. */
+/**
+ * Where token records and their audit trail live. Every change is written together with its audit
+ * event, atomically. Implementations turn lost races into domain `conflict` errors.
+ */
 export interface TokenStore {
   /** Writes a new token; `conflict` if the owner already has an active token with that description. */
-  create(record: TokenRecord, now: number): Promise<void>;
+  create(record: TokenRecord, now: number, event: AuditEvent): Promise<void>;
   get(id: string): Promise<TokenRecord | undefined>;
   list(query: ListQuery): Promise<Page<TokenRecord>>;
   countActive(tenant: string, owner: string, now: number): Promise<number>;
-  /** Revokes (idempotently) and returns the record as it now is; undefined if it does not exist. */
-  revoke(id: string, revocation: Revocation): Promise<TokenRecord | undefined>;
+  /**
+   * Revokes and returns the record as it now is; undefined if it does not exist. Idempotent: a
+   * token already revoked is returned unchanged and no event is written.
+   */
+  revoke(id: string, revocation: Revocation, event: AuditEvent): Promise<TokenRecord | undefined>;
   /** Marks the predecessor rotated and writes the successor, atomically; `conflict` if the race was lost. */
   rotate(rotation: Rotation): Promise<void>;
-  /** Revokes every still-usable token of a refresh chain; returns how many were revoked. */
-  revokeFamily(familyId: string, revocation: Revocation): Promise<string[]>;
+  /** Revokes every still-usable token of a refresh chain; returns their ids (the event lists them too). */
+  revokeFamily(familyId: string, revocation: Revocation, event: AuditEvent): Promise<string[]>;
   recordUse(id: string, at: number, lastUsedIps: string[]): Promise<void>;
+  /** Adds denied authorizations to the token's counter of that hour. */
+  recordDenial(denial: DeniedAuthorization): Promise<void>;
+  listAudit(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /** Active tokens whose expiry falls in [from, to), found through the expiry index, never a scan. */
+  expiringBetween(from: number, to: number): Promise<TokenRecord[]>;
+  /** Records that a token was notified for a horizon; false if it already was (at most once). */
+  markNotified(id: string, horizonDays: number): Promise<boolean>;
+  unmarkNotified(id: string, horizonDays: number): Promise<void>;
 }
 
 /** An ES256 signer: KMS in AWS, a local key in local mode. */

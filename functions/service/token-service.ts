@@ -15,7 +15,9 @@ import {
   type TokenRecord,
   type TokenStatus,
 } from '../domain/token';
-import type { Caller } from './caller';
+import type { AuditEvent } from '../domain/audit';
+import type { AccessTokenVerifier } from './authorize';
+import type { Caller, Origin } from './caller';
 import { signAccessToken } from './jws';
 import type { Clock, Page, Signer, TokenStore } from './ports';
 
@@ -27,6 +29,8 @@ export interface TokenServiceDeps {
   policy: TokenPolicy;
   catalogue: ScopeCatalogue;
   issuer: string;
+  /** Needed only to recognise leaked access tokens. */
+  verifier?: AccessTokenVerifier;
 }
 
 export interface IssuedToken extends TokenMetadata {
@@ -81,7 +85,7 @@ export class TokenService {
       refreshKeyHash: hashSecret(secret),
     };
     const accessToken = await this.sign(record);
-    await store.create(record, now);
+    await store.create(record, now, auditEvent('token.created', record, now, { type: 'user', id: caller.userId }, caller.sourceIp));
     return { ...metadataOf(record, now), accessToken, refreshKey: formatRefreshKey(id, secret) };
   }
 
@@ -101,9 +105,13 @@ export class TokenService {
 
   /** Idempotent: revoking a revoked token answers its metadata unchanged. */
   async revoke(caller: Caller, id: string): Promise<TokenMetadata> {
-    await this.visibleRecord(caller, id);
+    const record = await this.visibleRecord(caller, id);
     const now = this.deps.clock.now();
-    const revoked = await this.deps.store.revoke(id, { at: now, by: caller.userId, reason: 'revoked' });
+    const revoked = await this.deps.store.revoke(
+      id,
+      { at: now, by: caller.userId, reason: 'revoked' },
+      auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp),
+    );
     if (!revoked) throw notFound();
     return metadataOf(revoked, now);
   }
@@ -112,7 +120,7 @@ export class TokenService {
    * Rotates a token with its refresh key. Any key that does not identify a refreshable token is
    * `invalid_grant`, with no hint of why; a key reused after its rotation revokes the whole family.
    */
-  async refresh(refreshKey: string): Promise<RefreshOutcome> {
+  async refresh(refreshKey: string, origin: Origin = {}): Promise<RefreshOutcome> {
     const { store, policy, clock } = this.deps;
     const parsed = parseRefreshKey(refreshKey);
     if (!parsed) throw invalidGrant();
@@ -124,7 +132,11 @@ export class TokenService {
       if (now - record.rotatedAt <= policy.reuseLeewaySeconds * 1000) {
         throw conflict('This refresh key was just used; use the token and key that refresh returned');
       }
-      const revokedIds = await store.revokeFamily(record.familyId, { at: now, by: 'reuse-detection', reason: 'reuse_detected' });
+      const revokedIds = await store.revokeFamily(
+        record.familyId,
+        { at: now, by: 'reuse-detection', reason: 'reuse_detected' },
+        auditEvent('token.reuse_detected', record, now, { type: 'token', id: record.id }, origin.sourceIp, { familyId: record.familyId }),
+      );
       return { kind: 'reuse_detected', familyId: record.familyId, revokedIds };
     }
     if (record.state === 'revoked') throw invalidGrant();
@@ -161,12 +173,47 @@ export class TokenService {
       presentedHash: record.refreshKeyHash,
       rotatedAt: now,
       graceUntil: now + policy.rotationGraceSeconds * 1000,
+      event: auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id }),
     });
     return {
       kind: 'rotated',
       predecessorId: record.id,
       token: { ...metadataOf(successor, now), accessToken, refreshKey: formatRefreshKey(id, secret) },
     };
+  }
+
+  /**
+   * Revokes every token that one of the reported secrets (access tokens or refresh keys) belongs
+   * to, with reason `leaked`. Possession is the proof: a forged or unknown secret revokes nothing.
+   * Returns how many were revoked, for logs and metrics only: the HTTP answer must not tell.
+   */
+  async revokeLeaked(secrets: readonly string[], origin: Origin = {}): Promise<number> {
+    const { store, clock } = this.deps;
+    const tokenIds = new Map<string, 'refresh_key' | 'access_token'>();
+    for (const secret of secrets) {
+      const refreshKey = parseRefreshKey(secret);
+      if (refreshKey) {
+        const record = await store.get(refreshKey.tokenId);
+        if (record && secretMatches(refreshKey.secret, record.refreshKeyHash)) tokenIds.set(record.id, 'refresh_key');
+        continue;
+      }
+      if (!this.deps.verifier) throw new Error('This function was built without a verifier');
+      const verified = await this.deps.verifier.verify(secret);
+      if (verified.ok) tokenIds.set(verified.claims.jti, 'access_token');
+    }
+    let revoked = 0;
+    for (const [id, via] of tokenIds) {
+      const record = await store.get(id);
+      if (!record) continue;
+      const now = clock.now();
+      const after = await store.revoke(
+        id,
+        { at: now, by: 'leak-report', reason: 'leaked' },
+        auditEvent('token.leak_revoked', record, now, { type: 'anonymous' }, origin.sourceIp, { via }),
+      );
+      if (after?.revokeReason === 'leaked' && after.revokedAt === now) revoked++;
+    }
+    return revoked;
   }
 
   /** A token the caller may see: their own, or any of their tenant for an admin. Anything else is 404. */
@@ -182,6 +229,27 @@ export class TokenService {
     if (!this.deps.signer) throw new Error('This function was built without a signer');
     return signAccessToken(claimsOf(record, this.deps.issuer), this.deps.signer);
   }
+}
+
+export function auditEvent(
+  action: AuditEvent['action'],
+  token: Pick<TokenRecord, 'id' | 'tenant' | 'owner'>,
+  at: number,
+  actor: AuditEvent['actor'],
+  sourceIp: string | undefined,
+  details?: AuditEvent['details'],
+): AuditEvent {
+  return {
+    id: randomBytes(12).toString('base64url'),
+    at,
+    action,
+    tenant: token.tenant,
+    tokenId: token.id,
+    owner: token.owner,
+    actor,
+    ...(sourceIp ? { sourceIp } : {}),
+    ...(details ? { details } : {}),
+  };
 }
 
 function newTokenId(): string {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DomainError } from '../../functions/domain/errors';
+import { auditEvent } from '../../functions/service/token-service';
 import { freshTable, allItems } from '../support/dynamo';
 import { DAY, ManualClock, tokenService, user } from '../support/fixtures';
 
@@ -19,7 +20,7 @@ describe('DynamoDB token store', () => {
     const issued = await service.create(user('olga'), { description: 'original', scopes: ['jobs:read'] });
     const record = (await store.get(issued.id))!;
 
-    await expect(store.create({ ...record, description: 'impostor' }, clock.now())).rejects.toThrow();
+    await expect(store.create({ ...record, description: 'impostor' }, clock.now(), auditEvent('token.created', record, clock.now(), { type: 'user', id: 'olga' }, undefined))).rejects.toThrow();
     expect((await store.get(issued.id))!.description).toBe('original');
   });
 
