@@ -1,0 +1,138 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { UserManager } from 'oidc-client-ts';
+import { PatApi } from './api';
+import {
+  cognitoUserManager,
+  forgetLocalSession,
+  loadConsoleConfig,
+  restoreCognitoSession,
+  saveLocalSession,
+  savedLocalSession,
+  type ConsoleConfig,
+  type Session,
+} from './auth';
+import { CognitoSignIn, LocalSignIn } from './components/SignIn';
+import { TokensPage } from './components/TokensPage';
+
+type Boot = { phase: 'loading' } | { phase: 'failed'; message: string } | { phase: 'ready'; config: ConsoleConfig; manager?: UserManager };
+
+function Header({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+  return (
+    <header className="top-bar">
+      <span className="brand">Access tokens</span>
+      <span className="who">
+        Signed in as <strong>{session.user}</strong>
+        {session.tenant && <> · tenant {session.tenant}</>}
+        {session.admin && <span className="badge badge-admin">admin</span>}
+      </span>
+      <button type="button" className="secondary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+export function App() {
+  const [boot, setBoot] = useState<Boot>({ phase: 'loading' });
+  const [session, setSession] = useState<Session>();
+  const [notice, setNotice] = useState<string>();
+  const sessionRef = useRef<Session | undefined>(undefined);
+  sessionRef.current = session;
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const config = await loadConsoleConfig();
+      if (config.mode === 'local') {
+        if (!cancelled) {
+          setSession(savedLocalSession());
+          setBoot({ phase: 'ready', config });
+        }
+        return;
+      }
+      const manager = cognitoUserManager(config);
+      let restored: Session | undefined;
+      try {
+        restored = await restoreCognitoSession(manager, config);
+      } catch (error) {
+        if (!cancelled) setNotice(error instanceof Error ? error.message : String(error));
+      }
+      if (!cancelled) {
+        setSession(restored);
+        setBoot({ phase: 'ready', config, manager });
+      }
+    })().catch((error: unknown) => {
+      if (!cancelled) setBoot({ phase: 'failed', message: error instanceof Error ? error.message : String(error) });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const signOut = useCallback(
+    (why?: string) => {
+      setSession(undefined);
+      setNotice(why ?? 'You have signed out.');
+      if (boot.phase !== 'ready') return;
+      if (boot.config.mode === 'local') {
+        forgetLocalSession();
+      } else {
+        void boot.manager?.removeUser();
+        if (!why && boot.config.logoutUrl) window.location.assign(boot.config.logoutUrl);
+      }
+    },
+    [boot],
+  );
+
+  const api = useMemo(() => {
+    if (boot.phase !== 'ready' || !session) return undefined;
+    return new PatApi(
+      boot.config.apiUrl,
+      () => sessionRef.current?.idToken ?? '',
+      () => signOut('Your session has expired. Sign in again.'),
+    );
+  }, [boot, session, signOut]);
+
+  if (boot.phase === 'loading') {
+    return (
+      <main className="centered">
+        <p role="status">Loading the console…</p>
+      </main>
+    );
+  }
+  if (boot.phase === 'failed') {
+    return (
+      <main className="centered">
+        <div className="card" role="alert">
+          <h1>The console could not start</h1>
+          <p>{boot.message}</p>
+          <button type="button" className="primary" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (!session || !api) {
+    const { config, manager } = boot;
+    return config.mode === 'local' ? (
+      <LocalSignIn
+        apiUrl={config.apiUrl}
+        notice={notice}
+        onSignedIn={(signedIn) => {
+          saveLocalSession(signedIn);
+          setNotice(undefined);
+          setSession(signedIn);
+        }}
+      />
+    ) : (
+      <CognitoSignIn notice={notice} onSignIn={() => manager!.signinRedirect()} />
+    );
+  }
+  return (
+    <>
+      <Header session={session} onSignOut={() => signOut()} />
+      <TokensPage key={`${session.user}@${session.tenant}`} api={api} session={session} pageSize={boot.config.pageSize} />
+    </>
+  );
+}

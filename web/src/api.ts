@@ -1,0 +1,199 @@
+/** The management API of the token service, as the console uses it. */
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export type TokenStatus = 'active' | 'revoked' | 'expired';
+
+export interface TokenMetadata {
+  id: string;
+  owner: string;
+  tenant: string;
+  createdBy: string;
+  description: string;
+  scopes: string[];
+  allowedIps: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  status: TokenStatus;
+  lastUsedAt: string | null;
+  lastUsedIps?: string[];
+  revokedAt?: string;
+  revokedBy?: string;
+  revokeReason?: string;
+}
+
+/** Only the create (and refresh) response carries the secrets. */
+export interface IssuedToken extends TokenMetadata {
+  accessToken: string;
+  refreshKey: string;
+}
+
+export interface ScopeArea {
+  name: string;
+  description: string;
+  scopes: string[];
+}
+
+export interface TokenPolicy {
+  lifetimesDays: number[];
+  defaultLifetimeDays: number;
+  maxLifetimeDays: number;
+  allowNoExpiry: boolean;
+  maxIpEntries: number;
+  maxDescriptionLength: number;
+}
+
+export interface NewTokenRequest {
+  description: string;
+  scopes: string[];
+  expiresInDays?: number;
+  expiresAt?: string | null;
+  allowedIps?: string[];
+  owner?: string;
+}
+
+export interface TokenPage {
+  items: TokenMetadata[];
+  nextCursor?: string | null;
+}
+
+export interface ListQuery {
+  status: 'active' | 'revoked' | 'expired' | 'all';
+  limit: number;
+  cursor?: string;
+  owner?: string;
+}
+
+/** A failed call, in words a person can act on; `details` names the offending fields. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const statusWords: Record<number, string> = {
+  401: 'You are not signed in, or your session has expired.',
+  403: 'You are not allowed to do this.',
+  404: 'Not found.',
+  429: 'Too many requests; wait a moment and try again.',
+  500: 'The service had an internal error. Try again; if it persists, tell your administrator.',
+  502: 'The service could not be reached (bad gateway). Try again shortly.',
+  503: 'The service is temporarily unavailable. Try again shortly.',
+  504: 'The service took too long to answer. Try again shortly.',
+};
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  if (error && typeof error.message === 'string') {
+    const details = Array.isArray(error.details)
+      ? error.details.filter((d): d is FieldProblem => typeof d?.field === 'string' && typeof d?.message === 'string')
+      : [];
+    return new ApiError(response.status, typeof error.code === 'string' ? error.code : 'error', error.message, details);
+  }
+  return new ApiError(response.status, 'error', statusWords[response.status] ?? `The service answered ${response.status} ${response.statusText}.`);
+}
+
+export class PatApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly idToken: () => string,
+    /** Called when the service no longer accepts the sign-in, so the console can ask for a new one. */
+    private readonly onSessionExpired: () => void,
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.idToken()}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The token service could not be reached. Check your connection (or that `npm start` is running) and try again.');
+    }
+    if (response.status === 401) {
+      this.onSessionExpired();
+      throw await errorOf(response);
+    }
+    if (!response.ok) throw await errorOf(response);
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ApiError(response.status, 'invalid_response', 'The service sent an answer the console cannot read.');
+    }
+  }
+
+  scopes(): Promise<{ areas: ScopeArea[] }> {
+    return this.request('GET', '/scopes');
+  }
+
+  policy(): Promise<TokenPolicy> {
+    return this.request('GET', '/policy');
+  }
+
+  listTokens(query: ListQuery): Promise<TokenPage> {
+    const parameters = new URLSearchParams({ status: query.status, limit: String(query.limit) });
+    if (query.cursor) parameters.set('cursor', query.cursor);
+    if (query.owner) parameters.set('owner', query.owner);
+    return this.request('GET', `/tokens?${parameters}`);
+  }
+
+  createToken(request: NewTokenRequest): Promise<IssuedToken> {
+    return this.request('POST', '/tokens', request);
+  }
+
+  revokeToken(id: string): Promise<TokenMetadata> {
+    return this.request('DELETE', `/tokens/${encodeURIComponent(id)}`);
+  }
+
+  /** Every page of a listing, up to `maxPages` (listings are bounded: 100 active tokens per owner). */
+  async listAll(query: Omit<ListQuery, 'cursor' | 'limit'>, maxPages = 10): Promise<TokenMetadata[]> {
+    const items: TokenMetadata[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const result = await this.listTokens({ ...query, limit: 100, cursor });
+      items.push(...result.items);
+      if (!result.nextCursor) break;
+      cursor = result.nextCursor;
+    }
+    return items;
+  }
+}
+
+/** Sign-in for local mode: `POST /local/session`, standing in for the Cognito hosted login. */
+export async function localSignIn(baseUrl: string, session: { user: string; tenant: string; admin: boolean }): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}/local/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(session),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The token service could not be reached. Is `npm start` running?');
+  }
+  if (!response.ok) throw await errorOf(response);
+  const body = (await response.json()) as { idToken?: unknown };
+  if (typeof body.idToken !== 'string') throw new ApiError(response.status, 'invalid_response', 'The service did not return a session.');
+  return body.idToken;
+}

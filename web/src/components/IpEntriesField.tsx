@@ -1,0 +1,105 @@
+import { useEffect, useRef } from 'react';
+import { describedBy } from './fields';
+
+export interface IpEntryRow {
+  /** Stable across edits and removals, so errors and focus stay with their row. */
+  key: number;
+  value: string;
+}
+
+interface IpEntriesFieldProps {
+  entries: readonly IpEntryRow[];
+  max: number;
+  onChange: (entries: IpEntryRow[]) => void;
+  onBlurEntry: (key: number) => void;
+  /** Problems by row key. */
+  errors: ReadonlyMap<number, string>;
+  /** A problem with the list as a whole (e.g. too many entries). */
+  listError?: string;
+}
+
+let nextKey = 1;
+export function newIpEntryRow(value = ''): IpEntryRow {
+  return { key: nextKey++, value };
+}
+
+/** Optional IP restrictions: each row an address, a CIDR or a from–to range. */
+export function IpEntriesField({ entries, max, onChange, onBlurEntry, errors, listError }: IpEntriesFieldProps) {
+  const listRef = useRef<HTMLUListElement>(null);
+  const previousCount = useRef(entries.length);
+  const addRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    // A new row gets the focus, so keyboard users can type right away.
+    if (entries.length > previousCount.current) {
+      const inputs = listRef.current?.querySelectorAll('input');
+      inputs?.[inputs.length - 1]?.focus();
+    }
+    previousCount.current = entries.length;
+  }, [entries.length]);
+
+  const update = (key: number, value: string) => onChange(entries.map((entry) => (entry.key === key ? { ...entry, value } : entry)));
+  const remove = (index: number) => {
+    const remaining = entries.filter((_, i) => i !== index);
+    onChange(remaining);
+    // Keep the focus in the list: on the row that took this one's place, else the add button.
+    setTimeout(() => {
+      const inputs = listRef.current?.querySelectorAll('input');
+      const target = inputs?.[Math.min(index, remaining.length - 1)];
+      (target ?? addRef.current)?.focus();
+    }, 0);
+  };
+
+  return (
+    <fieldset className="field" aria-describedby={describedBy('ip-entries', true, listError)}>
+      <legend>IP restrictions (optional)</legend>
+      <p id="ip-entries-hint" className="hint">
+        Leave empty to allow calls from any address. Each entry is one address (203.0.113.7), a CIDR (10.0.0.0/8) or a range
+        (192.0.2.10-192.0.2.20); IPv6 works the same way. Up to {max} entries.
+      </p>
+      {entries.length > 0 && (
+        <ul className="ip-entries" ref={listRef}>
+          {entries.map((entry, index) => {
+            const id = `ip-entry-${entry.key}`;
+            const error = errors.get(entry.key);
+            return (
+              <li key={entry.key}>
+                <label htmlFor={id}>IP entry {index + 1}</label>
+                <div className="inline">
+                  <input
+                    id={id}
+                    value={entry.value}
+                    spellCheck={false}
+                    autoComplete="off"
+                    placeholder="e.g. 10.0.0.0/8"
+                    onChange={(event) => update(entry.key, event.target.value)}
+                    onBlur={() => onBlurEntry(entry.key)}
+                    aria-invalid={error ? true : undefined}
+                    aria-describedby={describedBy(id, false, error)}
+                  />
+                  <button type="button" className="secondary" onClick={() => remove(index)} aria-label={`Remove IP entry ${index + 1}`}>
+                    Remove
+                  </button>
+                </div>
+                {error && (
+                  <p id={`${id}-error`} className="error">
+                    {error}
+                  </p>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <button ref={addRef} id="ip-entries-add" type="button" className="secondary" disabled={entries.length >= max} onClick={() => onChange([...entries, newIpEntryRow()])}>
+        Add IP entry
+      </button>
+      {entries.length >= max && <span className="hint"> The maximum of {max} entries is reached.</span>}
+      {listError && (
+        <p id="ip-entries-error" className="error">
+          {listError}
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,99 @@
+import type { ScopeArea } from '../api';
+import { areaTree, coveringArea, permissions, permissionWords, scopeOf } from '../scopes';
+
+export type ScopeMode = 'selected' | 'all';
+
+interface ScopePickerProps {
+  areas: readonly ScopeArea[];
+  mode: ScopeMode;
+  onModeChange: (mode: ScopeMode) => void;
+  selected: ReadonlySet<string>;
+  onToggle: (scope: string, checked: boolean) => void;
+  error?: string;
+}
+
+/** "All scopes" or a tree of areas with read / write / delete per area, each area's description as its hint. */
+export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error }: ScopePickerProps) {
+  const tree = areaTree(areas);
+  return (
+    <fieldset className="field" aria-describedby={error ? "scopes-error" : undefined}>
+      <legend>Scopes</legend>
+      <div className="choices">
+        <div className="choice">
+          <input id="scopes-selected" type="radio" name="scope-mode" checked={mode === 'selected'} onChange={() => onModeChange('selected')} aria-describedby="scopes-selected-hint" />
+          <label htmlFor="scopes-selected">Selected scopes</label>
+          <span id="scopes-selected-hint" className="hint">
+            {' '}
+            (recommended: only what the program needs)
+          </span>
+        </div>
+        <div className="choice">
+          <input id="scopes-all" type="radio" name="scope-mode" checked={mode === 'all'} onChange={() => onModeChange('all')} aria-describedby="scopes-all-hint" />
+          <label htmlFor="scopes-all">All scopes</label>
+          <span id="scopes-all-hint" className="hint">
+            {' '}
+            (every area, read, write and delete, including areas added later)
+          </span>
+        </div>
+      </div>
+      {mode === 'selected' && (
+        <table className="scope-tree">
+          <caption className="visually-hidden">Scopes by area. A grant on an area includes its sub-areas.</caption>
+          <thead>
+            <tr>
+              <th scope="col">Area</th>
+              {permissions.map((permission) => (
+                <th scope="col" key={permission}>
+                  {permissionWords[permission].label}
+                  <span className="hint method">{permissionWords[permission].methods}</span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {tree.map((area) => {
+              const hintId = `area-${area.name.replace(/[^a-z0-9-]/g, '_')}-hint`;
+              return (
+                <tr key={area.name}>
+                  <th scope="row" style={{ paddingInlineStart: `${0.5 + area.depth * 1.5}rem` }}>
+                    <span className="area-name">{area.depth > 0 ? area.name.slice(area.parent!.length + 1) : area.name}</span>
+                    <span id={hintId} className="hint area-hint">
+                      {area.description}
+                    </span>
+                  </th>
+                  {permissions.map((permission) => {
+                    const scope = scopeOf(area.name, permission);
+                    const coveredBy = coveringArea(area.name, permission, selected);
+                    const coveredId = `${hintId}-${permission}-covered`;
+                    return (
+                      <td key={permission}>
+                        <input
+                          type="checkbox"
+                          aria-label={`${permissionWords[permission].label} ${area.name}`}
+                          aria-describedby={coveredBy ? `${coveredId} ${hintId}` : hintId}
+                          checked={coveredBy !== undefined || selected.has(scope)}
+                          disabled={coveredBy !== undefined}
+                          onChange={(event) => onToggle(scope, event.target.checked)}
+                        />
+                        {coveredBy && (
+                          <span id={coveredId} className="visually-hidden">
+                            Included by {coveredBy}: {permission}
+                          </span>
+                        )}
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {error && (
+        <p id="scopes-error" className="error">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,162 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, localSignIn } from '../api';
+import { expiryOf, type Session } from '../auth';
+import { principalIdProblem } from '../validation';
+import { describedBy } from './fields';
+
+interface SignInShellProps {
+  notice?: string;
+  children: ReactNode;
+}
+
+function SignInShell({ notice, children }: SignInShellProps) {
+  return (
+    <main className="centered">
+      <div className="card sign-in">
+        <h1>Personal access tokens</h1>
+        <p>Sign in to create, review and revoke the tokens that programs and vendors use to call your APIs.</p>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {children}
+      </div>
+    </main>
+  );
+}
+
+/** Local mode: pick any user and tenant through `POST /local/session` (stands in for the Cognito hosted login). */
+export function LocalSignIn({ apiUrl, notice, onSignedIn }: { apiUrl: string; notice?: string; onSignedIn: (session: Session) => void }) {
+  const [user, setUser] = useState('');
+  const [tenant, setTenant] = useState('');
+  const [admin, setAdmin] = useState(false);
+  const [attempted, setAttempted] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const userError = serverErrors.user ?? (attempted ? principalIdProblem(user, 'user id') : undefined);
+  const tenantError = serverErrors.tenant ?? (attempted ? principalIdProblem(tenant, 'tenant id') : undefined);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setAttempted(true);
+    setFormError(undefined);
+    const userProblem = principalIdProblem(user, 'user id');
+    if (userProblem || principalIdProblem(tenant, 'tenant id')) {
+      document.getElementById(userProblem ? 'sign-in-user' : 'sign-in-tenant')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const idToken = await localSignIn(apiUrl, { user: user.trim(), tenant: tenant.trim(), admin });
+      onSignedIn({ idToken, user: user.trim(), tenant: tenant.trim(), admin, expiresAt: expiryOf(idToken) });
+    } catch (error) {
+      const problems: Record<string, string> = {};
+      if (error instanceof ApiError) for (const detail of error.details) problems[detail.field] = `This ${detail.field} ${detail.message}.`;
+      setServerErrors(problems);
+      if (Object.keys(problems).length === 0) setFormError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <SignInShell notice={notice}>
+      <p className="hint">
+        Local development sign-in: choose any user and tenant. Deployed, this page is the Cognito hosted login.
+      </p>
+      <form onSubmit={submit} noValidate aria-label="Sign in">
+        <div className="field">
+          <label htmlFor="sign-in-user">User</label>
+          <input
+            id="sign-in-user"
+            name="user"
+            autoComplete="username"
+            value={user}
+            onChange={(event) => {
+              setUser(event.target.value);
+              setServerErrors(({ user: _removed, ...rest }) => rest);
+            }}
+            aria-invalid={userError ? true : undefined}
+            aria-describedby={describedBy('sign-in-user', false, userError)}
+            autoFocus
+          />
+          {userError && (
+            <p id="sign-in-user-error" className="error">
+              {userError}
+            </p>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor="sign-in-tenant">Tenant</label>
+          <input
+            id="sign-in-tenant"
+            name="tenant"
+            value={tenant}
+            onChange={(event) => {
+              setTenant(event.target.value);
+              setServerErrors(({ tenant: _removed, ...rest }) => rest);
+            }}
+            aria-invalid={tenantError ? true : undefined}
+            aria-describedby={describedBy('sign-in-tenant', false, tenantError)}
+          />
+          {tenantError && (
+            <p id="sign-in-tenant-error" className="error">
+              {tenantError}
+            </p>
+          )}
+        </div>
+        <div className="field checkbox-field">
+          <input id="sign-in-admin" type="checkbox" checked={admin} onChange={(event) => setAdmin(event.target.checked)} aria-describedby="sign-in-admin-hint" />
+          <label htmlFor="sign-in-admin">Tenant admin</label>
+          <p id="sign-in-admin-hint" className="hint">
+            Admins see and revoke every token of their tenant and create tokens for other users.
+          </p>
+        </div>
+        {formError && (
+          <p className="error" role="alert">
+            {formError}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </SignInShell>
+  );
+}
+
+/** Deployed: the Cognito hosted login, authorization code with PKCE (oidc-client-ts). */
+export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn: () => Promise<void> }) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <SignInShell notice={notice}>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button
+        type="button"
+        className="primary"
+        disabled={busy}
+        autoFocus
+        onClick={async () => {
+          setBusy(true);
+          setError(undefined);
+          try {
+            await onSignIn();
+          } catch (failure) {
+            setError(`The sign-in page could not be opened: ${failure instanceof Error ? failure.message : String(failure)}. Try again.`);
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Opening the sign-in page…' : 'Sign in'}
+      </button>
+    </SignInShell>
+  );
+}

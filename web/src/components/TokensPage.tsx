@@ -1,0 +1,264 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { IssuedToken, PatApi, ScopeArea, TokenMetadata, TokenPage, TokenPolicy } from '../api';
+import type { Session } from '../auth';
+import { CreateTokenDialog } from './CreateTokenDialog';
+import { RevokeDialog } from './RevokeDialog';
+import { ShownOnceDialog } from './ShownOnceDialog';
+import { TokenTable } from './TokenTable';
+
+interface TokensPageProps {
+  api: PatApi;
+  session: Session;
+  pageSize: number;
+}
+
+type Catalogue = { policy: TokenPolicy; areas: ScopeArea[] };
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The "Personal access tokens" page: the table, ADD, revoke, show all, and the admin's user filter. */
+export function TokensPage({ api, session, pageSize }: TokensPageProps) {
+  const [catalogue, setCatalogue] = useState<Catalogue>();
+  const [catalogueError, setCatalogueError] = useState<string>();
+  const [catalogueAttempt, setCatalogueAttempt] = useState(0);
+
+  const [showAll, setShowAll] = useState(false);
+  const [ownerFilter, setOwnerFilter] = useState('');
+  // Cursors of the pages read so far; the last one is the page on screen (undefined: the first).
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState<TokenPage>();
+  const [listError, setListError] = useState<string>();
+  const [loading, setLoading] = useState(true);
+  const [reloads, setReloads] = useState(0);
+  const [knownOwners, setKnownOwners] = useState<string[]>([session.user]);
+
+  const [creating, setCreating] = useState(false);
+  const [issued, setIssued] = useState<IssuedToken>();
+  const [revoking, setRevoking] = useState<TokenMetadata>();
+  const [notice, setNotice] = useState('');
+
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const addButtonRef = useRef<HTMLButtonElement>(null);
+  // After a revoke the row (and its button) leaves the list: focus goes to the page heading instead.
+  const revokedRef = useRef(false);
+
+  const rememberOwners = useCallback((owners: Iterable<string>) => {
+    setKnownOwners((known) => {
+      const all = new Set([...known, ...owners]);
+      return all.size === known.length ? known : [...all].sort((a, b) => a.localeCompare(b));
+    });
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    setCatalogueError(undefined);
+    Promise.all([api.policy(), api.scopes()])
+      .then(([policy, scopes]) => {
+        if (!cancelled) setCatalogue({ policy, areas: scopes.areas });
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) setCatalogueError(messageOf(error));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, catalogueAttempt]);
+
+  const cursor = cursors[cursors.length - 1];
+  const owner = session.admin && ownerFilter !== '' ? ownerFilter : undefined;
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    setListError(undefined);
+    api
+      .listTokens({ status: showAll ? 'all' : 'active', limit: pageSize, cursor, owner })
+      .then((result) => {
+        if (cancelled) return;
+        setPage(result);
+        if (session.admin) rememberOwners(result.items.map((token) => token.owner));
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) setListError(messageOf(error));
+      })
+      .finally(() => {
+        if (!cancelled) setLoading(false);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, showAll, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
+
+  // The admin's user filter offers every user with a token in the tenant (bounded: 10 pages of 100).
+  useEffect(() => {
+    if (!session.admin) return;
+    let cancelled = false;
+    api
+      .listAll({ status: 'all' })
+      .then((tokens) => {
+        if (!cancelled) rememberOwners(tokens.map((token) => token.owner));
+      })
+      .catch(() => {
+        // The filter still lists the users seen on screen.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, session.admin, rememberOwners]);
+
+  const firstPage = () => setCursors([undefined]);
+  const reload = () => setReloads((n) => n + 1);
+
+  const onCreated = (token: IssuedToken) => {
+    setCreating(false);
+    setIssued(token);
+    rememberOwners([token.owner]);
+    setNotice(`Token “${token.description}” created${token.owner !== session.user ? ` for ${token.owner}` : ''}.`);
+    firstPage();
+    reload();
+  };
+
+  const onRevoked = (token: TokenMetadata) => {
+    revokedRef.current = true;
+    setRevoking(undefined);
+    setNotice(`Token “${token.description}”${token.owner !== session.user ? ` of ${token.owner}` : ''} revoked.`);
+    reload();
+  };
+
+  const items = page?.items ?? [];
+  const caption = session.admin ? (owner ? `Tokens of ${owner}` : `Tokens of every user of tenant ${session.tenant}`) : 'Your tokens';
+  const emptyText = (() => {
+    const whose = owner ? `${owner} has` : session.admin ? 'Nobody in this tenant has' : 'You have';
+    return showAll ? `${whose} no tokens.` : `${whose} no active tokens. Select Add token to create one.`;
+  })();
+
+  return (
+    <main className="page">
+      <div className="page-heading">
+        <div>
+          <h1 ref={headingRef} tabIndex={-1}>
+            Personal access tokens
+          </h1>
+          <p className="hint">
+            {session.admin
+              ? `Tokens of the users of tenant ${session.tenant}. Create one per vendor or program, so that you can revoke each on its own.`
+              : 'Tokens let programs and vendors call your APIs as you. Create one per vendor or program, so that you can revoke each on its own.'}
+          </p>
+        </div>
+        <button ref={addButtonRef} type="button" className="primary add" onClick={() => setCreating(true)} disabled={!catalogue}>
+          <span aria-hidden="true">+ </span>Add token
+        </button>
+      </div>
+
+      {catalogueError && (
+        <div className="error-box" role="alert">
+          <p>The scopes and the token policy could not be loaded, so no token can be created yet: {catalogueError}</p>
+          <button type="button" className="secondary" onClick={() => setCatalogueAttempt((n) => n + 1)}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      <div className="toolbar" role="group" aria-label="Which tokens to show">
+        {session.admin && (
+          <div className="field inline-field">
+            <label htmlFor="owner-filter">User</label>
+            <select
+              id="owner-filter"
+              value={ownerFilter}
+              onChange={(event) => {
+                setOwnerFilter(event.target.value);
+                firstPage();
+              }}
+            >
+              <option value="">All users</option>
+              {knownOwners.map((user) => (
+                <option key={user} value={user}>
+                  {user}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <div className="field checkbox-field inline-field">
+          <input
+            id="show-all"
+            type="checkbox"
+            checked={showAll}
+            onChange={(event) => {
+              setShowAll(event.target.checked);
+              firstPage();
+            }}
+          />
+          <label htmlFor="show-all">Show all tokens</label>
+          <span className="hint"> (also revoked and expired)</span>
+        </div>
+      </div>
+
+      <p className="notice-line" role="status">
+        {notice}
+      </p>
+
+      {listError && (
+        <div className="error-box" role="alert">
+          <p>The tokens could not be loaded: {listError}</p>
+          <button type="button" className="secondary" onClick={reload}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      {!page && loading && <p className="hint">Loading tokens…</p>}
+      {page && items.length === 0 && !loading && <p className="empty">{emptyText}</p>}
+      {items.length > 0 && (
+        <TokenTable tokens={items} caption={caption} showOwner={session.admin} busy={loading} onRevoke={(token) => {
+            revokedRef.current = false;
+            setRevoking(token);
+          }} />
+      )}
+
+      {(cursors.length > 1 || page?.nextCursor) && (
+        <nav className="pagination" aria-label="Pages of tokens">
+          <button type="button" className="secondary" disabled={cursors.length <= 1 || loading} onClick={() => setCursors((list) => list.slice(0, -1))}>
+            Previous page
+          </button>
+          <span>Page {cursors.length}</span>
+          <button
+            type="button"
+            className="secondary"
+            disabled={!page?.nextCursor || loading}
+            onClick={() => {
+              const next = page?.nextCursor;
+              if (next) setCursors((list) => [...list, next]);
+            }}
+          >
+            Next page
+          </button>
+        </nav>
+      )}
+
+      {creating && catalogue && (
+        <CreateTokenDialog
+          api={api}
+          session={session}
+          policy={catalogue.policy}
+          areas={catalogue.areas}
+          knownOwners={knownOwners}
+          onCreated={onCreated}
+          onClose={() => setCreating(false)}
+          returnFocus={() => addButtonRef.current}
+        />
+      )}
+      {issued && <ShownOnceDialog token={issued} onClose={() => setIssued(undefined)} returnFocus={() => addButtonRef.current} />}
+      {revoking && (
+        <RevokeDialog
+          api={api}
+          token={revoking}
+          showOwner={session.admin}
+          onRevoked={onRevoked}
+          onClose={() => setRevoking(undefined)}
+          returnFocus={() => (revokedRef.current ? headingRef.current : null)}
+        />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,5 @@
+/** `aria-describedby` for a control with an optional hint (`<id>-hint`) and error (`<id>-error`). */
+export function describedBy(id: string, hint: boolean, error: string | undefined, ...more: (string | undefined)[]): string | undefined {
+  const ids = [hint ? `${id}-hint` : undefined, error ? `${id}-error` : undefined, ...more].filter(Boolean);
+  return ids.length > 0 ? ids.join(' ') : undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * Live checks of the create form, mirroring the service's rules so people see problems as they type.
+ * The service stays authoritative: whatever it answers is shown next to the field it names.
+ */
+
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+/** The service compares descriptions regardless of case and surrounding spaces. */
+export function descriptionKey(description: string): string {
+  return description.trim().normalize('NFC').toLowerCase();
+}
+
+export function descriptionProblem(description: string, maxLength: number, activeDescriptions: ReadonlySet<string>, ownerLabel: string): string | undefined {
+  const trimmed = description.trim();
+  if (trimmed.length === 0) return 'Enter a description, e.g. the name of the vendor or program that will use the token.';
+  const length = [...trimmed].length;
+  if (length > maxLength) return `Use at most ${maxLength} characters (this one has ${length}).`;
+  if (controlCharacters.test(trimmed)) return 'Remove the control characters (tabs, line breaks).';
+  if (activeDescriptions.has(descriptionKey(trimmed))) {
+    return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${trimmed}”. Choose another description, or revoke that token first.`;
+  }
+  return undefined;
+}
+
+/** User and tenant ids: 1–128 characters, no `#`, no control characters (they become parts of keys). */
+export function principalIdProblem(value: string, noun: 'user id' | 'tenant id'): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return `Enter a ${noun}.`;
+  if (trimmed.length > 128) return `A ${noun} has at most 128 characters.`;
+  if (trimmed.includes('#') || controlCharacters.test(trimmed)) return `A ${noun} cannot contain # or control characters.`;
+  return undefined;
+}
+
+type Bytes = number[];
+interface ParsedAddress {
+  kind: 'IPv4' | 'IPv6';
+  bytes: Bytes;
+}
+
+function parseIPv4(text: string): ParsedAddress | undefined {
+  // Four decimal parts only: no octal, hex or short forms (the service refuses them too).
+  if (!/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(text)) return undefined;
+  const bytes = text.split('.').map(Number);
+  return bytes.every((part) => part <= 255) ? { kind: 'IPv4', bytes } : undefined;
+}
+
+function parseIPv6(text: string): ParsedAddress | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return undefined;
+  let host: string;
+  try {
+    // The URL parser implements IPv6 address syntax exactly; it answers the compressed form.
+    host = new URL(`http://[${text}]/`).hostname;
+  } catch {
+    return undefined;
+  }
+  const inner = host.slice(1, -1);
+  const [head = '', tail] = inner.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const bytes = groups.flatMap((group) => {
+    const value = parseInt(group, 16);
+    return [value >> 8, value & 0xff];
+  });
+  // An IPv4-mapped address is the IPv4 client it stands for.
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return { kind: 'IPv4', bytes: bytes.slice(12) };
+  return { kind: 'IPv6', bytes };
+}
+
+function parseAddress(text: string): ParsedAddress | undefined {
+  return parseIPv4(text) ?? parseIPv6(text);
+}
+
+function compare(a: Bytes, b: Bytes): number {
+  for (let i = 0; i < a.length; i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** An entry as it will be sent: trimmed, an en or em dash of a range read as the ASCII hyphen. */
+export function normaliseIpEntry(entry: string): string {
+  return entry.trim().replace(/\s*[\u2013\u2014-]\s*/, '-');
+}
+
+/** Why an IP entry is not an address, a CIDR or a from-to range, or undefined when it is one. */
+export function ipEntryProblem(entry: string): string | undefined {
+  const text = normaliseIpEntry(entry);
+  if (text === '') return 'Enter an address, a CIDR or a range, or remove this entry.';
+  if (text.includes('/')) {
+    const [addressText = '', prefixText = '', ...rest] = text.split('/');
+    const address = parseAddress(addressText);
+    if (!address || rest.length > 0 || !/^\d{1,3}$/.test(prefixText)) return 'Not a valid CIDR: write an address, a slash and a prefix length, e.g. 10.0.0.0/8.';
+    const bits = address.kind === 'IPv4' ? 32 : 128;
+    if (Number(prefixText) > bits) return `The prefix length of an ${address.kind} CIDR must be at most ${bits}.`;
+    return undefined;
+  }
+  const dash = text.indexOf('-');
+  if (dash > 0) {
+    const from = parseAddress(text.slice(0, dash));
+    const to = parseAddress(text.slice(dash + 1));
+    if (!from || !to) return 'Not a valid range: write two addresses joined by a dash, e.g. 192.0.2.10-192.0.2.20.';
+    if (from.kind !== to.kind) return 'A range cannot mix an IPv4 and an IPv6 address.';
+    if (compare(from.bytes, to.bytes) > 0) return 'The range starts after it ends: put the lower address first.';
+    return undefined;
+  }
+  if (!parseAddress(text)) return 'Not an IPv4 or IPv6 address, a CIDR or a range (e.g. 203.0.113.7, 10.0.0.0/8, 192.0.2.10-192.0.2.20).';
+  return undefined;
+}
