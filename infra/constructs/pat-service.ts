@@ -1,0 +1,151 @@
+import { Aws, Fn, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
+import { checkEnvironment, checkSettings, defaultAdminGroup, defaultTenantClaim, settingsEnvironment, type TokenServiceSettings } from '../settings';
+import { ObservedRestApi, type Throttle } from './rest-api';
+import { ServiceFunction } from './service-function';
+import { SigningKeys, type SigningKeysProps } from './signing-keys';
+import type { TokenVerification } from './token-authorizer';
+import { TokenTable } from './token-table';
+import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
+
+export interface PatServiceProps {
+  /** Scope catalogue, token policy, issuer, admin group and tenant claim. */
+  readonly settings: TokenServiceSettings;
+  /** Use an existing Cognito user pool instead of creating one. @default a new pool */
+  readonly userPool?: ExistingUserPool;
+  /** MFA of a created pool. @default cognito.Mfa.REQUIRED (TOTP) */
+  readonly mfa?: cognito.Mfa;
+  /** Feature plan of a created pool. @default cognito.FeaturePlan.ESSENTIALS */
+  readonly featurePlan?: cognito.FeaturePlan;
+  /** Managed sign-in pages for a browser console. @default none */
+  readonly hostedSignIn?: HostedSignIn;
+  /** Signing key generation and older keys still verifying. @default generation 1, no older keys */
+  readonly signingKeys?: SigningKeysProps;
+  /** @default a generated name */
+  readonly tableName?: string;
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /** Default throttle of every method of the API. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttle?: Throttle;
+  /**
+   * Throttle of `POST /tokens/refresh`, the one route open to anyone: it bounds refresh-key guessing
+   * and the KMS Sign calls a caller can cause. @default { rateLimit: 10, burstLimit: 20 }
+   */
+  readonly refreshThrottle?: Throttle;
+  /** A regional WAFv2 web ACL for the API stage. @default none */
+  readonly webAclArn?: string;
+  /** Create API Gateway's account-wide CloudWatch Logs role. @default true */
+  readonly manageApiGatewayCloudWatchRole?: boolean;
+  /** Retention of the functions' and the API's logs. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** X-Ray tracing of the functions and the API. @default true */
+  readonly tracing?: boolean;
+}
+
+/**
+ * The personal access token service: the token table, the signing key, the user directory, one
+ * function per handler, and the REST API that routes to them. Management routes need a Cognito ID
+ * token; `POST /tokens/refresh` (the refresh key is the credential) and the JWKS are public.
+ * `verification` is what a `TokenAuthorizer` on another API needs.
+ */
+export class PatService extends Construct {
+  readonly table: TokenTable;
+  readonly signingKeys: SigningKeys;
+  readonly users: UserDirectory;
+  readonly restApi: ObservedRestApi;
+  readonly functions: Record<ServiceHandlerName, ServiceFunction>;
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  readonly verification: TokenVerification;
+
+  constructor(scope: Construct, id: string, props: PatServiceProps) {
+    super(scope, id);
+    checkSettings(props.settings, this.node.path);
+    const adminGroup = props.settings.adminGroup ?? defaultAdminGroup;
+    const tenantClaim = props.settings.tenantClaim ?? defaultTenantClaim;
+
+    this.table = new TokenTable(this, 'Tokens', { tableName: props.tableName });
+    this.signingKeys = new SigningKeys(this, 'SigningKeys', props.signingKeys);
+    this.users = new UserDirectory(this, 'Users', {
+      adminGroup,
+      tenantClaim,
+      existing: props.userPool,
+      mfa: props.mfa,
+      featurePlan: props.featurePlan,
+      hostedSignIn: props.hostedSignIn,
+    });
+    this.restApi = new ObservedRestApi(this, 'Api', {
+      restApiName: 'personal-access-tokens',
+      description: 'Personal access tokens: create, list, revoke, refresh; public keys',
+      stageName: props.stageName,
+      throttle: props.throttle,
+      methodThrottles: { '/tokens/refresh/POST': props.refreshThrottle ?? { rateLimit: 10, burstLimit: 20 } },
+      manageCloudWatchRole: props.manageApiGatewayCloudWatchRole,
+      webAclArn: props.webAclArn,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    });
+    const api = this.restApi.api;
+    // The stage's base URL without the trailing slash; it names only the API id, so functions may use it.
+    this.issuer =
+      props.settings.issuer ?? Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.restApi.stageName]);
+    this.jwksUrl = api.urlForPath('/.well-known/jwks.json');
+    const settings = { ...props.settings, issuer: this.issuer };
+
+    const environment = settingsEnvironment(settings);
+    this.functions = Object.fromEntries(
+      Object.entries(serviceHandlers).map(([name, spec]) => [
+        name,
+        new ServiceFunction(this, pascalCase(name), {
+          spec,
+          environment,
+          table: this.table.table,
+          keys: this.signingKeys,
+          logRetention: props.logRetention,
+          tracing: props.tracing,
+        }),
+      ]),
+    ) as Record<ServiceHandlerName, ServiceFunction>;
+    // Every function loads this configuration at cold start: load it now, so a bad one fails synth.
+    checkEnvironment(this.functions.catalog.environmentVariables, this.node.path);
+
+    const userAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'UserAuthorizer', {
+      cognitoUserPools: [this.users.userPool],
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+    });
+    for (const [name, spec] of Object.entries(serviceHandlers) as Array<[ServiceHandlerName, HandlerSpec]>) {
+      if (spec.routes.length === 0) continue;
+      const integration = new apigateway.LambdaIntegration(this.functions[name].function, { allowTestInvoke: false });
+      for (const route of spec.routes) this.addRoute(route, integration, userAuthorizer);
+    }
+
+    this.verification = { table: this.table.table, keys: this.signingKeys, settings };
+  }
+
+  private addRoute(route: ServiceRoute, integration: apigateway.Integration, userAuthorizer: apigateway.IAuthorizer): void {
+    const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+    const method = this.restApi.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
+      requestValidator: this.restApi.requestValidator,
+      requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
+      ...(route.access === 'user'
+        ? { authorizer: userAuthorizer, authorizationType: apigateway.AuthorizationType.COGNITO }
+        : { authorizationType: apigateway.AuthorizationType.NONE }),
+    });
+    if (route.access === 'public') {
+      const reason =
+        route.path === '/tokens/refresh'
+          ? 'Public by design: a vendor rotates its token without a user session; the refresh key in the body is the credential (hashed, constant-time compared, reuse revokes the family) and the route is throttled.'
+          : 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.';
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    }
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,176 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
+import { environmentNames } from '../settings';
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The signing keys of a deployment: the newest signs, every one verifies (key rotation). */
+export interface SigningKeyRing {
+  readonly signingKey: kms.IKey;
+  /** Older keys whose tokens are still valid: verify only. */
+  readonly previousKeys: readonly kms.IKey[];
+}
+
+export interface ServiceFunctionProps {
+  readonly spec: HandlerSpec;
+  /** The settings' environment variables (`environmentOf`). */
+  readonly environment: Record<string, string>;
+  /** Required when the spec declares table access. */
+  readonly table?: dynamodb.ITable;
+  /** Every function needs the key ids to load its configuration; only a spec's `signingKeys` grants IAM on them. */
+  readonly keys: SigningKeyRing;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** X-Ray active tracing. @default true */
+  readonly tracing?: boolean;
+}
+
+/** Lambda's limit on the total size of a function's environment variables. */
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * One handler as a Lambda function: Node.js 22 on arm64, bundled locally by esbuild (minified, with
+ * source maps, the AWS SDK left to the runtime), its own log group, and its own role that holds
+ * exactly what its spec lists. Each binding sets the environment variable and grants the permission
+ * that goes with it, in one place.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** Every variable set on the function, kept to check the 4 KB limit at synth time. */
+  private readonly environment: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.entry}: ${spec.description}`.slice(0, 1000),
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(projectRoot, 'functions', 'handlers', `${spec.entry}.ts`),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize ?? 256,
+      timeout: spec.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: props.tracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      bundling: bundlingOptions,
+    });
+    const environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: `pat-${spec.entry}` };
+    for (const [name, value] of Object.entries(environment)) this.addEnvironment(name, value);
+
+    // Every function loads the same configuration, which names the keys; naming is not using.
+    const keyArns = [props.keys.signingKey, ...props.keys.previousKeys].map((key) => key.keyArn);
+    this.addEnvironment(environmentNames.signer, 'kms');
+    this.addEnvironment(environmentNames.kmsKeyIds, keyArns.join(','));
+    if (spec.signingKeys) bindSigningKeys(this, props.keys, spec.signingKeys);
+
+    if (spec.table) {
+      if (!props.table) throw new Error(`${spec.entry} needs the token table`);
+      bindTable(this, props.table, spec.table);
+    }
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime the service is specified and tested for (a supported LTS); moving to a newer one is this one line, after the handlers are tested on it.',
+    });
+    if (props.tracing !== false) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource "*" is the only form AWS accepts).',
+      });
+    }
+    this.node.addValidation({ validate: () => this.environmentProblems() });
+  }
+
+  /** The variables set so far (deploy-time values as tokens). */
+  get environmentVariables(): Record<string, string> {
+    return { ...this.environment };
+  }
+
+  addEnvironment(name: string, value: string): void {
+    this.environment[name] = value;
+    this.function.addEnvironment(name, value);
+  }
+
+  /** Lambda refuses an environment over 4 KB at deploy time; say so at synth time with the culprits. */
+  private environmentProblems(): string[] {
+    let bytes = 0;
+    const sizes: string[] = [];
+    for (const [name, value] of Object.entries(this.environment)) {
+      const resolved = Stack.of(this).resolve(value) as unknown;
+      // Deploy-time values (ARNs, names) are counted at a generous fixed size.
+      const size = typeof resolved === 'string' && !Token.isUnresolved(resolved) ? Buffer.byteLength(resolved) : 160;
+      bytes += Buffer.byteLength(name) + size;
+      sizes.push(`${name} ${size} B`);
+    }
+    return bytes > ENVIRONMENT_LIMIT_BYTES
+      ? [`The environment of ${this.node.path} is about ${bytes} bytes, over Lambda's 4 KB limit (${sizes.join(', ')}): shorten the catalogue descriptions or split the protected routes over several authorizers`]
+      : [];
+  }
+}
+
+const bundlingOptions: BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: OutputFormat.ESM,
+  // Prefer ES modules so esbuild can drop what a handler does not import.
+  mainFields: ['module', 'main'],
+  // The Node.js 22 runtime ships the AWS SDK v3.
+  externalModules: ['@aws-sdk/*'],
+  // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
+  banner: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
+  forceDockerBundling: false,
+};
+
+/** TABLE_NAME, and the item and index actions of `access`: nothing else, never Scan. */
+export function bindTable(target: ServiceFunction, table: dynamodb.ITable, access: TableAccess): void {
+  target.addEnvironment(environmentNames.tableName, table.tableName);
+  target.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'TokenTableItems', actions: [...access.items], resources: [table.tableArn] }),
+  );
+  if (access.queries && access.queries.length > 0) {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TokenTableQueries',
+        actions: ['dynamodb:Query'],
+        resources: access.queries.map((index) => `${table.tableArn}/index/${index}`),
+      }),
+    );
+  }
+}
+
+/** Public keys of every key in the ring; `sign` adds kms:Sign on the newest key only. */
+export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, access: KeyAccess): void {
+  target.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'SigningKeysPublic',
+      actions: ['kms:GetPublicKey'],
+      resources: [keys.signingKey, ...keys.previousKeys].map((key) => key.keyArn),
+    }),
+  );
+  if (access === 'sign') {
+    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }));
+  }
+}

@@ -1,0 +1,47 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { SigningKeyRing } from './service-function';
+
+export interface SigningKeysProps {
+  /**
+   * The generation of the signing key. Raising it creates a new key that signs from then on; the old
+   * one is retained (removed from the stack, kept in the account): list its ARN in
+   * `previousKeyArns` so that the tokens it signed keep verifying until they expire.
+   * @default 1
+   */
+  readonly generation?: number;
+  /** Keys of earlier generations whose tokens must still verify. @default none */
+  readonly previousKeyArns?: readonly string[];
+  /** @default `alias/<stack name>/token-signing` */
+  readonly aliasName?: string;
+}
+
+/**
+ * The KMS key that signs tokens: ECC_NIST_P256 for ES256, SIGN_VERIFY, private key never leaves KMS.
+ * Retained: deleting it would invalidate every token it signed. Asymmetric keys have no automatic
+ * rotation; rotation is a new generation (see `generation`).
+ */
+export class SigningKeys extends Construct implements SigningKeyRing {
+  readonly signingKey: kms.Key;
+  readonly previousKeys: kms.IKey[];
+  readonly alias: kms.Alias;
+
+  constructor(scope: Construct, id: string, props: SigningKeysProps = {}) {
+    super(scope, id);
+    const generation = props.generation ?? 1;
+    if (!Number.isInteger(generation) || generation < 1) throw new Error(`SigningKeys generation must be a positive integer (got ${generation})`);
+    this.signingKey = new kms.Key(this, generation === 1 ? 'Key' : `KeyGeneration${generation}`, {
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      description: `Signs personal access tokens (ES256), generation ${generation}`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The alias has its own construct id so that a new generation moves it instead of recreating it.
+    this.alias = new kms.Alias(this, 'Alias', {
+      aliasName: props.aliasName ?? `alias/${Stack.of(this).stackName}/token-signing`,
+      targetKey: this.signingKey,
+    });
+    this.previousKeys = (props.previousKeyArns ?? []).map((arn, index) => kms.Key.fromKeyArn(this, `Previous${index}`, arn));
+  }
+}

@@ -1,0 +1,46 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamo-token-store';
+
+export interface TokenTableProps {
+  /**
+   * A fixed table name. Leave it to CloudFormation unless something outside this stack must know it:
+   * a retained table with a fixed name blocks a redeployment of the stack under another name.
+   * @default a generated name
+   */
+  readonly tableName?: string;
+}
+
+/**
+ * The token records and description locks: keys `pk`/`sk`, the indexes the store queries (by owner,
+ * by tenant, by refresh family; never a scan), on-demand capacity, TTL on the attribute the store
+ * writes, point-in-time recovery, and deletion protection. Retained when the stack goes: it holds
+ * every issued token's record, and without it no token can be verified.
+ */
+export class TokenTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: TokenTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The same layout as the store's and DynamoDB Local's (`tableIndexes`), so they cannot drift.
+    for (const [indexName, keys] of Object.entries(tableIndexes)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+/** A user pool that already exists. Its ID tokens must carry the tenant claim and the admin group. */
+export interface ExistingUserPool {
+  readonly userPoolId: string;
+  /** An app client of that pool. @default a new client of that pool */
+  readonly userPoolClientId?: string;
+}
+
+/** Managed sign-in pages (OAuth 2.0 code flow with PKCE) for a browser console. */
+export interface HostedSignIn {
+  /** The Cognito domain prefix, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+  readonly domainPrefix: string;
+  readonly callbackUrls: string[];
+  /** @default the callback URLs */
+  readonly logoutUrls?: string[];
+}
+
+export interface UserDirectoryProps {
+  /** @default 'pat-admins' */
+  readonly adminGroup: string;
+  /** A `custom:` claim, created as an immutable attribute that users cannot write. @default 'custom:tenant' */
+  readonly tenantClaim: string;
+  /** Use this pool instead of creating one (it keeps its own groups and attributes). @default a new pool */
+  readonly existing?: ExistingUserPool;
+  /** @default cognito.Mfa.REQUIRED (TOTP) */
+  readonly mfa?: cognito.Mfa;
+  /**
+   * `PLUS` turns on threat protection (compromised credentials, adaptive authentication), billed per
+   * monthly active user. @default cognito.FeaturePlan.ESSENTIALS
+   */
+  readonly featurePlan?: cognito.FeaturePlan;
+  /** @default none: users sign in through the API (`InitiateAuth`) */
+  readonly hostedSignIn?: HostedSignIn;
+}
+
+/**
+ * Who may call the management routes: a Cognito user pool whose ID tokens carry the user
+ * (`cognito:username`), the tenant (a `custom:` attribute set by an administrator, never by the user)
+ * and the admin group. No self sign-up: an administrator creates users into a tenant.
+ */
+export class UserDirectory extends Construct {
+  readonly userPool: cognito.IUserPool;
+  readonly userPoolClient: cognito.IUserPoolClient;
+
+  constructor(scope: Construct, id: string, props: UserDirectoryProps) {
+    super(scope, id);
+    if (props.existing) {
+      this.userPool = cognito.UserPool.fromUserPoolId(this, 'UserPool', props.existing.userPoolId);
+      this.userPoolClient = props.existing.userPoolClientId
+        ? cognito.UserPoolClient.fromUserPoolClientId(this, 'Client', props.existing.userPoolClientId)
+        : this.addClient(props);
+      return;
+    }
+
+    const tenantAttribute = /^custom:([A-Za-z0-9_-]{1,20})$/.exec(props.tenantClaim)?.[1];
+    if (!tenantAttribute) {
+      throw new Error(`tenantClaim "${props.tenantClaim}" must be a custom attribute ("custom:<name>", name of 1–20 letters, digits, _ or -) for a user pool this stack creates; import a pool to use another claim`);
+    }
+    const mfa = props.mfa ?? cognito.Mfa.REQUIRED;
+    const featurePlan = props.featurePlan ?? cognito.FeaturePlan.ESSENTIALS;
+    const pool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      // Immutable: a user's tenant is decided once, by an administrator (AdminCreateUser).
+      customAttributes: { [tenantAttribute]: new cognito.StringAttribute({ minLen: 1, maxLen: 128, mutable: false }) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan,
+      standardThreatProtectionMode:
+        featurePlan === cognito.FeaturePlan.PLUS ? cognito.StandardThreatProtectionMode.FULL_FUNCTION : undefined,
+      deletionProtection: true,
+      // The users and their tenants live here: never deleted with the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: pool.userPoolId,
+      groupName: props.adminGroup,
+      description: 'Tenant administrators: manage every token of their tenant',
+    });
+    if (props.hostedSignIn) {
+      pool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.hostedSignIn.domainPrefix } });
+    }
+    this.userPool = pool;
+    this.userPoolClient = this.addClient(props);
+
+    if (mfa !== cognito.Mfa.REQUIRED) {
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason: `MFA is ${mfa} by the deployer's explicit choice (UserDirectoryProps.mfa); the default is REQUIRED.`,
+      });
+    }
+    if (featurePlan !== cognito.FeaturePlan.PLUS) {
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason: 'The Plus feature plan (threat protection) is billed per monthly active user; it is opt-in through featurePlan. Self sign-up is off, MFA is required by default and the password policy is strong.',
+      });
+    }
+  }
+
+  private addClient(props: UserDirectoryProps): cognito.UserPoolClient {
+    const tenantClaim = props.tenantClaim;
+    const hosted = props.hostedSignIn;
+    return new cognito.UserPoolClient(this, 'Client', {
+      userPool: this.userPool,
+      // A public client (browser console, CLI): no secret to leak.
+      generateSecret: false,
+      // USER_PASSWORD_AUTH lets the AWS CLI sign in (docs/deploy.md); SRP for SDK-based clients.
+      authFlows: { userSrp: true, userPassword: true },
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      enableTokenRevocation: true,
+      // The ID token carries the tenant only if the client may read it.
+      readAttributes: tenantClaim.startsWith('custom:')
+        ? new cognito.ClientAttributes()
+            .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
+            .withCustomAttributes(tenantClaim.slice('custom:'.length))
+        : undefined,
+      // The tenant is not writable through the client: users cannot move themselves to another tenant.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+      disableOAuth: !hosted,
+      oAuth: hosted
+        ? {
+            flows: { authorizationCodeGrant: true },
+            scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+            callbackUrls: hosted.callbackUrls,
+            logoutUrls: hosted.logoutUrls ?? hosted.callbackUrls,
+          }
+        : undefined,
+    });
+  }
+}

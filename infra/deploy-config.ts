@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { z } from 'zod';
+import type { TokenPolicy } from '../functions/domain/policy';
+import { exampleCatalogue } from '../functions/domain/routes';
+import type { PatServiceProps } from './constructs/pat-service';
+import { InvalidSettingsError } from './settings';
+
+/**
+ * What `cdk deploy` reads from the context: `-c config=<file.json>` names a JSON file of service
+ * props (below); without it, the example catalogue and the defaults are deployed.
+ * `-c exampleApi=false` leaves the example consumer stack out.
+ */
+export interface DeployConfig {
+  readonly service: PatServiceProps;
+  readonly exampleApi: boolean;
+  readonly serviceStackName: string;
+  readonly exampleStackName: string;
+}
+
+const throttle = z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).strict();
+
+const configFile = z
+  .object({
+    catalogue: z.array(z.object({ name: z.string(), description: z.string() }).strict()).min(1),
+    policy: z
+      .object({
+        lifetimesDays: z.array(z.number()),
+        defaultLifetimeDays: z.number(),
+        maxLifetimeDays: z.number(),
+        allowNoExpiry: z.boolean(),
+        maxIpEntries: z.number(),
+        maxDescriptionLength: z.number(),
+        maxActiveTokensPerOwner: z.number(),
+        rotationGraceSeconds: z.number(),
+        reuseLeewaySeconds: z.number(),
+        refreshWindowDays: z.number(),
+        retentionDays: z.number(),
+      } satisfies Record<keyof TokenPolicy, z.ZodType>)
+      .partial()
+      .strict()
+      .optional(),
+    issuer: z.string().min(1).optional(),
+    adminGroup: z.string().min(1).optional(),
+    tenantClaim: z.string().min(1).optional(),
+    userIdClaim: z.string().min(1).optional(),
+    userPool: z.object({ userPoolId: z.string().min(1), userPoolClientId: z.string().min(1).optional() }).strict().optional(),
+    mfa: z.enum(['REQUIRED', 'OPTIONAL', 'OFF']).optional(),
+    featurePlan: z.enum(['ESSENTIALS', 'PLUS']).optional(),
+    hostedSignIn: z
+      .object({ domainPrefix: z.string().min(1), callbackUrls: z.array(z.string().url()).min(1), logoutUrls: z.array(z.string().url()).optional() })
+      .strict()
+      .optional(),
+    signingKeys: z
+      .object({ generation: z.number().int().positive().optional(), previousKeyArns: z.array(z.string().startsWith('arn:')).optional() })
+      .strict()
+      .optional(),
+    tableName: z.string().min(3).optional(),
+    stageName: z.string().min(1).optional(),
+    throttle: throttle.optional(),
+    refreshThrottle: throttle.optional(),
+    webAclArn: z.string().startsWith('arn:').optional(),
+    manageApiGatewayCloudWatchRole: z.boolean().optional(),
+    tracing: z.boolean().optional(),
+  })
+  .strict();
+
+export type DeployConfigFile = z.infer<typeof configFile>;
+
+/** Reads and checks the deployment configuration; every problem is named with its path in the file. */
+export function deployConfig(context: (key: string) => unknown, baseDir = process.cwd()): DeployConfig {
+  const path = context('config');
+  let file: DeployConfigFile = { catalogue: [...exampleCatalogue] };
+  if (typeof path === 'string' && path !== '') {
+    const fullPath = resolve(baseDir, path);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(fullPath, 'utf8'));
+    } catch (error) {
+      throw new InvalidSettingsError(`-c config=${path}: cannot read ${fullPath} as JSON (${(error as Error).message})`);
+    }
+    const parsed = configFile.safeParse(raw);
+    if (!parsed.success) {
+      throw new InvalidSettingsError(
+        `-c config=${path}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+      );
+    }
+    file = parsed.data;
+  }
+  const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, mfa, featurePlan, ...service } = file;
+  return {
+    service: {
+      ...service,
+      settings: { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim },
+      mfa: mfa === undefined ? undefined : { REQUIRED: cognito.Mfa.REQUIRED, OPTIONAL: cognito.Mfa.OPTIONAL, OFF: cognito.Mfa.OFF }[mfa],
+      featurePlan: featurePlan === undefined ? undefined : { ESSENTIALS: cognito.FeaturePlan.ESSENTIALS, PLUS: cognito.FeaturePlan.PLUS }[featurePlan],
+    },
+    exampleApi: String(context('exampleApi') ?? 'true') !== 'false',
+    serviceStackName: stringOr(context('serviceStackName'), 'PatService'),
+    exampleStackName: stringOr(context('exampleStackName'), 'PatExampleApi'),
+  };
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}

@@ -1,0 +1,24 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PatService, type PatServiceProps } from './constructs/pat-service';
+
+export type PatServiceStackProps = StackProps & PatServiceProps;
+
+/** The token service as one deployable stack, with the outputs people and other stacks need. */
+export class PatServiceStack extends Stack {
+  readonly service: PatService;
+
+  constructor(scope: Construct, id: string, props: PatServiceStackProps) {
+    super(scope, id, props);
+    this.service = new PatService(this, 'Service', props);
+    const { service } = this;
+
+    new CfnOutput(this, 'ApiUrl', { value: service.restApi.api.url, description: 'Base URL of the token API' });
+    new CfnOutput(this, 'JwksUrl', { value: service.jwksUrl, description: 'Public keys that verify tokens (JWKS)' });
+    new CfnOutput(this, 'Issuer', { value: service.issuer, description: 'The tokens\' iss claim' });
+    new CfnOutput(this, 'UserPoolId', { value: service.users.userPool.userPoolId, description: 'Cognito user pool of the management routes' });
+    new CfnOutput(this, 'UserPoolClientId', { value: service.users.userPoolClient.userPoolClientId, description: 'Public app client for the console and the CLI' });
+    new CfnOutput(this, 'TokenTableArn', { value: service.table.table.tableArn, description: 'For importTokenVerification() in another app' });
+    new CfnOutput(this, 'SigningKeyArn', { value: service.signingKeys.signingKey.keyArn, description: 'The KMS key that signs tokens' });
+  }
+}
