@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
 
@@ -115,8 +115,8 @@ async function exampleApi(accessToken: string, method = 'GET'): Promise<{ status
 
 // --- the browser ------------------------------------------------------------------------------
 
-async function newPage(configOverride?: Record<string, unknown>): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+async function newPage(configOverride?: Record<string, unknown>, contextOptions: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC', ...contextOptions });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
   const page = await context.newPage();
   page.setDefaultTimeout(5_000);
@@ -151,8 +151,13 @@ async function expectAccessible(page: Page, screen: string): Promise<void> {
   expect(serious, `accessibility of the ${screen}`).toEqual([]);
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
+/** The page as it is; with a dialog, the window grows for the picture so the whole dialog shows. */
+async function screenshot(page: Page, name: string, dialog?: Locator): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const needed = dialog ? (await dialog.evaluate((element) => element.scrollHeight)) + 64 : 0;
+  if (needed > viewport.height) await page.setViewportSize({ width: viewport.width, height: needed });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  if (needed > viewport.height) await page.setViewportSize(viewport);
 }
 
 describe('web console', () => {
@@ -195,7 +200,7 @@ describe('web console', () => {
     const documentsRead = dialog.getByRole('checkbox', { name: 'Read candidates/documents', exact: true });
     expect([await documentsRead.isChecked(), await documentsRead.isDisabled()]).toEqual([true, true]);
     await expectAccessible(page, 'create dialog');
-    await screenshot(page, '03-create-dialog');
+    await screenshot(page, '03-create-dialog', dialog);
 
     await dialog.getByRole('button', { name: 'Create token' }).click();
 
@@ -210,7 +215,7 @@ describe('web console', () => {
     await shownOnce.getByText('Access token copied to the clipboard.').waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(accessToken);
     await expectAccessible(page, 'shown-once panel');
-    await screenshot(page, '04-shown-once');
+    await screenshot(page, '04-shown-once', shownOnce);
 
     // The copied token works with the example API, for what its scopes grant.
     const allowed = await exampleApi(accessToken);
@@ -289,7 +294,7 @@ describe('web console', () => {
     }
     expect(await dialog.getByLabel('Description').evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
     await expectAccessible(page, 'create dialog with errors');
-    await screenshot(page, '06-create-dialog-errors');
+    await screenshot(page, '06-create-dialog-errors', dialog);
     expect((await tokensOf(bea)).length).toBe(before);
 
     // The service is authoritative: what it refuses is shown next to the field it names.
@@ -373,6 +378,68 @@ describe('web console', () => {
     await page.context().close();
   });
 
+  it('signs in through the Cognito hosted login with code + PKCE and sends the ID token to the API', async () => {
+    const authority = 'https://cognito-idp.example.test/pool-1';
+    const hostedUi = 'https://login.example.test/oauth2';
+    const apiUrl = 'https://api.example.test/prod';
+    const cors = { 'access-control-allow-origin': service.url, 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST, DELETE' };
+    const now = Math.floor(Date.now() / 1000);
+    const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const idToken = [
+      segment({ alg: 'RS256', typ: 'JWT', kid: 'k1' }),
+      segment({ sub: 'a1b2', 'cognito:username': 'frank', 'custom:tenant': 'acme', 'cognito:groups': ['pat-admins'], iss: authority, aud: 'console', token_use: 'id', iat: now, exp: now + 3600 }),
+      'signature',
+    ].join('.');
+    // The console is served by the local front, whose CSP allows only itself; deployed, CloudFront's allows Cognito and the API.
+    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl }, { bypassCSP: true });
+    let authorizeRequest: URL | undefined;
+    let tokenRequest: URLSearchParams | undefined;
+    const apiAuthorizations: string[] = [];
+    await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
+      route.fulfill({
+        headers: cors,
+        json: { issuer: authority, authorization_endpoint: `${hostedUi}/authorize`, token_endpoint: `${hostedUi}/token`, jwks_uri: `${authority}/.well-known/jwks.json`, response_types_supported: ['code'] },
+      }),
+    );
+    await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
+      authorizeRequest = new URL(route.request().url());
+      return route.fulfill({ status: 302, headers: { location: `${service.url}/?code=one-time-code&state=${authorizeRequest.searchParams.get('state')}` } });
+    });
+    await page.route(`${hostedUi}/token`, (route) => {
+      tokenRequest = new URLSearchParams(route.request().postData() ?? '');
+      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'access', token_type: 'Bearer', expires_in: 3600 } });
+    });
+    await page.route(new RegExp(`^${apiUrl}/`), (route) => {
+      if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      apiAuthorizations.push(route.request().headers().authorization ?? '');
+      const path = new URL(route.request().url()).pathname.replace('/prod', '');
+      const answers: Record<string, unknown> = {
+        '/policy': { lifetimesDays: [90], defaultLifetimeDays: 90, maxLifetimeDays: 365, allowNoExpiry: false, maxIpEntries: 20, maxDescriptionLength: 100 },
+        '/scopes': { areas: [] },
+        '/tokens': { items: [], nextCursor: null },
+      };
+      return route.fulfill({ headers: cors, json: answers[path] ?? {} });
+    });
+
+    await page.goto(service.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as frank').waitFor();
+
+    expect(Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'code_challenge_method'].map((name) => [name, authorizeRequest?.searchParams.get(name)]))).toEqual({
+      response_type: 'code',
+      client_id: 'console',
+      redirect_uri: `${service.url}/`,
+      code_challenge_method: 'S256',
+    });
+    expect(tokenRequest?.get('code')).toBe('one-time-code');
+    expect(tokenRequest?.get('code_verifier')).toMatch(/^[\w~.-]{43,128}$/);
+    expect(page.url()).toBe(`${service.url}/`); // the single-use code left the address bar
+    await page.getByRole('combobox', { name: 'User', exact: true }).waitFor(); // admin from the cognito:groups claim
+    expect(apiAuthorizations.length).toBeGreaterThan(0);
+    expect(new Set(apiAuthorizations)).toEqual(new Set([`Bearer ${idToken}`]));
+    await page.context().close();
+  });
+
   it('raised no script errors on any page', () => {
     expect(pageErrors).toEqual([]);
   });
@@ -383,7 +450,7 @@ afterAll(() => {
   if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
   mkdirSync(resolve('docs/screenshots'), { recursive: true });
   for (const [from, to] of [
-    ['07-admin-tokens', 'web-console-tokens'],
+    ['02-tokens-list', 'web-console-tokens'],
     ['03-create-dialog', 'web-console-create-token'],
   ]) {
     copyFileSync(join(screenshotDir, `${from}.png`), resolve('docs/screenshots', `${to}.png`));

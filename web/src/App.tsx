@@ -1,16 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { UserManager } from 'oidc-client-ts';
 import { PatApi } from './api';
-import {
-  cognitoUserManager,
-  forgetLocalSession,
-  loadConsoleConfig,
-  restoreCognitoSession,
-  saveLocalSession,
-  savedLocalSession,
-  type ConsoleConfig,
-  type Session,
-} from './auth';
+import { forgetLocalSession, loadConsoleConfig, saveLocalSession, savedLocalSession, type ConsoleConfig, type Session } from './auth';
 import { CognitoSignIn, LocalSignIn } from './components/SignIn';
 import { TokensPage } from './components/TokensPage';
 
@@ -50,6 +41,7 @@ export function App() {
         }
         return;
       }
+      const { cognitoUserManager, restoreCognitoSession } = await import('./cognito');
       const manager = cognitoUserManager(config);
       let restored: Session | undefined;
       try {

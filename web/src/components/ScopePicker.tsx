@@ -73,6 +73,7 @@ export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, err
                           aria-describedby={coveredBy ? `${coveredId} ${hintId}` : hintId}
                           checked={coveredBy !== undefined || selected.has(scope)}
                           disabled={coveredBy !== undefined}
+                          title={coveredBy ? `Included by ${coveredBy}: ${permission}` : undefined}
                           onChange={(event) => onToggle(scope, event.target.checked)}
                         />
                         {coveredBy && (

@@ -248,7 +248,16 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
           returnFocus={() => addButtonRef.current}
         />
       )}
-      {issued && <ShownOnceDialog token={issued} onClose={() => setIssued(undefined)} returnFocus={() => addButtonRef.current} />}
+      {issued && (
+        <ShownOnceDialog
+          token={issued}
+          onClose={() => {
+            setIssued(undefined);
+            reload(); // it may have been used meanwhile: show when and from where
+          }}
+          returnFocus={() => addButtonRef.current}
+        />
+      )}
       {revoking && (
         <RevokeDialog
           api={api}
