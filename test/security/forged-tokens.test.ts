@@ -1,0 +1,441 @@
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calculateJwkThumbprint } from 'jose';
+import { joseToDer } from 'ecdsa-sig-formatter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { LocalKeyRing } from '../../functions/adapters/local-signer';
+import { DomainError } from '../../functions/domain/errors';
+import { defaultPolicy } from '../../functions/domain/policy';
+import { logger } from '../../functions/http/logger';
+import type { Authorizer } from '../../functions/service/authorize';
+import { systemClock } from '../../functions/service/ports';
+import type { TokenService } from '../../functions/service/token-service';
+import { authorizerFor, tokenService } from '../support/fixtures';
+import { startTestService, type TestService } from '../support/local-service';
+import { report, setLogEcho, table } from './support/log-capture';
+
+/**
+ * A generated corpus of forged and invalid bearer tokens, each sent to the authorizer directly and
+ * through the local HTTP front's example API (which runs the authorizer Lambda handler with API
+ * Gateway's result cache). Not one may get in. Tokens signed with the service's own key appear
+ * only where the case is about claims or record state: they prove that a valid signature alone
+ * does not open the door.
+ */
+
+const ISSUER = 'pat-local'; // the local service's issuer
+const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const bytes = (segment: string) => Buffer.from(segment, 'base64url');
+const decodeJson = (segment: string) => JSON.parse(bytes(segment).toString('utf8')) as Record<string, unknown>;
+
+interface Case {
+  group: string;
+  name: string;
+  /** The Authorization header value; `undefined` sends none. */
+  authorization?: string;
+  /** For cross-purpose cases: a value presented as the refresh key instead of a bearer token. */
+  refreshKey?: string;
+}
+
+interface Outcome {
+  direct: string;
+  http: string;
+  accepted: boolean;
+  serverError: boolean;
+}
+
+let service: TestService;
+let authorizer: Authorizer;
+let tokens: TokenService;
+let realKey: KeyObject;
+let realKid: string;
+let realPem: string;
+let corpus: Case[] = [];
+const outcomes = new Map<Case, Outcome>();
+
+interface Issued {
+  id: string;
+  accessToken: string;
+  refreshKey: string;
+}
+
+let valid: Issued;
+
+beforeAll(async () => {
+  // Every log line of the handlers is captured and scanned for the secrets issued here; INFO
+  // logs carry the authorizer's refusal reasons, the place a careless message would leak a token.
+  setLogEcho(false);
+  logger.setLogLevel('INFO');
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'pat-forged-'));
+  service = await startTestService({ dataDir, settings: { policy: { rotationGraceSeconds: 1, reuseLeewaySeconds: 0 } } });
+  const keyRing = LocalKeyRing.fromFile(join(dataDir, 'signing-key.jwk.json'));
+  realKey = createPrivateKey({ key: JSON.parse(readFileSync(join(dataDir, 'signing-key.jwk.json'), 'utf8')), format: 'jwk' });
+  realKid = await keyRing.keyId();
+  realPem = createPublicKey(realKey).export({ format: 'pem', type: 'spki' }).toString();
+
+  // The authorizer as the Lambda handler builds it, on the same table and key, with a fresh cache.
+  const store = new DynamoTokenStore(service.client, { tableName: service.tableName, retentionDays: defaultPolicy.retentionDays });
+  authorizer = authorizerFor(store, systemClock, keyRing, {
+    verifier: new FastJwtVerifier(keyRing, { issuer: ISSUER, clock: systemClock, allowNoExpiry: false }),
+  });
+  tokens = tokenService(store, systemClock, { keys: keyRing }).service;
+
+  const alice = await service.session('alice', 'acme');
+  const bob = await service.session('bob', 'globex');
+  valid = await service.createToken(alice, { scopes: ['*'] });
+  const revoked = await service.createToken(alice, { scopes: ['*'] });
+  expect((await service.call('DELETE', `/tokens/${revoked.id}`, { token: alice })).status).toBe(200);
+  const rotated = await service.createToken(alice, { scopes: ['*'] });
+  expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: rotated.refreshKey } })).status).toBe(200);
+  // A family revoked by reuse detection (leeway 0): both the rotated token and its successor.
+  const stolen = await service.createToken(alice, { scopes: ['*'] });
+  const successor = (await service.call('POST', '/tokens/refresh', { body: { refreshKey: stolen.refreshKey } })).body as Issued;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: stolen.refreshKey } })).status).toBe(401);
+  const bobs = await service.createToken(bob, { scopes: ['*'] });
+  const otherDeploymentKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const otherDeployment = { key: otherDeploymentKey, kid: await new LocalKeyRing(otherDeploymentKey).keyId() };
+
+  corpus = await generateCorpus({ valid, revoked, rotated, stolen, successor, bobs, aliceSession: alice, otherDeployment });
+  // The rotated token's grace (1 s) must be over before the corpus is sent.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+}, 60_000);
+
+afterAll(async () => {
+  logger.setLogLevel('WARN');
+  await service?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+
+interface Material {
+  valid: Issued;
+  revoked: Issued;
+  rotated: Issued;
+  stolen: Issued;
+  successor: Issued;
+  bobs: Issued;
+  aliceSession: string;
+  otherDeployment: { key: KeyObject; kid: string };
+}
+
+const es256 = (key: KeyObject, input: string) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+
+/** A compact JWS with the given header and claims, signed by `signer` over the exact segments. */
+function jws(header: unknown, claims: unknown, signer: (input: string) => Buffer | string): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  const signature = signer(input);
+  return `${input}.${typeof signature === 'string' ? signature : signature.toString('base64url')}`;
+}
+
+/** Flips the lowest bit of byte `index` of a segment's decoded bytes. */
+function flipByte(segment: string, index: number): string {
+  const decoded = bytes(segment);
+  decoded[index] = decoded[index]! ^ 0x01;
+  return decoded.toString('base64url');
+}
+
+function spread(length: number, count: number): number[] {
+  const positions = new Set<number>([0, length - 1]);
+  for (let i = 1; positions.size < Math.min(count, length); i++) positions.add(Math.floor((i * length) / count) % length);
+  return [...positions].sort((a, b) => a - b);
+}
+
+async function generateCorpus(m: Material): Promise<Case[]> {
+  const cases: Case[] = [];
+  const add = (group: string, name: string, token: string | undefined, scheme = 'Bearer ') =>
+    cases.push({ group, name, authorization: token === undefined ? undefined : `${scheme}${token}` });
+
+  const [header, payload, signature] = m.valid.accessToken.split('.') as [string, string, string];
+  const claims = decodeJson(payload);
+  const realHeader = { alg: 'ES256', typ: 'JWT', kid: realKid };
+  const signReal = (input: string) => es256(realKey, input);
+  const now = Math.floor(Date.now() / 1000);
+
+  const attackerEc = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const attackerJwk = attackerEc.publicKey.export({ format: 'jwk' });
+  const attackerKid = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: attackerJwk.x!, y: attackerJwk.y! });
+  const signAttacker = (input: string) => es256(attackerEc.privateKey, input);
+
+  // alg none, in every spelling, with and without the original signature.
+  for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+    add('alg', `alg ${alg}, empty signature`, `${b64({ alg, typ: 'JWT', kid: realKid })}.${payload}.`);
+    add('alg', `alg ${alg}, original signature kept`, `${b64({ alg, typ: 'JWT', kid: realKid })}.${payload}.${signature}`);
+  }
+  add('alg', 'alg none, no signature segment', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}`);
+
+  // HMAC with the public key (in each form an implementation might feed to HMAC) as the secret.
+  const jwkText = JSON.stringify((await new LocalKeyRing(realKey).publicKeys())[0]);
+  const der = createPublicKey(realKey).export({ format: 'der', type: 'spki' });
+  const hmacSecrets: Array<[string, Buffer | string]> = [
+    ['PEM', realPem],
+    ['PEM without trailing newline', realPem.trim()],
+    ['DER', der],
+    ['JWK JSON', jwkText],
+  ];
+  for (const [form, secret] of hmacSecrets) {
+    add('alg', `HS256 with the public key (${form}) as secret`, jws({ alg: 'HS256', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha256', secret).update(i).digest()));
+  }
+  add('alg', 'HS384 with the public key (PEM) as secret', jws({ alg: 'HS384', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha384', realPem).update(i).digest()));
+  add('alg', 'HS512 with the public key (PEM) as secret', jws({ alg: 'HS512', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha512', realPem).update(i).digest()));
+
+  // Other algorithms with attacker keys, under our kid.
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  add('alg', 'RS256 signed by an attacker RSA key', jws({ alg: 'RS256', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), rsa.privateKey)));
+  add('alg', 'PS256 signed by an attacker RSA key', jws({ alg: 'PS256', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), { key: rsa.privateKey, padding: 6, saltLength: 32 })));
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  add('alg', 'ES384 signed by an attacker P-384 key', jws({ alg: 'ES384', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha384', Buffer.from(i), { key: p384.privateKey, dsaEncoding: 'ieee-p1363' })));
+  const p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  add('alg', 'ES512 signed by an attacker P-521 key', jws({ alg: 'ES512', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha512', Buffer.from(i), { key: p521.privateKey, dsaEncoding: 'ieee-p1363' })));
+  const k256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+  add('alg', 'ES256K signed by an attacker secp256k1 key', jws({ alg: 'ES256K', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), { key: k256.privateKey, dsaEncoding: 'ieee-p1363' })));
+  const ed = generateKeyPairSync('ed25519');
+  add('alg', 'EdDSA signed by an attacker Ed25519 key', jws({ alg: 'EdDSA', typ: 'JWT', kid: realKid }, claims, (i) => sign(null, Buffer.from(i), ed.privateKey)));
+  add('alg', 'alg ES256 with a real signature, alg written es256', jws({ ...realHeader, alg: 'es256' }, claims, signReal));
+  add('alg', 'alg as an array ["ES256"], real signature', jws({ ...realHeader, alg: ['ES256'] }, claims, signReal));
+  add('alg', 'alg missing, real signature', jws({ typ: 'JWT', kid: realKid }, claims, signReal));
+
+  // kid: wrong, missing, of another key, odd types — signed by an attacker P-256 key.
+  add('kid', 'our kid, attacker P-256 signature', jws(realHeader, claims, signAttacker));
+  add('kid', 'kid missing, attacker signature', jws({ alg: 'ES256', typ: 'JWT' }, claims, signAttacker));
+  add('kid', 'kid empty, attacker signature', jws({ alg: 'ES256', typ: 'JWT', kid: '' }, claims, signAttacker));
+  add('kid', "kid of the attacker's key (its thumbprint)", jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid }, claims, signAttacker));
+  add('kid', 'kid as a path (../../dev/null)', jws({ alg: 'ES256', typ: 'JWT', kid: '../../../../dev/null' }, claims, signAttacker));
+  add('kid', 'kid as an injection string', jws({ alg: 'ES256', typ: 'JWT', kid: "x' OR '1'='1" }, claims, signAttacker));
+  add('kid', 'kid as a number', jws({ alg: 'ES256', typ: 'JWT', kid: 1 }, claims, signAttacker));
+  add('kid', 'kid as an array holding our kid', jws({ alg: 'ES256', typ: 'JWT', kid: [realKid] }, claims, signAttacker));
+  add('kid', 'kid missing, real signature', jws({ alg: 'ES256', typ: 'JWT' }, claims, signReal));
+  add('kid', 'kid of another key, real signature', jws({ ...realHeader, kid: attackerKid }, claims, signReal));
+  add('kid', 'our kid with a trailing space, real signature', jws({ ...realHeader, kid: `${realKid} ` }, claims, signReal));
+  add('kid', "another deployment's key and kid, same claims", jws({ ...realHeader, kid: m.otherDeployment.kid }, claims, (i) => es256(m.otherDeployment.key, i)));
+
+  // Key-bearing headers pointing at (or holding) the attacker's key.
+  const attackerPublic = { kty: 'EC', crv: 'P-256', x: attackerJwk.x, y: attackerJwk.y };
+  add('jku/x5u/jwk', 'jwk header with the attacker key, no kid', jws({ alg: 'ES256', typ: 'JWT', jwk: attackerPublic }, claims, signAttacker));
+  add('jku/x5u/jwk', 'jwk header with the attacker key under our kid', jws({ ...realHeader, jwk: { ...attackerPublic, kid: realKid } }, claims, signAttacker));
+  add('jku/x5u/jwk', 'jku at an attacker JWKS, attacker kid', jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker));
+  add('jku/x5u/jwk', 'jku at an attacker JWKS, our kid', jws({ ...realHeader, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker));
+  add('jku/x5u/jwk', "jku at the service's own JWKS, attacker signature", jws({ ...realHeader, jku: `${service.url}/.well-known/jwks.json` }, claims, signAttacker));
+  add('jku/x5u/jwk', 'x5u at an attacker certificate', jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, x5u: 'http://127.0.0.1:9/cert.pem' }, claims, signAttacker));
+  add('jku/x5u/jwk', 'x5c holding the attacker key', jws({ alg: 'ES256', typ: 'JWT', x5c: [attackerEc.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')] }, claims, signAttacker));
+
+  // One byte altered: the claims, the header, the signature, at positions across each.
+  const payloadBytes = bytes(payload);
+  for (const index of spread(payloadBytes.length, 16)) add('one byte', `payload byte ${index}/${payloadBytes.length} flipped`, `${header}.${flipByte(payload, index)}.${signature}`);
+  const headerBytes = bytes(header);
+  for (const index of spread(headerBytes.length, 5)) add('one byte', `header byte ${index}/${headerBytes.length} flipped`, `${flipByte(header, index)}.${payload}.${signature}`);
+  for (const index of [0, 1, 15, 31, 32, 33, 47, 62, 63]) add('one byte', `signature byte ${index}/64 flipped`, `${header}.${payload}.${flipByte(signature, index)}`);
+  add('one byte', 'scope claim changed (payload re-encoded)', `${header}.${b64({ ...claims, scope: 'jobs:read' })}.${signature}`);
+  add('one byte', 'claim added (payload re-encoded)', `${header}.${b64({ ...claims, admin: true })}.${signature}`);
+  add('one byte', 'sub claim changed (payload re-encoded)', `${header}.${b64({ ...claims, sub: 'mallory' })}.${signature}`);
+
+  // Signature shapes.
+  const signatureBytes = bytes(signature);
+  add('signature', 'signature truncated to 63 bytes', `${header}.${payload}.${signatureBytes.subarray(0, 63).toString('base64url')}`);
+  add('signature', 'signature truncated to 32 bytes (r only)', `${header}.${payload}.${signatureBytes.subarray(0, 32).toString('base64url')}`);
+  add('signature', 'signature truncated by one character', `${header}.${payload}.${signature.slice(0, -1)}`);
+  add('signature', 'signature empty', `${header}.${payload}.`);
+  add('signature', 'signature with one byte appended', `${header}.${payload}.${Buffer.concat([signatureBytes, Buffer.from([0])]).toString('base64url')}`);
+  add('signature', 'signature DER-encoded instead of JOSE', `${header}.${payload}.${joseToDer(signatureBytes, 'ES256').toString('base64url')}`);
+  add('signature', 'signature r and s swapped', `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(32), signatureBytes.subarray(0, 32)]).toString('base64url')}`);
+  add('signature', 'signature r = s = 0 ("psychic signature")', `${header}.${payload}.${Buffer.alloc(64).toString('base64url')}`);
+  const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+  add('signature', 'signature r = s = n (curve order)', `${header}.${payload}.${Buffer.concat([n, n]).toString('base64url')}`);
+  add('signature', "signature of another token's claims", `${header}.${payload}.${m.revoked.accessToken.split('.')[2]}`);
+
+  // Claims, signed with the service's own key: the signature is right, the claims are not.
+  const realClaims = (overrides: Record<string, unknown>, drop: string[] = []) => {
+    const next: Record<string, unknown> = { ...claims, ...overrides };
+    for (const name of drop) delete next[name];
+    return jws(realHeader, next, signReal);
+  };
+  add('claims', 'expired one second ago', realClaims({ exp: now - 1 }));
+  add('claims', 'expired a day ago', realClaims({ iat: now - 2 * 86_400, exp: now - 86_400 }));
+  add('claims', 'not yet valid: nbf in an hour', realClaims({ nbf: now + 3_600 }));
+  add('claims', 'not yet valid: iat in an hour', realClaims({ iat: now + 3_600 }));
+  add('claims', 'nbf as a string', realClaims({ nbf: String(now + 3_600) }));
+  add('claims', 'wrong iss', realClaims({ iss: 'https://attacker.example' }));
+  add('claims', 'iss in other case', realClaims({ iss: ISSUER.toUpperCase() }));
+  add('claims', 'iss missing', realClaims({}, ['iss']));
+  add('claims', 'iss as an array', realClaims({ iss: [ISSUER, 'https://attacker.example'] }));
+  add('claims', 'exp as a string', realClaims({ exp: String(now + 86_400) }));
+  add('claims', 'exp as null', realClaims({ exp: null }));
+  add('claims', 'exp missing (no-expiry tokens not allowed)', realClaims({}, ['exp']));
+  add('claims', 'exp as an array', realClaims({ exp: [now + 86_400] }));
+  add('claims', 'iat missing', realClaims({}, ['iat']));
+  add('claims', 'iat as a string', realClaims({ iat: String(now) }));
+  add('claims', 'jti missing', realClaims({}, ['jti']));
+  add('claims', 'jti of no record', realClaims({ jti: 'f'.repeat(32) }));
+  add('claims', 'jti as a number', realClaims({ jti: 7 }));
+  add('claims', 'scope missing', realClaims({}, ['scope']));
+  add('claims', 'tid missing', realClaims({}, ['tid']));
+  add('claims', 'payload is a JSON array', jws(realHeader, [claims], signReal));
+  add('claims', 'payload is JSON null', `${b64(realHeader)}.${b64('null')}.${es256(realKey, `${b64(realHeader)}.${b64('null')}`).toString('base64url')}`);
+
+  // Record state: real tokens the service issued, then revoked, rotated, or of another tenant.
+  add('record', 'valid token of a revoked record', m.revoked.accessToken);
+  add('record', 'valid token of a record rotated past its grace', m.rotated.accessToken);
+  add('record', 'token of a family revoked by reuse detection (the stolen one)', m.stolen.accessToken);
+  add('record', 'token of a family revoked by reuse detection (its successor)', m.successor.accessToken);
+  add('record', "another tenant's record under our tenant's tid", realClaims({ jti: m.bobs.id }));
+  add('record', "our record claimed by another tenant (tid globex)", realClaims({ tid: 'globex' }));
+  add('record', 'our record claimed by another user (sub bob)', realClaims({ sub: 'bob' }));
+  add('record', "another tenant's record with its claims and a re-signed tid", jws(realHeader, { ...decodeJson(m.bobs.accessToken.split('.')[1]!), tid: 'acme', sub: 'alice' }, signReal));
+
+  // Size and encoding.
+  add('size/encoding', '1 MB token (validly signed, 1 MB claim)', realClaims({ pad: 'a'.repeat(1_048_576) }));
+  add('size/encoding', '1 MB of base64url garbage', 'A'.repeat(1_048_576));
+  add('size/encoding', 'token of 8 KiB + 1 (validly signed)', realClaims({ pad: 'a'.repeat(Math.max(0, 8_193 - m.valid.accessToken.length - 12)) }));
+  for (const [name, character] of [
+    ['+', '+'],
+    ['/', '/'],
+    ['=', '='],
+    ['~', '~'],
+    ['!', '!'],
+    ['%41', '%41'],
+    ['é', 'é'],
+    ['tab', '\t'],
+    ['space', ' '],
+    ['NUL', '\u0000'],
+  ] as const) {
+    add('size/encoding', `"${name}" inside the signature`, `${header}.${payload}.${signature.slice(0, 40)}${character}${signature.slice(41)}`);
+  }
+  add('size/encoding', 'signature with = padding appended', `${header}.${payload}.${signature}==`);
+  add('size/encoding', 'payload in standard base64 with padding', `${header}.${bytes(payload).toString('base64')}.${signature}`);
+  add('size/encoding', 'segments separated by two dots', `${header}..${payload}.${signature}`);
+  add('size/encoding', 'four segments', `${header}.${payload}.${signature}.${signature}`);
+  add('size/encoding', 'five segments (JWE shape)', `${b64({ alg: 'dir', enc: 'A256GCM' })}..${signature.slice(0, 16)}.${payload}.${signature.slice(0, 22)}`);
+  add('size/encoding', 'two segments', `${header}.${payload}`);
+  add('size/encoding', 'only dots', '..');
+  add('size/encoding', 'header segment not JSON', `${b64('not json')}.${payload}.${signature}`);
+
+  // The Authorization header itself.
+  add('header', 'no Authorization header', undefined);
+  add('header', 'empty Bearer', '', 'Bearer ');
+  add('header', 'token without a scheme', `${header}.${payload}.${flipByte(signature, 3)}`, '');
+  add('header', 'Basic scheme', b64('alice:password'), 'Basic ');
+  add('header', 'two forged tokens, comma separated', `${header}.${payload}.${flipByte(signature, 5)}, ${header}.${payload}.${flipByte(signature, 6)}`);
+
+  // Cross-purpose credentials.
+  add('cross-purpose', 'refresh key used as a bearer token', m.valid.refreshKey);
+  add('cross-purpose', 'management session ID token used as a bearer token', m.aliceSession);
+  cases.push({ group: 'cross-purpose', name: 'access token used as a refresh key', refreshKey: m.valid.accessToken });
+  cases.push({ group: 'cross-purpose', name: 'session ID token used as a refresh key', refreshKey: m.aliceSession });
+  cases.push({ group: 'cross-purpose', name: "refresh key with its id and the access token's signature", refreshKey: `patr_${m.valid.id}_${signature.slice(0, 43)}` });
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels
+
+/** A raw HTTP/1.1 GET, so that any header bytes (NUL, non-ASCII, 1 MB) reach the server as written. */
+function rawGet(path: string, authorization: string | undefined): Promise<number> {
+  const url = new URL(service.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1];
+      if (status) resolve(Number(status));
+      else reject(new Error('no HTTP status in the answer'));
+    });
+    const head = [`GET ${path} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+    if (authorization !== undefined) head.push(`Authorization: ${authorization}`);
+    socket.write(Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'));
+  });
+}
+
+async function viaAuthorizer(forged: Case): Promise<string> {
+  if (forged.refreshKey !== undefined) {
+    try {
+      await tokens.refresh(forged.refreshKey);
+      return 'refreshed';
+    } catch (error) {
+      return error instanceof DomainError ? error.code : `threw ${(error as Error).name}`;
+    }
+  }
+  try {
+    const decision = await authorizer.authorize({ authorization: forged.authorization, sourceIp: '127.0.0.1', method: 'GET', resource: '/api/candidates' });
+    return decision.effect;
+  } catch (error) {
+    return `threw ${(error as Error).name}`;
+  }
+}
+
+async function viaHttp(forged: Case): Promise<number> {
+  if (forged.refreshKey !== undefined) {
+    return (await service.call('POST', '/tokens/refresh', { body: { refreshKey: forged.refreshKey } })).status;
+  }
+  return rawGet('/api/candidates', forged.authorization);
+}
+
+async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('forged and invalid tokens', () => {
+  it('the corpus is generated, at least 50 cases, covering every group of the brief', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(corpus.map((c) => c.group))).toEqual(
+      new Set(['alg', 'kid', 'jku/x5u/jwk', 'one byte', 'signature', 'claims', 'record', 'size/encoding', 'header', 'cross-purpose']),
+    );
+  });
+
+  it('no case is the genuine token itself', () => {
+    const genuine = (value: string | undefined) => value !== undefined && value.replace(/^\S+ /, '').trim() === valid.accessToken;
+    expect(corpus.filter((c) => genuine(c.authorization) || c.refreshKey === valid.refreshKey)).toEqual([]);
+  });
+
+  it('control: the genuine token is accepted by both channels (so a refusal below means something)', async () => {
+    expect(await viaAuthorizer({ group: 'control', name: 'valid', authorization: `Bearer ${valid.accessToken}` })).toBe('allow');
+    expect(await viaHttp({ group: 'control', name: 'valid', authorization: `Bearer ${valid.accessToken}` })).toBe(200);
+  });
+
+  it('accepts none of them, directly or through the local front, and refuses each the same way (401)', async () => {
+    await inBatches(corpus, 8, async (forged) => {
+      const [direct, http] = await Promise.all([viaAuthorizer(forged), viaHttp(forged)]);
+      const accepted = forged.refreshKey !== undefined ? direct === 'refreshed' || http === 200 : direct === 'allow' || direct === 'forbidden' || http === 200 || http === 403;
+      outcomes.set(forged, { direct, http: String(http), accepted, serverError: http >= 500 });
+    });
+
+    const rows = corpus.map((forged, index) => {
+      const outcome = outcomes.get(forged)!;
+      return [index + 1, forged.group, forged.name, outcome.direct, outcome.http, outcome.accepted ? 'ACCEPTED' : 'refused'];
+    });
+    const accepted = corpus.filter((c) => outcomes.get(c)!.accepted);
+    const serverErrors = corpus.filter((c) => outcomes.get(c)!.serverError);
+    const parserRefusals = corpus.filter((c) => outcomes.get(c)!.http === '400');
+    report(
+      `\nForged-token corpus\n${table(['#', 'group', 'case', 'authorizer', 'http', 'verdict'], rows)}\n` +
+        `forged tokens: ${corpus.length} cases x 2 channels = ${corpus.length * 2} attempts, ${accepted.length} accepted, ` +
+        `${serverErrors.length} 5xx, ${parserRefusals.length} refused by the HTTP parser (400) before the authorizer\n`,
+    );
+
+    expect(accepted.map((c) => c.name)).toEqual([]);
+    expect(serverErrors.map((c) => c.name)).toEqual([]);
+    for (const forged of corpus) {
+      const outcome = outcomes.get(forged)!;
+      if (forged.refreshKey !== undefined) {
+        expect({ case: forged.name, ...outcome }).toMatchObject({ direct: 'invalid_grant', http: '401' });
+      } else {
+        // One answer for every failure; only a header Node's HTTP parser rejects never reaches the authorizer.
+        expect({ case: forged.name, direct: outcome.direct }).toEqual({ case: forged.name, direct: 'unauthorized' });
+        expect(['401', '400'], forged.name).toContain(outcome.http);
+        if (outcome.http === '400') expect(forged.authorization, forged.name).toMatch(/[\u0000\t]|[^\u0000-\u007f]/);
+      }
+    }
+  }, 60_000);
+});
