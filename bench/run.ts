@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { dynamoClient } from '../functions/adapters/aws-clients';
 import { environmentOf } from '../functions/adapters/config';
 import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
@@ -110,9 +110,8 @@ try {
     headers: { Authorization: `Bearer ${token}`, Host: 'api.example' },
     requestContext: { identity: { sourceIp: '203.0.113.9' } },
   } as unknown as APIGatewayRequestAuthorizerEvent;
-  const context = {} as Context;
   const warm = await measure('(c) authorizer handler, warm', async () => {
-    const result = await handler(event, context);
+    const result = await handler(event);
     if (result.policyDocument.Statement[0]!.Effect !== 'Allow') throw new Error('denied');
   });
 

@@ -377,7 +377,7 @@ export class DynamoTokenStore implements TokenStore {
             ':sorted': sorted,
             ':ttl': Math.floor(bucketStart / 1000) + AUDIT_RETENTION_DAYS * DAY_SECONDS,
             ':count': denial.count,
-            ':reasons': new Set([denial.reason]),
+            ':reasons': new Set(denial.reasons),
           },
         }),
       ),

@@ -55,7 +55,7 @@ export interface DeniedAuthorization {
   tokenId: string;
   tenant: string;
   owner: string;
-  reason: string;
+  reasons: string[];
   sourceIp: string;
   at: number;
   count: number;

@@ -4,6 +4,7 @@ import { keyRingOf } from '../adapters/key-ring';
 import { resolveRoutes } from '../domain/routes';
 import { policyOf } from '../http/authorizer-policy';
 import { logger } from '../http/logger';
+import { AuthorizationCounters } from '../http/metrics';
 import { Authorizer } from '../service/authorize';
 import { systemClock } from '../service/ports';
 import { baseParts } from './compose';
@@ -16,8 +17,10 @@ const authorizer = new Authorizer({
   routes: resolveRoutes(config.routes, config.catalogue),
   statusCacheMs: config.statusCacheMs,
   lastUsedIntervalMs: config.lastUsedIntervalMs,
-  onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use', { tokenId, error: error as Error }),
+  onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use or denial', { tokenId, error: error as Error }),
 });
+
+const counters = new AuthorizationCounters();
 
 function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
   const headers = event.headers ?? {};
@@ -38,11 +41,15 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     resource: event.resource,
   });
   if (decision.effect === 'unauthorized') {
+    counters.record({ denied: 'unauthorized' });
     logger.info('Authorization refused', { reason: decision.reason, tokenId: decision.tokenId });
     throw new Error('Unauthorized');
   }
   if (decision.effect === 'forbidden') {
+    counters.record({ denied: decision.reason });
     logger.info('Authorization denied', { reason: decision.reason, tokenId: decision.principal.tokenId });
+  } else {
+    counters.record('allowed');
   }
   return policyOf(decision, event.methodArn);
 };

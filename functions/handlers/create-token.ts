@@ -2,6 +2,7 @@ import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
+import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { createTokenBody, parseInput } from '../http/validation';
 import { systemClock } from '../service/ports';
@@ -18,6 +19,7 @@ export const handler = httpHandler(
     const request = parseInput(createTokenBody, event.body, 'body');
     const issued = await tokens.create(caller, request);
     logger.info('Token created', { tokenId: issued.id, owner: issued.owner, tenant: issued.tenant, createdBy: caller.userId });
+    count('TokensCreated');
     return json(201, issued);
   },
   { jsonBody: true },

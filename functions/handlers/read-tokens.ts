@@ -1,7 +1,8 @@
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
-import { listTokensQuery, parseInput } from '../http/validation';
+import { auditQuery, listTokensQuery, parseInput } from '../http/validation';
+import { AuditLog } from '../service/audit-log';
 import { systemClock } from '../service/ports';
 import { TokenService } from '../service/token-service';
 import { baseParts } from './compose';
@@ -9,12 +10,23 @@ import { baseParts } from './compose';
 const { config, store } = baseParts();
 // Read-only: no signer, and its IAM role may only read the table.
 const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const audit = new AuditLog(store);
 
-/** GET /tokens and GET /tokens/{id} */
+/** GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit and GET /audit */
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event, config.identity);
+  const query = event.queryStringParameters ?? {};
   const id = event.pathParameters?.id;
-  if (id !== undefined) return json(200, await tokens.get(caller, id));
-  const query = parseInput(listTokensQuery, event.queryStringParameters ?? {}, 'query');
-  return json(200, await tokens.list(caller, query));
+  switch (event.resource) {
+    case '/tokens/{id}':
+      return json(200, await tokens.get(caller, id ?? ''));
+    case '/tokens/{id}/audit': {
+      const { limit, cursor } = parseInput(auditQuery.pick({ limit: true, cursor: true }), query, 'query');
+      return json(200, await audit.forToken(caller, id ?? '', { limit, cursor }));
+    }
+    case '/audit':
+      return json(200, await audit.forTenant(caller, parseInput(auditQuery, query, 'query')));
+    default:
+      return json(200, await tokens.list(caller, parseInput(listTokensQuery, query, 'query')));
+  }
 });

@@ -2,6 +2,7 @@ import { keyRingOf } from '../adapters/key-ring';
 import { invalidGrant } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../http/logger';
+import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { parseInput, refreshBody } from '../http/validation';
 import { systemClock } from '../service/ports';
@@ -15,12 +16,15 @@ const tokens = new TokenService({ store, signer: keyRingOf(config), clock: syste
 export const handler = httpHandler(
   async (event) => {
     const { refreshKey } = parseInput(refreshBody, event.body, 'body');
-    const outcome = await tokens.refresh(refreshKey);
+    const outcome = await tokens.refresh(refreshKey, { sourceIp: event.requestContext?.identity?.sourceIp });
     if (outcome.kind === 'reuse_detected') {
+      count('ReuseDetections');
+      count('TokensRevoked', outcome.revokedIds.length);
       logger.warn('Refresh key reused after rotation: token family revoked', { familyId: outcome.familyId, revokedIds: outcome.revokedIds });
       throw invalidGrant();
     }
     logger.info('Token refreshed', { tokenId: outcome.token.id, predecessorId: outcome.predecessorId, tenant: outcome.token.tenant });
+    count('TokensRefreshed');
     return json(200, outcome.token);
   },
   { jsonBody: true },

@@ -1,6 +1,7 @@
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
+import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { systemClock } from '../service/ports';
 import { TokenService } from '../service/token-service';
@@ -14,5 +15,6 @@ export const handler = httpHandler(async (event) => {
   const caller = callerOf(event, config.identity);
   const revoked = await tokens.revoke(caller, event.pathParameters?.id ?? '');
   logger.info('Token revoked', { tokenId: revoked.id, tenant: revoked.tenant, revokedBy: caller.userId });
+  count('TokensRevoked');
   return json(200, revoked);
 });

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { DependencyUnavailable, DomainError } from '../domain/errors';
 import { domainErrorResponse, errorResponse } from './responses';
 import { logger } from './logger';
+import { metrics } from './metrics';
 
 export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -13,9 +14,18 @@ export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<A
 export function httpHandler(route: Route, options: { jsonBody?: boolean } = {}) {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(publishMetrics())
     .use(httpHeaderNormalizer());
   if (options.jsonBody) handler.use(jsonBody());
   return handler.use({ onError: mapError }).handler(route);
+}
+
+/** Flushes the request's EMF metrics, if it counted any (a read counts none: no empty-metrics warning). */
+function publishMetrics(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const publish = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
 }
 
 /**

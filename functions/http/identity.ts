@@ -20,7 +20,12 @@ export function callerOf(event: APIGatewayProxyEvent, settings: IdentitySettings
   if (typeof userId !== 'string' || typeof tenant !== 'string' || !isValidPrincipalId(userId) || !isValidPrincipalId(tenant)) {
     throw unauthorized('A signed-in user with a tenant is required');
   }
-  return { userId, tenant, isAdmin: groupsOf(claims['cognito:groups']).includes(settings.adminGroup) };
+  return {
+    userId,
+    tenant,
+    isAdmin: groupsOf(claims['cognito:groups']).includes(settings.adminGroup),
+    sourceIp: event.requestContext?.identity?.sourceIp ?? undefined,
+  };
 }
 
 function groupsOf(value: unknown): string[] {

@@ -31,14 +31,33 @@ export const refreshBody = z.object(
   { error: 'must be a JSON object' },
 );
 
+const limitParameter = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+  .transform(Number)
+  .pipe(z.number().min(1, 'must be at least 1').max(100, 'must be at most 100'))
+  .default(50);
+
 export const listTokensQuery = z.object({
   status: z.enum(['active', 'revoked', 'expired', 'all'], { error: 'must be one of active, revoked, expired, all' }).default('active'),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().min(1, 'must be at least 1').max(100, 'must be at most 100'))
-    .default(50),
+  limit: limitParameter,
   cursor: z.string().min(1, 'must not be empty').max(2_000, 'is too long').optional(),
   owner: z.string().min(1, 'must not be empty').max(128).optional(),
 });
+
+export const auditQuery = z.object({
+  tokenId: z.string().regex(/^[0-9a-f]{32}$/, 'must be a token id').optional(),
+  owner: z.string().min(1, 'must not be empty').max(128).optional(),
+  limit: limitParameter,
+  cursor: z.string().min(1, 'must not be empty').max(2_000, 'is too long').optional(),
+});
+
+export const leakReportBody = z.object(
+  {
+    tokens: z
+      .array(z.string({ error: 'must be strings' }).max(10_000, 'is too long'), { error: 'must be an array of leaked secrets' })
+      .min(1, 'must name at least one secret')
+      .max(100, 'at most 100 secrets per report'),
+  },
+  { error: 'must be a JSON object' },
+);

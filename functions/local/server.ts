@@ -27,7 +27,10 @@ const managementRoutes: ManagementRoute[] = [
   { method: 'POST', resource: '/tokens', handler: 'create-token', signedIn: true },
   { method: 'GET', resource: '/tokens', handler: 'read-tokens', signedIn: true },
   { method: 'POST', resource: '/tokens/refresh', handler: 'refresh-token', signedIn: false },
+  { method: 'POST', resource: '/tokens/revoke-leaked', handler: 'revoke-leaked', signedIn: false },
   { method: 'GET', resource: '/tokens/{id}', handler: 'read-tokens', signedIn: true },
+  { method: 'GET', resource: '/tokens/{id}/audit', handler: 'read-tokens', signedIn: true },
+  { method: 'GET', resource: '/audit', handler: 'read-tokens', signedIn: true },
   { method: 'DELETE', resource: '/tokens/{id}', handler: 'revoke-token', signedIn: true },
   { method: 'GET', resource: '/.well-known/jwks.json', handler: 'jwks', signedIn: false },
 ];
@@ -38,6 +41,7 @@ const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
   'read-tokens': () => import('../handlers/read-tokens'),
   'revoke-token': () => import('../handlers/revoke-token'),
   'refresh-token': () => import('../handlers/refresh-token'),
+  'revoke-leaked': () => import('../handlers/revoke-leaked'),
   jwks: () => import('../handlers/jwks'),
   authorizer: () => import('../handlers/authorizer'),
 };

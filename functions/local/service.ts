@@ -30,6 +30,23 @@ export const localSettings: ServiceSettings = {
  * calls the Lambda handlers. The handlers read their configuration from the environment, exactly
  * as in Lambda, so this sets it before loading them.
  */
+/** The environment the handlers read, as the CDK stack would set it, for the local stand-ins. */
+export function applyLocalEnvironment(options: { dataDir: string; endpoint: string; tableName: string; settings?: Partial<ServiceSettings> }): void {
+  Object.assign(process.env, environmentOf({ ...localSettings, ...options.settings }), {
+    TABLE_NAME: options.tableName,
+    DYNAMODB_ENDPOINT: options.endpoint,
+    SIGNER: 'local',
+    LOCAL_SIGNING_KEY_FILE: join(options.dataDir, 'signing-key.jwk.json'),
+    AWS_REGION: process.env.AWS_REGION ?? 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // EMF metrics are for CloudWatch; locally they would only clutter the console.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  });
+}
+
+/** Where a running `npm start` tells other local tools its DynamoDB Local endpoint. */
+export const endpointFileOf = (dataDir: string) => join(resolve(dataDir), 'dynamodb-endpoint');
+
 export async function startLocalService(options: LocalServiceOptions) {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -46,14 +63,7 @@ export async function startLocalService(options: LocalServiceOptions) {
     await ensureTable(client, tableName);
     client.destroy();
 
-    Object.assign(process.env, environmentOf({ ...localSettings, ...options.settings }), {
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: endpoint,
-      SIGNER: 'local',
-      LOCAL_SIGNING_KEY_FILE: join(dataDir, 'signing-key.jwk.json'),
-      AWS_REGION: process.env.AWS_REGION ?? 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
+    applyLocalEnvironment({ dataDir, endpoint, tableName, settings: options.settings });
     const config = loadConfig(process.env);
     const front = await startLocalServer({
       port: options.port,

@@ -40,7 +40,7 @@ export type Decision =
 
 export interface AuthorizerOptions {
   verifier: AccessTokenVerifier;
-  store: Pick<TokenStore, 'get' | 'recordUse'>;
+  store: Pick<TokenStore, 'get' | 'recordUse' | 'recordDenial'>;
   clock: Clock;
   routes: readonly ResolvedRoute[];
   /** How long a token record read from DynamoDB is trusted in this container. @default 10 000 */
@@ -48,6 +48,17 @@ export interface AuthorizerOptions {
   /** `lastUsedAt` is written at most this often per token (the first use at once). @default 60 000 */
   lastUsedIntervalMs: number;
   onUsageWriteError?: (error: unknown, tokenId: string) => void;
+  /** Denials of one token are written to its hourly audit counter at most this often. @default 10 000 */
+  denialFlushMs?: number;
+}
+
+interface PendingDenials {
+  tenant: string;
+  owner: string;
+  count: number;
+  reasons: Set<string>;
+  sourceIp: string;
+  lastFlush: number | undefined;
 }
 
 interface CachedStatus {
@@ -66,6 +77,7 @@ const MAX_TOKEN_LENGTH = 8_192;
 export class Authorizer {
   private readonly statusCache = new Map<string, CachedStatus>();
   private readonly lastUsageWrite = new Map<string, number>();
+  private readonly denials = new Map<string, PendingDenials>();
 
   constructor(private readonly options: AuthorizerOptions) {}
 
@@ -84,7 +96,10 @@ export class Authorizer {
     if (record.tenant !== claims.tid || record.owner !== claims.sub) {
       return { effect: 'unauthorized', reason: 'claims do not match the token record', tokenId: claims.jti };
     }
-    if (!authorizesAccess(record, now)) return { effect: 'unauthorized', reason: 'revoked or expired', tokenId: claims.jti };
+    if (!authorizesAccess(record, now)) {
+      await this.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
+      return { effect: 'unauthorized', reason: 'revoked or expired', tokenId: claims.jti };
+    }
 
     // Scopes come from the record, which a signature cannot outlive; the claim is only a copy.
     const principal: Principal = { tokenId: claims.jti, owner: record.owner, tenant: record.tenant, scopes: record.scopes };
@@ -92,14 +107,42 @@ export class Authorizer {
     const until = Math.min(validUntil(record), claims.exp === undefined ? Number.POSITIVE_INFINITY : claims.exp * 1000);
 
     if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
+      await this.noteDenial(claims.jti, record, 'ip', request.sourceIp, now);
       return { effect: 'forbidden', reason: 'ip', principal, allowedRoutes, validUntil: until };
     }
     await this.noteUsage(claims.jti, request.sourceIp, record.lastUsedIps ?? [], now);
     const method = request.method.toUpperCase();
     const permitted = allowedRoutes.some((route) => route.method === method && route.resource === request.resource);
-    return permitted
-      ? { effect: 'allow', principal, allowedRoutes, validUntil: until }
-      : { effect: 'forbidden', reason: 'scope', principal, allowedRoutes, validUntil: until };
+    if (permitted) return { effect: 'allow', principal, allowedRoutes, validUntil: until };
+    await this.noteDenial(claims.jti, record, 'scope', request.sourceIp, now);
+    return { effect: 'forbidden', reason: 'scope', principal, allowedRoutes, validUntil: until };
+  }
+
+  /**
+   * Counts a denial of a known token for the audit trail: folded in memory and written to the
+   * token's hourly counter at most once per flush interval, so a client hammering with a revoked
+   * token costs one write per interval, not one per request. Never turns into a failure.
+   */
+  private async noteDenial(tokenId: string, record: { tenant: string; owner: string }, reason: string, sourceIp: string, now: number): Promise<void> {
+    let pending = this.denials.get(tokenId);
+    if (!pending) {
+      pending = { tenant: record.tenant, owner: record.owner, count: 0, reasons: new Set(), sourceIp, lastFlush: undefined };
+      this.denials.set(tokenId, pending);
+      if (this.denials.size > 10_000) this.denials.delete(this.denials.keys().next().value!);
+    }
+    pending.count++;
+    pending.reasons.add(reason);
+    pending.sourceIp = sourceIp;
+    if (pending.lastFlush !== undefined && now - pending.lastFlush < (this.options.denialFlushMs ?? 10_000)) return;
+    const { count, reasons } = pending;
+    pending.count = 0;
+    pending.reasons = new Set();
+    pending.lastFlush = now;
+    try {
+      await this.options.store.recordDenial({ tokenId, tenant: record.tenant, owner: record.owner, reasons: [...reasons], sourceIp, at: now, count });
+    } catch (error) {
+      this.options.onUsageWriteError?.(error, tokenId);
+    }
   }
 
   private async status(tokenId: string, now: number): Promise<CachedStatus> {

@@ -277,6 +277,7 @@ describe('authorizer: faults and calls', () => {
     let fail = false;
     const store = {
       get: (id: string) => table.store.get(id),
+      recordDenial: () => Promise.resolve(),
       recordUse: async (id: string, at: number, ips: string[]) => {
         writes++;
         if (fail) throw new Error('throttled');

@@ -1,0 +1,35 @@
+import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { keyRingOf } from '../adapters/key-ring';
+import { httpHandler } from '../http/http-handler';
+import { logger } from '../http/logger';
+import { count } from '../http/metrics';
+import { json } from '../http/responses';
+import { leakReportBody, parseInput } from '../http/validation';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const tokens = new TokenService({
+  store,
+  clock: systemClock,
+  policy: config.policy,
+  catalogue: config.catalogue,
+  issuer: config.issuer,
+  verifier: new FastJwtVerifier(keyRingOf(config), { issuer: config.issuer, clock: systemClock, allowNoExpiry: config.policy.allowNoExpiry }),
+});
+
+/**
+ * POST /tokens/revoke-leaked: unauthenticated, like GitHub's credential revocation API — holding a
+ * leaked secret is proof enough to kill it. The answer is the same whatever was valid.
+ */
+export const handler = httpHandler(
+  async (event) => {
+    const { tokens: secrets } = parseInput(leakReportBody, event.body, 'body');
+    const revoked = await tokens.revokeLeaked(secrets, { sourceIp: event.requestContext?.identity?.sourceIp });
+    logger.info('Leak report processed', { reported: secrets.length, revoked });
+    count('LeakedTokensRevoked', revoked);
+    return json(202, { received: secrets.length });
+  },
+  { jsonBody: true },
+);
