@@ -59,7 +59,7 @@ export const serviceHandlers = {
       { method: 'GET', path: '/policy', access: 'user' },
     ],
   },
-  /** countActive (Query byOwner), a transaction of two Puts (token + description lock), the lock's holder (GetItem), Sign. */
+  /** countActive (Query byOwner), a transaction of Puts (token, description lock, audit event), the lock's holder (GetItem), Sign. */
   createToken: {
     entry: 'create-token',
     description: 'POST /tokens: issues a token and its refresh key',
@@ -77,14 +77,14 @@ export const serviceHandlers = {
       { method: 'GET', path: '/tokens/{id}', access: 'user' },
     ],
   },
-  /** Reads the record (visibility check), then one conditional UpdateItem. */
+  /** Reads the record (visibility check), then a transaction of the Update and its audit event (a Put). */
   revokeToken: {
     entry: 'revoke-token',
     description: 'DELETE /tokens/{id}: revokes a token',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
     routes: [{ method: 'DELETE', path: '/tokens/{id}', access: 'user' }],
   },
-  /** Rotation: a transaction of one Update and two Puts; reuse detection: Query byFamily, then Updates. */
+  /** Rotation: a transaction of one Update and Puts (successor, lock, audit event); reuse detection: Query byFamily, then Updates. */
   refreshToken: {
     entry: 'refresh-token',
     description: 'POST /tokens/refresh: rotates a token with its refresh key',
@@ -104,8 +104,8 @@ export const serviceHandlers = {
 export type ServiceHandlerName = keyof typeof serviceHandlers;
 
 /**
- * The REQUEST authorizer of a protected API: the token record (GetItem), `lastUsedAt` (UpdateItem),
- * public keys at cold start. Never `kms:Sign`. More memory buys more CPU for ES256 verification.
+ * The REQUEST authorizer of a protected API: the token record (GetItem), `lastUsedAt` and the hourly
+ * denial counter (UpdateItem), public keys at cold start. Never `kms:Sign`. More memory buys more CPU for ES256 verification.
  */
 export const authorizerHandler: HandlerSpec = {
   entry: 'authorizer',

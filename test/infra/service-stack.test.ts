@@ -1,0 +1,278 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamo-token-store';
+import type { ServiceHandlerName } from '../../infra/handlers';
+import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { buildApp } from '../../infra/service-app';
+import { grantsOf, logicalIdOf, methodsOf, testApp } from './synth';
+
+// One synth for the whole file: the app exactly as `cdk synth` builds it (cdk-nag included).
+let stack: PatServiceStack;
+let template: Template;
+let cleanup: () => void;
+
+beforeAll(() => {
+  const test = testApp();
+  cleanup = test.cleanup;
+  stack = buildApp(test.app).service;
+  template = Template.fromStack(stack);
+}, 60_000);
+afterAll(() => cleanup());
+
+const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => template.toJSON().Resources[logicalIdOf(construct)];
+
+describe('token table', () => {
+  it('is on demand, keyed pk/sk, with the indexes the store queries', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: Object.entries(tableIndexes).map(([name, keys]) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+          { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('expires records on the attribute the store writes', () => {
+    expect(TTL_ATTRIBUTE).toBe('ttl');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+  });
+
+  it('has point-in-time recovery and deletion protection, and is retained with the stack gone', () => {
+    const table = resourceOf(stack.service.table.table);
+
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  });
+});
+
+describe('signing key', () => {
+  it('is an ECC_NIST_P256 signing key, retained, with an alias', () => {
+    const key = resourceOf(stack.service.signingKeys.signingKey);
+
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/PatService/token-signing',
+      TargetKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.service.signingKeys.signingKey), 'Arn'] },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64, one per handler, with X-Ray tracing', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    expect(functions).toHaveLength(Object.keys(stack.service.functions).length);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    }
+  });
+
+  it('load the same validated configuration from their environment', () => {
+    const environment = resourceOf(stack.service.functions.createToken.function).Properties.Environment.Variables;
+
+    expect(environment).toMatchObject({
+      SIGNER: 'kms',
+      KMS_KEY_IDS: { 'Fn::GetAtt': [logicalIdOf(stack.service.signingKeys.signingKey), 'Arn'] },
+      TABLE_NAME: { Ref: logicalIdOf(stack.service.table.table) },
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(JSON.parse(environment.SCOPE_CATALOGUE).map((area: { name: string }) => area.name)).toEqual([
+      'candidates',
+      'candidates/documents',
+      'jobs',
+      'assessments',
+    ]);
+    expect(environment.TOKEN_ISSUER).toEqual({ 'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']] });
+  });
+});
+
+describe('least privilege: each function may do exactly this', () => {
+  const grants = (name: ServiceHandlerName) => {
+    const fn = stack.service.functions[name];
+    return grantsOf(template, logicalIdOf(fn.role), {
+      [logicalIdOf(stack.service.table.table)]: 'TokenTable',
+      [logicalIdOf(stack.service.signingKeys.signingKey)]: 'SigningKey',
+      [logicalIdOf(fn.logGroup)]: 'OwnLogs',
+    });
+  };
+  const logsAndTracing = [
+    'logs:CreateLogStream OwnLogs',
+    'logs:PutLogEvents OwnLogs',
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
+  ];
+
+  it('catalog: nothing but its logs', () => {
+    expect(grants('catalog')).toEqual([...logsAndTracing]);
+  });
+
+  it('create-token: reads and puts items, queries byOwner, signs', () => {
+    expect(grants('createToken')).toEqual(
+      [
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:Query TokenTable/index/byOwner',
+        'kms:GetPublicKey SigningKey',
+        'kms:Sign SigningKey',
+        ...logsAndTracing,
+      ].sort(),
+    );
+  });
+
+  it('read-tokens: reads items and queries the owner and tenant indexes, nothing else', () => {
+    expect(grants('readTokens')).toEqual(
+      ['dynamodb:GetItem TokenTable', 'dynamodb:Query TokenTable/index/byOwner', 'dynamodb:Query TokenTable/index/byTenant', ...logsAndTracing].sort(),
+    );
+  });
+
+  it('revoke-token: reads, updates the token and puts its audit event; no key', () => {
+    expect(grants('revokeToken')).toEqual(
+      ['dynamodb:GetItem TokenTable', 'dynamodb:PutItem TokenTable', 'dynamodb:UpdateItem TokenTable', ...logsAndTracing].sort(),
+    );
+  });
+
+  it('refresh-token: rotates (update + puts), queries byFamily, signs', () => {
+    expect(grants('refreshToken')).toEqual(
+      [
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:Query TokenTable/index/byFamily',
+        'dynamodb:UpdateItem TokenTable',
+        'kms:GetPublicKey SigningKey',
+        'kms:Sign SigningKey',
+        ...logsAndTracing,
+      ].sort(),
+    );
+  });
+
+  it('jwks: public keys only', () => {
+    expect(grants('jwks')).toEqual(['kms:GetPublicKey SigningKey', ...logsAndTracing].sort());
+  });
+
+  it('no role anywhere holds a wildcard action, a Scan, or a managed policy', () => {
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action),
+    );
+    const lambdaRoles = Object.values(stack.service.functions).map((fn) => resourceOf(fn.role));
+
+    expect(actions.filter((action) => action.includes('*') || /Scan|BatchWrite|DeleteItem/.test(action))).toEqual([]);
+    expect(lambdaRoles.filter((role) => role.Properties.ManagedPolicyArns)).toEqual([]);
+  });
+});
+
+describe('REST API', () => {
+  const cognito = () => ({ Ref: logicalIdOf(stack.node.findChild('Service').node.findChild('UserAuthorizer')) });
+
+  it('guards every management route with the Cognito authorizer; only refresh and JWKS are public', () => {
+    const methods = methodsOf(template).map((m) => {
+      const guard = m.authorizationType === 'COGNITO_USER_POOLS' && JSON.stringify(m.authorizerId) === JSON.stringify(cognito()) ? 'cognito' : m.authorizationType;
+      return `${m.httpMethod} ${m.path} ${guard}`;
+    });
+
+    expect(methods.sort()).toEqual(
+      [
+        'GET /scopes cognito',
+        'GET /policy cognito',
+        'GET /tokens cognito',
+        'POST /tokens cognito',
+        'GET /tokens/{id} cognito',
+        'DELETE /tokens/{id} cognito',
+        'POST /tokens/refresh NONE',
+        'GET /.well-known/jwks.json NONE',
+      ].sort(),
+    );
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+      ProviderARNs: [{ 'Fn::GetAtt': [logicalIdOf(stack.service.users.userPool), 'Arn'] }],
+    });
+  });
+
+  it('throttles POST /tokens/refresh below the rest of the API', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    const settings = stage.Properties.MethodSettings as Array<Record<string, unknown>>;
+
+    expect(settings).toContainEqual(
+      expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1tokens~1refresh', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+    );
+    expect(settings).toContainEqual(
+      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+    );
+  });
+
+  it('writes JSON access logs and traces with X-Ray', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+
+    expect(stage.Properties.TracingEnabled).toBe(true);
+    expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      sourceIp: '$context.identity.sourceIp',
+      status: '$context.status',
+      authorizerError: '$context.authorizer.error',
+    });
+    expect(JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)).toContain(`{"Ref":"${logicalIdOf(stack.service.restApi.accessLogs)}"}`);
+  });
+
+  it("answers API Gateway's own errors in the service's error shape", () => {
+    const responses = Object.fromEntries(
+      Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map(({ Properties: p }) => [
+        p.ResponseType,
+        { status: p.StatusCode, body: JSON.parse(p.ResponseTemplates['application/json'].replace('$context.error.messageString', '"…"')) },
+      ]),
+    );
+
+    expect(responses.UNAUTHORIZED).toEqual({ status: '401', body: { error: { code: 'unauthorized', message: expect.any(String) } } });
+    expect(responses.ACCESS_DENIED).toEqual({ status: '403', body: { error: { code: 'forbidden', message: expect.any(String) } } });
+    expect(responses.AUTHORIZER_FAILURE).toEqual({ status: '503', body: { error: { code: 'unavailable', message: expect.any(String) } } });
+    expect(responses.AUTHORIZER_CONFIGURATION_ERROR).toEqual({ status: '503', body: { error: { code: 'unavailable', message: expect.any(String) } } });
+    expect(responses.THROTTLED).toEqual({ status: '429', body: { error: { code: 'too_many_requests', message: expect.any(String) } } });
+    expect(responses.DEFAULT_4XX).toEqual({ status: undefined, body: { error: { code: 'invalid_request', message: '…' } } });
+    expect(responses.DEFAULT_5XX).toEqual({ status: undefined, body: { error: { code: 'internal', message: expect.any(String) } } });
+  });
+});
+
+describe('user pool', () => {
+  it('has an immutable tenant attribute that users cannot write, and no self sign-up', () => {
+    const pool = resourceOf(stack.service.users.userPool);
+    const client = resourceOf(stack.service.users.userPoolClient);
+
+    expect(pool.Properties.Schema).toContainEqual(expect.objectContaining({ Name: 'tenant', AttributeDataType: 'String', Mutable: false }));
+    expect(pool.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
+    expect(pool.Properties.MfaConfiguration).toBe('ON');
+    expect([pool.DeletionPolicy, pool.Properties.DeletionProtection]).toEqual(['Retain', 'ACTIVE']);
+    expect(client.Properties.ReadAttributes).toContain('custom:tenant');
+    expect(client.Properties.WriteAttributes).not.toContain('custom:tenant');
+    expect(client.Properties.GenerateSecret).toBe(false);
+  });
+
+  it('has the admin group', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'pat-admins' });
+  });
+});
+
+describe('outputs', () => {
+  it('name the API, the JWKS, the user pool and client, the table and the key', () => {
+    expect(Object.keys(template.toJSON().Outputs).filter((name) => !name.startsWith('PublishOutput') && !name.startsWith('ServiceApi')).sort()).toEqual([
+      'ApiUrl',
+      'Issuer',
+      'JwksUrl',
+      'SigningKeyArn',
+      'TokenTableArn',
+      'UserPoolClientId',
+      'UserPoolId',
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exampleCatalogue } from '../../functions/domain/routes';
+import { deployConfig } from '../../infra/deploy-config';
+import { PatServiceStack } from '../../infra/pat-service-stack';
+import type { TokenServiceSettings } from '../../infra/settings';
+import { testApp } from './synth';
+
+// Construction only (no synth, no bundling): a bad configuration fails before anything is built.
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+const serviceWith = (settings: TokenServiceSettings, extra: Partial<ConstructorParameters<typeof PatServiceStack>[2]> = {}) => {
+  const test = testApp();
+  cleanups.push(test.cleanup);
+  return new PatServiceStack(test.app, 'PatService', { settings, ...extra });
+};
+
+describe('service settings are checked at synth time', () => {
+  it('accepts the example catalogue with the default policy', () => {
+    expect(() => serviceWith({ catalogue: exampleCatalogue })).not.toThrow();
+  });
+
+  it('names every policy problem at once', () => {
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { defaultLifetimeDays: 30, rotationGraceSeconds: 7200 } })).toThrow(
+      /invalid token service settings:\n {2}- policy: defaultLifetimeDays \(30\) must be one of lifetimesDays\n {2}- policy: rotationGraceSeconds must be an integer between 0 and 3600/,
+    );
+  });
+
+  it('refuses an unknown policy field (a typo would otherwise be ignored)', () => {
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { maxLifetime: 30 } as never })).toThrow(/policy has unknown fields: maxLifetime/);
+  });
+
+  it('refuses a catalogue area that is not a valid name, or has no description', () => {
+    expect(() => serviceWith({ catalogue: [{ name: 'Candidates', description: 'x' }, { name: 'jobs', description: ' ' }] })).toThrow(
+      /catalogue area "Candidates" is not a valid name[\s\S]*catalogue area "jobs" needs a description/,
+    );
+  });
+
+  it('refuses a retention shorter than the refresh window', () => {
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { retentionDays: 7 } })).toThrow(/retentionDays must be an integer at least refreshWindowDays/);
+  });
+
+  it('refuses a tenant claim a created user pool cannot carry', () => {
+    expect(() => serviceWith({ catalogue: exampleCatalogue, tenantClaim: 'tenant' })).toThrow(/tenantClaim "tenant" must be a custom attribute/);
+  });
+
+  it('passes the admin group and tenant claim to the functions and the user pool', () => {
+    const stack = serviceWith({ catalogue: exampleCatalogue, adminGroup: 'token-admins', tenantClaim: 'custom:org' });
+    const pool = stack.service.users.userPool.node.defaultChild as cognito.CfnUserPool;
+
+    expect(stack.service.functions.readTokens.environmentVariables).toMatchObject({ ADMIN_GROUP: 'token-admins', TENANT_CLAIM: 'custom:org' });
+    expect(stack.resolve(pool.schema)).toContainEqual(expect.objectContaining({ name: 'org', mutable: false }));
+  });
+});
+
+describe('deploy configuration (-c config=<file>)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pat-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fileWith = (content: unknown) => {
+    const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(content));
+    return path;
+  };
+
+  it('deploys the example catalogue and both stacks without one', () => {
+    const config = deployConfig(() => undefined);
+
+    expect(config.service.settings.catalogue).toEqual(exampleCatalogue);
+    expect(config).toMatchObject({ exampleApi: true, serviceStackName: 'PatService', exampleStackName: 'PatExampleApi' });
+  });
+
+  it('reads settings and deployment options from the file', () => {
+    const path = fileWith({
+      catalogue: [{ name: 'orders', description: 'Orders' }],
+      policy: { lifetimesDays: [30, 90], defaultLifetimeDays: 30, maxLifetimeDays: 90 },
+      userPool: { userPoolId: 'eu-west-1_abc' },
+      mfa: 'OPTIONAL',
+      refreshThrottle: { rateLimit: 2, burstLimit: 5 },
+    });
+
+    const config = deployConfig((key) => ({ config: path, exampleApi: 'false' })[key]);
+
+    expect(config.exampleApi).toBe(false);
+    expect(config.service).toMatchObject({
+      settings: { catalogue: [{ name: 'orders', description: 'Orders' }], policy: { defaultLifetimeDays: 30 } },
+      userPool: { userPoolId: 'eu-west-1_abc' },
+      mfa: cognito.Mfa.OPTIONAL,
+      refreshThrottle: { rateLimit: 2, burstLimit: 5 },
+    });
+  });
+
+  it('names each problem of the file with its path', () => {
+    const path = fileWith({ catalogue: [], policy: { maxLifetimeDays: '365' }, signingKeys: { generation: 0 } });
+
+    expect(() => deployConfig((key) => (key === 'config' ? path : undefined))).toThrow(
+      /catalogue: .*; policy\.maxLifetimeDays: .*; signingKeys\.generation: /,
+    );
+  });
+
+  it('says which file it could not read', () => {
+    expect(() => deployConfig((key) => (key === 'config' ? join(dir, 'missing.json') : undefined))).toThrow(/-c config=.*missing\.json: cannot read/);
+  });
+});
