@@ -130,13 +130,23 @@ try {
     policyOf(decision, event.methodArn);
   });
 
+  // The ratio that matters, (c)/(a), measured in alternating short rounds so that load from other
+  // processes hits both sides alike; the median round is reported.
+  const ratios: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const a = await measure('a', () => verify('sha256', signingInput, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signatureBytes), 0.4);
+    const c = await measure('c', () => handler(event), 0.4);
+    ratios.push(c.opsPerSecond / a.opsPerSecond);
+  }
+  ratios.sort((x, y) => x - y);
+
   const rows = [bare, jose, warm, cold];
   const pad = (text: string, width: number) => text.padEnd(width);
   console.log(`\n${pad('measure', 58)}${pad('ops/s', 10)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}vs (a)`);
   for (const row of rows) {
     console.log(`${pad(row.name, 58)}${pad(row.opsPerSecond.toFixed(0), 10)}${pad(row.p50.toFixed(1), 10)}${pad(row.p99.toFixed(1), 10)}${(row.opsPerSecond / bare.opsPerSecond).toFixed(2)}`);
   }
-  console.log(`\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)}  (goal ≥ 0.80)`);
+  console.log(`\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)} in the runs above; median of 7 alternating rounds ${ratios[3]!.toFixed(2)} (range ${ratios[0]!.toFixed(2)}–${ratios[6]!.toFixed(2)}); goal ≥ 0.80`);
   console.log(`authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`);
   console.log(`authorizer bundle, minified, AWS SDK bundled in:             ${await bundleBytes([])} bytes`);
   client.destroy();
