@@ -208,15 +208,15 @@ describe('IP entries: reported findings', () => {
     );
   });
 
-  it.fails('FINDING ip-2: an IPv4-mapped CIDR `::ffff:a.b.c.d/(96+n)` means a.b.c.d/n; a shorter mapped prefix is refused', () => {
+  it.fails('FINDING ip-2: a CIDR in IPv4-mapped notation is refused, not read with its prefix taken as an IPv4 prefix', () => {
+    // Today `::ffff:10.1.2.3/8` is stored as 10.0.0.0/8 — in RFC 4291 terms it is ::/8 — while
+    // `::ffff:10.0.0.0/104` (the mapped spelling of 10.0.0.0/8) is refused. Refusing both is the
+    // smallest consistent rule (test/unit/ip-entries.test.ts already expects /104 to match nothing).
     fc.assert(
-      fc.property(v4Value, fc.integer({ min: 0, max: 32 }), (value, prefix) => {
-        const mapped = parseIpEntry(`::ffff:${v4Text(value)}/${96 + prefix}`);
-        const plain = parseIpEntry(`${v4Text(value)}/${prefix}`);
-        expect(mapped).toEqual(plain);
-        expect(parseIpEntry(`::ffff:${v4Text(value)}/${prefix}`).ok).toBe(false);
+      fc.property(v4Value, fc.integer({ min: 0, max: 128 }), fc.constantFrom('::ffff:', '::FFFF:', '0:0:0:0:0:ffff:'), (value, prefix, notation) => {
+        expect(parseIpEntry(`${notation}${v4Text(value)}/${prefix}`).ok).toBe(false);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 
