@@ -48,7 +48,10 @@ async function buildConsoleIfStale(): Promise<void> {
   const index = join(webRoot, 'dist', 'index.html');
   const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((name) => join(webRoot, name));
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestChange))) return;
-  await execFileAsync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn']);
+  // Vitest sets NODE_ENV=test, which would bundle React's development build.
+  await execFileAsync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn'], {
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 beforeAll(async () => {
@@ -119,7 +122,7 @@ async function newPage(configOverride?: Record<string, unknown>, contextOptions:
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC', ...contextOptions });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
   const page = await context.newPage();
-  page.setDefaultTimeout(5_000);
+  page.setDefaultTimeout(10_000); // generous: the suite runs beside the other integration files
   page.on('pageerror', (error) => pageErrors.push(error.message));
   if (configOverride) {
     await page.route('**/console-config.json', (route) => route.fulfill({ json: { mode: 'local', ...configOverride } }));
@@ -312,6 +315,7 @@ describe('web console', () => {
     await dialog.getByRole('button', { name: 'Remove IP entry 3' }).click();
     await dialog.getByLabel('180 days').check();
     await dialog.getByRole('button', { name: 'Create token' }).click();
+    await dialog.getByText('Not a valid range (expected from-to).').waitFor();
     const secondEntryError = await dialog.getByRole('textbox', { name: 'IP entry 2', exact: true }).getAttribute('aria-describedby');
     expect(await page.locator(`[id="${secondEntryError}"]`).innerText()).toContain('Not a valid range (expected from-to).');
     await page.unroute('**/tokens');
@@ -339,7 +343,8 @@ describe('web console', () => {
     // Every user of the tenant, newest first, two per page; nothing of another tenant.
     const filter = page.getByRole('combobox', { name: 'User', exact: true });
     await page.getByRole('columnheader', { name: 'User', exact: true }).waitFor();
-    await filter.locator('option', { hasText: 'carol' }).waitFor({ state: 'attached' });
+    await rowOf(page, 'Carol reports').waitFor();
+    await filter.locator('option', { hasText: 'bob' }).waitFor({ state: 'attached' });
     expect(await filter.locator('option').allInnerTexts()).toEqual(['All users', 'bob', 'carol', 'root']);
     expect(await page.locator('table.tokens tbody tr').count()).toBe(2);
     await page.getByRole('button', { name: 'Next page' }).click();
@@ -375,6 +380,46 @@ describe('web console', () => {
     await shownOnce.getByRole('button', { name: 'Done: I have copied them' }).click();
     const erins = await tokensOf(await idTokenOf('erin', tenant));
     expect(erins).toMatchObject([{ description: 'Erin deploy', owner: 'erin', createdBy: 'root', scopes: ['*'] }]);
+    await page.context().close();
+  });
+
+  it('is usable with the keyboard alone', async () => {
+    const page = await newPage();
+    await page.goto(service.url);
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "sign-in-user"'); // focused on arrival
+    await page.keyboard.type('gus');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('acme');
+    await page.keyboard.press('Enter');
+    await page.getByText('Signed in as gus').waitFor();
+    const focusedId = () => page.evaluate('document.activeElement && document.activeElement.id');
+    const focusedName = () => page.evaluate('document.activeElement && document.activeElement.textContent');
+
+    const add = page.getByRole('button', { name: 'Add token' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'New personal access token' }).waitFor();
+    expect(await focusedId()).toBe('create-description');
+    await page.keyboard.type('Keyboard only');
+    await page.keyboard.press('Tab'); // to the expiration choices
+    await page.keyboard.press('Tab'); // to the scope mode
+    await page.keyboard.press('ArrowDown'); // All scopes
+    await page.locator('#create-description').press('Enter'); // submits the form
+    const shownOnce = page.getByRole('dialog', { name: 'Token created: “Keyboard only”' });
+    await shownOnce.waitFor();
+    expect(await focusedName()).toBe('Copy access token');
+    await page.keyboard.press('Escape');
+    await shownOnce.waitFor({ state: 'detached' });
+    await page.waitForFunction('document.activeElement && document.activeElement.textContent.includes("Add token")');
+
+    const revoke = rowOf(page, 'Keyboard only').getByRole('button', { name: 'Revoke token “Keyboard only”' });
+    await revoke.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('alertdialog', { name: 'Revoke token?' }).waitFor();
+    expect(await focusedName()).toBe('Cancel'); // the safe choice is the default
+    await page.keyboard.press('Escape');
+    await page.waitForFunction('document.activeElement && document.activeElement.getAttribute("aria-label") === "Revoke token “Keyboard only”"');
+    expect(await rowOf(page, 'Keyboard only').count()).toBe(1);
     await page.context().close();
   });
 

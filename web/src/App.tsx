@@ -7,6 +7,35 @@ import { TokensPage } from './components/TokensPage';
 
 type Boot = { phase: 'loading' } | { phase: 'failed'; message: string } | { phase: 'ready'; config: ConsoleConfig; manager?: UserManager };
 
+interface StartedConsole {
+  config: ConsoleConfig;
+  manager?: UserManager;
+  session?: Session;
+  notice?: string;
+}
+
+let started: Promise<StartedConsole> | undefined;
+
+/**
+ * Loads the configuration and finishes a hosted-login redirect, once per page load: the
+ * authorization code is single-use, so a second attempt (React runs effects twice in development)
+ * must reuse the first one's outcome.
+ */
+function startUp(): Promise<StartedConsole> {
+  started ??= (async () => {
+    const config = await loadConsoleConfig();
+    if (config.mode === 'local') return { config, session: savedLocalSession() };
+    const { cognitoUserManager, restoreCognitoSession } = await import('./cognito');
+    const manager = cognitoUserManager(config);
+    try {
+      return { config, manager, session: await restoreCognitoSession(manager, config) };
+    } catch (error) {
+      return { config, manager, notice: error instanceof Error ? error.message : String(error) };
+    }
+  })();
+  return started;
+}
+
 function Header({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   return (
     <header className="top-bar">
@@ -32,30 +61,17 @@ export function App() {
 
   useEffect(() => {
     let cancelled = false;
-    (async () => {
-      const config = await loadConsoleConfig();
-      if (config.mode === 'local') {
-        if (!cancelled) {
-          setSession(savedLocalSession());
-          setBoot({ phase: 'ready', config });
-        }
-        return;
-      }
-      const { cognitoUserManager, restoreCognitoSession } = await import('./cognito');
-      const manager = cognitoUserManager(config);
-      let restored: Session | undefined;
-      try {
-        restored = await restoreCognitoSession(manager, config);
-      } catch (error) {
-        if (!cancelled) setNotice(error instanceof Error ? error.message : String(error));
-      }
-      if (!cancelled) {
-        setSession(restored);
-        setBoot({ phase: 'ready', config, manager });
-      }
-    })().catch((error: unknown) => {
-      if (!cancelled) setBoot({ phase: 'failed', message: error instanceof Error ? error.message : String(error) });
-    });
+    startUp().then(
+      (started) => {
+        if (cancelled) return;
+        setSession(started.session);
+        setNotice(started.notice);
+        setBoot({ phase: 'ready', config: started.config, manager: started.manager });
+      },
+      (error: unknown) => {
+        if (!cancelled) setBoot({ phase: 'failed', message: error instanceof Error ? error.message : String(error) });
+      },
+    );
     return () => {
       cancelled = true;
     };

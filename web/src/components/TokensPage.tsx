@@ -88,6 +88,11 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
     };
   }, [api, showAll, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
 
+  // Revoking the last token of a later page empties it: step back rather than show an empty page.
+  useEffect(() => {
+    if (!loading && page && page.items.length === 0 && cursors.length > 1) setCursors((list) => list.slice(0, -1));
+  }, [loading, page, cursors.length]);
+
   // The admin's user filter offers every user with a token in the tenant (bounded: 10 pages of 100).
   useEffect(() => {
     if (!session.admin) return;
