@@ -59,7 +59,15 @@ const configFile = z
     tableName: z.string().min(3).optional(),
     stageName: z.string().min(1).optional(),
     throttle: throttle.optional(),
-    refreshThrottle: throttle.optional(),
+    publicThrottle: throttle.optional(),
+    expiryNotifications: z
+      .object({
+        eventBusName: z.string().min(1).optional(),
+        topicArn: z.string().startsWith('arn:').optional(),
+        horizonsDays: z.array(z.number().int().min(1).max(365)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     webAclArn: z.string().startsWith('arn:').optional(),
     manageApiGatewayCloudWatchRole: z.boolean().optional(),
     tracing: z.boolean().optional(),

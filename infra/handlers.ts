@@ -27,6 +27,8 @@ export interface ServiceRoute {
   readonly path: string;
   /** `user` needs a Cognito ID token; `public` is open (its own credential is in the body, or none). */
   readonly access: 'user' | 'public';
+  /** Open to anyone and doing work per call (a KMS signature, writes): held to the public throttle. */
+  readonly publicThrottle?: boolean;
 }
 
 /** One Lambda function: its entry under `functions/handlers/`, and exactly what it may touch. */
@@ -38,6 +40,10 @@ export interface HandlerSpec {
   readonly signingKeys?: KeyAccess;
   /** The routes it serves on the service API; none for the authorizer or event-driven functions. */
   readonly routes: readonly ServiceRoute[];
+  /** Invoked by a scheduled EventBridge rule (the schedule is a `PatService` prop). */
+  readonly scheduled?: boolean;
+  /** Publishes expiry notices: to an EventBridge bus (`events:PutEvents`) and/or an SNS topic (`sns:Publish`). */
+  readonly publishesNotices?: boolean;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default 10 seconds */
@@ -67,14 +73,19 @@ export const serviceHandlers = {
     signingKeys: 'sign',
     routes: [{ method: 'POST', path: '/tokens', access: 'user' }],
   },
-  /** Reads only: GetItem, Query on byOwner (a user's tokens) and byTenant (an admin's listing). */
+  /**
+   * Reads only: GetItem, and Query on byOwner (a user's tokens, an owner's audit events), byTenant
+   * (an admin's listing, the tenant's audit trail) and byFamily (one token's audit events).
+   */
   readTokens: {
     entry: 'read-tokens',
-    description: 'GET /tokens and GET /tokens/{id}: token metadata',
-    table: { items: ['dynamodb:GetItem'], queries: ['byOwner', 'byTenant'] },
+    description: 'GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit, GET /audit: metadata and the audit trail',
+    table: { items: ['dynamodb:GetItem'], queries: ['byOwner', 'byTenant', 'byFamily'] },
     routes: [
       { method: 'GET', path: '/tokens', access: 'user' },
       { method: 'GET', path: '/tokens/{id}', access: 'user' },
+      { method: 'GET', path: '/tokens/{id}/audit', access: 'user' },
+      { method: 'GET', path: '/audit', access: 'user' },
     ],
   },
   /** Reads the record (visibility check), then a transaction of the Update and its audit event (a Put). */
@@ -90,7 +101,18 @@ export const serviceHandlers = {
     description: 'POST /tokens/refresh: rotates a token with its refresh key',
     table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
     signingKeys: 'sign',
-    routes: [{ method: 'POST', path: '/tokens/refresh', access: 'public' }],
+    routes: [{ method: 'POST', path: '/tokens/refresh', access: 'public', publicThrottle: true }],
+  },
+  /**
+   * Leak reports: reads records (a refresh key's, or a verified access token's), then revokes each
+   * (Update + audit event Put). Verifying an access token needs the public keys, never Sign.
+   */
+  revokeLeaked: {
+    entry: 'revoke-leaked',
+    description: 'POST /tokens/revoke-leaked: revokes the tokens whose secrets were reported leaked',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    signingKeys: 'verify',
+    routes: [{ method: 'POST', path: '/tokens/revoke-leaked', access: 'public', publicThrottle: true }],
   },
   /** Public keys only. */
   jwks: {
@@ -98,6 +120,16 @@ export const serviceHandlers = {
     description: 'GET /.well-known/jwks.json: the public keys that verify tokens',
     signingKeys: 'verify',
     routes: [{ method: 'GET', path: '/.well-known/jwks.json', access: 'public' }],
+  },
+  /** Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish. */
+  notifyExpiring: {
+    entry: 'notify-expiring',
+    description: 'Scheduled: announces tokens entering an expiry horizon (EventBridge and/or SNS)',
+    table: { items: ['dynamodb:UpdateItem'], queries: ['byExpiry'] },
+    routes: [],
+    scheduled: true,
+    publishesNotices: true,
+    timeout: Duration.minutes(5),
   },
 } as const satisfies Record<string, HandlerSpec>;
 

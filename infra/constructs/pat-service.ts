@@ -1,6 +1,9 @@
 import { Aws, Fn, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
@@ -11,6 +14,17 @@ import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
+
+export interface ExpiryNotificationsProps {
+  /** The event bus that receives one `Token Expiring` event per notice. @default 'default', unless only `topicArn` is given */
+  readonly eventBusName?: string;
+  /** An SNS topic that also (or instead) receives one message per notice. @default none */
+  readonly topicArn?: string;
+  /** Days before expiry at which a token is announced, 1–365. @default [30, 7, 1] */
+  readonly horizonsDays?: number[];
+  /** @default every day at 06:00 UTC */
+  readonly schedule?: events.Schedule;
+}
 
 export interface PatServiceProps {
   /** Scope catalogue, token policy, issuer, admin group and tenant claim. */
@@ -32,10 +46,13 @@ export interface PatServiceProps {
   /** Default throttle of every method of the API. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: Throttle;
   /**
-   * Throttle of `POST /tokens/refresh`, the one route open to anyone: it bounds refresh-key guessing
-   * and the KMS Sign calls a caller can cause. @default { rateLimit: 10, burstLimit: 20 }
+   * Throttle of the routes open to anyone that work per call, `POST /tokens/refresh` and
+   * `POST /tokens/revoke-leaked`: it bounds refresh-key guessing and the KMS Sign calls and writes a
+   * caller can cause. @default { rateLimit: 10, burstLimit: 20 }
    */
-  readonly refreshThrottle?: Throttle;
+  readonly publicThrottle?: Throttle;
+  /** Where and when expiry notices go. @default the default event bus, daily at 06:00 UTC, horizons 30, 7, 1 days */
+  readonly expiryNotifications?: ExpiryNotificationsProps;
   /** A regional WAFv2 web ACL for the API stage. @default none */
   readonly webAclArn?: string;
   /** Create API Gateway's account-wide CloudWatch Logs role. @default true */
@@ -83,7 +100,7 @@ export class PatService extends Construct {
       description: 'Personal access tokens: create, list, revoke, refresh; public keys',
       stageName: props.stageName,
       throttle: props.throttle,
-      methodThrottles: { '/tokens/refresh/POST': props.refreshThrottle ?? { rateLimit: 10, burstLimit: 20 } },
+      methodThrottles: publicThrottles(props.publicThrottle ?? { rateLimit: 10, burstLimit: 20 }),
       manageCloudWatchRole: props.manageApiGatewayCloudWatchRole,
       webAclArn: props.webAclArn,
       logRetention: props.logRetention,
@@ -113,6 +130,19 @@ export class PatService extends Construct {
     // Every function loads this configuration at cold start: load it now, so a bad one fails synth.
     checkEnvironment(this.functions.catalog.environmentVariables, this.node.path);
 
+    const notifications = props.expiryNotifications ?? {};
+    for (const [name, spec] of Object.entries(serviceHandlers) as Array<[ServiceHandlerName, HandlerSpec]>) {
+      const target = this.functions[name];
+      if (spec.publishesNotices) bindNoticeTargets(target, notifications, this.node.path);
+      if (spec.scheduled) {
+        new events.Rule(this, `${pascalCase(name)}Schedule`, {
+          description: spec.description,
+          schedule: notifications.schedule ?? events.Schedule.cron({ minute: '0', hour: '6' }),
+          targets: [new targets.LambdaFunction(target.function, { retryAttempts: 2 })],
+        });
+      }
+    }
+
     const userAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'UserAuthorizer', {
       cognitoUserPools: [this.users.userPool],
       identitySource: apigateway.IdentitySource.header('Authorization'),
@@ -136,13 +166,45 @@ export class PatService extends Construct {
         : { authorizationType: apigateway.AuthorizationType.NONE }),
     });
     if (route.access === 'public') {
-      const reason =
-        route.path === '/tokens/refresh'
-          ? 'Public by design: a vendor rotates its token without a user session; the refresh key in the body is the credential (hashed, constant-time compared, reuse revokes the family) and the route is throttled.'
-          : 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.';
+      const reason = publicRouteReasons[`${route.method} ${route.path}`];
+      if (!reason) throw new Error(`${route.method} ${route.path} is public: say why in publicRouteReasons`);
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
     }
+  }
+}
+
+/** Why each public route is public: the acknowledgment of cdk-nag's "no authorizer" findings. */
+const publicRouteReasons: Record<string, string> = {
+  'POST /tokens/refresh':
+    'Public by design: a vendor rotates its token without a user session; the refresh key in the body is the credential (hashed, constant-time compared, reuse revokes the family) and the route is throttled.',
+  'POST /tokens/revoke-leaked':
+    'Public by design, like GitHub credential revocation: whoever finds a leaked secret may report it; possession is the proof, the answer never tells what was valid, and the route is throttled.',
+  'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
+};
+
+/** The stage's method settings for every route marked `publicThrottle`, keyed `/path/METHOD`. */
+function publicThrottles(throttle: Throttle): Record<string, Throttle> {
+  const routes = Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes);
+  return Object.fromEntries(routes.filter((route) => route.publicThrottle).map((route) => [`${route.path}/${route.method}`, throttle]));
+}
+
+/** EVENT_BUS_NAME / SNS_TOPIC_ARN and NOTIFY_HORIZONS_DAYS, with the publish permission of each. */
+function bindNoticeTargets(target: ServiceFunction, notifications: ExpiryNotificationsProps, where: string): void {
+  const horizons = notifications.horizonsDays ?? [30, 7, 1];
+  if (horizons.length === 0 || horizons.some((days) => !Number.isInteger(days) || days < 1 || days > 365)) {
+    throw new Error(`${where}: expiryNotifications.horizonsDays must be whole days between 1 and 365 (got ${horizons.join(', ')})`);
+  }
+  target.addEnvironment('NOTIFY_HORIZONS_DAYS', horizons.join(','));
+  const busName = notifications.eventBusName ?? (notifications.topicArn ? undefined : 'default');
+  if (busName) {
+    const bus = events.EventBus.fromEventBusName(target, 'NoticeBus', busName);
+    target.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+  }
+  if (notifications.topicArn) {
+    target.addEnvironment('SNS_TOPIC_ARN', notifications.topicArn);
+    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeTopic', actions: ['sns:Publish'], resources: [notifications.topicArn] }));
   }
 }
 

@@ -75,7 +75,13 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
       bundling: bundlingOptions,
     });
-    const environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: `pat-${spec.entry}` };
+    const environment = {
+      ...props.environment,
+      NODE_OPTIONS: '--enable-source-maps',
+      // One service name and namespace for every function: the metrics' dimensions stay comparable.
+      POWERTOOLS_SERVICE_NAME: 'pat-service',
+      POWERTOOLS_METRICS_NAMESPACE: 'PatService',
+    };
     for (const [name, value] of Object.entries(environment)) this.addEnvironment(name, value);
 
     // Every function loads the same configuration, which names the keys; naming is not using.

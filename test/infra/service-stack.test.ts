@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamo-token-store';
 import type { ServiceHandlerName } from '../../infra/handlers';
@@ -132,9 +132,15 @@ describe('least privilege: each function may do exactly this', () => {
     );
   });
 
-  it('read-tokens: reads items and queries the owner and tenant indexes, nothing else', () => {
+  it('read-tokens: reads items and queries the owner, tenant and family indexes (tokens and audit trail), nothing else', () => {
     expect(grants('readTokens')).toEqual(
-      ['dynamodb:GetItem TokenTable', 'dynamodb:Query TokenTable/index/byOwner', 'dynamodb:Query TokenTable/index/byTenant', ...logsAndTracing].sort(),
+      [
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:Query TokenTable/index/byFamily',
+        'dynamodb:Query TokenTable/index/byOwner',
+        'dynamodb:Query TokenTable/index/byTenant',
+        ...logsAndTracing,
+      ].sort(),
     );
   });
 
@@ -162,6 +168,23 @@ describe('least privilege: each function may do exactly this', () => {
     expect(grants('jwks')).toEqual(['kms:GetPublicKey SigningKey', ...logsAndTracing].sort());
   });
 
+  it('revoke-leaked: reads, revokes with an audit event, verifies access tokens; never signs', () => {
+    expect(grants('revokeLeaked')).toEqual(
+      ['dynamodb:GetItem TokenTable', 'dynamodb:PutItem TokenTable', 'dynamodb:UpdateItem TokenTable', 'kms:GetPublicKey SigningKey', ...logsAndTracing].sort(),
+    );
+  });
+
+  it('notify-expiring: queries byExpiry, marks tokens notified, publishes to the default event bus; no key', () => {
+    expect(grants('notifyExpiring')).toEqual(
+      [
+        'dynamodb:Query TokenTable/index/byExpiry',
+        'dynamodb:UpdateItem TokenTable',
+        'events:PutEvents arn:AWS::Partition:events:AWS::Region:AWS::AccountId:event-bus/default',
+        ...logsAndTracing,
+      ].sort(),
+    );
+  });
+
   it('no role anywhere holds a wildcard action, a Scan, or a managed policy', () => {
     const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action),
@@ -176,7 +199,7 @@ describe('least privilege: each function may do exactly this', () => {
 describe('REST API', () => {
   const cognito = () => ({ Ref: logicalIdOf(stack.node.findChild('Service').node.findChild('UserAuthorizer')) });
 
-  it('guards every management route with the Cognito authorizer; only refresh and JWKS are public', () => {
+  it('guards every management route with the Cognito authorizer; only refresh, leak reports and JWKS are public', () => {
     const methods = methodsOf(template).map((m) => {
       const guard = m.authorizationType === 'COGNITO_USER_POOLS' && JSON.stringify(m.authorizerId) === JSON.stringify(cognito()) ? 'cognito' : m.authorizationType;
       return `${m.httpMethod} ${m.path} ${guard}`;
@@ -190,7 +213,10 @@ describe('REST API', () => {
         'POST /tokens cognito',
         'GET /tokens/{id} cognito',
         'DELETE /tokens/{id} cognito',
+        'GET /tokens/{id}/audit cognito',
+        'GET /audit cognito',
         'POST /tokens/refresh NONE',
+        'POST /tokens/revoke-leaked NONE',
         'GET /.well-known/jwks.json NONE',
       ].sort(),
     );
@@ -201,12 +227,15 @@ describe('REST API', () => {
     });
   });
 
-  it('throttles POST /tokens/refresh below the rest of the API', () => {
+  it('throttles the public POST routes (refresh, leak reports) below the rest of the API', () => {
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
     const settings = stage.Properties.MethodSettings as Array<Record<string, unknown>>;
 
     expect(settings).toContainEqual(
       expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1tokens~1refresh', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+    );
+    expect(settings).toContainEqual(
+      expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1tokens~1revoke-leaked', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
     );
     expect(settings).toContainEqual(
       expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false }),
@@ -241,6 +270,18 @@ describe('REST API', () => {
     expect(responses.THROTTLED).toEqual({ status: '429', body: { error: { code: 'too_many_requests', message: expect.any(String) } } });
     expect(responses.DEFAULT_4XX).toEqual({ status: undefined, body: { error: { code: 'invalid_request', message: '…' } } });
     expect(responses.DEFAULT_5XX).toEqual({ status: undefined, body: { error: { code: 'internal', message: expect.any(String) } } });
+  });
+});
+
+describe('expiry notifications', () => {
+  it('run notify-expiring daily, announcing at 30, 7 and 1 days', () => {
+    const fn = stack.service.functions.notifyExpiring.function;
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] } })],
+    });
+    expect(stack.service.functions.notifyExpiring.environmentVariables).toMatchObject({ NOTIFY_HORIZONS_DAYS: '30,7,1', EVENT_BUS_NAME: 'default' });
   });
 });
 

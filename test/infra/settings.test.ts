@@ -78,7 +78,8 @@ describe('deploy configuration (-c config=<file>)', () => {
       policy: { lifetimesDays: [30, 90], defaultLifetimeDays: 30, maxLifetimeDays: 90 },
       userPool: { userPoolId: 'eu-west-1_abc' },
       mfa: 'OPTIONAL',
-      refreshThrottle: { rateLimit: 2, burstLimit: 5 },
+      publicThrottle: { rateLimit: 2, burstLimit: 5 },
+      expiryNotifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:expiring', horizonsDays: [14] },
     });
 
     const config = deployConfig((key) => ({ config: path, exampleApi: 'false' })[key]);
@@ -88,7 +89,8 @@ describe('deploy configuration (-c config=<file>)', () => {
       settings: { catalogue: [{ name: 'orders', description: 'Orders' }], policy: { defaultLifetimeDays: 30 } },
       userPool: { userPoolId: 'eu-west-1_abc' },
       mfa: cognito.Mfa.OPTIONAL,
-      refreshThrottle: { rateLimit: 2, burstLimit: 5 },
+      publicThrottle: { rateLimit: 2, burstLimit: 5 },
+      expiryNotifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:expiring', horizonsDays: [14] },
     });
   });
 
