@@ -92,6 +92,8 @@ export function ipEntryProblem(entry: string): string | undefined {
     const [addressText = '', prefixText = '', ...rest] = text.split('/');
     const address = parseAddress(addressText);
     if (!address || rest.length > 0 || !/^\d{1,3}$/.test(prefixText)) return 'Not a valid CIDR: write an address, a slash and a prefix length, e.g. 10.0.0.0/8.';
+    // `::ffff:10.0.0.0/8` is ambiguous (an IPv4 prefix or an IPv6 one?): ask for the IPv4 spelling.
+    if (address.kind === 'IPv4' && addressText.includes(':')) return 'Write an IPv4 CIDR in IPv4 form, e.g. 10.0.0.0/8.';
     const bits = address.kind === 'IPv4' ? 32 : 128;
     if (Number(prefixText) > bits) return `The prefix length of an ${address.kind} CIDR must be at most ${bits}.`;
     return undefined;
