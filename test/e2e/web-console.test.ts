@@ -55,6 +55,7 @@ async function buildConsoleIfStale(): Promise<void> {
 }
 
 beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`No Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   dataDir = mkdtempSync(join(tmpdir(), 'pat-web-console-'));
   mkdirSync(screenshotDir, { recursive: true });
   const [started] = await Promise.all([
@@ -267,7 +268,7 @@ describe('web console', () => {
     await dialog.waitFor();
 
     await dialog.getByRole('button', { name: 'Create token' }).click();
-    await dialog.getByText('Nothing was created: fix the 2 problems marked below.').waitFor();
+    await dialog.getByText('Nothing was created: fix the 2 problems marked above.').waitFor();
     await dialog.getByText('Enter a description').waitFor();
     await dialog.getByText('Select at least one scope, or choose All scopes.').waitFor();
 
@@ -291,7 +292,7 @@ describe('web console', () => {
       'The range starts after it ends: put the lower address first.',
       'The prefix length of an IPv4 CIDR must be at most 32.',
       'Choose a date at most 365 days from today',
-      'Nothing was created: fix the 5 problems marked below.',
+      'Nothing was created: fix the 5 problems marked above.',
     ]) {
       await dialog.getByText(message).waitFor();
     }

@@ -160,7 +160,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     setFormError(undefined);
     const invalid = fieldOrder(problems);
     if (invalid.length > 0) {
-      setFormError(`Nothing was created: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked below.`);
+      setFormError(`Nothing was created: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
       focusFirst(problems);
       return;
     }
@@ -198,7 +198,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       setServerErrors(placed);
       const count = Object.keys(placed).length;
       setFormError(
-        [`Nothing was created${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked below` : ''}.`, ...unplaced.map(sentence)].join(' '),
+        [`Nothing was created${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above` : ''}.`, ...unplaced.map(sentence)].join(' '),
       );
       focusFirst(placed);
     }
