@@ -1,0 +1,16 @@
+/**
+ * What other stacks use: the service construct and stack, and the authorizer that protects their own
+ * REST APIs with personal access tokens.
+ */
+export { PatService, type PatServiceProps, type ExpiryNotificationsProps } from './constructs/pat-service';
+export { PatServiceStack, type PatServiceStackProps } from './pat-service-stack';
+export {
+  TokenAuthorizer,
+  importTokenVerification,
+  type TokenAuthorizerProps,
+  type TokenMethodOptions,
+  type TokenVerification,
+  type TokenVerificationAttributes,
+} from './constructs/token-authorizer';
+export { addErrorResponses } from './constructs/error-responses';
+export type { TokenServiceSettings } from './settings';
