@@ -40,9 +40,11 @@ export type ParsedIpEntry = { ok: true; canonical: string; range: IpRange } | { 
 export function parseIpEntry(entry: string): ParsedIpEntry {
   const text = entry.trim();
   if (text.includes('/')) {
-    const [addressText = '', prefixText = ''] = text.split('/');
+    const [addressText = '', prefixText = '', ...extra] = text.split('/');
     const address = parseAddress(addressText);
-    if (!address || !/^\d{1,3}$/.test(prefixText)) return { ok: false, reason: 'not a valid CIDR' };
+    if (!address || extra.length > 0 || !/^\d{1,3}$/.test(prefixText)) return { ok: false, reason: 'not a valid CIDR' };
+    // `::ffff:10.1.2.3/8` is ambiguous (an IPv6 /8, or the IPv4 /8 it maps?): ask for the IPv4 form.
+    if (address.kind() === 'ipv4' && addressText.includes(':')) return { ok: false, reason: 'write an IPv4-mapped CIDR in IPv4 form' };
     const prefix = Number(prefixText);
     const bits = address.kind() === 'ipv4' ? 32 : 128;
     if (prefix > bits) return { ok: false, reason: `prefix length must be at most ${bits}` };
