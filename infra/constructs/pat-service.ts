@@ -41,7 +41,7 @@ export interface PatServiceProps {
   readonly signingKeys?: SigningKeysProps;
   /** @default a generated name */
   readonly tableName?: string;
-  /** @default 'v1' */
+  /** @default 'prod' */
   readonly stageName?: string;
   /** Default throttle of every method of the API. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: Throttle;

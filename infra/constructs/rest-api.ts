@@ -14,7 +14,7 @@ export interface Throttle {
 export interface ObservedRestApiProps {
   readonly restApiName: string;
   readonly description: string;
-  /** @default 'v1' */
+  /** @default 'prod' */
   readonly stageName?: string;
   /** Default throttle of every method. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: Throttle;
@@ -47,7 +47,7 @@ export class ObservedRestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservedRestApiProps) {
     super(scope, id);
-    this.stageName = props.stageName ?? 'v1';
+    this.stageName = props.stageName ?? 'prod';
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
     const manageCloudWatchRole = props.manageCloudWatchRole ?? true;

@@ -95,7 +95,7 @@ describe('functions', () => {
       'jobs',
       'assessments',
     ]);
-    expect(environment.TOKEN_ISSUER).toEqual({ 'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']] });
+    expect(environment.TOKEN_ISSUER).toEqual({ 'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']] });
   });
 });
 
