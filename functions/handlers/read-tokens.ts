@@ -1,7 +1,7 @@
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
-import { auditQuery, listTokensQuery, parseInput } from '../http/validation';
+import { auditQuery, listTokensQuery, parseInput, tokenAuditQuery } from '../http/validation';
 import { AuditLog } from '../service/audit-log';
 import { systemClock } from '../service/ports';
 import { TokenService } from '../service/token-service';
@@ -21,7 +21,7 @@ export const handler = httpHandler(async (event) => {
     case '/tokens/{id}':
       return json(200, await tokens.get(caller, id ?? ''));
     case '/tokens/{id}/audit': {
-      const { limit, cursor } = parseInput(auditQuery.pick({ limit: true, cursor: true }), query, 'query');
+      const { limit, cursor } = parseInput(tokenAuditQuery, query, 'query');
       return json(200, await audit.forToken(caller, id ?? '', { limit, cursor }));
     }
     case '/audit':
