@@ -53,8 +53,6 @@ export interface AuthorizerOptions {
 }
 
 interface PendingDenials {
-  tenant: string;
-  owner: string;
   count: number;
   reasons: Set<string>;
   sourceIp: string;
@@ -126,7 +124,7 @@ export class Authorizer {
   private async noteDenial(tokenId: string, record: { tenant: string; owner: string }, reason: string, sourceIp: string, now: number): Promise<void> {
     let pending = this.denials.get(tokenId);
     if (!pending) {
-      pending = { tenant: record.tenant, owner: record.owner, count: 0, reasons: new Set(), sourceIp, lastFlush: undefined };
+      pending = { count: 0, reasons: new Set(), sourceIp, lastFlush: undefined };
       this.denials.set(tokenId, pending);
       if (this.denials.size > 10_000) this.denials.delete(this.denials.keys().next().value!);
     }
