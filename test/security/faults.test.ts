@@ -25,7 +25,8 @@ import type { AuthorizeRequest } from '../../functions/service/authorize';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { allItems, freshTable } from '../support/dynamo';
 import { authorizerFor, ISSUER, ManualClock, newKeyRing, tokenService, user } from '../support/fixtures';
-import { report, setLogEcho, table } from './support/log-capture';
+import { logger } from '../../functions/http/logger';
+import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**
  * Faults injected at the SDK level into the real DynamoTokenStore (a middleware inside the SDK's
@@ -40,9 +41,11 @@ const rows: Array<[string, string, string, string, string, string]> = [];
 
 beforeAll(async () => {
   setLogEcho(false); // every failure is logged at ERROR: captured and scanned, not echoed
+  setHandlerLogLevel(logger, 'INFO');
   shared = await freshTable('faults');
 });
 afterAll(() => {
+  setHandlerLogLevel(logger, 'WARN');
   const halfWrites = rows.reduce((sum, row) => sum + (Number.parseInt(row[5], 10) || 0), 0);
   const serverErrors = rows.filter((row) => row[4].split('/').includes('500'));
   report(

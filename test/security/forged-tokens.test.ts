@@ -17,7 +17,7 @@ import { systemClock } from '../../functions/service/ports';
 import type { TokenService } from '../../functions/service/token-service';
 import { authorizerFor, tokenService } from '../support/fixtures';
 import { startTestService, type TestService } from '../support/local-service';
-import { report, setLogEcho, table } from './support/log-capture';
+import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**
  * A generated corpus of forged and invalid bearer tokens, each sent to the authorizer directly and
@@ -69,7 +69,7 @@ beforeAll(async () => {
   // Every log line of the handlers is captured and scanned for the secrets issued here; INFO
   // logs carry the authorizer's refusal reasons, the place a careless message would leak a token.
   setLogEcho(false);
-  logger.setLogLevel('INFO');
+  setHandlerLogLevel(logger, 'INFO');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'pat-forged-'));
   service = await startTestService({ dataDir, settings: { policy: { rotationGraceSeconds: 1, reuseLeewaySeconds: 0 } } });
@@ -107,7 +107,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  logger.setLogLevel('WARN');
+  setHandlerLogLevel(logger, 'WARN');
   await service?.stop();
 });
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus } from '../../functions/domain/errors';
 import { startTestService, type TestService } from '../support/local-service';
-import { report, setLogEcho, table } from './support/log-capture';
+import { logger } from '../../functions/http/logger';
+import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**
  * Every management route, through the local HTTP front, with generated bodies, queries, path ids,
@@ -30,6 +31,7 @@ const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 beforeAll(async () => {
   setLogEcho(false); // thousands of refusals: captured and scanned, not echoed
+  setHandlerLogLevel(logger, 'INFO');
   service = await startTestService();
   sessions.alice = await service.session('alice', 'acme');
   sessions.carol = await service.session('carol', 'acme', true);
@@ -40,6 +42,7 @@ beforeAll(async () => {
   seeded.daveActive = await service.createToken(sessions.dave, { description: 'seed globex' });
 });
 afterAll(async () => {
+  setHandlerLogLevel(logger, 'WARN');
   await service?.stop();
 });
 

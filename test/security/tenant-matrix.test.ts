@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/local-service';
-import { report, setLogEcho, table } from './support/log-capture';
+import { logger } from '../../functions/http/logger';
+import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**
  * Tenant isolation: every route × {owner, same-tenant user, same-tenant admin, other-tenant admin,
@@ -21,6 +22,7 @@ const outcomes = new Map<string, Map<Persona, string>>();
 
 beforeAll(async () => {
   setLogEcho(false);
+  setHandlerLogLevel(logger, 'INFO');
   service = await startTestService();
   sessions.owner = await service.session('alice', 'acme');
   sessions['same-tenant user'] = await service.session('bob', 'acme');
@@ -31,6 +33,7 @@ beforeAll(async () => {
   await service.createToken(sessions['other-tenant admin']!, { description: 'globex token', owner: 'alice' });
 });
 afterAll(async () => {
+  setHandlerLogLevel(logger, 'WARN');
   const rows = [...outcomes].map(([route, cells]) => [route, ...personas.map((persona) => cells.get(persona) ?? 'skipped')]);
   const failures = rows.flat().filter((cell) => cell.includes('≠')).length;
   report(`\nTenant-isolation matrix (status; "≠" marks a cell that differs from the expected)\n${table(['route', ...personas], rows)}\ntenant matrix: ${rows.length} routes x ${personas.length} callers = ${rows.length * personas.length} cells, ${failures} unexpected\n`);

@@ -192,8 +192,8 @@ describe('IP entries (property-based)', () => {
 });
 
 /*
- * Findings (reported with their fixes). Each property states the right behaviour and fails today;
- * `it.fails` keeps the suite green until the fix lands, then flips: remove `.fails` with the fix.
+ * Findings (reported with their fixes). Each property states the right behaviour; one still open
+ * is `it.fails` (green until the fix lands, then it flips: remove `.fails` with the fix).
  */
 describe('IP entries: reported findings', () => {
   it.fails('FINDING ip-1: `::a.b.c.d` (IPv4-compatible, in ::/96) is the IPv6 address ::a.b.c.d, not the IPv4 address a.b.c.d', () => {
@@ -208,10 +208,10 @@ describe('IP entries: reported findings', () => {
     );
   });
 
-  it.fails('FINDING ip-2: a CIDR in IPv4-mapped notation is refused, not read with its prefix taken as an IPv4 prefix', () => {
-    // Today `::ffff:10.1.2.3/8` is stored as 10.0.0.0/8 — in RFC 4291 terms it is ::/8 — while
-    // `::ffff:10.0.0.0/104` (the mapped spelling of 10.0.0.0/8) is refused. Refusing both is the
-    // smallest consistent rule (test/unit/ip-entries.test.ts already expects /104 to match nothing).
+  it('ip-2 (fixed in 49e48e6): a CIDR in IPv4-mapped notation is refused, not read with its prefix taken as an IPv4 prefix', () => {
+    // `::ffff:10.1.2.3/8` used to be stored as 10.0.0.0/8 — in RFC 4291 terms it is ::/8 — while
+    // `::ffff:10.0.0.0/104` (the mapped spelling of 10.0.0.0/8) was refused. Refusing both is the
+    // smallest consistent rule.
     fc.assert(
       fc.property(v4Value, fc.integer({ min: 0, max: 128 }), fc.constantFrom('::ffff:', '::FFFF:', '0:0:0:0:0:ffff:'), (value, prefix, notation) => {
         expect(parseIpEntry(`${notation}${v4Text(value)}/${prefix}`).ok).toBe(false);
@@ -220,7 +220,7 @@ describe('IP entries: reported findings', () => {
     );
   });
 
-  it.fails('FINDING ip-3: a CIDR with anything after its prefix (`10.0.0.0/8/99`) is refused', () => {
+  it('ip-3 (fixed in 49e48e6): a CIDR with anything after its prefix (`10.0.0.0/8/99`) is refused', () => {
     fc.assert(
       fc.property(v4Value, fc.integer({ min: 0, max: 32 }), fc.constantFrom('/99', '/8', '/', '/abc'), (value, prefix, tail) => {
         expect(parseIpEntry(`${v4Text(value)}/${prefix}${tail}`).ok).toBe(false);

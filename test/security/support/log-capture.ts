@@ -107,3 +107,13 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.slice(1).map(line)].join('\n');
 }
+
+/**
+ * Sets the level of the handlers' Powertools logger for a whole test file. `setLogLevel` alone does
+ * not stick: the middy middleware puts every invocation after the first back on the initial level,
+ * which is what this sets.
+ */
+export function setHandlerLogLevel(logger: object, level: 'DEBUG' | 'INFO' | 'WARN'): void {
+  (logger as { setInitialLogLevel(level: string): void }).setInitialLogLevel(level);
+  (logger as { setLogLevel(level: string): void }).setLogLevel(level);
+}
