@@ -69,6 +69,21 @@ const configFile = z
       .strict()
       .optional(),
     webAclArn: z.string().startsWith('arn:').optional(),
+    webConsole: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            domainPrefix: z.string().min(1).optional(),
+            existingDomainUrl: z.string().url().optional(),
+            customDomain: z.object({ domainNames: z.array(z.string().min(1)).min(1), certificateArn: z.string().startsWith('arn:') }).strict().optional(),
+            callbackUrls: z.array(z.string().url()).optional(),
+            webAclArn: z.string().startsWith('arn:').optional(),
+            logRetentionDays: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
     manageApiGatewayCloudWatchRole: z.boolean().optional(),
     tracing: z.boolean().optional(),
   })

@@ -12,5 +12,6 @@ export {
   type TokenVerification,
   type TokenVerificationAttributes,
 } from './constructs/token-authorizer';
+export { WebConsole, type WebConsoleOptions, type ConsoleCustomDomain } from './constructs/web-console';
 export { addErrorResponses } from './constructs/error-responses';
 export type { TokenServiceSettings } from './settings';

@@ -19,6 +19,9 @@ export class PatServiceStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: service.users.userPool.userPoolId, description: 'Cognito user pool of the management routes' });
     new CfnOutput(this, 'UserPoolClientId', { value: service.users.userPoolClient.userPoolClientId, description: 'Public app client for the console and the CLI' });
     new CfnOutput(this, 'TokenTableArn', { value: service.table.table.tableArn, description: 'For importTokenVerification() in another app' });
+    if (service.webConsole) {
+      new CfnOutput(this, 'ConsoleUrl', { value: service.webConsole.url, description: 'The web console: sign in with a user of the pool' });
+    }
     new CfnOutput(this, 'SigningKeyArn', { value: service.signingKeys.signingKey.keyArn, description: 'The KMS key that signs tokens' });
   }
 }

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { projectRoot } from './constructs/service-function';
+import { consoleAssetsContextKey } from './constructs/web-console';
 import { deployConfig } from './deploy-config';
 import { ExampleApiStack } from './example-api-stack';
 import { PatServiceStack } from './pat-service-stack';
@@ -13,6 +18,10 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
   // Acknowledgments are also written into the templates' metadata: the audit trail of what was waived, and why.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
   const config = deployConfig((key) => app.node.tryGetContext(key));
+  // A console of its own (-c webConsoleAssets=…, or the tests' fixture) is used as it is.
+  if (config.service.webConsole !== false && config.service.webConsole?.assetsDir === undefined && app.node.tryGetContext(consoleAssetsContextKey) === undefined) {
+    ensureConsoleBuilt();
+  }
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const service = new PatServiceStack(app, config.serviceStackName, {
     ...config.service,
@@ -26,4 +35,26 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
     description: 'Example API protected by the personal access token authorizer',
   });
   return { service, example };
+}
+
+/**
+ * Builds the web console into `web/dist` when it is missing or older than its sources, so that
+ * `cdk synth` on a fresh clone (after `npm ci`, offline) deploys the console as it is in the tree.
+ */
+export function ensureConsoleBuilt(root = projectRoot): void {
+  const web = join(root, 'web');
+  const builtAt = statSync(join(web, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs;
+  if (builtAt !== undefined && newestSourceChange(web) <= builtAt) return;
+  // The CLI reads the app's stdout: vite's report goes to stderr.
+  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 2, 2] });
+}
+
+function newestSourceChange(web: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(web, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (!entry.isFile() || path.startsWith(join(web, 'dist')) || path.includes('node_modules')) continue;
+    newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
 }

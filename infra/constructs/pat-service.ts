@@ -14,6 +14,7 @@ import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
+import { WebConsole, type WebConsoleOptions } from './web-console';
 
 export interface ExpiryNotificationsProps {
   /** The event bus that receives one `Token Expiring` event per notice. @default 'default', unless only `topicArn` is given */
@@ -35,8 +36,16 @@ export interface PatServiceProps {
   readonly mfa?: cognito.Mfa;
   /** Feature plan of a created pool. @default cognito.FeaturePlan.ESSENTIALS */
   readonly featurePlan?: cognito.FeaturePlan;
-  /** Managed sign-in pages for a browser console. @default none */
+  /**
+   * Managed sign-in pages and the code flow on the API's client, for a console served elsewhere; the
+   * deployed console (`webConsole`) needs none of it. @default none
+   */
   readonly hostedSignIn?: HostedSignIn;
+  /**
+   * The web console behind CloudFront, with the management API on the same origin and sign-in
+   * through the user pool's managed pages; `false` leaves it out. @default deployed from `web/dist`
+   */
+  readonly webConsole?: WebConsoleOptions | false;
   /** Signing key generation and older keys still verifying. @default generation 1, no older keys */
   readonly signingKeys?: SigningKeysProps;
   /** @default a generated name */
@@ -78,6 +87,8 @@ export class PatService extends Construct {
   readonly issuer: string;
   readonly jwksUrl: string;
   readonly verification: TokenVerification;
+  /** Absent when `webConsole` is `false`. */
+  readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: PatServiceProps) {
     super(scope, id);
@@ -154,6 +165,17 @@ export class PatService extends Construct {
     }
 
     this.verification = { table: this.table.table, keys: this.signingKeys, settings };
+
+    if (props.webConsole !== false) {
+      this.webConsole = new WebConsole(this, 'Console', {
+        ...props.webConsole,
+        api,
+        apiPaths: apiPathPatterns(),
+        users: this.users,
+        adminGroup,
+        tenantClaim,
+      });
+    }
   }
 
   private addRoute(route: ServiceRoute, integration: apigateway.Integration, userAuthorizer: apigateway.IAuthorizer): void {
@@ -187,6 +209,21 @@ const publicRouteReasons: Record<string, string> = {
 function publicThrottles(throttle: Throttle): Record<string, Throttle> {
   const routes = Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes);
   return Object.fromEntries(routes.filter((route) => route.publicThrottle).map((route) => [`${route.path}/${route.method}`, throttle]));
+}
+
+/**
+ * The CloudFront path patterns of every API route, from the handler specs (a new route follows):
+ * `/seg` for a route that has no sub-paths, `/seg/*` for sub-paths only, `/seg*` for both.
+ */
+export function apiPathPatterns(): string[] {
+  const routes = Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes);
+  const bySegment = new Map<string, { exact: boolean; deeper: boolean }>();
+  for (const route of routes) {
+    const [, segment, ...rest] = route.path.split('/');
+    const seen = bySegment.get(segment!) ?? { exact: false, deeper: false };
+    bySegment.set(segment!, rest.length === 0 ? { ...seen, exact: true } : { ...seen, deeper: true });
+  }
+  return [...bySegment].map(([segment, { exact, deeper }]) => (exact && deeper ? `/${segment}*` : deeper ? `/${segment}/*` : `/${segment}`));
 }
 
 /** EVENT_BUS_NAME / SNS_TOPIC_ARN and NOTIFY_HORIZONS_DAYS, with the publish permission of each. */

@@ -43,10 +43,14 @@ export interface UserDirectoryProps {
  */
 export class UserDirectory extends Construct {
   readonly userPool: cognito.IUserPool;
+  /** The app client of the API's callers (the CLI, scripts): password and SRP sign-in. */
   readonly userPoolClient: cognito.IUserPoolClient;
+  private readonly tenantClaim: string;
+  private hostedDomain?: cognito.UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: UserDirectoryProps) {
     super(scope, id);
+    this.tenantClaim = props.tenantClaim;
     if (props.existing) {
       this.userPool = cognito.UserPool.fromUserPoolId(this, 'UserPool', props.existing.userPoolId);
       this.userPoolClient = props.existing.userPoolClientId
@@ -92,7 +96,7 @@ export class UserDirectory extends Construct {
       description: 'Tenant administrators: manage every token of their tenant',
     });
     if (props.hostedSignIn) {
-      pool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.hostedSignIn.domainPrefix } });
+      this.hostedDomain = pool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.hostedSignIn.domainPrefix } });
     }
     this.userPool = pool;
     this.userPoolClient = this.addClient(props);
@@ -111,8 +115,61 @@ export class UserDirectory extends Construct {
     }
   }
 
+  /**
+   * The pool's Cognito domain for the managed sign-in pages: the one `hostedSignIn` created, or a new
+   * one with this prefix. A pool has at most one such domain, so every caller shares it.
+   */
+  signInDomain(domainPrefix: string): cognito.UserPoolDomain {
+    // The same construct id as hostedSignIn's: moving between the two keeps the domain instead of replacing it.
+    this.hostedDomain ??= this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
+    return this.hostedDomain;
+  }
+
+  /**
+   * An app client for a browser console: authorization code with PKCE through the managed sign-in
+   * pages and nothing else (no password, SRP or implicit flow), no secret (a browser cannot keep one).
+   */
+  addBrowserClient(id: string, urls: { callbackUrls: string[]; logoutUrls: string[] }): cognito.UserPoolClient {
+    return new cognito.UserPoolClient(this, id, {
+      userPool: this.userPool,
+      generateSecret: false,
+      // Only refresh-token sign-in, which Cognito always adds: no credentials ever reach the console.
+      authFlows: { userPassword: false, userSrp: false, custom: false, adminUserPassword: false, user: false },
+      preventUserExistenceErrors: true,
+      // A console session lasts as long as its ID token; sign-in again is one redirect while the
+      // Cognito session cookie lives. The console does not use the refresh token (no silent renew),
+      // so it gets the shortest validity Cognito allows.
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(1),
+      enableTokenRevocation: true,
+      ...this.clientAttributes(),
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: urls.callbackUrls,
+        logoutUrls: urls.logoutUrls,
+      },
+    });
+  }
+
+  /** What a client may read (the tenant, so that ID tokens carry it) and write (never the tenant). */
+  private clientAttributes(): Pick<cognito.UserPoolClientProps, 'readAttributes' | 'writeAttributes'> {
+    const tenantClaim = this.tenantClaim;
+    return {
+      // The ID token carries the tenant only if the client may read it.
+      readAttributes: tenantClaim.startsWith('custom:')
+        ? new cognito.ClientAttributes()
+            .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
+            .withCustomAttributes(tenantClaim.slice('custom:'.length))
+        : undefined,
+      // The tenant is not writable through the client: users cannot move themselves to another tenant.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+    };
+  }
+
   private addClient(props: UserDirectoryProps): cognito.UserPoolClient {
-    const tenantClaim = props.tenantClaim;
     const hosted = props.hostedSignIn;
     return new cognito.UserPoolClient(this, 'Client', {
       userPool: this.userPool,
@@ -125,14 +182,7 @@ export class UserDirectory extends Construct {
       accessTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
       enableTokenRevocation: true,
-      // The ID token carries the tenant only if the client may read it.
-      readAttributes: tenantClaim.startsWith('custom:')
-        ? new cognito.ClientAttributes()
-            .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
-            .withCustomAttributes(tenantClaim.slice('custom:'.length))
-        : undefined,
-      // The tenant is not writable through the client: users cannot move themselves to another tenant.
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+      ...this.clientAttributes(),
       disableOAuth: !hosted,
       oAuth: hosted
         ? {

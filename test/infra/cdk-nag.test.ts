@@ -49,12 +49,24 @@ describe('cdk-nag AwsSolutions', () => {
     expect([...new Set(acknowledged.map(({ id }) => id))].sort()).toEqual(
       [
         'AwsSolutions-APIG3', // no WAF unless webAclArn is given (billed per ACL and rule)
+        'AwsSolutions-CFR1', // the console's distribution: no geo restriction (users anywhere, every request authenticated)
+        'AwsSolutions-CFR2', // no WAF on the distribution unless webConsole.webAclArn is given
+        'AwsSolutions-CFR4', // the default *.cloudfront.net certificate, unless webConsole.customDomain
+        // CDK's BucketDeployment function (copies the console into its bucket at deploy time):
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-IAM5[Action::s3:Abort*]',
+        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+        'AwsSolutions-IAM5[Action::s3:GetObject*]',
+        'AwsSolutions-IAM5[Action::s3:List*]',
+        'AwsSolutions-IAM5[Resource::<ServiceConsoleFilesDD594474.Arn>/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
         'AwsSolutions-APIG4', // refresh (the refresh key is the credential) and JWKS (public keys) are public
         'AwsSolutions-COG4', // the same two public routes; the example API's methods use the token authorizer
         'AwsSolutions-COG8', // Plus feature plan is opt-in (billed per MAU)
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        'AwsSolutions-IAM5[Resource::*]', // X-Ray actions have no resource-level permissions
-        'AwsSolutions-L1', // Node.js 22 is the specified runtime
+        'AwsSolutions-IAM5[Resource::*]', // X-Ray actions have no resource-level permissions; CloudFront invalidations (console deployment)
+        'AwsSolutions-L1', // Node.js 22 is the specified runtime; the console deployment's Python runtime is CDK's
       ].sort(),
     );
   });
