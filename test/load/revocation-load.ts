@@ -80,6 +80,12 @@ interface Sample {
   principal?: string;
 }
 
+/** What autocannon's per-connection context carries from a request to its answer. */
+interface RequestContext {
+  token: number;
+  sentAt: number;
+}
+
 const paths = ['/api/candidates', '/api/jobs', '/api/candidates/42', '/api/candidates/42/documents'];
 
 async function drive(): Promise<boolean> {
@@ -139,14 +145,14 @@ async function drive(): Promise<boolean> {
           method: 'GET',
           setupRequest: (request, context) => {
             const token = next++ % TOKENS;
-            context.token = token;
-            context.sentAt = Date.now();
+            Object.assign(context, { token, sentAt: Date.now() } satisfies RequestContext);
             return { ...request, path: paths[token % paths.length]!, headers: { authorization: `Bearer ${tokens[token]!.accessToken}` } };
           },
           onResponse: (status, body, context) => {
+            const { token, sentAt } = context as RequestContext;
             let principal: string | undefined;
             if (status === 200) principal = (JSON.parse(body) as { principal: { tokenId: string } }).principal.tokenId;
-            samples.push({ token: context.token as number, sentAt: context.sentAt as number, receivedAt: Date.now(), status, principal });
+            samples.push({ token, sentAt, receivedAt: Date.now(), status, principal });
           },
         },
       ],

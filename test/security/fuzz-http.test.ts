@@ -384,7 +384,7 @@ describe('HTTP fuzzing of the management routes', () => {
   }
 
   afterAll(() => {
-    const total = figures.reduce((sum, row) => [sum[0] + row[1], sum[1] + row[2], sum[2] + row[3], sum[3] + row[4], sum[4] + row[5]], [0, 0, 0, 0, 0]);
+    const total = [1, 2, 3, 4, 5].map((column) => figures.reduce((sum, row) => sum + (row[column] as number), 0));
     report(
       `\nHTTP fuzzing (seed ${SEED})\n${table(['route', 'cases', 'rejected', '5xx', 'bad error shape', 'unexplained writes', 'statuses'], figures)}\n` +
         `fuzz: ${total[0]} requests on ${figures.length} routes, ${total[1]} rejected, ${total[2]} 5xx, ${total[3]} error bodies off-spec, ${total[4]} half-/unexplained writes\n`,

@@ -105,13 +105,11 @@ const entry = fc.oneof(entryOf(4), entryOf(6));
 function clientNear(entries: Entry[]): fc.Arbitrary<Address> {
   if (entries.length === 0) return address;
   const edges = entries.flatMap((e) => [e.from - 1n, e.from, e.to, e.to + 1n].filter((v) => v >= 0n && v <= MAX[e.family]).map((value) => ({ family: e.family, value })));
-  const near = fc.constantFrom(...edges).chain(({ family, value }) =>
-    family === 4
-      ? fc.constantFrom(v4Text(value), `::ffff:${v4Text(value)}`).map((text) => ({ family, value, text }))
-      : isMapped(value)
-        ? fc.constant({ family: 4 as const, value: value - MAPPED_PREFIX, text: v4Text(value - MAPPED_PREFIX) })
-        : fc.constantFrom(...v6Notations(value).filter((text) => !/^::[0-9.]+$/.test(text))).map((text) => ({ family, value, text })),
-  );
+  const near = fc.constantFrom(...edges).chain(({ family, value }): fc.Arbitrary<Address> => {
+    if (family === 4) return fc.constantFrom(v4Text(value), `::ffff:${v4Text(value)}`).map((text) => ({ family: 4, value, text }));
+    if (isMapped(value)) return fc.constant({ family: 4, value: value - MAPPED_PREFIX, text: v4Text(value - MAPPED_PREFIX) });
+    return fc.constantFrom(...v6Notations(value).filter((text) => !/^::[0-9.]+$/.test(text))).map((text) => ({ family: 6, value, text }));
+  });
   return fc.oneof({ weight: 3, arbitrary: near }, { weight: 1, arbitrary: address });
 }
 
@@ -176,6 +174,25 @@ describe('IP entries (property-based)', () => {
         expect(parseIpEntry(text).ok, text).toBe(false);
       }),
       { numRuns: 1_000 },
+    );
+  });
+
+  it('parsing and matching never throw, whatever the text (every notation fast-check knows, and noise)', () => {
+    const text = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.ipV4Extended(),
+      fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -1, max: 200 })).map(([a, p]) => `${a}/${p}`),
+      fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.oneof(fc.ipV4(), fc.ipV6())).map(([a, b]) => `${a}-${b}`),
+      fc.ipV6().map((a) => `0${a}`),
+      fc.string({ maxLength: 45 }),
+    );
+    fc.assert(
+      fc.property(text, text, (entry, client) => {
+        const parsed = parseIpEntry(entry);
+        isIpAllowed(client, parsed.ok ? [parsed.range] : [], 1);
+      }),
+      { numRuns: 5_000 },
     );
   });
 
