@@ -115,6 +115,11 @@ export class UserDirectory extends Construct {
     }
   }
 
+  /** The pool's Cognito domain, if this stack made one (`hostedSignIn`, or `signInDomain`). */
+  get domain(): cognito.UserPoolDomain | undefined {
+    return this.hostedDomain;
+  }
+
   /**
    * The pool's Cognito domain for the managed sign-in pages: the one `hostedSignIn` created, or a new
    * one with this prefix. A pool has at most one such domain, so every caller shares it.

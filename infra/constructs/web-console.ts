@@ -122,7 +122,7 @@ export class WebConsole extends Construct {
     checkOptions(props, this.node.path);
 
     this.signInUrl = props.existingDomainUrl?.replace(/\/+$/, '') ?? props.users.signInDomain(props.domainPrefix ?? defaultDomainPrefix(stack)).baseUrl();
-    const issuer = `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+    const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;
 
     const logRetentionDays = props.logRetentionDays ?? 365;
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {

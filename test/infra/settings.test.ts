@@ -94,6 +94,22 @@ describe('deploy configuration (-c config=<file>)', () => {
     });
   });
 
+  it('reads the web console options, or false to leave it out', () => {
+    const withConsole = fileWith({
+      catalogue: exampleCatalogue,
+      webConsole: { domainPrefix: 'acme-tokens', customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' } },
+    });
+    const withoutConsole = fileWith({ catalogue: exampleCatalogue, webConsole: false });
+    const misspelt = fileWith({ catalogue: exampleCatalogue, webConsole: { domain: 'acme' } });
+
+    expect(deployConfig((key) => (key === 'config' ? withConsole : undefined)).service.webConsole).toEqual({
+      domainPrefix: 'acme-tokens',
+      customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' },
+    });
+    expect(deployConfig((key) => (key === 'config' ? withoutConsole : undefined)).service.webConsole).toBe(false);
+    expect(() => deployConfig((key) => (key === 'config' ? misspelt : undefined))).toThrow(/webConsole/);
+  });
+
   it('names each problem of the file with its path', () => {
     const path = fileWith({ catalogue: [], policy: { maxLifetimeDays: '365' }, signingKeys: { generation: 0 } });
 

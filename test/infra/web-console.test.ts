@@ -1,0 +1,376 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleCatalogue } from '../../functions/domain/routes';
+import { serviceHandlers } from '../../infra/handlers';
+import { apiPathPatterns } from '../../infra/constructs/pat-service';
+import { spaFallbackCode, type WebConsole } from '../../infra/constructs/web-console';
+import { PatServiceStack, type PatServiceStackProps } from '../../infra/pat-service-stack';
+import { buildApp } from '../../infra/service-app';
+import { describeResource, grantsOf, logicalIdOf, testApp } from './synth';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+// The app exactly as `cdk synth` builds it (cdk-nag included), with the console fixture for `web/dist`.
+let stack: PatServiceStack;
+let webConsole: WebConsole;
+let template: Template;
+let outdir: string;
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+
+beforeAll(() => {
+  const test = testApp();
+  cleanups.push(test.cleanup);
+  stack = buildApp(test.app).service;
+  webConsole = stack.service.webConsole!;
+  template = Template.fromStack(stack);
+  outdir = test.app.outdir;
+}, 60_000);
+
+const resources = () => template.toJSON().Resources as Record<string, Resource>;
+const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => resources()[logicalIdOf(construct)]!;
+const distributionConfig = () => resourceOf(webConsole.distribution).Properties.DistributionConfig;
+/** Readable names for the references the assertions meet. */
+const names = () => ({
+  [logicalIdOf(webConsole.distribution)]: 'Distribution',
+  [logicalIdOf(webConsole.client)]: 'ConsoleClient',
+  [logicalIdOf(stack.service.users.userPool)]: 'UserPool',
+  [logicalIdOf(stack.service.users.domain!)]: 'SignInDomain',
+  [logicalIdOf(stack.service.restApi.api)]: 'Api',
+});
+const text = (value: unknown) => describeResource(value, names());
+const bucketPolicyOf = (bucketLogicalId: string) =>
+  Object.values(resources()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketLogicalId)!.Properties.PolicyDocument
+    .Statement as Array<Record<string, any>>;
+
+/** The console-config.json the deployment writes, its deploy-time values named. */
+function deployedConsoleConfig(): Record<string, string> {
+  const deployment = Object.values(resources()).find(
+    (r) => r.Type === 'Custom::CDKBucketDeployment' && JSON.stringify(r.Properties.DistributionPaths ?? []).includes('console-config.json'),
+  )!;
+  const index = (deployment.Properties.SourceMarkers as object[]).findIndex((markers) => Object.keys(markers).length > 0);
+  const hash = String(deployment.Properties.SourceObjectKeys[index]).replace(/\.zip$/, '');
+  let json = readFileSync(join(outdir, `asset.${hash}`, 'console-config.json'), 'utf8');
+  for (const [marker, value] of Object.entries(deployment.Properties.SourceMarkers[index] as Record<string, unknown>)) json = json.replaceAll(marker, text(value));
+  return JSON.parse(json);
+}
+
+describe('console bucket', () => {
+  it('blocks every kind of public access, is encrypted, refuses plain HTTP and logs its accesses', () => {
+    const bucket = resourceOf(webConsole.bucket).Properties;
+
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+    expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logicalIdOf(webConsole.logBucket) }, LogFilePrefix: 'console-bucket/' });
+    expect(bucketPolicyOf(logicalIdOf(webConsole.bucket))).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('lets this distribution only read it, through origin access control (no origin access identity)', () => {
+    const allowed = bucketPolicyOf(logicalIdOf(webConsole.bucket)).filter((statement) => statement.Effect === 'Allow');
+    const [s3Origin] = distributionConfig().Origins.filter((origin: Record<string, unknown>) => 'S3OriginConfig' in origin);
+    const [oacId] = Object.entries(resources()).find(([, r]) => r.Type === 'AWS::CloudFront::OriginAccessControl')!;
+
+    expect(allowed.map((statement) => ({ ...statement, Condition: text(statement.Condition.StringEquals['AWS:SourceArn']), Resource: text(statement.Resource) }))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Condition: 'arn:AWS::Partition:cloudfront::AWS::AccountId:distribution/Distribution',
+        Resource: `${logicalIdOf(webConsole.bucket)}/*`,
+      },
+    ]);
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    });
+    expect(s3Origin).toMatchObject({ OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } });
+    template.resourceCountIs('AWS::CloudFront::CloudFrontOriginAccessIdentity', 0);
+  });
+
+  it('is emptied with the stack, while its access logs are kept (and expire after a year)', () => {
+    const logs = resourceOf(webConsole.logBucket);
+
+    expect(resourceOf(webConsole.bucket).DeletionPolicy).toBe('Delete');
+    expect(logs.DeletionPolicy).toBe('Retain');
+    expect(logs.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' })] },
+    });
+    expect(bucketPolicyOf(logicalIdOf(webConsole.logBucket))).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+});
+
+describe('distribution', () => {
+  const apiBehaviors = () => distributionConfig().CacheBehaviors as Array<Record<string, any>>;
+
+  it('serves the management API from the same origin: every API path to the API stage, uncached, every header but Host', () => {
+    const apiOrigin = distributionConfig().Origins.find((origin: Record<string, unknown>) => 'CustomOriginConfig' in origin);
+
+    expect(apiBehaviors().map((behavior) => behavior.PathPattern).sort()).toEqual(['/.well-known/*', '/audit', '/policy', '/scopes', '/tokens*']);
+    for (const behavior of apiBehaviors()) {
+      expect(behavior).toMatchObject({
+        TargetOriginId: apiOrigin.Id,
+        ViewerProtocolPolicy: 'https-only',
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+        // Caching disabled + AllViewerExceptHostHeader: CloudFront forwards Authorization (it is in no cache key).
+        CachePolicyId: cloudfront.CachePolicy.CACHING_DISABLED.cachePolicyId,
+        OriginRequestPolicyId: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
+      });
+    }
+    expect(apiOrigin.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    // The host and the stage, picked out of the stage's URL at deploy time.
+    expect(apiOrigin.DomainName['Fn::Select'][0]).toBe(2);
+    expect(text(apiOrigin.DomainName['Fn::Select'][1]['Fn::Split'][1])).toMatch(/^https:\/\/Api\.execute-api\..*\/$/);
+    expect(apiOrigin.OriginPath['Fn::Join'][1][0]).toBe('/');
+    expect(JSON.stringify(apiOrigin.OriginPath)).toContain(`"Fn::Select":[3,`);
+    expect(JSON.stringify(apiOrigin.OriginPath)).toContain(logicalIdOf(stack.service.restApi.api.deploymentStage));
+  });
+
+  it('routes every route of the handler specs to the API, and none of the console files', () => {
+    const matches = (path: string) => apiPathPatterns().some((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(path));
+    const routes = Object.values(serviceHandlers).flatMap((spec) => spec.routes.map((route) => route.path.replace(/\{[^}]+\}/g, 'abc123')));
+
+    expect(routes.filter((path) => !matches(path))).toEqual([]);
+    expect(['/', '/index.html', '/console-config.json', '/assets/index-abc.js'].filter(matches)).toEqual([]);
+  });
+
+  it('falls back to the console page with a viewer function on the console behaviour only, never with error responses that would rewrite the API errors', () => {
+    const fallback = new Function(`${spaFallbackCode}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    const served = (uri: string) => fallback({ request: { uri } }).uri;
+
+    expect(distributionConfig().CustomErrorResponses).toBeUndefined();
+    expect(distributionConfig().DefaultCacheBehavior.FunctionAssociations).toEqual([
+      { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.stringMatching(/SpaFallback/), 'FunctionARN'] } },
+    ]);
+    expect(apiBehaviors().filter((behavior) => behavior.FunctionAssociations)).toEqual([]);
+    expect([served('/'), served('/tokens/new'), served('/settings/')]).toEqual(['/index.html', '/index.html', '/index.html']);
+    expect([served('/assets/index-abc.js'), served('/console-config.json')]).toEqual(['/assets/index-abc.js', '/console-config.json']);
+    expect(distributionConfig()).toMatchObject({ DefaultRootObject: 'index.html', DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'] } });
+  });
+
+  it('sends a strict CSP (requests to itself and Cognito only, no framing), HSTS and nosniff on every answer', () => {
+    const policy = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const [policyId, { Properties }] = Object.entries(policy)[0]!;
+    const headers = Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = Object.fromEntries(
+      text(headers.ContentSecurityPolicy.ContentSecurityPolicy)
+        .split('; ')
+        .map((directive) => [directive.split(' ')[0], directive.split(' ').slice(1).join(' ')]),
+    );
+
+    expect(Object.keys(policy)).toHaveLength(1);
+    expect(csp).toMatchObject({
+      'default-src': "'none'",
+      'script-src': "'self'",
+      'style-src': "'self'",
+      'connect-src': "'self' https://cognito-idp.AWS::Region.AWS::URLSuffix https://SignInDomain.auth.AWS::Region.amazoncognito.com",
+      'frame-ancestors': "'none'",
+      'object-src': "'none'",
+    });
+    expect(JSON.stringify(csp)).not.toContain('unsafe');
+    expect(headers.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true });
+    expect(headers.ContentTypeOptions).toEqual({ Override: true });
+    expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+    for (const behavior of [distributionConfig().DefaultCacheBehavior, ...apiBehaviors()]) expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+  });
+
+  it('writes its access logs to the log bucket', () => {
+    expect(distributionConfig().Logging).toEqual({ Bucket: { 'Fn::GetAtt': [logicalIdOf(webConsole.logBucket), 'RegionalDomainName'] }, Prefix: 'cloudfront/' });
+  });
+});
+
+describe('console configuration and files', () => {
+  it('writes console-config.json with the pool as authority, the console client, the distribution as redirect URI and API', () => {
+    expect(deployedConsoleConfig()).toEqual({
+      mode: 'cognito',
+      authority: 'https://cognito-idp.AWS::Region.AWS::URLSuffix/UserPool',
+      clientId: 'ConsoleClient',
+      redirectUri: 'https://Distribution/',
+      apiUrl: 'https://Distribution',
+      logoutUrl: 'https://SignInDomain.auth.AWS::Region.amazoncognito.com/logout?client_id=ConsoleClient&logout_uri=https%3A%2F%2FDistribution%2F',
+      scope: 'openid email profile',
+      adminGroup: 'pat-admins',
+      tenantClaim: 'custom:tenant',
+    });
+  });
+
+  it("deploys the page without the build's local console-config.json, revalidated and invalidated on each deployment", () => {
+    const deployments = Object.values(resources()).filter((r) => r.Type === 'Custom::CDKBucketDeployment');
+    const pages = deployments.find((r) => r.Properties.DistributionPaths)!;
+    const hashed = deployments.find((r) => r.Properties.DestinationBucketKeyPrefix === 'assets/')!;
+    const stagedFiles = (deployment: Resource, index: number) =>
+      readdirSync(join(outdir, `asset.${String(deployment.Properties.SourceObjectKeys[index]).replace(/\.zip$/, '')}`), { recursive: true }).sort();
+
+    expect(stagedFiles(pages, 0)).toEqual(['index.html']);
+    expect(stagedFiles(hashed, 0)).toEqual(['index-fixture.js']);
+    expect(pages.Properties).toMatchObject({
+      DestinationBucketName: { Ref: logicalIdOf(webConsole.bucket) },
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'no-cache' },
+      DistributionId: { Ref: logicalIdOf(webConsole.distribution) },
+    });
+    expect(hashed.Properties).toMatchObject({ Prune: false, SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' } });
+  });
+
+  it("holds CDK's deployment function to the console bucket, its staged files and invalidations", () => {
+    const role = Object.keys(resources()).find((id) => /^CustomCDKBucketDeployment.*ServiceRole[0-9A-F]+$/.test(id))!;
+    const grants = grantsOf(template, role, { [logicalIdOf(webConsole.bucket)]: 'ConsoleBucket' });
+    const buckets = new Set(grants.filter((grant) => grant.startsWith('s3:')).map((grant) => grant.split(' ')[1]!.replace(/\/\*$/, '')));
+
+    expect([...buckets].sort()).toEqual(['ConsoleBucket', 'arn:AWS::Partition:s3:::{"Fn::Sub":"cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}'].sort());
+    expect(grants.filter((grant) => !grant.startsWith('s3:'))).toEqual([
+      'cloudfront:CreateInvalidation *',
+      'cloudfront:GetInvalidation *',
+      expect.stringMatching(/^managed-policy .*AWSLambdaBasicExecutionRole/),
+    ]);
+  });
+});
+
+describe('sign-in', () => {
+  it('gives the console a public client of its own: authorization code only, no secret, no password flows, back to the distribution', () => {
+    const client = resourceOf(webConsole.client).Properties;
+
+    expect(client).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      SupportedIdentityProviders: ['COGNITO'],
+      IdTokenValidity: 60,
+      EnableTokenRevocation: true,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    expect(client.CallbackURLs.map(text)).toEqual(['https://Distribution/']);
+    expect(client.LogoutURLs.map(text)).toEqual(['https://Distribution/']);
+    expect(client.ReadAttributes).toContain('custom:tenant');
+    expect(client.WriteAttributes).not.toContain('custom:tenant');
+  });
+
+  it("keeps the API's own client for the CLI, without OAuth", () => {
+    const client = resourceOf(stack.service.users.userPoolClient).Properties;
+
+    expect(client).toMatchObject({ AllowedOAuthFlowsUserPoolClient: false, GenerateSecret: false });
+    expect(client.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
+  });
+
+  it('creates the managed sign-in domain, its prefix derived from the stack name and id', () => {
+    const domain = resourceOf(stack.service.users.domain!).Properties;
+    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+
+    expect(domain.Domain).toEqual({ 'Fn::Join': ['-', ['patservice', { 'Fn::Select': [0, { 'Fn::Split': ['-', stackUuid] }] }]] });
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+  });
+
+  it('outputs the console URL', () => {
+    expect(text(template.toJSON().Outputs.ConsoleUrl.Value)).toBe('https://Distribution/');
+  });
+});
+
+describe('variants, each cdk-nag clean', () => {
+  const stacks: Record<string, PatServiceStack> = {};
+  const templates: Record<string, Template> = {};
+
+  beforeAll(() => {
+    const test = testApp();
+    cleanups.push(test.cleanup);
+    Validations.of(test.app).addPlugins(new AwsSolutionsChecks(test.app));
+    const variants: Record<string, Partial<PatServiceStackProps>> = {
+      CustomDomain: {
+        webConsole: {
+          domainPrefix: 'acme-tokens',
+          customDomain: { domainNames: ['tokens.acme.example', 'pat.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' },
+          callbackUrls: ['http://localhost:5173/'],
+          webAclArn: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/console/123',
+        },
+      },
+      WithHostedSignIn: { hostedSignIn: { domainPrefix: 'acme-hosted', callbackUrls: ['https://elsewhere.acme.example/'] } },
+      ImportedPool: { userPool: { userPoolId: 'eu-west-1_AbCdEf123' }, webConsole: { existingDomainUrl: 'https://login.acme.example/' } },
+      NoConsole: { webConsole: false },
+    };
+    for (const [id, props] of Object.entries(variants)) {
+      stacks[id] = new PatServiceStack(test.app, id, { env: { account: '111122223333', region: 'eu-west-1' }, settings: { catalogue: exampleCatalogue }, ...props });
+    }
+    test.app.synth();
+    for (const id of Object.keys(variants)) templates[id] = Template.fromStack(stacks[id]!);
+  }, 60_000);
+
+  const configOf = (id: string) =>
+    Object.fromEntries(Object.entries(stacks[id]!.service.webConsole!.config).map(([key, value]) => [key, describeResource(stacks[id]!.resolve(value), {})]));
+
+  it('a custom domain: its names as aliases with their certificate and TLS 1.2, the first as the console URL, all as callbacks; the WAF', () => {
+    const webConsoleOf = stacks.CustomDomain!.service.webConsole!;
+    const config = templates.CustomDomain!.toJSON().Resources[logicalIdOf(webConsoleOf.distribution)].Properties.DistributionConfig;
+    const client = templates.CustomDomain!.toJSON().Resources[logicalIdOf(webConsoleOf.client)].Properties;
+
+    expect(config).toMatchObject({
+      Aliases: ['tokens.acme.example', 'pat.acme.example'],
+      ViewerCertificate: { AcmCertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc', MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+      WebACLId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/console/123',
+    });
+    expect(client.CallbackURLs).toEqual(['https://tokens.acme.example/', 'https://pat.acme.example/', 'http://localhost:5173/']);
+    expect(configOf('CustomDomain')).toMatchObject({ redirectUri: 'https://tokens.acme.example/', apiUrl: 'https://tokens.acme.example' });
+    templates.CustomDomain!.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-tokens' });
+  });
+
+  it('hostedSignIn already made a domain: the console signs in there, and the pool still has one domain', () => {
+    templates.WithHostedSignIn!.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    templates.WithHostedSignIn!.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-hosted' });
+    expect(configOf('WithHostedSignIn').logoutUrl).toMatch(
+      new RegExp(`^https://${logicalIdOf(stacks.WithHostedSignIn!.service.users.domain!)}\\.auth\\.eu-west-1\\.amazoncognito\\.com/logout\\?`),
+    );
+  });
+
+  it('an imported pool with its own sign-in domain: nothing created there, the console and its CSP use that domain', () => {
+    const csp = JSON.stringify(templates.ImportedPool!.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+
+    templates.ImportedPool!.resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
+    templates.ImportedPool!.hasResourceProperties('AWS::Cognito::UserPoolClient', { UserPoolId: 'eu-west-1_AbCdEf123', AllowedOAuthFlows: ['code'] });
+    expect(csp).toContain("connect-src 'self' https://cognito-idp.eu-west-1.\",{\"Ref\":\"AWS::URLSuffix\"},\" https://login.acme.example;");
+    expect(configOf('ImportedPool')).toMatchObject({
+      authority: 'https://cognito-idp.eu-west-1.AWS::URLSuffix/eu-west-1_AbCdEf123',
+      logoutUrl: expect.stringMatching(/^https:\/\/login\.acme\.example\/logout\?client_id=/),
+    });
+  });
+
+  it('webConsole: false leaves the console out entirely', () => {
+    expect(stacks.NoConsole!.service.webConsole).toBeUndefined();
+    for (const type of ['AWS::CloudFront::Distribution', 'AWS::S3::Bucket', 'Custom::CDKBucketDeployment', 'AWS::Cognito::UserPoolDomain']) {
+      templates.NoConsole!.resourceCountIs(type, 0);
+    }
+    expect(Object.keys(templates.NoConsole!.toJSON().Outputs)).not.toContain('ConsoleUrl');
+  });
+
+  it('refuses options that would fail at deploy time, each named', () => {
+    const test = testApp();
+    cleanups.push(test.cleanup);
+
+    expect(
+      () =>
+        new PatServiceStack(test.app, 'Bad', {
+          settings: { catalogue: exampleCatalogue },
+          webConsole: {
+            domainPrefix: 'my-aws-console',
+            customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc' },
+            webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/api/123',
+          },
+        }),
+    ).toThrow(/invalid web console options:\n {2}- domainPrefix "my-aws-console" [^\n]*\n {2}- customDomain\.certificateArn must be [^\n]*us-east-1[^\n]*\n {2}- webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT/);
+  });
+
+  it('says how to build the console when its files are missing', () => {
+    const test = testApp({ webConsoleAssets: join(outdir, 'no-console-here') });
+    cleanups.push(test.cleanup);
+
+    expect(() => new PatServiceStack(test.app, 'Unbuilt', { settings: { catalogue: exampleCatalogue } })).toThrow(/the web console is not built .*npm run build:web/);
+  });
+});
