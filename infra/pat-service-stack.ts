@@ -21,6 +21,12 @@ export class PatServiceStack extends Stack {
     new CfnOutput(this, 'TokenTableArn', { value: service.table.table.tableArn, description: 'For importTokenVerification() in another app' });
     if (service.webConsole) {
       new CfnOutput(this, 'ConsoleUrl', { value: service.webConsole.url, description: 'The web console: sign in with a user of the pool' });
+      if (props.webConsole && props.webConsole.customDomain) {
+        new CfnOutput(this, 'ConsoleDistributionDomainName', {
+          value: service.webConsole.distribution.distributionDomainName,
+          description: "Point the console's custom domain names here (CNAME, or a Route 53 alias)",
+        });
+      }
     }
     new CfnOutput(this, 'SigningKeyArn', { value: service.signingKeys.signingKey.keyArn, description: 'The KMS key that signs tokens' });
   }

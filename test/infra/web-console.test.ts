@@ -320,6 +320,10 @@ describe('variants, each cdk-nag clean', () => {
     expect(client.CallbackURLs).toEqual(['https://tokens.acme.example/', 'https://pat.acme.example/', 'http://localhost:5173/']);
     expect(configOf('CustomDomain')).toMatchObject({ redirectUri: 'https://tokens.acme.example/', apiUrl: 'https://tokens.acme.example' });
     templates.CustomDomain!.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-tokens' });
+    expect(templates.CustomDomain!.toJSON().Outputs).toMatchObject({
+      ConsoleUrl: { Value: 'https://tokens.acme.example/' },
+      ConsoleDistributionDomainName: { Value: { 'Fn::GetAtt': [logicalIdOf(webConsoleOf.distribution), 'DomainName'] } },
+    });
   });
 
   it('hostedSignIn already made a domain: the console signs in there, and the pool still has one domain', () => {
