@@ -94,7 +94,7 @@ export const spaFallbackCode = `function handler(event) {
 /**
  * The web console, deployed: its files in a private S3 bucket read only by one CloudFront
  * distribution (origin access control), the management API behind the same distribution (same
- * origin: no CORS, and the API's URL never differs from the console's), security headers on every
+ * origin: the browser needs no CORS), security headers on every
  * answer, access logs, and sign-in through the user pool's managed pages with the authorization code
  * flow and PKCE (a public client of its own). The console learns all of it from a generated
  * `/console-config.json`.
@@ -120,6 +120,9 @@ export class WebConsole extends Construct {
       );
     }
     checkOptions(props, this.node.path);
+    if (props.users.domain && props.domainPrefix !== undefined) {
+      throw new Error(`${this.node.path}: the pool's sign-in domain is hostedSignIn's (a pool has one); leave out webConsole.domainPrefix`);
+    }
 
     this.signInUrl = props.existingDomainUrl?.replace(/\/+$/, '') ?? props.users.signInDomain(props.domainPrefix ?? defaultDomainPrefix(stack)).baseUrl();
     const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;

@@ -371,6 +371,20 @@ describe('variants, each cdk-nag clean', () => {
     ).toThrow(/invalid web console options:\n {2}- domainPrefix "my-aws-console" [^\n]*\n {2}- customDomain\.certificateArn must be [^\n]*us-east-1[^\n]*\n {2}- webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT/);
   });
 
+  it('refuses a second sign-in domain prefix when hostedSignIn already names one', () => {
+    const test = testApp();
+    cleanups.push(test.cleanup);
+
+    expect(
+      () =>
+        new PatServiceStack(test.app, 'TwoDomains', {
+          settings: { catalogue: exampleCatalogue },
+          hostedSignIn: { domainPrefix: 'acme-hosted', callbackUrls: ['https://elsewhere.acme.example/'] },
+          webConsole: { domainPrefix: 'acme-console' },
+        }),
+    ).toThrow(/sign-in domain is hostedSignIn's .*leave out webConsole\.domainPrefix/);
+  });
+
   it('says how to build the console when its files are missing', () => {
     const test = testApp({ webConsoleAssets: join(outdir, 'no-console-here') });
     cleanups.push(test.cleanup);
