@@ -550,6 +550,11 @@ export class DynamoTokenStore implements TokenStore {
     try {
       return await operation();
     } catch (error) {
+      if (error instanceof TransactionCanceledException && !error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        // Cancelled for TransactionConflict (a concurrent write to one of the items, e.g. the
+        // authorizer's lastUsedAt), ThrottlingError…: a fault of the moment, worth a retry.
+        throw new DependencyUnavailable('DynamoDB', { cause: error });
+      }
       if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) throw error;
       if (isOurMistake(error)) throw error;
       throw new DependencyUnavailable('DynamoDB', { cause: error });

@@ -16,7 +16,8 @@ export interface IpRange {
 export function parseAddress(text: string): Address | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (!text.includes('%') && ipaddr.IPv6.isValid(text)) {
-    const address = ipaddr.IPv6.parse(text);
+    // ipaddr.js reads exactly `::a.b.c.d` (IPv4-compatible, in ::/96) as `::ffff:a.b.c.d`; `0::a.b.c.d` reads right.
+    const address = ipaddr.IPv6.parse(/^::\d{1,3}(\.\d{1,3}){3}$/.test(text) ? `0${text}` : text);
     return address.isIPv4MappedAddress() ? address.toIPv4Address() : address;
   }
   return undefined;

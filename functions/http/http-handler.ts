@@ -13,7 +13,8 @@ export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<A
 /** The shared middy stack: normalised headers, JSON bodies when asked, one error → response map. */
 export function httpHandler(route: Route, options: { jsonBody?: boolean } = {}) {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // `logEvent: false` wins over POWERTOOLS_LOGGER_LOG_EVENT: events carry bearer tokens and refresh keys.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(publishMetrics())
     .use(httpHeaderNormalizer());
   if (options.jsonBody) handler.use(jsonBody());

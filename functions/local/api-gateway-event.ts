@@ -17,26 +17,24 @@ export interface IncomingCall {
   requestId: string;
 }
 
+// Built from Maps with Object.fromEntries, which defines own properties: a header or query parameter
+// named `__proto__`, `constructor` or `toString` is data, not a way into Object.prototype.
 function headerMaps(headers: IncomingMessage['headers']) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    multi[name] = values;
-    single[name] = values[values.length - 1]!;
-  }
-  return { single, multi };
+  const entries = Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, Array.isArray(value) ? value : [value]] as const]));
+  return {
+    single: Object.fromEntries(entries.map(([name, values]) => [name, values[values.length - 1]!])) as Record<string, string>,
+    multi: Object.fromEntries(entries) as Record<string, string[]>,
+  };
 }
 
 function queryMaps(query: URLSearchParams) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of query) {
-    (multi[name] ??= []).push(value);
-    single[name] = value;
-  }
-  return Object.keys(single).length === 0 ? { single: null, multi: null } : { single, multi };
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of query) multi.set(name, [...(multi.get(name) ?? []), value]);
+  if (multi.size === 0) return { single: null, multi: null };
+  return {
+    single: Object.fromEntries([...multi].map(([name, values]) => [name, values[values.length - 1]!])) as Record<string, string>,
+    multi: Object.fromEntries(multi) as Record<string, string[]>,
+  };
 }
 
 /** The REST API (v1) proxy event API Gateway would send for this request. */

@@ -162,6 +162,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       if (size > MAX_BODY_BYTES) return sendError(response, 400, 'invalid_request', 'The body is larger than 1 MB');
       chunks.push(chunk as Buffer);
     }
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      // A path API Gateway would refuse; decoding it later (route parameters, console files) would throw.
+      return sendError(response, 400, 'invalid_request', 'The path is not valid percent-encoding');
+    }
     const base = { path: url.pathname, method, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), sourceIp: sourceIpOf(request), requestId: newRequestId() };
 
     if (url.pathname === '/local/session' && method === 'POST') {

@@ -86,7 +86,7 @@ describe('secrets never logged', () => {
     expect(findings).toEqual([]);
   });
 
-  it.fails("FINDING logs-1: Powertools' own debug switch POWERTOOLS_LOGGER_LOG_EVENT=true does not put refresh keys and ID tokens in the log", async () => {
+  it("fixed logs-1: Powertools' own debug switch POWERTOOLS_LOGGER_LOG_EVENT=true does not put refresh keys and ID tokens in the log", async () => {
     const previous = process.env.POWERTOOLS_LOGGER_LOG_EVENT;
     process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
     (logger as unknown as { setLogEvent(): void }).setLogEvent();
