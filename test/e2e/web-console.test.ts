@@ -387,7 +387,16 @@ describe('web console', () => {
   it('is usable with the keyboard alone', async () => {
     const page = await newPage();
     await page.goto(service.url);
-    await page.waitForFunction('document.activeElement && document.activeElement.id === "sign-in-user"'); // focused on arrival
+    // page.evaluate runs through the DevTools protocol, so the console's strict CSP (no eval) allows it;
+    // a string predicate for waitForFunction would be eval'd in the page and refused.
+    type Focus = { id: string; text: string; label: string | null };
+    const focus = () =>
+      page.evaluate((): Focus | null => {
+        const element = (globalThis as unknown as { document: { activeElement: { id: string; textContent: string | null; getAttribute(name: string): string | null } | null } }).document.activeElement;
+        return element ? { id: element.id, text: element.textContent ?? '', label: element.getAttribute('aria-label') } : null;
+      });
+    const focused = (read: (focus: Focus | null) => unknown) => expect.poll(async () => read(await focus()), { timeout: 10_000 });
+    await focused((f) => f?.id).toBe('sign-in-user'); // focused on arrival
     await page.keyboard.type('gus');
     await page.keyboard.press('Tab');
     await page.keyboard.type('acme');
@@ -411,7 +420,7 @@ describe('web console', () => {
     expect(await focusedName()).toBe('Copy access token');
     await page.keyboard.press('Escape');
     await shownOnce.waitFor({ state: 'detached' });
-    await page.waitForFunction('document.activeElement && document.activeElement.textContent.includes("Add token")');
+    await focused((f) => f?.text.includes('Add token')).toBe(true);
 
     const revoke = rowOf(page, 'Keyboard only').getByRole('button', { name: 'Revoke token “Keyboard only”' });
     await revoke.focus();
@@ -419,7 +428,7 @@ describe('web console', () => {
     await page.getByRole('alertdialog', { name: 'Revoke token?' }).waitFor();
     expect(await focusedName()).toBe('Cancel'); // the safe choice is the default
     await page.keyboard.press('Escape');
-    await page.waitForFunction('document.activeElement && document.activeElement.getAttribute("aria-label") === "Revoke token “Keyboard only”"');
+    await focused((f) => f?.label).toBe('Revoke token “Keyboard only”');
     expect(await rowOf(page, 'Keyboard only').count()).toBe(1);
     await page.context().close();
   });
