@@ -1,6 +1,9 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Closes a run with the plain line CI reads: `N passed, N failed[, N skipped]`. */
+/**
+ * Closes a run with the plain line CI reads: `N passed, N failed[, N skipped]`. Printed when the
+ * process exits, so that it stays the last line even after the global teardowns' own reports.
+ */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
@@ -15,6 +18,7 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+    const line = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+    process.once('exit', () => process.stdout.write(`\n${line}\n`));
   }
 }
