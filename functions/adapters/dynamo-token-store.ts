@@ -215,13 +215,13 @@ export class DynamoTokenStore implements TokenStore {
             TransactItems: [
               {
                 // An active token, or a rotated one still in its grace period, is revoked; anything
-                // already revoked for another reason is left as it was (idempotent, no event).
+                // already dead is left as it was (idempotent, no event).
                 Update: {
                   TableName: this.options.tableName,
                   Key: tokenKey(id),
-                  ConditionExpression: 'attribute_exists(pk) AND (#state = :active OR revokeReason = :rotated)',
+                  ConditionExpression: 'attribute_exists(pk) AND (#state = :active OR (revokeReason = :rotated AND graceUntil > :now))',
                   ...update,
-                  ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':active': 'active', ':rotated': 'rotated' },
+                  ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':active': 'active', ':rotated': 'rotated', ':now': revocation.at },
                 },
               },
               this.auditPut(event),

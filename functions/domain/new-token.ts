@@ -66,6 +66,7 @@ export function newTokenTerms(
   }
 
   const allowedIps: string[] = [];
+  const seen = new Set<string>();
   const entries = request.allowedIps ?? [];
   if (entries.length > policy.maxIpEntries) {
     problems.push({ field: 'allowedIps', message: `at most ${policy.maxIpEntries} entries` });
@@ -73,7 +74,11 @@ export function newTokenTerms(
     entries.forEach((entry, index) => {
       const parsed = parseIpEntry(entry);
       if (parsed.ok) {
-        if (!allowedIps.includes(parsed.canonical)) allowedIps.push(parsed.canonical);
+        // Stored as the caller wrote it (trimmed); two spellings of one entry count once.
+        if (!seen.has(parsed.canonical)) {
+          seen.add(parsed.canonical);
+          allowedIps.push(entry.trim());
+        }
       } else {
         problems.push({ field: `allowedIps[${index}]`, message: parsed.reason });
       }

@@ -138,9 +138,12 @@ export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, nowSe
 }
 
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
+/** An ISO 8601 date-time with a zone, or a calendar date (midnight UTC). */
 function parseIsoDate(value: string): number | undefined {
-  if (!isoDateTime.test(value)) return undefined;
+  if (!isoDateTime.test(value) && !isoDate.test(value)) return undefined;
+  if (isoDate.test(value) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) return undefined;
   const millis = Date.parse(value);
   return Number.isNaN(millis) ? undefined : millis;
 }

@@ -61,8 +61,8 @@ export function catalogueView(catalogue: ScopeCatalogue) {
 }
 
 /**
- * Checks requested scopes against the catalogue and returns them normalised: de-duplicated, sorted,
- * and `*` alone when requested. Returns the offending entries when some are not grantable.
+ * Checks requested scopes against the catalogue and returns them de-duplicated in the caller's
+ * order, and `*` alone when requested. Returns the offending entries when some are not grantable.
  */
 export function normaliseScopes(
   requested: readonly string[],
@@ -76,7 +76,7 @@ export function normaliseScopes(
   });
   if (unknown.length > 0) return { ok: false, unknown };
   if (requested.includes(ALL_SCOPES)) return { ok: true, scopes: [ALL_SCOPES] };
-  return { ok: true, scopes: [...new Set(requested)].sort() };
+  return { ok: true, scopes: [...new Set(requested)] };
 }
 
 /** The catalogue area that governs a path of areas: the longest catalogue entry that contains it. */

@@ -213,7 +213,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     }
 
     if (method === 'GET' && !management.pathMatched && !api.pathMatched && !url.pathname.startsWith('/api/')) {
-      if (serveWebConsole(url.pathname, response)) return;
+      if (serveWebConsole(url.pathname, request.headers.accept, response)) return;
     }
     if (management.pathMatched || api.pathMatched) return sendError(response, 404, 'not_found', `${method} is not supported on ${url.pathname}`);
     return sendError(response, 404, 'not_found', `No route ${method} ${url.pathname}`);

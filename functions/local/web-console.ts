@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,16 +14,22 @@ const contentTypes: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** Paths of the API: never answered with the console's page, so that a miss there is a JSON 404. */
+const apiPrefixes = ['/tokens', '/scopes', '/policy', '/audit', '/.well-known/', '/local/', '/api/'];
+
 /**
- * Serves the built web console (`web/dist`) as static files, with the single-page-app fallback to
- * `index.html`. Answers false when there is no build or the path is not the console's.
+ * Serves the built web console (`web/dist`): its files, `/` and, for a browser asking for a page
+ * (`Accept: text/html`), the single-page-app fallback to `index.html`. Answers false when there is
+ * no build or the request is not the console's, so that API clients get the spec's JSON 404.
  */
-export function serveWebConsole(path: string, response: ServerResponse, root = resolve('web/dist')): boolean {
+export function serveWebConsole(path: string, accept: string | undefined, response: ServerResponse, root = resolve('web/dist')): boolean {
   const index = join(root, 'index.html');
   if (!existsSync(index)) return false;
   const candidate = normalize(join(root, decodeURIComponent(path)));
-  const file = candidate.startsWith(root) && existsSync(candidate) && statSync(candidate).isFile() ? candidate : index;
-  if (file === index && extname(path) !== '' && path !== '/index.html') return false;
+  const isFile = candidate.startsWith(root + sep) && existsSync(candidate) && statSync(candidate).isFile();
+  const wantsPage = path === '/' || (extname(path) === '' && (accept ?? '').includes('text/html') && !apiPrefixes.some((prefix) => path.startsWith(prefix)));
+  if (!isFile && !wantsPage) return false;
+  const file = isFile ? candidate : index;
   response.writeHead(200, {
     'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
     'cache-control': file === index ? 'no-store' : 'public, max-age=31536000, immutable',

@@ -404,7 +404,7 @@ describe('pat create, list, revoke', () => {
     const refreshKey = /refresh key:\s+(\S+)/.exec(run.stdout)?.[1];
     expect(accessToken).toMatch(/^eyJ/);
     expect(refreshKey).toMatch(/^patr_/);
-    expect(run.stdout).toMatch(/scopes:\s+assessments:read candidates:read\n/); // the service keeps scopes sorted
+    expect(run.stdout).toMatch(/scopes:\s+candidates:read assessments:read\n/); // in the order given
     expect((await callExampleApi(accessToken!)).status).toBe(200);
   });
 
@@ -420,7 +420,7 @@ describe('pat create, list, revoke', () => {
     const [heading, ...rows] = asTable.stdout.trim().split('\n');
     expect(heading).toMatch(/^ID\s+STATUS\s+EXPIRES\s+LAST USED\s+OWNER\s+DESCRIPTION\s+SCOPES$/);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(new RegExp(`^${second.id}\\s+active\\s+.*erin\\s+Reporting\\s+assessments:read candidates:read$`));
+    expect(rows[0]).toMatch(new RegExp(`^${second.id}\\s+active\\s+.*erin\\s+Reporting\\s+candidates:read assessments:read$`));
     expect(rows[1]).toMatch(new RegExp(`^${first.id}\\s+active\\s+.*CI pipeline\\s+jobs:read$`));
     expect(asJson.code).toBe(0);
     const listed = JSON.parse(asJson.stdout) as { items: { id: string }[]; nextCursor: string | null };

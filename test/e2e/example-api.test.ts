@@ -72,3 +72,11 @@ describe('example protected API behind the authorizer', () => {
     expect((await callApi('GET', '/api/payroll', 'x')).status).toBe(404);
   });
 });
+
+describe('unknown routes', () => {
+  it.each(['/nope', '/foo/bar', '/tokens/x/y', '/scopes/', '/.well-known/other'])('answers GET %s with a JSON 404 in the spec shape', async (path) => {
+    const response = await fetch(`${service.url}${path}`, { headers: { accept: '*/*' } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+  });
+});

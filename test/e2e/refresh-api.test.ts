@@ -43,6 +43,7 @@ describe('POST /tokens/refresh', () => {
     ['garbage', { refreshKey: 'garbage' }],
     ['an empty key', { refreshKey: '' }],
     ['an unknown id', { refreshKey: `patr_${'f'.repeat(32)}_${'A'.repeat(43)}` }],
+    ['a 5,000-character key', { refreshKey: 'patr_'.padEnd(5_000, 'x') }],
   ])('answers 401 invalid_grant to %s', async (_name, body) => {
     const response = await service.call('POST', '/tokens/refresh', { body });
     expect(response.status).toBe(401);

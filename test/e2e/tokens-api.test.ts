@@ -41,7 +41,7 @@ describe('POST /tokens', () => {
       createdBy: 'alice',
       description: 'Assess on Cloud',
       scopes: ['candidates:read', 'jobs:read'],
-      allowedIps: ['10.0.0.0/8'],
+      allowedIps: ['10.1.2.3/8'],
       status: 'active',
       lastUsedAt: null,
     });

@@ -172,6 +172,21 @@ describe('refresh', () => {
     expect(Date.parse(next.expiresAt!) - Math.floor(clock.now() / 1000) * 1000).toBe(90 * DAY);
   });
 
+  it('ends a grace period early on revoke, and leaves a rotated token whose grace is over unchanged', async () => {
+    const { clock, service, who, first } = await setup();
+    const second = await rotate(service, first.refreshKey);
+    const rotated = await service.get(user(who), first.id);
+    clock.advance(60_000);
+    expect(await service.revoke(user(who), first.id)).toEqual(rotated);
+
+    clock.advance(1_000);
+    const third = await rotate(service, second.refreshKey);
+    const revokedInGrace = await service.revoke(user(who), second.id);
+    expect(revokedInGrace).toMatchObject({ status: 'revoked', revokeReason: 'revoked', revokedBy: who });
+    expect(revokedInGrace.graceUntil).toBeUndefined();
+    void third;
+  });
+
   it('frees the description: a rotated token no longer counts, the successor holds it', async () => {
     const { service, who, first } = await setup();
     await rotate(service, first.refreshKey);

@@ -42,7 +42,11 @@ describe('lifetime policy', () => {
     expect(() => resolveExpiry({ expiresAt: '2020-01-01T00:00:00Z' }, defaultPolicy, now)).toThrow(/future/);
   });
 
-  it.each(['tomorrow', '2027-13-01T00:00:00Z', '2027-01-01', '1800000000'])('refuses %j, which is no ISO 8601 date-time', (value) => {
+  it('reads a calendar date as midnight UTC', () => {
+    expect(resolveExpiry({ expiresAt: '2027-03-01' }, defaultPolicy, now)).toBe(Date.UTC(2027, 2, 1) / 1000);
+  });
+
+  it.each(['tomorrow', '2027-13-01T00:00:00Z', '2027-02-30', '2027-01-01T10:00:00', '1800000000'])('refuses %j, which is no ISO 8601 date-time', (value) => {
     expect(() => resolveExpiry({ expiresAt: value }, defaultPolicy, now)).toThrow(/ISO 8601/);
   });
 

@@ -44,8 +44,8 @@ describe('scope coverage', () => {
 });
 
 describe('catalogue check', () => {
-  it('normalises: sorted, de-duplicated', () => {
-    expect(normaliseScopes(['jobs:read', 'candidates:read', 'jobs:read'], exampleCatalogue)).toEqual({ ok: true, scopes: ['candidates:read', 'jobs:read'] });
+  it('de-duplicates, keeping the order the caller gave', () => {
+    expect(normaliseScopes(['jobs:read', 'candidates:read', 'jobs:read'], exampleCatalogue)).toEqual({ ok: true, scopes: ['jobs:read', 'candidates:read'] });
   });
 
   it('reduces a request containing * to * alone', () => {
