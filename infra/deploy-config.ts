@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { z } from 'zod';
-import type { TokenPolicy } from '../functions/domain/policy';
+import { policySchema } from '../functions/adapters/config';
 import { exampleCatalogue } from '../functions/domain/routes';
 import type { PatServiceProps } from './constructs/pat-service';
 import { InvalidSettingsError } from './settings';
@@ -24,23 +24,8 @@ const throttle = z.object({ rateLimit: z.number().positive(), burstLimit: z.numb
 const configFile = z
   .object({
     catalogue: z.array(z.object({ name: z.string(), description: z.string() }).strict()).min(1),
-    policy: z
-      .object({
-        lifetimesDays: z.array(z.number()),
-        defaultLifetimeDays: z.number(),
-        maxLifetimeDays: z.number(),
-        allowNoExpiry: z.boolean(),
-        maxIpEntries: z.number(),
-        maxDescriptionLength: z.number(),
-        maxActiveTokensPerOwner: z.number(),
-        rotationGraceSeconds: z.number(),
-        reuseLeewaySeconds: z.number(),
-        refreshWindowDays: z.number(),
-        retentionDays: z.number(),
-      } satisfies Record<keyof TokenPolicy, z.ZodType>)
-      .partial()
-      .strict()
-      .optional(),
+    // The functions' own schema: one list of policy fields for the environment and this file.
+    policy: z.optional(policySchema),
     issuer: z.string().min(1).optional(),
     adminGroup: z.string().min(1).optional(),
     tenantClaim: z.string().min(1).optional(),

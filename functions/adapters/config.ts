@@ -36,7 +36,8 @@ const catalogueSchema = z.array(
   z.refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique'),
 );
 
-const policySchema = z.partial(
+/** A partial token policy (merged over the defaults): the environment's and the CDK config file's. */
+export const policySchema = z.partial(
   z.strictObject({
     lifetimesDays: z.array(z.number()),
     defaultLifetimeDays: z.number(),
@@ -49,7 +50,7 @@ const policySchema = z.partial(
     reuseLeewaySeconds: z.number(),
     refreshWindowDays: z.number(),
     retentionDays: z.number(),
-  }),
+  } satisfies Record<keyof TokenPolicy, z.ZodMiniType>),
 );
 
 const routesSchema = z.array(
