@@ -14,6 +14,18 @@ export function routeArn(stageArn: string, route: Pick<ResolvedRoute, 'method' |
   return `${stageArn}/${route.method}${path}`;
 }
 
+// The authorizer hands the same allowed-routes array for a token while its status is cached: its
+// ARNs are built once per (array, stage), not on every request.
+const arnsByRoutes = new WeakMap<readonly ResolvedRoute[], { stageArn: string; arns: string[] }>();
+
+function routeArns(stageArn: string, routes: readonly ResolvedRoute[]): string[] {
+  const cached = arnsByRoutes.get(routes);
+  if (cached?.stageArn === stageArn) return cached.arns;
+  const arns = routes.map((route) => routeArn(stageArn, route));
+  arnsByRoutes.set(routes, { stageArn, arns });
+  return arns;
+}
+
 /**
  * The IAM policy API Gateway caches for (Authorization, source IP): it lists every method the
  * token's scopes allow, so a cache hit on another route is still decided right. A route not listed
@@ -26,7 +38,7 @@ export function policyOf(decision: Exclude<Decision, { effect: 'unauthorized' }>
     decision.effect === 'forbidden' && decision.reason === 'ip'
       ? [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn}/*`] }]
       : decision.allowedRoutes.length > 0
-        ? [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: decision.allowedRoutes.map((route) => routeArn(stageArn, route)) }]
+        ? [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: routeArns(stageArn, decision.allowedRoutes) }]
         : [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn}/*`] }];
   return {
     principalId: principal.tokenId,

@@ -62,6 +62,8 @@ interface PendingDenials {
 interface CachedStatus {
   record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'scopes' | 'allowedIps' | 'lastUsedIps'> | undefined;
   ipRanges: IpRange[];
+  /** The routes the record's scopes allow: derived once per read, not per request. */
+  allowedRoutes: ResolvedRoute[];
   fetchedAt: number;
 }
 
@@ -101,7 +103,7 @@ export class Authorizer {
 
     // Scopes come from the record, which a signature cannot outlive; the claim is only a copy.
     const principal: Principal = { tokenId: claims.jti, owner: record.owner, tenant: record.tenant, scopes: record.scopes };
-    const allowedRoutes = this.options.routes.filter((route) => covers(record.scopes, route.scope));
+    const { allowedRoutes } = status;
     const until = Math.min(validUntil(record), claims.exp === undefined ? Number.POSITIVE_INFINITY : claims.exp * 1000);
 
     if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
@@ -147,7 +149,12 @@ export class Authorizer {
     const cached = this.statusCache.get(tokenId);
     if (cached && now - cached.fetchedAt < this.options.statusCacheMs) return cached;
     const record = await this.options.store.get(tokenId);
-    const fresh: CachedStatus = { record, ipRanges: record ? compileIpEntries(record.allowedIps) : [], fetchedAt: now };
+    const fresh: CachedStatus = {
+      record,
+      ipRanges: record ? compileIpEntries(record.allowedIps) : [],
+      allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
+      fetchedAt: now,
+    };
     this.statusCache.set(tokenId, fresh);
     if (this.statusCache.size > 10_000) this.statusCache.delete(this.statusCache.keys().next().value!);
     return fresh;
