@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TokenStore } from '../service/ports';
 import { DynamoAuditTrail } from './dynamodb/dynamo-audit-trail';
 import { DynamoExpiryIndex } from './dynamodb/dynamo-expiry-index';
+import { DynamoTenantPolicies } from './dynamodb/dynamo-tenant-policies';
 import { DynamoTable, type DynamoTableOptions } from './dynamodb/dynamo-table';
 import { DynamoTokenFamilies } from './dynamodb/dynamo-token-families';
 import { DynamoTokenRecords } from './dynamodb/dynamo-token-records';
@@ -20,6 +21,7 @@ export class DynamoTokenStore implements TokenStore {
   readonly audit: DynamoAuditTrail;
   readonly usage: DynamoUsageLog;
   readonly expiry: DynamoExpiryIndex;
+  readonly tenantPolicies: DynamoTenantPolicies;
 
   constructor(client: DynamoDBClient, options: DynamoTokenStoreOptions) {
     const table = new DynamoTable(client, options);
@@ -28,6 +30,7 @@ export class DynamoTokenStore implements TokenStore {
     this.audit = new DynamoAuditTrail(table);
     this.usage = new DynamoUsageLog(table);
     this.expiry = new DynamoExpiryIndex(table);
+    this.tenantPolicies = new DynamoTenantPolicies(table);
   }
 
   create: TokenStore['create'] = (...args) => this.records.create(...args);
@@ -36,6 +39,10 @@ export class DynamoTokenStore implements TokenStore {
   list: TokenStore['list'] = (...args) => this.records.list(...args);
   countActive: TokenStore['countActive'] = (...args) => this.records.countActive(...args);
   rotate: TokenStore['rotate'] = (...args) => this.records.rotate(...args);
+  decide: TokenStore['decide'] = (...args) => this.records.decide(...args);
+  edit: TokenStore['edit'] = (...args) => this.records.edit(...args);
+  getTenantPolicy: TokenStore['getTenantPolicy'] = (...args) => this.tenantPolicies.getTenantPolicy(...args);
+  putTenantPolicy: TokenStore['putTenantPolicy'] = (...args) => this.tenantPolicies.putTenantPolicy(...args);
   getFamily: TokenStore['getFamily'] = (...args) => this.families.getFamily(...args);
   revokeFamily: TokenStore['revokeFamily'] = (...args) => this.families.revokeFamily(...args);
   listAudit: TokenStore['listAudit'] = (...args) => this.audit.listAudit(...args);

@@ -9,6 +9,11 @@ export type AuditAction =
   | 'token.refreshed'
   | 'token.reuse_detected'
   | 'token.leak_revoked'
+  | 'token.regenerated'
+  | 'token.edited'
+  | 'token.approved'
+  | 'token.rejected'
+  | 'tenant.policy_changed'
   | 'authorization.denied';
 
 export interface AuditActor {

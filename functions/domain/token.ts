@@ -12,8 +12,8 @@ export interface TokenRecord {
   createdAt: number;
   /** `null`: the token never expires (only when the policy allows it). */
   expiresAt: number | null;
-  /** Stored state; `expired` is derived from `expiresAt`, never stored. */
-  state: 'active' | 'revoked';
+  /** Stored state; `expired` is derived from `expiresAt`, never stored. `pending`: awaiting an admin's approval. */
+  state: 'active' | 'revoked' | 'pending';
   revokedAt?: number;
   revokedBy?: string;
   revokeReason?: RevokeReason;
@@ -34,9 +34,13 @@ export interface TokenRecord {
   lastUsedIps?: string[];
   /** Expiry-notification horizons (days) already sent for this token. */
   notifiedHorizons?: number[];
+  /** Bumped by every edit: a rotation commits only over the version it copied. */
+  revision?: number;
+  approvedAt?: number;
+  approvedBy?: string;
 }
 
-export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked';
+export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked' | 'rejected' | 'outside_policy';
 
 /**
  * A family: a created token and its successors by rotation, one credential in the user's eyes. It
@@ -63,13 +67,17 @@ export type FamilyRevocationReach = 'live' | 'all';
 
 /** Which members a family revocation revokes: live ones for a person's revoke; every unrevoked or rotated one for a theft. */
 export function reachOf(reason: RevokeReason): FamilyRevocationReach {
-  return reason === 'revoked' ? 'live' : 'all';
+  return reason === 'revoked' || reason === 'outside_policy' ? 'live' : 'all';
 }
-export type TokenStatus = 'active' | 'revoked' | 'expired';
+export type TokenStatus = 'active' | 'revoked' | 'expired' | 'pending';
 
-export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'>, now: number): TokenStatus {
+/** Days a token waits for an admin's approval before it expires unapproved. */
+export const PENDING_APPROVAL_MS = 7 * 86_400_000;
+
+export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'> & { createdAt?: number }, now: number): TokenStatus {
   if (record.state === 'revoked') return 'revoked';
   if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  if (record.state === 'pending') return record.createdAt !== undefined && record.createdAt + PENDING_APPROVAL_MS <= now ? 'expired' : 'pending';
   return 'active';
 }
 

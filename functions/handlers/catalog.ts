@@ -1,19 +1,21 @@
-import { loadConfig } from '../adapters/config';
 import { notFound } from '../domain/errors';
-import { policyView } from '../domain/policy';
 import { catalogueView } from '../domain/scopes';
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
 
-const config = loadConfig(process.env);
+const { config, store } = baseParts();
+// Read-only: the tenant's policy is read from the table; nothing is signed or written.
+const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
 const scopes = catalogueView(config.catalogue);
-const policy = policyView(config.policy);
 
-/** GET /scopes and GET /policy: what a create form offers. */
+/** GET /scopes and GET /policy (the caller's effective policy): what a create form offers. */
 export const handler = httpHandler(async (event) => {
-  callerOf(event, config.identity);
+  const caller = callerOf(event, config.identity);
   if (event.resource === '/scopes') return json(200, scopes);
-  if (event.resource === '/policy') return json(200, policy);
+  if (event.resource === '/policy') return json(200, await tokens.policy(caller));
   throw notFound('No such route');
 });

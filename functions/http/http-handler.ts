@@ -11,13 +11,13 @@ import { metrics } from './metrics';
 export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The shared middy stack: normalised headers, JSON bodies when asked, one error → response map. */
-export function httpHandler(route: Route, options: { jsonBody?: boolean } = {}) {
+export function httpHandler(route: Route, options: { jsonBody?: boolean | 'optional' } = {}) {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     // `logEvent: false` wins over POWERTOOLS_LOGGER_LOG_EVENT: events carry bearer tokens and refresh keys.
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(publishMetrics())
     .use(httpHeaderNormalizer());
-  if (options.jsonBody) handler.use(jsonBody());
+  if (options.jsonBody) handler.use(jsonBody(options.jsonBody === 'optional'));
   return handler.use({ onError: mapError }).handler(route);
 }
 
@@ -33,11 +33,14 @@ function publishMetrics(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayP
  * middy's JSON parser, made lenient on the content type (curl's `-d` says form-urlencoded) and
  * turning an absent or malformed body into the spec's 400.
  */
-function jsonBody(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+function jsonBody(optional: boolean): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const parser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
   return {
     before: async (request) => {
       if (request.event.body === null || request.event.body === undefined || request.event.body === '') {
+        // Routes of one handler may take a body or not (POST …/approve takes none): each route's
+        // schema then refuses an absent body it needs.
+        if (optional) return;
         throw new DomainError('invalid_request', 'A JSON body is required');
       }
       try {

@@ -32,6 +32,12 @@ const managementRoutes: ManagementRoute[] = [
   { method: 'GET', resource: '/tokens/{id}/audit', handler: 'read-tokens', signedIn: true },
   { method: 'GET', resource: '/audit', handler: 'read-tokens', signedIn: true },
   { method: 'DELETE', resource: '/tokens/{id}', handler: 'revoke-token', signedIn: true },
+  { method: 'PATCH', resource: '/tokens/{id}', handler: 'govern-tenant', signedIn: true },
+  { method: 'POST', resource: '/tokens/{id}/approve', handler: 'govern-tenant', signedIn: true },
+  { method: 'POST', resource: '/tokens/{id}/reject', handler: 'govern-tenant', signedIn: true },
+  { method: 'POST', resource: '/tokens/{id}/regenerate', handler: 'regenerate-token', signedIn: true },
+  { method: 'PUT', resource: '/tenant/policy', handler: 'govern-tenant', signedIn: true },
+  { method: 'POST', resource: '/tenant/revoke-outside-policy', handler: 'govern-tenant', signedIn: true },
   { method: 'GET', resource: '/.well-known/jwks.json', handler: 'jwks', signedIn: false },
 ];
 
@@ -42,6 +48,8 @@ const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
   'revoke-token': () => import('../handlers/revoke-token'),
   'refresh-token': () => import('../handlers/refresh-token'),
   'revoke-leaked': () => import('../handlers/revoke-leaked'),
+  'govern-tenant': () => import('../handlers/govern-tenant'),
+  'regenerate-token': () => import('../handlers/regenerate-token'),
   jwks: () => import('../handlers/jwks'),
   authorizer: () => import('../handlers/authorizer'),
 };

@@ -1,4 +1,5 @@
 import type { AuditEvent, DeniedAuthorization } from '../domain/audit';
+import type { TenantPolicyOverrides } from '../domain/tenant-policy';
 import type { TokenFamily, TokenRecord, TokenStatus } from '../domain/token';
 
 export interface Clock {
@@ -26,7 +27,7 @@ export interface Page<T> {
 export interface Revocation {
   at: number;
   by: string;
-  reason: 'revoked' | 'reuse_detected' | 'leaked';
+  reason: 'revoked' | 'reuse_detected' | 'leaked' | 'outside_policy';
 }
 
 export interface AuditQuery {
@@ -75,6 +76,28 @@ export interface TokenRecords {
    * only while the predecessor still carries the presented key and the family is live.
    */
   rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }>;
+  /** Approves or rejects a pending token; undefined when it was no longer pending. */
+  decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined>;
+  /**
+   * Edits a usable token over the version read (`changed` when another change came first), moving
+   * its description lock when the description changes.
+   */
+  edit(record: TokenRecord, changes: TokenEdit, event: AuditEvent, now: number): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }>;
+}
+
+export interface Decision {
+  approve: boolean;
+  at: number;
+  by: string;
+}
+
+export type TokenEdit = Partial<Pick<TokenRecord, 'description' | 'allowedIps' | 'scopes'>>;
+
+/** Each tenant's tightening of the deployment's policy. */
+export interface TenantPolicies {
+  getTenantPolicy(tenant: string): Promise<TenantPolicyOverrides | undefined>;
+  /** Replaces the tenant's overrides, with the audit event of the change, atomically. */
+  putTenantPolicy(tenant: string, overrides: TenantPolicyOverrides, event: AuditEvent): Promise<void>;
 }
 
 /** Families: the credential as one unit. */
@@ -123,7 +146,7 @@ export interface ExpiryIndex {
 }
 
 /** Everything the DynamoDB table holds, for composition roots that wire several use cases. */
-export type TokenStore = TokenRecords & TokenFamilies & TokenStatusReader & UsageLog & AuditTrail & ExpiryIndex;
+export type TokenStore = TokenRecords & TokenFamilies & TokenStatusReader & UsageLog & AuditTrail & ExpiryIndex & TenantPolicies;
 
 /**
  * Derives a successor's refresh secret from the secret presented to rotate its predecessor, with a

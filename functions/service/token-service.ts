@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, forbidden, invalidGrant, invalidRequest, notFound } from '../domain/errors';
+import { covers } from '../domain/scopes';
 import { isValidPrincipalId, newTokenTerms, type NewTokenRequest } from '../domain/new-token';
 import { DAY_SECONDS, successorExpiry, type TokenPolicy } from '../domain/policy';
+import {
+  changedOverrides,
+  effectivePolicy,
+  effectivePolicyView,
+  isOutsidePolicy,
+  scopesOutsideAreas,
+  type EffectivePolicy,
+  type TenantPolicyOverrides,
+} from '../domain/tenant-policy';
 import type { ScopeCatalogue } from '../domain/scopes';
 import {
   claimsOf,
@@ -20,7 +30,7 @@ import type { AuditEvent } from '../domain/audit';
 import type { AccessTokenVerifier } from './authorize';
 import type { Caller, Origin } from './caller';
 import { signAccessToken } from './jws';
-import type { Clock, Page, SecretDeriver, Signer, TokenStore } from './ports';
+import type { Clock, Page, SecretDeriver, Signer, TokenEdit, TokenStore } from './ports';
 
 export interface TokenServiceDeps {
   store: TokenStore;
@@ -36,7 +46,7 @@ export interface TokenServiceDeps {
   secrets?: SecretDeriver;
 }
 
-export interface IssuedToken extends TokenMetadata {
+export interface IssuedToken extends TokenView {
   accessToken: string;
   refreshKey: string;
 }
@@ -56,14 +66,19 @@ export type RefreshOutcome =
   | { kind: 'reuse_detected'; familyId: string; revokedIds: string[] };
 
 /** A revoke's answer: the addressed token as it now is, and every member of its family this call revoked. */
-export type RevokedCredential = TokenMetadata & { revokedTokenIds: string[] };
+export type RevokedCredential = TokenView & { revokedTokenIds: string[] };
+
+/** Metadata as the management routes show it: with whether the tenant's current policy still allows the token. */
+export type TokenView = TokenMetadata & { outsidePolicy: boolean };
 
 /** The token use cases. Authorization rules of the management routes live here, next to the use cases. */
 export class TokenService {
   constructor(private readonly deps: TokenServiceDeps) {}
 
   async create(caller: Caller, request: NewTokenRequest): Promise<IssuedToken> {
-    const { store, policy, catalogue, clock } = this.deps;
+    const { store, catalogue, clock } = this.deps;
+    const policy = await this.policyOf(caller.tenant);
+    if (policy.creators === 'admins' && !caller.isAdmin) throw forbidden('In this tenant only admins create tokens');
     const owner = request.owner ?? caller.userId;
     if (owner !== caller.userId && !caller.isAdmin) {
       throw forbidden('Only a tenant admin can create a token for another user');
@@ -73,6 +88,7 @@ export class TokenService {
     }
     const now = clock.now();
     const terms = newTokenTerms(request, policy, catalogue, now);
+    assertTenantRules(terms, policy);
 
     if ((await store.countActive(caller.tenant, owner, now)) >= policy.maxActiveTokensPerOwner) {
       throw conflict(`${owner} already has ${policy.maxActiveTokensPerOwner} active tokens; revoke one first`);
@@ -88,14 +104,15 @@ export class TokenService {
       ...terms,
       // Milliseconds, so that listings keep creation order; `iat` is its whole second.
       createdAt: now,
-      state: 'active',
+      // A tenant that requires approval holds a non-admin's token until an admin approves it.
+      state: policy.requireApproval && !caller.isAdmin ? 'pending' : 'active',
       familyId: id,
       generation: 1,
       refreshKeyHash: hashSecret(secret),
     };
     const accessToken = await this.sign(record);
     await store.create(record, now, auditEvent('token.created', record, now, { type: 'user', id: caller.userId }, caller.sourceIp));
-    return { ...metadataOf(record, now), accessToken, refreshKey: formatRefreshKey(id, secret) };
+    return { ...this.view(record, now, policy), accessToken, refreshKey: formatRefreshKey(id, secret) };
   }
 
   async list(caller: Caller, request: ListRequest): Promise<Page<TokenMetadata>> {
@@ -104,12 +121,126 @@ export class TokenService {
     }
     const owner = caller.isAdmin ? request.owner : caller.userId;
     const now = this.deps.clock.now();
-    const page = await this.deps.store.list({ tenant: caller.tenant, owner, status: request.status, limit: request.limit, cursor: request.cursor, now });
-    return { items: page.items.map((record) => metadataOf(record, now)), nextCursor: page.nextCursor };
+    const [page, policy] = await Promise.all([
+      this.deps.store.list({ tenant: caller.tenant, owner, status: request.status, limit: request.limit, cursor: request.cursor, now }),
+      this.policyOf(caller.tenant),
+    ]);
+    return { items: page.items.map((record) => this.view(record, now, policy)), nextCursor: page.nextCursor };
   }
 
-  async get(caller: Caller, id: string): Promise<TokenMetadata> {
-    return metadataOf(await this.visibleRecord(caller, id), this.deps.clock.now());
+  async get(caller: Caller, id: string): Promise<TokenView> {
+    const [record, policy] = await Promise.all([this.visibleRecord(caller, id), this.policyOf(caller.tenant)]);
+    return this.view(record, this.deps.clock.now(), policy);
+  }
+
+  /** The caller's effective policy: the deployment's, tightened by the tenant's admins. */
+  async policy(caller: Caller) {
+    return effectivePolicyView(await this.policyOf(caller.tenant));
+  }
+
+  /** A tenant admin tightens (never widens) the tenant's policy; the change is audited. */
+  async setPolicy(caller: Caller, change: TenantPolicyOverrides) {
+    if (!caller.isAdmin) throw forbidden("Only a tenant admin can change the tenant's policy");
+    const { store, policy: deployment, catalogue, clock } = this.deps;
+    const current = (await store.getTenantPolicy(caller.tenant)) ?? {};
+    const result = changedOverrides(deployment, catalogue, current, change);
+    if (!result.ok) throw invalidRequest(result.problems.map((p) => `${p.field} ${p.message}`).join('; '), result.problems);
+    const now = clock.now();
+    const changed = Object.keys(change).sort();
+    await store.putTenantPolicy(
+      caller.tenant,
+      result.overrides,
+      auditEvent('tenant.policy_changed', { id: 'tenant-policy', tenant: caller.tenant, owner: caller.userId }, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
+        changed,
+        policy: JSON.stringify(effectivePolicyView(result.policy)),
+      }),
+    );
+    return effectivePolicyView(result.policy);
+  }
+
+  /** A tenant admin approves or rejects a token waiting for approval. */
+  async decide(caller: Caller, id: string, approve: boolean): Promise<TokenView> {
+    if (!caller.isAdmin) throw forbidden('Only a tenant admin can approve or reject tokens');
+    const record = await this.visibleRecord(caller, id);
+    const now = this.deps.clock.now();
+    if (statusOf(record, now) !== 'pending') throw conflict(`The token is ${statusOf(record, now)}, not waiting for approval`);
+    const decided = await this.deps.store.decide(
+      id,
+      { approve, at: now, by: caller.userId },
+      auditEvent(approve ? 'token.approved' : 'token.rejected', record, now, { type: 'user', id: caller.userId }, caller.sourceIp),
+    );
+    if (!decided) throw conflict('The token was decided meanwhile');
+    return this.view(decided, now, await this.policyOf(caller.tenant));
+  }
+
+  /**
+   * Edits a token: description, IP entries, and scopes narrowed to a subset of the current ones.
+   * A wider grant needs a new token. Effective at the authorizer within its status-cache window.
+   */
+  async edit(caller: Caller, id: string, changes: TokenEdit): Promise<TokenView> {
+    const { store, catalogue, clock } = this.deps;
+    const policy = await this.policyOf(caller.tenant);
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.visibleRecord(caller, id);
+      const now = clock.now();
+      const status = statusOf(record, now);
+      if (status !== 'active' && status !== 'pending') throw conflict(`The token is ${status}: only a usable token can be edited`);
+      // The create rules check each field; the expiry they would compute is not an edit's and is ignored.
+      const terms = newTokenTerms(
+        { description: changes.description ?? record.description, scopes: changes.scopes ?? record.scopes, allowedIps: changes.allowedIps ?? record.allowedIps },
+        policy,
+        catalogue,
+        now,
+      );
+      const wider = terms.scopes.filter((scope) => !covers(record.scopes, scope));
+      if (changes.scopes !== undefined && wider.length > 0) {
+        throw invalidRequest(`scopes can only be narrowed: ${wider.join(', ')} is not granted today; create a new token for a wider grant`, [
+          { field: 'scopes', message: `not a subset of the current scopes: ${wider.join(', ')}` },
+        ]);
+      }
+      if (changes.allowedIps !== undefined && policy.requireIpRestriction && terms.allowedIps.length === 0) {
+        throw invalidRequest('This tenant requires an IP restriction on every token', [{ field: 'allowedIps', message: 'must name at least one entry' }]);
+      }
+      const edit: TokenEdit = {
+        ...(changes.description !== undefined ? { description: terms.description } : {}),
+        ...(changes.scopes !== undefined ? { scopes: terms.scopes } : {}),
+        ...(changes.allowedIps !== undefined ? { allowedIps: terms.allowedIps } : {}),
+      };
+      const result = await store.edit(
+        record,
+        edit,
+        auditEvent('token.edited', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { changed: Object.keys(edit).sort() }),
+        now,
+      );
+      if (result.ok) return this.view(result.record, now, policy);
+      if (result.refusal === 'description_taken') throw conflict(`${record.owner} already has an active token described "${terms.description}"`);
+      if (attempt >= 2) throw conflict('The token changed while it was being edited; retry');
+    }
+  }
+
+  /** Revokes every usable token of the tenant that its current policy no longer allows. */
+  async revokeOutsidePolicy(caller: Caller): Promise<{ revokedTokenIds: string[] }> {
+    if (!caller.isAdmin) throw forbidden('Only a tenant admin can revoke the tokens outside the policy');
+    const { store, clock } = this.deps;
+    const policy = await this.policyOf(caller.tenant);
+    const revokedTokenIds: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const now = clock.now();
+      const page = await store.list({ tenant: caller.tenant, status: 'all', limit: 100, cursor, now });
+      for (const record of page.items) {
+        const status = statusOf(record, now);
+        if ((status !== 'active' && status !== 'pending') || !isOutsidePolicy(record, policy)) continue;
+        const { revokedIds } = await store.revokeFamily(
+          familyOf(record),
+          { at: now, by: caller.userId, reason: 'outside_policy' },
+          auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { familyId: record.familyId, reason: 'outside_policy' }),
+        );
+        revokedTokenIds.push(...revokedIds);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { revokedTokenIds };
   }
 
   /**
@@ -126,7 +257,7 @@ export class TokenService {
       auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { familyId: record.familyId }),
     );
     const after = await this.deps.store.get(id);
-    return { ...metadataOf(after ?? record, now), revokedTokenIds: revokedIds };
+    return { ...this.view(after ?? record, now, await this.policyOf(caller.tenant)), revokedTokenIds: revokedIds };
   }
 
   /**
@@ -146,10 +277,16 @@ export class TokenService {
       if (!record || !secretMatches(parsed.secret, record.refreshKeyHash)) throw invalidGrant();
       const now = clock.now();
       if (record.rotatedAt !== undefined) return this.presentedAgain(record, parsed.secret, now, origin);
-      if (record.state === 'revoked') throw invalidGrant();
+      if (record.state !== 'active') throw invalidGrant();
       if (record.expiresAt !== null && now >= record.expiresAt + policy.refreshWindowDays * DAY_SECONDS * 1000) throw invalidGrant();
 
-      const successor = this.successorOf(record, now);
+      const tenantPolicy = await this.policyOf(record.tenant);
+      // A successor must be allowed by the tenant's policy as it is now: its lifetime is capped, and
+      // a grant or a missing IP restriction the policy no longer allows ends the chain here.
+      if (scopesOutsideAreas(record.scopes, tenantPolicy.allowedAreas).length > 0 || (tenantPolicy.requireIpRestriction && record.allowedIps.length === 0)) {
+        throw invalidGrant();
+      }
+      const successor = this.successorOf(record, now, tenantPolicy);
       const secret = await this.secrets().deriveSecret(parsed.secret, successor.id);
       successor.refreshKeyHash = hashSecret(secret);
       const accessToken = await this.sign(successor);
@@ -165,12 +302,46 @@ export class TokenService {
         return {
           kind: 'rotated',
           predecessorId: record.id,
-          token: { ...metadataOf(successor, now), accessToken, refreshKey: formatRefreshKey(successor.id, secret) },
+          token: { ...this.view(successor, now, tenantPolicy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) },
         };
       }
       if (result.refusal === 'family_revoked') throw invalidGrant();
       if (result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
       if (attempt >= 2) throw conflict('This refresh key is being used by concurrent requests; retry');
+    }
+  }
+
+  /**
+   * A rotation started by a person (the console's "renew"): the owner or an admin gets a successor
+   * with new secrets, shown once; the old token keeps working for the grace period, its refresh key
+   * dies at once. Same family, next generation, within the tenant's current policy.
+   */
+  async regenerate(caller: Caller, id: string): Promise<IssuedToken> {
+    const { store, clock } = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.visibleRecord(caller, id);
+      const now = clock.now();
+      if (record.state !== 'active') throw conflict(`The token is ${statusOf(record, now)}: only an active token can be regenerated`);
+      const policy = await this.policyOf(record.tenant);
+      if (scopesOutsideAreas(record.scopes, policy.allowedAreas).length > 0 || (policy.requireIpRestriction && record.allowedIps.length === 0)) {
+        throw conflict("The tenant's policy no longer allows this token's terms: create a new token");
+      }
+      const successor = this.successorOf(record, now, policy);
+      const secret = newSecret();
+      successor.refreshKeyHash = hashSecret(secret);
+      const accessToken = await this.sign(successor);
+      const result = await store.rotate({
+        predecessor: record,
+        successor,
+        presentedHash: record.refreshKeyHash,
+        rotatedAt: now,
+        graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
+        event: auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId: successor.id }),
+      });
+      if (result.ok) return { ...this.view(successor, now, policy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) };
+      if (result.refusal === 'family_revoked') throw conflict('The token was revoked meanwhile');
+      if (result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
+      if (attempt >= 2) throw conflict('The token changed while it was being regenerated; retry');
     }
   }
 
@@ -191,7 +362,7 @@ export class TokenService {
         return {
           kind: 'replayed',
           predecessorId: record.id,
-          token: { ...metadataOf(successor, now), accessToken: await this.sign(successor), refreshKey: formatRefreshKey(successor.id, secret) },
+          token: { ...this.view(successor, now, await this.policyOf(successor.tenant)), accessToken: await this.sign(successor), refreshKey: formatRefreshKey(successor.id, secret) },
         };
       }
     }
@@ -204,10 +375,10 @@ export class TokenService {
   }
 
   /** The successor of a refresh: same owner, terms and family, the next generation, a lifetime capped by the policy. */
-  private successorOf(record: TokenRecord, now: number): TokenRecord {
+  private successorOf(record: TokenRecord, now: number, policy: EffectivePolicy): TokenRecord {
     const expiresSeconds = successorExpiry(
       { issuedAt: Math.floor(record.createdAt / 1000), expiresAt: record.expiresAt === null ? null : record.expiresAt / 1000 },
-      this.deps.policy,
+      policy,
       Math.floor(now / 1000),
     );
     return {
@@ -272,6 +443,15 @@ export class TokenService {
     return record;
   }
 
+  private async policyOf(tenant: string): Promise<EffectivePolicy> {
+    return effectivePolicy(this.deps.policy, await this.deps.store.getTenantPolicy(tenant));
+  }
+
+  private view(record: TokenRecord, now: number, policy: EffectivePolicy): TokenView {
+    const status = statusOf(record, now);
+    return { ...metadataOf(record, now), outsidePolicy: (status === 'active' || status === 'pending') && isOutsidePolicy(record, policy) };
+  }
+
   private secrets(): SecretDeriver {
     if (!this.deps.secrets) throw new Error('This function was built without a secret deriver');
     return this.deps.secrets;
@@ -302,6 +482,15 @@ export function auditEvent(
     ...(sourceIp ? { sourceIp } : {}),
     ...(details ? { details } : {}),
   };
+}
+
+/** The tenant's own rules on a new token's terms, beyond the deployment's. */
+function assertTenantRules(terms: { scopes: string[]; allowedIps: string[] }, policy: EffectivePolicy): void {
+  const problems = [];
+  const outside = scopesOutsideAreas(terms.scopes, policy.allowedAreas);
+  if (outside.length > 0) problems.push({ field: 'scopes', message: `not allowed in this tenant: ${outside.join(', ')} (allowed areas: ${policy.allowedAreas!.join(', ')})` });
+  if (policy.requireIpRestriction && terms.allowedIps.length === 0) problems.push({ field: 'allowedIps', message: 'this tenant requires at least one IP entry' });
+  if (problems.length > 0) throw invalidRequest(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
 }
 
 const familyOf = (record: TokenRecord) => ({ id: record.familyId, tenant: record.tenant, owner: record.owner });

@@ -117,7 +117,7 @@ export class DynamoTokenFamilies implements TokenFamilies {
 
     // The index may show an older image, never a newer one: a member it shows revoked for good is.
     const candidates = [...members.values()]
-      .filter((member) => member.state === 'active' || (member.revokeReason === 'rotated' && (reach === 'all' || (member.graceUntil ?? 0) > revocation.at)))
+      .filter((member) => member.state !== 'revoked' || (member.revokeReason === 'rotated' && (reach === 'all' || (member.graceUntil ?? 0) > revocation.at)))
       .sort((a, b) => b.generation - a.generation || b.createdAt - a.createdAt);
 
     const revoked: string[] = [];
@@ -153,12 +153,13 @@ export class DynamoTokenFamilies implements TokenFamilies {
             Key: keys.token(member.id),
             ConditionExpression:
               reach === 'all'
-                ? 'attribute_exists(pk) AND (#state = :active OR revokeReason = :rotated)'
-                : 'attribute_exists(pk) AND (#state = :active OR (revokeReason = :rotated AND graceUntil > :now))',
+                ? 'attribute_exists(pk) AND (#state IN (:active, :pending) OR revokeReason = :rotated)'
+                : 'attribute_exists(pk) AND (#state IN (:active, :pending) OR (revokeReason = :rotated AND graceUntil > :now))',
             ...update,
             ExpressionAttributeValues: {
               ...update.ExpressionAttributeValues,
               ':active': 'active',
+              ':pending': 'pending',
               ':rotated': 'rotated',
               ...(reach === 'live' ? { ':now': revocation.at } : {}),
             },

@@ -1,13 +1,13 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
 import { conflict, DependencyUnavailable } from '../../domain/errors';
-import { statusOf, type TokenFamily, type TokenRecord } from '../../domain/token';
-import type { ListQuery, Page, Rotation, RotationRefusal, TokenRecords, TokenStatusReader } from '../../service/ports';
+import { PENDING_APPROVAL_MS, statusOf, type TokenFamily, type TokenRecord } from '../../domain/token';
+import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
 import { auditPut } from './audit-items';
 import { TransactionRefused, type DynamoTable } from './dynamo-table';
 import { pageOf, queryOf, queryPages, type Filter } from './paging';
 import { keys, partitions, TTL_ATTRIBUTE } from './table-layout';
-import { familyItem, lockItem, toFamily, toRecord, tokenItem } from './token-items';
+import { familyItem, lockItem, lockKeyOf, toFamily, toRecord, tokenItem } from './token-items';
 
 /** Token records in DynamoDB: every change one transaction with its description lock, family and audit event. */
 export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
@@ -23,7 +23,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       const holder = error.failed.get('lock')?.tokenId;
       if (typeof holder !== 'string') throw describeConflict(record);
       const held = await this.get(holder);
-      if (held && statusOf(held, now) === 'active') throw describeConflict(record);
+      if (held && holdsDescription(held, now)) throw describeConflict(record);
       try {
         await this.writeNew(record, event, holder);
       } catch (retryError) {
@@ -88,7 +88,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
   }
 
   async countActive(tenant: string, owner: string, now: number): Promise<number> {
-    const input = queryOf(this.table, { index: 'byOwner', partition: partitions.tokensOfOwner(tenant, owner), filter: statusFilter('active', now) });
+    // Pending tokens count: approving one must not take an owner past the cap.
+    const input = queryOf(this.table, { index: 'byOwner', partition: partitions.tokensOfOwner(tenant, owner), filter: liveFilter(now) });
     let count = 0;
     for await (const page of queryPages(this.table, { ...input, Select: 'COUNT' })) count += page.Count ?? 0;
     return count;
@@ -104,7 +105,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
           Update: {
             TableName: this.table.name,
             Key: keys.token(predecessor.id),
-            ConditionExpression: '#state = :active AND refreshKeyHash = :hash',
+            // An edit bumps the revision: a rotation that copied the token before it retries.
+            ConditionExpression: `#state = :active AND refreshKeyHash = :hash AND ${predecessor.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :revision'}`,
             UpdateExpression:
               'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rotated, rotatedAt = :at, graceUntil = :grace, successorId = :successor, #ttl = :ttl REMOVE gsi4pk, gsi4sk',
             ExpressionAttributeNames: { '#state': 'state', '#ttl': TTL_ATTRIBUTE },
@@ -118,6 +120,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':grace': rotation.graceUntil,
               ':successor': successor.id,
               ':ttl': this.table.deadRecordTtl(Math.max(rotation.rotatedAt, predecessor.expiresAt ?? 0)),
+              ...(predecessor.revision === undefined ? {} : { ':revision': predecessor.revision }),
             },
           },
         },
@@ -164,6 +167,108 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     }
   }
 
+  async decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined> {
+    const approve = decision.approve;
+    try {
+      await this.table.transact({
+        token: {
+          Update: {
+            TableName: this.table.name,
+            Key: keys.token(id),
+            // Only a token still waiting is decided: two admins deciding at once, one wins.
+            ConditionExpression: '#state = :pending',
+            UpdateExpression: approve
+              ? 'SET #state = :active, approvedAt = :at, approvedBy = :by'
+              : 'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rejected, #ttl = :ttl REMOVE gsi4pk, gsi4sk',
+            ExpressionAttributeNames: { '#state': 'state', ...(approve ? {} : { '#ttl': TTL_ATTRIBUTE }) },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':at': decision.at,
+              ':by': decision.by,
+              ...(approve ? { ':active': 'active' } : { ':revoked': 'revoked', ':rejected': 'rejected', ':ttl': this.table.deadRecordTtl(decision.at) }),
+            },
+          },
+        },
+        event: auditPut(this.table.name, event),
+      });
+    } catch (error) {
+      if (!(error instanceof TransactionRefused) || !error.failed.has('token')) throw error;
+      return undefined;
+    }
+    return this.get(id);
+  }
+
+  async edit(record: TokenRecord, changes: TokenEdit, event: AuditEvent, now: number): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }> {
+    const edited: TokenRecord = { ...record, ...changes, revision: (record.revision ?? 0) + 1 };
+    const moveLock = changes.description !== undefined && lockKeyOf(edited).pk !== lockKeyOf(record).pk;
+    const attempt = async (staleHolder: string | undefined) => {
+      const names: Record<string, string> = { '#state': 'state' };
+      const values: Record<string, unknown> = { ':revision': edited.revision, ':live': ['active', 'pending'] };
+      const sets = ['revision = :revision'];
+      for (const field of ['description', 'allowedIps', 'scopes'] as const) {
+        if (changes[field] === undefined) continue;
+        names[`#${field}`] = field;
+        values[`:${field}`] = changes[field];
+        sets.push(`#${field} = :${field}`);
+      }
+      delete values[':live'];
+      await this.table.transact({
+        token: {
+          Update: {
+            TableName: this.table.name,
+            Key: keys.token(record.id),
+            // Over the version read, and only while it can still be used: a refresh or revoke in
+            // between makes this edit retry (or fail), never land on a token it did not see.
+            ConditionExpression: `#state IN (:active, :pending) AND ${record.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :previous'} AND refreshKeyHash = :hash`,
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ...values,
+              ':active': 'active',
+              ':pending': 'pending',
+              ':hash': record.refreshKeyHash,
+              ...(record.revision === undefined ? {} : { ':previous': record.revision }),
+            },
+          },
+        },
+        ...(moveLock
+          ? {
+              lock: {
+                Put: {
+                  TableName: this.table.name,
+                  Item: lockItem(this.table, edited),
+                  ConditionExpression: staleHolder === undefined ? 'attribute_not_exists(pk) OR tokenId = :self' : 'tokenId = :stale',
+                  ExpressionAttributeValues: staleHolder === undefined ? { ':self': record.id } : { ':stale': staleHolder },
+                },
+              },
+              oldLock: {
+                Delete: { TableName: this.table.name, Key: lockKeyOf(record), ConditionExpression: 'attribute_not_exists(pk) OR tokenId = :self', ExpressionAttributeValues: { ':self': record.id } },
+              },
+            }
+          : {}),
+        event: auditPut(this.table.name, event),
+      });
+    };
+    try {
+      await attempt(undefined);
+    } catch (error) {
+      if (!(error instanceof TransactionRefused)) throw error;
+      if (error.failed.has('token')) return { ok: false, refusal: 'changed' };
+      if (!error.failed.has('lock')) throw error;
+      const holder = error.failed.get('lock')?.tokenId;
+      const held = typeof holder === 'string' ? await this.get(holder) : undefined;
+      if (typeof holder !== 'string' || (held && holdsDescription(held, now))) return { ok: false, refusal: 'description_taken' };
+      try {
+        await attempt(holder);
+      } catch (retryError) {
+        if (retryError instanceof TransactionRefused && retryError.failed.has('token')) return { ok: false, refusal: 'changed' };
+        if (retryError instanceof TransactionRefused && retryError.failed.has('lock')) return { ok: false, refusal: 'description_taken' };
+        throw retryError;
+      }
+    }
+    return { ok: true, record: edited };
+  }
+
   private async writeNew(record: TokenRecord, event: AuditEvent, staleHolder: string | undefined): Promise<void> {
     await this.table.transact({
       // A random 128-bit id never collides, but a silent overwrite must be impossible anyway.
@@ -186,15 +291,39 @@ function describeConflict(record: TokenRecord) {
   return conflict(`${record.owner} already has an active token described "${record.description}"`);
 }
 
+/** Does this token still hold its description (active, or waiting for approval)? */
+function holdsDescription(record: TokenRecord, now: number): boolean {
+  const status = statusOf(record, now);
+  return status === 'active' || status === 'pending';
+}
+
+function liveFilter(now: number): Filter {
+  return {
+    expression: '#state IN (:active, :pending) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+    names: { '#state': 'state' },
+    values: { ':active': 'active', ':pending': 'pending', ':now': now },
+  };
+}
+
 function statusFilter(status: ListQuery['status'], now: number): Filter | undefined {
   const names = { '#state': 'state' };
   switch (status) {
     case 'all':
       return undefined;
+    case 'pending':
+      return {
+        expression: '#state = :pending AND createdAt > :oldest AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+        names,
+        values: { ':pending': 'pending', ':oldest': now - PENDING_APPROVAL_MS, ':now': now },
+      };
     case 'revoked':
       return { expression: '#state = :revoked', names, values: { ':revoked': 'revoked' } };
     case 'expired':
-      return { expression: '#state = :active AND expiresAt <= :now', names, values: { ':active': 'active', ':now': now } };
+      return {
+        expression: '(#state = :active AND expiresAt <= :now) OR (#state = :pending AND (expiresAt <= :now OR createdAt <= :oldest))',
+        names,
+        values: { ':active': 'active', ':pending': 'pending', ':now': now, ':oldest': now - PENDING_APPROVAL_MS },
+      };
     case 'active':
       return {
         expression: '#state = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',

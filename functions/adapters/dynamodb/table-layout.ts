@@ -9,6 +9,7 @@
  *                while a revocation's member sweep is unfinished, in `byExpiry` under `SWEEP`.
  * - description lock  pk `DESC#<tenant>#<owner>#<description key>`, sk `LOCK`: which token holds a
  *                description, so that two active tokens of one owner cannot share it.
+ * - tenant policy  pk `TENANT#<tenant>`, sk `POLICY`: what the tenant's admins tightened.
  * - audit event  pk `AUDIT#<id>`, sk `AUDIT`; in `byTenant` (`AUDIT#T#<tenant>`), `byOwner`
  *                (`AUDIT#T#<tenant>#O#<owner>`) and `byFamily` (`AUDIT#T#<tenant>#K#<token id>`),
  *                sorted by `<at>#<id>`: the token indexes serve the audit trail under other partitions.
@@ -29,6 +30,7 @@ export const keys = {
   family: (familyId: string) => ({ pk: `FAMILY#${familyId}`, sk: 'FAMILY' }),
   descriptionLock: (tenant: string, owner: string, descriptionKey: string) => ({ pk: `DESC#${tenant}#${owner}#${descriptionKey}`, sk: 'LOCK' }),
   audit: (eventId: string) => ({ pk: `AUDIT#${eventId}`, sk: 'AUDIT' }),
+  tenantPolicy: (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'POLICY' }),
 } as const;
 
 export const partitions = {

@@ -36,7 +36,7 @@ export function toRecord(item: Record<string, unknown>): TokenRecord {
     allowedIps: (item.allowedIps as string[]) ?? [],
     createdAt: item.createdAt as number,
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
-    state: item.state === 'revoked' ? 'revoked' : 'active',
+    state: item.state === 'revoked' ? 'revoked' : item.state === 'pending' ? 'pending' : 'active',
     revokedAt: item.revokedAt as number | undefined,
     revokedBy: item.revokedBy as string | undefined,
     revokeReason: item.revokeReason as TokenRecord['revokeReason'],
@@ -51,6 +51,9 @@ export function toRecord(item: Record<string, unknown>): TokenRecord {
     lastUsedAt: item.lastUsedAt as number | undefined,
     lastUsedIps: item.lastUsedIps as string[] | undefined,
     notifiedHorizons: item.notifiedHorizons ? [...(item.notifiedHorizons as Set<number>)].sort((a, b) => a - b) : undefined,
+    revision: typeof item.revision === 'number' ? item.revision : undefined,
+    approvedAt: item.approvedAt as number | undefined,
+    approvedBy: item.approvedBy as string | undefined,
   };
 }
 

@@ -1,0 +1,124 @@
+import type { FieldProblem } from './errors';
+import { DAY_SECONDS, policyProblems, policyView, type TokenPolicy } from './policy';
+import { ALL_SCOPES, isWithinArea, parseScope, type ScopeCatalogue } from './scopes';
+import type { TokenRecord } from './token';
+
+/**
+ * Tenant governance: each tenant's admins may tighten the deployment's token policy for their
+ * tenant, never widen it. A tenant starts with the deployment's policy; what it changed is stored as
+ * overrides, and every rule reads the effective policy (deployment merged with overrides).
+ */
+export type Creators = 'everyone' | 'admins';
+
+export interface TenantRules {
+  /** Who may create tokens: any user for themselves, or only admins. @default 'everyone' */
+  creators: Creators;
+  /** Every new token must carry at least one IP entry. @default false */
+  requireIpRestriction: boolean;
+  /** Catalogue areas a token may be granted (sub-areas included); null: every area. @default null */
+  allowedAreas: string[] | null;
+  /** Tokens created by non-admins are `pending` until an admin approves them. @default false */
+  requireApproval: boolean;
+}
+
+/** The policy fields a tenant may set, each only tighter than the deployment's. */
+export const tenantPolicyFields = [
+  'lifetimesDays',
+  'defaultLifetimeDays',
+  'maxLifetimeDays',
+  'allowNoExpiry',
+  'creators',
+  'requireIpRestriction',
+  'allowedAreas',
+  'maxActiveTokensPerOwner',
+  'requireApproval',
+] as const;
+
+export type TenantPolicyOverrides = Partial<Pick<TokenPolicy, 'lifetimesDays' | 'defaultLifetimeDays' | 'maxLifetimeDays' | 'allowNoExpiry' | 'maxActiveTokensPerOwner'> & TenantRules>;
+
+export type EffectivePolicy = TokenPolicy & TenantRules;
+
+export const defaultTenantRules: TenantRules = { creators: 'everyone', requireIpRestriction: false, allowedAreas: null, requireApproval: false };
+
+export function effectivePolicy(deployment: TokenPolicy, overrides: TenantPolicyOverrides = {}): EffectivePolicy {
+  return { ...deployment, ...defaultTenantRules, ...overrides };
+}
+
+/** What `GET /policy` and `PUT /tenant/policy` answer. */
+export function effectivePolicyView(policy: EffectivePolicy) {
+  return {
+    ...policyView(policy),
+    creators: policy.creators,
+    requireIpRestriction: policy.requireIpRestriction,
+    allowedAreas: policy.allowedAreas,
+    maxActiveTokensPerOwner: policy.maxActiveTokensPerOwner,
+    requireApproval: policy.requireApproval,
+  };
+}
+
+/**
+ * Applies a change to a tenant's overrides; returns the new overrides, or the problems (each naming
+ * its field) when the change would widen the deployment's policy or leave it incoherent.
+ */
+export function changedOverrides(
+  deployment: TokenPolicy,
+  catalogue: ScopeCatalogue,
+  current: TenantPolicyOverrides,
+  change: TenantPolicyOverrides,
+): { ok: true; overrides: TenantPolicyOverrides; policy: EffectivePolicy } | { ok: false; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const wider = (field: string, message: string) => problems.push({ field, message });
+  if (change.maxLifetimeDays !== undefined && change.maxLifetimeDays > deployment.maxLifetimeDays) {
+    wider('maxLifetimeDays', `must be at most the deployment's ${deployment.maxLifetimeDays}`);
+  }
+  for (const days of change.lifetimesDays ?? []) {
+    if (!deployment.lifetimesDays.includes(days)) wider('lifetimesDays', `${days} is not offered by the deployment (${deployment.lifetimesDays.join(', ')})`);
+  }
+  if (change.lifetimesDays !== undefined && change.lifetimesDays.length === 0) wider('lifetimesDays', 'must offer at least one lifetime');
+  if (change.allowNoExpiry === true && !deployment.allowNoExpiry) wider('allowNoExpiry', 'the deployment does not allow tokens without expiry');
+  if (change.maxActiveTokensPerOwner !== undefined && change.maxActiveTokensPerOwner > deployment.maxActiveTokensPerOwner) {
+    wider('maxActiveTokensPerOwner', `must be at most the deployment's ${deployment.maxActiveTokensPerOwner}`);
+  }
+  const known = new Set(catalogue.map((area) => area.name));
+  for (const area of change.allowedAreas ?? []) if (!known.has(area)) wider('allowedAreas', `${area} is not an area of the catalogue`);
+  if (problems.length > 0) return { ok: false, problems };
+
+  const overrides = { ...current, ...change };
+  // A lifetime list that the tenant did not set follows the maximum it did set.
+  const policy = effectivePolicy(deployment, overrides);
+  if (change.maxLifetimeDays !== undefined && overrides.lifetimesDays === undefined) {
+    policy.lifetimesDays = deployment.lifetimesDays.filter((days) => days <= policy.maxLifetimeDays);
+    if (policy.lifetimesDays.length > 0) overrides.lifetimesDays = policy.lifetimesDays;
+  }
+  if (overrides.defaultLifetimeDays === undefined && !policy.lifetimesDays.includes(policy.defaultLifetimeDays) && policy.lifetimesDays.length > 0) {
+    policy.defaultLifetimeDays = Math.min(...policy.lifetimesDays);
+    overrides.defaultLifetimeDays = policy.defaultLifetimeDays;
+  }
+  for (const problem of policyProblems(policy)) {
+    const field = tenantPolicyFields.find((name) => problem.startsWith(name) || problem.includes(`(${name}`)) ?? fieldOf(problem);
+    problems.push({ field, message: problem });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, overrides, policy };
+}
+
+function fieldOf(problem: string): string {
+  return tenantPolicyFields.find((name) => problem.includes(name)) ?? 'policy';
+}
+
+/** The scopes of a request that the tenant's allowed areas do not permit (`*` covers every area). */
+export function scopesOutsideAreas(scopes: readonly string[], allowedAreas: readonly string[] | null): string[] {
+  if (allowedAreas === null) return [];
+  return scopes.filter((scope) => {
+    if (scope === ALL_SCOPES) return true;
+    const parsed = parseScope(scope);
+    return parsed === undefined || !allowedAreas.some((area) => isWithinArea(parsed.area, area));
+  });
+}
+
+/** Would this token be refused if it were created today? Then it is kept, but flagged. */
+export function isOutsidePolicy(record: Pick<TokenRecord, 'scopes' | 'allowedIps' | 'createdAt' | 'expiresAt'>, policy: EffectivePolicy): boolean {
+  if (scopesOutsideAreas(record.scopes, policy.allowedAreas).length > 0) return true;
+  if (policy.requireIpRestriction && record.allowedIps.length === 0) return true;
+  if (record.expiresAt === null) return !policy.allowNoExpiry;
+  return record.expiresAt - Math.floor(record.createdAt / 1000) * 1000 > policy.maxLifetimeDays * DAY_SECONDS * 1000;
+}

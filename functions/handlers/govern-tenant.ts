@@ -1,0 +1,53 @@
+import { notFound } from '../domain/errors';
+import { httpHandler } from '../http/http-handler';
+import { callerOf } from '../http/identity';
+import { logger } from '../http/logger';
+import { count } from '../http/metrics';
+import { json } from '../http/responses';
+import { editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+// Changes records and policies, never signs: no signer, no KMS.
+const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+
+/**
+ * Tenant governance: PUT /tenant/policy, POST /tenant/revoke-outside-policy (admins), PATCH
+ * /tokens/{id} (owner or admin), POST /tokens/{id}/approve and /reject (admins).
+ */
+export const handler = httpHandler(
+  async (event) => {
+    const caller = callerOf(event, config.identity);
+    const id = event.pathParameters?.id ?? '';
+    switch (`${event.httpMethod} ${event.resource}`) {
+      case 'PUT /tenant/policy': {
+        const policy = await tokens.setPolicy(caller, parseInput(tenantPolicyBody, event.body, 'body'));
+        logger.info('Tenant policy changed', { tenant: caller.tenant, changedBy: caller.userId });
+        return json(200, policy);
+      }
+      case 'POST /tenant/revoke-outside-policy': {
+        const revoked = await tokens.revokeOutsidePolicy(caller);
+        logger.info('Tokens outside the tenant policy revoked', { tenant: caller.tenant, revokedBy: caller.userId, revokedTokenIds: revoked.revokedTokenIds });
+        count('TokensRevoked', revoked.revokedTokenIds.length);
+        return json(200, revoked);
+      }
+      case 'PATCH /tokens/{id}': {
+        const edited = await tokens.edit(caller, id, parseInput(editTokenBody, event.body, 'body'));
+        logger.info('Token edited', { tokenId: edited.id, tenant: edited.tenant, editedBy: caller.userId });
+        return json(200, edited);
+      }
+      case 'POST /tokens/{id}/approve':
+      case 'POST /tokens/{id}/reject': {
+        const approve = event.resource.endsWith('/approve');
+        const decided = await tokens.decide(caller, id, approve);
+        logger.info(approve ? 'Token approved' : 'Token rejected', { tokenId: decided.id, tenant: decided.tenant, decidedBy: caller.userId });
+        return json(200, decided);
+      }
+      default:
+        throw notFound('No such route');
+    }
+  },
+  { jsonBody: 'optional' },
+);

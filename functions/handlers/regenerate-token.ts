@@ -1,0 +1,21 @@
+import { keyRingOf } from '../adapters/key-ring';
+import { httpHandler } from '../http/http-handler';
+import { callerOf } from '../http/identity';
+import { logger } from '../http/logger';
+import { count } from '../http/metrics';
+import { json } from '../http/responses';
+import { systemClock } from '../service/ports';
+import { TokenService } from '../service/token-service';
+import { baseParts } from './compose';
+
+const { config, store } = baseParts();
+const tokens = new TokenService({ store, signer: keyRingOf(config), clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+
+/** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
+export const handler = httpHandler(async (event) => {
+  const caller = callerOf(event, config.identity);
+  const issued = await tokens.regenerate(caller, event.pathParameters?.id ?? '');
+  logger.info('Token regenerated', { tokenId: issued.id, familyId: issued.familyId, tenant: issued.tenant, regeneratedBy: caller.userId });
+  count('TokensRegenerated');
+  return json(200, issued);
+});
