@@ -10,6 +10,7 @@ import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type Servic
 import { checkEnvironment, checkSettings, defaultAdminGroup, defaultTenantClaim, settingsEnvironment, type TokenServiceSettings } from '../settings';
 import { ObservedRestApi, type Throttle } from './rest-api';
 import { ServiceFunction } from './service-function';
+import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
@@ -81,6 +82,7 @@ export interface PatServiceProps {
 export class PatService extends Construct {
   readonly table: TokenTable;
   readonly signingKeys: SigningKeys;
+  readonly refreshMacKey: RefreshMacKey;
   readonly users: UserDirectory;
   readonly restApi: ObservedRestApi;
   readonly functions: Record<ServiceHandlerName, ServiceFunction>;
@@ -98,6 +100,7 @@ export class PatService extends Construct {
 
     this.table = new TokenTable(this, 'Tokens', { tableName: props.tableName });
     this.signingKeys = new SigningKeys(this, 'SigningKeys', props.signingKeys);
+    this.refreshMacKey = new RefreshMacKey(this, 'RefreshMacKey');
     this.users = new UserDirectory(this, 'Users', {
       adminGroup,
       tenantClaim,
@@ -133,6 +136,7 @@ export class PatService extends Construct {
           environment,
           table: this.table.table,
           keys: this.signingKeys,
+          refreshMacKey: this.refreshMacKey,
           logRetention: props.logRetention,
           tracing: props.tracing,
         }),

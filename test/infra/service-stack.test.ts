@@ -70,6 +70,52 @@ describe('signing key', () => {
   });
 });
 
+describe('key policies: who may use the keys is named in the keys themselves', () => {
+  type Statement = { Sid?: string; Effect: string; Action: string | string[]; Principal: { AWS: unknown } };
+  const statementsOf = (key: Parameters<typeof logicalIdOf>[0]) => resourceOf(key).Properties.KeyPolicy.Statement as Statement[];
+  const roleArn = (role: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt': [logicalIdOf(role), 'Arn'] });
+  const principalsOf = (statement: Statement) => [statement.Principal.AWS].flat();
+  const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
+  const cryptoActions = /^kms:(Sign|Verify|GenerateMac|VerifyMac|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
+
+  it('signing key: only the create and refresh functions may Sign, named by role', () => {
+    const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)));
+
+    expect(signing).toEqual([expect.objectContaining({ Sid: 'SignTokens', Effect: 'Allow', Action: 'kms:Sign' })]);
+    expect(principalsOf(signing[0]!)).toEqual([roleArn(stack.service.functions.createToken.role), roleArn(stack.service.functions.refreshToken.role)]);
+  });
+
+  it('signing key: the account administers it and reads its public key through IAM, but cannot sign or grant', () => {
+    const forAccount = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => JSON.stringify(principalsOf(statement)) === JSON.stringify([accountRoot]));
+    const actions = forAccount.flatMap((statement) => [statement.Action].flat());
+
+    expect(forAccount.map((statement) => statement.Sid)).toEqual(['KeyAdministration', 'VerifyThroughIam']);
+    expect(actions).toContain('kms:PutKeyPolicy');
+    expect(actions).toContain('kms:GetPublicKey');
+    expect(actions.filter((action) => cryptoActions.test(action) || action.includes('*'))).toEqual([]);
+  });
+
+  it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh function may GenerateMac', () => {
+    const key = resourceOf(stack.service.refreshMacKey.key);
+    const statements = statementsOf(stack.service.refreshMacKey.key);
+    const using = statements.filter((statement) => [statement.Action].flat().some((action) => cryptoActions.test(action)));
+
+    expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(using).toEqual([expect.objectContaining({ Sid: 'DeriveRefreshSecrets', Action: 'kms:GenerateMac' })]);
+    expect(principalsOf(using[0]!)).toEqual([roleArn(stack.service.functions.refreshToken.role)]);
+  });
+
+  it('refresh MAC key: its ARN reaches the refresh function as REFRESH_MAC_KEY_ID, and no other function', () => {
+    const withMacKey = Object.entries(stack.service.functions).filter(([, fn]) => 'REFRESH_MAC_KEY_ID' in fn.environmentVariables).map(([name]) => name);
+
+    expect(withMacKey).toEqual(['refreshToken']);
+    expect(resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables.REFRESH_MAC_KEY_ID).toEqual({
+      'Fn::GetAtt': [logicalIdOf(stack.service.refreshMacKey.key), 'Arn'],
+    });
+  });
+});
+
 describe('functions', () => {
   it('run Node.js 22 on arm64, one per handler, with X-Ray tracing', () => {
     const serviceFunctions = Object.values(stack.service.functions).map((fn) => logicalIdOf(fn.function));
@@ -107,6 +153,7 @@ describe('least privilege: each function may do exactly this', () => {
     return grantsOf(template, logicalIdOf(fn.role), {
       [logicalIdOf(stack.service.table.table)]: 'TokenTable',
       [logicalIdOf(stack.service.signingKeys.signingKey)]: 'SigningKey',
+      [logicalIdOf(stack.service.refreshMacKey.key)]: 'RefreshMacKey',
       [logicalIdOf(fn.logGroup)]: 'OwnLogs',
     });
   };
@@ -152,10 +199,11 @@ describe('least privilege: each function may do exactly this', () => {
     );
   });
 
-  it('refresh-token: rotates (update + puts), queries byFamily, signs', () => {
+  it('refresh-token: rotates (update + puts), queries byFamily, signs, derives refresh secrets', () => {
     expect(grants('refreshToken')).toEqual(
       [
         'dynamodb:GetItem TokenTable',
+        'kms:GenerateMac RefreshMacKey',
         'dynamodb:PutItem TokenTable',
         'dynamodb:Query TokenTable/index/byFamily',
         'dynamodb:UpdateItem TokenTable',
