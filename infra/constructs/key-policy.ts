@@ -40,6 +40,21 @@ export function keyAdministration(): iam.PolicyStatement {
 }
 
 /**
+ * No grant on the key but one an AWS service makes for a resource of its own (Control Tower
+ * CT.KMS.PR.3): a grant is the one way to hand out a key's use without its policy saying so.
+ */
+export function denyGrantsOutsideAwsServices(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'GrantsOnlyForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
+}
+
+/**
  * A key-policy statement that allows `actions` to the roles named through `allow`, added to the key
  * on the first one (a statement without principals is invalid). Further roles join the same statement,
  * so a new function that signs is one more `allow`.

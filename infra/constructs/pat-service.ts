@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
+import { requireSourceAccount } from '../control-tower';
 import { checkEnvironment, checkSettings, defaultAdminGroup, defaultTenantClaim, settingsEnvironment, type TokenServiceSettings } from '../settings';
 import { ObservedRestApi, type Throttle } from './rest-api';
 import { ServiceFunction } from './service-function';
@@ -95,6 +96,7 @@ export class PatService extends Construct {
   constructor(scope: Construct, id: string, props: PatServiceProps) {
     super(scope, id);
     checkSettings(props.settings, this.node.path);
+    requireSourceAccount(this);
     const adminGroup = props.settings.adminGroup ?? defaultAdminGroup;
     const tenantClaim = props.settings.tenantClaim ?? defaultTenantClaim;
 

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { keyAdministration, NamedUsers } from './key-policy';
+import { denyGrantsOutsideAwsServices, keyAdministration, NamedUsers } from './key-policy';
 import type { RefreshMacKeyBinding } from './service-function';
 
 /**
@@ -23,7 +23,7 @@ export class RefreshMacKey extends Construct implements RefreshMacKeyBinding {
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
       description: 'Derives the refresh secrets of rotated personal access tokens (HMAC-SHA-256)',
       removalPolicy: RemovalPolicy.RETAIN,
-      policy: new iam.PolicyDocument({ statements: [keyAdministration()] }),
+      policy: new iam.PolicyDocument({ statements: [keyAdministration(), denyGrantsOutsideAwsServices()] }),
     });
     this.users = new NamedUsers(this.key, 'DeriveRefreshSecrets', ['kms:GenerateMac']);
   }

@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
+import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -120,6 +121,16 @@ export class ServiceFunction extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 is the runtime the service is specified and tested for (a supported LTS); moving to a newer one is this one line, after the handlers are tested on it.',
     });
+    waiveControl(
+      this.function,
+      'lambda_inside_vpc_check',
+      'The function calls only AWS APIs (DynamoDB, KMS, X-Ray, CloudWatch) and no private resource: a VPC would add NAT gateways or interface endpoints and cold-start latency and buy no isolation; IAM scopes what it can reach.',
+    );
+    waiveControl(
+      this.logGroup,
+      'cloudwatch_log_group_encrypted_check',
+      'CloudWatch Logs encrypts at rest with its own keys; these logs carry no secrets by design (tokens and refresh keys are never logged, a test scans every log line for them), so a customer managed key would add cost and a failure path without protecting a secret.',
+    );
     if (props.tracing !== false) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

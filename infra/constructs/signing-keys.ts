@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { keyAdministration, NamedUsers } from './key-policy';
+import { denyGrantsOutsideAwsServices, keyAdministration, NamedUsers } from './key-policy';
 import type { SigningKeyRing } from './service-function';
 
 export interface SigningKeysProps {
@@ -47,6 +47,7 @@ export class SigningKeys extends Construct implements SigningKeyRing {
       policy: new iam.PolicyDocument({
         statements: [
           keyAdministration(),
+          denyGrantsOutsideAwsServices(),
           new iam.PolicyStatement({
             sid: 'VerifyThroughIam',
             principals: [new iam.AccountRootPrincipal()],

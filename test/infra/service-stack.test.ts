@@ -98,12 +98,25 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh function may GenerateMac', () => {
     const key = resourceOf(stack.service.refreshMacKey.key);
     const statements = statementsOf(stack.service.refreshMacKey.key);
-    const using = statements.filter((statement) => [statement.Action].flat().some((action) => cryptoActions.test(action)));
+    const using = statements.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => cryptoActions.test(action)));
 
     expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     expect(using).toEqual([expect.objectContaining({ Sid: 'DeriveRefreshSecrets', Action: 'kms:GenerateMac' })]);
     expect(principalsOf(using[0]!)).toEqual([roleArn(stack.service.functions.refreshToken.role)]);
+  });
+
+  it('both keys: no grant but one an AWS service makes for its own resource (CT.KMS.PR.3)', () => {
+    for (const key of [stack.service.signingKeys.signingKey, stack.service.refreshMacKey.key]) {
+      expect(statementsOf(key)).toContainEqual({
+        Sid: 'GrantsOnlyForAwsServices',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      });
+    }
   });
 
   it('refresh MAC key: its ARN reaches the refresh function as REFRESH_MAC_KEY_ID, and no other function', () => {
