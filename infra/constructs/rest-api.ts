@@ -118,7 +118,7 @@ export class ObservedRestApi extends Construct {
     } else {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'No WAF by default (it is billed per web ACL and rule); pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile.',
+        reason: 'No web ACL on this API (billed per web ACL and rule): pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile; the token service itself has one by default (wafRateLimit).',
       });
     }
   }

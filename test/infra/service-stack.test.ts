@@ -2,7 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamo-token-store';
 import type { ServiceHandlerName } from '../../infra/handlers';
-import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { exampleCatalogue } from '../../functions/domain/routes';
+import { PatServiceStack, type PatServiceStackProps } from '../../infra/pat-service-stack';
 import { buildApp } from '../../infra/service-app';
 import { grantsOf, logicalIdOf, methodsOf, testApp } from './synth';
 
@@ -17,7 +18,8 @@ beforeAll(() => {
   stack = buildApp(test.app).service;
   template = Template.fromStack(stack);
 }, 60_000);
-afterAll(() => cleanup());
+const cleanups: Array<() => void> = [];
+afterAll(() => [cleanup, ...cleanups].forEach((clean) => clean()));
 
 const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => template.toJSON().Resources[logicalIdOf(construct)];
 
@@ -335,6 +337,58 @@ describe('REST API', () => {
     expect(responses.THROTTLED).toEqual({ status: '429', body: { error: { code: 'too_many_requests', message: expect.any(String) } } });
     expect(responses.DEFAULT_4XX).toEqual({ status: undefined, body: { error: { code: 'invalid_request', message: '…' } } });
     expect(responses.DEFAULT_5XX).toEqual({ status: undefined, body: { error: { code: 'internal', message: expect.any(String) } } });
+  });
+});
+
+describe('per-client limit on the public routes (WAF)', () => {
+  it('associates a regional web ACL with the stage by default', () => {
+    const stage = Object.keys(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: stage }])]) }),
+      WebACLArn: { 'Fn::GetAtt': [logicalIdOf(stack.service.rateLimit!.webAcl), 'Arn'] },
+    });
+    expect(resourceOf(stack.service.rateLimit!.webAcl).Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+  });
+
+  it('blocks one source IP past 100 requests in 5 minutes on POST /tokens/refresh and /tokens/revoke-leaked only, answering 429', () => {
+    const rules = resourceOf(stack.service.rateLimit!.webAcl).Properties.Rules as Array<Record<string, any>>;
+    const transformations = [
+      { Priority: 0, Type: 'URL_DECODE' },
+      { Priority: 1, Type: 'NORMALIZE_PATH' },
+    ];
+
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'tooManyRequests' } } });
+    expect(rules[0]!.Statement.RateBasedStatement).toEqual({
+      AggregateKeyType: 'IP',
+      Limit: 100,
+      EvaluationWindowSec: 300,
+      ScopeDownStatement: {
+        OrStatement: {
+          Statements: ['/tokens/refresh', '/tokens/revoke-leaked'].map((path) => ({
+            ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: transformations },
+          })),
+        },
+      },
+    });
+  });
+
+  it('takes your own web ACL instead, or none (wafRateLimit: false); refuses a limit WAF would not accept', () => {
+    const build = (props: Partial<PatServiceStackProps>) => {
+      const test = testApp({ controlTowerChecks: false });
+      cleanups.push(test.cleanup);
+      return new PatServiceStack(test.app, 'Options', { settings: { catalogue: exampleCatalogue }, webConsole: false, ...props });
+    };
+    const own = 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/mine/0f6b8e1e-0000-4000-8000-000000000000';
+
+    const withOwn = Template.fromStack(build({ webAclArn: own }));
+    const withNone = Template.fromStack(build({ wafRateLimit: false }));
+
+    expect(withOwn.findResources('AWS::WAFv2::WebACL')).toEqual({});
+    withOwn.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: own });
+    expect([withNone.findResources('AWS::WAFv2::WebACL'), withNone.findResources('AWS::WAFv2::WebACLAssociation')]).toEqual([{}, {}]);
+    expect(() => build({ wafRateLimit: { limit: 5 } })).toThrow(/wafRateLimit.limit must be a whole number from 10/);
   });
 });
 
