@@ -54,6 +54,17 @@ const configFile = z
       .strict()
       .optional(),
     webAclArn: z.string().startsWith('arn:').optional(),
+    wafRateLimit: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            limit: z.number().int().min(10).optional(),
+            windowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
     webConsole: z
       .union([
         z.literal(false),

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { tableIndexes } from '../functions/adapters/dynamodb/table-layout';
+import { TTL_ATTRIBUTE, type tableIndexes } from '../functions/adapters/dynamodb/table-layout';
 
 /** A global secondary index of the token table, as the DynamoDB store names it. */
 export type TableIndexName = keyof typeof tableIndexes;
@@ -9,10 +9,28 @@ export type TableIndexName = keyof typeof tableIndexes;
  * action: a transaction of two Puts needs `PutItem`, one with an Update needs `UpdateItem`.
  */
 export interface TableAccess {
-  /** Item actions on the table itself. */
-  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem'>;
+  /** Item actions on the table itself, on any item. */
+  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem'>;
+  /**
+   * `dynamodb:UpdateItem` held to some items and some attributes only: one IAM statement each, whose
+   * conditions DynamoDB checks on every request (fine-grained access control).
+   */
+  readonly narrowUpdates?: readonly NarrowUpdate[];
   /** Indexes the function queries (`dynamodb:Query` on that index only, never on the table). */
   readonly queries?: readonly TableIndexName[];
+}
+
+/**
+ * UpdateItem on the items whose partition key matches `partitionKeyLike` (`dynamodb:LeadingKeys`,
+ * IAM `StringLike`), touching no attribute outside `attributes` (`dynamodb:Attributes`: every name
+ * the request uses, in the key, the update and the condition, so the key attributes are listed), and
+ * returning nothing (`dynamodb:ReturnValues`), so it can neither widen a record nor read one back.
+ */
+export interface NarrowUpdate {
+  /** The statement id, e.g. `TokenLastUse`. */
+  readonly sid: string;
+  readonly partitionKeyLike: string;
+  readonly attributes: readonly string[];
 }
 
 /**
@@ -38,6 +56,11 @@ export interface HandlerSpec {
   readonly description: string;
   readonly table?: TableAccess;
   readonly signingKeys?: KeyAccess;
+  /**
+   * Derives refresh secrets with the service's HMAC key (`kms:GenerateMac` on that key only; its id in
+   * `REFRESH_MAC_KEY_ID`).
+   */
+  readonly refreshMac?: boolean;
   /** The routes it serves on the service API; none for the authorizer or event-driven functions. */
   readonly routes: readonly ServiceRoute[];
   /** Invoked by a scheduled EventBridge rule (the schedule is a `PatService` prop). */
@@ -101,6 +124,7 @@ export const serviceHandlers = {
     description: 'POST /tokens/refresh: rotates a token with its refresh key',
     table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
     signingKeys: 'sign',
+    refreshMac: true,
     routes: [{ method: 'POST', path: '/tokens/refresh', access: 'public', publicThrottle: true }],
   },
   /**
@@ -135,14 +159,50 @@ export const serviceHandlers = {
 
 export type ServiceHandlerName = keyof typeof serviceHandlers;
 
+/** The table's key attributes: every UpdateItem names them, so an attribute allow-list must too. */
+const keyAttributes = ['pk', 'sk'] as const;
+
 /**
- * The REQUEST authorizer of a protected API: the token record (GetItem), `lastUsedAt` and the hourly
- * denial counter (UpdateItem), public keys at cold start. Never `kms:Sign`. More memory buys more CPU for ES256 verification.
+ * The REQUEST authorizer of a protected API. Reads: the token record and its family (GetItem, or
+ * both in one BatchGetItem). Writes, and nothing else: `lastUsedAt`/`lastUsedIps` on token items
+ * (`recordUse` in functions/adapters/dynamo-token-store.ts) and the hourly denial counter
+ * (`recordDenial`, items `AUDIT#denied-…`). So a compromised authorizer of any consumer API cannot
+ * rewrite a token's `refreshKeyHash`, `scopes` or status. Public keys at cold start; never
+ * `kms:Sign`. More memory buys more CPU for ES256 verification.
  */
 export const authorizerHandler: HandlerSpec = {
   entry: 'authorizer',
   description: 'Token authorizer: verifies a personal access token and its scopes for a protected API',
-  table: { items: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  table: {
+    items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    narrowUpdates: [
+      { sid: 'TokenLastUse', partitionKeyLike: 'TOKEN#*', attributes: [...keyAttributes, 'lastUsedAt', 'lastUsedIps'] },
+      {
+        sid: 'DeniedCounter',
+        partitionKeyLike: 'AUDIT#denied-*',
+        attributes: [
+          ...keyAttributes,
+          'id',
+          'at',
+          'action',
+          'tenant',
+          'tokenId',
+          'owner',
+          'actor',
+          'sourceIp',
+          'gsi1pk',
+          'gsi1sk',
+          'gsi2pk',
+          'gsi2sk',
+          'gsi3pk',
+          'gsi3sk',
+          TTL_ATTRIBUTE,
+          'deniedCount',
+          'deniedReasons',
+        ],
+      },
+    ],
+  },
   signingKeys: 'verify',
   routes: [],
   memorySize: 512,

@@ -15,3 +15,4 @@ export {
 export { WebConsole, type WebConsoleOptions, type ConsoleCustomDomain } from './constructs/web-console';
 export { addErrorResponses } from './constructs/error-responses';
 export type { TokenServiceSettings } from './settings';
+export type { WafRateLimit } from './constructs/rate-limit';

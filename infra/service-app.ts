@@ -5,18 +5,23 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { projectRoot } from './constructs/service-function';
 import { consoleAssetsContextKey } from './constructs/web-console';
+import { ControlTowerChecks, controlTowerContextKey } from './control-tower';
 import { deployConfig } from './deploy-config';
 import { ExampleApiStack } from './example-api-stack';
 import { PatServiceStack } from './pat-service-stack';
 
 /**
  * The CDK app (`cdk.json` runs `infra/app.ts`, which only calls this): the token service, and an
- * example API protected by its authorizer. cdk-nag's AwsSolutions checks run on every synth; a
- * finding without an acknowledgment (and its reason, next to the construct it concerns) fails it.
+ * example API protected by its authorizer. cdk-nag's AwsSolutions checks and AWS Control Tower's
+ * proactive controls run on every synth; a finding without an acknowledgment (and its reason, next to
+ * the construct it concerns) fails it.
  */
 export function buildApp(app: App): { service: PatServiceStack; example?: ExampleApiStack } {
   // Acknowledgments are also written into the templates' metadata: the audit trail of what was waived, and why.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  // AWS Control Tower's proactive controls (CloudFormation Guard), waived next to their constructs like cdk-nag's.
+  const controlTower = app.node.tryGetContext(controlTowerContextKey) as unknown;
+  if (controlTower !== false && controlTower !== 'false') Validations.of(app).addPlugins(new ControlTowerChecks());
   const config = deployConfig((key) => app.node.tryGetContext(key));
   // A console of its own (-c webConsoleAssets=…, or the tests' fixture) is used as it is.
   if (config.service.webConsole !== false && config.service.webConsole?.assetsDir === undefined && app.node.tryGetContext(consoleAssetsContextKey) === undefined) {

@@ -7,9 +7,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
+import { requireSourceAccount } from '../control-tower';
 import { checkEnvironment, checkSettings, defaultAdminGroup, defaultTenantClaim, settingsEnvironment, type TokenServiceSettings } from '../settings';
 import { ObservedRestApi, type Throttle } from './rest-api';
 import { ServiceFunction } from './service-function';
+import { PublicRouteRateLimit, type WafRateLimit } from './rate-limit';
+import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
@@ -62,7 +65,21 @@ export interface PatServiceProps {
   readonly publicThrottle?: Throttle;
   /** Where and when expiry notices go. @default the default event bus, daily at 06:00 UTC, horizons 30, 7, 1 days */
   readonly expiryNotifications?: ExpiryNotificationsProps;
-  /** A regional WAFv2 web ACL for the API stage. @default none */
+  /**
+   * A per-client limit on the public routes that work per call (`POST /tokens/refresh`,
+   * `POST /tokens/revoke-leaked`): a regional WAFv2 web ACL of this stack, associated with the stage,
+   * with one rate-based rule per source IP scoped down to those paths. `publicThrottle` is one bucket
+   * for every client; this keeps one client from emptying it. About 6 USD a month plus 0.60 USD per
+   * million requests to the API (docs/deploy.md). `false`: no web ACL, the stage-wide throttle only.
+   * Not created when `webAclArn` is given.
+   * @default { limit: 100, windowSeconds: 300 }: 100 requests per source IP per 5 minutes
+   */
+  readonly wafRateLimit?: WafRateLimit | false;
+  /**
+   * A regional WAFv2 web ACL of your own to associate with the stage instead of the one `wafRateLimit`
+   * creates (add a rate-based rule like it to keep the per-client limit).
+   * @default the web ACL of `wafRateLimit`, if any
+   */
   readonly webAclArn?: string;
   /** Create API Gateway's account-wide CloudWatch Logs role. @default true */
   readonly manageApiGatewayCloudWatchRole?: boolean;
@@ -81,6 +98,7 @@ export interface PatServiceProps {
 export class PatService extends Construct {
   readonly table: TokenTable;
   readonly signingKeys: SigningKeys;
+  readonly refreshMacKey: RefreshMacKey;
   readonly users: UserDirectory;
   readonly restApi: ObservedRestApi;
   readonly functions: Record<ServiceHandlerName, ServiceFunction>;
@@ -89,15 +107,19 @@ export class PatService extends Construct {
   readonly verification: TokenVerification;
   /** Absent when `webConsole` is `false`. */
   readonly webConsole?: WebConsole;
+  /** The per-client rate limit's web ACL; absent with `webAclArn` or `wafRateLimit: false`. */
+  readonly rateLimit?: PublicRouteRateLimit;
 
   constructor(scope: Construct, id: string, props: PatServiceProps) {
     super(scope, id);
     checkSettings(props.settings, this.node.path);
+    requireSourceAccount(this);
     const adminGroup = props.settings.adminGroup ?? defaultAdminGroup;
     const tenantClaim = props.settings.tenantClaim ?? defaultTenantClaim;
 
     this.table = new TokenTable(this, 'Tokens', { tableName: props.tableName });
     this.signingKeys = new SigningKeys(this, 'SigningKeys', props.signingKeys);
+    this.refreshMacKey = new RefreshMacKey(this, 'RefreshMacKey');
     this.users = new UserDirectory(this, 'Users', {
       adminGroup,
       tenantClaim,
@@ -106,6 +128,9 @@ export class PatService extends Construct {
       featurePlan: props.featurePlan,
       hostedSignIn: props.hostedSignIn,
     });
+    if (props.webAclArn === undefined && props.wafRateLimit !== false) {
+      this.rateLimit = new PublicRouteRateLimit(this, 'PublicRouteRateLimit', { ...props.wafRateLimit, paths: publicThrottledPaths() });
+    }
     this.restApi = new ObservedRestApi(this, 'Api', {
       restApiName: 'personal-access-tokens',
       description: 'Personal access tokens: create, list, revoke, refresh; public keys',
@@ -113,7 +138,7 @@ export class PatService extends Construct {
       throttle: props.throttle,
       methodThrottles: publicThrottles(props.publicThrottle ?? { rateLimit: 10, burstLimit: 20 }),
       manageCloudWatchRole: props.manageApiGatewayCloudWatchRole,
-      webAclArn: props.webAclArn,
+      webAclArn: props.webAclArn ?? this.rateLimit?.webAclArn,
       logRetention: props.logRetention,
       tracing: props.tracing,
     });
@@ -133,6 +158,7 @@ export class PatService extends Construct {
           environment,
           table: this.table.table,
           keys: this.signingKeys,
+          refreshMacKey: this.refreshMacKey,
           logRetention: props.logRetention,
           tracing: props.tracing,
         }),
@@ -204,6 +230,12 @@ const publicRouteReasons: Record<string, string> = {
     'Public by design, like GitHub credential revocation: whoever finds a leaked secret may report it; possession is the proof, the answer never tells what was valid, and the route is throttled.',
   'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
 };
+
+/** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */
+function publicThrottledPaths(): string[] {
+  const routes = Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes);
+  return [...new Set(routes.filter((route) => route.publicThrottle).map((route) => route.path))];
+}
 
 /** The stage's method settings for every route marked `publicThrottle`, keyed `/path/METHOD`. */
 function publicThrottles(throttle: Throttle): Record<string, Throttle> {

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { waiveControl } from '../control-tower';
 import { addErrorResponses } from './error-responses';
 
 export interface Throttle {
@@ -50,6 +51,11 @@ export class ObservedRestApi extends Construct {
     this.stageName = props.stageName ?? 'prod';
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    waiveControl(
+      this.accessLogs,
+      'cloudwatch_log_group_encrypted_check',
+      'CloudWatch Logs encrypts at rest with its own keys; access logs hold request metadata only (never bodies or the Authorization header), so a customer managed key would add cost without protecting a secret.',
+    );
     const manageCloudWatchRole = props.manageCloudWatchRole ?? true;
 
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -112,7 +118,7 @@ export class ObservedRestApi extends Construct {
     } else {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'No WAF by default (it is billed per web ACL and rule); pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile.',
+        reason: 'No web ACL on this API (billed per web ACL and rule): pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile; the token service itself has one by default (wafRateLimit).',
       });
     }
   }

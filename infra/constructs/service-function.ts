@@ -9,6 +9,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
+import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,7 +19,22 @@ export interface SigningKeyRing {
   readonly signingKey: kms.IKey;
   /** Older keys whose tokens are still valid: verify only. */
   readonly previousKeys: readonly kms.IKey[];
+  /**
+   * Names `role` in the signing key's own policy as one that may `kms:Sign`. Absent on keys imported
+   * from another stack, which only verify here.
+   */
+  allowSigning?(role: iam.IRole): void;
 }
+
+/** The HMAC key that derives refresh secrets: its id for the function, and the key-policy side of `kms:GenerateMac`. */
+export interface RefreshMacKeyBinding {
+  readonly key: kms.IKey;
+  /** Names `role` in the key's own policy as one that may `kms:GenerateMac`. */
+  allowGenerateMac(role: iam.IRole): void;
+}
+
+/** The environment variable that carries the refresh MAC key's ARN (a valid KMS `KeyId`). */
+export const REFRESH_MAC_KEY_ENV = 'REFRESH_MAC_KEY_ID';
 
 export interface ServiceFunctionProps {
   readonly spec: HandlerSpec;
@@ -28,6 +44,8 @@ export interface ServiceFunctionProps {
   readonly table?: dynamodb.ITable;
   /** Every function needs the key ids to load its configuration; only a spec's `signingKeys` grants IAM on them. */
   readonly keys: SigningKeyRing;
+  /** Required when the spec declares `refreshMac`. */
+  readonly refreshMacKey?: RefreshMacKeyBinding;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray active tracing. @default true */
@@ -89,6 +107,10 @@ export class ServiceFunction extends Construct {
     this.addEnvironment(environmentNames.signer, 'kms');
     this.addEnvironment(environmentNames.kmsKeyIds, keyArns.join(','));
     if (spec.signingKeys) bindSigningKeys(this, props.keys, spec.signingKeys);
+    if (spec.refreshMac) {
+      if (!props.refreshMacKey) throw new Error(`${spec.entry} needs the refresh MAC key`);
+      bindRefreshMacKey(this, props.refreshMacKey);
+    }
 
     if (spec.table) {
       if (!props.table) throw new Error(`${spec.entry} needs the token table`);
@@ -99,6 +121,16 @@ export class ServiceFunction extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 is the runtime the service is specified and tested for (a supported LTS); moving to a newer one is this one line, after the handlers are tested on it.',
     });
+    waiveControl(
+      this.function,
+      'lambda_inside_vpc_check',
+      'The function calls only AWS APIs (DynamoDB, KMS, X-Ray, CloudWatch) and no private resource: a VPC would add NAT gateways or interface endpoints and cold-start latency and buy no isolation; IAM scopes what it can reach.',
+    );
+    waiveControl(
+      this.logGroup,
+      'cloudwatch_log_group_encrypted_check',
+      'CloudWatch Logs encrypts at rest with its own keys; these logs carry no secrets by design (tokens and refresh keys are never logged, a test scans every log line for them), so a customer managed key would add cost and a failure path without protecting a secret.',
+    );
     if (props.tracing !== false) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -153,9 +185,26 @@ const bundlingOptions: BundlingOptions = {
 /** TABLE_NAME, and the item and index actions of `access`: nothing else, never Scan. */
 export function bindTable(target: ServiceFunction, table: dynamodb.ITable, access: TableAccess): void {
   target.addEnvironment(environmentNames.tableName, table.tableName);
-  target.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'TokenTableItems', actions: [...access.items], resources: [table.tableArn] }),
-  );
+  if (access.items.length > 0) {
+    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TokenTableItems', actions: [...access.items], resources: [table.tableArn] }));
+  }
+  for (const update of access.narrowUpdates ?? []) {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: update.sid,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': update.partitionKeyLike },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...update.attributes] },
+          // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+          // ForAllValues holds vacuously when a key is absent from the request: require both.
+          'Null': { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+        },
+      }),
+    );
+  }
   if (access.queries && access.queries.length > 0) {
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -177,6 +226,16 @@ export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, a
     }),
   );
   if (access === 'sign') {
+    if (!keys.allowSigning) throw new Error(`${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`);
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }));
+    // The key policy names the signers too: an IAM policy alone no longer lets anyone sign.
+    keys.allowSigning(target.role);
   }
+}
+
+/** REFRESH_MAC_KEY_ID, and `kms:GenerateMac` on that key, in IAM and in the key's own policy. */
+export function bindRefreshMacKey(target: ServiceFunction, macKey: RefreshMacKeyBinding): void {
+  target.addEnvironment(REFRESH_MAC_KEY_ENV, macKey.key.keyArn);
+  target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RefreshMacKey', actions: ['kms:GenerateMac'], resources: [macKey.key.keyArn] }));
+  macKey.allowGenerateMac(target.role);
 }

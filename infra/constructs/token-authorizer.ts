@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { TokenPolicy } from '../../functions/domain/policy';
 import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../functions/domain/routes';
 import { parseScope, type ScopeCatalogue } from '../../functions/domain/scopes';
+import { requireSourceAccount } from '../control-tower';
 import { authorizerHandler } from '../handlers';
 import { checkEnvironment, checkSettings, environmentNames, settingsEnvironment, type TokenServiceSettings } from '../settings';
 import { addErrorResponses } from './error-responses';
@@ -116,6 +117,7 @@ export class TokenAuthorizer extends Construct {
     super(scope, id);
     const { settings } = props.verification;
     checkSettings(settings, this.node.path);
+    requireSourceAccount(this);
     const statusCacheSeconds = wholeSeconds(props.statusCache ?? Duration.seconds(10), 'statusCache', this.node.path);
     const resultCacheSeconds = wholeSeconds(props.resultCache ?? Duration.seconds(20), 'resultCache', this.node.path);
     const lastUsedIntervalSeconds = wholeSeconds(props.lastUsedInterval ?? Duration.seconds(60), 'lastUsedInterval', this.node.path);

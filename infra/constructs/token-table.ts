@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { waiveControl } from '../control-tower';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table-layout';
 
 export interface TokenTableProps {
@@ -33,6 +34,11 @@ export class TokenTable extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    waiveControl(
+      this.table,
+      'dynamodb_table_encrypted_kms_check',
+      "Encrypted at rest with DynamoDB's AWS owned key. The table holds no secret in clear (refresh keys only as hashes, access tokens never), and a customer managed key on the hot path would add a KMS dependency to every read of the authorizer, which fails closed.",
+    );
     // The same layout as the store's and DynamoDB Local's (`tableIndexes`), so they cannot drift.
     for (const [indexName, keys] of Object.entries(tableIndexes)) {
       this.table.addGlobalSecondaryIndex({

@@ -11,6 +11,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
+import { waiveControl } from '../control-tower';
 import { projectRoot } from './service-function';
 import type { UserDirectory } from './user-directory';
 
@@ -134,7 +135,9 @@ export class WebConsole extends Construct {
       enforceSSL: true,
       // CloudFront's standard logs are delivered with an ACL grant to the awslogsdelivery account.
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(logRetentionDays) }],
+      // Versioned, so a deleted or overwritten log survives for a while (Control Tower CT.S3.PR.2).
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(logRetentionDays), noncurrentVersionExpiration: Duration.days(30) }],
       // Who fetched what: kept when the stack goes, like the API's and the functions' logs.
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -145,9 +148,12 @@ export class WebConsole extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'console-bucket/',
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       // Only build output lives here: the deployments below empty it when the stack goes (retainOnDelete: false).
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    this.waiveBucketControls();
 
     const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Personal access token console: CSP, HSTS, nosniff, no framing, no referrer',
@@ -208,6 +214,11 @@ export class WebConsole extends Construct {
       webAclId: props.webAclArn,
     });
     this.acknowledgeDistributionFindings(props);
+    waiveControl(
+      this.distribution,
+      'cloudfront_origin_failover_enabled_check',
+      "Failover would need a second console bucket kept in sync in another region; the console is static files that a redeploy restores, and the API origin (API Gateway, regional) has no second region to fail over to.",
+    );
 
     const consoleDomain = customDomain?.domainNames[0] ?? this.distribution.distributionDomainName;
     this.url = `https://${consoleDomain}/`;
@@ -267,6 +278,9 @@ export class WebConsole extends Construct {
       });
     }
     if (!props.customDomain) {
+      const defaultCertificate =
+        "Without webConsole.customDomain the distribution answers on *.cloudfront.net with CloudFront's default certificate, whose TLS policy and SNI CloudFront fixes (TLSv1 minimum is CloudFront's, not configurable there); with a custom domain the distribution uses its ACM certificate, SNI and TLSv1.2_2021, and this waiver is not made.";
+      for (const rule of ['cloudfront_custom_ssl_certificate_check', 'cloudfront_sni_enabled_check', 'cloudfront_security_policy_check']) waiveControl(distribution, rule, defaultCertificate);
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
         reason: 'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; with webConsole.customDomain the distribution requires TLSv1.2_2021.',
@@ -303,6 +317,34 @@ export class WebConsole extends Construct {
       },
     ];
     for (const acknowledgement of acknowledgements) Validations.of(handler).acknowledge(acknowledgement);
+    waiveControl(handler, 'lambda_inside_vpc_check', "CDK's BucketDeployment function runs at deploy time only and copies between two S3 buckets: a VPC would need an S3 endpoint and isolates nothing.");
+    waiveControl(
+      handler,
+      'cloudwatch_log_group_encrypted_check',
+      "The log group of CDK's BucketDeployment function: deploy-time copy reports, no secrets; CloudWatch Logs encrypts it at rest with its own keys.",
+    );
+  }
+
+  /** The Control Tower S3 controls these two buckets do not meet, and why that is right for them. */
+  private waiveBucketControls(): void {
+    const buildOutput = 'The console bucket holds only build output (the static web console), rebuilt from the repository on every deploy';
+    waiveControl(this.bucket, 's3_bucket_versioning_enabled_check', `${buildOutput}; versions would keep the stack from emptying and deleting it (BucketDeployment deletes current objects only).`);
+    waiveControl(this.bucket, 's3_bucket_object_lock_enabled_check', `${buildOutput}: write-once retention would block every redeployment of a page.`);
+    waiveControl(this.logBucket, 's3_bucket_object_lock_enabled_check', 'Access logs expire by lifecycle (webConsole.logRetentionDays); object lock would keep them past that and cannot be removed once on. Versioning keeps a deleted log for 30 days.');
+    waiveControl(
+      this.bucket,
+      's3_bucket_default_encryption_kms_check',
+      `${buildOutput}; nothing in it is confidential (CloudFront serves it to anyone), and SSE-KMS behind CloudFront's origin access control would add a key policy and KMS charges per request without protecting a secret. SSE-S3 encrypts it at rest.`,
+    );
+    waiveControl(
+      this.logBucket,
+      's3_bucket_default_encryption_kms_check',
+      'S3 server access logging delivers only to buckets encrypted with SSE-S3 (SSE-KMS destinations are not supported); SSE-S3 encrypts the logs at rest.',
+    );
+    waiveControl(this.logBucket, 's3_bucket_logging_enabled_check', 'This is the access-log bucket itself: logging it would log into itself (or need a third bucket for the logs of the logs).');
+    for (const bucket of [this.bucket, this.logBucket]) {
+      waiveControl(bucket, 's3_event_notifications_enabled_check', 'Nothing consumes events of these buckets (build output and access logs); a notification target with no reader would only add a resource to watch.');
+    }
   }
 }
 

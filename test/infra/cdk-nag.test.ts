@@ -43,7 +43,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only these rules, each with its reason written into the template', () => {
     const acknowledged = templates.flatMap((template) =>
       Object.values(template.Resources).flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []),
-    );
+    ).filter(({ id }) => id.startsWith('AwsSolutions-')); // the Control Tower waivers have their own test (control-tower.test.ts)
 
     for (const { id, reason } of acknowledged) expect({ id, reasonLength: reason.length > 40 }).toEqual({ id, reasonLength: true });
     expect([...new Set(acknowledged.map(({ id }) => id))].sort()).toEqual(

@@ -2,7 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table-layout';
 import type { ServiceHandlerName } from '../../infra/handlers';
-import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { exampleCatalogue } from '../../functions/domain/routes';
+import { PatServiceStack, type PatServiceStackProps } from '../../infra/pat-service-stack';
 import { buildApp } from '../../infra/service-app';
 import { grantsOf, logicalIdOf, methodsOf, testApp } from './synth';
 
@@ -17,7 +18,8 @@ beforeAll(() => {
   stack = buildApp(test.app).service;
   template = Template.fromStack(stack);
 }, 60_000);
-afterAll(() => cleanup());
+const cleanups: Array<() => void> = [];
+afterAll(() => [cleanup, ...cleanups].forEach((clean) => clean()));
 
 const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => template.toJSON().Resources[logicalIdOf(construct)];
 
@@ -70,6 +72,65 @@ describe('signing key', () => {
   });
 });
 
+describe('key policies: who may use the keys is named in the keys themselves', () => {
+  type Statement = { Sid?: string; Effect: string; Action: string | string[]; Principal: { AWS: unknown } };
+  const statementsOf = (key: Parameters<typeof logicalIdOf>[0]) => resourceOf(key).Properties.KeyPolicy.Statement as Statement[];
+  const roleArn = (role: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt': [logicalIdOf(role), 'Arn'] });
+  const principalsOf = (statement: Statement) => [statement.Principal.AWS].flat();
+  const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
+  const cryptoActions = /^kms:(Sign|Verify|GenerateMac|VerifyMac|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
+
+  it('signing key: only the create and refresh functions may Sign, named by role', () => {
+    const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)));
+
+    expect(signing).toEqual([expect.objectContaining({ Sid: 'SignTokens', Effect: 'Allow', Action: 'kms:Sign' })]);
+    expect(principalsOf(signing[0]!)).toEqual([roleArn(stack.service.functions.createToken.role), roleArn(stack.service.functions.refreshToken.role)]);
+  });
+
+  it('signing key: the account administers it and reads its public key through IAM, but cannot sign or grant', () => {
+    const forAccount = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => JSON.stringify(principalsOf(statement)) === JSON.stringify([accountRoot]));
+    const actions = forAccount.flatMap((statement) => [statement.Action].flat());
+
+    expect(forAccount.map((statement) => statement.Sid)).toEqual(['KeyAdministration', 'VerifyThroughIam']);
+    expect(actions).toContain('kms:PutKeyPolicy');
+    expect(actions).toContain('kms:GetPublicKey');
+    expect(actions.filter((action) => cryptoActions.test(action) || action.includes('*'))).toEqual([]);
+  });
+
+  it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh function may GenerateMac', () => {
+    const key = resourceOf(stack.service.refreshMacKey.key);
+    const statements = statementsOf(stack.service.refreshMacKey.key);
+    const using = statements.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => cryptoActions.test(action)));
+
+    expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(using).toEqual([expect.objectContaining({ Sid: 'DeriveRefreshSecrets', Action: 'kms:GenerateMac' })]);
+    expect(principalsOf(using[0]!)).toEqual([roleArn(stack.service.functions.refreshToken.role)]);
+  });
+
+  it('both keys: no grant but one an AWS service makes for its own resource (CT.KMS.PR.3)', () => {
+    for (const key of [stack.service.signingKeys.signingKey, stack.service.refreshMacKey.key]) {
+      expect(statementsOf(key)).toContainEqual({
+        Sid: 'GrantsOnlyForAwsServices',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      });
+    }
+  });
+
+  it('refresh MAC key: its ARN reaches the refresh function as REFRESH_MAC_KEY_ID, and no other function', () => {
+    const withMacKey = Object.entries(stack.service.functions).filter(([, fn]) => 'REFRESH_MAC_KEY_ID' in fn.environmentVariables).map(([name]) => name);
+
+    expect(withMacKey).toEqual(['refreshToken']);
+    expect(resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables.REFRESH_MAC_KEY_ID).toEqual({
+      'Fn::GetAtt': [logicalIdOf(stack.service.refreshMacKey.key), 'Arn'],
+    });
+  });
+});
+
 describe('functions', () => {
   it('run Node.js 22 on arm64, one per handler, with X-Ray tracing', () => {
     const serviceFunctions = Object.values(stack.service.functions).map((fn) => logicalIdOf(fn.function));
@@ -107,6 +168,7 @@ describe('least privilege: each function may do exactly this', () => {
     return grantsOf(template, logicalIdOf(fn.role), {
       [logicalIdOf(stack.service.table.table)]: 'TokenTable',
       [logicalIdOf(stack.service.signingKeys.signingKey)]: 'SigningKey',
+      [logicalIdOf(stack.service.refreshMacKey.key)]: 'RefreshMacKey',
       [logicalIdOf(fn.logGroup)]: 'OwnLogs',
     });
   };
@@ -152,10 +214,11 @@ describe('least privilege: each function may do exactly this', () => {
     );
   });
 
-  it('refresh-token: rotates (update + puts), queries byFamily, signs', () => {
+  it('refresh-token: rotates (update + puts), queries byFamily, signs, derives refresh secrets', () => {
     expect(grants('refreshToken')).toEqual(
       [
         'dynamodb:GetItem TokenTable',
+        'kms:GenerateMac RefreshMacKey',
         'dynamodb:PutItem TokenTable',
         'dynamodb:Query TokenTable/index/byFamily',
         'dynamodb:UpdateItem TokenTable',
@@ -274,6 +337,58 @@ describe('REST API', () => {
     expect(responses.THROTTLED).toEqual({ status: '429', body: { error: { code: 'too_many_requests', message: expect.any(String) } } });
     expect(responses.DEFAULT_4XX).toEqual({ status: undefined, body: { error: { code: 'invalid_request', message: '…' } } });
     expect(responses.DEFAULT_5XX).toEqual({ status: undefined, body: { error: { code: 'internal', message: expect.any(String) } } });
+  });
+});
+
+describe('per-client limit on the public routes (WAF)', () => {
+  it('associates a regional web ACL with the stage by default', () => {
+    const stage = Object.keys(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: stage }])]) }),
+      WebACLArn: { 'Fn::GetAtt': [logicalIdOf(stack.service.rateLimit!.webAcl), 'Arn'] },
+    });
+    expect(resourceOf(stack.service.rateLimit!.webAcl).Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+  });
+
+  it('blocks one source IP past 100 requests in 5 minutes on POST /tokens/refresh and /tokens/revoke-leaked only, answering 429', () => {
+    const rules = resourceOf(stack.service.rateLimit!.webAcl).Properties.Rules as Array<Record<string, any>>;
+    const transformations = [
+      { Priority: 0, Type: 'URL_DECODE' },
+      { Priority: 1, Type: 'NORMALIZE_PATH' },
+    ];
+
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'tooManyRequests' } } });
+    expect(rules[0]!.Statement.RateBasedStatement).toEqual({
+      AggregateKeyType: 'IP',
+      Limit: 100,
+      EvaluationWindowSec: 300,
+      ScopeDownStatement: {
+        OrStatement: {
+          Statements: ['/tokens/refresh', '/tokens/revoke-leaked'].map((path) => ({
+            ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: transformations },
+          })),
+        },
+      },
+    });
+  });
+
+  it('takes your own web ACL instead, or none (wafRateLimit: false); refuses a limit WAF would not accept', () => {
+    const build = (props: Partial<PatServiceStackProps>) => {
+      const test = testApp({ controlTowerChecks: false });
+      cleanups.push(test.cleanup);
+      return new PatServiceStack(test.app, 'Options', { settings: { catalogue: exampleCatalogue }, webConsole: false, ...props });
+    };
+    const own = 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/mine/0f6b8e1e-0000-4000-8000-000000000000';
+
+    const withOwn = Template.fromStack(build({ webAclArn: own }));
+    const withNone = Template.fromStack(build({ wafRateLimit: false }));
+
+    expect(withOwn.findResources('AWS::WAFv2::WebACL')).toEqual({});
+    withOwn.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: own });
+    expect([withNone.findResources('AWS::WAFv2::WebACL'), withNone.findResources('AWS::WAFv2::WebACLAssociation')]).toEqual([{}, {}]);
+    expect(() => build({ wafRateLimit: { limit: 5 } })).toThrow(/wafRateLimit.limit must be a whole number from 10/);
   });
 });
 

@@ -48,7 +48,7 @@ describe('the example consumer API', () => {
     expect(example.authorizer.revocationBound.toSeconds()).toBe(30);
   });
 
-  it('authorizer: reads and updates token records, fetches public keys, never signs', () => {
+  it('authorizer: reads token and family records, updates only its own bookkeeping, fetches public keys, never signs', () => {
     const names = {
       [logicalIdOf(service.service.table.table)]: 'TokenTable',
       [logicalIdOf(service.service.signingKeys.signingKey)]: 'SigningKey',
@@ -57,8 +57,10 @@ describe('the example consumer API', () => {
 
     expect(grantsOf(template, logicalIdOf(example.authorizer.handler.role), names)).toEqual(
       [
+        'dynamodb:BatchGetItem TokenTable',
         'dynamodb:GetItem TokenTable',
-        'dynamodb:UpdateItem TokenTable',
+        'dynamodb:UpdateItem TokenTable', // lastUsedAt on token items (conditions below)
+        'dynamodb:UpdateItem TokenTable', // the hourly denial counter (conditions below)
         'kms:GetPublicKey SigningKey',
         'logs:CreateLogStream OwnLogs',
         'logs:PutLogEvents OwnLogs',
@@ -66,6 +68,66 @@ describe('the example consumer API', () => {
         'xray:PutTraceSegments *',
       ].sort(),
     );
+  });
+
+  describe('authorizer table statements', () => {
+    const statements = () =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(example.authorizer.handler.role) }]))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string | string[]; Condition?: unknown }>)
+        .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+
+    it('reads (GetItem, BatchGetItem) without conditions, and only reads', () => {
+      const reads = statements().filter((statement) => statement.Sid === 'TokenTableItems');
+
+      expect(reads.map((statement) => [statement.Action].flat().sort())).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem']]);
+      expect(reads[0]!.Condition).toBeUndefined();
+    });
+
+    it('updates token items on lastUsedAt and lastUsedIps only, returning nothing', () => {
+      const update = statements().find((statement) => statement.Sid === 'TokenLastUse');
+
+      expect(update).toEqual(
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'TOKEN#*' },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'lastUsedIps'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+          },
+        }),
+      );
+    });
+
+    it('updates the denial counters (AUDIT#denied-…) on the attributes recordDenial writes only', () => {
+      const update = statements().find((statement) => statement.Sid === 'DeniedCounter');
+
+      expect(update).toEqual(
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'AUDIT#denied-*' },
+            'ForAllValues:StringEquals': {
+              'dynamodb:Attributes': [
+                'pk', 'sk', 'id', 'at', 'action', 'tenant', 'tokenId', 'owner', 'actor', 'sourceIp',
+                'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'ttl', 'deniedCount', 'deniedReasons',
+              ],
+            },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+          },
+        }),
+      );
+    });
+
+    it('holds no unconditioned write, and no write attribute a token record needs kept (refreshKeyHash, scopes, status)', () => {
+      const writes = statements().filter((statement) => [statement.Action].flat().some((action) => !/GetItem$/.test(action)));
+      const allowed = writes.flatMap((statement) => (statement.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringEquals']!['dynamodb:Attributes']!);
+
+      expect(writes.map((statement) => statement.Condition !== undefined)).toEqual([true, true]);
+      for (const attribute of ['refreshKeyHash', 'scopes', 'status', 'state', 'allowedIps', 'expiresAt', 'revokedAt']) expect(allowed).not.toContain(attribute);
+    });
   });
 
   it('lets only this API invoke the authorizer function', () => {
