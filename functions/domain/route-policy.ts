@@ -170,6 +170,7 @@ const accepts = (parts: Part[], set: number) => (set & (1 << (2 * parts.length))
  * template of `preferred`, the routes API Gateway would choose over it), or undefined if none.
  */
 function overlap(pattern: Part[], target: Part[], preferred: Part[][]): string | undefined {
+  if (!edgesAgree(pattern, target)) return undefined;
   // The pattern `/*` alone also matches the root path `/` (its `*` matching nothing).
   if (target.length === 0) {
     return (pattern.length === 0 || (pattern.length === 1 && pattern[0]!.kind === 'many')) && !preferred.some((u) => u.length === 0) ? '/' : undefined;
@@ -197,6 +198,20 @@ function overlap(pattern: Part[], target: Part[], preferred: Part[][]): string |
     }
   }
   return undefined;
+}
+
+/** A quick no: the literal parts both start (or end) with must agree, or no path matches both. */
+function edgesAgree(pattern: Part[], target: Part[]): boolean {
+  if (pattern.length === 0 || target.length === 0) return true;
+  for (let i = 0; i < Math.min(pattern.length, target.length); i++) {
+    const a = pattern[i]!;
+    const b = target[i]!;
+    if (a.kind !== 'static' || b.kind !== 'static') break;
+    if (a.text !== b.text) return false;
+  }
+  const a = pattern[pattern.length - 1]!;
+  const b = target[target.length - 1]!;
+  return !(a.kind === 'static' && b.kind === 'static' && a.text !== b.text);
 }
 
 function witnessPath(seen: Map<string, { previous: string | undefined; symbol: number }>, key: string, symbols: readonly string[]): string {
@@ -237,13 +252,21 @@ export class RoutePolicy {
 
     // matches[x][y]: a concrete path that reaches endpoint y and that the pattern of x matches.
     const matches = this.endpoints.map(() => new Map<number, string>());
+    // `ANY` repeats the same question for each verb: ask it once.
+    const answers = new Map<string, string | undefined>();
     for (const group of byVerb.values()) {
       for (const y of group) {
         const target = this.endpoints[y]!.template;
-        const preferred = group.filter((u) => u !== y && moreSpecific(this.endpoints[u]!.template, target)).map((u) => this.endpoints[u]!.template);
+        const preferred = group.filter((u) => u !== y && moreSpecific(this.endpoints[u]!.template, target));
+        const preferredKey = preferred.map((u) => shapeKey(this.endpoints[u]!.route.resource)).join(' ');
         for (const x of group) {
           if (x === y) continue;
-          const path = overlap(this.endpoints[x]!.pattern, target, preferred);
+          const key = `${this.endpoints[x]!.arnPath.slice(this.endpoints[x]!.verb.length)} ${shapeKey(this.endpoints[y]!.route.resource)} ${preferredKey}`;
+          let path = answers.get(key);
+          if (!answers.has(key)) {
+            path = overlap(this.endpoints[x]!.pattern, target, preferred.map((u) => this.endpoints[u]!.template));
+            answers.set(key, path);
+          }
           if (path !== undefined) matches[x]!.set(y, path);
         }
       }
