@@ -66,10 +66,9 @@ const name = (route: ResolvedRoute) => `${route.method} ${route.resource} (${rou
 
 function describeConflicts(conflicts: readonly RouteConflict[]): string {
   const lines = conflicts.map((c) => {
-    const because = c.leaking === c.granted ? 'its own Allow' : `the Allow of ${name(c.leaking)}`;
     return (
       `${name(c.denied)} and ${name(c.granted)}: a token with ${c.witnessScopes.join(' ')} must be denied ${c.verb} ${c.leakPath} ` +
-      `(${because} matches it) but allowed ${c.verb} ${c.blockedPath}, and the ARN pattern of ${c.denied.method} ${c.denied.resource} matches both`
+      `(the Allow pattern of ${c.leaking.method} ${c.leaking.resource} matches it) but allowed ${c.verb} ${c.blockedPath}, and the ARN pattern of ${c.denied.method} ${c.denied.resource} matches both`
     );
   });
   return `No exact authorizer policy exists for this route table (a cached answer would let a token in where its scopes do not reach, or keep it out where they do): ${lines.join('; ')}. Give these routes the same scope, or change a path so that one pattern no longer matches the other's requests.`;
@@ -176,7 +175,8 @@ function overlap(pattern: Part[], target: Part[], preferred: Part[][]): string |
     return (pattern.length === 0 || (pattern.length === 1 && pattern[0]!.kind === 'many')) && !preferred.some((u) => u.length === 0) ? '/' : undefined;
   }
   const symbols = [...new Set([pattern, target, ...preferred].flat().flatMap((part) => (part.kind === 'static' ? [part.text] : [])))];
-  const alphabet = [...symbols.keys(), OTHER];
+  // Fresh values first, so that a witness path reads like a real request.
+  const alphabet = [OTHER, ...symbols.keys()];
   const start = { p: close(pattern, 1), t: close(target, 1), u: preferred.map((parts) => close(parts, 1)) };
   const seen = new Map<string, { previous: string | undefined; symbol: number }>();
   const keyOf = (s: typeof start) => `${s.p},${s.t},${s.u.join(',')}`;
