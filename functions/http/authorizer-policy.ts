@@ -13,16 +13,16 @@ type Statement = { Action: string; Effect: 'Allow' | 'Deny'; Resource: string[] 
 
 // The authorizer hands the same allowed-routes array for a token while its status is cached: its
 // statements are built once per (array, stage), not on every request.
-const statementsByRoutes = new WeakMap<readonly ResolvedRoute[], { stageArn: string; statements: Statement[] }>();
+const statementsByRoutes = new WeakMap<readonly ResolvedRoute[], { stageArn: string; routePolicy: RoutePolicy; statements: Statement[] }>();
 
 function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], routePolicy: RoutePolicy): Statement[] {
   const cached = statementsByRoutes.get(routes);
-  if (cached?.stageArn === stageArn) return cached.statements;
+  if (cached?.stageArn === stageArn && cached.routePolicy === routePolicy) return cached.statements;
   const { allow, deny } = routePolicy.policyFor(routes);
   const statements: Statement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow.map((path) => `${stageArn}/${path}`) }];
   // Deny wins in API Gateway: it takes back what an Allow pattern's `*` reaches beyond its route.
   if (deny.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny.map((path) => `${stageArn}/${path}`) });
-  statementsByRoutes.set(routes, { stageArn, statements });
+  statementsByRoutes.set(routes, { stageArn, routePolicy, statements });
   return statements;
 }
 
