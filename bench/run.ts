@@ -20,6 +20,7 @@ import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../functions/adapters/local-signer';
 import { defaultPolicy } from '../functions/domain/policy';
+import { routePolicyOf } from '../functions/domain/route-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../functions/domain/routes';
 import { policyOf } from '../functions/http/authorizer-policy';
 import { ensureTable, startDynamoDbLocal } from '../functions/local/dynamodb-local';
@@ -116,18 +117,20 @@ try {
   });
 
   // (d) the same decision with no status cache: every call reads DynamoDB Local
+  const exampleRoutes = resolveRoutes(exampleApiRoutes, exampleCatalogue);
+  const exampleRoutePolicy = routePolicyOf(exampleRoutes);
   const coldAuthorizer = new Authorizer({
     verifier: new FastJwtVerifier(keys, { issuer: 'pat-bench', clock: systemClock, allowNoExpiry: false }),
     store,
     clock: systemClock,
-    routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),
+    routes: exampleRoutes,
     statusCacheMs: 0,
     lastUsedIntervalMs: 60_000,
   });
   const cold = await measure('(d) authorizer, cold status cache (DynamoDB Local read)', async () => {
     const decision = await coldAuthorizer.authorize({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.9', method: 'GET', resource: '/api/candidates' });
     if (decision.effect !== 'allow') throw new Error('denied');
-    policyOf(decision, event.methodArn);
+    policyOf(decision, event.methodArn, exampleRoutePolicy);
   });
 
   // The ratio that matters, (c)/(a), measured in alternating short rounds so that load from other

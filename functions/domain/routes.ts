@@ -37,6 +37,42 @@ export function derivedScope(method: string, resource: string, catalogue: ScopeC
   return undefined;
 }
 
+/** The methods an API Gateway REST API knows; `ANY` stands for each of the others not declared beside it. */
+export const apiGatewayVerbs = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const apiGatewayMethods = new Set<string>([...apiGatewayVerbs, 'ANY']);
+
+/** One path part of a resource: a literal, a `{param}` (exactly one segment) or a final `{proxy+}` (one or more). */
+export type ResourceSegment = { kind: 'static'; text: string } | { kind: 'param' } | { kind: 'proxy' };
+
+/** Deeper resources than this are refused: the policy checker tracks path positions in 31-bit sets. */
+export const MAX_RESOURCE_SEGMENTS = 15;
+
+/**
+ * The parts of an API Gateway resource path, or why it is not one. A literal may not hold `*` or
+ * `?`: in a method ARN they are wildcards, so such a route's ARN would match other paths.
+ */
+export function parseResource(resource: string): { ok: true; segments: ResourceSegment[] } | { ok: false; problem: string } {
+  if (!resource.startsWith('/')) return { ok: false, problem: 'must start with /' };
+  if (resource === '/') return { ok: true, segments: [] };
+  const parts = resource.slice(1).split('/');
+  if (parts.length > MAX_RESOURCE_SEGMENTS) return { ok: false, problem: `has more than ${MAX_RESOURCE_SEGMENTS} path parts` };
+  const segments: ResourceSegment[] = [];
+  for (const [index, part] of parts.entries()) {
+    if (part === '') return { ok: false, problem: 'has an empty path part' };
+    if (/^\{[A-Za-z0-9_.-]+\+\}$/.test(part)) {
+      if (index !== parts.length - 1) return { ok: false, problem: `${part} must be the last path part` };
+      segments.push({ kind: 'proxy' });
+    } else if (/^\{[A-Za-z0-9_.-]+\}$/.test(part)) {
+      segments.push({ kind: 'param' });
+    } else if (/[{}*?]/.test(part)) {
+      return { ok: false, problem: `"${part}" is neither a literal nor a whole {parameter} (and * and ? are wildcards in method ARNs)` };
+    } else {
+      segments.push({ kind: 'static', text: part });
+    }
+  }
+  return { ok: true, segments };
+}
+
 export function requiredScopeOf(route: ProtectedRoute, catalogue: ScopeCatalogue): string | undefined {
   return route.scope ?? derivedScope(route.method, route.resource, catalogue);
 }
@@ -50,6 +86,11 @@ export interface ResolvedRoute {
 /** Resolves every route's scope; a route whose scope cannot be derived is a configuration error. */
 export function resolveRoutes(routes: readonly ProtectedRoute[], catalogue: ScopeCatalogue): ResolvedRoute[] {
   return routes.map((route) => {
+    if (!apiGatewayMethods.has(route.method.toUpperCase())) {
+      throw new Error(`${route.method} ${route.resource}: API Gateway methods are ${[...apiGatewayMethods].join(', ')}`);
+    }
+    const shape = parseResource(route.resource);
+    if (!shape.ok) throw new Error(`${route.method.toUpperCase()} ${route.resource}: the resource ${shape.problem}`);
     const scope = requiredScopeOf(route, catalogue);
     if (!scope) {
       throw new Error(`No scope for ${route.method} ${route.resource}: declare one, or add its area to the scope catalogue`);

@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { FastJwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
+import { routePolicyOf } from '../domain/route-policy';
 import { resolveRoutes } from '../domain/routes';
 import { policyOf } from '../http/authorizer-policy';
 import { logger } from '../http/logger';
@@ -10,11 +11,14 @@ import { systemClock } from '../service/ports';
 import { baseParts } from './compose';
 
 const { config, store } = baseParts();
+const routes = resolveRoutes(config.routes, config.catalogue);
+// Throws at cold start for a route table some grant has no exact policy for, naming the routes.
+const routePolicy = routePolicyOf(routes);
 const authorizer = new Authorizer({
   verifier: new FastJwtVerifier(keyRingOf(config), { issuer: config.issuer, clock: systemClock, allowNoExpiry: config.policy.allowNoExpiry }),
   store,
   clock: systemClock,
-  routes: resolveRoutes(config.routes, config.catalogue),
+  routes,
   statusCacheMs: config.statusCacheMs,
   lastUsedIntervalMs: config.lastUsedIntervalMs,
   onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use or denial', { tokenId, error: error as Error }),
@@ -51,5 +55,5 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   } else {
     counters.record('allowed');
   }
-  return policyOf(decision, event.methodArn);
+  return policyOf(decision, event.methodArn, routePolicy);
 };

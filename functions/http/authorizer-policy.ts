@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { RoutePolicy } from '../domain/route-policy';
 import type { ResolvedRoute } from '../domain/routes';
 import type { Decision } from '../service/authorize';
 
@@ -8,37 +9,37 @@ export function apiStageArn(methodArn: string): string {
   return `${arnPrefix}/${stage}`;
 }
 
-/** The method ARN pattern of a route: path parameters become wildcards. */
-export function routeArn(stageArn: string, route: Pick<ResolvedRoute, 'method' | 'resource'>): string {
-  const path = route.resource.replace(/\{[^}]+\}/g, '*');
-  return `${stageArn}/${route.method}${path}`;
-}
+type Statement = { Action: string; Effect: 'Allow' | 'Deny'; Resource: string[] };
 
 // The authorizer hands the same allowed-routes array for a token while its status is cached: its
-// ARNs are built once per (array, stage), not on every request.
-const arnsByRoutes = new WeakMap<readonly ResolvedRoute[], { stageArn: string; arns: string[] }>();
+// statements are built once per (array, stage), not on every request.
+const statementsByRoutes = new WeakMap<readonly ResolvedRoute[], { stageArn: string; routePolicy: RoutePolicy; statements: Statement[] }>();
 
-function routeArns(stageArn: string, routes: readonly ResolvedRoute[]): string[] {
-  const cached = arnsByRoutes.get(routes);
-  if (cached?.stageArn === stageArn) return cached.arns;
-  const arns = routes.map((route) => routeArn(stageArn, route));
-  arnsByRoutes.set(routes, { stageArn, arns });
-  return arns;
+function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], routePolicy: RoutePolicy): Statement[] {
+  const cached = statementsByRoutes.get(routes);
+  if (cached?.stageArn === stageArn && cached.routePolicy === routePolicy) return cached.statements;
+  const { allow, deny } = routePolicy.policyFor(routes);
+  const statements: Statement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow.map((path) => `${stageArn}/${path}`) }];
+  // Deny wins in API Gateway: it takes back what an Allow pattern's `*` reaches beyond its route.
+  if (deny.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny.map((path) => `${stageArn}/${path}`) });
+  statementsByRoutes.set(routes, { stageArn, routePolicy, statements });
+  return statements;
 }
 
 /**
- * The IAM policy API Gateway caches for (Authorization, source IP): it lists every method the
- * token's scopes allow, so a cache hit on another route is still decided right. A route not listed
- * is denied (403). A client IP the token does not allow is denied everything.
+ * The IAM policy API Gateway caches for (Authorization, source IP): it allows every method the
+ * token's scopes allow and denies the other routes those patterns also match, so a cache hit on
+ * another route is still decided right. A route not allowed is denied (403). A client IP the token
+ * does not allow is denied everything.
  */
-export function policyOf(decision: Exclude<Decision, { effect: 'unauthorized' }>, methodArn: string): APIGatewayAuthorizerResult {
+export function policyOf(decision: Exclude<Decision, { effect: 'unauthorized' }>, methodArn: string, routePolicy: RoutePolicy): APIGatewayAuthorizerResult {
   const stageArn = apiStageArn(methodArn);
   const { principal } = decision;
-  const statement: Array<{ Action: string; Effect: 'Allow' | 'Deny'; Resource: string[] }> =
+  const statement: Statement[] =
     decision.effect === 'forbidden' && decision.reason === 'ip'
       ? [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn}/*`] }]
       : decision.allowedRoutes.length > 0
-        ? [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: routeArns(stageArn, decision.allowedRoutes) }]
+        ? grantStatements(stageArn, decision.allowedRoutes, routePolicy)
         : [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn}/*`] }];
   return {
     principalId: principal.tokenId,

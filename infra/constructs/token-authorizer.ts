@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TokenPolicy } from '../../functions/domain/policy';
+import { routePolicyOf } from '../../functions/domain/route-policy';
 import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../functions/domain/routes';
 import { parseScope, type ScopeCatalogue } from '../../functions/domain/scopes';
 import { requireSourceAccount } from '../control-tower';
@@ -181,6 +182,12 @@ export class TokenAuthorizer extends Construct {
       throw new Error(
         `${where}: no scope can be derived from the path (catalogue areas: ${this.catalogue.map((area) => area.name).join(', ')}); pass { scope: '<area>:<read|write|delete>' } or add the area to the catalogue`,
       );
+    }
+    try {
+      // The authorizer refuses such a table at cold start; refuse it here, at synth, naming the routes.
+      routePolicyOf([...this.protectedRoutes, resolved]);
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
     }
     const added = resource.addMethod(method, integration, {
       ...methodOptions,
