@@ -21,6 +21,7 @@ export const environmentNames = {
   adminGroup: 'ADMIN_GROUP',
   tenantClaim: 'TENANT_CLAIM',
   userIdClaim: 'USER_ID_CLAIM',
+  appClientIds: 'APP_CLIENT_IDS',
   routes: 'PROTECTED_ROUTES',
   statusCacheSeconds: 'STATUS_CACHE_SECONDS',
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
@@ -93,6 +94,9 @@ const environmentSchema = z.object({
   ADMIN_GROUP: z._default(text(), 'pat-admins'),
   TENANT_CLAIM: z._default(text(), 'custom:tenant'),
   USER_ID_CLAIM: z._default(text(), 'cognito:username'),
+  // Comma-separated user pool app client ids whose ID tokens count (`aud`); Cognito client ids
+  // are [\w+]+, so a comma never occurs in one. Unset: `aud` is not checked (see http/identity.ts).
+  APP_CLIENT_IDS: z._default(z.string(), ''),
   PROTECTED_ROUTES: z.optional(json(routesSchema)),
   STATUS_CACHE_SECONDS: seconds(10),
   LAST_USED_INTERVAL_SECONDS: seconds(60),
@@ -107,7 +111,7 @@ export interface ServiceConfig {
   refreshMac: { kind: 'kms'; keyId: string | undefined } | { kind: 'local'; keyFile: string };
   catalogue: ScopeCatalogue;
   policy: TokenPolicy;
-  identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
+  identity: { adminGroup: string; tenantClaim: string; userIdClaim: string; appClientIds: string[] };
   routes: ProtectedRoute[];
   statusCacheMs: number;
   lastUsedIntervalMs: number;
@@ -152,7 +156,12 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     refreshMac,
     catalogue: e.SCOPE_CATALOGUE,
     policy,
-    identity: { adminGroup: e.ADMIN_GROUP, tenantClaim: e.TENANT_CLAIM, userIdClaim: e.USER_ID_CLAIM },
+    identity: {
+      adminGroup: e.ADMIN_GROUP,
+      tenantClaim: e.TENANT_CLAIM,
+      userIdClaim: e.USER_ID_CLAIM,
+      appClientIds: e.APP_CLIENT_IDS.split(',').map((id) => id.trim()).filter(Boolean),
+    },
     routes,
     statusCacheMs: e.STATUS_CACHE_SECONDS * 1000,
     lastUsedIntervalMs: e.LAST_USED_INTERVAL_SECONDS * 1000,
@@ -173,6 +182,8 @@ export interface ServiceSettings {
   adminGroup?: string;
   tenantClaim?: string;
   userIdClaim?: string;
+  /** User pool app clients whose ID tokens the management routes accept (`aud`). */
+  appClientIds?: string[];
   routes?: ProtectedRoute[];
   statusCacheSeconds?: number;
   lastUsedIntervalSeconds?: number;
@@ -188,6 +199,7 @@ export function environmentOf(settings: ServiceSettings): Record<string, string>
   if (settings.adminGroup) env[environmentNames.adminGroup] = settings.adminGroup;
   if (settings.tenantClaim) env[environmentNames.tenantClaim] = settings.tenantClaim;
   if (settings.userIdClaim) env[environmentNames.userIdClaim] = settings.userIdClaim;
+  if (settings.appClientIds) env[environmentNames.appClientIds] = settings.appClientIds.join(',');
   if (settings.routes) env[environmentNames.routes] = JSON.stringify(settings.routes);
   if (settings.statusCacheSeconds !== undefined) env[environmentNames.statusCacheSeconds] = String(settings.statusCacheSeconds);
   if (settings.lastUsedIntervalSeconds !== undefined) env[environmentNames.lastUsedIntervalSeconds] = String(settings.lastUsedIntervalSeconds);

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { createDecoder, createVerifier } from 'fast-jwt';
+import { isCanonicalEs256Jws } from '../domain/jws-form';
 import type { AccessTokenVerifier, VerifiedClaims } from '../service/authorize';
 import type { Clock, PublicJwk, PublicKeySource } from '../service/ports';
 
@@ -33,6 +34,9 @@ export class FastJwtVerifier implements AccessTokenVerifier {
     // Key loading faults (KMS unreachable) throw: the caller fails closed. Bad tokens are values.
     const verifiers = await this.loadVerifiers();
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'token too large' };
+    // fast-jwt (like node:crypto and most JWT libraries) accepts any spelling that decodes to the
+    // right bytes; only the one the service issues may pass, or each spelling is a new cache key.
+    if (!isCanonicalEs256Jws(token)) return { ok: false, reason: 'not the canonical spelling (base64url or high-S signature)' };
     let payload: Record<string, unknown>;
     try {
       const { header } = decodeComplete(token) as { header: Record<string, unknown> };

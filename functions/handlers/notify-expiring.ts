@@ -19,7 +19,7 @@ export function horizonsOf(value: string | undefined): number[] {
 function publisherOf(env: Record<string, string | undefined>): NoticePublisher {
   const targets: NoticePublisher[] = [];
   if (env.EVENT_BUS_NAME) targets.push(new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 3 }), env.EVENT_BUS_NAME));
-  if (env.SNS_TOPIC_ARN) targets.push(new SnsPublisher(new SNSClient({ maxAttempts: 3 }), env.SNS_TOPIC_ARN));
+  if (env.SNS_TOPIC_ARN) targets.push(new SnsPublisher(() => new SNSClient({ maxAttempts: 3 }), env.SNS_TOPIC_ARN));
   if (targets.length === 0) targets.push(new ConsolePublisher());
   return new FanOutPublisher(targets);
 }
@@ -28,8 +28,17 @@ const { store } = baseParts();
 const notifier = new ExpiryNotifier({ store, publisher: publisherOf(process.env), clock: systemClock, horizonsDays: horizonsOf(process.env.NOTIFY_HORIZONS_DAYS) });
 
 /** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon. */
-export const handler = async (): Promise<{ notified: number }> => {
-  const notices = await notifier.run();
-  logger.info('Expiry notifications sent', { notified: notices.length, tokenIds: notices.map((notice) => notice.tokenId) });
-  return { notified: notices.length };
+export const handler = async (): Promise<{ notified: number; failed: number }> => {
+  const { sent, failed } = await notifier.run();
+  for (const { notice, error } of failed) {
+    // Ids and the horizon only: the description is the tenant's text, and an SDK error may quote it.
+    logger.error('Expiry notice not sent; released for the next run', {
+      tokenId: notice.tokenId,
+      horizonDays: notice.horizonDays,
+      error: error instanceof Error ? error.name : typeof error,
+      cause: error instanceof Error && error.cause instanceof Error ? error.cause.name : undefined,
+    });
+  }
+  logger.info('Expiry notifications sent', { notified: sent.length, failed: failed.length, tokenIds: sent.map((notice) => notice.tokenId) });
+  return { notified: sent.length, failed: failed.length };
 };

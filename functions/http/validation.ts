@@ -19,7 +19,9 @@ const boundedString = (max: number, error = 'must be a string') => z.string({ er
 
 export const createTokenBody = z.object(
   {
-    description: boundedString(1_000),
+    // Only a size guard: the description rules (code points of the NFKC form, well-formed Unicode,
+    // no invisible characters) are the domain's, with the policy's limit in the message.
+    description: z.string({ error: 'must be a string' }).check(z.maxLength(10_000, 'is too long')),
     scopes: z.array(boundedString(300), { error: 'must be an array of scope strings' }).check(z.maxLength(200, 'too many scopes')),
     expiresInDays: z.optional(z.int({ error: 'must be a whole number of days' })),
     expiresAt: z.optional(z.union([boundedString(64), z.null()], { error: 'must be an ISO 8601 date-time string' })),

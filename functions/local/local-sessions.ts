@@ -12,6 +12,9 @@ export const sessionRequest = z.object(
   { error: 'must be a JSON object' },
 );
 
+/** The app client id local sessions are issued for: local mode's `APP_CLIENT_IDS` lists it. */
+export const LOCAL_APP_CLIENT_ID = 'pat-local-console';
+
 export interface SessionClaimNames {
   adminGroup: string;
   tenantClaim: string;
@@ -37,6 +40,7 @@ export class LocalSessions {
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(session.user)
+      .setAudience(LOCAL_APP_CLIENT_ID) // a string, as Cognito writes an ID token's aud
       .setIssuer('pat-local-sessions')
       .setIssuedAt()
       .setExpirationTime('12h')

@@ -4,6 +4,7 @@ import { dynamoClient } from '../adapters/aws-clients';
 import { environmentOf, loadConfig, type ServiceSettings } from '../adapters/config';
 import { exampleApiRoutes, exampleCatalogue } from '../domain/routes';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import { LOCAL_APP_CLIENT_ID } from './local-sessions';
 import { startLocalServer } from './server';
 
 export interface LocalServiceOptions {
@@ -23,6 +24,7 @@ export const localSettings: ServiceSettings = {
   issuer: 'pat-local',
   catalogue: exampleCatalogue,
   routes: exampleApiRoutes,
+  appClientIds: [LOCAL_APP_CLIENT_ID],
 };
 
 /**

@@ -13,8 +13,15 @@ export interface ExpiryNotice {
   daysLeft: number;
 }
 
+/** Sends one notice; throws if it could not be handed over (the notifier then retries it next run). */
 export interface NoticePublisher {
-  publish(notices: ExpiryNotice[]): Promise<void>;
+  publish(notice: ExpiryNotice): Promise<void>;
+}
+
+/** What a run could not send: each was released and is retried by the next run. */
+export interface FailedNotice {
+  notice: ExpiryNotice;
+  error: unknown;
 }
 
 const DAY = 86_400_000;
@@ -28,8 +35,11 @@ export function horizonOf(expiresAt: number, now: number, horizonsDays: readonly
 
 /**
  * The daily run: tokens entering an expiry horizon (default 30, 7 and 1 days) are announced once
- * per horizon. The horizon is claimed in the table before publishing, so two runs never both send;
- * a failed publish releases the claim so that the next run retries.
+ * per horizon. Each notice is handled on its own: its horizon is claimed in the table before it is
+ * published, so two runs never both send it, and released if publishing it fails, so the next run
+ * retries it. One notice that cannot be sent (a poisoned description, a throttled call) is reported
+ * and released, never stops the run: the tenants after it are still notified, and the ones before
+ * it are not notified again.
  */
 export class ExpiryNotifier {
   constructor(
@@ -41,25 +51,29 @@ export class ExpiryNotifier {
     },
   ) {}
 
-  async run(): Promise<ExpiryNotice[]> {
+  /** Sends what is due. Store faults (claiming) throw; a notice that fails to publish is reported in `failed`. */
+  async run(): Promise<{ sent: ExpiryNotice[]; failed: FailedNotice[] }> {
     const { store, publisher, clock, horizonsDays } = this.deps;
     const now = clock.now();
     const widest = Math.max(...horizonsDays);
     const candidates = await store.expiringBetween(now + 1, now + widest * DAY + 1);
-    const notices: ExpiryNotice[] = [];
+    const sent: ExpiryNotice[] = [];
+    const failed: FailedNotice[] = [];
     for (const token of candidates) {
       const notice = this.noticeFor(token, now);
       if (!notice || token.notifiedHorizons?.includes(notice.horizonDays)) continue;
-      if (await store.markNotified(token.id, notice.horizonDays)) notices.push(notice);
+      if (!(await store.markNotified(token.id, notice.horizonDays))) continue;
+      try {
+        await publisher.publish(notice);
+        sent.push(notice);
+      } catch (error) {
+        // Released so that the next run retries it. If the release fails too, the horizon stays
+        // claimed and this notice is lost (reported below): at most once, never twice.
+        await store.unmarkNotified(notice.tokenId, notice.horizonDays).catch(() => undefined);
+        failed.push({ notice, error });
+      }
     }
-    if (notices.length === 0) return [];
-    try {
-      await publisher.publish(notices);
-    } catch (error) {
-      await Promise.allSettled(notices.map((notice) => store.unmarkNotified(notice.tokenId, notice.horizonDays)));
-      throw error;
-    }
-    return notices;
+    return { sent, failed };
   }
 
   private noticeFor(token: TokenRecord, now: number): ExpiryNotice | undefined {

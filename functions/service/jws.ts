@@ -1,4 +1,5 @@
 import { base64url } from 'jose';
+import { toLowS } from '../domain/jws-form';
 import type { AccessClaims } from '../domain/token';
 import type { Signer } from './ports';
 
@@ -7,10 +8,12 @@ const encoder = new TextEncoder();
 /**
  * Issues a compact JWS (ES256) over the claims with a signer that never exposes its private key
  * (KMS). jose cannot sign through a remote key, so only the assembly is here: encoding is jose's.
+ * Every issued signature passes here, so this is the one place it is put in low-S form: KMS and
+ * node:crypto return either (r, s) or its twin (r, n − s), and the authorizer accepts only the first.
  */
 export async function signAccessToken(claims: AccessClaims, signer: Signer): Promise<string> {
   const header = { alg: 'ES256', typ: 'JWT', kid: await signer.keyId() };
   const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
-  const signature = await signer.sign(encoder.encode(signingInput));
+  const signature = toLowS(await signer.sign(encoder.encode(signingInput)));
   return `${signingInput}.${base64url.encode(signature)}`;
 }

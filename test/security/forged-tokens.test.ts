@@ -141,6 +141,16 @@ function flipByte(segment: string, index: number): string {
   return decoded.toString('base64url');
 }
 
+/** The token with its signature in high-S form (s replaced by n − s unless it already is high). */
+function highSOf(token: string, order: bigint): string {
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  const raw = bytes(signature);
+  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+  if (s > order / 2n) return token;
+  const twin = Buffer.from((order - s).toString(16).padStart(64, '0'), 'hex');
+  return `${header}.${payload}.${Buffer.concat([raw.subarray(0, 32), twin]).toString('base64url')}`;
+}
+
 function spread(length: number, count: number): number[] {
   const positions = new Set<number>([0, length - 1]);
   for (let i = 1; positions.size < Math.min(count, length); i++) positions.add(Math.floor((i * length) / count) % length);
@@ -317,6 +327,31 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   add('size/encoding', 'only dots', '..');
   add('size/encoding', 'header segment not JSON', `${b64('not json')}.${payload}.${signature}`);
 
+  // Other spellings of the genuine token: the same bytes or an equally valid signature, so each
+  // verifies under a lenient decoder, and each would be a fresh API Gateway cache key.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The segment with its last character's unused low bits set to `bits` (same decoded bytes). */
+  const lowBits = (segment: string, bits: number) => {
+    const unused = segment.length % 4 === 2 ? 0x0f : segment.length % 4 === 3 ? 0x03 : 0;
+    const last = alphabet.indexOf(segment.at(-1)!);
+    return `${segment.slice(0, -1)}${alphabet[(last & ~unused) | (bits & unused)]}`;
+  };
+  for (const bits of [1, 2, 8, 15]) {
+    const variant = lowBits(signature, bits);
+    expect(bytes(variant)).toEqual(bytes(signature));
+    add('spelling', `signature's last character with unused bits ${bits.toString(2).padStart(4, '0')}`, `${header}.${payload}.${variant}`);
+  }
+  for (const [name, segment] of [['header', header], ['payload', payload]] as const) {
+    if (segment.length % 4 < 2) continue;
+    const variant = lowBits(segment, 1);
+    expect(bytes(variant)).toEqual(bytes(segment));
+    add('spelling', `${name}'s last character with an unused bit set`, name === 'header' ? `${variant}.${payload}.${signature}` : `${header}.${variant}.${signature}`);
+  }
+  const order = BigInt(`0x${n.toString('hex')}`);
+  const highS = Buffer.from((order - BigInt(`0x${signatureBytes.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0'), 'hex');
+  add('spelling', 'signature (r, n − s): the high-S twin of the real signature', `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(0, 32), highS]).toString('base64url')}`);
+  add('spelling', 'a fresh signature by the real key over the same claims, in high-S form', highSOf(realClaims({}), order));
+
   // The Authorization header itself.
   add('header', 'no Authorization header', undefined);
   add('header', 'empty Bearer', '', 'Bearer ');
@@ -392,7 +427,7 @@ describe('forged and invalid tokens', () => {
   it('the corpus is generated, at least 50 cases, covering every group of the brief', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(50);
     expect(new Set(corpus.map((c) => c.group))).toEqual(
-      new Set(['alg', 'kid', 'jku/x5u/jwk', 'one byte', 'signature', 'claims', 'record', 'size/encoding', 'header', 'cross-purpose']),
+      new Set(['alg', 'kid', 'jku/x5u/jwk', 'one byte', 'signature', 'claims', 'record', 'size/encoding', 'spelling', 'header', 'cross-purpose']),
     );
   });
 

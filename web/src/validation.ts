@@ -5,19 +5,57 @@
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
-/** The service compares descriptions regardless of case and surrounding spaces. */
-export function descriptionKey(description: string): string {
-  return description.trim().normalize('NFC').toLowerCase();
+// The description rules of functions/domain/new-token.ts, repeated here (the console bundles none of
+// the service's code); test/unit/description.property.test.ts checks that both give the same verdict and key.
+const forbiddenInDescription = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u;
+const invisibleInDescription = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+const emojiBeforeJoiner = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]/u;
+const emojiAfterJoiner = /\p{Extended_Pictographic}/u;
+const emojiBeforeSelector = /\p{Emoji}/u;
+const presentationSelectors = /[\uFE0E\uFE0F]/gu;
+const surroundingWhiteSpace = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
+/** What the service stores: trimmed, NFKC (fullwidth letters and ligatures become plain letters). */
+export function normalizeDescription(description: string): string {
+  return description.replace(surroundingWhiteSpace, '').normalize('NFKC').replace(surroundingWhiteSpace, '');
 }
 
+/** The service compares descriptions after NFKC and full case folding (ß = ss, Ａ = a, ❤️ = ❤). */
+export function descriptionKey(description: string): string {
+  return normalizeDescription(description).replace(presentationSelectors, '').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+function invisibleCharacter(text: string): string | undefined {
+  const points = [...text];
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i]!;
+    if (!invisibleInDescription.test(point)) continue;
+    const before = points[i - 1] ?? '';
+    const after = points[i + 1] ?? '';
+    if (point === '\u200D' && emojiBeforeJoiner.test(before) && emojiAfterJoiner.test(after)) continue;
+    if ((point === '\uFE0E' || point === '\uFE0F') && emojiBeforeSelector.test(before)) continue;
+    return point;
+  }
+  return undefined;
+}
+
+const codePointName = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
 export function descriptionProblem(description: string, maxLength: number, activeDescriptions: ReadonlySet<string>, ownerLabel: string): string | undefined {
-  const trimmed = description.trim();
+  const trimmed = description.replace(surroundingWhiteSpace, '');
   if (trimmed.length === 0) return 'Enter a description, e.g. the name of the vendor or program that will use the token.';
-  const length = [...trimmed].length;
+  const forbidden = forbiddenInDescription.exec(trimmed)?.[0];
+  if (forbidden !== undefined) {
+    return /\p{Cs}/u.test(forbidden)
+      ? `Remove the broken character (${codePointName(forbidden)}, half of an emoji or symbol).`
+      : `Remove the control characters (tabs, line breaks; here ${codePointName(forbidden)}).`;
+  }
+  const invisible = invisibleCharacter(trimmed);
+  if (invisible !== undefined) return `Remove the invisible character ${codePointName(invisible)} (zero-width, direction or format characters are not allowed).`;
+  const length = [...normalizeDescription(trimmed)].length;
   if (length > maxLength) return `Use at most ${maxLength} characters (this one has ${length}).`;
-  if (controlCharacters.test(trimmed)) return 'Remove the control characters (tabs, line breaks).';
   if (activeDescriptions.has(descriptionKey(trimmed))) {
-    return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${trimmed}”. Choose another description, or revoke that token first.`;
+    return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${normalizeDescription(trimmed)}”. Choose another description, or revoke that token first.`;
   }
   return undefined;
 }
