@@ -101,7 +101,8 @@ export async function startDynamoDbLocal(options: { dbPath: string; region: stri
       ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory', '-sharedDb']),
     ],
     // stdout unread would fill its pipe and block DynamoDB Local; stderr is read to the end, for errors.
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // It writes a metadata file into its working directory: keep that with the data, not in the project.
+    { cwd: options.dbPath ?? home, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
