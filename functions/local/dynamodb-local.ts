@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { tableIndexes, TTL_ATTRIBUTE } from '../adapters/dynamo-token-store';
 
 export interface RunningDynamoDb {
@@ -58,8 +58,10 @@ export function localDynamoClient(endpoint: string, region: string): DynamoDBCli
     endpoint,
     region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Setup calls (CreateTable with its indexes) can take seconds on a busy machine; a retry after a
+    // client-side timeout would find the table it timed out creating.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 30_000 },
   });
 }
 
@@ -154,7 +156,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const indexes = Object.entries(tableIndexes);
-  await client.send(
+  // Another process (or a retried request that timed out client-side) may have created it meanwhile.
+  const created = await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
@@ -179,6 +182,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         Projection: { ProjectionType: 'ALL' as const },
       })),
     }),
+  ).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof ResourceInUseException) return false;
+      throw error;
+    },
   );
+  if (!created) return;
   await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }
