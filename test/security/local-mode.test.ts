@@ -1,12 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand, ResourceNotFoundException, ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localDynamoClient } from '../../functions/local/dynamodb-local';
+import { databaseKeyOf, localDynamoClient } from '../../functions/local/dynamodb-local';
 import { isLoopbackAddress } from '../../functions/local/loopback';
 import { forwardedClientOf, startLocalServer } from '../../functions/local/server';
 import { startTestService, type TestService } from '../support/local-service';
@@ -115,6 +115,23 @@ describe('npm start', () => {
     owner.destroy();
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(started.dataDir).mode & 0o077).toBe(0);
+  });
+});
+
+describe('the database key', () => {
+  it('is created once per data directory, 0600, and adopts a database from before it', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pat-key-'));
+    mkdirSync(join(dataDir, 'dynamodb'));
+    writeFileSync(join(dataDir, 'dynamodb', 'shared-local-instance.db'), 'tokens of an older local mode');
+
+    const key = databaseKeyOf(dataDir);
+
+    expect(key).toMatch(/^local-[0-9a-f]{32}$/);
+    expect(databaseKeyOf(dataDir)).toBe(key);
+    expect(databaseKeyOf(mkdtempSync(join(tmpdir(), 'pat-key-')))).not.toBe(key);
+    expect(statSync(join(dataDir, 'dynamodb-region.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dataDir, 'dynamodb', 'shared-local-instance.db'))).toBe(false);
+    expect(readFileSync(join(dataDir, 'dynamodb', `local_${key}.db`), 'utf8')).toBe('tokens of an older local mode');
   });
 });
 
