@@ -6,7 +6,7 @@ import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
 import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
 import { LocalSessions, sessionRequest } from './local-sessions';
-import { isLoopbackBindHost, isLoopbackHostHeader } from './loopback';
+import { isLoopbackAddress, isLoopbackBindHost, isLoopbackHostHeader } from './loopback';
 import { policyAllows } from './policy-evaluation';
 import { serveWebConsole } from './web-console';
 
@@ -120,7 +120,7 @@ const isJsonMediaType = (contentType: string | undefined) => contentType !== und
 export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
   // `POST /local/session` signs anyone in as any admin: reachable from another machine, it would
-  // hand the whole service to the network. No opt-out: put a proxy of your own in front instead.
+  // hand the whole service to the network. No opt-out: local mode is for this machine; deploy to share it.
   if (!isLoopbackBindHost(host)) {
     throw new Error(`Local mode listens on loopback only (127.0.0.1, ::1 or localhost), not on ${JSON.stringify(host)}: its development sign-in (POST /local/session) would give anyone who can reach it an admin session`);
   }
@@ -271,7 +271,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     server.once('error', reject);
     server.listen(options.port, host, resolve);
   });
-  const { port } = server.address() as { port: number };
+  const { port, address } = server.address() as { port: number; address: string };
+  // `localhost` is looked up at listen time; a hosts file could point it elsewhere.
+  if (!isLoopbackAddress(address)) {
+    server.close();
+    throw new Error(`Local mode listens on loopback only, but ${host} resolved to ${address}`);
+  }
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
