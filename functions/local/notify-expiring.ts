@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../adapters/aws-clients';
-import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import { databaseKeyOf, ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { applyLocalEnvironment, endpointFileOf } from './service';
 
 /**
@@ -11,9 +10,11 @@ import { applyLocalEnvironment, endpointFileOf } from './service';
  */
 const dataDir = resolve(process.env.PAT_DATA_DIR ?? '.local');
 const tableName = 'pat-tokens';
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+const region = databaseKeyOf(dataDir);
 
 async function reachable(endpoint: string): Promise<boolean> {
-  const client = dynamoClient(endpoint);
+  const client = localDynamoClient(endpoint, region);
   try {
     await client.send(new ListTablesCommand({}));
     return true;
@@ -28,15 +29,15 @@ let dynamo: RunningDynamoDb | undefined;
 let endpoint = existsSync(endpointFileOf(dataDir)) ? readFileSync(endpointFileOf(dataDir), 'utf8').trim() : undefined;
 if (!endpoint || !(await reachable(endpoint))) {
   const dbPath = join(dataDir, 'dynamodb');
-  mkdirSync(dbPath, { recursive: true });
-  dynamo = await startDynamoDbLocal({ dbPath });
+  mkdirSync(dbPath, { recursive: true, mode: 0o700 });
+  dynamo = await startDynamoDbLocal({ dbPath, region });
   endpoint = dynamo.endpoint;
 }
 try {
-  const client = dynamoClient(endpoint);
+  const client = localDynamoClient(endpoint, region);
   await ensureTable(client, tableName);
   client.destroy();
-  applyLocalEnvironment({ dataDir, endpoint, tableName });
+  applyLocalEnvironment({ dataDir, endpoint, region, tableName });
   delete process.env.EVENT_BUS_NAME;
   delete process.env.SNS_TOPIC_ARN;
   const { handler } = await import('../handlers/notify-expiring');

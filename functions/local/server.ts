@@ -6,6 +6,7 @@ import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
 import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
 import { LocalSessions, sessionRequest } from './local-sessions';
+import { isLoopbackAddress, isLoopbackBindHost, isLoopbackHostHeader } from './loopback';
 import { policyAllows } from './policy-evaluation';
 import { serveWebConsole } from './web-console';
 
@@ -61,6 +62,12 @@ export interface LocalServerOptions {
   authorizerCacheSeconds?: number;
   /** Read the client IP from X-Forwarded-For (only behind a proxy you run). @default false */
   trustForwardedFor?: boolean;
+  /**
+   * With `trustForwardedFor`: how many proxies of yours each append one address to X-Forwarded-For.
+   * The client is the address the outermost of them appended, counted from the right; whatever
+   * the client itself sent stands to the left of it and is ignored. @default 1
+   */
+  trustedProxyHops?: number;
   identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
 }
 
@@ -101,11 +108,32 @@ function findRoute<T extends { method: string; resource: string }>(routes: reado
 const MAX_BODY_BYTES = 1_048_576;
 
 /**
+ * The client address a chain of `hops` appending proxies reports: the `hops`-th entry from the right
+ * of every X-Forwarded-For entry (Node joins repeated headers with `, `). Fewer entries than hops
+ * means only our proxies wrote the header, so its first entry is the client.
+ */
+export function forwardedClientOf(header: string, hops: number): string {
+  const entries = header.split(',').map((entry) => entry.trim());
+  return entries[Math.max(0, entries.length - hops)]!;
+}
+
+const METHODS_WITH_JSON_BODY = new Set(['POST', 'PUT', 'PATCH']);
+const isJsonMediaType = (contentType: string | undefined) => contentType !== undefined && /^application\/json[ \t]*(;|$)/i.test(contentType);
+
+/**
  * The local front: turns HTTP requests into API Gateway REST events and calls the same Lambda
  * handlers, the Cognito stand-in on management routes, and the token authorizer (with API
  * Gateway's result cache) on the example protected API.
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const host = options.host ?? '127.0.0.1';
+  // `POST /local/session` signs anyone in as any admin: reachable from another machine, it would
+  // hand the whole service to the network. No opt-out: local mode is for this machine; deploy to share it.
+  if (!isLoopbackBindHost(host)) {
+    throw new Error(`Local mode listens on loopback only (127.0.0.1, ::1 or localhost), not on ${JSON.stringify(host)}: its development sign-in (POST /local/session) would give anyone who can reach it an admin session`);
+  }
+  const hops = options.trustedProxyHops ?? 1;
+  if (!Number.isInteger(hops) || hops < 1 || hops > 16) throw new Error(`trustedProxyHops must be an integer from 1 to 16, not ${hops}`);
   const sessions = new LocalSessions(options.identity);
   const cacheMs = (options.authorizerCacheSeconds ?? 20) * 1000;
   const authorizerCache = new Map<string, CachedAuthorization>();
@@ -128,7 +156,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
 
   const sourceIpOf = (request: IncomingMessage): string => {
     const forwarded = options.trustForwardedFor ? request.headers['x-forwarded-for'] : undefined;
-    const raw = (typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : request.socket.remoteAddress) ?? '';
+    const raw = (typeof forwarded === 'string' ? forwardedClientOf(forwarded, hops) : request.socket.remoteAddress) ?? '';
     const address = parseAddress(raw);
     return address ? address.toString() : raw;
   };
@@ -161,6 +189,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // DNS rebinding: a web page whose name now resolves to 127.0.0.1 could otherwise call this server
+    // as its own origin (and sign in at /local/session). Its requests carry its own name as Host.
+    if (!isLoopbackHostHeader(request.headers.host)) {
+      return sendError(response, 403, 'forbidden', 'This local server answers only requests addressed to 127.0.0.1, localhost or [::1] (the Host header)');
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
     const chunks: Buffer[] = [];
@@ -169,6 +202,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       size += (chunk as Buffer).length;
       if (size > MAX_BODY_BYTES) return sendError(response, 400, 'invalid_request', 'The body is larger than 1 MB');
       chunks.push(chunk as Buffer);
+    }
+    // A cross-site form or a `text/plain` fetch is sent without asking (no CORS preflight); JSON is not.
+    if (size > 0 && METHODS_WITH_JSON_BODY.has(method) && !isJsonMediaType(request.headers['content-type'])) {
+      return send(response, {
+        statusCode: 400,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(errorBody('invalid_request', 'Send the body as JSON, with Content-Type: application/json', [{ field: 'content-type', message: 'must be application/json' }])),
+      });
     }
     try {
       decodeURIComponent(url.pathname);
@@ -234,11 +275,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       else response.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, resolve);
+  });
+  const { port, address } = server.address() as { port: number; address: string };
+  // `localhost` is looked up at listen time; a hosts file could point it elsewhere.
+  if (!isLoopbackAddress(address)) {
+    server.close();
+    throw new Error(`Local mode listens on loopback only, but ${host} resolved to ${address}`);
+  }
   return {
     server,
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

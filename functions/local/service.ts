@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { dynamoClient } from '../adapters/aws-clients';
 import { environmentOf, loadConfig, type ServiceSettings } from '../adapters/config';
 import { exampleApiRoutes, exampleCatalogue } from '../domain/routes';
-import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import { databaseKeyOf, ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { LOCAL_APP_CLIENT_ID } from './local-sessions';
 import { startLocalServer } from './server';
 
@@ -18,6 +17,8 @@ export interface LocalServiceOptions {
   settings?: Partial<ServiceSettings>;
   authorizerCacheSeconds?: number;
   trustForwardedFor?: boolean;
+  /** How many proxies of yours append to X-Forwarded-For. @default 1 */
+  trustedProxyHops?: number;
 }
 
 export const localSettings: ServiceSettings = {
@@ -33,13 +34,14 @@ export const localSettings: ServiceSettings = {
  * as in Lambda, so this sets it before loading them.
  */
 /** The environment the handlers read, as the CDK stack would set it, for the local stand-ins. */
-export function applyLocalEnvironment(options: { dataDir: string; endpoint: string; tableName: string; settings?: Partial<ServiceSettings> }): void {
+export function applyLocalEnvironment(options: { dataDir: string; endpoint: string; region: string; tableName: string; settings?: Partial<ServiceSettings> }): void {
   Object.assign(process.env, environmentOf({ ...localSettings, ...options.settings }), {
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: options.endpoint,
     SIGNER: 'local',
     LOCAL_SIGNING_KEY_FILE: join(options.dataDir, 'signing-key.jwk.json'),
-    AWS_REGION: process.env.AWS_REGION ?? 'local',
+    // The functions' DynamoDB client names this region, which selects the data directory's database.
+    AWS_REGION: options.region,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // EMF metrics are for CloudWatch; locally they would only clutter the console.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
@@ -51,21 +53,23 @@ export const endpointFileOf = (dataDir: string) => join(resolve(dataDir), 'dynam
 
 export async function startLocalService(options: LocalServiceOptions) {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // The signing key and the database key live here: only this user may read them.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let dynamo: RunningDynamoDb | undefined;
   if (!options.dynamoEndpoint) {
     const dbPath = join(dataDir, 'dynamodb');
-    mkdirSync(dbPath, { recursive: true });
-    dynamo = await startDynamoDbLocal({ dbPath });
+    mkdirSync(dbPath, { recursive: true, mode: 0o700 });
+    dynamo = await startDynamoDbLocal({ dbPath, region: databaseKeyOf(dataDir) });
   }
   const endpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+  const region = dynamo?.region ?? process.env.AWS_REGION ?? 'local';
   const tableName = options.tableName ?? 'pat-tokens';
   try {
-    const client = dynamoClient(endpoint);
+    const client = localDynamoClient(endpoint, region);
     await ensureTable(client, tableName);
     client.destroy();
 
-    applyLocalEnvironment({ dataDir, endpoint, tableName, settings: options.settings });
+    applyLocalEnvironment({ dataDir, endpoint, region, tableName, settings: options.settings });
     const config = loadConfig(process.env);
     const front = await startLocalServer({
       port: options.port,
@@ -73,10 +77,14 @@ export async function startLocalService(options: LocalServiceOptions) {
       identity: config.identity,
       authorizerCacheSeconds: options.authorizerCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
+      trustedProxyHops: options.trustedProxyHops,
     });
     return {
       url: front.url,
       dynamoEndpoint: endpoint,
+      dynamoRegion: region,
+      /** The DynamoDB Local this service started (absent when given `dynamoEndpoint`). */
+      dynamoPid: dynamo?.pid,
       tableName,
       stop: async () => {
         await front.close();

@@ -58,7 +58,7 @@ function pat(args: string[], options: { env?: Record<string, string>; as?: { uid
 }
 
 async function signIn(user: string, tenant = 'acme', admin = false): Promise<string> {
-  const response = await fetch(`${service.url}/local/session`, { method: 'POST', body: JSON.stringify({ user, tenant, admin }) });
+  const response = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, tenant, admin }) });
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
@@ -111,7 +111,7 @@ async function callExampleApi(accessToken: string) {
 }
 
 async function refreshWithApi(refreshKey: string) {
-  const response = await fetch(`${service.url}/tokens/refresh`, { method: 'POST', body: JSON.stringify({ refreshKey }) });
+  const response = await fetch(`${service.url}/tokens/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshKey }) });
   return response.status;
 }
 

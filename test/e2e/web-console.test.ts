@@ -85,7 +85,7 @@ afterAll(async () => {
 // --- the service, from node -------------------------------------------------------------------
 
 async function idTokenOf(user: string, tenant: string, admin = false): Promise<string> {
-  const response = await fetch(`${service.url}/local/session`, { method: 'POST', body: JSON.stringify({ user, tenant, admin }) });
+  const response = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, tenant, admin }) });
   expect(response.status).toBe(200);
   return ((await response.json()) as { idToken: string }).idToken;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { dynamoClient } from '../../functions/adapters/aws-clients';
+import { localDynamoClient } from '../../functions/local/dynamodb-local';
 import { startLocalService, type LocalServiceOptions } from '../../functions/local/service';
 import { allItems } from './dynamo';
 
@@ -21,7 +21,7 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
     tableName: `e2e-${randomBytes(6).toString('hex')}`,
     ...options,
   });
-  const client = dynamoClient(service.dynamoEndpoint);
+  const client = localDynamoClient(service.dynamoEndpoint, service.dynamoRegion);
 
   async function call(method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
     const response = await fetch(`${service.url}${path}`, {
