@@ -10,7 +10,7 @@ export type TableIndexName = keyof typeof tableIndexes;
  */
 export interface TableAccess {
   /** Item actions on the table itself, on any item. */
-  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem'>;
+  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem'>;
   /**
    * `dynamodb:UpdateItem` held to some items and some attributes only: one IAM statement each, whose
    * conditions DynamoDB checks on every request (fine-grained access control).
@@ -79,10 +79,11 @@ export interface HandlerSpec {
  * handler calls). A new handler is one entry here; the stack, the API and the tests follow it.
  */
 export const serviceHandlers = {
-  /** Configuration only: no table, no key. */
+  /** Configuration, and the caller's tenant policy (GetItem). */
   catalog: {
     entry: 'catalog',
-    description: 'GET /scopes and GET /policy: the scope catalogue and the token policy',
+    description: "GET /scopes and GET /policy: the scope catalogue and the caller's effective token policy",
+    table: { items: ['dynamodb:GetItem'] },
     routes: [
       { method: 'GET', path: '/scopes', access: 'user' },
       { method: 'GET', path: '/policy', access: 'user' },
@@ -111,11 +112,15 @@ export const serviceHandlers = {
       { method: 'GET', path: '/audit', access: 'user' },
     ],
   },
-  /** Reads the record (visibility check), then a transaction of the Update and its audit event (a Put). */
+  /**
+   * Reads the record (visibility check), marks the family revoked with its audit event (a
+   * transaction of an Update and a Put), then sweeps the members: Query byFamily, GetItem and
+   * conditional UpdateItems.
+   */
   revokeToken: {
     entry: 'revoke-token',
-    description: 'DELETE /tokens/{id}: revokes a token',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    description: "DELETE /tokens/{id}: revokes the credential (every live member of the token's family)",
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
     routes: [{ method: 'DELETE', path: '/tokens/{id}', access: 'user' }],
   },
   /** Rotation: a transaction of one Update and Puts (successor, lock, audit event); reuse detection: Query byFamily, then Updates. */
@@ -133,10 +138,35 @@ export const serviceHandlers = {
    */
   revokeLeaked: {
     entry: 'revoke-leaked',
-    description: 'POST /tokens/revoke-leaked: revokes the tokens whose secrets were reported leaked',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    description: 'POST /tokens/revoke-leaked: revokes the families whose secrets were reported leaked',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
     signingKeys: 'verify',
     routes: [{ method: 'POST', path: '/tokens/revoke-leaked', access: 'public', publicThrottle: true }],
+  },
+  /**
+   * Tenant governance: the tenant policy item (GetItem, Put with its audit event), approve/reject and
+   * edits (transactions of an Update, lock Put/Delete and an audit Put), revoking what a policy no
+   * longer allows (Query byTenant, then the family sweep: Query byFamily, UpdateItem). Never signs.
+   */
+  governTenant: {
+    entry: 'govern-tenant',
+    description: 'PUT /tenant/policy, POST /tenant/revoke-outside-policy, PATCH /tokens/{id}, POST /tokens/{id}/approve|reject',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], queries: ['byTenant', 'byFamily'] },
+    routes: [
+      { method: 'PUT', path: '/tenant/policy', access: 'user' },
+      { method: 'POST', path: '/tenant/revoke-outside-policy', access: 'user' },
+      { method: 'PATCH', path: '/tokens/{id}', access: 'user' },
+      { method: 'POST', path: '/tokens/{id}/approve', access: 'user' },
+      { method: 'POST', path: '/tokens/{id}/reject', access: 'user' },
+    ],
+  },
+  /** A rotation started by a person: the record and tenant policy (GetItem), the rotation transaction, Sign. */
+  regenerateToken: {
+    entry: 'regenerate-token',
+    description: 'POST /tokens/{id}/regenerate: a new token for the same credential, new secrets shown once',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    signingKeys: 'sign',
+    routes: [{ method: 'POST', path: '/tokens/{id}/regenerate', access: 'user' }],
   },
   /** Public keys only. */
   jwks: {
@@ -145,11 +175,15 @@ export const serviceHandlers = {
     signingKeys: 'verify',
     routes: [{ method: 'GET', path: '/.well-known/jwks.json', access: 'public' }],
   },
-  /** Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish. */
+  /**
+   * Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish;
+   * and finish any family revocation whose member sweep was interrupted (Query byExpiry's SWEEP
+   * partition and byFamily, GetItem, UpdateItem).
+   */
   notifyExpiring: {
     entry: 'notify-expiring',
-    description: 'Scheduled: announces tokens entering an expiry horizon (EventBridge and/or SNS)',
-    table: { items: ['dynamodb:UpdateItem'], queries: ['byExpiry'] },
+    description: 'Scheduled: announces tokens entering an expiry horizon (EventBridge and/or SNS), finishes interrupted revocations',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queries: ['byExpiry', 'byFamily'] },
     routes: [],
     scheduled: true,
     publishesNotices: true,

@@ -25,10 +25,15 @@ function publisherOf(env: Record<string, string | undefined>): NoticePublisher {
 }
 
 const { store } = baseParts();
+const families = store.families;
 const notifier = new ExpiryNotifier({ store, publisher: publisherOf(process.env), clock: systemClock, horizonsDays: horizonsOf(process.env.NOTIFY_HORIZONS_DAYS) });
 
-/** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon. */
-export const handler = async (): Promise<{ notified: number; failed: number }> => {
+/** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon, finishes interrupted revocations. */
+export const handler = async (): Promise<{ notified: number; failed: number; sweepsResumed: number }> => {
+  // A family revocation whose member sweep was interrupted is already refused everywhere (the family
+  // item is marked); finishing it here makes the members' records say so too.
+  const sweepsResumed = await families.resumePendingSweeps(systemClock.now());
+  if (sweepsResumed > 0) logger.warn('Finished interrupted family revocations', { sweepsResumed });
   const { sent, failed } = await notifier.run();
   for (const { notice, error } of failed) {
     // Ids and the horizon only: the description is the tenant's text, and an SDK error may quote it.
@@ -40,5 +45,5 @@ export const handler = async (): Promise<{ notified: number; failed: number }> =
     });
   }
   logger.info('Expiry notifications sent', { notified: sent.length, failed: failed.length, tokenIds: sent.map((notice) => notice.tokenId) });
-  return { notified: sent.length, failed: failed.length };
+  return { notified: sent.length, failed: failed.length, sweepsResumed };
 };

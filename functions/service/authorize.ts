@@ -62,7 +62,7 @@ interface PendingDenials {
 }
 
 interface CachedStatus {
-  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'scopes' | 'allowedIps' | 'lastUsedIps'> | undefined;
+  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'familyId' | 'scopes' | 'allowedIps' | 'lastUsedIps'> | undefined;
   ipRanges: IpRange[];
   /** The routes the record's scopes allow: derived once per read, not per request. */
   allowedRoutes: ResolvedRoute[];
@@ -95,7 +95,7 @@ export class Authorizer {
     const status = await this.status(claims.jti, claims.fid, now);
     const record = status.record;
     if (!record) return { effect: 'unauthorized', reason: 'unknown token', tokenId: claims.jti };
-    if (record.tenant !== claims.tid || record.owner !== claims.sub) {
+    if (record.tenant !== claims.tid || record.owner !== claims.sub || (claims.fid !== undefined && record.familyId !== claims.fid)) {
       return { effect: 'unauthorized', reason: 'claims do not match the token record', tokenId: claims.jti };
     }
     if (!authorizesAccess(record, now)) {

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
 import type { AuditQuery, AuditTrail, Page } from '../../service/ports';
@@ -30,6 +31,12 @@ export class DynamoAuditTrail implements AuditTrail {
   }
 
   async append(event: AuditEvent): Promise<void> {
-    await this.table.call(() => this.table.documents.send(new PutCommand(auditPut(this.table.name, event).Put)));
+    try {
+      await this.table.call(() => this.table.documents.send(new PutCommand(auditPut(this.table.name, event).Put)));
+    } catch (error) {
+      // Event ids are 96 random bits: a failed "not exists" is this very event, written by an SDK
+      // attempt whose answer was lost and then retried. It is there; the caller must not fail.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

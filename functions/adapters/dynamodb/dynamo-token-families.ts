@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
 import { reachOf, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { FamilyRevocationResult, Revocation, TokenFamilies } from '../../service/ports';
@@ -163,13 +164,17 @@ export class DynamoTokenFamilies implements TokenFamilies {
               ':rotated': 'rotated',
               ...(reach === 'live' ? { ':now': revocation.at } : {}),
             },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A retried attempt whose first try landed (its answer lost) finds its own revocation: that
+      // member was revoked by this call all the same.
+      const old = error.Item ? unmarshall(error.Item) : undefined;
+      return old?.revokedAt === revocation.at && old.revokedBy === revocation.by && old.revokeReason === revocation.reason;
     }
   }
 
