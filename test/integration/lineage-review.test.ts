@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
@@ -301,5 +301,47 @@ describe('retried requests (SPEC: "a vendor whose answer was lost simply retries
     expect((await table.store.get(first.id))?.revokeReason).toBe('revoked');
     expect((await table.store.get(second.id))?.revokeReason).toBe('revoked');
     expect([...answer.revokedTokenIds].sort()).toEqual([first.id, second.id].sort());
+  });
+});
+
+describe('checked and held (kept as regression guards)', () => {
+  it('replays at exactly the leeway, and revokes the family 1 ms later', async () => {
+    const { clock, service, first } = await setup();
+    const second = await rotate(service, first.refreshKey);
+    clock.advance(30_000);
+    const replay = await service.refresh(first.refreshKey);
+    expect(replay.kind === 'replayed' && replay.token.refreshKey).toBe(second.refreshKey);
+    clock.advance(1);
+    expect(await codeOf(service.refresh(first.refreshKey))).toBe('reuse_detected');
+    expect(await codeOf(service.refresh(second.refreshKey))).toBe('invalid_grant');
+  });
+
+  it('answers a replay across a family revocation 401 (reuse), and touches no other family of the owner with the same description', async () => {
+    const { service, who, first } = await setup();
+    await rotate(service, first.refreshKey);
+    await service.revoke(user(who), first.id);
+    const other = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 90 });
+
+    expect(await codeOf(service.refresh(first.refreshKey))).toBe('reuse_detected');
+    expect(await service.revokeLeaked([first.refreshKey])).toBe(0);
+    expect(await service.revoke(user(who), first.id)).toMatchObject({ revokedTokenIds: [] });
+    expect((await service.get(user(who), other.id)).status).toBe('active');
+    expect((await rotate(service, other.refreshKey)).familyId).toBe(other.id);
+  });
+
+  it('revokes a legacy family (no family item, no generation) whole on reuse, the successor included', async () => {
+    const { clock, keys, service, who, first } = await setup();
+    // As written before families were items: no FAMILY item, no generation.
+    await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: `FAMILY#${first.id}` }, sk: { S: 'FAMILY' } } }));
+    await table.client.send(
+      new UpdateItemCommand({ TableName: table.tableName, Key: { pk: { S: `TOKEN#${first.id}` }, sk: { S: 'TOKEN' } }, UpdateExpression: 'REMOVE generation' }),
+    );
+    const second = await rotate(service, first.refreshKey);
+    clock.advance(31_000);
+
+    expect(await codeOf(service.refresh(first.refreshKey))).toBe('reuse_detected');
+    expect((await service.get(user(who), second.id)).status).toBe('revoked');
+    const authorizer = authorizerFor(table.store, clock, keys, { statusCacheMs: 0 });
+    expect((await authorizer.authorize(request(second.accessToken))).effect).toBe('unauthorized');
   });
 });
