@@ -93,7 +93,7 @@ export const serviceHandlers = {
   createToken: {
     entry: 'create-token',
     description: 'POST /tokens: issues a token and its refresh key',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem'], queries: ['byOwner'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], queries: ['byOwner'] },
     signingKeys: 'sign',
     routes: [{ method: 'POST', path: '/tokens', access: 'user' }],
   },
@@ -104,7 +104,7 @@ export const serviceHandlers = {
   readTokens: {
     entry: 'read-tokens',
     description: 'GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit, GET /audit: metadata and the audit trail',
-    table: { items: ['dynamodb:GetItem'], queries: ['byOwner', 'byTenant', 'byFamily'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], queries: ['byOwner', 'byTenant', 'byFamily'] },
     routes: [
       { method: 'GET', path: '/tokens', access: 'user' },
       { method: 'GET', path: '/tokens/{id}', access: 'user' },
@@ -120,7 +120,7 @@ export const serviceHandlers = {
   revokeToken: {
     entry: 'revoke-token',
     description: "DELETE /tokens/{id}: revokes the credential (every live member of the token's family)",
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
     routes: [{ method: 'DELETE', path: '/tokens/{id}', access: 'user' }],
   },
   /** Rotation: a transaction of one Update and Puts (successor, lock, audit event); reuse detection: Query byFamily, then Updates. */
@@ -151,7 +151,7 @@ export const serviceHandlers = {
   governTenant: {
     entry: 'govern-tenant',
     description: 'PUT /tenant/policy, POST /tenant/revoke-outside-policy, PATCH /tokens/{id}, POST /tokens/{id}/approve|reject',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], queries: ['byTenant', 'byFamily'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], queries: ['byTenant', 'byFamily'] },
     routes: [
       { method: 'PUT', path: '/tenant/policy', access: 'user' },
       { method: 'POST', path: '/tenant/revoke-outside-policy', access: 'user' },
@@ -164,7 +164,7 @@ export const serviceHandlers = {
   regenerateToken: {
     entry: 'regenerate-token',
     description: 'POST /tokens/{id}/regenerate: a new token for the same credential, new secrets shown once',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
     signingKeys: 'sign',
     routes: [{ method: 'POST', path: '/tokens/{id}/regenerate', access: 'user' }],
   },

@@ -62,6 +62,15 @@ export interface TokenFamily {
   revokeReason?: RevokeReason;
 }
 
+/**
+ * A member as its family's state makes it: a member of a revoked family is revoked, whatever its
+ * own record still says while the family's sweep has not reached it.
+ */
+export function withFamilyState<T extends Pick<TokenRecord, 'state' | 'revokeReason' | 'revokedAt' | 'revokedBy'>>(record: T, family: TokenFamily | undefined): T {
+  if (family?.state !== 'revoked' || (record.state === 'revoked' && record.revokeReason !== 'rotated')) return record;
+  return { ...record, state: 'revoked', revokeReason: family.revokeReason, revokedAt: family.revokedAt, revokedBy: family.revokedBy };
+}
+
 /** Family revocations, by what they revoke: a person's revoke ends what still works; a theft ends everything. */
 export type FamilyRevocationReach = 'live' | 'all';
 

@@ -1,7 +1,7 @@
 import { compileIpEntries, isIpAllowed, type IpRange } from '../domain/ip-entries';
 import type { ResolvedRoute } from '../domain/routes';
 import { covers } from '../domain/scopes';
-import { authorizesAccess, validUntil, type TokenRecord } from '../domain/token';
+import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
 import type { Clock, TokenStore } from './ports';
 
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
@@ -152,7 +152,7 @@ export class Authorizer {
     if (cached && now - cached.fetchedAt < this.options.statusCacheMs) return cached;
     const read = await this.options.store.getWithFamily(tokenId, familyId);
     // A revoked family revokes every member at once, before (and whatever) its members' records say.
-    const record = read.record && read.family?.state === 'revoked' ? { ...read.record, state: 'revoked' as const, revokeReason: read.family.revokeReason } : read.record;
+    const record = read.record && withFamilyState(read.record, read.family);
     const fresh: CachedStatus = {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],

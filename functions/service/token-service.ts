@@ -22,6 +22,7 @@ import {
   parseRefreshKey,
   secretMatches,
   statusOf,
+  withFamilyState,
   type TokenMetadata,
   type TokenRecord,
   type TokenStatus,
@@ -436,7 +437,9 @@ export class TokenService {
 
   /** A token the caller may see: their own, or any of their tenant for an admin. Anything else is 404. */
   private async visibleRecord(caller: Caller, id: string): Promise<TokenRecord> {
-    const record = isTokenId(id) ? await this.deps.store.get(id) : undefined;
+    const read = isTokenId(id) ? await this.deps.store.getWithFamily(id) : undefined;
+    // A member of a revoked family shows as revoked even before the family's sweep reaches it.
+    const record = read?.record && withFamilyState(read.record, read.family);
     if (!record || record.tenant !== caller.tenant || (!caller.isAdmin && record.owner !== caller.userId)) {
       throw notFound();
     }

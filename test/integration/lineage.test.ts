@@ -195,14 +195,18 @@ describe('a chain of 2,000 rotations', () => {
     const now = Date.UTC(2026, 10, 23, 12);
     const { who, familyId, records } = await seedChain(2_000, now);
 
+    // The sweep's 25 concurrent updates on a loaded 2-core machine may outlast the product's 1 s
+    // client timeout; the subject here is completeness and time, so the client waits.
+    const patient = new DynamoTokenStore(new DynamoDBClient({ endpoint: table.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), { tableName: table.tableName, retentionDays: 30 });
     const started = performance.now();
-    const result = await table.store.revokeFamily({ id: familyId, tenant: 'acme', owner: who }, { at: now, by: 'reuse-detection', reason: 'reuse_detected' }, event(familyId, who, now));
+    const result = await patient.revokeFamily({ id: familyId, tenant: 'acme', owner: who }, { at: now, by: 'reuse-detection', reason: 'reuse_detected' }, event(familyId, who, now));
     const seconds = (performance.now() - started) / 1000;
 
     expect(result.marked).toBe(true);
     expect(result.revokedIds).toHaveLength(2_000);
     expect(result.revokedIds[0]).toBe(records[1_999]!.id);
-    const after = await Promise.all(records.map((record) => table.store.get(record.id)));
+    const after = [];
+    for (let start = 0; start < records.length; start += 50) after.push(...(await Promise.all(records.slice(start, start + 50).map((record) => patient.get(record.id)))));
     expect(after.filter((record) => record?.revokeReason !== 'reuse_detected')).toEqual([]);
     console.info(`lineage: a family of 2,000 members revoked in ${seconds.toFixed(1)} s on DynamoDB Local (2 cores)`);
   });
@@ -225,11 +229,12 @@ describe('a chain of 2,000 rotations', () => {
       interrupted.revokeFamily({ id: familyId, tenant: 'acme', owner: who }, { at: now, by: who, reason: 'revoked' }, event(familyId, who, now)),
     ).rejects.toBeInstanceOf(DependencyUnavailable);
 
+    // Newest first: the oldest member, still in its grace, is among those the sweep had not reached…
+    const oldest = records[0]!;
+    const { record, family } = await table.store.getWithFamily(oldest.id, familyId);
+    expect(record).toMatchObject({ revokeReason: 'rotated', graceUntil: oldest.graceUntil });
+    expect(family?.state).toBe('revoked'); // …but it is refused: the authorizer reads the family with it
     const head = records[records.length - 1]!;
-    expect((await table.store.get(head.id))?.state).toBe('active'); // not swept yet…
-    const { record, family } = await table.store.getWithFamily(head.id, familyId);
-    expect(record?.state).toBe('active');
-    expect(family?.state).toBe('revoked'); // …but refused: the authorizer reads the family with it
     const clock = new ManualClock(now);
     const { service } = tokenService(table.store, clock);
     await expect(service.revoke(user(who), head.id)).resolves.toMatchObject({ status: 'revoked' });
@@ -245,7 +250,7 @@ describe('a chain of 2,000 rotations', () => {
 describe('retry-safe refresh', () => {
   it('answers the retry of a refresh whose answer was lost after the commit with the identical successor', async () => {
     const lossy = dynamoClient(table.endpoint);
-    let dropNext = true;
+    let dropNext = false;
     lossy.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
 import { conflict, DependencyUnavailable } from '../../domain/errors';
-import { PENDING_APPROVAL_MS, statusOf, type TokenFamily, type TokenRecord } from '../../domain/token';
+import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
 import { auditPut } from './audit-items';
 import { TransactionRefused, type DynamoTable } from './dynamo-table';
@@ -22,8 +22,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       // rotated, expired) is stale: take it over, on condition that it still names that token.
       const holder = error.failed.get('lock')?.tokenId;
       if (typeof holder !== 'string') throw describeConflict(record);
-      const held = await this.get(holder);
-      if (held && holdsDescription(held, now)) throw describeConflict(record);
+      const { record: held, family } = await this.getWithFamily(holder);
+      if (held && holdsDescription(withFamilyState(held, family), now)) throw describeConflict(record);
       try {
         await this.writeNew(record, event, holder);
       } catch (retryError) {
@@ -46,8 +46,10 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
    */
   async getWithFamily(id: string, familyId?: string): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined }> {
     if (familyId === undefined) {
-      const record = await this.get(id);
-      return { record, family: record ? await this.familyOf(record.familyId) : undefined };
+      // A token issued before `fid`: most are the first of their family, whose id is the family's.
+      const guess = await this.getWithFamily(id, id);
+      if (!guess.record || guess.record.familyId === id) return guess;
+      return { record: guess.record, family: await this.familyOf(guess.record.familyId) };
     }
     const wanted = [keys.token(id), keys.family(familyId)];
     const found: Record<string, unknown>[] = [];
@@ -256,8 +258,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       if (error.failed.has('token')) return { ok: false, refusal: 'changed' };
       if (!error.failed.has('lock')) throw error;
       const holder = error.failed.get('lock')?.tokenId;
-      const held = typeof holder === 'string' ? await this.get(holder) : undefined;
-      if (typeof holder !== 'string' || (held && holdsDescription(held, now))) return { ok: false, refusal: 'description_taken' };
+      const read = typeof holder === 'string' ? await this.getWithFamily(holder) : undefined;
+      if (typeof holder !== 'string' || (read?.record && holdsDescription(withFamilyState(read.record, read.family), now))) return { ok: false, refusal: 'description_taken' };
       try {
         await attempt(holder);
       } catch (retryError) {
