@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,19 @@ const nobody = { uid: 65534, gid: 65534 };
 
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let root: string;
+/**
+ * The CLI as the unprivileged user runs it: a byte-identical copy in a world-readable directory, since
+ * the checkout itself may live where only its owner can go (e.g. a 0700 home directory).
+ */
+let patBinForOthers: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pat-cli-'));
   await chmod(root, 0o755);
+  await mkdir(join(root, 'bin'), { mode: 0o755 });
+  patBinForOthers = join(root, 'bin', 'pat.js');
+  await copyFile(patBin, patBinForOthers);
+  await chmod(patBinForOthers, 0o644);
   service = await startLocalService({
     port: 0,
     dataDir: join(root, 'service'),
@@ -47,8 +56,9 @@ function pat(args: string[], options: { env?: Record<string, string>; as?: { uid
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [patBin, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...options.env }, timeout: 20_000, ...options.as },
+      [options.as ? patBinForOthers : patBin, ...args],
+      // cwd: the checkout may be unreadable to options.as.
+      { env: { PATH: process.env.PATH ?? '', ...options.env }, timeout: 20_000, cwd: root, ...options.as },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
