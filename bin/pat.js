@@ -139,7 +139,9 @@ const say = (text) => {
  */
 function sayJson(value, pretty = false) {
   const json = JSON.stringify(value, null, pretty ? 2 : undefined);
-  process.stdout.write(`${json.replace(UNSAFE_CHARACTERS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`);
+  // A raw newline can only be the pretty layout's: JSON.stringify escapes those inside strings.
+  const escaped = json.replace(UNSAFE_CHARACTERS, (character) => (character === '\n' ? character : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  process.stdout.write(`${escaped}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -411,8 +411,8 @@ describe('pat refresh', () => {
     const runs = await Promise.all(files.map(({ file }) => pat(['refresh', '--credentials', file])));
     await gateway.close();
 
-    expectOneLineFailure(runs[0]!, 1, /HTTP 504, not the service's JSON \(4 attempts over \d+ s\).*left unchanged, but the refresh may have happened/, [keys[0]!]);
-    expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON \(4 attempts.*may have happened/, [keys[1]!]);
+    expectOneLineFailure(runs[0]!, 1, /HTTP 504, not the service's JSON.*\(4 attempts over \d+ s\); .*left unchanged, but the refresh may have happened/, [keys[0]!]);
+    expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON.*\(4 attempts.*may have happened/, [keys[1]!]);
     expectOneLineFailure(runs[2]!, 1, /the service failed \(503 unavailable: DynamoDB is unavailable\) \(4 attempts.*may have happened/, [keys[2]!]);
     expectOneLineFailure(runs[3]!, 1, /HTTP 200 without a new token.*may have happened/, [keys[3]!]);
     // Each retry presented the same key; a 200, even a useless one, is not retried.
@@ -830,9 +830,9 @@ describe('pat output hygiene', () => {
       expect(run.stdout + run.stderr).not.toContain('\u001b');
     }
     // The fields are shown, only defused, and the JSON output is still the same JSON.
-    expect(runs[0]!.stdout).toContain('one-expiresAt[2J ]0;pwned');
-    expect(runs[0]!.stdout).toContain('cursor[2J');
-    expect(runs[3]!.stderr).toMatch(/400 code\[2J.*message\[2J/);
+    expect(runs[0]!.stdout).toContain('one-expiresAt [2J ]0;pwned');
+    expect(runs[0]!.stdout).toContain('cursor [2J');
+    expect(runs[3]!.stderr).toMatch(/400 code \[2J.*message \[2J/);
     expect(JSON.parse(runs[2]!.stdout).items[0].description).toBe(hostile('one-description'));
     expect(JSON.parse(runs[5]!.stdout).revokedAt).toBe(hostile('revoked-revokedAt'));
     expect(JSON.parse(refreshedJson.stdout).expiresAt).toBe(hostile('refreshed-expiresAt'));
