@@ -6,6 +6,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -837,5 +838,23 @@ describe('pat output hygiene', () => {
     expect(JSON.parse(runs[5]!.stdout).revokedAt).toBe(hostile('revoked-revokedAt'));
     expect(JSON.parse(refreshedJson.stdout).expiresAt).toBe(hostile('refreshed-expiresAt'));
     expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0]);
+  }, 60_000); // ten CLI processes on a shared machine
+
+  it('keeps any generated text of any field from acting on the terminal, in the table and in JSON', async () => {
+    // Generated descriptions, owners and times: any code point, lone surrogates included (one CLI run per format).
+    const texts = fc.sample(fc.string({ unit: fc.oneof(fc.constantFrom('\u001b', '\u009b', '\u202e', '\u2066', '\u2028', '\u0007', '['), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 1 })), maxLength: 30 }), { numRuns: 200, seed: 12 });
+    const items = texts.map((text, index) => ({ id: `t${index}`, description: text, owner: text, status: 'active', expiresAt: text, lastUsedAt: text, scopes: [text], familyId: `f${index}`, generation: 2, createdAt: text }));
+    const fake = await fakeService(() => ({ status: 200, json: { items, nextCursor: `${texts.join('')}cursor` } }));
+    const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
+
+    const [asTable, asJson] = (await Promise.all([pat(['list'], { env }), pat(['list', '--json'], { env })])) as [Run, Run];
+    await fake.close();
+
+    for (const run of [asTable, asJson]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).not.toMatch(forbidden);
+    }
+    expect(asTable.stdout.trim().split('\n')).toHaveLength(1 + items.length + 1); // heading, one line per row, "More tokens"
+    expect(JSON.parse(asJson.stdout).items.map((item: { description: string }) => item.description)).toEqual(texts);
   });
 });
