@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { tableIndexes } from '../functions/adapters/dynamo-token-store';
+import type { tableIndexes } from '../functions/adapters/dynamodb/table-layout';
 
 /** A global secondary index of the token table, as the DynamoDB store names it. */
 export type TableIndexName = keyof typeof tableIndexes;

@@ -15,6 +15,7 @@ export const environmentNames = {
   signer: 'SIGNER',
   kmsKeyIds: 'KMS_KEY_IDS',
   localKeyFile: 'LOCAL_SIGNING_KEY_FILE',
+  refreshMacKeyId: 'REFRESH_MAC_KEY_ID',
   catalogue: 'SCOPE_CATALOGUE',
   policy: 'TOKEN_POLICY',
   adminGroup: 'ADMIN_GROUP',
@@ -86,6 +87,7 @@ const environmentSchema = z.object({
   SIGNER: z._default(z.enum(['kms', 'local']), 'kms'),
   KMS_KEY_IDS: z.optional(z.string()),
   LOCAL_SIGNING_KEY_FILE: z.optional(z.string()),
+  REFRESH_MAC_KEY_ID: z.optional(text()),
   SCOPE_CATALOGUE: json(catalogueSchema),
   TOKEN_POLICY: z.optional(json(policySchema)),
   ADMIN_GROUP: z._default(text(), 'pat-admins'),
@@ -101,6 +103,8 @@ export interface ServiceConfig {
   tableName?: string;
   issuer: string;
   signer: { kind: 'kms'; keyIds: string[] } | { kind: 'local'; keyFile: string };
+  /** The key refresh secrets are derived with: a KMS HMAC key (refresh function only), or a file beside the local signing key. */
+  refreshMac: { kind: 'kms'; keyId: string | undefined } | { kind: 'local'; keyFile: string };
   catalogue: ScopeCatalogue;
   policy: TokenPolicy;
   identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
@@ -133,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     if (!e.LOCAL_SIGNING_KEY_FILE) throw new ConfigError('LOCAL_SIGNING_KEY_FILE is required when SIGNER=local');
     signer = { kind: 'local', keyFile: e.LOCAL_SIGNING_KEY_FILE };
   }
+  const refreshMac: ServiceConfig['refreshMac'] =
+    signer.kind === 'kms' ? { kind: 'kms', keyId: e.REFRESH_MAC_KEY_ID } : { kind: 'local', keyFile: `${signer.keyFile}.refresh-mac` };
   const routes = e.PROTECTED_ROUTES ?? [];
   try {
     resolveRoutes(routes, e.SCOPE_CATALOGUE);
@@ -143,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     tableName: e.TABLE_NAME,
     issuer: e.TOKEN_ISSUER,
     signer,
+    refreshMac,
     catalogue: e.SCOPE_CATALOGUE,
     policy,
     identity: { adminGroup: e.ADMIN_GROUP, tenantClaim: e.TENANT_CLAIM, userIdClaim: e.USER_ID_CLAIM },

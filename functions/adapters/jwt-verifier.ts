@@ -48,7 +48,7 @@ export class FastJwtVerifier implements AccessTokenVerifier {
   private checkClaims(payload: Record<string, unknown>): { ok: true; claims: VerifiedClaims } | { ok: false; reason: string } {
     const now = this.options.clock.now();
     const skew = this.options.clockSkewMs ?? 60_000;
-    const { jti, sub, tid, scope, exp, iat, nbf } = payload;
+    const { jti, fid, sub, tid, scope, exp, iat, nbf } = payload;
     if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tid !== 'string' || typeof scope !== 'string') {
       return { ok: false, reason: 'missing claims' };
     }
@@ -59,7 +59,7 @@ export class FastJwtVerifier implements AccessTokenVerifier {
     } else if (typeof exp !== 'number' || exp * 1000 <= now) {
       return { ok: false, reason: 'expired' };
     }
-    return { ok: true, claims: { jti, sub, tid, scope, ...(typeof exp === 'number' ? { exp } : {}) } };
+    return { ok: true, claims: { jti, sub, tid, scope, ...(typeof fid === 'string' ? { fid } : {}), ...(typeof exp === 'number' ? { exp } : {}) } };
   }
 
   private loadVerifiers(): Promise<Map<string, VerifyFn>> {

@@ -23,6 +23,10 @@ export interface TokenRecord {
   successorId?: string;
   /** The chain of refreshes this token belongs to; the first token's id. */
   familyId: string;
+  /** 1 for a created token, +1 per rotation. */
+  generation: number;
+  /** The token this one succeeded (absent for the first of a family). */
+  predecessorId?: string;
   /** SHA-256 (hex) of the refresh key's secret; the key itself is never stored. */
   refreshKeyHash: string;
   lastUsedAt?: number;
@@ -33,6 +37,34 @@ export interface TokenRecord {
 }
 
 export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked';
+
+/**
+ * A family: a created token and its successors by rotation, one credential in the user's eyes. It
+ * is an item of its own so that revoking the credential is one write that every operation on a
+ * member checks (a rotation commits only while the family is live), whatever the members' records
+ * say at that instant.
+ */
+export interface TokenFamily {
+  id: string;
+  tenant: string;
+  owner: string;
+  state: 'live' | 'revoked';
+  /** The newest member: the one a refresh of the family's live key would rotate. */
+  headId: string;
+  /** The head's generation. */
+  generation: number;
+  revokedAt?: number;
+  revokedBy?: string;
+  revokeReason?: RevokeReason;
+}
+
+/** Family revocations, by what they revoke: a person's revoke ends what still works; a theft ends everything. */
+export type FamilyRevocationReach = 'live' | 'all';
+
+/** Which members a family revocation revokes: live ones for a person's revoke; every unrevoked or rotated one for a theft. */
+export function reachOf(reason: RevokeReason): FamilyRevocationReach {
+  return reason === 'revoked' ? 'live' : 'all';
+}
 export type TokenStatus = 'active' | 'revoked' | 'expired';
 
 export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'>, now: number): TokenStatus {
@@ -76,6 +108,8 @@ export function metadataOf(record: TokenRecord, now: number) {
     createdAt: iso(record.createdAt),
     expiresAt: record.expiresAt === null ? null : iso(record.expiresAt),
     status,
+    familyId: record.familyId,
+    generation: record.generation,
     lastUsedAt: iso(record.lastUsedAt) ?? null,
     lastUsedIps: record.lastUsedIps ?? [],
     ...(record.state === 'revoked'
@@ -92,6 +126,8 @@ export interface AccessClaims {
   sub: string;
   tid: string;
   jti: string;
+  /** The token's family, so that the authorizer reads the record and the family in one request. */
+  fid?: string;
   scope: string;
   iat: number;
   exp?: number;
@@ -103,6 +139,7 @@ export function claimsOf(record: TokenRecord, issuer: string): AccessClaims {
     sub: record.owner,
     tid: record.tenant,
     jti: record.id,
+    fid: record.familyId,
     scope: record.scopes.join(' '),
     iat: Math.floor(record.createdAt / 1000),
     ...(record.expiresAt === null ? {} : { exp: Math.floor(record.expiresAt / 1000) }),

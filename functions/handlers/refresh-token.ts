@@ -1,4 +1,4 @@
-import { keyRingOf } from '../adapters/key-ring';
+import { keyRingOf, secretDeriverOf } from '../adapters/key-ring';
 import { invalidGrant } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../http/logger';
@@ -10,7 +10,15 @@ import { TokenService } from '../service/token-service';
 import { baseParts } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({ store, signer: keyRingOf(config), clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = new TokenService({
+  store,
+  signer: keyRingOf(config),
+  secrets: secretDeriverOf(config),
+  clock: systemClock,
+  policy: config.policy,
+  catalogue: config.catalogue,
+  issuer: config.issuer,
+});
 
 /** POST /tokens/refresh: the refresh key is the only credential. */
 export const handler = httpHandler(
@@ -23,8 +31,12 @@ export const handler = httpHandler(
       logger.warn('Refresh key reused after rotation: token family revoked', { familyId: outcome.familyId, revokedIds: outcome.revokedIds });
       throw invalidGrant();
     }
-    logger.info('Token refreshed', { tokenId: outcome.token.id, predecessorId: outcome.predecessorId, tenant: outcome.token.tenant });
-    count('TokensRefreshed');
+    logger.info(outcome.kind === 'replayed' ? 'Refresh answered again (retry within the leeway)' : 'Token refreshed', {
+      tokenId: outcome.token.id,
+      predecessorId: outcome.predecessorId,
+      tenant: outcome.token.tenant,
+    });
+    count(outcome.kind === 'replayed' ? 'RefreshesReplayed' : 'TokensRefreshed');
     return json(200, outcome.token);
   },
   { jsonBody: true },

@@ -10,11 +10,11 @@ import { baseParts } from './compose';
 const { config, store } = baseParts();
 const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
 
-/** DELETE /tokens/{id} */
+/** DELETE /tokens/{id}: revokes the credential (every live member of the token's family). */
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event, config.identity);
   const revoked = await tokens.revoke(caller, event.pathParameters?.id ?? '');
-  logger.info('Token revoked', { tokenId: revoked.id, tenant: revoked.tenant, revokedBy: caller.userId });
-  count('TokensRevoked');
+  logger.info('Credential revoked', { tokenId: revoked.id, familyId: revoked.familyId, revokedTokenIds: revoked.revokedTokenIds, tenant: revoked.tenant, revokedBy: caller.userId });
+  count('TokensRevoked', revoked.revokedTokenIds.length);
   return json(200, revoked);
 });

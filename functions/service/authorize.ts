@@ -7,6 +7,8 @@ import type { Clock, TokenStore } from './ports';
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
 export interface VerifiedClaims {
   jti: string;
+  /** The token's family (absent in tokens issued before families were items). */
+  fid?: string;
   sub: string;
   tid: string;
   scope: string;
@@ -40,7 +42,7 @@ export type Decision =
 
 export interface AuthorizerOptions {
   verifier: AccessTokenVerifier;
-  store: Pick<TokenStore, 'get' | 'recordUse' | 'recordDenial'>;
+  store: Pick<TokenStore, 'getWithFamily' | 'recordUse' | 'recordDenial'>;
   clock: Clock;
   routes: readonly ResolvedRoute[];
   /** How long a token record read from DynamoDB is trusted in this container. @default 10 000 */
@@ -90,7 +92,7 @@ export class Authorizer {
     const { claims } = verified;
 
     const now = this.options.clock.now();
-    const status = await this.status(claims.jti, now);
+    const status = await this.status(claims.jti, claims.fid, now);
     const record = status.record;
     if (!record) return { effect: 'unauthorized', reason: 'unknown token', tokenId: claims.jti };
     if (record.tenant !== claims.tid || record.owner !== claims.sub) {
@@ -145,10 +147,12 @@ export class Authorizer {
     }
   }
 
-  private async status(tokenId: string, now: number): Promise<CachedStatus> {
+  private async status(tokenId: string, familyId: string | undefined, now: number): Promise<CachedStatus> {
     const cached = this.statusCache.get(tokenId);
     if (cached && now - cached.fetchedAt < this.options.statusCacheMs) return cached;
-    const record = await this.options.store.get(tokenId);
+    const read = await this.options.store.getWithFamily(tokenId, familyId);
+    // A revoked family revokes every member at once, before (and whatever) its members' records say.
+    const record = read.record && read.family?.state === 'revoked' ? { ...read.record, state: 'revoked' as const, revokeReason: read.family.revokeReason } : read.record;
     const fresh: CachedStatus = {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],

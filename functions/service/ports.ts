@@ -1,5 +1,5 @@
 import type { AuditEvent, DeniedAuthorization } from '../domain/audit';
-import type { TokenRecord, TokenStatus } from '../domain/token';
+import type { TokenFamily, TokenRecord, TokenStatus } from '../domain/token';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -47,34 +47,92 @@ export interface Rotation {
   event: AuditEvent;
 }
 
-/**
- * Where token records and their audit trail live. Every change is written together with its audit
- * event, atomically. Implementations turn lost races into domain `conflict` errors.
- */
-export interface TokenStore {
-  /** Writes a new token; `conflict` if the owner already has an active token with that description. */
+/** Why a rotation did not commit; it then wrote nothing. */
+export type RotationRefusal =
+  /** Another refresh (or a revocation) changed the predecessor first. */
+  | 'predecessor_changed'
+  /** The family was revoked: no member may be rotated any more. */
+  | 'family_revoked'
+  /** Another active token of the owner took the description meanwhile. */
+  | 'description_taken';
+
+export interface FamilyRevocationResult {
+  /** Members this call revoked, newest first. */
+  revokedIds: string[];
+  /** False when the family was already revoked (this call only finished what was left). */
+  marked: boolean;
+}
+
+/** Token records: create, read, list, rotate. Every change is written with its audit event, atomically. */
+export interface TokenRecords {
+  /** Writes a new token and its family; `conflict` if the owner already has an active token with that description. */
   create(record: TokenRecord, now: number, event: AuditEvent): Promise<void>;
   get(id: string): Promise<TokenRecord | undefined>;
   list(query: ListQuery): Promise<Page<TokenRecord>>;
   countActive(tenant: string, owner: string, now: number): Promise<number>;
   /**
-   * Revokes and returns the record as it now is; undefined if it does not exist. Idempotent: a
-   * token already revoked is returned unchanged and no event is written.
+   * Marks the predecessor rotated, writes the successor and moves the family's head, atomically,
+   * only while the predecessor still carries the presented key and the family is live.
    */
-  revoke(id: string, revocation: Revocation, event: AuditEvent): Promise<TokenRecord | undefined>;
-  /** Marks the predecessor rotated and writes the successor, atomically; `conflict` if the race was lost. */
-  rotate(rotation: Rotation): Promise<void>;
-  /** Revokes every still-usable token of a refresh chain; returns their ids (the event lists them too). */
-  revokeFamily(familyId: string, revocation: Revocation, event: AuditEvent): Promise<string[]>;
+  rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }>;
+}
+
+/** Families: the credential as one unit. */
+export interface TokenFamilies {
+  /** The family item; undefined for a family written before families were items (treated as live). */
+  getFamily(familyId: string): Promise<TokenFamily | undefined>;
+  /**
+   * Revokes a family: marks the family first (from then on no member can be rotated and the
+   * authorizer refuses every member), then revokes its members newest first. Idempotent and
+   * resumable: on a family already revoked it finishes what an interrupted call left, and writes no
+   * second event. `family` names the tenant and owner, for a family that has no item yet.
+   */
+  revokeFamily(
+    family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>,
+    revocation: Revocation,
+    event: AuditEvent,
+  ): Promise<FamilyRevocationResult>;
+}
+
+/** The authorizer's one read: a token's record and its family's state, together. */
+export interface TokenStatusReader {
+  /** `familyId` from the token's claims lets both be read in one request. */
+  getWithFamily(id: string, familyId?: string): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined }>;
+}
+
+/** What the authorizer records of a token's use. */
+export interface UsageLog {
   recordUse(id: string, at: number, lastUsedIps: string[]): Promise<void>;
   /** Adds denied authorizations to the token's counter of that hour. */
   recordDenial(denial: DeniedAuthorization): Promise<void>;
+}
+
+export interface AuditTrail {
   listAudit(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /** Writes an event that records no change (a replayed refresh). */
+  append(event: AuditEvent): Promise<void>;
+}
+
+/** Tokens by expiry, for the notification job. */
+export interface ExpiryIndex {
   /** Active tokens whose expiry falls in [from, to), found through the expiry index, never a scan. */
   expiringBetween(from: number, to: number): Promise<TokenRecord[]>;
   /** Records that a token was notified for a horizon; false if it already was (at most once). */
   markNotified(id: string, horizonDays: number): Promise<boolean>;
   unmarkNotified(id: string, horizonDays: number): Promise<void>;
+}
+
+/** Everything the DynamoDB table holds, for composition roots that wire several use cases. */
+export type TokenStore = TokenRecords & TokenFamilies & TokenStatusReader & UsageLog & AuditTrail & ExpiryIndex;
+
+/**
+ * Derives a successor's refresh secret from the secret presented to rotate its predecessor, with a
+ * key only the service holds (a KMS HMAC key in AWS, a local key file in local mode). The same
+ * presented secret and successor id always give the same secret, so a retried refresh can answer
+ * the very key the first answer carried without that key ever being stored.
+ */
+export interface SecretDeriver {
+  deriveSecret(presentedSecret: string, successorId: string): Promise<string>;
 }
 
 /** An ES256 signer: KMS in AWS, a local key in local mode. */

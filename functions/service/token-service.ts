@@ -11,6 +11,7 @@ import {
   metadataOf,
   parseRefreshKey,
   secretMatches,
+  statusOf,
   type TokenMetadata,
   type TokenRecord,
   type TokenStatus,
@@ -19,7 +20,7 @@ import type { AuditEvent } from '../domain/audit';
 import type { AccessTokenVerifier } from './authorize';
 import type { Caller, Origin } from './caller';
 import { signAccessToken } from './jws';
-import type { Clock, Page, Signer, TokenStore } from './ports';
+import type { Clock, Page, SecretDeriver, Signer, TokenStore } from './ports';
 
 export interface TokenServiceDeps {
   store: TokenStore;
@@ -31,6 +32,8 @@ export interface TokenServiceDeps {
   issuer: string;
   /** Needed only to recognise leaked access tokens. */
   verifier?: AccessTokenVerifier;
+  /** Needed only by refresh: derives a successor's refresh secret from the presented one. */
+  secrets?: SecretDeriver;
 }
 
 export interface IssuedToken extends TokenMetadata {
@@ -48,7 +51,12 @@ export interface ListRequest {
 /** What happened to a refresh, for the audit trail and metrics of the caller. */
 export type RefreshOutcome =
   | { kind: 'rotated'; token: IssuedToken; predecessorId: string }
+  /** The same key again within the leeway: the successor the first answer carried, nothing new written. */
+  | { kind: 'replayed'; token: IssuedToken; predecessorId: string }
   | { kind: 'reuse_detected'; familyId: string; revokedIds: string[] };
+
+/** A revoke's answer: the addressed token as it now is, and every member of its family this call revoked. */
+export type RevokedCredential = TokenMetadata & { revokedTokenIds: string[] };
 
 /** The token use cases. Authorization rules of the management routes live here, next to the use cases. */
 export class TokenService {
@@ -82,6 +90,7 @@ export class TokenService {
       createdAt: now,
       state: 'active',
       familyId: id,
+      generation: 1,
       refreshKeyHash: hashSecret(secret),
     };
     const accessToken = await this.sign(record);
@@ -103,57 +112,106 @@ export class TokenService {
     return metadataOf(await this.visibleRecord(caller, id), this.deps.clock.now());
   }
 
-  /** Idempotent: revoking a revoked token answers its metadata unchanged. */
-  async revoke(caller: Caller, id: string): Promise<TokenMetadata> {
+  /**
+   * Revokes the credential, not only the record: addressed by any member of a family (a rotated one
+   * included), it revokes every member that still works. Idempotent: a family already revoked
+   * answers the token's metadata with nothing newly revoked.
+   */
+  async revoke(caller: Caller, id: string): Promise<RevokedCredential> {
     const record = await this.visibleRecord(caller, id);
     const now = this.deps.clock.now();
-    const revoked = await this.deps.store.revoke(
-      id,
+    const { revokedIds } = await this.deps.store.revokeFamily(
+      familyOf(record),
       { at: now, by: caller.userId, reason: 'revoked' },
-      auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp),
+      auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { familyId: record.familyId }),
     );
-    if (!revoked) throw notFound();
-    return metadataOf(revoked, now);
+    const after = await this.deps.store.get(id);
+    return { ...metadataOf(after ?? record, now), revokedTokenIds: revokedIds };
   }
 
   /**
    * Rotates a token with its refresh key. Any key that does not identify a refreshable token is
-   * `invalid_grant`, with no hint of why; a key reused after its rotation revokes the whole family.
+   * `invalid_grant`, with no hint of why. A rotated key presented again within the leeway, while
+   * its successor still works, answers that same successor (a retry whose first answer was lost);
+   * later, or once the successor moved on, it is a theft and revokes the whole family.
    */
   async refresh(refreshKey: string, origin: Origin = {}): Promise<RefreshOutcome> {
     const { store, policy, clock } = this.deps;
     const parsed = parseRefreshKey(refreshKey);
     if (!parsed) throw invalidGrant();
-    const record = await store.get(parsed.tokenId);
-    if (!record || !secretMatches(parsed.secret, record.refreshKeyHash)) throw invalidGrant();
-    const now = clock.now();
+    // A refresh that loses the race to a concurrent one with the same key decides again on what
+    // the key's token has become: usually a replay of the winner's answer.
+    for (let attempt = 0; ; attempt++) {
+      const record = await store.get(parsed.tokenId);
+      if (!record || !secretMatches(parsed.secret, record.refreshKeyHash)) throw invalidGrant();
+      const now = clock.now();
+      if (record.rotatedAt !== undefined) return this.presentedAgain(record, parsed.secret, now, origin);
+      if (record.state === 'revoked') throw invalidGrant();
+      if (record.expiresAt !== null && now >= record.expiresAt + policy.refreshWindowDays * DAY_SECONDS * 1000) throw invalidGrant();
 
-    if (record.rotatedAt !== undefined) {
-      if (now - record.rotatedAt <= policy.reuseLeewaySeconds * 1000) {
-        throw conflict('This refresh key was just used; use the token and key that refresh returned');
+      const successor = this.successorOf(record, now);
+      const secret = await this.secrets().deriveSecret(parsed.secret, successor.id);
+      successor.refreshKeyHash = hashSecret(secret);
+      const accessToken = await this.sign(successor);
+      const result = await store.rotate({
+        predecessor: record,
+        successor,
+        presentedHash: record.refreshKeyHash,
+        rotatedAt: now,
+        graceUntil: now + policy.rotationGraceSeconds * 1000,
+        event: auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id, mode: 'rotated' }),
+      });
+      if (result.ok) {
+        return {
+          kind: 'rotated',
+          predecessorId: record.id,
+          token: { ...metadataOf(successor, now), accessToken, refreshKey: formatRefreshKey(successor.id, secret) },
+        };
       }
-      const revokedIds = await store.revokeFamily(
-        record.familyId,
-        { at: now, by: 'reuse-detection', reason: 'reuse_detected' },
-        auditEvent('token.reuse_detected', record, now, { type: 'token', id: record.id }, origin.sourceIp, { familyId: record.familyId }),
-      );
-      return { kind: 'reuse_detected', familyId: record.familyId, revokedIds };
+      if (result.refusal === 'family_revoked') throw invalidGrant();
+      if (result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
+      if (attempt >= 2) throw conflict('This refresh key is being used by concurrent requests; retry');
     }
-    if (record.state === 'revoked') throw invalidGrant();
-    if (record.expiresAt !== null && now >= record.expiresAt + policy.refreshWindowDays * DAY_SECONDS * 1000) {
-      throw invalidGrant();
-    }
+  }
 
-    const nowSeconds = Math.floor(now / 1000);
+  /** A rotated key presented again: the same answer within the leeway, else reuse detection. */
+  private async presentedAgain(record: TokenRecord, presentedSecret: string, now: number, origin: Origin): Promise<RefreshOutcome> {
+    const { store, policy } = this.deps;
+    const withinLeeway = now - record.rotatedAt! <= policy.reuseLeewaySeconds * 1000;
+    if (withinLeeway && record.successorId !== undefined) {
+      const [successor, family] = await Promise.all([store.get(record.successorId), store.getFamily(record.familyId)]);
+      const successorWorks = successor !== undefined && statusOf(successor, now) === 'active' && family?.state !== 'revoked';
+      if (successorWorks) {
+        const secret = await this.secrets().deriveSecret(presentedSecret, successor.id);
+        // A successor rotated before secrets were derived cannot be answered again: the old 409.
+        if (!secretMatches(secret, successor.refreshKeyHash)) throw conflict('This refresh key was just used; use the token and key that refresh returned');
+        await store.append(
+          auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id, mode: 'replayed' }),
+        );
+        return {
+          kind: 'replayed',
+          predecessorId: record.id,
+          token: { ...metadataOf(successor, now), accessToken: await this.sign(successor), refreshKey: formatRefreshKey(successor.id, secret) },
+        };
+      }
+    }
+    const { revokedIds } = await store.revokeFamily(
+      familyOf(record),
+      { at: now, by: 'reuse-detection', reason: 'reuse_detected' },
+      auditEvent('token.reuse_detected', record, now, { type: 'token', id: record.id }, origin.sourceIp, { familyId: record.familyId }),
+    );
+    return { kind: 'reuse_detected', familyId: record.familyId, revokedIds };
+  }
+
+  /** The successor of a refresh: same owner, terms and family, the next generation, a lifetime capped by the policy. */
+  private successorOf(record: TokenRecord, now: number): TokenRecord {
     const expiresSeconds = successorExpiry(
       { issuedAt: Math.floor(record.createdAt / 1000), expiresAt: record.expiresAt === null ? null : record.expiresAt / 1000 },
-      policy,
-      nowSeconds,
+      this.deps.policy,
+      Math.floor(now / 1000),
     );
-    const id = newTokenId();
-    const secret = newSecret();
-    const successor: TokenRecord = {
-      id,
+    return {
+      id: newTokenId(),
       tenant: record.tenant,
       owner: record.owner,
       createdBy: record.createdBy,
@@ -164,54 +222,43 @@ export class TokenService {
       expiresAt: expiresSeconds === null ? null : expiresSeconds * 1000,
       state: 'active',
       familyId: record.familyId,
-      refreshKeyHash: hashSecret(secret),
-    };
-    const accessToken = await this.sign(successor);
-    await store.rotate({
-      predecessor: record,
-      successor,
-      presentedHash: record.refreshKeyHash,
-      rotatedAt: now,
-      graceUntil: now + policy.rotationGraceSeconds * 1000,
-      event: auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id }),
-    });
-    return {
-      kind: 'rotated',
+      generation: record.generation + 1,
       predecessorId: record.id,
-      token: { ...metadataOf(successor, now), accessToken, refreshKey: formatRefreshKey(id, secret) },
+      refreshKeyHash: '',
     };
   }
 
   /**
-   * Revokes every token that one of the reported secrets (access tokens or refresh keys) belongs
-   * to, with reason `leaked`. Possession is the proof: a forged or unknown secret revokes nothing.
-   * Returns how many were revoked, for logs and metrics only: the HTTP answer must not tell.
+   * Revokes the credential each reported secret (access token or refresh key, a rotated one
+   * included) belongs to: its whole family, with reason `leaked`. Possession is the proof: a forged
+   * or unknown secret revokes nothing. Returns how many tokens were revoked, for logs and metrics
+   * only: the HTTP answer must not tell.
    */
   async revokeLeaked(secrets: readonly string[], origin: Origin = {}): Promise<number> {
     const { store, clock } = this.deps;
-    const tokenIds = new Map<string, 'refresh_key' | 'access_token'>();
+    const leaked = new Map<string, { record: TokenRecord; via: 'refresh_key' | 'access_token' }>();
     for (const secret of secrets) {
       const refreshKey = parseRefreshKey(secret);
       if (refreshKey) {
         const record = await store.get(refreshKey.tokenId);
-        if (record && secretMatches(refreshKey.secret, record.refreshKeyHash)) tokenIds.set(record.id, 'refresh_key');
+        if (record && secretMatches(refreshKey.secret, record.refreshKeyHash)) leaked.set(record.familyId, { record, via: 'refresh_key' });
         continue;
       }
       if (!this.deps.verifier) throw new Error('This function was built without a verifier');
       const verified = await this.deps.verifier.verify(secret);
-      if (verified.ok) tokenIds.set(verified.claims.jti, 'access_token');
+      if (!verified.ok) continue;
+      const record = await store.get(verified.claims.jti);
+      if (record) leaked.set(record.familyId, { record, via: 'access_token' });
     }
     let revoked = 0;
-    for (const [id, via] of tokenIds) {
-      const record = await store.get(id);
-      if (!record) continue;
+    for (const { record, via } of leaked.values()) {
       const now = clock.now();
-      const after = await store.revoke(
-        id,
+      const result = await store.revokeFamily(
+        familyOf(record),
         { at: now, by: 'leak-report', reason: 'leaked' },
-        auditEvent('token.leak_revoked', record, now, { type: 'anonymous' }, origin.sourceIp, { via }),
+        auditEvent('token.leak_revoked', record, now, { type: 'anonymous' }, origin.sourceIp, { via, familyId: record.familyId }),
       );
-      if (after?.revokeReason === 'leaked' && after.revokedAt === now) revoked++;
+      revoked += result.revokedIds.length;
     }
     return revoked;
   }
@@ -223,6 +270,11 @@ export class TokenService {
       throw notFound();
     }
     return record;
+  }
+
+  private secrets(): SecretDeriver {
+    if (!this.deps.secrets) throw new Error('This function was built without a secret deriver');
+    return this.deps.secrets;
   }
 
   private sign(record: TokenRecord): Promise<string> {
@@ -251,6 +303,8 @@ export function auditEvent(
     ...(details ? { details } : {}),
   };
 }
+
+const familyOf = (record: TokenRecord) => ({ id: record.familyId, tenant: record.tenant, owner: record.owner });
 
 function newTokenId(): string {
   return randomBytes(16).toString('hex');

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamo-token-store';
+import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table-layout';
 import type { ServiceHandlerName } from '../../infra/handlers';
 import type { PatServiceStack } from '../../infra/pat-service-stack';
 import { buildApp } from '../../infra/service-app';

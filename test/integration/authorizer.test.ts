@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -242,7 +242,8 @@ describe('authorizer: faults and calls', () => {
     let reads = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === GetItemCommand.name) reads++;
+        // Any read request counts: the record and its family come in one BatchGetItem.
+        if ([GetItemCommand.name, BatchGetItemCommand.name, QueryCommand.name].includes(context.commandName ?? '')) reads++;
         return next(args);
       },
       { step: 'initialize' },
@@ -276,7 +277,7 @@ describe('authorizer: faults and calls', () => {
     let writes = 0;
     let fail = false;
     const store = {
-      get: (id: string) => table.store.get(id),
+      getWithFamily: (id: string, familyId?: string) => table.store.getWithFamily(id, familyId),
       recordDenial: () => Promise.resolve(),
       recordUse: async (id: string, at: number, ips: string[]) => {
         writes++;

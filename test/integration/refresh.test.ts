@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors';
 import type { TokenService } from '../../functions/service/token-service';
 import { freshTable } from '../support/dynamo';
+import { decodeJwt } from 'jose';
 import { authorizerFor, DAY, ManualClock, tokenService, user } from '../support/fixtures';
 
 let table: Awaited<ReturnType<typeof freshTable>>;
@@ -28,6 +29,8 @@ async function rotate(service: TokenService, refreshKey: string) {
   if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
   return outcome.token;
 }
+
+const claimsOf = (accessToken: string) => decodeJwt(accessToken);
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -98,14 +101,41 @@ describe('refresh', () => {
     expect(await codeOf(service.refresh(third.refreshKey))).toBe('invalid_grant');
   });
 
-  it('treats reuse within the leeway as a retry: 409 and nothing revoked', async () => {
+  it('answers a retry within the leeway with the same successor: same id, refresh key and claims, nothing new written', async () => {
     const { clock, service, who, first } = await setup();
     const second = await rotate(service, first.refreshKey);
+    const recordsBefore = (await service.list(user(who), { status: 'all', limit: 100 })).items.length;
     clock.advance(30_000);
 
-    expect(await codeOf(service.refresh(first.refreshKey))).toBe('conflict');
+    const again = await service.refresh(first.refreshKey);
+
+    expect(again.kind).toBe('replayed');
+    if (again.kind !== 'replayed') return;
+    expect(again.token.id).toBe(second.id);
+    expect(again.token.refreshKey).toBe(second.refreshKey);
+    expect(claimsOf(again.token.accessToken)).toEqual(claimsOf(second.accessToken));
+    expect((await service.list(user(who), { status: 'all', limit: 100 })).items.length).toBe(recordsBefore);
     expect((await service.get(user(who), second.id)).status).toBe('active');
     expect((await service.get(user(who), first.id)).revokeReason).toBe('rotated');
+  });
+
+  it('treats the same key one millisecond after the leeway as reuse', async () => {
+    const { clock, service, who, first } = await setup();
+    const second = await rotate(service, first.refreshKey);
+    clock.advance(30_001);
+
+    expect((await service.refresh(first.refreshKey)).kind).toBe('reuse_detected');
+    expect((await service.get(user(who), second.id)).status).toBe('revoked');
+  });
+
+  it('treats the same key within the leeway as reuse once its successor was itself rotated', async () => {
+    const { clock, service, who, first } = await setup();
+    const second = await rotate(service, first.refreshKey);
+    clock.advance(1_000);
+    const third = await rotate(service, second.refreshKey);
+
+    expect((await service.refresh(first.refreshKey)).kind).toBe('reuse_detected');
+    expect((await service.get(user(who), third.id)).revokeReason).toBe('reuse_detected');
   });
 
   it('detects reuse even after the rotated token was revoked by its owner', async () => {
@@ -119,15 +149,18 @@ describe('refresh', () => {
     expect((await service.get(user(who), second.id)).status).toBe('revoked');
   });
 
-  it('lets exactly one of 20 concurrent refreshes with one key win; the others are 409 and write nothing', async () => {
+  it('answers 20 concurrent refreshes with one key with one successor: every 200 identical, one record written', async () => {
     const { service, who, first } = await setup();
 
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.refresh(first.refreshKey)));
 
-    const winners = results.filter((result) => result.status === 'fulfilled');
+    const answers = results.flatMap((result) => (result.status === 'fulfilled' && result.value.kind !== 'reuse_detected' ? [result.value.token] : []));
     const losers = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    expect(winners).toHaveLength(1);
-    expect(losers.map((result) => (result.reason as DomainError).code)).toEqual(Array(19).fill('conflict'));
+    expect(answers.length + losers.length).toBe(20);
+    expect(answers.length).toBeGreaterThan(0);
+    expect(new Set(answers.map((token) => `${token.id} ${token.refreshKey}`)).size).toBe(1);
+    expect(new Set(answers.map((token) => JSON.stringify(claimsOf(token.accessToken)))).size).toBe(1);
+    expect(losers.map((result) => (result.reason as DomainError).code)).toEqual(Array(losers.length).fill('conflict'));
     const all = await service.list(user(who), { status: 'all', limit: 100 });
     expect(all.items.map((token) => token.status).sort()).toEqual(['active', 'revoked']);
   });
@@ -172,19 +205,22 @@ describe('refresh', () => {
     expect(Date.parse(next.expiresAt!) - Math.floor(clock.now() / 1000) * 1000).toBe(90 * DAY);
   });
 
-  it('ends a grace period early on revoke, and leaves a rotated token whose grace is over unchanged', async () => {
-    const { clock, service, who, first } = await setup();
+  it('revokes the credential when a rotated id is revoked: the live successor and the one in grace, not the dead', async () => {
+    const { clock, service, who, first, authorize } = await setup();
     const second = await rotate(service, first.refreshKey);
-    const rotated = await service.get(user(who), first.id);
-    clock.advance(60_000);
-    expect(await service.revoke(user(who), first.id)).toEqual(rotated);
-
-    clock.advance(1_000);
+    clock.advance(61_000);
     const third = await rotate(service, second.refreshKey);
-    const revokedInGrace = await service.revoke(user(who), second.id);
-    expect(revokedInGrace).toMatchObject({ status: 'revoked', revokeReason: 'revoked', revokedBy: who });
-    expect(revokedInGrace.graceUntil).toBeUndefined();
-    void third;
+
+    const answer = await service.revoke(user(who), first.id);
+
+    expect(answer.revokedTokenIds).toEqual([third.id, second.id]);
+    expect(answer).toMatchObject({ id: first.id, status: 'revoked', revokeReason: 'rotated' });
+    expect(await service.get(user(who), third.id)).toMatchObject({ status: 'revoked', revokeReason: 'revoked', revokedBy: who });
+    expect((await service.get(user(who), second.id)).graceUntil).toBeUndefined();
+    expect(await authorize(third.accessToken)).toBe('unauthorized');
+    expect(await authorize(second.accessToken)).toBe('unauthorized');
+    expect(await codeOf(service.refresh(third.refreshKey))).toBe('invalid_grant');
+    expect((await service.revoke(user(who), third.id)).revokedTokenIds).toEqual([]);
   });
 
   it('frees the description: a rotated token no longer counts, the successor holds it', async () => {

@@ -261,57 +261,74 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
     it(`authorizer, ${kind} on the status read: throws, nobody is let in`, async () => {
       const s = scenario();
       const issued = await s.clean.create(s.caller, { description: 'guarded', scopes: ['jobs:read'] });
-      s.faulty.fail('GetItemCommand', fault);
+      s.faulty.fail('BatchGetItemCommand', fault);
       const authorizer = authorizerFor(s.faulty.store, s.clock, keys);
       await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
-      rows.push(['authorizer', `${kind} (GetItem)`, String(s.faulty.attempts.get('GetItemCommand')), 'threw DependencyUnavailable', 'deny', '-']);
+      rows.push(['authorizer', `${kind} (BatchGetItem)`, String(s.faulty.attempts.get('BatchGetItemCommand')), 'threw DependencyUnavailable', 'deny', '-']);
     });
   }
 });
 
 describe.concurrent('DynamoDB conditional failures and ambiguous commits', () => {
-  it('refresh that loses the race on the old token (condition of item 0) is 409 conflict and writes nothing', async () => {
+  it('refresh that keeps losing the race on the old token (condition of `predecessor`) is 409 conflict after 3 tries and writes nothing', async () => {
     const s = scenario();
     const issued = await s.clean.create(s.caller, { description: 'raced', scopes: ['jobs:read'] });
     const before = await s.ownItems();
-    s.faulty.fail('TransactWriteItemsCommand', cancelled('ConditionalCheckFailed', 'None', 'None', 'None'));
+    // Rotation items: predecessor, family, successor, lock, event.
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'));
     const outcome = await viaHttp(() => s.service.refresh(issued.refreshKey));
     expect(outcome.status).toBe(409);
     expect(outcome.body.error?.code).toBe('conflict');
     expect(await s.ownItems()).toEqual(before);
-    expect(s.faulty.attempts.get('TransactWriteItemsCommand')).toBe(1);
-    rows.push(['refresh', 'ConditionalCheckFailed on the old token', '1', outcomeName(outcome.error), String(outcome.status), '0']);
+    expect(s.faulty.attempts.get('TransactWriteItemsCommand')).toBe(3);
+    rows.push(['refresh', 'ConditionalCheckFailed on the old token, every try', '3', outcomeName(outcome.error), String(outcome.status), '0']);
   });
 
-  it('refresh whose description lock was taken meanwhile (condition of item 2) is 409 conflict and writes nothing', async () => {
+  it('refresh of a family revoked meanwhile (condition of `family`) is 401 invalid_grant and writes nothing', async () => {
+    const s = scenario();
+    const issued = await s.clean.create(s.caller, { description: 'family gone', scopes: ['jobs:read'] });
+    const before = await s.ownItems();
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'ConditionalCheckFailed', 'None', 'None', 'None'));
+    const outcome = await viaHttp(() => s.service.refresh(issued.refreshKey));
+    expect(outcome.status).toBe(401);
+    expect(outcome.body.error?.code).toBe('invalid_grant');
+    expect(await s.ownItems()).toEqual(before);
+    rows.push(['refresh', 'ConditionalCheckFailed on the family', '1', outcomeName(outcome.error), String(outcome.status), '0']);
+  });
+
+  it('refresh whose description lock was taken meanwhile (condition of `lock`) is 409 conflict and writes nothing', async () => {
     const s = scenario();
     const issued = await s.clean.create(s.caller, { description: 'locked', scopes: ['jobs:read'] });
     const before = await s.ownItems();
-    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'None', 'None', 'ConditionalCheckFailed', 'None'));
     const outcome = await viaHttp(() => s.service.refresh(issued.refreshKey));
     expect(outcome.status).toBe(409);
     expect(await s.ownItems()).toEqual(before);
     rows.push(['refresh', 'ConditionalCheckFailed on the lock', '1', outcomeName(outcome.error), String(outcome.status), '0']);
   });
 
-  it('create whose description lock is held (condition of item 1) is 409 conflict and writes nothing', async () => {
+  it('create whose description lock is held (condition of `lock`) is 409 conflict and writes nothing', async () => {
     const s = scenario();
-    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'ConditionalCheckFailed', 'None'), { times: 1 });
+    // Create items: token, family, lock, event.
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'None', 'ConditionalCheckFailed', 'None'), { times: 1 });
     const outcome = await viaHttp(() => s.service.create(s.caller, { description: 'held', scopes: ['jobs:read'] }));
     expect(outcome.status).toBe(409);
     expect(await s.ownItems()).toEqual([]);
     rows.push(['create', 'ConditionalCheckFailed on the lock', '1', outcomeName(outcome.error), String(outcome.status), '0']);
   });
 
-  it('revoke that finds the token already revoked (condition of item 0) answers the record and writes nothing', async () => {
+  it('revoke that finds the family already revoked (condition of `family`) writes no second event and finishes the sweep', async () => {
     const s = scenario();
     const issued = await s.clean.create(s.caller, { description: 'twice', scopes: ['jobs:read'] });
-    const before = await s.ownItems();
-    s.faulty.fail('TransactWriteItemsCommand', cancelled('ConditionalCheckFailed', 'None'));
+    const events = async () => (await s.ownItems()).filter((item) => item.includes('"sk":{"S":"AUDIT"}')).length;
+    const eventsBefore = await events();
+    // Mark items: family, event.
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('ConditionalCheckFailed', 'None'), { times: 1 });
     const outcome = await viaHttp(() => s.service.revoke(s.caller, issued.id));
     expect(outcome.status).toBe(200);
-    expect(await s.ownItems()).toEqual(before);
-    rows.push(['revoke', 'ConditionalCheckFailed (already revoked)', '1', outcomeName(outcome.error), String(outcome.status), '0']);
+    expect(await events()).toBe(eventsBefore);
+    expect((await s.clean.get(s.caller, issued.id)).status).toBe('revoked');
+    rows.push(['revoke', 'ConditionalCheckFailed (family already revoked)', '1', outcomeName(outcome.error), String(outcome.status), '1 (sweep)']);
   });
 
   it('a lost usage write (500 on lastUsedAt) never turns into a denial: the write failure is reported', async () => {
@@ -337,7 +354,7 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     rows.push(['refresh', '500 after commit, once (answer lost)', '2', 'rotated (ClientRequestToken replay)', '200', '0']);
   });
 
-  it('a refresh whose answer is lost on every attempt is a 503, the rotation stands, and a retry within the leeway is 409 (nothing revoked)', async () => {
+  it('a refresh whose answer is lost on every attempt is a 503, the rotation stands, and a retry within the leeway answers the same successor', async () => {
     const s = scenario();
     const issued = await s.clean.create(s.caller, { description: 'all lost', scopes: ['jobs:read'] });
     s.faulty.fail('TransactWriteItemsCommand', dynamoFaults['500 InternalServerError']!, { afterCall: true });
@@ -345,11 +362,11 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     expectUnavailable(outcome);
     s.faulty.heal();
     const retry = await viaHttp(() => s.service.refresh(issued.refreshKey));
-    expect(retry.status).toBe(409);
+    expect(retry.status).toBe(200);
     const all = (await s.clean.list(s.caller, { status: 'all', limit: 10 })).items;
     expect(all).toHaveLength(2);
-    expect(all.filter((t) => t.status === 'active')).toHaveLength(1);
-    rows.push(['refresh', '500 after commit, every attempt', '3', `${outcomeName(outcome.error)}, then 409`, `${outcome.status}/${retry.status}`, '0']);
+    expect(all.filter((t) => t.status === 'active').map((t) => t.id)).toEqual([(retry.body as { token?: { id?: string } }).token?.id]);
+    rows.push(['refresh', '500 after commit, every attempt', '3', `${outcomeName(outcome.error)}, then the same successor`, `${outcome.status}/${retry.status}`, '0']);
   });
 });
 
@@ -359,12 +376,12 @@ describe('authorizer status cache under a DynamoDB outage', () => {
     const issued = await s.clean.create(s.caller, { description: 'cached', scopes: ['jobs:read'] });
     const authorizer = authorizerFor(s.faulty.store, s.clock, keys);
     expect((await authorizer.authorize(authRequest(issued.accessToken))).effect).toBe('allow');
-    s.faulty.fail('GetItemCommand', dynamoFaults['503 ServiceUnavailable']!);
+    s.faulty.fail('BatchGetItemCommand', dynamoFaults['503 ServiceUnavailable']!);
     s.clock.advance(9_999);
     expect((await authorizer.authorize(authRequest(issued.accessToken))).effect).toBe('allow');
     s.clock.advance(1);
     await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
-    rows.push(['authorizer', '503 after a cached read', String(s.faulty.attempts.get('GetItemCommand')), 'cached 10 s, then threw', 'deny', '-']);
+    rows.push(['authorizer', '503 after a cached read', String(s.faulty.attempts.get('BatchGetItemCommand')), 'cached 10 s, then threw', 'deny', '-']);
   });
 });
 

@@ -307,7 +307,9 @@ async function generateCorpus(m: Material): Promise<Case[]> {
     add('size/encoding', `"${name}" inside the signature`, `${header}.${payload}.${signature.slice(0, 40)}${character}${signature.slice(41)}`);
   }
   add('size/encoding', 'signature with = padding appended', `${header}.${payload}.${signature}==`);
-  add('size/encoding', 'payload in standard base64 with padding', `${header}.${bytes(payload).toString('base64')}.${signature}`);
+  // Standard base64 of some payload lengths has neither padding nor +/ and equals base64url: pad it anyway.
+  const standardPayload = bytes(payload).toString('base64');
+  add('size/encoding', 'payload in standard base64 with padding', `${header}.${standardPayload === payload ? `${standardPayload}=` : standardPayload}.${signature}`);
   add('size/encoding', 'segments separated by two dots', `${header}..${payload}.${signature}`);
   add('size/encoding', 'four segments', `${header}.${payload}.${signature}.${signature}`);
   add('size/encoding', 'five segments (JWE shape)', `${b64({ alg: 'dir', enc: 'A256GCM' })}..${signature.slice(0, 16)}.${payload}.${signature.slice(0, 22)}`);

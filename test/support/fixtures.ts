@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
@@ -29,7 +30,7 @@ export function newKeyRing(): LocalKeyRing {
 
 export function tokenService(store: TokenStore, clock: Clock, options: { policy?: Partial<TokenPolicy>; keys?: LocalKeyRing } = {}) {
   const keys = options.keys ?? newKeyRing();
-  const service = new TokenService({ store, signer: keys, clock, policy: { ...defaultPolicy, ...options.policy }, catalogue: exampleCatalogue, issuer: ISSUER });
+  const service = new TokenService({ store, signer: keys, secrets: new LocalSecretDeriver(randomBytes(32)), clock, policy: { ...defaultPolicy, ...options.policy }, catalogue: exampleCatalogue, issuer: ISSUER });
   return { service, keys };
 }
 

@@ -1,0 +1,88 @@
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DependencyUnavailable } from '../../domain/errors';
+import { DAY_SECONDS } from '../../domain/policy';
+
+export interface DynamoTableOptions {
+  tableName: string;
+  /** Days a dead record is kept after expiry (or revocation) before TTL deletes it. */
+  retentionDays: number;
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A transaction whose items have names, so that a cancellation says which condition failed. */
+export type NamedTransaction = Record<string, TransactItem>;
+
+/** A transaction cancelled by conditions: which named items failed, with their old images. */
+export class TransactionRefused extends Error {
+  constructor(readonly failed: Map<string, Record<string, unknown> | undefined>) {
+    super(`Transaction refused by ${[...failed.keys()].join(', ')}`);
+    this.name = 'TransactionRefused';
+  }
+}
+
+/**
+ * The table every DynamoDB adapter shares: one document client, the table's name, and the one way
+ * SDK calls are made, which turns faults into `DependencyUnavailable` (503) and cancelled
+ * transactions into `TransactionRefused` naming the items whose condition failed.
+ */
+export class DynamoTable {
+  readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly options: DynamoTableOptions,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  get name(): string {
+    return this.options.tableName;
+  }
+
+  /** TTL (epoch seconds) for a record that is dead from `millis` on: that moment plus the retention. */
+  deadRecordTtl(millis: number): number {
+    return Math.floor(millis / 1000) + this.options.retentionDays * DAY_SECONDS;
+  }
+
+  /** Runs one transaction. Every conditional item returns its old image when its condition fails. */
+  async transact(items: NamedTransaction): Promise<void> {
+    const names = Object.keys(items);
+    const transactItems = names.map((name) => withOldImageOnFailure(items[name]!));
+    try {
+      await this.call(() => this.documents.send(new TransactWriteCommand({ TransactItems: transactItems })));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const failed = new Map<string, Record<string, unknown> | undefined>();
+      error.CancellationReasons?.forEach((reason, index) => {
+        if (reason.Code === 'ConditionalCheckFailed') failed.set(names[index]!, reason.Item ? unmarshall(reason.Item) : undefined);
+      });
+      throw new TransactionRefused(failed);
+    }
+  }
+
+  /** Runs an SDK call; faults of the service become `DependencyUnavailable` (503), not 500s. */
+  async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && !error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        // Cancelled for TransactionConflict (a concurrent write to one of the items, e.g. the
+        // authorizer's lastUsedAt), ThrottlingError…: a fault of the moment, worth a retry.
+        throw new DependencyUnavailable('DynamoDB', { cause: error });
+      }
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) throw error;
+      // A request DynamoDB rejects as malformed is a bug of ours: let it surface as a 500, logged.
+      if (error instanceof Error && error.name === 'ValidationException') throw error;
+      throw new DependencyUnavailable('DynamoDB', { cause: error });
+    }
+  }
+}
+
+function withOldImageOnFailure(item: TransactItem): TransactItem {
+  if (item.Put?.ConditionExpression) return { Put: { ...item.Put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  if (item.Update?.ConditionExpression) return { Update: { ...item.Update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  return item;
+}
