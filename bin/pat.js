@@ -20,6 +20,20 @@ import { parseArgs } from 'node:util';
 const VERSION = '0.1.0';
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
+/**
+ * `pat refresh` retries a refresh whose outcome is unknown (timeout, broken connection, 502/503/504)
+ * or that lost a race (409) with the SAME refresh key: the service answers a key presented again
+ * within 30 s of its rotation with the same successor, so a lost answer is recovered, never
+ * re-spent. Every attempt starts and ends within REFRESH_WINDOW_MS of the first, well inside those
+ * 30 s (which run from the rotation, itself after the first send).
+ */
+const REFRESH_RETRY_DELAYS_MS = [1000, 2000, 4000];
+const REFRESH_WINDOW_MS = 20_000;
+/** An attempt that cannot get this long before the window closes is not started. */
+const REFRESH_MIN_ATTEMPT_MS = 2000;
+const REFRESH_DEFAULT_TIMEOUT_SECONDS = 8;
+const RETRYABLE_REFRESH_STATUSES = new Set([409, 502, 503, 504]);
+
 /** Exit codes, so that a cron job can tell "retry later" from "a human must act". */
 const EXIT = {
   ok: 0,
@@ -72,13 +86,33 @@ function rememberSecret(value) {
 }
 
 /**
- * Makes text safe for one line of a terminal or log: control characters (newlines, escape
- * sequences from a hostile server or description) become spaces, and anything that looks like
- * a token or a refresh key is masked.
+ * Characters a terminal may act on instead of showing, or that make shown text lie: C0 and C1
+ * controls (ESC starts CSI/OSC sequences that move the cursor, retitle the window or plant links; the
+ * C1 CSI U+009B does the same without ESC), DEL, line and paragraph separators, and invisible
+ * format characters such as the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069) that
+ * reorder what follows them. A lone surrogate is not text either.
+ */
+const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * THE sanitizer: every byte this process writes to stdout or stderr passes through it (`say` and
+ * `sayJson` and the error line in `main`), whatever the field, so a hostile server, proxy or
+ * description cannot reach the terminal. Controls become spaces (they often separate words),
+ * format characters vanish.
  * @param {string} text
  */
-function safeText(text) {
-  let result = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+function terminalSafe(text) {
+  return text.replace(UNSAFE_CHARACTERS, (character) => (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(character) ? ' ' : ''));
+}
+
+/**
+ * A field for one line of a table or message: terminal-safe, trimmed, and anything that looks like
+ * a token or a refresh key masked. Non-strings (a hostile server may send anything) are shown as
+ * their JSON.
+ * @param {unknown} value
+ */
+function safeText(value) {
+  let result = terminalSafe(typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
   for (const secret of knownSecrets) result = result.split(secret).join('[redacted]');
   return result
     .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, '[redacted]')
@@ -86,10 +120,29 @@ function safeText(text) {
     .trim();
 }
 
-/** @param {string} line @returns {void} */
-const say = (line) => {
-  process.stdout.write(`${line}\n`);
+/**
+ * Writes lines to stdout, each through the sanitizer (a field put there unsanitized by mistake is
+ * still made safe here).
+ * @param {string} text
+ * @returns {void}
+ */
+const say = (text) => {
+  process.stdout.write(`${text.split('\n').map(terminalSafe).join('\n')}\n`);
 };
+
+/**
+ * JSON for stdout. JSON.stringify escapes C0 controls but leaves C1 controls and bidi overrides raw;
+ * they occur only inside strings, where a \uXXXX escape means the same, so the output stays the same
+ * JSON and terminal-safe.
+ * @param {unknown} value
+ * @param {boolean} [pretty]
+ */
+function sayJson(value, pretty = false) {
+  const json = JSON.stringify(value, null, pretty ? 2 : undefined);
+  // A raw newline can only be the pretty layout's: JSON.stringify escapes those inside strings.
+  const escaped = json.replace(UNSAFE_CHARACTERS, (character) => (character === '\n' ? character : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  process.stdout.write(`${escaped}\n`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -367,9 +420,12 @@ const commonOptions = /** @type {const} */ ({
   'allow-http': { type: 'boolean' },
 });
 
-/** @param {string | undefined} raw */
-function timeoutOf(raw) {
-  if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS;
+/**
+ * @param {string | undefined} raw
+ * @param {number} [fallback]
+ */
+function timeoutOf(raw, fallback = DEFAULT_TIMEOUT_SECONDS) {
+  if (raw === undefined) return fallback;
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usageError('--timeout must be a number of seconds between 0 and 600');
   return seconds;
@@ -417,7 +473,7 @@ async function refreshCommand({ args, env }) {
   if (positionals.length > 0) throw usageError('refresh takes no arguments');
   const given = values.credentials ?? env.PAT_CREDENTIALS;
   if (!given) throw usageError('missing --credentials FILE');
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const timeoutSeconds = timeoutOf(values.timeout, REFRESH_DEFAULT_TIMEOUT_SECONDS);
 
   let target;
   try {
@@ -434,24 +490,26 @@ async function refreshCommand({ args, env }) {
   const call = { method: 'POST', url: new URL('tokens/refresh', base), body: { refreshKey: credentials.refreshKey }, timeoutSeconds };
   /** @type {Record<string, any>} */
   let token;
+  let attempts = 1;
   try {
-    // When the outcome is unknown, a retry tells: the key still works, or a 409/401 says it was spent.
-    const mayHaveHappened = `${given} was left unchanged, but the refresh may have happened: retry now — a 409 or 401 then means it did and its new key was lost (ask the token's owner for a new token)`;
-    let answer;
-    try {
-      answer = await callService(call);
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      if (error.requestMaybeSent) throw new CliError(`${error.message}; ${mayHaveHappened}`);
-      throw new CliError(`${error.message}; ${given} was left unchanged and its key still works — try again later`);
+    // When the outcome is still unknown after the retries, one more run tells: the key still works,
+    // or a 401 says it was spent and its answer lost.
+    const mayHaveHappened = `${given} was left unchanged, but the refresh may have happened: run pat refresh again at once — a 401 then means it did and its new key was lost (ask the token's owner for a new token)`;
+    const outcome = await refreshWithRetries(call);
+    attempts = outcome.attempts;
+    const tried = attempts > 1 ? ` (${attempts} attempts over ${Math.round(outcome.elapsedMs / 1000)} s)` : '';
+    if (outcome.error) {
+      if (outcome.error.requestMaybeSent) throw new CliError(`${outcome.error.message}${tried}; ${mayHaveHappened}`);
+      throw new CliError(`${outcome.error.message}${tried}; ${given} was left unchanged and its key still works — try again later`);
     }
+    const answer = /** @type {ApiAnswer} */ (outcome.answer);
     token = answer.body;
     rememberSecret(token?.accessToken);
     rememberSecret(token?.refreshKey);
     if (answer.status === 200 && (typeof token?.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string')) {
       throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: HTTP 200 without a new token; ${mayHaveHappened}`);
     }
-    if (answer.status !== 200) throw await refreshError(answer, call, { given, target, sentFrom: raw, mayHaveHappened });
+    if (answer.status !== 200) throw await refreshError(answer, call, { given, target, sentFrom: raw, mayHaveHappened, tried });
     /** @type {Credentials} */
     const next = {
       ...credentials,
@@ -475,28 +533,62 @@ async function refreshCommand({ args, env }) {
   }
 
   const { accessToken: _token, refreshKey: _key, ...metadata } = token;
-  if (values.json) return say(JSON.stringify(metadata));
+  if (values.json) return sayJson(metadata);
   const from = credentials.tokenId ? `${safeText(credentials.tokenId)} → ` : '';
-  say(`Refreshed token ${from}${safeText(metadata.id)}, expires ${metadata.expiresAt ?? 'never'}; new credentials saved to ${given}`);
+  const retried = attempts > 1 ? ` (after ${attempts} attempts: the service answered the retry with the same new token)` : '';
+  say(`Refreshed token ${from}${safeText(metadata.id)}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(given)}${retried}`);
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * POST /tokens/refresh, retried with the same key while the outcome is unknown or lost a race
+ * (see REFRESH_RETRY_DELAYS_MS). A failure where the request certainly never left this machine is
+ * not retried: the key is unspent and the next run will do.
+ * @param {ApiCall} call
+ * @returns {Promise<{ answer?: ApiAnswer, error?: NetworkError, attempts: number, elapsedMs: number }>}
+ */
+async function refreshWithRetries(call) {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const remainingMs = REFRESH_WINDOW_MS - (Date.now() - started);
+    /** @type {{ answer?: ApiAnswer, error?: NetworkError }} */
+    let outcome;
+    try {
+      const answer = await callService({ ...call, timeoutSeconds: Math.min(call.timeoutSeconds, remainingMs / 1000) });
+      outcome = { answer };
+      if (!RETRYABLE_REFRESH_STATUSES.has(answer.status)) return { answer, attempts: attempt, elapsedMs: Date.now() - started };
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      outcome = { error };
+      if (!error.requestMaybeSent) return { error, attempts: attempt, elapsedMs: Date.now() - started };
+    }
+    const delay = REFRESH_RETRY_DELAYS_MS[attempt - 1];
+    if (delay === undefined || Date.now() - started + delay + REFRESH_MIN_ATTEMPT_MS > REFRESH_WINDOW_MS) {
+      return { ...outcome, attempts: attempt, elapsedMs: Date.now() - started };
+    }
+    await sleep(delay);
+  }
 }
 
 /**
  * Explains a refresh that did not return a new token. The file is never touched on this path.
- * @param {{ status: number, body: any }} answer
+ * @param {{ status: number, body: any }} answer the last answer, after any retries
  * @param {ApiCall} call
- * @param {{ given: string, target: string, sentFrom: Buffer, mayHaveHappened: string }} file
- *   the path as the user wrote it, the real path, the content that was sent from
+ * @param {{ given: string, target: string, sentFrom: Buffer, mayHaveHappened: string, tried: string }} file
+ *   the path as the user wrote it, the real path, the content that was sent from, how often it was tried
  */
-async function refreshError(answer, call, { given, target, sentFrom, mayHaveHappened }) {
+async function refreshError(answer, call, { given, target, sentFrom, mayHaveHappened, tried }) {
   const unchanged = `${given} was left unchanged`;
   // A gateway's timeout (504) or a proxy's error page may come after the service did refresh.
   if (answer.body === undefined || (answer.status >= 500 && !answer.body.error)) {
-    return new CliError(`${notJsonMessage(call, answer.status)}; ${answer.status >= 500 ? mayHaveHappened : unchanged}`);
+    return new CliError(`${notJsonMessage(call, answer.status)}${tried}; ${answer.status >= 500 ? mayHaveHappened : unchanged}`);
   }
   const reason = serverReason(answer);
   if (answer.status === 401) {
     return new CliError(
-      `refresh key rejected (${reason}): the token was revoked, expired beyond its refresh window, or this key was already used (a reuse revokes the whole chain); ${unchanged} — ask the token's owner for a new token`,
+      `refresh key rejected (${reason}): the token was revoked, expired beyond its refresh window, or this key was already used more than 30 s ago (a reuse revokes the whole chain); ${unchanged} — ask the token's owner for a new token`,
       EXIT.rejected,
     );
   }
@@ -504,15 +596,15 @@ async function refreshError(answer, call, { given, target, sentFrom, mayHaveHapp
     const now = await readFile(target).catch(() => sentFrom);
     // Several cron runs or workers on one file: the winner already saved the new credentials.
     if (!now.equals(sentFrom)) {
-      return new CliError(`refresh key was just used (${reason}): another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`, EXIT.conflict);
+      return new CliError(`refresh key was just used (${reason})${tried}: another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`, EXIT.conflict);
     }
     return new CliError(
-      `refresh key was just used by another refresh (${reason}); ${unchanged}. Do not retry this key (a reuse after 30 s revokes the whole chain): use the credentials that refresh returned, or ask the token's owner for a new token`,
+      `refresh key still in conflict with another refresh (${reason})${tried}; ${unchanged}. Do not retry this key later (a reuse after 30 s revokes the whole chain): use the credentials that refresh returned, or ask the token's owner for a new token`,
       EXIT.conflict,
     );
   }
   if (answer.status === 429) return new CliError(`the service is throttling refreshes (${reason}); ${unchanged} and its key still works — try again later`);
-  if (answer.status >= 500) return new CliError(`the service failed (${reason}); ${mayHaveHappened}`);
+  if (answer.status >= 500) return new CliError(`the service failed (${reason})${tried}; ${mayHaveHappened}`);
   return new CliError(`refresh failed (${reason}); ${unchanged}`);
 }
 
@@ -584,17 +676,18 @@ async function createCommand({ args, env }) {
           `created token ${safeText(String(metadata.id))} but could not write ${values.save} (${/** @type {Error} */ (error).message}); ${revoked ? 'the token was revoked' : 'revoke it with pat revoke'}`,
         );
       }
-      if (values.json) return say(JSON.stringify(metadata));
-      say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}" (${safeText(metadata.scopes.join(' '))}), expires ${metadata.expiresAt ?? 'never'}; credentials saved to ${values.save} (mode 0600)`);
+      if (values.json) return sayJson(metadata);
+      say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}" (${safeText(scopesOf(metadata))}), expires ${safeText(metadata.expiresAt ?? 'never')}; credentials saved to ${safeText(values.save)} (mode 0600)`);
       return;
     }
 
     // The one place a secret is printed: the user asked for the token and this is the only time it exists.
-    if (values.json) return say(JSON.stringify(answer.body));
+    if (values.json) return sayJson(answer.body);
     say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}"`);
-    say(`  scopes:        ${safeText(metadata.scopes.join(' '))}`);
-    say(`  expires:       ${metadata.expiresAt ?? 'never'}`);
-    if (metadata.allowedIps?.length) say(`  allowed IPs:   ${safeText(metadata.allowedIps.join(', '))}`);
+    say(`  scopes:        ${safeText(scopesOf(metadata))}`);
+    say(`  expires:       ${safeText(metadata.expiresAt ?? 'never')}`);
+    if (Array.isArray(metadata.allowedIps) && metadata.allowedIps.length > 0) say(`  allowed IPs:   ${safeText(metadata.allowedIps.join(', '))}`);
+    // Not through safeText, which would mask them; `say` still strips anything a terminal acts on.
     say(`  access token:  ${accessToken}`);
     say(`  refresh key:   ${refreshKey}`);
     say('Copy both now: they are not shown again.');
@@ -606,7 +699,10 @@ async function createCommand({ args, env }) {
 /**
  * @param {string | null | undefined} iso
  */
-const shortTime = (iso) => (typeof iso === 'string' ? iso.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ') : '-');
+const shortTime = (iso) => (typeof iso === 'string' ? safeText(iso.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ')) : '-');
+
+/** @param {any} token */
+const scopesOf = (token) => (Array.isArray(token?.scopes) ? token.scopes.map(String).join(' ') : '');
 
 /**
  * @param {string[]} headings
@@ -616,6 +712,57 @@ function table(headings, rows) {
   const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (/** @type {string[]} */ cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
   return [line(headings), ...rows.map(line)].join('\n');
+}
+
+/**
+ * "just now", "5 min ago", "2 h ago", "3 d ago": enough to tell a working rotation from a stuck one.
+ * @param {unknown} iso
+ * @param {number} now
+ */
+function ago(iso, now) {
+  const at = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+  if (!Number.isFinite(at)) return '?';
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} d ago`;
+}
+
+/** @param {any} token */
+const generationOf = (token) => (Number.isInteger(token?.generation) && token.generation > 0 ? /** @type {number} */ (token.generation) : undefined);
+
+/**
+ * One credential per family (a token and its rotated successors), in listing order (newest first),
+ * represented by its newest member. A token without a family (an older server) is its own.
+ * @param {any[]} items
+ * @returns {{ newest: any, members: any[] }[]}
+ */
+function credentialsOf(items) {
+  /** @type {Map<string, { newest: any, members: any[] }>} */
+  const families = new Map();
+  for (const item of items) {
+    const key = typeof item?.familyId === 'string' && item.familyId !== '' ? item.familyId : String(item?.id);
+    const family = families.get(key);
+    if (!family) {
+      families.set(key, { newest: item, members: [item] });
+      continue;
+    }
+    family.members.push(item);
+    if ((generationOf(item) ?? 0) > (generationOf(family.newest) ?? 0)) family.newest = item;
+  }
+  return [...families.values()];
+}
+
+/**
+ * "15, rotated 2 h ago": a successor is created by its rotation, so its createdAt is the last rotation.
+ * @param {any} token
+ * @param {number} now
+ */
+function generationText(token, now) {
+  const generation = generationOf(token);
+  if (generation === undefined) return '-';
+  return generation > 1 ? `${generation}, rotated ${ago(token.createdAt, now)}` : `${generation}`;
 }
 
 /** @param {Invocation} invocation */
@@ -628,6 +775,7 @@ async function listCommand({ args, env }) {
     limit: { type: 'string' },
     cursor: { type: 'string' },
     'all-pages': { type: 'boolean' },
+    'all-generations': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (values.help) return say(helpText.list);
@@ -650,27 +798,32 @@ async function listCommand({ args, env }) {
     const answer = await callApi({ method: 'GET', url, bearer: idToken, timeoutSeconds });
     if (answer.status !== 200) throw managementError(answer, 'list the tokens');
     if (!Array.isArray(answer.body.items)) throw new CliError(`unexpected answer from GET ${shownUrl(url)}: no "items" list`);
-    items.push(...answer.body.items);
+    items.push(...answer.body.items.filter((/** @type {unknown} */ item) => typeof item === 'object' && item !== null));
     nextCursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : null;
     cursor = nextCursor ?? undefined;
   } while (values['all-pages'] && cursor);
 
-  if (values.json) return say(JSON.stringify({ items, nextCursor }, null, 2));
+  if (values.json) return sayJson({ items, nextCursor }, true);
   if (items.length === 0) {
     say(`No ${values.status && values.status !== 'all' ? `${values.status} ` : ''}tokens.`);
   } else {
-    const rows = items.map((item) => [
-      safeText(String(item.id)),
-      safeText(String(item.status)) + (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(String(item.revokeReason))})` : ''),
-      shortTime(item.expiresAt) === '-' && item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
+    const now = Date.now();
+    const shown = values['all-generations'] ? items : credentialsOf(items).map((credential) => credential.newest);
+    const rows = shown.map((item) => [
+      safeText(item.id),
+      safeText(item.status) + (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(item.revokeReason)})` : ''),
+      item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
       shortTime(item.lastUsedAt),
-      safeText(String(item.owner)),
-      safeText(String(item.description)),
-      safeText((item.scopes ?? []).join(' ')),
+      safeText(item.owner),
+      values['all-generations'] ? safeText(String(generationOf(item) ?? '-')) : safeText(generationText(item, now)),
+      safeText(item.description),
+      safeText(scopesOf(item)),
     ]);
-    say(table(['ID', 'STATUS', 'EXPIRES', 'LAST USED', 'OWNER', 'DESCRIPTION', 'SCOPES'], rows));
+    say(table(['ID', 'STATUS', 'EXPIRES', 'LAST USED', 'OWNER', 'GENERATION', 'DESCRIPTION', 'SCOPES'], rows));
   }
-  if (nextCursor) say(`More tokens: pat list --cursor ${nextCursor}${values.status ? ` --status ${values.status}` : ''}${values.owner ? ` --owner ${safeText(values.owner)}` : ''} (or --all-pages)`);
+  if (nextCursor) {
+    say(`More tokens: pat list --cursor ${safeText(nextCursor)}${values.status ? ` --status ${safeText(values.status)}` : ''}${values.owner ? ` --owner ${safeText(values.owner)}` : ''} (or --all-pages)`);
+  }
 }
 
 /** @param {Invocation} invocation */
@@ -680,12 +833,34 @@ async function revokeCommand({ args, env }) {
   if (positionals.length !== 1) throw usageError('revoke takes exactly one token ID');
   const id = /** @type {string} */ (positionals[0]);
   const { base, idToken } = userSession(values, env);
-  const answer = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds: timeoutOf(values.timeout) });
+  const timeoutSeconds = timeoutOf(values.timeout);
+  const answer = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds });
   if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
   if (answer.status !== 200) throw managementError(answer, `revoke token ${safeText(id)}`);
   const token = answer.body;
-  if (values.json) return say(JSON.stringify(token));
-  say(`Revoked token ${safeText(String(token.id))} "${safeText(String(token.description))}" (${safeText(String(token.revokeReason ?? token.status))} at ${token.revokedAt ?? '?'})`);
+  if (values.json) return sayJson(token);
+  const description = `"${safeText(token.description)}"`;
+  if (!Array.isArray(token.revokedTokenIds)) {
+    // A server without token families: it revoked the one token addressed.
+    say(`Revoked token ${safeText(token.id)} ${description} (${safeText(token.revokeReason ?? token.status)} at ${safeText(token.revokedAt ?? '?')})`);
+    return;
+  }
+  /** @type {string[]} */
+  const revokedIds = token.revokedTokenIds.filter((/** @type {unknown} */ revoked) => typeof revoked === 'string');
+  if (revokedIds.length === 0) {
+    const was = `${safeText(token.status)}${token.revokeReason ? ` (${safeText(token.revokeReason)})` : ''}`;
+    say(`Nothing was live any more: ${description} (token ${safeText(token.id)}) was already ${was}; nothing changed`);
+    return;
+  }
+  // Newest first: the first id is the credential's current generation, the others rotated ones in their grace period.
+  let generation = revokedIds[0] === token.id ? generationOf(token) : undefined;
+  if (generation === undefined && revokedIds[0] !== token.id) {
+    const newest = await callApi({ method: 'GET', url: new URL(`tokens/${encodeURIComponent(revokedIds[0] ?? '')}`, base), bearer: idToken, timeoutSeconds }).catch(() => undefined);
+    if (newest?.status === 200) generation = generationOf(newest.body);
+  }
+  const others = revokedIds.length - 1;
+  const inGrace = others > 0 ? ` and ${others} token${others === 1 ? '' : 's'} still in its grace period` : '';
+  say(`Revoked ${description} (${generation === undefined ? `token ${safeText(revokedIds[0])}` : `generation ${generation}`}${inGrace})`);
 }
 
 const helpText = {
@@ -694,7 +869,7 @@ const helpText = {
 Usage:
   pat refresh --credentials FILE        rotate a vendor's token; FILE is replaced atomically
   pat create --description TEXT --scope SCOPE [...] [--save FILE]
-  pat list [--status S] [--owner USER] [--all-pages] [--json]
+  pat list [--status S] [--owner USER] [--all-pages] [--all-generations] [--json]
   pat revoke ID
   pat help [COMMAND]
 
@@ -720,9 +895,14 @@ FILE (JSON, mode 0600; also PAT_CREDENTIALS):
     "tokenId": "...", "expiresAt": "..." }
 Other fields are kept. --url overrides "apiUrl".
 
+Retries: when the answer is lost (timeout, broken connection, 502/503/504) or the refresh lost a
+race (409), pat retries at once with the same key, up to 4 attempts within 20 s (each waits at
+most --timeout, default ${REFRESH_DEFAULT_TIMEOUT_SECONDS} s): the service answers a key presented again within 30 s of its
+rotation with the same new token, so FILE is written once, with it.
+
 Exit codes: 0 refreshed; 1 not done (server down, file unreadable...): retry; 3 the key was
-rejected (revoked, expired, or reused): ask the token's owner for a new token; 4 the key was just
-used by another refresh: do not retry it.`,
+rejected (revoked, expired, or reused): ask the token's owner for a new token; 4 the key was in
+conflict with another refresh on every attempt: do not retry it later.`,
   create: `pat create --description TEXT --scope SCOPE [--scope SCOPE ...] [options]
 
   --description, -d TEXT   unique among the owner's active tokens
@@ -736,14 +916,21 @@ used by another refresh: do not retry it.`,
                            printing the secrets; --force replaces an existing FILE
   --json                   print the JSON answer
 Without --save the access token and refresh key are printed once; they cannot be shown again.`,
-  list: `pat list [--status active|revoked|expired|all] [--owner USER] [--limit N] [--cursor C] [--all-pages] [--json]
+  list: `pat list [--status active|revoked|expired|all] [--owner USER] [--limit N] [--cursor C] [--all-pages] [--all-generations] [--json]
 
-Lists your tokens (admins: the tenant's, --owner to filter), newest first. Default: active ones,
-first page; --all-pages follows every page.`,
+Lists your credentials (admins: the tenant's, --owner to filter), newest first. Default: active ones,
+first page; --all-pages follows every page.
+
+A credential is a token and the successors its refreshes created (one family). The table shows one
+row per credential, its newest token: GENERATION is 1 when created, +1 per refresh, and says when it
+was last rotated. --all-generations shows every token instead (with --status all, the rotated ones
+too). --json prints every token of the page(s) as the service answered them.`,
   revoke: `pat revoke ID [--json]
 
-Revokes a token at once (idempotent). A vendor holding it gets 401 within the authorizer's cache
-window (30 s by default).`,
+Revokes the credential the token ID belongs to (idempotent): every live token of its family, the
+rotated ones still in their grace period included, whichever member ID names. Says what was
+revoked, or that nothing was live any more. A vendor holding it gets 401 within the authorizer's
+cache window.`,
 };
 
 /** @type {Record<string, (invocation: Invocation) => Promise<void>>} */

@@ -8,6 +8,22 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../functions/local/dynamodb-local';
+
+/**
+ * Creates the service's table beforehand with a patient client: on a loaded machine DynamoDB Local's
+ * CreateTable can outlast the service client's 1 s request timeout, and its retry then fails with
+ * "Cannot create preexisting table". The service then finds the table and leaves it as it is.
+ */
+async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
+  try {
+    await ensureTable(client, tableName);
+  } finally {
+    client.destroy();
+  }
+}
 
 /*
  * The web console in a real browser (Debian's Chromium driven by playwright-core) against the local
@@ -55,16 +71,17 @@ async function buildConsoleIfStale(): Promise<void> {
 }
 
 beforeAll(async () => {
+  const tableName = `web-console-${randomBytes(6).toString('hex')}`;
   if (!existsSync(chromiumPath)) throw new Error(`No Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   dataDir = mkdtempSync(join(tmpdir(), 'pat-web-console-'));
   mkdirSync(screenshotDir, { recursive: true });
   const [started] = await Promise.all([
-    buildConsoleIfStale().then(() =>
+    buildConsoleIfStale().then(async () =>
       startLocalService({
         port: 0,
         dataDir,
         dynamoEndpoint: inject('dynamoEndpoint'),
-        tableName: `web-console-${randomBytes(6).toString('hex')}`,
+        tableName: await createTableFirst(inject('dynamoEndpoint'), tableName).then(() => tableName),
         // No result cache in the front and no status cache in the authorizer: the example API sees a
         // revocation at once (by default it may take up to 20 s + 10 s).
         authorizerCacheSeconds: 0,
@@ -247,7 +264,7 @@ describe('web console', () => {
     await expectAccessible(page, 'revoke confirmation');
     await screenshot(page, '05-revoke-confirmation');
     await confirmation.getByRole('button', { name: 'Revoke token' }).click();
-    await page.getByText('Token “Vendor sync” revoked.').waitFor();
+    await page.getByText('Revoked “Vendor sync” (generation 1).').waitFor(); // generation: needs issue 11 on the server
     await row.waitFor({ state: 'detached' });
 
     expect((await exampleApi(accessToken)).status).toBe(401);
@@ -365,7 +382,7 @@ describe('web console', () => {
     const confirmation = page.getByRole('alertdialog', { name: 'Revoke token?' });
     expect(await textOf(confirmation)).toContain('Revoke “Bob CI” of bob?');
     await confirmation.getByRole('button', { name: 'Revoke token' }).click();
-    await page.getByText('Token “Bob CI” of bob revoked.').waitFor();
+    await page.getByText('Revoked “Bob CI” of bob (generation 1).').waitFor(); // generation: needs issue 11 on the server
     const revoked = (await tokensOf(bob)).find((token) => token.id === bobsToken.id);
     expect(revoked).toMatchObject({ status: 'revoked', revokedBy: 'root' });
     expect((await exampleApi(bobsToken.accessToken)).status).toBe(401);
@@ -446,7 +463,20 @@ describe('web console', () => {
       'signature',
     ].join('.');
     // The console is served by the local front, whose CSP allows only itself; deployed, CloudFront's allows Cognito and the API.
-    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl }, { bypassCSP: true });
+    const logoutUrl = `https://login.example.test/logout?client_id=console&logout_uri=${encodeURIComponent(`${service.url}/`)}`;
+    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl, logoutUrl }, { bypassCSP: true });
+    const signOutSteps: string[] = [];
+    let revokeRequest: { method: string; contentType: string; body: URLSearchParams } | undefined;
+    // Not advertised in the discovery document above: the console finds it next to the token endpoint.
+    await page.route(`${hostedUi}/revoke`, (route) => {
+      signOutSteps.push('revoke');
+      revokeRequest = { method: route.request().method(), contentType: route.request().headers()['content-type'] ?? '', body: new URLSearchParams(route.request().postData() ?? '') };
+      return route.fulfill({ status: 200, headers: cors, body: '' });
+    });
+    await page.route(/^https:\/\/login\.example\.test\/logout/, (route) => {
+      signOutSteps.push('logout');
+      return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Signed out</title><p>Signed out</p>' });
+    });
     let authorizeRequest: URL | undefined;
     let tokenRequest: URLSearchParams | undefined;
     const apiAuthorizations: string[] = [];
@@ -462,7 +492,7 @@ describe('web console', () => {
     });
     await page.route(`${hostedUi}/token`, (route) => {
       tokenRequest = new URLSearchParams(route.request().postData() ?? '');
-      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'access', token_type: 'Bearer', expires_in: 3600 } });
+      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'access', refresh_token: 'cognito-refresh-token', token_type: 'Bearer', expires_in: 3600 } });
     });
     await page.route(new RegExp(`^${apiUrl}/`), (route) => {
       if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
@@ -492,6 +522,85 @@ describe('web console', () => {
     await page.getByRole('combobox', { name: 'User', exact: true }).waitFor(); // admin from the cognito:groups claim
     expect(apiAuthorizations.length).toBeGreaterThan(0);
     expect(new Set(apiAuthorizations)).toEqual(new Set([`Bearer ${idToken}`]));
+
+    // Sign-out revokes the refresh token at Cognito before leaving for the hosted logout.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/login\.example\.test\/logout/);
+    expect(signOutSteps).toEqual(['revoke', 'logout']);
+    expect(revokeRequest?.method).toBe('POST');
+    expect(revokeRequest?.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(Object.fromEntries(revokeRequest!.body)).toEqual({ token: 'cognito-refresh-token', client_id: 'console' });
+    await page.context().close();
+  });
+
+  it('shows no text from the address bar after a hosted-login error, and a fixed message only for its own sign-in', async () => {
+    const authority = 'https://cognito-idp.example.test/pool-2';
+    const hostedUi = 'https://login.example.test/oauth2';
+    const cors = { 'access-control-allow-origin': service.url, 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST, DELETE' };
+    const injected = 'Your account is locked. Call +1 555 0100 to unlock it';
+    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl: 'https://api.example.test/prod' }, { bypassCSP: true });
+    await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
+      route.fulfill({ headers: cors, json: { issuer: authority, authorization_endpoint: `${hostedUi}/authorize`, token_endpoint: `${hostedUi}/token`, jwks_uri: `${authority}/.well-known/jwks.json`, response_types_supported: ['code'] } }),
+    );
+    await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
+      const state = new URL(route.request().url()).searchParams.get('state');
+      return route.fulfill({ status: 302, headers: { location: `${service.url}/?error=access_denied&error_description=${encodeURIComponent(injected)}&state=${state}` } });
+    });
+    const signInButton = page.getByRole('button', { name: 'Sign in' });
+
+    // A link someone sent: no state, or a state this tab never issued.
+    for (const forged of [`?error=access_denied&error_description=${encodeURIComponent(injected)}`, `?error=access_denied&error_description=${encodeURIComponent(injected)}&state=0123456789abcdef`]) {
+      await page.goto(`${service.url}/${forged}`);
+      await signInButton.waitFor();
+      expect(await page.locator('body').innerText()).not.toContain('Call +1 555');
+      expect(await page.getByRole('status').count()).toBe(0);
+      expect(page.url()).toBe(`${service.url}/`);
+    }
+
+    // The answer to this tab's own sign-in: a fixed message, still none of the address bar's text.
+    await signInButton.click();
+    await page.getByText('Sign-in did not complete: it was cancelled or refused at the sign-in page.').waitFor();
+    expect(await page.locator('body').innerText()).not.toContain('Call +1 555');
+    expect(page.url()).toBe(`${service.url}/`);
+    await expectAccessible(page, 'sign-in page after a refused sign-in');
+    await page.context().close();
+  });
+
+  it('shows one row per credential with its generation and last rotation, and says what a revocation revoked', async () => {
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+    const base = { owner: 'kim', tenant: 'acme', createdBy: 'kim', scopes: ['candidates:read'], allowedIps: [], expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString(), lastUsedAt: null };
+    const vendorA15 = { ...base, id: 'a15', description: 'Vendor A', familyId: 'a01', generation: 15, createdAt: hoursAgo(2), status: 'active' };
+    const vendorA14 = { ...base, id: 'a14', description: 'Vendor A', familyId: 'a01', generation: 14, createdAt: hoursAgo(50), status: 'revoked', revokeReason: 'rotated', revokedAt: hoursAgo(2), graceUntil: hoursAgo(-0.01) };
+    const reports = { ...base, id: 'b01', description: 'Reports', familyId: 'b01', generation: 1, createdAt: hoursAgo(200), status: 'active' };
+    const page = await newPage();
+    await signIn(page, 'kim', 'families');
+    const deleted: string[] = [];
+    await page.route(
+      (url) => url.pathname.startsWith('/tokens'),
+      (route) => {
+        const request = route.request();
+        if (request.method() === 'DELETE') {
+          deleted.push(new URL(request.url()).pathname);
+          return route.fulfill({ json: { ...vendorA15, status: 'revoked', revokeReason: 'revoked', revokedAt: new Date().toISOString(), revokedTokenIds: ['a15', 'a14'] } });
+        }
+        return route.fulfill({ json: { items: deleted.length > 0 ? [reports] : [vendorA15, vendorA14, reports], nextCursor: null } });
+      },
+    );
+    await page.getByLabel('Show all tokens').check();
+
+    await rowOf(page, 'Reports').waitFor();
+    expect(await page.locator('table.tokens tbody tr').count()).toBe(2);
+    await page.getByRole('columnheader', { name: 'Generation' }).waitFor();
+    expect(await textOf(rowOf(page, 'Vendor A'))).toContain('15 rotated 2 hours ago');
+    expect(await textOf(rowOf(page, 'Reports'))).not.toContain('rotated');
+    await expectAccessible(page, 'tokens list with credentials');
+
+    await rowOf(page, 'Vendor A').getByRole('button', { name: 'Revoke token “Vendor A”' }).click();
+    await page.getByRole('alertdialog', { name: 'Revoke token?' }).getByRole('button', { name: 'Revoke token' }).click();
+
+    await page.getByText('Revoked “Vendor A” (generation 15 and 1 token still in its grace period).').waitFor();
+    expect(deleted).toEqual(['/tokens/a15']);
+    await rowOf(page, 'Vendor A').waitFor({ state: 'detached' });
     await page.context().close();
   });
 

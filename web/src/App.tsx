@@ -85,8 +85,13 @@ export function App() {
       if (boot.config.mode === 'local') {
         forgetLocalSession();
       } else {
-        void boot.manager?.removeUser();
-        if (!why && boot.config.logoutUrl) window.location.assign(boot.config.logoutUrl);
+        const { config, manager } = boot;
+        void import('./cognito')
+          .then(({ signOutOfCognito }) => (manager ? signOutOfCognito(manager, config) : undefined))
+          .finally(() => {
+            // After the revocation: the logout page unloads this one.
+            if (!why && config.logoutUrl) window.location.assign(config.logoutUrl);
+          });
       }
     },
     [boot],

@@ -23,6 +23,17 @@ export interface TokenMetadata {
   revokedAt?: string;
   revokedBy?: string;
   revokeReason?: string;
+  /** Until when a token rotated by a refresh still works. */
+  graceUntil?: string;
+  /** The id of the first token of its chain of refreshes (its credential). */
+  familyId?: string;
+  /** 1 when created, +1 per refresh. */
+  generation?: number;
+}
+
+/** `DELETE /tokens/{id}`: the addressed token, and every token of its family this call revoked, newest first. */
+export interface RevokedToken extends TokenMetadata {
+  revokedTokenIds?: string[];
 }
 
 /** Only the create (and refresh) response carries the secrets. */
@@ -162,8 +173,12 @@ export class PatApi {
     return this.request('POST', '/tokens', request);
   }
 
-  revokeToken(id: string): Promise<TokenMetadata> {
+  revokeToken(id: string): Promise<RevokedToken> {
     return this.request('DELETE', `/tokens/${encodeURIComponent(id)}`);
+  }
+
+  getToken(id: string): Promise<TokenMetadata> {
+    return this.request('GET', `/tokens/${encodeURIComponent(id)}`);
   }
 
   /** Every page of a listing, up to `maxPages` (listings are bounded: 100 active tokens per owner). */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PatApi, TokenMetadata } from '../api';
+import type { PatApi, RevokedToken, TokenMetadata } from '../api';
 import { Modal } from './Modal';
 
 interface RevokeDialogProps {
@@ -7,7 +7,8 @@ interface RevokeDialogProps {
   token: TokenMetadata;
   /** Admins revoke other users' tokens: name the owner too. */
   showOwner: boolean;
-  onRevoked: (token: TokenMetadata) => void;
+  /** `newestGeneration`: of the first of `revokedTokenIds`, when the addressed token is not the newest. */
+  onRevoked: (token: RevokedToken, newestGeneration?: number) => void;
   onClose: () => void;
   returnFocus?: () => HTMLElement | null;
 }
@@ -19,12 +20,19 @@ export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, return
   async function revoke() {
     setBusy(true);
     setError(undefined);
+    let revoked: RevokedToken;
     try {
-      onRevoked(await api.revokeToken(token.id));
+      revoked = await api.revokeToken(token.id);
     } catch (failure) {
       setError(`The token was not revoked: ${failure instanceof Error ? failure.message : String(failure)}`);
       setBusy(false);
+      return;
     }
+    // Addressed by an older member: the newest one revoked names the credential's generation.
+    const newestId = revoked.revokedTokenIds?.[0];
+    const newestGeneration =
+      newestId !== undefined && newestId !== revoked.id ? await api.getToken(newestId).then((newest) => newest.generation, () => undefined) : undefined;
+    onRevoked(revoked, newestGeneration);
   }
 
   return (
@@ -37,7 +45,7 @@ export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, return
             of <strong>{token.owner}</strong>
           </>
         )}
-        ? Programs using it will be refused (within about 30 seconds, as caches expire), and its refresh key stops working. This cannot be undone.
+        ? Programs using it will be refused (within seconds, as caches expire), and its refresh key stops working — for every generation of it, including one just replaced by a refresh and still in its grace period. This cannot be undone.
       </p>
       {error && (
         <p className="error" role="alert">

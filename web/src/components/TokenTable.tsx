@@ -47,6 +47,24 @@ function Status({ token }: { token: TokenMetadata }) {
   );
 }
 
+/** Generation 1 when created, +1 per refresh; a successor is created by its rotation, so createdAt is the last rotation. */
+function Generation({ token }: { token: TokenMetadata }) {
+  if (token.generation === undefined) return <span className="hint-inline">—</span>;
+  return (
+    <>
+      <span>{token.generation}</span>
+      {token.generation > 1 && (
+        <span className="hint">
+          rotated{' '}
+          <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+            {relativeTime(token.createdAt)}
+          </time>
+        </span>
+      )}
+    </>
+  );
+}
+
 function LastUsed({ token }: { token: TokenMetadata }) {
   if (!token.lastUsedAt) return <span className="hint-inline">Never</span>;
   const ips = token.lastUsedIps ?? [];
@@ -81,6 +99,7 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke }: Token
             <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Status</th>
+            <th scope="col">Generation</th>
             <th scope="col">Last used</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -113,6 +132,9 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke }: Token
               </td>
               <td>
                 <Status token={token} />
+              </td>
+              <td>
+                <Generation token={token} />
               </td>
               <td>
                 <LastUsed token={token} />

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { IssuedToken, PatApi, ScopeArea, TokenMetadata, TokenPage, TokenPolicy } from '../api';
+import type { IssuedToken, PatApi, RevokedToken, ScopeArea, TokenMetadata, TokenPage, TokenPolicy } from '../api';
 import type { Session } from '../auth';
+import { credentialsOf, revocationMessage } from '../families';
 import { CreateTokenDialog } from './CreateTokenDialog';
 import { RevokeDialog } from './RevokeDialog';
 import { ShownOnceDialog } from './ShownOnceDialog';
@@ -122,14 +123,16 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
     reload();
   };
 
-  const onRevoked = (token: TokenMetadata) => {
+  const onRevoked = (token: RevokedToken, newestGeneration?: number) => {
     revokedRef.current = true;
     setRevoking(undefined);
-    setNotice(`Token “${token.description}”${token.owner !== session.user ? ` of ${token.owner}` : ''} revoked.`);
+    setNotice(revocationMessage(token, token.owner !== session.user ? ` of ${token.owner}` : '', newestGeneration));
     reload();
   };
 
-  const items = page?.items ?? [];
+  // One row per credential: a refreshed token's rotated predecessors are part of it, not tokens of their own.
+  const credentials = credentialsOf(page?.items ?? []);
+  const items = credentials.map((credential) => credential.newest);
   const caption = session.admin ? (owner ? `Tokens of ${owner}` : `Tokens of every user of tenant ${session.tenant}`) : 'Your tokens';
   const emptyText = (() => {
     const whose = owner ? `${owner} has` : session.admin ? 'Nobody in this tenant has' : 'You have';

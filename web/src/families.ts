@@ -1,0 +1,42 @@
+import type { RevokedToken, TokenMetadata } from './api';
+
+/**
+ * A credential: a token and the successors its refreshes created (one family), shown as its newest
+ * token. People think in credentials ("Vendor A's token"), not in the rotation chain behind one.
+ */
+export interface Credential {
+  newest: TokenMetadata;
+  members: TokenMetadata[];
+}
+
+/** One credential per family, in listing order (newest first). A token without a family is its own. */
+export function credentialsOf(tokens: readonly TokenMetadata[]): Credential[] {
+  const families = new Map<string, Credential>();
+  for (const token of tokens) {
+    const key = token.familyId || token.id;
+    const family = families.get(key);
+    if (!family) {
+      families.set(key, { newest: token, members: [token] });
+      continue;
+    }
+    family.members.push(token);
+    if ((token.generation ?? 0) > (family.newest.generation ?? 0)) family.newest = token;
+  }
+  return [...families.values()];
+}
+
+/**
+ * What a revocation did, in one sentence: "Revoked “Vendor A” (generation 15 and 1 token still in
+ * its grace period)." `newestGeneration` is the generation of the first id of `revokedTokenIds`
+ * when that is not the addressed token.
+ */
+export function revocationMessage(token: RevokedToken, whose: string, newestGeneration?: number): string {
+  const name = `“${token.description}”${whose}`;
+  const revoked = token.revokedTokenIds;
+  if (!revoked) return `Token ${name} revoked.`; // a service without token families
+  if (revoked.length === 0) return `Nothing was live any more: ${name} was already ${token.status === 'expired' ? 'expired' : 'revoked'}.`;
+  const generation = revoked[0] === token.id ? token.generation : newestGeneration;
+  const others = revoked.length - 1;
+  const parts = [generation === undefined ? undefined : `generation ${generation}`, others > 0 ? `${others} token${others === 1 ? '' : 's'} still in its grace period` : undefined].filter(Boolean);
+  return `Revoked ${name}${parts.length > 0 ? ` (${parts.join(' and ')})` : ''}.`;
+}
