@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, 
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,8 +36,21 @@ const nobody = { uid: 65534, gid: 65534 };
 
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let root: string;
+/** A byte-identical copy of a directory tree that every user may read (and enter). */
+async function copyReadableByAll(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o755 });
+  await chmod(to, 0o755);
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) await copyReadableByAll(join(from, entry.name), join(to, entry.name));
+    else if (entry.isFile()) {
+      await copyFile(join(from, entry.name), join(to, entry.name));
+      await chmod(join(to, entry.name), 0o644);
+    }
+  }
+}
+
 /**
- * The CLI as the unprivileged user runs it: a byte-identical copy in a world-readable directory, since
+ * The CLI as the unprivileged user runs it: a byte-identical copy (with its modules) in a world-readable directory, since
  * the checkout itself may live where only its owner can go (e.g. a 0700 home directory).
  */
 let patBinForOthers: string;
@@ -45,10 +58,8 @@ let patBinForOthers: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pat-cli-'));
   await chmod(root, 0o755);
-  await mkdir(join(root, 'bin'), { mode: 0o755 });
+  await copyReadableByAll(dirname(patBin), join(root, 'bin'));
   patBinForOthers = join(root, 'bin', 'pat.js');
-  await copyFile(patBin, patBinForOthers);
-  await chmod(patBinForOthers, 0o644);
   const tableName = `cli-${randomBytes(6).toString('hex')}`;
   await createTableFirst(inject('dynamoEndpoint'), tableName);
   service = await startLocalService({
