@@ -1,5 +1,7 @@
 /** The management API of the token service, as the console uses it. */
 
+import type { GovernedToken, TenantPolicy, TenantPolicyChange, TokenEdit } from './governance';
+
 export interface FieldProblem {
   field: string;
   message: string;
@@ -187,6 +189,54 @@ export class PatApi {
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const result = await this.listTokens({ ...query, limit: 100, cursor });
+      items.push(...result.items);
+      if (!result.nextCursor) break;
+      cursor = result.nextCursor;
+    }
+    return items;
+  }
+
+  // Tenant governance (types in governance.ts).
+
+  /** `GET /policy` with the tenant's rules (creators, approval, allowed areas…). */
+  tenantPolicy(): Promise<TenantPolicy> {
+    return this.request('GET', '/policy');
+  }
+
+  updateTenantPolicy(change: TenantPolicyChange): Promise<TenantPolicy> {
+    return this.request('PUT', '/tenant/policy', change);
+  }
+
+  revokeOutsidePolicy(): Promise<{ revokedTokenIds: string[] }> {
+    return this.request('POST', '/tenant/revoke-outside-policy');
+  }
+
+  editToken(id: string, edit: TokenEdit): Promise<GovernedToken> {
+    return this.request('PATCH', `/tokens/${encodeURIComponent(id)}`, edit);
+  }
+
+  approveToken(id: string): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/approve`);
+  }
+
+  rejectToken(id: string): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/reject`);
+  }
+
+  /** A rotation started by a person: the successor, with its secrets, shown once. */
+  regenerateToken(id: string): Promise<IssuedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/regenerate`);
+  }
+
+  /** Tokens awaiting an admin's approval (the caller's own; an admin's: the tenant's, or `owner`'s). */
+  async listPending(owner?: string): Promise<GovernedToken[]> {
+    const items: GovernedToken[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const parameters = new URLSearchParams({ status: 'pending', limit: '100' });
+      if (cursor) parameters.set('cursor', cursor);
+      if (owner) parameters.set('owner', owner);
+      const result = await this.request<TokenPage>('GET', `/tokens?${parameters}`);
       items.push(...result.items);
       if (!result.nextCursor) break;
       cursor = result.nextCursor;
