@@ -25,6 +25,10 @@ const responseSchemas = {
   AuditEvent: api.auditEvent,
   AuditPage: api.auditPage,
   JsonWebKeySet: api.jsonWebKeySet,
+} satisfies Record<string, z.ZodMiniType>;
+
+/** Local mode's answers only: a deployed document lists no component nothing uses. */
+const localResponseSchemas = {
   LocalSession: api.localSession,
   ExampleApiAnswer: api.exampleApiAnswer,
 } satisfies Record<string, z.ZodMiniType>;
@@ -38,7 +42,7 @@ const requestSchemas = {
   TokenEdit: editTokenBody,
 } satisfies Record<string, z.ZodMiniType>;
 
-type ResponseName = keyof typeof responseSchemas;
+type ResponseName = keyof typeof responseSchemas | keyof typeof localResponseSchemas;
 type RequestName = keyof typeof requestSchemas | 'LocalSessionRequest';
 
 interface Operation {
@@ -289,7 +293,7 @@ export function openApiDocument(options: OpenApiOptions = {}) {
     paths,
     components: {
       schemas: {
-        ...componentsOf(responseSchemas, 'output'),
+        ...componentsOf({ ...responseSchemas, ...(options.local ? localResponseSchemas : {}) }, 'output'),
         ...componentsOf({ ...requestSchemas, ...(options.local ? { LocalSessionRequest: options.local.sessionRequest } : {}) }, 'input'),
       },
       securitySchemes: {
