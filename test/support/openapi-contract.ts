@@ -70,13 +70,15 @@ export function contractProblems(response: RecordedResponse): string[] {
     if (response.status < 400 || response.status >= 500) problems.push(`${where}: a route the document does not describe answered ${response.status}`);
     return problems;
   }
+  // Named by its template, so the same drift on many tokens is one problem.
+  const at = `${operation.method} ${operation.template} → ${response.status}`;
   const documented = operation.responses[String(response.status)];
   if (!documented) {
-    return [`${where}: ${response.status} is not a documented status of ${operation.method} ${operation.template} (documented: ${Object.keys(operation.responses).join(', ')})`];
+    return [`${at}: ${response.status} is not a documented status of ${operation.method} ${operation.template} (documented: ${Object.keys(operation.responses).join(', ')}; body ${JSON.stringify(response.body)?.slice(0, 200)})`];
   }
   if (!documented.content?.['application/json']) return [];
   const ref = `openapi#/${pointer('paths', operation.template, operation.method.toLowerCase(), 'responses', String(response.status), 'content', 'application/json', 'schema')}`;
-  return errors(validatorOf(ref), response.body).map((problem) => `${where} (${operation.method} ${operation.template}): ${problem}`);
+  return errors(validatorOf(ref), response.body).map((problem) => `${at}: ${problem}`);
 }
 
 function errors(validate: ValidateFunction, body: unknown): string[] {
