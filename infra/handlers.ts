@@ -175,6 +175,12 @@ export const serviceHandlers = {
     signingKeys: 'verify',
     routes: [{ method: 'GET', path: '/.well-known/jwks.json', access: 'public' }],
   },
+  /** The OpenAPI document, built from the request and response schemas: touches no table and no key. */
+  openapi: {
+    entry: 'openapi',
+    description: 'GET /openapi.json: the OpenAPI 3.1 description of this API',
+    routes: [{ method: 'GET', path: '/openapi.json', access: 'public' }],
+  },
   /**
    * Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish;
    * and finish any family revocation whose member sweep was interrupted (Query byExpiry's SWEEP

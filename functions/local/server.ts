@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
 import { exampleApiRoutes } from '../domain/routes';
+import { openApiDocument } from '../http/openapi-document';
 import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
 import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
@@ -137,6 +138,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   const sessions = new LocalSessions(options.identity);
   const cacheMs = (options.authorizerCacheSeconds ?? 20) * 1000;
   const authorizerCache = new Map<string, CachedAuthorization>();
+  let openApiBody: string | undefined;
   const handlers = new Map<string, unknown>();
   const handlerOf = async <T>(name: string): Promise<T> => {
     if (!handlers.has(name)) handlers.set(name, (await handlerModules[name]!()).handler);
@@ -233,6 +235,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
         const { code, message, details } = error as { code: 'invalid_request'; message: string; details?: [] };
         return send(response, { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify(errorBody(code, message, details)) });
       }
+    }
+
+    if (url.pathname === '/openapi.json' && method === 'GET') {
+      // Local mode's document: the service API's plus its sign-in and example API.
+      openApiBody ??= JSON.stringify(openApiDocument({ local: { sessionRequest, exampleApiRoutes } }));
+      return send(response, { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: openApiBody });
     }
 
     const management = findRoute(managementRoutes, method, url.pathname);

@@ -229,6 +229,7 @@ const publicRouteReasons: Record<string, string> = {
   'POST /tokens/revoke-leaked':
     'Public by design, like GitHub credential revocation: whoever finds a leaked secret may report it; possession is the proof, the answer never tells what was valid, and the route is throttled.',
   'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
+  'GET /openapi.json': 'Public by design: the description of this API (OpenAPI), built from its schemas; no data, no secret, no table or key access.',
 };
 
 /** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */

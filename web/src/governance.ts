@@ -1,34 +1,26 @@
 import type { IssuedToken, TokenMetadata, TokenPolicy } from './api';
+import type { components } from './generated/api-types';
 
 /**
  * The tenant governance part of the management API (SPEC "Tenant governance"), as the console uses it.
- * Kept apart from api.ts, whose types are about to come from the generated OpenAPI module.
+ * Its types come from the generated OpenAPI module, like api.ts's.
  */
 
-export type Creators = 'everyone' | 'admins';
+type Schemas = components['schemas'];
 
-/** `GET /policy`: the deployment's policy, tightened by the tenant's admins. */
-export interface TenantPolicy extends TokenPolicy {
-  creators: Creators;
-  requireIpRestriction: boolean;
-  /** Catalogue areas a token may be granted (sub-areas included); null: every area. */
-  allowedAreas: string[] | null;
-  maxActiveTokensPerOwner: number;
-  requireApproval: boolean;
-}
+/** `GET /policy`: the deployment's policy, tightened by the tenant's admins (types from the OpenAPI document). */
+export type TenantPolicy = Schemas['EffectivePolicy'];
+
+export type Creators = TenantPolicy['creators'];
 
 /** `PUT /tenant/policy`: any subset; the service refuses a value wider than the deployment's. */
-export type TenantPolicyChange = Partial<Omit<TenantPolicy, 'maxIpEntries' | 'maxDescriptionLength'>>;
+export type TenantPolicyChange = Schemas['TenantPolicyChange'];
 
 /** `PATCH /tokens/{id}`: scopes only narrowed. */
-export interface TokenEdit {
-  description?: string;
-  allowedIps?: string[];
-  scopes?: string[];
-}
+export type TokenEdit = Schemas['TokenEdit'];
 
-/** Metadata as the governance routes answer it: `pending` awaits an admin, `outsidePolicy` a tightened policy. */
-export type GovernedToken = TokenMetadata & { outsidePolicy?: boolean };
+/** Metadata as the management routes answer it: `pending` awaits an admin, `outsidePolicy` a tightened policy. */
+export type GovernedToken = TokenMetadata;
 
 export const isPending = (token: TokenMetadata): boolean => (token.status as string) === 'pending';
 export const isOutsidePolicy = (token: TokenMetadata): boolean => (token as GovernedToken).outsidePolicy === true;
