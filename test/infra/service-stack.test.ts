@@ -338,6 +338,7 @@ describe('REST API', () => {
         'POST /tokens/{id}/regenerate cognito',
         'PUT /tenant/policy cognito',
         'POST /tenant/revoke-outside-policy cognito',
+        'GET /openapi.json NONE',
         'POST /tokens/refresh NONE',
         'POST /tokens/revoke-leaked NONE',
         'GET /.well-known/jwks.json NONE',
