@@ -38,7 +38,11 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
     };
   }
 
-  const eventFor = (action: AuditEvent['action'], record: TokenRecord, at = NOW) => auditEvent(action, record, at, { type: 'user', id: record.owner }, undefined);
+  // With a details map, as the service writes them: a family revocation adds the revoked ids to it.
+  const eventFor = (action: AuditEvent['action'], record: TokenRecord, at = NOW): AuditEvent => ({
+    ...auditEvent(action, record, at, { type: 'user', id: record.owner }, undefined),
+    details: { by: record.owner },
+  });
 
   async function created(store: TokenStore, record: TokenRecord): Promise<TokenRecord> {
     await store.create(record, NOW, eventFor('token.created', record));
