@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
 import { exampleApiRoutes } from '../domain/routes';
+import { defaultMessage } from '../domain/errors';
 import { openApiDocument } from '../http/openapi-document';
 import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
@@ -261,9 +262,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       const call: IncomingCall = { ...base, resource: api.route.resource, pathParameters: api.parameters };
       const decision = await authorize(call);
       if (decision.status !== 200) {
-        if (decision.status === 401) return sendError(response, 401, 'unauthorized', 'A valid access token is required');
-        if (decision.status === 403) return sendError(response, 403, 'forbidden', 'This token may not call this route from this address');
-        return sendError(response, 503, 'unavailable', 'Authorization is temporarily unavailable; retry later');
+        // API Gateway's answers (infra/constructs/error-responses.ts), from the same table.
+        if (decision.status === 401) return sendError(response, 401, 'unauthorized', defaultMessage('unauthorized'));
+        if (decision.status === 403) return sendError(response, 403, 'forbidden', defaultMessage('forbidden'));
+        return sendError(response, 503, 'unavailable', defaultMessage('unavailable'));
       }
       const { tokenId, owner, tenant } = decision.context;
       return send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) });
@@ -279,7 +281,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   const server = createServer({ maxHeaderSize: 2 * 1_048_576 }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local front: unexpected error', (error as Error).name, (error as Error).message);
-      if (!response.headersSent) sendError(response, 500, 'internal', 'Internal error');
+      if (!response.headersSent) sendError(response, 500, 'internal', defaultMessage('internal'));
       else response.end();
     });
   });

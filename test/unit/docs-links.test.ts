@@ -35,7 +35,7 @@ function proseLines(markdown: string): string[] {
  * GitHub's heading anchors (github-slugger): the heading's text without Markdown, lower-cased, every
  * character but letters, digits, `-`, `_` and spaces dropped, each space a `-`; repeats get -1, -2…
  */
-export function headingSlugs(markdown: string): Set<string> {
+function headingSlugs(markdown: string): Set<string> {
   const slugs = new Set<string>();
   const seen = new Map<string, number>();
   for (const line of proseLines(markdown)) {
@@ -65,7 +65,7 @@ function linksOf(markdown: string): { target: string; line: number }[] {
 }
 
 /** The dead relative links and anchors of these files, as "file:line: target (why)". */
-export function deadLinks(files: string[], base = root): string[] {
+function deadLinks(files: string[], base = root): string[] {
   const slugCache = new Map<string, Set<string>>();
   const slugsOf = (file: string) => {
     if (!slugCache.has(file)) slugCache.set(file, headingSlugs(readFileSync(file, 'utf8')));
