@@ -42,6 +42,7 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
   const example = new ExampleApiStack(app, config.exampleStackName, {
     env,
     verification: service.service.verification,
+    routes: config.exampleApiRoutes,
     description: 'Example API protected by the personal access token authorizer',
   });
   return { service, example };
