@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { z } from 'zod';
 import { policySchema } from '../functions/adapters/config';
+import { parseScope } from '../functions/domain/scopes';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes, type ProtectedRoute } from '../functions/domain/routes';
 import type { PatServiceProps } from './constructs/pat-service';
 import { InvalidSettingsError } from './settings';
@@ -127,6 +128,12 @@ export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c
     try {
       // Every route needs a scope of the catalogue, declared or derived from its path: say so now, not at the first request.
       resolveRoutes(routes, parsed.data.catalogue);
+      for (const route of routes) {
+        const area = route.scope === undefined ? undefined : parseScope(route.scope)?.area;
+        if (route.scope !== undefined && !parsed.data.catalogue.some((entry) => entry.name === area)) {
+          throw new Error(`${route.method} ${route.resource}: scope "${route.scope}" names no area of the catalogue (${parsed.data.catalogue.map((entry) => entry.name).join(', ')})`);
+        }
+      }
     } catch (error) {
       throw new InvalidSettingsError(`${what}: exampleApi.routes: ${(error as Error).message}`);
     }
