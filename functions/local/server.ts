@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
-import { exampleApiRoutes } from '../domain/routes';
+import { exampleApiRoutes, type ProtectedRoute } from '../domain/routes';
 import { defaultMessage } from '../domain/errors';
 import { openApiDocument } from '../http/openapi-document';
 import { errorBody } from '../http/responses';
@@ -71,6 +71,8 @@ export interface LocalServerOptions {
    */
   trustedProxyHops?: number;
   identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
+  /** The example API's routes, behind the authorizer. @default `exampleApiRoutes` */
+  apiRoutes?: readonly ProtectedRoute[];
 }
 
 interface CachedAuthorization {
@@ -257,7 +259,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       return send(response, await handler(proxyEvent(call, authorizerContext), lambdaContext(management.route.handler, call.requestId)));
     }
 
-    const api = findRoute(exampleApiRoutes, method, url.pathname);
+    const api = findRoute(options.apiRoutes ?? exampleApiRoutes, method, url.pathname);
     if (api.route) {
       const call: IncomingCall = { ...base, resource: api.route.resource, pathParameters: api.parameters };
       const decision = await authorize(call);

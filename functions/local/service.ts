@@ -75,6 +75,8 @@ export async function startLocalService(options: LocalServiceOptions) {
       port: options.port,
       host: options.host,
       identity: config.identity,
+      // The routes the authorizer was configured with: what it protects is what the front serves.
+      apiRoutes: config.routes,
       authorizerCacheSeconds: options.authorizerCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
       trustedProxyHops: options.trustedProxyHops,
