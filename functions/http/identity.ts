@@ -10,10 +10,9 @@ export interface IdentitySettings {
   /**
    * The user pool app clients whose ID tokens count (`aud`). A user pool may have other app
    * clients (another product's, a test client): their tokens are Cognito-signed too and pass API
-   * Gateway's authorizer, but are not meant for this service. Empty (APP_CLIENT_IDS unset): `aud`
-   * is not checked — the CDK stack cannot set it yet (the console's client depends, through its
-   * CloudFront callback URL and the API stage, on these very functions: a cycle), so an empty
-   * list keeps deployments working; local mode and any deployment that sets it get the check.
+   * Gateway's authorizer, but are not meant for this service. Empty (APP_CLIENT_IDS unset): nobody
+   * counts — fail closed; `PatService` passes its API client and its console client, local mode its
+   * own client.
    */
   appClientIds: readonly string[];
 }
@@ -28,7 +27,7 @@ export function callerOf(event: APIGatewayProxyEvent, settings: IdentitySettings
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const userId = claims[settings.userIdClaim];
   const tenant = claims[settings.tenantClaim];
-  const knownClient = settings.appClientIds.length === 0 || (typeof claims.aud === 'string' && settings.appClientIds.includes(claims.aud));
+  const knownClient = typeof claims.aud === 'string' && settings.appClientIds.includes(claims.aud);
   if (claims.token_use !== 'id' || !knownClient) {
     throw unauthorized('A signed-in user with a tenant is required');
   }

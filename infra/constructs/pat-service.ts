@@ -207,11 +207,20 @@ export class PatService extends Construct {
         ...props.webConsole,
         api,
         apiPaths: apiPathPatterns(),
+        stageName: this.restApi.stageName,
         users: this.users,
         adminGroup,
         tenantClaim,
       });
     }
+    // Only ID tokens of these app clients count (`aud`): another client of the same pool (another
+    // product's, a test client) signs users in too, and API Gateway's authorizer accepts its tokens.
+    const appClientIds = [
+      this.users.userPoolClient.userPoolClientId,
+      ...(this.webConsole ? [this.webConsole.client.userPoolClientId] : []),
+      ...(props.userPool?.moreAppClientIds ?? []),
+    ];
+    for (const target of Object.values(this.functions)) target.addEnvironment(environmentNames.appClientIds, appClientIds.join(','));
   }
 
   private addRoute(route: ServiceRoute, integration: apigateway.Integration, userAuthorizer: apigateway.IAuthorizer): void {

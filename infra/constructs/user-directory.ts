@@ -7,6 +7,11 @@ export interface ExistingUserPool {
   readonly userPoolId: string;
   /** An app client of that pool. @default a new client of that pool */
   readonly userPoolClientId?: string;
+  /**
+   * More app clients of that pool whose ID tokens the management API accepts (`aud`), e.g. your own
+   * portal's. Every other client of the pool is refused. @default none
+   */
+  readonly moreAppClientIds?: string[];
 }
 
 /** Managed sign-in pages (OAuth 2.0 code flow with PKCE) for a browser console. */

@@ -58,7 +58,9 @@ export interface WebConsoleOptions {
 
 export interface WebConsoleProps extends WebConsoleOptions {
   /** The management API, served by the same distribution under `apiPaths` so the browser needs no CORS. */
-  readonly api: apigateway.RestApi;
+  readonly api: apigateway.IRestApi;
+  /** The API's stage: the origin path. */
+  readonly stageName: string;
   /** CloudFront path patterns routed to the API, e.g. `/tokens*`. */
   readonly apiPaths: readonly string[];
   readonly users: UserDirectory;
@@ -172,7 +174,7 @@ export class WebConsole extends Construct {
 
     const apiBehavior: cloudfront.BehaviorOptions = {
       // The stage's path is the origin path: /tokens here is /<stage>/tokens there.
-      origin: new origins.RestApiOrigin(props.api),
+      origin: restApiOrigin(props.api, props.stageName),
       // Tokens travel in both directions: refuse plain HTTP rather than redirect a request already sent in clear.
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -406,4 +408,18 @@ function checkOptions(props: WebConsoleOptions, where: string): void {
     if (known(url) && !/^https:\/\/[^/]+\/.*$/.test(url) && !/^http:\/\/localhost(:\d+)?\//.test(url)) problems.push(`callbackUrls: "${url}" must be an https URL ending in a path (http only for localhost)`);
   }
   if (problems.length > 0) throw new Error(`${where}: invalid web console options:\n  - ${problems.join('\n  - ')}`);
+}
+
+/**
+ * The API as an origin, named by its id and stage name only. `RestApiOrigin` reads `api.url`, which
+ * references the deployment stage, and so every method and function behind it: the functions could
+ * then not be told the console client's id (`APP_CLIENT_IDS`, the `aud` they accept) without a
+ * cycle (function → console client → distribution → stage → function). Same origin settings.
+ */
+function restApiOrigin(api: apigateway.IRestApi, stageName: string): cloudfront.IOrigin {
+  return new origins.HttpOrigin(Fn.join('', [api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX]), {
+    originPath: `/${stageName}`,
+    protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+    originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+  });
 }

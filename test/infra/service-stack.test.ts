@@ -164,6 +164,14 @@ describe('functions', () => {
     ]);
     expect(environment.TOKEN_ISSUER).toEqual({ 'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']] });
   });
+  it("accept ID tokens of the service's own app clients only (API client and console client: the aud check)", () => {
+    const expected = {
+      'Fn::Join': ['', [{ Ref: logicalIdOf(stack.service.users.userPoolClient) }, ',', { Ref: logicalIdOf(stack.service.webConsole!.client) }]],
+    };
+    for (const fn of Object.values(stack.service.functions)) {
+      expect(resourceOf(fn.function).Properties.Environment.Variables.APP_CLIENT_IDS).toEqual(expected);
+    }
+  });
 });
 
 describe('least privilege: each function may do exactly this', () => {

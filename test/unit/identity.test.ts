@@ -43,9 +43,9 @@ describe('which ID tokens count', () => {
     expect(() => callerOf(eventOf(withoutAud), settings)).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
   });
 
-  it('with no app client configured, checks token_use but not aud (until the stack can pass the ids)', () => {
-    expect(callerOf(eventOf(idToken({ aud: 'any-client' })), { ...settings, appClientIds: [] }).userId).toBe('alice');
-    expect(() => callerOf(eventOf(idToken({ token_use: 'access' })), { ...settings, appClientIds: [] })).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
+  it('with no app client configured, nobody counts (fails closed; the stack always names its clients)', () => {
+    expect(() => callerOf(eventOf(idToken({ aud: 'any-client' })), { ...settings, appClientIds: [] })).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => callerOf(eventOf(idToken()), { ...settings, appClientIds: [] })).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
   });
 });
 
