@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/constructs/prebuilt-assets';
 import { serviceHandlers } from '../../infra/handlers';
-import { packCli, packConstructs } from '../../scripts/pack-packages';
+import { packConstructs } from '../../scripts/pack-packages';
 
 /**
  * The published packages, used as a stranger would: in a temporary directory outside this
  * repository, the construct library installed from its tarball into a fresh CDK app
  * (test/infra/fixtures/consumer-app/app.mjs) that `cdk synth` (the repository's pinned CLI) runs with
- * cdk-nag, and the CLI installed globally from its tarball. Packing builds the bundles, the console
+ * cdk-nag (the CLI's tarball: test/e2e/cli-package.test.ts). Packing builds the bundles, the console
  * and the declarations: the slow step of this file (about a minute on an idle 2-core machine).
  */
 const work = mkdtempSync(join(tmpdir(), 'pat-packages-'));
@@ -91,20 +91,4 @@ describe('the construct library, installed from its tarball into a fresh CDK app
     expect(functions.length).toBe(Object.keys(serviceHandlers).length);
     for (const [, fn] of functions) expect(bundles).toContain(readFileSync(join(stagedCode('ConsumerService', fn), 'index.mjs'), 'utf8'));
   });
-});
-
-describe('the CLI, installed globally from its tarball', () => {
-  it('runs `pat --version`, with no dependency installed beside it', () => {
-    const tarball = packCli();
-    const prefix = join(work, 'global');
-
-    npm(['install', '-g', '--prefix', prefix, tarball], work);
-    const version = execFileSync(join(prefix, 'bin', 'pat'), ['--version'], { encoding: 'utf8' }).trim();
-
-    expect(version).toBe(JSON.parse(readFileSync(join(projectRoot, 'packages', 'cli', 'package.json'), 'utf8')).version);
-    expect(readdirSync(join(prefix, 'lib', 'node_modules', '@pat-service', 'pat-cli'))).not.toContain('node_modules');
-    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
-    const binFiles = (readdirSync(join(projectRoot, 'bin'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js') && !file.endsWith('.test.js'));
-    for (const file of binFiles) expect(packed).toContain(`package/bin/${file}`);
-  }, 120_000);
 });

@@ -1,0 +1,85 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { projectRoot } from '../../infra/constructs/prebuilt-assets';
+import { ensureTable } from '../../functions/local/dynamodb-local';
+import { startLocalService } from '../../functions/local/service';
+import { packCli } from '../../scripts/pack-packages';
+
+/**
+ * The CLI as a vendor gets it: `npm install -g` of its packed tarball into a prefix outside this
+ * repository (no dependency beside it), then `pat --version` and a `pat refresh` of a credentials
+ * file against the service `npm start` runs (the same `startLocalService`, on the tests' DynamoDB Local).
+ */
+const work = mkdtempSync(join(tmpdir(), 'pat-cli-package-'));
+const prefix = join(work, 'global');
+const installedPat = join(prefix, 'bin', 'pat');
+let service: Awaited<ReturnType<typeof startLocalService>>;
+let tarball: string;
+
+beforeAll(async () => {
+  const tableName = `cli-package-${randomBytes(6).toString('hex')}`;
+  const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
+  await ensureTable(client, tableName).finally(() => client.destroy());
+  service = await startLocalService({ port: 0, dataDir: join(work, 'service'), dynamoEndpoint: inject('dynamoEndpoint'), tableName });
+  tarball = packCli();
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The installed `pat`, run from outside the repository with nothing of the developer's shell. */
+function pat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(installedPat, args, { cwd: work, env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the CLI, installed globally from its tarball', () => {
+  it('runs `pat --version`, with no dependency installed beside it, and ships every module of bin/', async () => {
+    const run = await pat(['--version']);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(projectRoot, 'packages', 'cli', 'package.json'), 'utf8')).version);
+    expect(readdirSync(join(prefix, 'lib', 'node_modules', '@pat-service', 'pat-cli'))).not.toContain('node_modules');
+    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const binFiles = (readdirSync(join(projectRoot, 'bin'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js') && !file.endsWith('.test.js'));
+    for (const file of binFiles) expect(packed).toContain(`package/bin/${file}`);
+  });
+
+  it('rotates a vendor credentials file with `pat refresh` against the local service: a new token that works, a new key, the file still 0600', async () => {
+    const session = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', tenant: 'acme' }) });
+    const { idToken } = (await session.json()) as { idToken: string };
+    const created = await fetch(`${service.url}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'vendor from the packaged CLI', scopes: ['candidates:read'] }),
+    });
+    expect(created.status).toBe(201);
+    const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
+    const file = join(work, 'credentials.json');
+    writeFileSync(file, `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt }, null, 2)}\n`, { mode: 0o600 });
+
+    const run = await pat(['refresh', '--credentials', file]);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const renewed = JSON.parse(readFileSync(file, 'utf8')) as { tokenId: string; accessToken: string; refreshKey: string };
+    expect(renewed.tokenId).not.toBe(token.id);
+    expect(run.stdout).toContain(renewed.tokenId);
+    expect(run.stdout).not.toContain(renewed.refreshKey);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const call = await fetch(`${service.url}/api/candidates`, { headers: { authorization: `Bearer ${renewed.accessToken}` } });
+    expect(call.status).toBe(200);
+    expect(((await call.json()) as { principal?: { tokenId: string } }).principal?.tokenId).toBe(renewed.tokenId);
+    expect(renewed.refreshKey).not.toBe(token.refreshKey);
+  });
+});
