@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // setup, each file using its own table so files run in parallel.
 export default defineConfig({
   test: {
+    // Two files at a time even on a 2-core machine (Vitest's default there is one): most files wait
+    // on DynamoDB Local, Chromium or a child process, so two overlap well. What they build and share
+    // (the console in web/dist) is built once before (`pretest`), never by two files at once.
+    maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_REGION: 'local' },
     projects: [
