@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,13 +35,15 @@ const packagedBundle = (entry: string) => readFileSync(join(consumer, 'node_modu
 beforeAll(async () => {
   constructsTarball = await packConstructs();
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }));
+  // The consumer's own aws-cdk-lib, constructs and cdk-nag, installed offline from the npm cache
+  // (`npm ci` of this repository put their tarballs there) at the versions this repository pins,
+  // then the library from its tarball, with its peers satisfied by them.
+  const peers = consumerDependencies(['aws-cdk-lib', 'constructs', 'cdk-nag']);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module', dependencies: peers.dependencies }));
+  writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(peers.lockfile));
   cpSync(join(projectRoot, 'test', 'infra', 'fixtures', 'consumer-app', 'app.mjs'), join(consumer, 'app.mjs'));
-  // The package has no dependencies of its own; its peers are the consumer's. This machine's npm cache
-  // lacks aws-cdk-lib's dependency metadata for --offline, so the consumer's aws-cdk-lib, constructs and
-  // cdk-nag are the repository's installed copies, linked; the library itself is unpacked from its tarball.
-  npm(['install', '--legacy-peer-deps', '--no-package-lock', constructsTarball], consumer);
-  for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) symlinkSync(join(projectRoot, 'node_modules', name), join(consumer, 'node_modules', name));
+  npm(['ci'], consumer);
+  npm(['install', constructsTarball], consumer);
   const cdk = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--app', 'node app.mjs', '-o', 'cdk.out', '--quiet'], {
     cwd: consumer,
     encoding: 'utf8',
@@ -50,6 +52,36 @@ beforeAll(async () => {
   synth = { status: cdk.status, output: `${cdk.stdout}${cdk.stderr}` };
 }, 600_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type LockEntry = { version: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; inBundle?: boolean };
+
+/**
+ * A consumer's package.json dependencies and lockfile for these packages: their entries (and their
+ * dependencies', resolved as Node does, bundled ones included) copied from this repository's lockfile,
+ * so `npm ci --offline` installs exactly the versions tested here from the npm cache.
+ */
+function consumerDependencies(names: string[]) {
+  const packages = (JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+  const resolveFrom = (from: string, name: string): string => {
+    for (let base = from; ; base = base.includes('/node_modules/') ? base.slice(0, base.lastIndexOf('/node_modules/')) : '') {
+      const key = `${base ? `${base}/` : ''}node_modules/${name}`;
+      if (packages[key]) return key;
+      if (!base) throw new Error(`${from} depends on ${name}, which the lockfile does not hold`);
+    }
+  };
+  const picked: Record<string, LockEntry> = {};
+  const queue = names.map((name) => `node_modules/${name}`);
+  for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+    if (picked[key]) continue;
+    const entry = packages[key]!;
+    picked[key] = entry;
+    for (const dependency of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) queue.push(resolveFrom(key, dependency));
+    for (const [inside, bundled] of Object.entries(packages)) if (inside.startsWith(`${key}/node_modules/`) && bundled.inBundle) picked[inside] = bundled;
+  }
+  const dependencies = Object.fromEntries(names.map((name) => [name, packages[`node_modules/${name}`]!.version]));
+  const root = { name: 'consumer-app', version: '1.0.0', dependencies };
+  return { dependencies, lockfile: { ...root, lockfileVersion: 3, requires: true, packages: { '': root, ...picked } } };
+}
 
 describe('the construct library, installed from its tarball into a fresh CDK app', () => {
   it('holds compiled JavaScript, declarations, an exports map and the prebuilt bundles, with aws-cdk-lib and constructs as peers', () => {
@@ -66,7 +98,8 @@ describe('the construct library, installed from its tarball into a fresh CDK app
     expect(existsSync(join(consumer, 'node_modules', 'tsx'))).toBe(false);
   });
 
-  it('synthesizes offline with cdk-nag, with no bundling step', () => {
+  it('synthesizes offline with cdk-nag, with no bundling step, on its own installed aws-cdk-lib', () => {
+    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) expect(lstatSync(join(consumer, 'node_modules', name)).isDirectory(), name).toBe(true);
     expect(synth.status, synth.output).toBe(0);
     expect(synth.output).not.toMatch(/Bundling asset/);
   });
