@@ -328,7 +328,7 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     expect(outcome.status).toBe(200);
     expect(await events()).toBe(eventsBefore);
     expect((await s.clean.get(s.caller, issued.id)).status).toBe('revoked');
-    rows.push(['revoke', 'ConditionalCheckFailed (family already revoked)', '1', outcomeName(outcome.error), String(outcome.status), '1 (sweep)']);
+    rows.push(['revoke', 'ConditionalCheckFailed (family already revoked)', '1', `${outcomeName(outcome.error)}: sweep finished, no second event`, String(outcome.status), '0']);
   });
 
   it('a lost usage write (500 on lastUsedAt) never turns into a denial: the write failure is reported', async () => {
