@@ -8,7 +8,7 @@
  * and the minified bundle size of the authorizer, as deployed (esbuild, AWS SDK left to the runtime).
  */
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -72,7 +72,19 @@ try {
   const tableName = 'bench-tokens';
   const client = dynamoClient(dynamo.endpoint);
   await ensureTable(client, tableName);
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'pat-bench-')), 'key.json');
+  const workDir = mkdtempSync(join(tmpdir(), 'pat-bench-'));
+  const keyFile = join(workDir, 'key.json');
+  // The authorizer emits its metrics as EMF JSON lines on stdout, as in Lambda where CloudWatch reads
+  // them; here they would scroll the table away. While measuring, stdout goes to a file (one sync
+  // append per flush, at most once a second: nothing the figures can see).
+  const metricsFile = join(workDir, 'metrics.emf.jsonl');
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  let metricLines = 0;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    appendFileSync(metricsFile, chunk);
+    metricLines++;
+    return true;
+  }) as typeof process.stdout.write;
   const keys = LocalKeyRing.fromFile(keyFile);
   const store = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
   const tokens = new TokenService({ store, signer: keys, clock: systemClock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' });
@@ -143,6 +155,8 @@ try {
   }
   ratios.sort((x, y) => x - y);
 
+  process.stdout.write = stdoutWrite;
+
   const rows = [bare, jose, warm, cold];
   const pad = (text: string, width: number) => text.padEnd(width);
   console.log(`\n${pad('measure', 58)}${pad('ops/s', 10)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}vs (a)`);
@@ -152,6 +166,7 @@ try {
   console.log(`\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)} in the runs above; median of 7 alternating rounds ${ratios[3]!.toFixed(2)} (range ${ratios[0]!.toFixed(2)}–${ratios[6]!.toFixed(2)}); goal ≥ 0.80`);
   console.log(`authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`);
   console.log(`authorizer bundle, minified, AWS SDK bundled in:             ${await bundleBytes([])} bytes`);
+  console.log(`metrics emitted while measuring (EMF, ${metricLines} lines): ${metricsFile}`);
   client.destroy();
 } finally {
   await dynamo.stop();

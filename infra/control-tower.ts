@@ -12,7 +12,8 @@ export const controlTowerContextKey = 'controlTowerChecks';
 /** The plugin's name, which is also the namespace of its rule ids in an acknowledgment. */
 const pluginName = 'cdk-validator-cfnguard';
 
-const rulesRoot = join(dirname(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+// Resolved on use: the construct library, which ships waiveControl but not these checks, must load without the validator.
+const rulesRoot = () => join(dirname(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
 
 /**
  * AWS Control Tower's proactive controls (the CloudFormation Guard rules that
@@ -31,7 +32,7 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const types = new Set(
       context.templatePaths.flatMap((path) => Object.values((JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> }).Resources ?? {}).map((resource) => resource.Type)),
     );
-    const rules = ruleFiles(rulesRoot).filter((file) => (readFileSync(file, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []).some((type) => types.has(type)));
+    const rules = ruleFiles(rulesRoot()).filter((file) => (readFileSync(file, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []).some((type) => types.has(type)));
     if (rules.length === 0) return { success: true, violations: [] };
     const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: 64 * 1024 * 1024 }).validate(context);
     // The plugin leaves severity out, and CDK re-judges a report that had anything acknowledged by its

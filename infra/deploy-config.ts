@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { z } from 'zod';
 import { policySchema } from '../functions/adapters/config';
-import { exampleCatalogue } from '../functions/domain/routes';
+import { parseScope } from '../functions/domain/scopes';
+import { exampleApiRoutes, exampleCatalogue, resolveRoutes, type ProtectedRoute } from '../functions/domain/routes';
 import type { PatServiceProps } from './constructs/pat-service';
 import { InvalidSettingsError } from './settings';
 
@@ -15,6 +16,8 @@ import { InvalidSettingsError } from './settings';
 export interface DeployConfig {
   readonly service: PatServiceProps;
   readonly exampleApi: boolean;
+  /** The example API's routes (the file's `exampleApi.routes`). @default `exampleApiRoutes` */
+  readonly exampleApiRoutes: readonly ProtectedRoute[];
   readonly serviceStackName: string;
   readonly exampleStackName: string;
 }
@@ -82,32 +85,67 @@ const configFile = z
       .optional(),
     manageApiGatewayCloudWatchRole: z.boolean().optional(),
     tracing: z.boolean().optional(),
+    // The example API's routes, in AWS and in local mode (`npm start`): each needs `scope`, or the one its path derives.
+    exampleApi: z
+      .object({
+        routes: z
+          .array(
+            z
+              .object({
+                method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+                resource: z.string().regex(/^\/[A-Za-z0-9._~{}\/-]*$/),
+                scope: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type DeployConfigFile = z.infer<typeof configFile>;
 
+/**
+ * Reads and checks a configuration file (`-c config=<file>`, `PAT_CONFIG=<file>`); every problem is
+ * named with its path in the file. `what` says where the path came from, for the message.
+ */
+export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c config=${path}`): DeployConfigFile {
+  const fullPath = resolve(baseDir, path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(fullPath, 'utf8'));
+  } catch (error) {
+    throw new InvalidSettingsError(`${what}: cannot read ${fullPath} as JSON (${(error as Error).message})`);
+  }
+  const parsed = configFile.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidSettingsError(`${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+  }
+  const routes = parsed.data.exampleApi?.routes;
+  if (routes) {
+    try {
+      // Every route needs a scope of the catalogue, declared or derived from its path: say so now, not at the first request.
+      resolveRoutes(routes, parsed.data.catalogue);
+      for (const route of routes) {
+        const area = route.scope === undefined ? undefined : parseScope(route.scope)?.area;
+        if (route.scope !== undefined && !parsed.data.catalogue.some((entry) => entry.name === area)) {
+          throw new Error(`${route.method} ${route.resource}: scope "${route.scope}" names no area of the catalogue (${parsed.data.catalogue.map((entry) => entry.name).join(', ')})`);
+        }
+      }
+    } catch (error) {
+      throw new InvalidSettingsError(`${what}: exampleApi.routes: ${(error as Error).message}`);
+    }
+  }
+  return parsed.data;
+}
+
 /** Reads and checks the deployment configuration; every problem is named with its path in the file. */
 export function deployConfig(context: (key: string) => unknown, baseDir = process.cwd()): DeployConfig {
   const path = context('config');
-  let file: DeployConfigFile = { catalogue: [...exampleCatalogue] };
-  if (typeof path === 'string' && path !== '') {
-    const fullPath = resolve(baseDir, path);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(fullPath, 'utf8'));
-    } catch (error) {
-      throw new InvalidSettingsError(`-c config=${path}: cannot read ${fullPath} as JSON (${(error as Error).message})`);
-    }
-    const parsed = configFile.safeParse(raw);
-    if (!parsed.success) {
-      throw new InvalidSettingsError(
-        `-c config=${path}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
-      );
-    }
-    file = parsed.data;
-  }
-  const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, mfa, featurePlan, ...service } = file;
+  const file: DeployConfigFile = typeof path === 'string' && path !== '' ? readConfigFile(path, baseDir) : { catalogue: [...exampleCatalogue] };
+  const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, mfa, featurePlan, exampleApi, ...service } = file;
   return {
     service: {
       ...service,
@@ -116,6 +154,7 @@ export function deployConfig(context: (key: string) => unknown, baseDir = proces
       featurePlan: featurePlan === undefined ? undefined : { ESSENTIALS: cognito.FeaturePlan.ESSENTIALS, PLUS: cognito.FeaturePlan.PLUS }[featurePlan],
     },
     exampleApi: String(context('exampleApi') ?? 'true') !== 'false',
+    exampleApiRoutes: exampleApi?.routes ?? exampleApiRoutes,
     serviceStackName: stringOr(context('serviceStackName'), 'PatService'),
     exampleStackName: stringOr(context('exampleStackName'), 'PatExampleApi'),
   };

@@ -1,12 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
-import { exampleApiRoutes } from '../functions/domain/routes';
+import { exampleApiRoutes, type ProtectedRoute } from '../functions/domain/routes';
 import { ObservedRestApi } from './constructs/rest-api';
 import { TokenAuthorizer, type TokenAuthorizerProps, type TokenVerification } from './constructs/token-authorizer';
 
 export interface ExampleApiStackProps extends StackProps, Pick<TokenAuthorizerProps, 'statusCache' | 'resultCache'> {
   readonly verification: TokenVerification;
+  /** The protected routes, each with its scope or the one its path derives. @default `exampleApiRoutes` (the local server's) */
+  readonly routes?: readonly ProtectedRoute[];
   /**
    * The account's API Gateway CloudWatch Logs role is the service stack's by default.
    * @default false
@@ -16,7 +18,7 @@ export interface ExampleApiStackProps extends StackProps, Pick<TokenAuthorizerPr
 
 /**
  * A consumer of the token service: its own REST API whose methods are guarded by a
- * `TokenAuthorizer`. The routes are the local server's example API (`exampleApiRoutes`), each needing
+ * `TokenAuthorizer`. The routes are the configuration's `exampleApi.routes`, else the local server's example API (`exampleApiRoutes`), each needing
  * the scope derived from its path; every method answers `{"ok": true, "principal": {...}}` from a
  * mock integration, so what is tested is the authorizer alone.
  */
@@ -54,7 +56,7 @@ export class ExampleApiStack extends Stack {
         },
       ],
     });
-    for (const route of exampleApiRoutes) {
+    for (const route of props.routes ?? exampleApiRoutes) {
       this.authorizer.addMethod(this.api.root.resourceForPath(route.resource), route.method, answer, {
         scope: route.scope,
         requestValidator: restApi.requestValidator,

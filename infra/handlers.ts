@@ -10,7 +10,7 @@ export type TableIndexName = keyof typeof tableIndexes;
  */
 export interface TableAccess {
   /** Item actions on the table itself, on any item. */
-  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem'>;
+  readonly items: ReadonlyArray<'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem'>;
   /**
    * `dynamodb:UpdateItem` held to some items and some attributes only: one IAM statement each, whose
    * conditions DynamoDB checks on every request (fine-grained access control).
@@ -147,13 +147,13 @@ export const serviceHandlers = {
   },
   /**
    * Tenant governance: the tenant policy item (GetItem, Put with its audit event), approve/reject and
-   * edits (transactions of an Update, lock Put/Delete and an audit Put), revoking what a policy no
+   * edits (transactions of an Update, a lock Put and an audit Put; the old lock is left stale), revoking what a policy no
    * longer allows (Query byTenant, then the family sweep: Query byFamily, UpdateItem). Never signs.
    */
   governTenant: {
     entry: 'govern-tenant',
     description: 'PUT /tenant/policy, POST /tenant/revoke-outside-policy, PATCH /tokens/{id}, POST /tokens/{id}/approve|reject',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], queries: ['byTenant', 'byFamily'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byTenant', 'byFamily'] },
     routes: [
       { method: 'PUT', path: '/tenant/policy', access: 'user' },
       { method: 'POST', path: '/tenant/revoke-outside-policy', access: 'user' },
@@ -176,6 +176,12 @@ export const serviceHandlers = {
     description: 'GET /.well-known/jwks.json: the public keys that verify tokens',
     signingKeys: 'verify',
     routes: [{ method: 'GET', path: '/.well-known/jwks.json', access: 'public' }],
+  },
+  /** The OpenAPI document, built from the request and response schemas: touches no table and no key. */
+  openapi: {
+    entry: 'openapi',
+    description: 'GET /openapi.json: the OpenAPI 3.1 description of this API',
+    routes: [{ method: 'GET', path: '/openapi.json', access: 'public' }],
   },
   /**
    * Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish;

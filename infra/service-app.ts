@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { projectRoot } from './constructs/service-function';
+import { functionBundlesDir, projectRoot } from './constructs/prebuilt-assets';
+import { authorizerHandler, serviceHandlers } from './handlers';
 import { consoleAssetsContextKey } from './constructs/web-console';
 import { ControlTowerChecks, controlTowerContextKey } from './control-tower';
 import { deployConfig } from './deploy-config';
@@ -23,6 +25,9 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
   const controlTower = app.node.tryGetContext(controlTowerContextKey) as unknown;
   if (controlTower !== false && controlTower !== 'false') Validations.of(app).addPlugins(new ControlTowerChecks());
   const config = deployConfig((key) => app.node.tryGetContext(key));
+  // Template tests skip bundling (an empty list): they deploy no code, so nothing needs building.
+  const bundlingStacks = app.node.tryGetContext(cxapi.BUNDLING_STACKS) as unknown;
+  if (!Array.isArray(bundlingStacks) || bundlingStacks.length > 0) ensureFunctionsBuilt();
   // A console of its own (-c webConsoleAssets=…, or the tests' fixture) is used as it is.
   if (config.service.webConsole !== false && config.service.webConsole?.assetsDir === undefined && app.node.tryGetContext(consoleAssetsContextKey) === undefined) {
     ensureConsoleBuilt();
@@ -37,9 +42,25 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
   const example = new ExampleApiStack(app, config.exampleStackName, {
     env,
     verification: service.service.verification,
+    routes: config.exampleApiRoutes,
     description: 'Example API protected by the personal access token authorizer',
   });
   return { service, example };
+}
+
+/**
+ * Runs `npm run build:functions` when a bundle is missing or older than the functions' sources, so that
+ * `cdk synth` deploys the code as it is in the tree, built by the one script the package uses too.
+ */
+export function ensureFunctionsBuilt(root = projectRoot): void {
+  const bundles = functionBundlesDir(root);
+  const builtAt = Math.min(...serviceEntries().map((entry) => statSync(join(bundles, entry, 'index.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0));
+  if (builtAt > 0 && newestChange(join(root, 'functions'), () => false) <= builtAt && newestChange(join(root, 'package-lock.json'), () => false) <= builtAt) return;
+  execFileSync('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: root, stdio: ['ignore', 2, 2] });
+}
+
+function serviceEntries(): string[] {
+  return [...Object.values(serviceHandlers).map((spec) => spec.entry), authorizerHandler.entry];
 }
 
 /**
@@ -49,16 +70,18 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
 export function ensureConsoleBuilt(root = projectRoot): void {
   const web = join(root, 'web');
   const builtAt = statSync(join(web, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs;
-  if (builtAt !== undefined && newestSourceChange(web) <= builtAt) return;
+  if (builtAt !== undefined && newestChange(web, (path) => path.startsWith(join(web, 'dist')) || path.includes('node_modules')) <= builtAt) return;
   // The CLI reads the app's stdout: vite's report goes to stderr.
   execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 2, 2] });
 }
 
-function newestSourceChange(web: string): number {
+function newestChange(root: string, skip: (path: string) => boolean): number {
+  const stats = statSync(root);
+  if (stats.isFile()) return stats.mtimeMs;
   let newest = 0;
-  for (const entry of readdirSync(web, { recursive: true, withFileTypes: true })) {
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
-    if (!entry.isFile() || path.startsWith(join(web, 'dist')) || path.includes('node_modules')) continue;
+    if (!entry.isFile() || skip(path)) continue;
     newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
-import { environmentNames, environmentOf, loadConfig, type ServiceConfig, type ServiceSettings } from '../functions/adapters/config';
+import { configIssues, defaults, environmentNames, horizonsSchema, environmentOf, loadConfig, type ServiceConfig, type ServiceSettings } from '../functions/adapters/config';
 import { defaultPolicy, policyProblems, type TokenPolicy } from '../functions/domain/policy';
-import { isValidAreaName, type ScopeCatalogue } from '../functions/domain/scopes';
+import type { ScopeCatalogue } from '../functions/domain/scopes';
 
 /** How the service behaves: what tokens may carry, how long they live, who is an admin. */
 export interface TokenServiceSettings {
@@ -26,8 +26,18 @@ export interface TokenServiceSettings {
   readonly userIdClaim?: string;
 }
 
-export const defaultAdminGroup = 'pat-admins';
-export const defaultTenantClaim = 'custom:tenant';
+export const defaultAdminGroup = defaults.adminGroup;
+export const defaultTenantClaim = defaults.tenantClaim;
+export const defaultNotifyHorizonsDays = defaults.notifyHorizonsDays;
+
+/** What the notification job's schema says of these horizons, if anything. */
+export function horizonsProblem(horizonsDays: readonly number[]): string | undefined {
+  const parsed = horizonsSchema.safeParse(horizonsDays.join(','));
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
+}
+
+// The settings each environment variable carries, to name a schema issue in the settings' terms.
+const settingOfVariable: Record<string, string> = Object.fromEntries(Object.entries(environmentNames).map(([setting, variable]) => [variable, setting]));
 
 export class InvalidSettingsError extends Error {
   override name = 'InvalidSettingsError';
@@ -38,17 +48,9 @@ export class InvalidSettingsError extends Error {
  * deployment that would fail in Lambda fails in `cdk synth` instead, with the reason.
  */
 export function checkSettings(settings: TokenServiceSettings, where: string): void {
-  const problems: string[] = [];
-  if (!Array.isArray(settings.catalogue) || settings.catalogue.length === 0) {
-    problems.push('catalogue must list at least one area');
-  } else {
-    for (const area of settings.catalogue) {
-      if (!isValidAreaName(area.name)) problems.push(`catalogue area "${area.name}" is not a valid name (lower-case words separated by /)`);
-      if (!area.description?.trim()) problems.push(`catalogue area "${area.name}" needs a description`);
-    }
-  }
-  const unknownPolicyFields = Object.keys(settings.policy ?? {}).filter((field) => !(field in defaultPolicy));
-  if (unknownPolicyFields.length > 0) problems.push(`policy has unknown fields: ${unknownPolicyFields.join(', ')}`);
+  // The schema's own issues (catalogue names and descriptions, unknown policy fields…), in its words.
+  const environment = settingsEnvironment({ ...settings, issuer: settings.issuer ?? 'https://issuer.invalid' });
+  const problems = configIssues(environment).map((issue) => `${settingOfVariable[issue.variable] ?? issue.variable}${issue.path}: ${issue.message}`);
   problems.push(...policyProblems({ ...defaultPolicy, ...settings.policy }).map((problem) => `policy: ${problem}`));
   for (const [name, value] of [['adminGroup', settings.adminGroup], ['tenantClaim', settings.tenantClaim], ['userIdClaim', settings.userIdClaim]] as const) {
     if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') problems.push(`${name} must not be empty`);

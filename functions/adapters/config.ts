@@ -29,15 +29,27 @@ export const environmentNames = {
   feedStatusCacheSeconds: 'FEED_STATUS_CACHE_SECONDS',
   resultCacheSeconds: 'RESULT_CACHE_SECONDS',
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+  notifyHorizonsDays: 'NOTIFY_HORIZONS_DAYS',
+  eventBusName: 'EVENT_BUS_NAME',
+  snsTopicArn: 'SNS_TOPIC_ARN',
+} as const;
+
+/** Defaults of the settings, defined here once: the CDK constructs and the local server use these. */
+export const defaults = {
+  adminGroup: 'pat-admins',
+  tenantClaim: 'custom:tenant',
+  userIdClaim: 'cognito:username',
+  /** Expiry notices go out when a token enters each of these horizons. */
+  notifyHorizonsDays: [30, 7, 1] as readonly number[],
 } as const;
 
 const catalogueSchema = z.array(
   z.object({
-    name: z.string().check(z.refine(isValidAreaName, 'area names are lower-case words separated by /')),
-    description: z.string().check(z.minLength(1)),
+    name: z.string().check(z.refine(isValidAreaName, 'is not a valid area name (lower-case words separated by /)')),
+    description: z.string().check(z.refine((description) => description.trim() !== '', 'needs a description')),
   }),
 ).check(
-  z.minLength(1),
+  z.minLength(1, 'must list at least one area'),
   z.refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique'),
 );
 
@@ -82,6 +94,19 @@ const json = <T extends z.ZodMiniType>(schema: T) =>
     schema,
   );
 
+/** Whole days from 1 to 365, comma-separated (`30,7,1`). */
+export const horizonsSchema = z.pipe(
+  z.string(),
+  z.transform((value: string, context) => {
+    const horizons = value.split(',').map((part) => Number(part.trim()));
+    if (horizons.some((days) => !Number.isInteger(days) || days < 1 || days > 365)) {
+      context.issues.push({ code: 'custom', message: 'must be whole days between 1 and 365, comma-separated', input: value });
+      return z.NEVER;
+    }
+    return horizons;
+  }),
+);
+
 const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)), fallback);
 const text = (min = 1) => z.string().check(z.minLength(min));
 
@@ -94,9 +119,9 @@ const environmentSchema = z.object({
   REFRESH_MAC_KEY_ID: z.optional(text()),
   SCOPE_CATALOGUE: json(catalogueSchema),
   TOKEN_POLICY: z.optional(json(policySchema)),
-  ADMIN_GROUP: z._default(text(), 'pat-admins'),
-  TENANT_CLAIM: z._default(text(), 'custom:tenant'),
-  USER_ID_CLAIM: z._default(text(), 'cognito:username'),
+  ADMIN_GROUP: z._default(text(), defaults.adminGroup),
+  TENANT_CLAIM: z._default(text(), defaults.tenantClaim),
+  USER_ID_CLAIM: z._default(text(), defaults.userIdClaim),
   // Comma-separated user pool app client ids whose ID tokens count (`aud`); Cognito client ids
   // are [\w+]+, so a comma never occurs in one. Unset: `aud` is not checked (see http/identity.ts).
   APP_CLIENT_IDS: z._default(z.string(), ''),
@@ -131,11 +156,35 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** One problem the schema found: the variable, the path inside its JSON value, and what is wrong. */
+export interface ConfigIssue {
+  variable: string;
+  /** Inside a JSON variable (`[0].name`); empty for the variable itself. */
+  path: string;
+  message: string;
+}
+
+function issuesOf(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  return issues.map((issue) => {
+    const [variable, ...rest] = issue.path;
+    const path = rest.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+    // zod/mini carries no locale: an unknown field would only say "Invalid input".
+    const message = issue.code === 'unrecognized_keys' ? `has unknown fields: ${issue.keys.join(', ')}` : issue.message;
+    return { variable: String(variable ?? ''), path, message };
+  });
+}
+
+const describeIssues = (issues: readonly ConfigIssue[]) => issues.map((i) => `${i.variable}${i.path} ${i.message}`).join('; ');
+
+/** Every issue the environment schema finds (none: the functions will load it). */
+export function configIssues(env: Record<string, string | undefined>): ConfigIssue[] {
+  const parsed = environmentSchema.safeParse(env);
+  return parsed.success ? [] : issuesOf(parsed.error.issues);
+}
+
 export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
   const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  }
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeIssues(issuesOf(parsed.error.issues))}`);
   const e = parsed.data;
   const policy: TokenPolicy = { ...defaultPolicy, ...e.TOKEN_POLICY };
   const problems = policyProblems(policy);
@@ -177,6 +226,27 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     revocationFeed: e.REVOCATION_FEED === 'on' ? { statusCacheMs: e.FEED_STATUS_CACHE_SECONDS * 1000, resultCacheMs: e.RESULT_CACHE_SECONDS * 1000 } : undefined,
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
   };
+}
+
+const notificationSchema = z.object({
+  NOTIFY_HORIZONS_DAYS: z._default(horizonsSchema, () => [...defaults.notifyHorizonsDays]),
+  EVENT_BUS_NAME: z.optional(text()),
+  SNS_TOPIC_ARN: z.optional(text()),
+});
+
+export interface NotificationConfig {
+  horizonsDays: number[];
+  /** Where notices go; none of the two: to the log only (local mode). */
+  eventBusName?: string;
+  snsTopicArn?: string;
+}
+
+/** The expiry-notification job's own variables, with the same schema discipline as `loadConfig`. */
+export function loadNotificationConfig(env: Record<string, string | undefined>): NotificationConfig {
+  const parsed = notificationSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeIssues(issuesOf(parsed.error.issues))}`);
+  const { NOTIFY_HORIZONS_DAYS, EVENT_BUS_NAME, SNS_TOPIC_ARN } = parsed.data;
+  return { horizonsDays: NOTIFY_HORIZONS_DAYS, eventBusName: EVENT_BUS_NAME, snsTopicArn: SNS_TOPIC_ARN };
 }
 
 /** A value a composition root cannot run without. Throws at cold start. */

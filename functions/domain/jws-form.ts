@@ -6,6 +6,12 @@
  * another spelling). The service issues the one canonical form and the authorizer refuses every other.
  */
 
+/**
+ * The longest access token the service accepts (the Authorization header included): its own are
+ * well under 2 KiB; anything longer is refused before any parsing.
+ */
+export const MAX_TOKEN_LENGTH = 8_192;
+
 /** The order n of the P-256 group, and ⌊n / 2⌋, the largest low-S value (SEC 1; BIP 62's rule). */
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const P256_HALF_ORDER_BYTES = Buffer.from((P256_ORDER >> 1n).toString(16).padStart(64, '0'), 'hex');

@@ -61,7 +61,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   });
   if (decision.effect === 'unauthorized') {
     counters.record({ denied: 'unauthorized' });
-    logger.info('Authorization refused', { reason: decision.reason, tokenId: decision.tokenId });
+    logger.info('Authorization refused', { reason: decision.reason, detail: decision.detail, tokenId: decision.tokenId });
     throw new Error('Unauthorized');
   }
   if (decision.effect === 'forbidden') {

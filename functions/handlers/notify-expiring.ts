@@ -1,32 +1,24 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ConfigError } from '../adapters/config';
+import { loadNotificationConfig, type NotificationConfig } from '../adapters/config';
 import { ConsolePublisher, EventBridgePublisher, FanOutPublisher, SnsPublisher } from '../adapters/notice-publishers';
 import { logger } from '../http/logger';
 import { ExpiryNotifier, type NoticePublisher } from '../service/expiry-notifications';
 import { systemClock } from '../service/ports';
 import { baseParts } from './compose';
 
-/** Horizons (days) from NOTIFY_HORIZONS_DAYS, e.g. `30,7,1`. */
-export function horizonsOf(value: string | undefined): number[] {
-  const horizons = (value ?? '30,7,1').split(',').map((part) => Number(part.trim()));
-  if (horizons.length === 0 || horizons.some((days) => !Number.isInteger(days) || days < 1 || days > 365)) {
-    throw new ConfigError('NOTIFY_HORIZONS_DAYS must be whole days between 1 and 365, comma-separated');
-  }
-  return horizons;
-}
-
-function publisherOf(env: Record<string, string | undefined>): NoticePublisher {
+function publisherOf(config: NotificationConfig): NoticePublisher {
   const targets: NoticePublisher[] = [];
-  if (env.EVENT_BUS_NAME) targets.push(new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 3 }), env.EVENT_BUS_NAME));
-  if (env.SNS_TOPIC_ARN) targets.push(new SnsPublisher(() => new SNSClient({ maxAttempts: 3 }), env.SNS_TOPIC_ARN));
+  if (config.eventBusName) targets.push(new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 3 }), config.eventBusName));
+  if (config.snsTopicArn) targets.push(new SnsPublisher(() => new SNSClient({ maxAttempts: 3 }), config.snsTopicArn));
   if (targets.length === 0) targets.push(new ConsolePublisher());
   return new FanOutPublisher(targets);
 }
 
+const notifications = loadNotificationConfig(process.env);
 const { store } = baseParts();
 const families = store.families;
-const notifier = new ExpiryNotifier({ store, publisher: publisherOf(process.env), clock: systemClock, horizonsDays: horizonsOf(process.env.NOTIFY_HORIZONS_DAYS) });
+const notifier = new ExpiryNotifier({ store, publisher: publisherOf(notifications), clock: systemClock, horizonsDays: notifications.horizonsDays });
 
 /** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon, finishes interrupted revocations. */
 export const handler = async (): Promise<{ notified: number; failed: number; sweepsResumed: number }> => {

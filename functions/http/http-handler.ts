@@ -3,7 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DependencyUnavailable, DomainError } from '../domain/errors';
+import { DependencyUnavailable, DomainError, defaultMessage } from '../domain/errors';
 import { domainErrorResponse, errorResponse } from './responses';
 import { logger } from './logger';
 import { metrics } from './metrics';
@@ -59,11 +59,11 @@ async function mapError(request: middy.Request<APIGatewayProxyEvent, APIGatewayP
     request.response = domainErrorResponse(error);
   } else if (error instanceof DependencyUnavailable) {
     logger.error('Dependency unavailable', { dependency: error.dependency, error: error.cause as Error });
-    request.response = errorResponse('unavailable', 'The service is temporarily unavailable; retry later');
+    request.response = errorResponse('unavailable');
   } else {
     // The body says nothing internal; the log has the details and the request id to find them.
     logger.error('Unexpected error', error as Error);
-    request.response = errorResponse('internal', `Internal error (request ${request.context.awsRequestId})`);
+    request.response = errorResponse('internal', `${defaultMessage('internal')} (request ${request.context.awsRequestId})`);
   }
   return request.response;
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, type ErrorCode, errorStatus, type FieldProblem } from '../domain/errors';
+import { type DomainError, defaultMessage, type ErrorCode, errorStatus, type FieldProblem } from '../domain/errors';
 
 const headers = {
   'content-type': 'application/json; charset=utf-8',
@@ -11,11 +11,12 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers, body: JSON.stringify(body) };
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: FieldProblem[]) {
+/** The spec's error body; the code's default message unless a more specific one is given. */
+export function errorBody(code: ErrorCode, message = defaultMessage(code), details?: FieldProblem[]) {
   return { error: { code, message, ...(details && details.length > 0 ? { details } : {}) } };
 }
 
-export function errorResponse(code: ErrorCode, message: string, details?: FieldProblem[]): APIGatewayProxyResult {
+export function errorResponse(code: ErrorCode, message = defaultMessage(code), details?: FieldProblem[]): APIGatewayProxyResult {
   return json(errorStatus[code], errorBody(code, message, details));
 }
 

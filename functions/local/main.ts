@@ -1,8 +1,16 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ServiceSettings } from '../adapters/config';
+import { readConfigFile } from '../../infra/deploy-config';
 import { isLoopbackBindHost } from './loopback';
 import { endpointFileOf, startLocalService } from './service';
 
-/** `npm start`: the whole service on 127.0.0.1:3000 (PORT), data under .local/ (PAT_DATA_DIR). */
+/**
+ * `npm start`: the whole service on 127.0.0.1:3000 (PORT), data under .local/ (PAT_DATA_DIR), with
+ * the configuration file `cdk deploy -c config=<file>` reads, if one is named
+ * (`npm start -- --config <file>` or `PAT_CONFIG=<file>`): its catalogue, policy, claims and
+ * `exampleApi.routes`.
+ */
 function fail(message: string): never {
   console.error(`npm start: ${message}`);
   process.exit(1);
@@ -26,10 +34,35 @@ if (trustedProxyHops !== undefined && !(Number.isInteger(trustedProxyHops) && tr
 if (trustedProxyHops !== undefined && !trustForwardedFor) fail('TRUSTED_PROXY_HOPS needs TRUST_FORWARDED_FOR=true');
 const dataDir = process.env.PAT_DATA_DIR ?? '.local';
 
+let configPath: string | undefined;
+try {
+  configPath = parseArgs({ options: { config: { type: 'string' } } }).values.config ?? (process.env.PAT_CONFIG || undefined);
+} catch (error) {
+  fail(`${(error as Error).message} (the one option is --config <file>)`);
+}
+let settings: Partial<ServiceSettings> | undefined;
+if (configPath !== undefined) {
+  try {
+    const file = readConfigFile(configPath, process.cwd(), `config ${configPath}`);
+    settings = {
+      catalogue: file.catalogue,
+      policy: file.policy,
+      adminGroup: file.adminGroup,
+      tenantClaim: file.tenantClaim,
+      userIdClaim: file.userIdClaim,
+      ...(file.issuer === undefined ? {} : { issuer: file.issuer }),
+      ...(file.exampleApi === undefined ? {} : { routes: file.exampleApi.routes }),
+    };
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
 const service = await startLocalService({
   port,
   host,
   dataDir,
+  settings,
   trustForwardedFor,
   trustedProxyHops,
   authorizerCacheSeconds: process.env.AUTHORIZER_CACHE_SECONDS === undefined ? undefined : Number(process.env.AUTHORIZER_CACHE_SECONDS),

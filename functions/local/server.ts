@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
-import { exampleApiRoutes } from '../domain/routes';
+import { exampleApiRoutes, type ProtectedRoute } from '../domain/routes';
+import { defaultMessage } from '../domain/errors';
+import { openApiDocument } from '../http/openapi-document';
 import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
 import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
@@ -74,6 +76,8 @@ export interface LocalServerOptions {
    */
   trustedProxyHops?: number;
   identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
+  /** The example API's routes, behind the authorizer. @default `exampleApiRoutes` */
+  apiRoutes?: readonly ProtectedRoute[];
 }
 
 interface CachedAuthorization {
@@ -145,6 +149,7 @@ export async function startLocalServer(
   const cacheMs = (options.authorizerCacheSeconds ?? 300) * 1000;
   const authorizerCache = new Map<string, CachedAuthorization>();
   const counters = { authorizerInvocations: 0, cacheFlushes: 0 };
+  let openApiBody: string | undefined;
   const handlers = new Map<string, unknown>();
   const handlerOf = async <T>(name: string): Promise<T> => {
     if (!handlers.has(name)) handlers.set(name, (await handlerModules[name]!()).handler);
@@ -244,6 +249,12 @@ export async function startLocalServer(
       }
     }
 
+    if (url.pathname === '/openapi.json' && method === 'GET') {
+      // Local mode's document: the service API's plus its sign-in and example API.
+      openApiBody ??= JSON.stringify(openApiDocument({ local: { sessionRequest, exampleApiRoutes } }));
+      return send(response, { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: openApiBody });
+    }
+
     const management = findRoute(managementRoutes, method, url.pathname);
     if (management.route) {
       const call: IncomingCall = { ...base, resource: management.route.resource, pathParameters: management.parameters };
@@ -257,14 +268,15 @@ export async function startLocalServer(
       return send(response, await handler(proxyEvent(call, authorizerContext), lambdaContext(management.route.handler, call.requestId)));
     }
 
-    const api = findRoute(exampleApiRoutes, method, url.pathname);
+    const api = findRoute(options.apiRoutes ?? exampleApiRoutes, method, url.pathname);
     if (api.route) {
       const call: IncomingCall = { ...base, resource: api.route.resource, pathParameters: api.parameters };
       const decision = await authorize(call);
       if (decision.status !== 200) {
-        if (decision.status === 401) return sendError(response, 401, 'unauthorized', 'A valid access token is required');
-        if (decision.status === 403) return sendError(response, 403, 'forbidden', 'This token may not call this route from this address');
-        return sendError(response, 503, 'unavailable', 'Authorization is temporarily unavailable; retry later');
+        // API Gateway's answers (infra/constructs/error-responses.ts), from the same table.
+        if (decision.status === 401) return sendError(response, 401, 'unauthorized', defaultMessage('unauthorized'));
+        if (decision.status === 403) return sendError(response, 403, 'forbidden', defaultMessage('forbidden'));
+        return sendError(response, 503, 'unavailable', defaultMessage('unavailable'));
       }
       const { tokenId, owner, tenant } = decision.context;
       return send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) });
@@ -280,7 +292,7 @@ export async function startLocalServer(
   const server = createServer({ maxHeaderSize: 2 * 1_048_576 }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local front: unexpected error', (error as Error).name, (error as Error).message);
-      if (!response.headersSent) sendError(response, 500, 'internal', 'Internal error');
+      if (!response.headersSent) sendError(response, 500, 'internal', defaultMessage('internal'));
       else response.end();
     });
   });

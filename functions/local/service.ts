@@ -86,6 +86,8 @@ export async function startLocalService(options: LocalServiceOptions) {
       port: options.port,
       host: options.host,
       identity: config.identity,
+      // The routes the authorizer was configured with: what it protects is what the front serves.
+      apiRoutes: config.routes,
       authorizerCacheSeconds: resultCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
       trustedProxyHops: options.trustedProxyHops,

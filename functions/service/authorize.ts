@@ -2,6 +2,7 @@ import { compileIpEntries, isIpAllowed, type IpRange } from '../domain/ip-entrie
 import type { ResolvedRoute } from '../domain/routes';
 import { covers } from '../domain/scopes';
 import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
+import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import type { Clock, TokenStore } from './ports';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 
@@ -16,9 +17,44 @@ export interface VerifiedClaims {
   exp?: number;
 }
 
+/** Why the verifier refused a token: a closed list, logged and counted, never shown to the caller. */
+export type VerificationFailure =
+  /** Not a compact JWS the service could have issued: too long, not three segments of JSON, wrong `typ`. */
+  | 'malformed_token'
+  /** Decodes, but not in the one spelling the service issues (base64url padding bits, high-S signature). */
+  | 'non_canonical'
+  /** No `kid`, or one that names none of the published keys. */
+  | 'unknown_kid'
+  /** An `alg` other than ES256 (`none`, HS256 with the public key, RS256…). */
+  | 'wrong_algorithm'
+  | 'bad_signature'
+  | 'wrong_issuer'
+  /** `jti`, `sub`, `tid`, `scope`, `iat` (or `exp`, when tokens must expire) absent. */
+  | 'missing_claims'
+  /** A claim of the wrong type (`exp` as a string, `iss` as an array). */
+  | 'malformed_claims'
+  | 'expired'
+  /** `nbf` or `iat` in the future, beyond the tolerated skew. */
+  | 'not_yet_valid';
+
+/** Why the authorizer answered 401: the verifier's reasons, then the token record's. */
+export type DenialReason =
+  | VerificationFailure
+  /** No `Authorization` header, not `Bearer <token>`, or longer than any token the service issues. */
+  | 'malformed_header'
+  /** A valid signature over a `jti` with no record. */
+  | 'unknown_token'
+  /** The record's tenant, owner or family is not the one the claims name. */
+  | 'claims_mismatch'
+  /** The token, or its family, was revoked (a rotated token past its grace included). */
+  | 'revoked'
+  /** Still awaiting an admin's approval (or rejected). */
+  | 'pending';
+
 /** Verifies an access token offline. Expected failures are values; it never throws for a bad token. */
 export interface AccessTokenVerifier {
-  verify(token: string): Promise<{ ok: true; claims: VerifiedClaims } | { ok: false; reason: string }>;
+  /** `detail` is the library's own message, for the log; the reason is what code branches on. */
+  verify(token: string): Promise<{ ok: true; claims: VerifiedClaims } | { ok: false; reason: VerificationFailure; detail?: string }>;
 }
 
 export interface AuthorizeRequest {
@@ -37,7 +73,7 @@ export interface Principal {
 }
 
 export type Decision =
-  | { effect: 'unauthorized'; reason: string; tokenId?: string }
+  | { effect: 'unauthorized'; reason: DenialReason; detail?: string; tokenId?: string }
   | { effect: 'forbidden'; reason: 'scope' | 'ip'; principal: Principal; allowedRoutes: ResolvedRoute[]; validUntil: number }
   | { effect: 'allow'; principal: Principal; allowedRoutes: ResolvedRoute[]; validUntil: number };
 
@@ -85,7 +121,12 @@ interface CachedStatus {
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
-const MAX_TOKEN_LENGTH = 8_192;
+
+/** Why a record that exists does not authorize access (`authorizesAccess` said no). */
+function refusalOf(record: Pick<TokenRecord, 'state' | 'expiresAt'>, now: number): 'expired' | 'revoked' | 'pending' {
+  if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  return record.state === 'pending' ? 'pending' : 'revoked';
+}
 
 /**
  * The authorizer's decision: verify the JWT offline, read the token's status (cached per container),
@@ -102,23 +143,23 @@ export class Authorizer {
 
   async authorize(request: AuthorizeRequest): Promise<Decision> {
     const match = request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
-    if (!match) return { effect: 'unauthorized', reason: 'missing or malformed Authorization header' };
+    if (!match) return { effect: 'unauthorized', reason: 'malformed_header' };
 
     const verified = await this.options.verifier.verify(match[1]!);
-    if (!verified.ok) return { effect: 'unauthorized', reason: verified.reason };
+    if (!verified.ok) return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
     const { claims } = verified;
 
     const now = this.options.clock.now();
     await this.followFeed(now);
     const status = await this.status(claims.jti, claims.fid, now);
     const record = status.record;
-    if (!record) return { effect: 'unauthorized', reason: 'unknown token', tokenId: claims.jti };
+    if (!record) return { effect: 'unauthorized', reason: 'unknown_token', tokenId: claims.jti };
     if (record.tenant !== claims.tid || record.owner !== claims.sub || (claims.fid !== undefined && record.familyId !== claims.fid)) {
-      return { effect: 'unauthorized', reason: 'claims do not match the token record', tokenId: claims.jti };
+      return { effect: 'unauthorized', reason: 'claims_mismatch', tokenId: claims.jti };
     }
     if (!authorizesAccess(record, now)) {
       await this.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
-      return { effect: 'unauthorized', reason: 'revoked or expired', tokenId: claims.jti };
+      return { effect: 'unauthorized', reason: refusalOf(record, now), tokenId: claims.jti };
     }
 
     // Scopes come from the record, which a signature cannot outlive; the claim is only a copy.

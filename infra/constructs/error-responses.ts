@@ -1,13 +1,24 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { defaultMessage, type ErrorCode, errorStatus } from '../../functions/domain/errors';
 
 interface ErrorResponse {
   readonly type: apigateway.ResponseType;
-  readonly statusCode: string;
-  readonly code: string;
-  /** A literal message, or `undefined` to pass API Gateway's own (a 4xx message says what was wrong). */
+  /** The code's status (`errorStatus`), or `undefined` to keep the one API Gateway chose (the DEFAULT_ families). */
+  readonly statusCode?: string;
+  readonly code: ErrorCode;
+  /** The code's default message, or `undefined` to pass API Gateway's own (a 4xx message says what was wrong). */
   readonly message?: string;
   readonly headers?: Record<string, string>;
 }
+
+/** A gateway response that answers as the functions do: the code's status and default message. */
+const answer = (type: apigateway.ResponseType, code: ErrorCode, headers?: Record<string, string>): ErrorResponse => ({
+  type,
+  statusCode: String(errorStatus[code]),
+  code,
+  message: defaultMessage(code),
+  ...(headers ? { headers } : {}),
+});
 
 /**
  * API Gateway's own answers, in the spec's error shape `{"error": {"code", "message"}}`. The
@@ -15,26 +26,15 @@ interface ErrorResponse {
  * authorizer that cannot decide (DynamoDB or KMS unreachable, a timeout) is a 503: nobody gets in.
  */
 export const errorResponses: readonly ErrorResponse[] = [
-  {
-    type: apigateway.ResponseType.UNAUTHORIZED,
-    statusCode: '401',
-    code: 'unauthorized',
-    message: 'A valid token is required in the Authorization header',
-    headers: { 'WWW-Authenticate': 'Bearer' },
-  },
-  { type: apigateway.ResponseType.ACCESS_DENIED, statusCode: '403', code: 'forbidden', message: 'This token does not allow this request' },
-  { type: apigateway.ResponseType.AUTHORIZER_FAILURE, statusCode: '503', code: 'unavailable', message: 'Authorization is temporarily unavailable; retry later' },
-  {
-    type: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    statusCode: '503',
-    code: 'unavailable',
-    message: 'Authorization is temporarily unavailable; retry later',
-  },
+  answer(apigateway.ResponseType.UNAUTHORIZED, 'unauthorized', { 'WWW-Authenticate': 'Bearer' }),
+  answer(apigateway.ResponseType.ACCESS_DENIED, 'forbidden'),
+  answer(apigateway.ResponseType.AUTHORIZER_FAILURE, 'unavailable'),
+  answer(apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 'unavailable'),
   // No IAM-authorized methods here: a missing "authentication token" means no such route.
-  { type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, statusCode: '404', code: 'not_found', message: 'No such route' },
-  { type: apigateway.ResponseType.THROTTLED, statusCode: '429', code: 'too_many_requests', message: 'Too many requests; retry later' },
-  { type: apigateway.ResponseType.DEFAULT_4XX, statusCode: '', code: 'invalid_request' },
-  { type: apigateway.ResponseType.DEFAULT_5XX, statusCode: '', code: 'internal', message: 'The service could not answer; retry later' },
+  answer(apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found'),
+  answer(apigateway.ResponseType.THROTTLED, 'too_many_requests'),
+  { type: apigateway.ResponseType.DEFAULT_4XX, code: 'invalid_request' },
+  { type: apigateway.ResponseType.DEFAULT_5XX, code: 'internal', message: defaultMessage('internal') },
 ];
 
 const quoted = (value: string) => `'${value}'`;
@@ -46,7 +46,7 @@ export function addErrorResponses(api: apigateway.RestApiBase): void {
     api.addGatewayResponse(`Error${response.type.responseType}`, {
       type: response.type,
       // The DEFAULT_ families keep the status API Gateway chose.
-      statusCode: response.statusCode === '' ? undefined : response.statusCode,
+      statusCode: response.statusCode,
       responseHeaders: Object.fromEntries(
         Object.entries({ 'Content-Type': 'application/json', ...response.headers }).map(([name, value]) => [name, quoted(value)]),
       ),

@@ -8,7 +8,17 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
 import { requireSourceAccount } from '../control-tower';
-import { checkEnvironment, checkSettings, defaultAdminGroup, defaultTenantClaim, settingsEnvironment, type TokenServiceSettings } from '../settings';
+import {
+  checkEnvironment,
+  checkSettings,
+  defaultAdminGroup,
+  defaultNotifyHorizonsDays,
+  defaultTenantClaim,
+  environmentNames,
+  horizonsProblem,
+  settingsEnvironment,
+  type TokenServiceSettings,
+} from '../settings';
 import { ObservedRestApi, type Throttle } from './rest-api';
 import { ServiceFunction } from './service-function';
 import { PublicRouteRateLimit, type WafRateLimit } from './rate-limit';
@@ -246,6 +256,7 @@ const publicRouteReasons: Record<string, string> = {
   'POST /tokens/revoke-leaked':
     'Public by design, like GitHub credential revocation: whoever finds a leaked secret may report it; possession is the proof, the answer never tells what was valid, and the route is throttled.',
   'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
+  'GET /openapi.json': 'Public by design: the description of this API (OpenAPI), built from its schemas; no data, no secret, no table or key access.',
 };
 
 /** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */
@@ -277,19 +288,18 @@ export function apiPathPatterns(): string[] {
 
 /** EVENT_BUS_NAME / SNS_TOPIC_ARN and NOTIFY_HORIZONS_DAYS, with the publish permission of each. */
 function bindNoticeTargets(target: ServiceFunction, notifications: ExpiryNotificationsProps, where: string): void {
-  const horizons = notifications.horizonsDays ?? [30, 7, 1];
-  if (horizons.length === 0 || horizons.some((days) => !Number.isInteger(days) || days < 1 || days > 365)) {
-    throw new Error(`${where}: expiryNotifications.horizonsDays must be whole days between 1 and 365 (got ${horizons.join(', ')})`);
-  }
-  target.addEnvironment('NOTIFY_HORIZONS_DAYS', horizons.join(','));
+  const horizons = notifications.horizonsDays ?? defaultNotifyHorizonsDays;
+  const problem = horizonsProblem(horizons);
+  if (problem) throw new Error(`${where}: expiryNotifications.horizonsDays ${problem} (got ${horizons.join(', ')})`);
+  target.addEnvironment(environmentNames.notifyHorizonsDays, horizons.join(','));
   const busName = notifications.eventBusName ?? (notifications.topicArn ? undefined : 'default');
   if (busName) {
     const bus = events.EventBus.fromEventBusName(target, 'NoticeBus', busName);
-    target.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    target.addEnvironment(environmentNames.eventBusName, bus.eventBusName);
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
   }
   if (notifications.topicArn) {
-    target.addEnvironment('SNS_TOPIC_ARN', notifications.topicArn);
+    target.addEnvironment(environmentNames.snsTopicArn, notifications.topicArn);
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeTopic', actions: ['sns:Publish'], resources: [notifications.topicArn] }));
   }
 }

@@ -1,18 +1,16 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
+import { functionCode } from './prebuilt-assets';
 
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { projectRoot } from './prebuilt-assets';
 
 /** The signing keys of a deployment: the newest signs, every one verifies (key rotation). */
 export interface SigningKeyRing {
@@ -56,13 +54,14 @@ export interface ServiceFunctionProps {
 const ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /**
- * One handler as a Lambda function: Node.js 22 on arm64, bundled locally by esbuild (minified, with
- * source maps, the AWS SDK left to the runtime), its own log group, and its own role that holds
+ * One handler as a Lambda function: Node.js 22 on arm64, its code the handler's prebuilt bundle
+ * (`scripts/build-functions.ts`: esbuild, minified, with source maps, the AWS SDK left to the
+ * runtime), its own log group, and its own role that holds
  * exactly what its spec lists. Each binding sets the environment variable and grants the permission
  * that goes with it, in one place.
  */
 export class ServiceFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** Every variable set on the function, kept to check the 4 KB limit at synth time. */
@@ -78,9 +77,9 @@ export class ServiceFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(projectRoot, 'functions', 'handlers', `${spec.entry}.ts`),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: functionCode(this, spec.entry),
+      handler: 'index.handler',
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -89,9 +88,6 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: props.tracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
-      projectRoot,
-      depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      bundling: bundlingOptions,
     });
     const environment = {
       ...props.environment,
@@ -166,21 +162,6 @@ export class ServiceFunction extends Construct {
       : [];
   }
 }
-
-const bundlingOptions: BundlingOptions = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node22',
-  format: OutputFormat.ESM,
-  // Prefer ES modules so esbuild can drop what a handler does not import.
-  mainFields: ['module', 'main'],
-  // The Node.js 22 runtime ships the AWS SDK v3.
-  externalModules: ['@aws-sdk/*'],
-  // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
-  banner: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
-  forceDockerBundling: false,
-};
 
 /** TABLE_NAME, and the item and index actions of `access`: nothing else, never Scan. */
 export function bindTable(target: ServiceFunction, table: dynamodb.ITable, access: TableAccess): void {

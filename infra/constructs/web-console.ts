@@ -12,12 +12,12 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import { waiveControl } from '../control-tower';
-import { projectRoot } from './service-function';
+import { defaultConsoleAssets } from './prebuilt-assets';
 import type { UserDirectory } from './user-directory';
 
 /** Context key naming a directory with a built console, instead of `web/dist` (`-c webConsoleAssets=…`; the tests' fixture). */
 export const consoleAssetsContextKey = 'webConsoleAssets';
-export const defaultConsoleAssets = join(projectRoot, 'web', 'dist');
+export { defaultConsoleAssets };
 
 /** The console under a domain of your own instead of (as well as) `*.cloudfront.net`. */
 export interface ConsoleCustomDomain {

@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, 
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,8 +36,21 @@ const nobody = { uid: 65534, gid: 65534 };
 
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let root: string;
+/** A byte-identical copy of a directory tree that every user may read (and enter). */
+async function copyReadableByAll(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o755 });
+  await chmod(to, 0o755);
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) await copyReadableByAll(join(from, entry.name), join(to, entry.name));
+    else if (entry.isFile()) {
+      await copyFile(join(from, entry.name), join(to, entry.name));
+      await chmod(join(to, entry.name), 0o644);
+    }
+  }
+}
+
 /**
- * The CLI as the unprivileged user runs it: a byte-identical copy in a world-readable directory, since
+ * The CLI as the unprivileged user runs it: a byte-identical copy (with its modules) in a world-readable directory, since
  * the checkout itself may live where only its owner can go (e.g. a 0700 home directory).
  */
 let patBinForOthers: string;
@@ -45,10 +58,8 @@ let patBinForOthers: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pat-cli-'));
   await chmod(root, 0o755);
-  await mkdir(join(root, 'bin'), { mode: 0o755 });
+  await copyReadableByAll(dirname(patBin), join(root, 'bin'));
   patBinForOthers = join(root, 'bin', 'pat.js');
-  await copyFile(patBin, patBinForOthers);
-  await chmod(patBinForOthers, 0o644);
   const tableName = `cli-${randomBytes(6).toString('hex')}`;
   await createTableFirst(inject('dynamoEndpoint'), tableName);
   service = await startLocalService({
@@ -782,6 +793,166 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
   });
 });
 
+describe('pat policy, approve, reject, regenerate, edit (tenant governance)', () => {
+  let tenantCount = 0;
+  /** A tenant of its own per test: a policy is per tenant. */
+  async function tenant() {
+    const name = `cli-gov${++tenantCount}-${randomBytes(3).toString('hex')}`;
+    return { name, admin: await signIn('ada', name, true), user: await signIn('uma', name) };
+  }
+
+  it('policy shows the effective policy as a table; policy set lets an admin tighten it and shows the result', async () => {
+    const { admin, user } = await tenant();
+
+    const before = await pat(['policy'], { env: userEnv(user) });
+    const set = await pat(['policy', 'set', '--max-lifetime-days', '180', '--creators', 'admins', '--allowed-areas', 'candidates,jobs', '--max-active', '5', '--require-ip-restriction', 'true'], {
+      env: userEnv(admin),
+    });
+    const after = await pat(['policy', '--json'], { env: userEnv(user) });
+
+    expect(before.code, before.stderr).toBe(0);
+    const [heading, ...rows] = before.stdout.trim().split('\n');
+    expect(heading).toMatch(/^SETTING\s+VALUE\s+SET WITH$/);
+    expect(rows).toContainEqual(expect.stringMatching(/^lifetimesDays\s+90, 180, 365\s+--lifetimes$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^allowedAreas\s+all\s+--allowed-areas$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^creators\s+everyone\s+--creators$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^requireApproval\s+false\s+--require-approval$/));
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/^Policy changed\./);
+    expect(set.stdout).toMatch(/^maxLifetimeDays\s+180\s/m);
+    expect(set.stdout).toMatch(/^allowedAreas\s+candidates, jobs\s/m);
+    expect(JSON.parse(after.stdout)).toMatchObject({ maxLifetimeDays: 180, lifetimesDays: [90, 180], creators: 'admins', allowedAreas: ['candidates', 'jobs'], maxActiveTokensPerOwner: 5, requireIpRestriction: true });
+  }, 60_000);
+
+  it('policy set explains a refused value with the field the service names (400), a non-admin (403) and a malformed option (2)', async () => {
+    const { admin, user } = await tenant();
+
+    const wider = await pat(['policy', 'set', '--max-lifetime-days', '400'], { env: userEnv(admin) });
+    const unknownArea = await pat(['policy', 'set', '--allowed-areas', 'payroll'], { env: userEnv(admin) });
+    const notAdmin = await pat(['policy', 'set', '--require-approval', 'true'], { env: userEnv(user) });
+    const notBoolean = await pat(['policy', 'set', '--require-approval', 'maybe'], { env: userEnv(admin) });
+    const nothing = await pat(['policy', 'set'], { env: userEnv(admin) });
+    const unchanged = await pat(['policy', '--json'], { env: userEnv(user) });
+
+    expectOneLineFailure(wider, 1, /could not change the tenant's policy \(400 invalid_request: .*maxLifetimeDays/, [admin]);
+    expectOneLineFailure(unknownArea, 1, /400 invalid_request: .*allowedAreas/, [admin]);
+    expectOneLineFailure(notAdmin, 1, /could not change the tenant's policy \(403 forbidden: /, [user]);
+    expectOneLineFailure(notBoolean, 2, /--require-approval must be true or false/, [admin]);
+    expectOneLineFailure(nothing, 2, /nothing to change/, [admin]);
+    expect(JSON.parse(unchanged.stdout)).toMatchObject({ maxLifetimeDays: 365, allowedAreas: null, requireApproval: false });
+  }, 60_000);
+
+  it('list --status pending shows tokens waiting for approval; approve makes one work, reject revokes one; a user may do neither', async () => {
+    const { admin, user } = await tenant();
+    expect((await pat(['policy', 'set', '--require-approval', 'true'], { env: userEnv(admin) })).code).toBe(0);
+    const created = await pat(['create', '-d', 'needs approval', '-s', 'candidates:read'], { env: userEnv(user) });
+    const toApprove = /^Created token ([0-9a-f]{32})/.exec(created.stdout)?.[1] ?? '';
+    const accessToken = /access token:\s+(\S+)/.exec(created.stdout)?.[1] ?? '';
+    const toReject = await issueToken(user, { description: 'to reject', scopes: ['jobs:read'] });
+
+    const pending = await pat(['list', '--status', 'pending'], { env: userEnv(admin) });
+    const byUser = await pat(['approve', toApprove], { env: userEnv(user) });
+    const approved = await pat(['approve', toApprove], { env: userEnv(admin) });
+    const again = await pat(['approve', toApprove], { env: userEnv(admin) });
+    const rejected = await pat(['reject', toReject.id], { env: userEnv(admin) });
+    const stillPending = await pat(['list', '--status', 'pending', '--json'], { env: userEnv(admin) });
+
+    expect(created.stdout).toMatch(/status:\s+pending/);
+    expect(pending.code, pending.stderr).toBe(0);
+    const rows = pending.stdout.trim().split('\n').slice(1);
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 2))).toEqual([
+      [toReject.id, 'pending'],
+      [toApprove, 'pending'],
+    ]);
+    expectOneLineFailure(byUser, 1, /could not approve token [0-9a-f]{32} \(403 forbidden: /, [user]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toBe(`Approved token ${toApprove} "needs approval" of uma: now active\n`);
+    expect((await callExampleApi(accessToken)).status).toBe(200);
+    expectOneLineFailure(again, 4, /could not approve token .*\(409 conflict: /, [admin]);
+    expect(rejected.stdout).toBe(`Rejected token ${toReject.id} "to reject" of uma: now revoked (rejected)\n`);
+    expect(await refreshWithApi(toReject.refreshKey)).toBe(401);
+    expect(JSON.parse(stillPending.stdout).items).toEqual([]);
+  }, 60_000);
+
+  it('regenerate prints new secrets once: the new token works, the old refresh key is spent, the family moves to generation 2', async () => {
+    const { user, admin } = await tenant();
+    const token = await issueToken(user, { description: 'renew me', scopes: ['candidates:read'] });
+
+    const run = await pat(['regenerate', token.id], { env: userEnv(user) });
+    const otherTenant = await pat(['regenerate', token.id], { env: userEnv(await signIn('ada', 'elsewhere', true)) });
+
+    expect(run.code, run.stderr).toBe(0);
+    const newId = new RegExp(`^Regenerated token ${token.id} → ([0-9a-f]{32}) "renew me" \\(generation 2\\)\\n`).exec(run.stdout)?.[1];
+    const accessToken = /access token:\s+(\S+)/.exec(run.stdout)?.[1] ?? '';
+    const refreshKey = /refresh key:\s+(\S+)/.exec(run.stdout)?.[1] ?? '';
+    expect(newId).toBeDefined();
+    expect(run.stdout).toMatch(/Copy both now: they are not shown again\.\n$/);
+    expect((await callExampleApi(accessToken)).body.principal?.tokenId).toBe(newId);
+    expect(await refreshWithApi(refreshKey)).toBe(200);
+    // Spent by the regeneration: never a new token (the service answers 401 or, within its leeway, 409).
+    expect(await refreshWithApi(token.refreshKey)).not.toBe(200);
+    expectOneLineFailure(otherTenant, 1, new RegExp(`no token ${token.id} that you may see \\(404 not_found`), [admin]);
+  }, 60_000);
+
+  it('regenerate --credentials replaces a vendor file atomically, keeping its other fields, and refuses a file it must not overwrite before regenerating', async () => {
+    const { directory, file, credentials, idToken } = await vendorCredentials({ note: 'kept' });
+    const notCredentials = join(directory, 'notes.txt');
+    await writeFile(notCredentials, 'precious');
+
+    const refused = await pat(['regenerate', credentials.tokenId, '--credentials', notCredentials], { env: userEnv(idToken) });
+    const run = await pat(['regenerate', credentials.tokenId, '--credentials', file], { env: userEnv(idToken) });
+
+    expectOneLineFailure(refused, 1, /will not replace .*notes\.txt: it does not hold a JSON object; pass --force/, [idToken]);
+    expect(await readFile(notCredentials, 'utf8')).toBe('precious');
+    expect(run.code, run.stderr).toBe(0);
+    const saved = await readJson(file);
+    expect(saved).toMatchObject({ apiUrl: service.url, note: 'kept', tokenId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(saved.tokenId).not.toBe(credentials.tokenId);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(directory)).toEqual(['credentials.json', 'notes.txt']);
+    expect(run.stdout).toMatch(new RegExp(`^Regenerated token ${credentials.tokenId} → ${saved.tokenId} "vendor \\d+" \\(generation 2\\), expires .*; new credentials saved to `));
+    expect(run.stdout).not.toContain(saved.accessToken);
+    expect(run.stdout).not.toContain(saved.refreshKey);
+    expect((await callExampleApi(saved.accessToken!)).status).toBe(200);
+    expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
+  }, 60_000);
+
+  it('edit changes the description and IP entries and narrows scopes, and the authorizer follows; a wider scope is a 400 naming the field', async () => {
+    const { user } = await tenant();
+    const token = await issueToken(user, { description: 'editable', scopes: ['candidates:read', 'jobs:read'] });
+
+    const wider = await pat(['edit', token.id, '--scope', 'candidates:read,candidates:write'], { env: userEnv(user) });
+    const edited = await pat(['edit', token.id, '-d', 'edited', '--scope', 'jobs:read', '--allow-ip', '127.0.0.1,::1'], { env: userEnv(user) });
+    const nothing = await pat(['edit', token.id], { env: userEnv(user) });
+    const notYours = await pat(['edit', token.id, '-d', 'mine now'], { env: userEnv(await signIn('mallory', 'acme')) });
+
+    expectOneLineFailure(wider, 1, /could not edit token [0-9a-f]{32} \(400 invalid_request: .*scopes/, [user]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toBe(`Edited token ${token.id} "edited"\n  scopes:        jobs:read\n  allowed IPs:   127.0.0.1, ::1\n`);
+    const jobs = await fetch(`${service.url}/api/jobs`, { headers: { authorization: `Bearer ${token.accessToken}` } });
+    expect(jobs.status).toBe(200);
+    expect((await callExampleApi(token.accessToken)).status).toBe(403);
+    expectOneLineFailure(nothing, 2, /nothing to change/, [user]);
+    expectOneLineFailure(notYours, 1, /no token [0-9a-f]{32} that you may see \(404 not_found/, []);
+  }, 60_000);
+
+  it('prints help for each new command', async () => {
+    const topics = ['regenerate', 'edit', 'policy', 'approve', 'reject'];
+    const runs = await Promise.all(topics.map((topic) => pat(['help', topic])));
+    const viaOption = await pat(['policy', '--help']);
+
+    for (const run of runs) expect(run.code).toBe(0);
+    expect(runs[0]!.stdout).toMatch(/^pat regenerate ID/);
+    expect(runs[1]!.stdout).toMatch(/scopes can only narrow/);
+    expect(runs[2]!.stdout).toMatch(/--max-lifetime-days N/);
+    expect(runs[3]!.stdout).toMatch(/POST \/tokens\/\{ID\}\/approve/);
+    expect(runs[4]!.stdout).toMatch(/reason "rejected"/);
+    expect(viaOption.stdout).toBe(runs[2]!.stdout);
+    expect((await pat(['help'])).stdout).toMatch(/pat policy set/);
+    expect((await pat(['help', 'constructor'])).code).toBe(2);
+  }, 60_000);
+});
+
 describe('pat output hygiene', () => {
   // What a hostile server or proxy might put in any field: CSI (clear screen), OSC (window title,
   // hyperlink), a C1 CSI and NEL, BEL, bidi overrides and isolates, a line separator.
@@ -840,6 +1011,31 @@ describe('pat output hygiene', () => {
     expect(JSON.parse(refreshedJson.stdout).expiresAt).toBe(hostile('refreshed-expiresAt'));
     expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0]);
   }, 60_000); // ten CLI processes on a shared machine
+
+  it('lets no control character of any field reach the terminal from policy, policy set, edit, approve, reject and regenerate, error details included', async () => {
+    const fake = await fakeService(({ method, path }) => {
+      if (method === 'GET' && path === '/policy') return { status: 200, json: { creators: hostile('creators'), allowedAreas: [hostile('area')], lifetimesDays: [90], [hostile('key')]: hostile('value') } };
+      if (method === 'PUT') return { status: 400, json: { error: { code: 'invalid_request', message: 'refused', details: [{ field: hostile('field'), message: hostile('problem') }] } } };
+      if (method === 'PATCH') return { status: 200, json: { ...fields('edited'), scopes: [hostile('scope')], allowedIps: [hostile('ip')] } };
+      if (path.endsWith('/regenerate')) return { status: 200, json: { ...fields('regenerated'), generation: 2, scopes: [hostile('scope')], accessToken: `eyJ${hostile('access')}`, refreshKey: `patr_${hostile('key')}` } };
+      return { status: 200, json: fields('decided') };
+    });
+    const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
+
+    const runs: Run[] = [];
+    for (const args of [['policy'], ['policy', 'set', '--max-active', '3'], ['edit', 'x', '-d', 'y'], ['approve', 'x'], ['reject', 'x'], ['regenerate', 'x']]) runs.push(await pat(args, { env }));
+    await fake.close();
+
+    for (const run of runs) {
+      expect(run.stdout + run.stderr).not.toMatch(forbidden);
+      expect(run.stdout + run.stderr).not.toContain('\u001b');
+    }
+    expect(runs.map((run) => run.code)).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(runs[0]!.stdout).toContain('creators [2J ]0;pwned');
+    expect(runs[1]!.stderr).toMatch(/400 invalid_request: refused \[field \[2J.*: problem \[2J/);
+    expect(runs[2]!.stdout).toContain('edited-description [2J');
+    expect(runs[5]!.stdout).toContain('regenerated-description [2J');
+  }, 60_000);
 
   it('keeps any generated text of any field from acting on the terminal, in the table and in JSON', async () => {
     // Generated descriptions, owners and times: any code point, lone surrogates included (one CLI run per format).

@@ -280,7 +280,19 @@ describe('GET /scopes and /policy', () => {
     const scopes = await service.call('GET', '/scopes', { token: bob });
     expect(scopes.body.areas.map((area: { name: string }) => area.name)).toEqual(['candidates', 'candidates/documents', 'jobs', 'assessments']);
     const policy = await service.call('GET', '/policy', { token: bob });
-    expect(policy.body).toEqual({ lifetimesDays: [90, 180, 365], defaultLifetimeDays: 90, maxLifetimeDays: 365, allowNoExpiry: false, maxIpEntries: 20, maxDescriptionLength: 100 });
+    expect(policy.body).toEqual({
+      lifetimesDays: [90, 180, 365],
+      defaultLifetimeDays: 90,
+      maxLifetimeDays: 365,
+      allowNoExpiry: false,
+      maxIpEntries: 20,
+      maxDescriptionLength: 100,
+      creators: 'everyone',
+      requireIpRestriction: false,
+      allowedAreas: null,
+      maxActiveTokensPerOwner: 100,
+      requireApproval: false,
+    });
     expect((await service.call('GET', '/scopes')).status).toBe(401);
   });
 });

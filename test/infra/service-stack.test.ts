@@ -80,11 +80,15 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
   const cryptoActions = /^kms:(Sign|Verify|GenerateMac|VerifyMac|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
 
-  it('signing key: only the create and refresh functions may Sign, named by role', () => {
+  it('signing key: only the create, refresh and regenerate functions may Sign, named by role', () => {
     const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)));
 
     expect(signing).toEqual([expect.objectContaining({ Sid: 'SignTokens', Effect: 'Allow', Action: 'kms:Sign' })]);
-    expect(principalsOf(signing[0]!)).toEqual([roleArn(stack.service.functions.createToken.role), roleArn(stack.service.functions.refreshToken.role)]);
+    expect(principalsOf(signing[0]!)).toEqual([
+      roleArn(stack.service.functions.createToken.role),
+      roleArn(stack.service.functions.refreshToken.role),
+      roleArn(stack.service.functions.regenerateToken.role),
+    ]);
   });
 
   it('signing key: the account administers it and reads its public key through IAM, but cannot sign or grant', () => {
@@ -179,13 +183,14 @@ describe('least privilege: each function may do exactly this', () => {
     'xray:PutTraceSegments *',
   ];
 
-  it('catalog: nothing but its logs', () => {
-    expect(grants('catalog')).toEqual([...logsAndTracing]);
+  it("catalog: reads the caller's tenant policy item, nothing else", () => {
+    expect(grants('catalog')).toEqual(['dynamodb:GetItem TokenTable', ...logsAndTracing].sort());
   });
 
   it('create-token: reads and puts items, queries byOwner, signs', () => {
     expect(grants('createToken')).toEqual(
       [
+        'dynamodb:BatchGetItem TokenTable',
         'dynamodb:GetItem TokenTable',
         'dynamodb:PutItem TokenTable',
         'dynamodb:Query TokenTable/index/byOwner',
@@ -199,6 +204,7 @@ describe('least privilege: each function may do exactly this', () => {
   it('read-tokens: reads items and queries the owner, tenant and family indexes (tokens and audit trail), nothing else', () => {
     expect(grants('readTokens')).toEqual(
       [
+        'dynamodb:BatchGetItem TokenTable',
         'dynamodb:GetItem TokenTable',
         'dynamodb:Query TokenTable/index/byFamily',
         'dynamodb:Query TokenTable/index/byOwner',
@@ -208,9 +214,44 @@ describe('least privilege: each function may do exactly this', () => {
     );
   });
 
-  it('revoke-token: reads, updates the token and puts its audit event; no key', () => {
+  it("revoke-token: reads a record with its family, marks the family with its audit event, sweeps the members (Query byFamily); no key", () => {
     expect(grants('revokeToken')).toEqual(
-      ['dynamodb:GetItem TokenTable', 'dynamodb:PutItem TokenTable', 'dynamodb:UpdateItem TokenTable', ...logsAndTracing].sort(),
+      [
+        'dynamodb:BatchGetItem TokenTable',
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:Query TokenTable/index/byFamily',
+        'dynamodb:UpdateItem TokenTable',
+        ...logsAndTracing,
+      ].sort(),
+    );
+  });
+
+  it('govern-tenant: tenant policy, approvals, edits and revoking what the policy no longer allows; never signs', () => {
+    expect(grants('governTenant')).toEqual(
+      [
+        'dynamodb:BatchGetItem TokenTable',
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:Query TokenTable/index/byFamily',
+        'dynamodb:Query TokenTable/index/byTenant',
+        'dynamodb:UpdateItem TokenTable',
+        ...logsAndTracing,
+      ].sort(),
+    );
+  });
+
+  it('regenerate-token: reads, rotates (update + puts), signs; derives no refresh secret', () => {
+    expect(grants('regenerateToken')).toEqual(
+      [
+        'dynamodb:BatchGetItem TokenTable',
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:UpdateItem TokenTable',
+        'kms:GetPublicKey SigningKey',
+        'kms:Sign SigningKey',
+        ...logsAndTracing,
+      ].sort(),
     );
   });
 
@@ -235,14 +276,23 @@ describe('least privilege: each function may do exactly this', () => {
 
   it('revoke-leaked: reads, revokes with an audit event, verifies access tokens; never signs', () => {
     expect(grants('revokeLeaked')).toEqual(
-      ['dynamodb:GetItem TokenTable', 'dynamodb:PutItem TokenTable', 'dynamodb:UpdateItem TokenTable', 'kms:GetPublicKey SigningKey', ...logsAndTracing].sort(),
+      [
+        'dynamodb:GetItem TokenTable',
+        'dynamodb:PutItem TokenTable',
+        'dynamodb:Query TokenTable/index/byFamily',
+        'dynamodb:UpdateItem TokenTable',
+        'kms:GetPublicKey SigningKey',
+        ...logsAndTracing,
+      ].sort(),
     );
   });
 
-  it('notify-expiring: queries byExpiry, marks tokens notified, publishes to the default event bus; no key', () => {
+  it('notify-expiring: queries byExpiry, marks tokens notified, publishes to the default event bus, finishes interrupted sweeps; no key', () => {
     expect(grants('notifyExpiring')).toEqual(
       [
+        'dynamodb:GetItem TokenTable',
         'dynamodb:Query TokenTable/index/byExpiry',
+        'dynamodb:Query TokenTable/index/byFamily',
         'dynamodb:UpdateItem TokenTable',
         'events:PutEvents arn:AWS::Partition:events:AWS::Region:AWS::AccountId:event-bus/default',
         ...logsAndTracing,
@@ -282,6 +332,13 @@ describe('REST API', () => {
         'DELETE /tokens/{id} cognito',
         'GET /tokens/{id}/audit cognito',
         'GET /audit cognito',
+        'PATCH /tokens/{id} cognito',
+        'POST /tokens/{id}/approve cognito',
+        'POST /tokens/{id}/reject cognito',
+        'POST /tokens/{id}/regenerate cognito',
+        'PUT /tenant/policy cognito',
+        'POST /tenant/revoke-outside-policy cognito',
+        'GET /openapi.json NONE',
         'POST /tokens/refresh NONE',
         'POST /tokens/revoke-leaked NONE',
         'GET /.well-known/jwks.json NONE',

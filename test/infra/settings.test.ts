@@ -30,13 +30,17 @@ describe('service settings are checked at synth time', () => {
   });
 
   it('refuses an unknown policy field (a typo would otherwise be ignored)', () => {
-    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { maxLifetime: 30 } as never })).toThrow(/policy has unknown fields: maxLifetime/);
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { maxLifetime: 30 } as never })).toThrow(/policy: has unknown fields: maxLifetime/);
   });
 
   it('refuses a catalogue area that is not a valid name, or has no description', () => {
     expect(() => serviceWith({ catalogue: [{ name: 'Candidates', description: 'x' }, { name: 'jobs', description: ' ' }] })).toThrow(
-      /catalogue area "Candidates" is not a valid name[\s\S]*catalogue area "jobs" needs a description/,
+      /catalogue\[0\]\.name: is not a valid area name[\s\S]*catalogue\[1\]\.description: needs a description/,
     );
+  });
+
+  it("reports the functions' own schema issues in the settings' terms (duplicate area names)", () => {
+    expect(() => serviceWith({ catalogue: [...exampleCatalogue, exampleCatalogue[0]!] })).toThrow(/invalid token service settings:\n {2}- catalogue: area names must be unique/);
   });
 
   it('refuses a retention shorter than the refresh window', () => {

@@ -105,7 +105,7 @@ describe('family revocation races', () => {
       attackerRotations += issued.length;
     }
     console.info(`lineage race: 20 rounds, ${attackerRotations} attacker rotations, 0 members left active`);
-  });
+  }, 120_000);
 
   it('lets a refresh racing a revoke of any member either fail or be revoked with the family (30 races)', async () => {
     for (let round = 0; round < 30; round++) {
@@ -209,7 +209,7 @@ describe('a chain of 2,000 rotations', () => {
     for (let start = 0; start < records.length; start += 50) after.push(...(await Promise.all(records.slice(start, start + 50).map((record) => patient.get(record.id)))));
     expect(after.filter((record) => record?.revokeReason !== 'reuse_detected')).toEqual([]);
     console.info(`lineage: a family of 2,000 members revoked in ${seconds.toFixed(1)} s on DynamoDB Local (2 cores)`);
-  });
+  }, 120_000);
 
   it('is refused from the mark on when the sweep is interrupted, and a second call finishes it', async () => {
     const now = Date.UTC(2026, 10, 23, 12);
@@ -368,5 +368,5 @@ describe('lineage model', () => {
       { numRuns: 25 },
     );
     console.info(`lineage model: 25 runs, ${steps} steps, every invariant held`);
-  });
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import type { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DomainError } from '../../functions/domain/errors';
 import { auditEvent } from '../../functions/service/token-service';
 import { freshTable, allItems } from '../support/dynamo';

@@ -6,14 +6,18 @@ import { inject } from 'vitest';
 import { localDynamoClient } from '../../functions/local/dynamodb-local';
 import { startLocalService, type LocalServiceOptions } from '../../functions/local/service';
 import { allItems } from './dynamo';
+import { ContractRecorder } from './openapi-contract';
 
 export type TestService = Awaited<ReturnType<typeof startTestService>>;
 
 /**
  * The local service on a free port, against the run's DynamoDB Local with a table of its own.
  * One per test file: handlers read their configuration once per module graph, as in Lambda.
+ * Every answer `call()` receives is checked against the OpenAPI document when the service stops
+ * (`stop()` then throws, failing the file's afterAll): a handler that drifts from the document fails
+ * the suite that exercised it. `contract: false` only for tests that break the contract on purpose.
  */
-export async function startTestService(options: Partial<LocalServiceOptions> = {}) {
+export async function startTestService(options: Partial<LocalServiceOptions> = {}, { contract = true }: { contract?: boolean } = {}) {
   const service = await startLocalService({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pat-test-')),
@@ -22,6 +26,7 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
     ...options,
   });
   const client = localDynamoClient(service.dynamoEndpoint, service.dynamoRegion);
+  const contractRecorder = new ContractRecorder();
 
   async function call(method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
     const response = await fetch(`${service.url}${path}`, {
@@ -40,6 +45,7 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
     } catch {
       body = text;
     }
+    contractRecorder.record({ method: method.toUpperCase(), path: new URL(path, service.url).pathname, status: response.status, contentType: response.headers.get('content-type'), body });
     return { status: response.status, body, headers: response.headers };
   }
 
@@ -65,9 +71,19 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
     session,
     createToken,
     items: () => allItems(client, service.tableName),
+    contractRecorder,
     stop: async () => {
       client.destroy();
       await service.stop();
+      const problems = contract ? contractProblemsOf(contractRecorder) : [];
+      if (problems.length > 0) throw new Error(`Responses that break the OpenAPI document (functions/http/openapi-document.ts):\n${problems.join('\n')}`);
     },
   };
+}
+
+/** Each distinct problem once, with how many responses showed it. */
+function contractProblemsOf(recorder: ContractRecorder): string[] {
+  const counts = new Map<string, number>();
+  for (const problem of recorder.problems()) counts.set(problem, (counts.get(problem) ?? 0) + 1);
+  return [...counts].map(([problem, count]) => (count > 1 ? `${problem} (×${count})` : problem));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { environmentOf, loadConfig } from '../../functions/adapters/config';
+import { configIssues, defaults, environmentOf, loadConfig, loadNotificationConfig } from '../../functions/adapters/config';
 import { exampleApiRoutes, exampleCatalogue } from '../../functions/domain/routes';
 
 const base = { ...environmentOf({ issuer: 'https://pat.example', catalogue: exampleCatalogue, routes: exampleApiRoutes }), KMS_KEY_IDS: 'key-1,key-2', TABLE_NAME: 'tokens' };
@@ -37,5 +37,38 @@ describe('configuration from the environment', () => {
     ['a cache window that is not a number', { STATUS_CACHE_SECONDS: 'ten' }, /STATUS_CACHE_SECONDS/],
   ])('fails at load time with a clear message on %s', (_name, change, message) => {
     expect(() => loadConfig({ ...base, ...change })).toThrow(message);
+  });
+});
+
+describe('the notification job\'s environment', () => {
+  it('announces at the default horizons when NOTIFY_HORIZONS_DAYS is unset', () => {
+    expect(loadNotificationConfig({}).horizonsDays).toEqual([...defaults.notifyHorizonsDays]);
+  });
+
+  it('reads the horizons and the targets', () => {
+    expect(loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: '14, 2', EVENT_BUS_NAME: 'bus', SNS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:t' })).toEqual({
+      horizonsDays: [14, 2],
+      eventBusName: 'bus',
+      snsTopicArn: 'arn:aws:sns:eu-west-1:1:t',
+    });
+  });
+
+  it.each([['0'], ['366'], ['7,x'], ['1.5'], ['']])('refuses the horizons %j at load time', (horizons) => {
+    expect(() => loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: horizons })).toThrow(/NOTIFY_HORIZONS_DAYS must be whole days between 1 and 365/);
+  });
+});
+
+describe('configuration issues', () => {
+  it('names each issue by its variable and the path inside its JSON, unknown fields by name', () => {
+    const issues = configIssues({
+      ...base,
+      SCOPE_CATALOGUE: JSON.stringify([{ name: 'jobs', description: ' ' }]),
+      TOKEN_POLICY: JSON.stringify({ maxLifetime: 3 }),
+    });
+
+    expect(issues).toEqual([
+      { variable: 'SCOPE_CATALOGUE', path: '[0].description', message: 'needs a description' },
+      { variable: 'TOKEN_POLICY', path: '', message: 'has unknown fields: maxLifetime' },
+    ]);
   });
 });

@@ -3,7 +3,41 @@ import type { UserManager } from 'oidc-client-ts';
 import { PatApi } from './api';
 import { forgetLocalSession, loadConsoleConfig, saveLocalSession, savedLocalSession, type ConsoleConfig, type Session } from './auth';
 import { CognitoSignIn, LocalSignIn } from './components/SignIn';
+import { ApprovalsPage } from './components/ApprovalsPage';
+import { PolicyPage } from './components/PolicyPage';
 import { TokensPage } from './components/TokensPage';
+
+/** The console's pages, addressed by the URL's hash so that a reload or a link keeps the page. */
+type ConsolePage = 'tokens' | 'policy' | 'approvals';
+const pageOfHash = (hash: string): ConsolePage => (hash === '#/policy' ? 'policy' : hash === '#/approvals' ? 'approvals' : 'tokens');
+
+function useHashPage(): ConsolePage {
+  const [page, setPage] = useState(() => pageOfHash(window.location.hash));
+  useEffect(() => {
+    const follow = () => setPage(pageOfHash(window.location.hash));
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  return page;
+}
+
+/** Admins govern the tenant too; users have one page and see no navigation. */
+function AdminNav({ page }: { page: ConsolePage }) {
+  const links: [ConsolePage, string, string][] = [
+    ['tokens', '#/tokens', 'Tokens'],
+    ['approvals', '#/approvals', 'Approvals'],
+    ['policy', '#/policy', 'Tenant policy'],
+  ];
+  return (
+    <nav className="console-nav" aria-label="Console">
+      {links.map(([name, href, label]) => (
+        <a key={name} href={href} aria-current={page === name ? 'page' : undefined}>
+          {label}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 type Boot = { phase: 'loading' } | { phase: 'failed'; message: string } | { phase: 'ready'; config: ConsoleConfig; manager?: UserManager };
 
@@ -57,6 +91,7 @@ export function App() {
   const [session, setSession] = useState<Session>();
   const [notice, setNotice] = useState<string>();
   const sessionRef = useRef<Session | undefined>(undefined);
+  const page = useHashPage();
   sessionRef.current = session;
 
   useEffect(() => {
@@ -145,7 +180,14 @@ export function App() {
   return (
     <>
       <Header session={session} onSignOut={() => signOut()} />
-      <TokensPage key={`${session.user}@${session.tenant}`} api={api} session={session} pageSize={boot.config.pageSize} />
+      {session.admin && <AdminNav page={page} />}
+      {session.admin && page === 'policy' ? (
+        <PolicyPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
+      ) : session.admin && page === 'approvals' ? (
+        <ApprovalsPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
+      ) : (
+        <TokensPage key={`${session.user}@${session.tenant}`} api={api} session={session} pageSize={boot.config.pageSize} apiUrl={boot.config.apiUrl} />
+      )}
     </>
   );
 }

@@ -1,78 +1,35 @@
 /** The management API of the token service, as the console uses it. */
+import type { components, operations } from './generated/api-types';
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+import type { GovernedToken, TenantPolicy, TenantPolicyChange, TokenEdit } from './governance';
 
-export type TokenStatus = 'active' | 'revoked' | 'expired';
+// The types of the API's answers and requests come from its OpenAPI document (`npm run openapi`
+// regenerates ./generated/ from the service's schemas): no hand copy to drift from the service.
+type Schemas = components['schemas'];
 
-export interface TokenMetadata {
-  id: string;
-  owner: string;
-  tenant: string;
-  createdBy: string;
-  description: string;
-  scopes: string[];
-  allowedIps: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  status: TokenStatus;
-  lastUsedAt: string | null;
-  lastUsedIps?: string[];
-  revokedAt?: string;
-  revokedBy?: string;
-  revokeReason?: string;
-  /** Until when a token rotated by a refresh still works. */
-  graceUntil?: string;
-  /** The id of the first token of its chain of refreshes (its credential). */
-  familyId?: string;
-  /** 1 when created, +1 per refresh. */
-  generation?: number;
-}
+export type FieldProblem = NonNullable<Schemas['Error']['error']['details']>[number];
+
+export type TokenMetadata = Schemas['TokenView'];
+
+export type TokenStatus = TokenMetadata['status'];
 
 /** `DELETE /tokens/{id}`: the addressed token, and every token of its family this call revoked, newest first. */
-export interface RevokedToken extends TokenMetadata {
-  revokedTokenIds?: string[];
-}
+export type RevokedToken = Schemas['RevokedToken'];
 
-/** Only the create (and refresh) response carries the secrets. */
-export interface IssuedToken extends TokenMetadata {
-  accessToken: string;
-  refreshKey: string;
-}
+/** Only the create (and refresh, regenerate) response carries the secrets. */
+export type IssuedToken = Schemas['IssuedToken'];
 
-export interface ScopeArea {
-  name: string;
-  description: string;
-  scopes: string[];
-}
+export type ScopeArea = Schemas['ScopeCatalogue']['areas'][number];
 
-export interface TokenPolicy {
-  lifetimesDays: number[];
-  defaultLifetimeDays: number;
-  maxLifetimeDays: number;
-  allowNoExpiry: boolean;
-  maxIpEntries: number;
-  maxDescriptionLength: number;
-}
+export type TokenPolicy = Schemas['EffectivePolicy'];
 
-export interface NewTokenRequest {
-  description: string;
-  scopes: string[];
-  expiresInDays?: number;
-  expiresAt?: string | null;
-  allowedIps?: string[];
-  owner?: string;
-}
+export type NewTokenRequest = Schemas['CreateTokenRequest'];
 
-export interface TokenPage {
-  items: TokenMetadata[];
-  nextCursor?: string | null;
-}
+export type TokenPage = Schemas['TokenPage'];
 
+/** The listing's query, typed for the console (`limit` a number; the URL carries it as a string). */
 export interface ListQuery {
-  status: 'active' | 'revoked' | 'expired' | 'all';
+  status: NonNullable<NonNullable<operations['listTokens']['parameters']['query']>['status']>;
   limit: number;
   cursor?: string;
   owner?: string;
@@ -187,6 +144,54 @@ export class PatApi {
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const result = await this.listTokens({ ...query, limit: 100, cursor });
+      items.push(...result.items);
+      if (!result.nextCursor) break;
+      cursor = result.nextCursor;
+    }
+    return items;
+  }
+
+  // Tenant governance (types in governance.ts).
+
+  /** `GET /policy` with the tenant's rules (creators, approval, allowed areas…). */
+  tenantPolicy(): Promise<TenantPolicy> {
+    return this.request('GET', '/policy');
+  }
+
+  updateTenantPolicy(change: TenantPolicyChange): Promise<TenantPolicy> {
+    return this.request('PUT', '/tenant/policy', change);
+  }
+
+  revokeOutsidePolicy(): Promise<{ revokedTokenIds: string[] }> {
+    return this.request('POST', '/tenant/revoke-outside-policy');
+  }
+
+  editToken(id: string, edit: TokenEdit): Promise<GovernedToken> {
+    return this.request('PATCH', `/tokens/${encodeURIComponent(id)}`, edit);
+  }
+
+  approveToken(id: string): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/approve`);
+  }
+
+  rejectToken(id: string): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/reject`);
+  }
+
+  /** A rotation started by a person: the successor, with its secrets, shown once. */
+  regenerateToken(id: string): Promise<IssuedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/regenerate`);
+  }
+
+  /** Tokens awaiting an admin's approval (the caller's own; an admin's: the tenant's, or `owner`'s). */
+  async listPending(owner?: string): Promise<GovernedToken[]> {
+    const items: GovernedToken[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const parameters = new URLSearchParams({ status: 'pending', limit: '100' });
+      if (cursor) parameters.set('cursor', cursor);
+      if (owner) parameters.set('owner', owner);
+      const result = await this.request<TokenPage>('GET', `/tokens?${parameters}`);
       items.push(...result.items);
       if (!result.nextCursor) break;
       cursor = result.nextCursor;

@@ -67,15 +67,20 @@ export function effectiveScopes(selected: ReadonlySet<string>): string[] {
     .sort();
 }
 
-/** `["candidates:read", "candidates:write", "jobs:read"]` → `["candidates: read, write", "jobs: read"]`. */
+/**
+ * Scopes as people type them into a policy or a curl call (`candidates:read`), in catalogue order:
+ * by area, then read, write, delete. `*` reads "All scopes (*)".
+ */
 export function describeScopes(scopes: readonly string[]): string[] {
-  if (scopes.includes(ALL_SCOPES)) return ['All scopes'];
-  const byArea = new Map<string, string[]>();
-  for (const scope of scopes) {
-    const colon = scope.lastIndexOf(':');
-    const area = scope.slice(0, colon);
-    byArea.set(area, [...(byArea.get(area) ?? []), scope.slice(colon + 1)]);
-  }
+  if (scopes.includes(ALL_SCOPES)) return ['All scopes (*)'];
   const order = (permission: string) => permissions.indexOf(permission as Permission);
-  return [...byArea].map(([area, granted]) => `${area}: ${granted.sort((a, b) => order(a) - order(b)).join(', ')}`);
+  const split = (scope: string) => {
+    const colon = scope.lastIndexOf(':');
+    return [scope.slice(0, colon), scope.slice(colon + 1)] as const;
+  };
+  return [...scopes].sort((a, b) => {
+    const [areaA, permissionA] = split(a);
+    const [areaB, permissionB] = split(b);
+    return areaA === areaB ? order(permissionA) - order(permissionB) : areaA.localeCompare(areaB);
+  });
 }

@@ -41,7 +41,16 @@ function invisibleCharacter(text: string): string | undefined {
 
 const codePointName = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
-export function descriptionProblem(description: string, maxLength: number, activeDescriptions: ReadonlySet<string>, ownerLabel: string): string | undefined {
+/**
+ * `activeDescriptions`: the owner's active tokens' descriptions by `descriptionKey`, so a duplicate is
+ * named as the existing token is described ("Payroll feed"), not as typed ("payroll FEED").
+ */
+export function descriptionProblem(
+  description: string,
+  maxLength: number,
+  activeDescriptions: ReadonlySet<string> | ReadonlyMap<string, string>,
+  ownerLabel: string,
+): string | undefined {
   const trimmed = description.replace(surroundingWhiteSpace, '');
   if (trimmed.length === 0) return 'Enter a description, e.g. the name of the vendor or program that will use the token.';
   const forbidden = forbiddenInDescription.exec(trimmed)?.[0];
@@ -54,8 +63,10 @@ export function descriptionProblem(description: string, maxLength: number, activ
   if (invisible !== undefined) return `Remove the invisible character ${codePointName(invisible)} (zero-width, direction or format characters are not allowed).`;
   const length = [...normalizeDescription(trimmed)].length;
   if (length > maxLength) return `Use at most ${maxLength} characters (this one has ${length}).`;
-  if (activeDescriptions.has(descriptionKey(trimmed))) {
-    return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${normalizeDescription(trimmed)}”. Choose another description, or revoke that token first.`;
+  const key = descriptionKey(trimmed);
+  if (activeDescriptions.has(key)) {
+    const existing = activeDescriptions instanceof Map ? activeDescriptions.get(key) : undefined;
+    return duplicateDescriptionMessage(ownerLabel, existing ?? normalizeDescription(trimmed));
   }
   return undefined;
 }
@@ -147,4 +158,9 @@ export function ipEntryProblem(entry: string): string | undefined {
   }
   if (!parseAddress(text)) return 'Not an IPv4 or IPv6 address, a CIDR or a range (e.g. 203.0.113.7, 10.0.0.0/8, 192.0.2.10-192.0.2.20).';
   return undefined;
+}
+
+/** The description of the owner's existing active token is quoted: that is the one to find and revoke. */
+export function duplicateDescriptionMessage(ownerLabel: string, existingDescription: string): string {
+  return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${existingDescription}”. Choose another description, or revoke that token first.`;
 }

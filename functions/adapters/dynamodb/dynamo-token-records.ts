@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
 import { conflict, DependencyUnavailable } from '../../domain/errors';
+import { descriptionKey } from '../../domain/new-token';
 import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
 import { auditPut } from './audit-items';
@@ -24,7 +25,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       const holder = error.failed.get('lock')?.tokenId;
       if (typeof holder !== 'string') throw describeConflict(record);
       const { record: held, family } = await this.getWithFamily(holder);
-      if (held && holdsDescription(withFamilyState(held, family), now)) throw describeConflict(record);
+      if (held && holdsDescription(withFamilyState(held, family), now, record.description)) throw describeConflict(record);
       try {
         await this.writeNew(record, event, holder);
       } catch (retryError) {
@@ -247,9 +248,6 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
                   ExpressionAttributeValues: staleHolder === undefined ? { ':self': record.id } : { ':stale': staleHolder },
                 },
               },
-              oldLock: {
-                Delete: { TableName: this.table.name, Key: lockKeyOf(record), ConditionExpression: 'attribute_not_exists(pk) OR tokenId = :self', ExpressionAttributeValues: { ':self': record.id } },
-              },
             }
           : {}),
         event: auditPut(this.table.name, event),
@@ -265,7 +263,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       if (!error.failed.has('lock')) throw error;
       const holder = error.failed.get('lock')?.tokenId;
       const read = typeof holder === 'string' ? await this.getWithFamily(holder) : undefined;
-      if (typeof holder !== 'string' || (read?.record && holdsDescription(withFamilyState(read.record, read.family), now))) return { ok: false, refusal: 'description_taken' };
+      if (typeof holder !== 'string' || (read?.record && holdsDescription(withFamilyState(read.record, read.family), now, edited.description))) {
+        return { ok: false, refusal: 'description_taken' };
+      }
       try {
         await attempt(holder);
       } catch (retryError) {
@@ -299,10 +299,13 @@ function describeConflict(record: TokenRecord) {
   return conflict(`${record.owner} already has an active token described "${record.description}"`);
 }
 
-/** Does this token still hold its description (active, or waiting for approval)? */
-function holdsDescription(record: TokenRecord, now: number): boolean {
-  const status = statusOf(record, now);
-  return status === 'active' || status === 'pending';
+/**
+ * Does this lock holder still hold the description: active (or waiting for approval), and still
+ * described so? A token whose description was edited away leaves its old lock behind, stale.
+ */
+function holdsDescription(holder: TokenRecord, now: number, description: string): boolean {
+  const status = statusOf(holder, now);
+  return (status === 'active' || status === 'pending') && descriptionKey(holder.description) === descriptionKey(description);
 }
 
 function liveFilter(now: number): Filter {

@@ -3,7 +3,8 @@ import { ApiError, type IssuedToken, type NewTokenRequest, type PatApi, type Sco
 import type { Session } from '../auth';
 import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
-import { descriptionKey, descriptionProblem, ipEntryProblem, normaliseIpEntry, principalIdProblem } from '../validation';
+import { areaAllowed, type TenantPolicy } from '../governance';
+import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, ipEntryProblem, normaliseIpEntry, principalIdProblem } from '../validation';
 import { describedBy } from './fields';
 import { IpEntriesField, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
@@ -12,7 +13,7 @@ import { ScopePicker, type ScopeMode } from './ScopePicker';
 interface CreateTokenDialogProps {
   api: PatApi;
   session: Session;
-  policy: TokenPolicy;
+  policy: TokenPolicy | TenantPolicy;
   areas: readonly ScopeArea[];
   /** Users of the tenant the admin has seen, offered in the "For user" field. */
   knownOwners: readonly string[];
@@ -61,9 +62,13 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [activeDescriptions, setActiveDescriptions] = useState<{ owner: string; keys: ReadonlySet<string> }>();
+  const [activeDescriptions, setActiveDescriptions] = useState<{ owner: string; keys: ReadonlyMap<string, string> }>();
 
   const tokenOwner = session.admin ? owner.trim() : session.user;
+  const requireIps = 'requireIpRestriction' in policy && policy.requireIpRestriction;
+  // Areas the tenant policy does not allow are not offered (nor is "All scopes", which would include them).
+  const allowedAreas = 'allowedAreas' in policy ? policy.allowedAreas : null;
+  const offeredAreas = areas.filter((area) => areaAllowed(area.name, allowedAreas));
   const ownerIsValid = principalIdProblem(tokenOwner, 'user id') === undefined;
 
   // Descriptions are unique among the owner's active tokens: fetch them to say so while typing.
@@ -75,7 +80,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         api
           .listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined })
           .then((tokens) => {
-            if (!cancelled) setActiveDescriptions({ owner: tokenOwner, keys: new Set(tokens.map((token) => descriptionKey(token.description))) });
+            if (!cancelled) setActiveDescriptions({ owner: tokenOwner, keys: new Map(tokens.map((token) => [descriptionKey(token.description), token.description])) });
           })
           .catch(() => {
             // Not fatal: the service refuses a duplicate on submit, and that answer is shown here too.
@@ -106,12 +111,17 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     description: descriptionProblem(
       description,
       policy.maxDescriptionLength,
-      activeDescriptions?.owner === tokenOwner ? activeDescriptions.keys : new Set(),
+      activeDescriptions?.owner === tokenOwner ? activeDescriptions.keys : new Map(),
       tokenOwner === session.user ? 'You' : tokenOwner,
     ),
     expiry: expiry === 'custom' ? custom.problem : undefined,
     scopes: scopeMode === 'selected' && selected.size === 0 ? 'Select at least one scope, or choose All scopes.' : undefined,
-    ipList: filledIps.length > policy.maxIpEntries ? `Use at most ${policy.maxIpEntries} IP entries.` : undefined,
+    ipList:
+      filledIps.length > policy.maxIpEntries
+        ? `Use at most ${policy.maxIpEntries} IP entries.`
+        : requireIps && filledIps.length === 0
+          ? 'The tenant policy requires at least one IP entry: add the addresses the token will be used from.'
+          : undefined,
   };
   for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
 
@@ -190,8 +200,14 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           else unplaced.push(`${detail.field} ${detail.message}`);
         }
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
-        // A duplicate description (another tab, another admin, or a token created since this dialog opened).
-        placed.description = `${sentence(error.message)} Choose another description, or revoke that token first.`;
+        // A duplicate description (another tab, another admin, or a token created since this dialog opened):
+        // name the existing token as it is described, which may differ from what was typed in case or width.
+        const existing = await api
+          .listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined })
+          .then((tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description, () => undefined);
+        placed.description = existing
+          ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
+          : `${sentence(error.message)} Choose another description, or revoke that token first.`;
       } else {
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
@@ -355,7 +371,8 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         </fieldset>
 
         <ScopePicker
-          areas={areas}
+          areas={offeredAreas}
+          allowAll={allowedAreas === null}
           mode={scopeMode}
           onModeChange={(mode) => {
             setScopeMode(mode);

@@ -10,10 +10,12 @@ interface ScopePickerProps {
   selected: ReadonlySet<string>;
   onToggle: (scope: string, checked: boolean) => void;
   error?: string;
+  /** False when the tenant policy limits the areas: "All scopes" would grant the others too. @default true */
+  allowAll?: boolean;
 }
 
 /** "All scopes" or a tree of areas with read / write / delete per area, each area's description as its hint. */
-export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error }: ScopePickerProps) {
+export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error, allowAll = true }: ScopePickerProps) {
   const tree = areaTree(areas);
   return (
     <fieldset className="field" aria-describedby={error ? "scopes-error" : undefined}>
@@ -27,14 +29,14 @@ export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, err
             (recommended: only what the program needs)
           </span>
         </div>
-        <div className="choice">
+        {allowAll && (<div className="choice">
           <input id="scopes-all" type="radio" name="scope-mode" checked={mode === 'all'} onChange={() => onModeChange('all')} aria-describedby="scopes-all-hint" />
           <label htmlFor="scopes-all">All scopes</label>
           <span id="scopes-all-hint" className="hint">
             {' '}
             (every area, read, write and delete, including areas added later)
           </span>
-        </div>
+        </div>)}
       </div>
       {mode === 'selected' && (
         <table className="scope-tree">

@@ -1,5 +1,6 @@
 import type { TokenMetadata } from '../api';
 import { daysUntil, formatDate, formatDateTime, relativeTime } from '../format';
+import { isOutsidePolicy, isPending, revokerWords } from '../governance';
 import { describeScopes } from '../scopes';
 
 /** Fewer days than this left: the expiry is flagged so someone rotates the token in time. */
@@ -10,6 +11,8 @@ const reasonWords: Record<string, string> = {
   rotated: 'replaced by a refresh',
   reuse_detected: 'refresh key reused',
   leaked: 'reported leaked',
+  rejected: 'approval refused',
+  outside_policy: 'outside the tenant policy',
 };
 
 function Expires({ token }: { token: TokenMetadata }) {
@@ -34,10 +37,21 @@ function Expires({ token }: { token: TokenMetadata }) {
 
 function Status({ token }: { token: TokenMetadata }) {
   const reason = token.status === 'revoked' && token.revokeReason && token.revokeReason !== 'revoked' ? reasonWords[token.revokeReason] ?? token.revokeReason : undefined;
-  const revokedBy = token.status === 'revoked' && token.revokedBy ? `by ${token.revokedBy}` : undefined;
+  const revokedBy = token.status === 'revoked' && token.revokedBy ? `by ${revokerWords(token.revokedBy)}` : undefined;
+  const pending = isPending(token);
   return (
     <>
-      <span className={`badge badge-${token.status}`}>{token.status.charAt(0).toUpperCase() + token.status.slice(1)}</span>
+      {pending ? (
+        <span className="badge badge-pending">Waiting for approval</span>
+      ) : (
+        <span className={`badge badge-${token.status}`}>{token.status.charAt(0).toUpperCase() + token.status.slice(1)}</span>
+      )}
+      {pending && <span className="hint">An admin of the tenant must approve it before it works.</span>}
+      {isOutsidePolicy(token) && (
+        <span className="badge badge-outside-policy" title="The tenant policy changed since this token was created: it works until it expires or is rotated, and cannot be refreshed.">
+          Outside policy
+        </span>
+      )}
       {token.status === 'revoked' && (
         <span className="hint">
           {[reason, revokedBy, token.revokedAt ? relativeTime(token.revokedAt) : undefined].filter(Boolean).join(', ')}
@@ -84,9 +98,11 @@ interface TokenTableProps {
   showOwner: boolean;
   busy: boolean;
   onRevoke: (token: TokenMetadata) => void;
+  onEdit: (token: TokenMetadata) => void;
+  onRegenerate: (token: TokenMetadata) => void;
 }
 
-export function TokenTable({ tokens, caption, showOwner, busy, onRevoke }: TokenTableProps) {
+export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit, onRegenerate }: TokenTableProps) {
   return (
     <div className="table-wrap">
       <table className="tokens" aria-busy={busy || undefined}>
@@ -140,6 +156,21 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke }: Token
                 <LastUsed token={token} />
               </td>
               <td className="actions-cell">
+                {(token.status === 'active' || isPending(token)) && (
+                  <button type="button" className="secondary" onClick={() => onEdit(token)} aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
+                    Edit
+                  </button>
+                )}
+                {token.status === 'active' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => onRegenerate(token)}
+                    aria-label={`Regenerate token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
+                  >
+                    Regenerate
+                  </button>
+                )}
                 {token.status !== 'revoked' && (
                   <button type="button" className="revoke" onClick={() => onRevoke(token)} aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
                     <span aria-hidden="true">✕ </span>Revoke

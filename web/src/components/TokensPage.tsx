@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { IssuedToken, PatApi, RevokedToken, ScopeArea, TokenMetadata, TokenPage, TokenPolicy } from '../api';
+import type { IssuedToken, PatApi, RevokedToken, ScopeArea, TokenMetadata, TokenPage } from '../api';
 import type { Session } from '../auth';
 import { credentialsOf, revocationMessage } from '../families';
+import { isPending, tenantPolicyOf, type GovernedToken, type TenantPolicy } from '../governance';
 import { CreateTokenDialog } from './CreateTokenDialog';
+import { EditTokenDialog } from './EditTokenDialog';
+import { RegenerateDialog } from './RegenerateDialog';
 import { RevokeDialog } from './RevokeDialog';
 import { ShownOnceDialog } from './ShownOnceDialog';
 import { TokenTable } from './TokenTable';
@@ -11,14 +14,16 @@ interface TokensPageProps {
   api: PatApi;
   session: Session;
   pageSize: number;
+  /** The management API's base URL, for the vendor's credentials file. */
+  apiUrl: string;
 }
 
-type Catalogue = { policy: TokenPolicy; areas: ScopeArea[] };
+type Catalogue = { policy: TenantPolicy; areas: ScopeArea[] };
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The "Personal access tokens" page: the table, ADD, revoke, show all, and the admin's user filter. */
-export function TokensPage({ api, session, pageSize }: TokensPageProps) {
+export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) {
   const [catalogue, setCatalogue] = useState<Catalogue>();
   const [catalogueError, setCatalogueError] = useState<string>();
   const [catalogueAttempt, setCatalogueAttempt] = useState(0);
@@ -34,8 +39,11 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
   const [knownOwners, setKnownOwners] = useState<string[]>([session.user]);
 
   const [creating, setCreating] = useState(false);
-  const [issued, setIssued] = useState<IssuedToken>();
+  const [issued, setIssued] = useState<{ token: IssuedToken; regenerated: boolean }>();
   const [revoking, setRevoking] = useState<TokenMetadata>();
+  const [editing, setEditing] = useState<TokenMetadata>();
+  const [regenerating, setRegenerating] = useState<TokenMetadata>();
+  const [pending, setPending] = useState<GovernedToken[]>([]);
   const [notice, setNotice] = useState('');
 
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -55,7 +63,7 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
     setCatalogueError(undefined);
     Promise.all([api.policy(), api.scopes()])
       .then(([policy, scopes]) => {
-        if (!cancelled) setCatalogue({ policy, areas: scopes.areas });
+        if (!cancelled) setCatalogue({ policy: tenantPolicyOf(policy), areas: scopes.areas });
       })
       .catch((error: unknown) => {
         if (!cancelled) setCatalogueError(messageOf(error));
@@ -89,6 +97,27 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
     };
   }, [api, showAll, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
 
+  // Tokens waiting for approval are not active yet: the default listing leaves them out, so they are read
+  // on their own and shown above it (with "Show all" they are in the listing itself).
+  useEffect(() => {
+    if (showAll) {
+      setPending([]);
+      return;
+    }
+    let cancelled = false;
+    api
+      .listPending(owner)
+      .then((tokens) => {
+        if (!cancelled) setPending(tokens);
+      })
+      .catch(() => {
+        if (!cancelled) setPending([]);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, showAll, owner, reloads]);
+
   // Revoking the last token of a later page empties it: step back rather than show an empty page.
   useEffect(() => {
     if (!loading && page && page.items.length === 0 && cursors.length > 1) setCursors((list) => list.slice(0, -1));
@@ -116,10 +145,25 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
 
   const onCreated = (token: IssuedToken) => {
     setCreating(false);
-    setIssued(token);
+    setIssued({ token, regenerated: false });
     rememberOwners([token.owner]);
-    setNotice(`Token “${token.description}” created${token.owner !== session.user ? ` for ${token.owner}` : ''}.`);
+    setNotice(
+      `Token “${token.description}” created${token.owner !== session.user ? ` for ${token.owner}` : ''}${isPending(token) ? ': waiting for approval by an admin of the tenant' : ''}.`,
+    );
     firstPage();
+    reload();
+  };
+
+  const onRegenerated = (token: IssuedToken) => {
+    setRegenerating(undefined);
+    setIssued({ token, regenerated: true });
+    setNotice(`Token “${token.description}” regenerated: generation ${token.generation ?? '?'}.`);
+    reload();
+  };
+
+  const onEdited = (token: GovernedToken) => {
+    setEditing(undefined);
+    setNotice(`Token “${token.description}” saved.`);
     reload();
   };
 
@@ -132,11 +176,15 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
 
   // One row per credential: a refreshed token's rotated predecessors are part of it, not tokens of their own.
   const credentials = credentialsOf(page?.items ?? []);
+  // A tenant may let only its admins create tokens: others are not offered a button that would answer 403.
+  const canCreate = session.admin || catalogue?.policy.creators !== 'admins';
   const items = credentials.map((credential) => credential.newest);
   const caption = session.admin ? (owner ? `Tokens of ${owner}` : `Tokens of every user of tenant ${session.tenant}`) : 'Your tokens';
   const emptyText = (() => {
-    const whose = owner ? `${owner} has` : session.admin ? 'Nobody in this tenant has' : 'You have';
-    return showAll ? `${whose} no tokens.` : `${whose} no active tokens. Select Add token to create one.`;
+    const invite = canCreate ? ' Select Add token to create one.' : '';
+    if (!owner && session.admin) return showAll ? 'No user of this tenant has a token yet.' : `No user of this tenant has an active token.${invite}`;
+    const whose = owner ? `${owner} has` : 'You have';
+    return showAll ? `${whose} no tokens.` : `${whose} no active tokens.${invite}`;
   })();
 
   return (
@@ -152,10 +200,13 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
               : 'Tokens let programs and vendors call your APIs as you. Create one per vendor or program, so that you can revoke each on its own.'}
           </p>
         </div>
-        <button ref={addButtonRef} type="button" className="primary add" onClick={() => setCreating(true)} disabled={!catalogue}>
-          <span aria-hidden="true">+ </span>Add token
-        </button>
+        {canCreate && (
+          <button ref={addButtonRef} type="button" className="primary add" onClick={() => setCreating(true)} disabled={!catalogue}>
+            <span aria-hidden="true">+ </span>Add token
+          </button>
+        )}
       </div>
+      {!canCreate && <p className="notice">In tenant {session.tenant} only admins create tokens: ask one of them for a token.</p>}
 
       {catalogueError && (
         <div className="error-box" role="alert">
@@ -215,13 +266,43 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
         </div>
       )}
 
+      {pending.length > 0 && (
+        <section aria-labelledby="pending-heading">
+          <h2 id="pending-heading">Waiting for approval</h2>
+          <p className="hint">
+            {session.admin ? 'These tokens work once approved: see Approvals.' : 'An admin of the tenant must approve these tokens before they work.'}
+          </p>
+          <TokenTable
+            tokens={pending}
+            caption="Tokens waiting for approval"
+            showOwner={session.admin}
+            busy={false}
+            onRevoke={(token) => {
+              revokedRef.current = false;
+              setRevoking(token);
+            }}
+            onEdit={setEditing}
+            onRegenerate={setRegenerating}
+          />
+        </section>
+      )}
+      {pending.length > 0 && <h2>Active tokens</h2>}
+
       {!page && loading && <p className="hint">Loading tokens…</p>}
       {page && items.length === 0 && !loading && <p className="empty">{emptyText}</p>}
       {items.length > 0 && (
-        <TokenTable tokens={items} caption={caption} showOwner={session.admin} busy={loading} onRevoke={(token) => {
+        <TokenTable
+          tokens={items}
+          caption={caption}
+          showOwner={session.admin}
+          busy={loading}
+          onRevoke={(token) => {
             revokedRef.current = false;
             setRevoking(token);
-          }} />
+          }}
+          onEdit={setEditing}
+          onRegenerate={setRegenerating}
+        />
       )}
 
       {(cursors.length > 1 || page?.nextCursor) && (
@@ -258,13 +339,21 @@ export function TokensPage({ api, session, pageSize }: TokensPageProps) {
       )}
       {issued && (
         <ShownOnceDialog
-          token={issued}
+          token={issued.token}
+          regenerated={issued.regenerated}
+          apiUrl={apiUrl}
           onClose={() => {
             setIssued(undefined);
             reload(); // it may have been used meanwhile: show when and from where
           }}
-          returnFocus={() => addButtonRef.current}
+          returnFocus={() => (issued.regenerated ? headingRef.current : addButtonRef.current)}
         />
+      )}
+      {editing && catalogue && (
+        <EditTokenDialog api={api} token={editing} policy={catalogue.policy} showOwner={session.admin} onEdited={onEdited} onClose={() => setEditing(undefined)} />
+      )}
+      {regenerating && (
+        <RegenerateDialog api={api} token={regenerating} showOwner={session.admin} onRegenerated={onRegenerated} onClose={() => setRegenerating(undefined)} />
       )}
       {revoking && (
         <RevokeDialog

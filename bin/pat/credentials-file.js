@@ -1,0 +1,138 @@
+// @ts-check
+/** Vendor credentials files: read and checked without ever quoting them, replaced atomically. */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CliError } from './errors.js';
+import { rememberSecret } from './output.js';
+
+/**
+ * @typedef {{ apiUrl: string, accessToken?: string, refreshKey: string, tokenId?: string, expiresAt?: string | null, [extra: string]: unknown }} Credentials
+ */
+
+/** @param {unknown} error */
+export const errnoOf = (error) => /** @type {{ code?: string }} */ (error ?? {}).code ?? String(error);
+
+/**
+ * Reads and checks a credentials file. Its content is never quoted in a message: a JSON parse
+ * error would echo the text around the mistake, which may be the refresh key.
+ * @param {string} path
+ * @returns {Promise<{ credentials: Credentials, raw: Buffer }>}
+ */
+export async function readCredentials(path) {
+  let raw;
+  try {
+    raw = await readFile(path);
+  } catch (error) {
+    const code = errnoOf(error);
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' }[code] ?? code;
+    throw new CliError(`cannot read the credentials file ${path}: ${why}`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new CliError(`the credentials file ${path} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CliError(`the credentials file ${path} must hold a JSON object`);
+  /** @type {string[]} */
+  const problems = [];
+  if (typeof parsed.refreshKey !== 'string' || parsed.refreshKey === '') problems.push('"refreshKey" must be a non-empty string');
+  if (parsed.apiUrl !== undefined && typeof parsed.apiUrl !== 'string') problems.push('"apiUrl" must be a string');
+  if (parsed.accessToken !== undefined && typeof parsed.accessToken !== 'string') problems.push('"accessToken" must be a string');
+  if (problems.length > 0) throw new CliError(`the credentials file ${path} is invalid: ${problems.join('; ')}`);
+  rememberSecret(parsed.refreshKey);
+  rememberSecret(parsed.accessToken);
+  return { credentials: parsed, raw };
+}
+
+/**
+ * Makes a rename durable across a power cut. Best effort: the rename has already happened and is
+ * atomic, and some platforms cannot fsync a directory at all, so a failure here is not a failure
+ * of the replacement.
+ * @param {string} directory
+ */
+async function syncDirectory(directory) {
+  let handle;
+  try {
+    handle = await open(directory, fsConstants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // see above
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/**
+ * A replacement for `target` prepared in the same directory (so the rename is atomic), opened
+ * BEFORE any secret is spent: a directory we cannot write to fails while the old key still works.
+ */
+export class PendingReplacement {
+  /**
+   * @param {string} target
+   * @param {string} tempPath
+   * @param {import('node:fs/promises').FileHandle} handle
+   */
+  constructor(target, tempPath, handle) {
+    this.target = target;
+    this.tempPath = tempPath;
+    this.handle = handle;
+    this.done = false;
+  }
+
+  /**
+   * @param {string} target the real path (not a symlink) of the file to replace
+   * @param {{ uid: number, gid: number } | undefined} owner keep this owner when running as root
+   */
+  static async prepare(target, owner) {
+    const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    let handle;
+    try {
+      // O_EXCL: never write through a file (or symlink) someone else placed there.
+      handle = await open(tempPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      await handle.chmod(0o600);
+      if (owner && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      if (handle) await unlink(tempPath).catch(() => {});
+      throw new CliError(`cannot create a file next to ${target} (${errnoOf(error)}): the directory must be writable to replace the file safely; nothing was sent`);
+    }
+    return new PendingReplacement(target, tempPath, handle);
+  }
+
+  /**
+   * Writes, fsyncs, renames over the target and fsyncs the directory.
+   * @param {string} content
+   */
+  async commit(content) {
+    try {
+      await this.handle.writeFile(content, 'utf8');
+      await this.handle.sync();
+      await this.handle.close();
+    } catch (error) {
+      await this.discard();
+      throw new Error(errnoOf(error));
+    }
+    try {
+      await rename(this.tempPath, this.target);
+    } catch (error) {
+      // Keep the complete new file: it is the only copy of the new refresh key.
+      this.done = true;
+      throw Object.assign(new Error(errnoOf(error)), { keptAt: this.tempPath });
+    }
+    this.done = true;
+    await syncDirectory(dirname(this.target));
+  }
+
+  async discard() {
+    if (this.done) return;
+    this.done = true;
+    await this.handle.close().catch(() => {});
+    await unlink(this.tempPath).catch(() => {});
+  }
+}
+
+/** @param {unknown} value */
+export const credentialsText = (value) => `${JSON.stringify(value, null, 2)}\n`;

@@ -1,0 +1,63 @@
+// @ts-check
+/** What every command parses the same way: common options, timeouts, the user's session. */
+import { parseArgs } from 'node:util';
+import { usageError } from './errors.js';
+import { apiBase, DEFAULT_TIMEOUT_SECONDS } from './http.js';
+import { rememberSecret } from './output.js';
+
+/**
+ * @typedef {{ args: string[], env: NodeJS.ProcessEnv }} Invocation
+ */
+
+export const commonOptions = /** @type {const} */ ({
+  help: { type: 'boolean', short: 'h' },
+  timeout: { type: 'string' },
+  'allow-http': { type: 'boolean' },
+});
+
+/**
+ * @param {string | undefined} raw
+ * @param {number} [fallback]
+ */
+export function timeoutOf(raw, fallback = DEFAULT_TIMEOUT_SECONDS) {
+  if (raw === undefined) return fallback;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usageError('--timeout must be a number of seconds between 0 and 600');
+  return seconds;
+}
+
+/**
+ * @template {import('node:util').ParseArgsConfig['options']} O
+ * @param {string[]} args
+ * @param {O} options
+ * @param {boolean} [allowPositionals]
+ */
+export function parse(args, options, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
+  } catch (error) {
+    throw usageError(/** @type {Error} */ (error).message);
+  }
+}
+
+/**
+ * The management API and the caller's ID token, from options or the environment.
+ * @param {{ url?: string | boolean, 'id-token'?: string | boolean, 'allow-http'?: string | boolean }} values
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function userSession(values, env) {
+  const rawUrl = typeof values.url === 'string' ? values.url : env.PAT_API_URL;
+  const base = apiBase(rawUrl, rawUrl === undefined ? 'pass --url URL or set PAT_API_URL' : values.url ? '--url' : 'PAT_API_URL', values['allow-http'] === true);
+  const idToken = typeof values['id-token'] === 'string' ? values['id-token'] : env.PAT_ID_TOKEN;
+  if (!idToken) throw usageError('missing the ID token: pass --id-token TOKEN or set PAT_ID_TOKEN');
+  rememberSecret(idToken);
+  return { base, idToken };
+}
+
+/** @param {string} value @param {string} option */
+export function listOf(value, option) {
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (items.length === 0) throw usageError(`${option} must not be empty`);
+  return items;
+}
+

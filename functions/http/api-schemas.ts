@@ -1,0 +1,171 @@
+// The shapes the HTTP API answers, in one place: the OpenAPI document is generated from these (and
+// from the request schemas in validation.ts), the console's types are generated from that document,
+// and the contract tests check every response of the e2e suite against it. zod/mini, like validation.ts.
+import * as z from 'zod/mini';
+import { errorStatus, type ErrorCode } from '../domain/errors';
+
+const isoTime = () => z.iso.datetime({ offset: false });
+const tokenId = () => z.string().check(z.regex(/^[0-9a-f]{32}$/));
+
+export const fieldProblem = z.object({
+  field: z.string(),
+  message: z.string(),
+});
+
+/** The spec's one error shape; `details` lists the offending fields of an `invalid_request`. */
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.optional(z.array(fieldProblem)),
+  }),
+});
+
+export const tokenStatus = z.enum(['active', 'pending', 'revoked', 'expired']);
+export const revokeReason = z.enum(['revoked', 'rotated', 'reuse_detected', 'leaked', 'rejected', 'outside_policy']);
+
+/** A token's metadata as every management route shows it. Never a secret. */
+export const tokenView = z.object({
+  id: tokenId(),
+  owner: z.string(),
+  tenant: z.string(),
+  createdBy: z.string(),
+  description: z.string(),
+  scopes: z.array(z.string()),
+  allowedIps: z.array(z.string()),
+  createdAt: isoTime(),
+  /** null: the token never expires (only where the policy allows it). */
+  expiresAt: z.nullable(isoTime()),
+  status: tokenStatus,
+  /** The id of the first token of its chain of rotations (its credential). */
+  familyId: tokenId(),
+  /** 1 when created, +1 per rotation. */
+  generation: z.int().check(z.minimum(1)),
+  lastUsedAt: z.nullable(isoTime()),
+  /** The last distinct client addresses that used it, newest first. */
+  lastUsedIps: z.array(z.string()),
+  revokedAt: z.optional(isoTime()),
+  revokedBy: z.optional(z.string()),
+  revokeReason: z.optional(revokeReason),
+  /** Until when a token rotated by a refresh still authorizes. */
+  graceUntil: z.optional(isoTime()),
+  /** The tenant's current policy would no longer issue this token; it works until it expires or rotates. */
+  outsidePolicy: z.boolean(),
+});
+
+/** Create, refresh and regenerate: the only answers that carry the secrets, shown once. */
+export const issuedToken = z.extend(tokenView, {
+  accessToken: z.string(),
+  refreshKey: z.string(),
+});
+
+/** DELETE /tokens/{id}: the addressed token as it now is, and every member of its family this call revoked. */
+export const revokedToken = z.extend(tokenView, {
+  revokedTokenIds: z.array(tokenId()),
+});
+
+export const tokenPage = z.object({
+  items: z.array(tokenView),
+  /** Opaque; absent (null) on the last page. */
+  nextCursor: z.nullable(z.string()),
+});
+
+export const scopeCatalogue = z.object({
+  areas: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      scopes: z.array(z.string()),
+    }),
+  ),
+});
+
+/** GET /policy and PUT /tenant/policy: the caller's tenant's effective policy. */
+export const effectivePolicy = z.object({
+  lifetimesDays: z.array(z.int()),
+  defaultLifetimeDays: z.int(),
+  maxLifetimeDays: z.int(),
+  allowNoExpiry: z.boolean(),
+  maxIpEntries: z.int(),
+  maxDescriptionLength: z.int(),
+  creators: z.enum(['everyone', 'admins']),
+  requireIpRestriction: z.boolean(),
+  /** Catalogue areas a token may be granted; null: every area. */
+  allowedAreas: z.nullable(z.array(z.string())),
+  maxActiveTokensPerOwner: z.int(),
+  requireApproval: z.boolean(),
+});
+
+export const revokedOutsidePolicy = z.object({
+  revokedTokenIds: z.array(tokenId()),
+});
+
+/** POST /tokens/revoke-leaked: the same answer whatever was valid, so it reveals nothing. */
+export const leakReportReceipt = z.object({
+  received: z.int().check(z.minimum(1)),
+});
+
+export const auditEvent = z.object({
+  id: z.string(),
+  at: isoTime(),
+  action: z.enum([
+    'token.created',
+    'token.revoked',
+    'token.refreshed',
+    'token.reuse_detected',
+    'token.leak_revoked',
+    'token.regenerated',
+    'token.edited',
+    'token.approved',
+    'token.rejected',
+    'tenant.policy_changed',
+    'authorization.denied',
+  ]),
+  tenant: z.string(),
+  tokenId: z.string(),
+  owner: z.string(),
+  actor: z.object({
+    type: z.enum(['user', 'token', 'anonymous']),
+    id: z.optional(z.string()),
+  }),
+  sourceIp: z.optional(z.string()),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())]))),
+});
+
+export const auditPage = z.object({
+  items: z.array(auditEvent),
+  nextCursor: z.nullable(z.string()),
+});
+
+/** RFC 7517 public keys; members beyond the ones a verifier needs are allowed. */
+export const jsonWebKeySet = z.object({
+  keys: z.array(
+    z.looseObject({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: z.string(),
+      y: z.string(),
+      kid: z.string(),
+      alg: z.optional(z.literal('ES256')),
+      use: z.optional(z.literal('sig')),
+    }),
+  ),
+});
+
+/** POST /local/session (local mode only). */
+export const localSession = z.object({
+  idToken: z.string(),
+});
+
+/** What each route of the example protected API answers once the authorizer lets a token in. */
+export const exampleApiAnswer = z.object({
+  ok: z.literal(true),
+  principal: z.object({ tokenId: tokenId(), owner: z.string(), tenant: z.string() }),
+});
+
+export type ErrorResponse = z.infer<typeof errorResponse>;
+export type TokenView = z.infer<typeof tokenView>;
+export type IssuedToken = z.infer<typeof issuedToken>;
+export type RevokedToken = z.infer<typeof revokedToken>;
+export type EffectivePolicy = z.infer<typeof effectivePolicy>;
+export type AuditEventView = z.infer<typeof auditEvent>;

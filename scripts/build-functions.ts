@@ -1,0 +1,50 @@
+/**
+ * `npm run build:functions`: every Lambda handler bundled once by esbuild into
+ * `dist/functions/<entry>/index.mjs` (+ source map). The one build path of the function code: this
+ * repository's `cdk synth` and the published construct library both deploy these files with
+ * `lambda.Code.fromAsset`, so what is tested here is byte for byte what a consumer deploys.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { authorizerHandler, serviceHandlers } from '../infra/handlers';
+import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-assets';
+
+/** Every handler entry a construct deploys (the service's functions and the token authorizer). */
+export const handlerEntries = [...new Set([...Object.values(serviceHandlers).map((spec) => spec.entry), authorizerHandler.entry])].sort();
+
+export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): Promise<string[]> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await Promise.all(
+    handlerEntries.map((entry) =>
+      build({
+        entryPoints: [join(projectRoot, 'functions', 'handlers', `${entry}.ts`)],
+        outfile: join(outDir, entry, 'index.mjs'),
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        minify: true,
+        sourcemap: true,
+        sourcesContent: false,
+        // Prefer ES modules so esbuild can drop what a handler does not import.
+        mainFields: ['module', 'main'],
+        // The Node.js 22 runtime ships the AWS SDK v3.
+        external: ['@aws-sdk/*'],
+        // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
+        banner: { js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);" },
+        logLevel: 'warning',
+      }),
+    ),
+  );
+  return handlerEntries;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const started = Date.now();
+  const entries = await buildFunctions(process.argv[2]);
+  // stderr: the CDK CLI reads an app's stdout.
+  console.error(`built ${entries.length} functions into ${process.argv[2] ?? functionBundlesDir(projectRoot)} in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../infra/constructs/prebuilt-assets';
+import { serviceHandlers } from '../../infra/handlers';
+import { packCli, packConstructs } from '../../scripts/pack-packages';
+
+/**
+ * The published packages, used as a stranger would: in a temporary directory outside this
+ * repository, the construct library installed from its tarball into a fresh CDK app
+ * (test/infra/fixtures/consumer-app/app.mjs) that `cdk synth` (the repository's pinned CLI) runs with
+ * cdk-nag, and the CLI installed globally from its tarball. Packing builds the bundles, the console
+ * and the declarations: the slow step of this file (about a minute on an idle 2-core machine).
+ */
+const work = mkdtempSync(join(tmpdir(), 'pat-packages-'));
+const consumer = join(work, 'consumer-app');
+const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+let constructsTarball: string;
+let synth: { status: number | null; output: string };
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+const templateOf = (stack: string) => JSON.parse(readFileSync(join(consumer, 'cdk.out', `${stack}.template.json`), 'utf8')) as Template;
+const functionsOf = (template: Template) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+/** The staged directory of a function's code asset, as the CLI would upload it. */
+function stagedCode(stack: string, fn: { Properties: Record<string, any> }): string {
+  const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const manifest = JSON.parse(readFileSync(join(consumer, 'cdk.out', `${stack}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  return join(consumer, 'cdk.out', manifest.files[hash]!.source.path);
+}
+const packagedBundle = (entry: string) => readFileSync(join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'dist', 'functions', entry, 'index.mjs'), 'utf8');
+
+beforeAll(async () => {
+  constructsTarball = await packConstructs();
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }));
+  cpSync(join(projectRoot, 'test', 'infra', 'fixtures', 'consumer-app', 'app.mjs'), join(consumer, 'app.mjs'));
+  // The package has no dependencies of its own; its peers are the consumer's. This machine's npm cache
+  // lacks aws-cdk-lib's dependency metadata for --offline, so the consumer's aws-cdk-lib, constructs and
+  // cdk-nag are the repository's installed copies, linked; the library itself is unpacked from its tarball.
+  npm(['install', '--legacy-peer-deps', '--no-package-lock', constructsTarball], consumer);
+  for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) symlinkSync(join(projectRoot, 'node_modules', name), join(consumer, 'node_modules', name));
+  const cdk = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--app', 'node app.mjs', '-o', 'cdk.out', '--quiet'], {
+    cwd: consumer,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+  });
+  synth = { status: cdk.status, output: `${cdk.stdout}${cdk.stderr}` };
+}, 600_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the construct library, installed from its tarball into a fresh CDK app', () => {
+  it('holds compiled JavaScript, declarations, an exports map and the prebuilt bundles, with aws-cdk-lib and constructs as peers', () => {
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'package.json'), 'utf8'));
+
+    expect(manifest.exports['.']).toEqual({ types: './dist/types/infra/index.d.ts', import: './dist/index.js', require: './dist/index.cjs' });
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+    expect(manifest.dependencies ?? {}).toEqual({});
+    const installed = join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'dist');
+    expect(readFileSync(join(installed, 'types', 'infra', 'index.d.ts'), 'utf8')).toContain('TokenAuthorizer');
+    expect(readdirSync(join(installed, 'functions')).sort()).toEqual(readdirSync(join(projectRoot, 'dist', 'functions')).sort());
+    // No TypeScript source, no esbuild: nothing is compiled in the consumer's app.
+    expect(existsSync(join(consumer, 'node_modules', 'esbuild'))).toBe(false);
+    expect(existsSync(join(consumer, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('synthesizes offline with cdk-nag, with no bundling step', () => {
+    expect(synth.status, synth.output).toBe(0);
+    expect(synth.output).not.toMatch(/Bundling asset/);
+  });
+
+  it("deploys the packaged authorizer bundle behind the consumer's own REST API", () => {
+    const template = templateOf('ConsumerApi');
+    const [authorizer] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::ApiGateway::Authorizer');
+    const [[functionId, fn]] = functionsOf(template) as [[string, Template['Resources'][string]]];
+
+    expect(authorizer!.Properties.Type).toBe('REQUEST');
+    expect(JSON.stringify(authorizer!.Properties.AuthorizerUri)).toContain(functionId);
+    expect(fn.Properties.Handler).toBe('index.handler');
+    expect(readFileSync(join(stagedCode('ConsumerApi', fn), 'index.mjs'), 'utf8')).toBe(packagedBundle('authorizer'));
+    // The very bundle this repository's own synth deploys: one build path.
+    expect(packagedBundle('authorizer')).toBe(readFileSync(join(projectRoot, 'dist', 'functions', 'authorizer', 'index.mjs'), 'utf8'));
+  });
+
+  it('deploys PatService with every function from a packaged bundle', () => {
+    const functions = functionsOf(templateOf('ConsumerService')).filter(([, fn]) => fn.Properties.Runtime === 'nodejs22.x' && fn.Properties.Architectures?.[0] === 'arm64');
+    const bundles = readdirSync(join(projectRoot, 'dist', 'functions')).map(packagedBundle);
+
+    expect(functions.length).toBe(Object.keys(serviceHandlers).length);
+    for (const [, fn] of functions) expect(bundles).toContain(readFileSync(join(stagedCode('ConsumerService', fn), 'index.mjs'), 'utf8'));
+  });
+});
+
+describe('the CLI, installed globally from its tarball', () => {
+  it('runs `pat --version`, with no dependency installed beside it', () => {
+    const tarball = packCli();
+    const prefix = join(work, 'global');
+
+    npm(['install', '-g', '--prefix', prefix, tarball], work);
+    const version = execFileSync(join(prefix, 'bin', 'pat'), ['--version'], { encoding: 'utf8' }).trim();
+
+    expect(version).toBe(JSON.parse(readFileSync(join(projectRoot, 'packages', 'cli', 'package.json'), 'utf8')).version);
+    expect(readdirSync(join(prefix, 'lib', 'node_modules', '@pat-service', 'pat-cli'))).not.toContain('node_modules');
+    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const binFiles = (readdirSync(join(projectRoot, 'bin'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js') && !file.endsWith('.test.js'));
+    for (const file of binFiles) expect(packed).toContain(`package/bin/${file}`);
+  }, 120_000);
+});

@@ -1,0 +1,12 @@
+import { beforeAll } from 'vitest';
+import type { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { tokenStoreContract } from '../contract/token-store.contract';
+import { freshTable } from '../support/dynamo';
+
+let store: DynamoTokenStore;
+
+beforeAll(async () => {
+  store = (await freshTable('contract')).store;
+});
+
+tokenStoreContract('DynamoDB', () => store);

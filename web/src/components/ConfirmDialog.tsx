@@ -1,0 +1,52 @@
+import { useState, type ReactNode } from 'react';
+import { Modal } from './Modal';
+
+interface ConfirmDialogProps {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  busyLabel: string;
+  /** Throws to keep the dialog open with the error shown. */
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+  /** What failed, as in "The tokens were not revoked". */
+  failure: string;
+}
+
+/** An irreversible action, asked once; Cancel (the safe choice) has the focus. */
+export function ConfirmDialog({ title, children, confirmLabel, busyLabel, onConfirm, onClose, failure }: ConfirmDialogProps) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal title={title} onClose={onClose} role="alertdialog" describedBy="confirm-question">
+      <div id="confirm-question">{children}</div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button
+          type="button"
+          className="danger"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            setError(undefined);
+            try {
+              await onConfirm();
+            } catch (reason) {
+              setError(`${failure}: ${reason instanceof Error ? reason.message : String(reason)}`);
+              setBusy(false);
+            }
+          }}
+        >
+          {busy ? busyLabel : confirmLabel}
+        </button>
+        <button type="button" className="secondary" onClick={onClose} data-autofocus>
+          Cancel
+        </button>
+      </div>
+    </Modal>
+  );
+}

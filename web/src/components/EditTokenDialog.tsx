@@ -1,0 +1,202 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, type PatApi, type TokenMetadata } from '../api';
+import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
+import { describeScopes } from '../scopes';
+import { descriptionProblem, ipEntryProblem, normaliseIpEntry } from '../validation';
+import { describedBy } from './fields';
+import { IpEntriesField, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { Modal } from './Modal';
+
+interface EditTokenDialogProps {
+  api: PatApi;
+  token: TokenMetadata;
+  policy: TenantPolicy;
+  showOwner: boolean;
+  onEdited: (token: GovernedToken) => void;
+  onClose: () => void;
+}
+
+type FieldName = 'description' | 'scopes' | 'ipList' | `ip:${number}`;
+
+const sentence = (message: string) => {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+};
+
+/**
+ * Edits a token in place (`PATCH /tokens/{id}`): its description, its IP entries, and its scopes —
+ * narrowed only, so the form offers nothing but unticking the scopes it has. A wider grant needs a new token.
+ */
+export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClose }: EditTokenDialogProps) {
+  const [description, setDescription] = useState(token.description);
+  const [kept, setKept] = useState<ReadonlySet<string>>(new Set(token.scopes));
+  const [ipEntries, setIpEntries] = useState<IpEntryRow[]>(() => token.allowedIps.map((entry) => newIpEntryRow(entry)));
+  const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [attempted, setAttempted] = useState(false);
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const filledIps = ipEntries.filter((entry) => entry.value.trim() !== '');
+  const problems: Partial<Record<FieldName, string>> = {
+    // The token's own description is no duplicate; the service checks the owner's other tokens.
+    description: descriptionProblem(description, policy.maxDescriptionLength, new Set(), 'You'),
+    scopes: kept.size === 0 ? 'Keep at least one scope: a token without scopes is no use (revoke it instead).' : undefined,
+    ipList:
+      filledIps.length > policy.maxIpEntries
+        ? `Use at most ${policy.maxIpEntries} IP entries.`
+        : policy.requireIpRestriction && filledIps.length === 0
+          ? 'The tenant policy requires at least one IP entry.'
+          : undefined,
+  };
+  for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
+  const shown = (field: FieldName) => serverErrors[field] ?? (attempted ? problems[field] : undefined);
+  const ipErrors = new Map<number, string>();
+  for (const entry of ipEntries) {
+    const error = shown(`ip:${entry.key}`);
+    if (error) ipErrors.set(entry.key, error);
+  }
+
+  /** Only what changed is sent: an unchanged field is not an edit (and not an audit entry). */
+  function editOf(): TokenEdit {
+    const edit: TokenEdit = {};
+    if (description.trim() !== token.description) edit.description = description.trim();
+    const ips = filledIps.map((entry) => normaliseIpEntry(entry.value));
+    if (ips.join('\n') !== token.allowedIps.join('\n')) edit.allowedIps = ips;
+    if (kept.size !== token.scopes.length) edit.scopes = token.scopes.filter((scope) => kept.has(scope));
+    return edit;
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setAttempted(true);
+    setFormError(undefined);
+    setServerErrors({});
+    const invalid = Object.entries(problems).filter(([, problem]) => problem !== undefined);
+    if (invalid.length > 0) {
+      setFormError(`Nothing was changed: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
+      return;
+    }
+    const edit = editOf();
+    if (Object.keys(edit).length === 0) {
+      setFormError('Nothing to save: change the description, the IP entries or the scopes first.');
+      return;
+    }
+    setBusy(true);
+    try {
+      onEdited(await api.editToken(token.id, edit));
+      return;
+    } catch (error) {
+      const placed: Partial<Record<FieldName, string>> = {};
+      const unplaced: string[] = [];
+      if (error instanceof ApiError && error.details.length > 0) {
+        for (const detail of error.details) {
+          const ip = /^allowedIps\[(\d+)\]$/.exec(detail.field);
+          const entry = ip ? filledIps[Number(ip[1])] : undefined;
+          const field: FieldName | undefined =
+            detail.field === 'description' ? 'description' : detail.field.startsWith('scopes') ? 'scopes' : entry ? `ip:${entry.key}` : detail.field.startsWith('allowedIps') ? 'ipList' : undefined;
+          if (field) placed[field] = sentence(detail.message);
+          else unplaced.push(`${detail.field} ${detail.message}`);
+        }
+      } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
+        placed.description = `${sentence(error.message)} Choose another description.`;
+      } else {
+        unplaced.push(error instanceof Error ? error.message : String(error));
+      }
+      setServerErrors(placed);
+      setFormError([`Nothing was changed${Object.keys(placed).length > 0 ? ': the service refused the fields marked above' : ''}.`, ...unplaced.map(sentence)].join(' '));
+    }
+    setBusy(false);
+  }
+
+  const descriptionError = shown('description');
+  const scopesError = shown('scopes');
+  const wildcard = token.scopes.length === 1 && token.scopes[0] === '*';
+  return (
+    <Modal title={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`} onClose={onClose} size="large">
+      <form onSubmit={submit} noValidate aria-label="Edit token">
+        <p className="hint">Changes apply to the token as it is, within seconds: programs keep their access token and refresh key.</p>
+        <div className="field">
+          <label htmlFor="edit-description">Description</label>
+          <input
+            id="edit-description"
+            value={description}
+            autoComplete="off"
+            data-autofocus
+            onChange={(event) => {
+              setDescription(event.target.value);
+              setServerErrors(({ description: _dropped, ...rest }) => rest);
+            }}
+            aria-invalid={descriptionError ? true : undefined}
+            aria-describedby={describedBy('edit-description', false, descriptionError)}
+          />
+          {descriptionError && (
+            <p id="edit-description-error" className="error">
+              {descriptionError}
+            </p>
+          )}
+        </div>
+
+        <fieldset className="field" aria-describedby={describedBy('edit-scopes', true, scopesError)}>
+          <legend>Scopes</legend>
+          <p id="edit-scopes-hint" className="hint">
+            {wildcard
+              ? 'This token has every scope (*). It can be narrowed only by creating a new token with fewer scopes.'
+              : 'Untick a scope to take it away. A token can only lose scopes here: for more, create a new token.'}
+          </p>
+          {!wildcard && (
+            <ul className="scope-choices">
+              {describeScopes(token.scopes).map((scope) => (
+                <li key={scope} className="choice">
+                  <input
+                    id={`edit-scope-${scope}`}
+                    type="checkbox"
+                    checked={kept.has(scope)}
+                    onChange={(event) => {
+                      const next = new Set(kept);
+                      if (event.target.checked) next.add(scope);
+                      else next.delete(scope);
+                      setKept(next);
+                      setServerErrors(({ scopes: _dropped, ...rest }) => rest);
+                    }}
+                  />
+                  <label htmlFor={`edit-scope-${scope}`}>{scope}</label>
+                </li>
+              ))}
+            </ul>
+          )}
+          {scopesError && (
+            <p id="edit-scopes-error" className="error">
+              {scopesError}
+            </p>
+          )}
+        </fieldset>
+
+        <IpEntriesField
+          entries={ipEntries}
+          max={policy.maxIpEntries}
+          onChange={(entries) => {
+            setIpEntries(entries);
+            setServerErrors(({ ipList: _dropped, ...rest }) => rest);
+          }}
+          onBlurEntry={() => undefined}
+          errors={ipErrors}
+          listError={shown('ipList')}
+        />
+
+        {formError && (
+          <p className="error form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save changes'}
+          </button>
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,440 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { ApiError, type PatApi, type ScopeArea } from '../api';
+import type { Session } from '../auth';
+import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type GovernedToken, type TenantPolicy, type TenantPolicyChange } from '../governance';
+import { areaTree } from '../scopes';
+import { ConfirmDialog } from './ConfirmDialog';
+import { describedBy } from './fields';
+
+/** Lifetimes an admin may offer; the service refuses any above the deployment's maximum, naming the field. */
+const COMMON_LIFETIMES = [30, 60, 90, 180, 365];
+
+type Field = keyof TenantPolicyChange;
+
+interface Draft {
+  lifetimesDays: number[];
+  defaultLifetimeDays: number;
+  maxLifetimeDays: string;
+  allowNoExpiry: boolean;
+  creators: Creators;
+  requireIpRestriction: boolean;
+  allowedAreas: string[] | null;
+  maxActiveTokensPerOwner: string;
+  requireApproval: boolean;
+}
+
+const draftOf = (policy: TenantPolicy): Draft => ({
+  lifetimesDays: [...policy.lifetimesDays],
+  defaultLifetimeDays: policy.defaultLifetimeDays,
+  maxLifetimeDays: String(policy.maxLifetimeDays),
+  allowNoExpiry: policy.allowNoExpiry,
+  creators: policy.creators,
+  requireIpRestriction: policy.requireIpRestriction,
+  allowedAreas: policy.allowedAreas === null ? null : [...policy.allowedAreas],
+  maxActiveTokensPerOwner: String(policy.maxActiveTokensPerOwner),
+  requireApproval: policy.requireApproval,
+});
+
+const wholeNumber = (text: string): number | undefined => (/^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
+const sameList = (a: readonly unknown[] | null, b: readonly unknown[] | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]));
+const sentence = (message: string) => {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+};
+
+/** The admin's page for the tenant's token policy: read it, tighten it, and revoke what it no longer allows. */
+export function PolicyPage({ api, session }: { api: PatApi; session: Session }) {
+  const [policy, setPolicy] = useState<TenantPolicy>();
+  const [areas, setAreas] = useState<ScopeArea[]>([]);
+  const [draft, setDraft] = useState<Draft>();
+  const [loadError, setLoadError] = useState<string>();
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [outside, setOutside] = useState<GovernedToken[]>();
+  const [confirming, setConfirming] = useState(false);
+
+  const countOutside = useCallback(() => {
+    api
+      .listAll({ status: 'all' })
+      .then((tokens) => setOutside(tokens.filter((token) => isOutsidePolicy(token) && (token.status === 'active' || isPending(token)))))
+      .catch(() => setOutside(undefined));
+  }, [api]);
+
+  useEffect(() => {
+    Promise.all([api.tenantPolicy(), api.scopes()]).then(
+      ([loaded, scopes]) => {
+        const effective = tenantPolicyOf(loaded);
+        setPolicy(effective);
+        setDraft(draftOf(effective));
+        setAreas(scopes.areas);
+      },
+      (error: unknown) => setLoadError(error instanceof Error ? error.message : String(error)),
+    );
+    countOutside();
+  }, [api, countOutside]);
+
+  if (loadError) {
+    return (
+      <main className="page">
+        <h1>Tenant policy</h1>
+        <div className="error-box" role="alert">
+          <p>The policy could not be loaded: {loadError}</p>
+        </div>
+      </main>
+    );
+  }
+  if (!policy || !draft) {
+    return (
+      <main className="page">
+        <h1>Tenant policy</h1>
+        <p className="hint">Loading the policy…</p>
+      </main>
+    );
+  }
+
+  const update = (change: Partial<Draft>, ...fields: Field[]) => {
+    setDraft({ ...draft, ...change });
+    setErrors((current) => {
+      const rest = { ...current };
+      for (const field of fields) delete rest[field];
+      return rest;
+    });
+  };
+
+  /** What the admin changed, checked here first; the service has the last word on what the deployment allows. */
+  function changeOf(): { change: TenantPolicyChange; problems: Partial<Record<Field, string>> } {
+    const problems: Partial<Record<Field, string>> = {};
+    const change: TenantPolicyChange = {};
+    const lifetimes = [...draft!.lifetimesDays].sort((a, b) => a - b);
+    if (lifetimes.length === 0) problems.lifetimesDays = 'Offer at least one lifetime.';
+    else if (!sameList(lifetimes, policy!.lifetimesDays)) change.lifetimesDays = lifetimes;
+    if (!lifetimes.includes(draft!.defaultLifetimeDays)) problems.defaultLifetimeDays = 'The default must be one of the lifetimes offered.';
+    else if (draft!.defaultLifetimeDays !== policy!.defaultLifetimeDays) change.defaultLifetimeDays = draft!.defaultLifetimeDays;
+    const maxLifetime = wholeNumber(draft!.maxLifetimeDays);
+    if (maxLifetime === undefined) problems.maxLifetimeDays = 'Enter a whole number of days, at least 1.';
+    else if (maxLifetime !== policy!.maxLifetimeDays) change.maxLifetimeDays = maxLifetime;
+    const maxActive = wholeNumber(draft!.maxActiveTokensPerOwner);
+    if (maxActive === undefined) problems.maxActiveTokensPerOwner = 'Enter a whole number, at least 1.';
+    else if (maxActive !== policy!.maxActiveTokensPerOwner) change.maxActiveTokensPerOwner = maxActive;
+    if (draft!.allowedAreas !== null && draft!.allowedAreas.length === 0) problems.allowedAreas = 'Allow at least one area, or every area.';
+    else if (!sameList(draft!.allowedAreas && [...draft!.allowedAreas].sort(), policy!.allowedAreas && [...policy!.allowedAreas].sort())) change.allowedAreas = draft!.allowedAreas;
+    for (const key of ['allowNoExpiry', 'creators', 'requireIpRestriction', 'requireApproval'] as const) {
+      if (draft![key] !== policy![key]) (change as Record<string, unknown>)[key] = draft![key];
+    }
+    return { change, problems };
+  }
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    setFormError(undefined);
+    setNotice('');
+    const { change, problems } = changeOf();
+    if (Object.keys(problems).length > 0) {
+      setErrors(problems);
+      setFormError(`Nothing was saved: fix the ${Object.keys(problems).length === 1 ? 'problem' : `${Object.keys(problems).length} problems`} marked above.`);
+      return;
+    }
+    if (Object.keys(change).length === 0) {
+      setFormError('Nothing to save: the policy is as shown.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = tenantPolicyOf(await api.updateTenantPolicy(change));
+      setPolicy(saved);
+      setDraft(draftOf(saved));
+      setErrors({});
+      setNotice('Policy saved. It applies to new tokens and to refreshes; tokens it no longer allows are flagged below.');
+      countOutside();
+    } catch (error) {
+      const placed: Partial<Record<Field, string>> = {};
+      const unplaced: string[] = [];
+      if (error instanceof ApiError && error.details.length > 0) {
+        for (const detail of error.details) {
+          const field = detail.field.replace(/\[\d+\]$/, '') as Field;
+          if (field in draftOf(policy!)) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
+          else unplaced.push(`${detail.field}: ${detail.message}`);
+        }
+      } else {
+        unplaced.push(error instanceof Error ? error.message : String(error));
+      }
+      setErrors(placed);
+      const count = Object.keys(placed).length;
+      setFormError(
+        [
+          `Nothing was saved${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above (a tenant can only tighten the deployment's policy)` : ''}.`,
+          ...unplaced.map(sentence),
+        ].join(' '),
+      );
+    }
+    setBusy(false);
+  }
+
+  const error = (field: Field) => errors[field];
+  const errorLine = (field: Field, id: string) =>
+    errors[field] && (
+      <p id={`${id}-error`} className="error">
+        {errors[field]}
+      </p>
+    );
+  const lifetimeChoices = [...new Set([...COMMON_LIFETIMES, ...policy.lifetimesDays, ...draft.lifetimesDays])].sort((a, b) => a - b);
+  const tree = areaTree(areas);
+
+  return (
+    <main className="page">
+      <h1 tabIndex={-1}>Tenant policy</h1>
+      <p className="hint">
+        Rules for the tokens of tenant {session.tenant}. They can only be stricter than the deployment&apos;s policy. A change applies to new tokens
+        and refreshes; existing tokens it no longer allows keep working until they expire or rotate, and are flagged “Outside policy”.
+      </p>
+      <p className="notice-line" role="status">
+        {notice}
+      </p>
+
+      <form className="policy-form" onSubmit={save} noValidate aria-label="Tenant policy">
+        <fieldset className="field" aria-describedby={describedBy('policy-lifetimes', false, error('lifetimesDays'))}>
+          <legend>Lifetimes offered</legend>
+          <div className="choices">
+            {lifetimeChoices.map((days) => (
+              <div className="choice" key={days}>
+                <input
+                  id={`policy-lifetime-${days}`}
+                  type="checkbox"
+                  checked={draft.lifetimesDays.includes(days)}
+                  onChange={(event) =>
+                    update(
+                      { lifetimesDays: event.target.checked ? [...draft.lifetimesDays, days] : draft.lifetimesDays.filter((d) => d !== days) },
+                      'lifetimesDays',
+                      'defaultLifetimeDays',
+                    )
+                  }
+                />
+                <label htmlFor={`policy-lifetime-${days}`}>{days} days</label>
+              </div>
+            ))}
+          </div>
+          {errorLine('lifetimesDays', 'policy-lifetimes')}
+        </fieldset>
+
+        <div className="field">
+          <label htmlFor="policy-default-lifetime">Default lifetime</label>
+          <select
+            id="policy-default-lifetime"
+            value={draft.defaultLifetimeDays}
+            onChange={(event) => update({ defaultLifetimeDays: Number(event.target.value) }, 'defaultLifetimeDays')}
+            aria-invalid={error('defaultLifetimeDays') ? true : undefined}
+            aria-describedby={describedBy('policy-default-lifetime', false, error('defaultLifetimeDays'))}
+          >
+            {[...new Set([...draft.lifetimesDays, draft.defaultLifetimeDays])]
+              .sort((a, b) => a - b)
+              .map((days) => (
+                <option key={days} value={days}>
+                  {days} days
+                </option>
+              ))}
+          </select>
+          {errorLine('defaultLifetimeDays', 'policy-default-lifetime')}
+        </div>
+
+        <div className="field">
+          <label htmlFor="policy-max-lifetime">Maximum lifetime (days)</label>
+          <input
+            id="policy-max-lifetime"
+            type="number"
+            min={1}
+            inputMode="numeric"
+            value={draft.maxLifetimeDays}
+            onChange={(event) => update({ maxLifetimeDays: event.target.value }, 'maxLifetimeDays')}
+            aria-invalid={error('maxLifetimeDays') ? true : undefined}
+            aria-describedby={describedBy('policy-max-lifetime', true, error('maxLifetimeDays'))}
+          />
+          <p id="policy-max-lifetime-hint" className="hint">
+            Also caps custom expiry dates and refreshes. Lowering it drops the longer lifetimes offered.
+          </p>
+          {errorLine('maxLifetimeDays', 'policy-max-lifetime')}
+        </div>
+
+        <div className="field checkbox-field">
+          <input
+            id="policy-no-expiry"
+            type="checkbox"
+            checked={draft.allowNoExpiry}
+            onChange={(event) => update({ allowNoExpiry: event.target.checked }, 'allowNoExpiry')}
+            aria-describedby={describedBy('policy-no-expiry', false, error('allowNoExpiry'))}
+          />
+          <label htmlFor="policy-no-expiry">Allow tokens without expiry</label>
+          {errorLine('allowNoExpiry', 'policy-no-expiry')}
+        </div>
+
+        <fieldset className="field" aria-describedby={describedBy('policy-creators', false, error('creators'))}>
+          <legend>Who creates tokens</legend>
+          <div className="choices">
+            <div className="choice">
+              <input id="policy-creators-everyone" type="radio" name="creators" checked={draft.creators === 'everyone'} onChange={() => update({ creators: 'everyone' }, 'creators')} />
+              <label htmlFor="policy-creators-everyone">Every user, for themselves</label>
+            </div>
+            <div className="choice">
+              <input id="policy-creators-admins" type="radio" name="creators" checked={draft.creators === 'admins'} onChange={() => update({ creators: 'admins' }, 'creators')} />
+              <label htmlFor="policy-creators-admins">Only admins</label>
+            </div>
+          </div>
+          {errorLine('creators', 'policy-creators')}
+        </fieldset>
+
+        <div className="field checkbox-field">
+          <input
+            id="policy-require-approval"
+            type="checkbox"
+            checked={draft.requireApproval}
+            onChange={(event) => update({ requireApproval: event.target.checked }, 'requireApproval')}
+            aria-describedby={describedBy('policy-require-approval', true, error('requireApproval'))}
+          />
+          <label htmlFor="policy-require-approval">Tokens created by users need an admin&apos;s approval</label>
+          <p id="policy-require-approval-hint" className="hint">
+            Until an admin approves it (under Approvals), a user&apos;s new token is refused by the API.
+          </p>
+          {errorLine('requireApproval', 'policy-require-approval')}
+        </div>
+
+        <div className="field checkbox-field">
+          <input
+            id="policy-require-ips"
+            type="checkbox"
+            checked={draft.requireIpRestriction}
+            onChange={(event) => update({ requireIpRestriction: event.target.checked }, 'requireIpRestriction')}
+            aria-describedby={describedBy('policy-require-ips', false, error('requireIpRestriction'))}
+          />
+          <label htmlFor="policy-require-ips">Every token must be restricted to IP addresses</label>
+          {errorLine('requireIpRestriction', 'policy-require-ips')}
+        </div>
+
+        <fieldset className="field" aria-describedby={describedBy('policy-areas', false, error('allowedAreas'))}>
+          <legend>Areas tokens may be granted</legend>
+          <div className="choices">
+            <div className="choice">
+              <input id="policy-areas-all" type="radio" name="areas" checked={draft.allowedAreas === null} onChange={() => update({ allowedAreas: null }, 'allowedAreas')} />
+              <label htmlFor="policy-areas-all">Every area</label>
+            </div>
+            <div className="choice">
+              <input
+                id="policy-areas-some"
+                type="radio"
+                name="areas"
+                checked={draft.allowedAreas !== null}
+                onChange={() => update({ allowedAreas: draft.allowedAreas ?? policy.allowedAreas ?? [] }, 'allowedAreas')}
+              />
+              <label htmlFor="policy-areas-some">Only these areas (and their sub-areas)</label>
+            </div>
+          </div>
+          {draft.allowedAreas !== null && (
+            <div className="choices nested">
+              {tree.map((area) => (
+                <div className="choice" key={area.name} style={{ paddingInlineStart: `${area.depth * 1.5}rem` }}>
+                  <input
+                    id={`policy-area-${area.name.replace(/[^a-z0-9-]/g, '_')}`}
+                    type="checkbox"
+                    checked={draft.allowedAreas!.includes(area.name)}
+                    onChange={(event) =>
+                      update(
+                        { allowedAreas: event.target.checked ? [...draft.allowedAreas!, area.name] : draft.allowedAreas!.filter((name) => name !== area.name) },
+                        'allowedAreas',
+                      )
+                    }
+                  />
+                  <label htmlFor={`policy-area-${area.name.replace(/[^a-z0-9-]/g, '_')}`}>{area.name}</label>
+                  <span className="hint"> ({area.description})</span>
+                </div>
+              ))}
+            </div>
+          )}
+          {errorLine('allowedAreas', 'policy-areas')}
+        </fieldset>
+
+        <div className="field">
+          <label htmlFor="policy-max-active">Active tokens per user, at most</label>
+          <input
+            id="policy-max-active"
+            type="number"
+            min={1}
+            inputMode="numeric"
+            value={draft.maxActiveTokensPerOwner}
+            onChange={(event) => update({ maxActiveTokensPerOwner: event.target.value }, 'maxActiveTokensPerOwner')}
+            aria-invalid={error('maxActiveTokensPerOwner') ? true : undefined}
+            aria-describedby={describedBy('policy-max-active', false, error('maxActiveTokensPerOwner'))}
+          />
+          {errorLine('maxActiveTokensPerOwner', 'policy-max-active')}
+        </div>
+
+        <p className="hint">
+          Fixed by the deployment: at most {policy.maxIpEntries} IP entries per token, descriptions of at most {policy.maxDescriptionLength} characters.
+        </p>
+        {formError && (
+          <p className="error form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save policy'}
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setDraft(draftOf(policy));
+              setErrors({});
+              setFormError(undefined);
+            }}
+          >
+            Undo changes
+          </button>
+        </div>
+      </form>
+
+      <section className="danger-zone" aria-labelledby="outside-heading">
+        <h2 id="outside-heading">Tokens outside the policy</h2>
+        <p>
+          {outside === undefined
+            ? 'Counting the tokens the policy no longer allows…'
+            : outside.length === 0
+              ? 'Every live token of the tenant follows the policy.'
+              : `${outside.length} live ${outside.length === 1 ? 'token does' : 'tokens do'} not follow the policy. They keep working until they expire; they cannot be refreshed.`}
+        </p>
+        <button type="button" className="danger" disabled={!outside || outside.length === 0} onClick={() => setConfirming(true)}>
+          Revoke every token outside the policy
+        </button>
+      </section>
+
+      {confirming && outside && (
+        <ConfirmDialog
+          title={`Revoke ${outside.length} ${outside.length === 1 ? 'token' : 'tokens'} outside the policy?`}
+          confirmLabel={`Revoke ${outside.length} ${outside.length === 1 ? 'token' : 'tokens'}`}
+          busyLabel="Revoking…"
+          failure="The tokens were not revoked"
+          onClose={() => setConfirming(false)}
+          onConfirm={async () => {
+            const { revokedTokenIds } = await api.revokeOutsidePolicy();
+            setConfirming(false);
+            setNotice(`Revoked ${revokedTokenIds.length} ${revokedTokenIds.length === 1 ? 'token' : 'tokens'} outside the policy.`);
+            countOutside();
+          }}
+        >
+          <p>
+            These {outside.length === 1 ? 'token stops' : `${outside.length} tokens stop`} working within seconds, with their refresh keys. This cannot be
+            undone.
+          </p>
+          <ul>
+            {outside.slice(0, 10).map((token) => (
+              <li key={token.id}>
+                “{token.description}” of {token.owner}
+              </li>
+            ))}
+            {outside.length > 10 && <li>and {outside.length - 10} more</li>}
+          </ul>
+        </ConfirmDialog>
+      )}
+    </main>
+  );
+}
