@@ -248,4 +248,19 @@ describe('regenerate and edit', () => {
       expect(active).toHaveLength(1);
     }
   });
+
+  it('keeps one live member when a regenerate races a refresh of the same token: one wins, the other refuses', async () => {
+    const { user } = await tenant();
+    for (let round = 0; round < 5; round++) {
+      const token = await service.createToken(user, { description: `regen race ${round}`, scopes: ['jobs:read'] });
+      const [regenerated, refreshed] = await Promise.all([
+        service.call('POST', `/tokens/${token.id}/regenerate`, { token: user }),
+        service.call('POST', '/tokens/refresh', { body: { refreshKey: token.refreshKey } }),
+      ]);
+      expect([regenerated.status, refreshed.status].filter((status) => status === 200)).toHaveLength(1);
+      const members = (await service.call('GET', '/tokens?status=all', { token: user })).body.items.filter((t: { familyId: string }) => t.familyId === token.id);
+      expect(members.filter((member: { status: string }) => member.status === 'active')).toHaveLength(1);
+      expect(members).toHaveLength(2);
+    }
+  });
 });

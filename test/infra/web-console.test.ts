@@ -115,7 +115,7 @@ describe('distribution', () => {
   it('serves the management API from the same origin: every API path to the API stage, uncached, every header but Host', () => {
     const apiOrigin = distributionConfig().Origins.find((origin: Record<string, unknown>) => 'CustomOriginConfig' in origin);
 
-    expect(apiBehaviors().map((behavior) => behavior.PathPattern).sort()).toEqual(['/.well-known/*', '/audit', '/policy', '/scopes', '/tenant/*', '/tokens*']);
+    expect(apiBehaviors().map((behavior) => behavior.PathPattern).sort()).toEqual(['/.well-known/*', '/audit', '/openapi.json', '/policy', '/scopes', '/tenant/*', '/tokens*']);
     for (const behavior of apiBehaviors()) {
       expect(behavior).toMatchObject({
         TargetOriginId: apiOrigin.Id,

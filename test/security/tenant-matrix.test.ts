@@ -170,6 +170,55 @@ const rows: Row[] = [
     },
   },
   {
+    route: "PATCH /tokens/{alice's id}",
+    expected: { owner: 200, 'same-tenant user': 404, 'same-tenant admin': 200, 'other-tenant admin': 404, anonymous: 401 },
+    run: async (_p, token) => {
+      const victim = await freshAliceToken();
+      const answer = await service.call('PATCH', `/tokens/${victim.id}`, { token, body: { description: `edited ${Math.random()}` } });
+      const after = await service.call('GET', `/tokens/${victim.id}`, { token: sessions.owner });
+      return { status: answer.status, check: () => expect(after.body.description.startsWith('edited')).toBe(true) };
+    },
+  },
+  {
+    route: "POST /tokens/{alice's id}/regenerate",
+    expected: { owner: 200, 'same-tenant user': 404, 'same-tenant admin': 200, 'other-tenant admin': 404, anonymous: 401 },
+    run: async (_p, token) => {
+      const victim = await freshAliceToken();
+      const answer = await service.call('POST', `/tokens/${victim.id}/regenerate`, { token });
+      return { status: answer.status, check: () => expect({ owner: answer.body.owner, tenant: answer.body.tenant, familyId: answer.body.familyId }).toEqual({ owner: 'alice', tenant: 'acme', familyId: victim.id }) };
+    },
+  },
+  {
+    route: "POST /tokens/{alice's id}/approve (not pending)",
+    expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 409, 'other-tenant admin': 404, anonymous: 401 },
+    run: async (_p, token) => ({ status: (await service.call('POST', `/tokens/${aliceToken.id}/approve`, { token })).status }),
+  },
+  {
+    route: "POST /tokens/{alice's id}/reject (not pending)",
+    expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 409, 'other-tenant admin': 404, anonymous: 401 },
+    run: async (_p, token) => ({ status: (await service.call('POST', `/tokens/${aliceToken.id}/reject`, { token })).status }),
+  },
+  {
+    route: 'PUT /tenant/policy',
+    expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 200, 'other-tenant admin': 200, anonymous: 401 },
+    run: async (_p, token) => {
+      const answer = await service.call('PUT', '/tenant/policy', { token, body: { requireApproval: false } });
+      const acme = await service.call('GET', '/policy', { token: sessions.owner });
+      // Whoever changed a policy changed their own tenant's; acme's stays the deployment's.
+      return { status: answer.status, check: () => expect(acme.body.creators).toBe('everyone') };
+    },
+  },
+  {
+    route: 'POST /tenant/revoke-outside-policy',
+    expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 200, 'other-tenant admin': 200, anonymous: 401 },
+    run: async (_p, token) => {
+      const answer = await service.call('POST', '/tenant/revoke-outside-policy', { token });
+      const after = await service.call('GET', `/tokens/${aliceToken.id}`, { token: sessions.owner });
+      // acme's policy allows alice's token: nobody's call revokes it, least of all another tenant's admin.
+      return { status: answer.status, check: () => expect(after.body.status).toBe('active') };
+    },
+  },
+  {
     route: 'GET /api/candidates (session ID token as bearer)',
     expected: all(401),
     run: async (_p, token) => ({ status: (await service.call('GET', '/api/candidates', { token })).status }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizesAccess, formatRefreshKey, hashSecret, parseRefreshKey, secretMatches, statusOf, validUntil } from '../../functions/domain/token';
+import { authorizesAccess, formatRefreshKey, hashSecret, PENDING_APPROVAL_MS, parseRefreshKey, secretMatches, statusOf, validUntil } from '../../functions/domain/token';
 
 const id = '0123456789abcdef0123456789abcdef';
 const secret = 'A'.repeat(42) + '_';
@@ -41,5 +41,18 @@ describe('refresh keys', () => {
     expect(secretMatches(secret, hashSecret(secret))).toBe(true);
     expect(secretMatches(secret.replace('A', 'B'), hashSecret(secret))).toBe(false);
     expect(secretMatches(secret, 'not-a-hash')).toBe(false);
+  });
+});
+
+describe('pending tokens', () => {
+  it('are pending for seven days, then expired unapproved', () => {
+    const createdAt = Date.UTC(2026, 10, 1);
+    const pending = { state: 'pending' as const, expiresAt: createdAt + 90 * 86_400_000, createdAt };
+    expect(statusOf(pending, createdAt + PENDING_APPROVAL_MS - 1)).toBe('pending');
+    expect(statusOf(pending, createdAt + PENDING_APPROVAL_MS)).toBe('expired');
+  });
+
+  it('never authorize access, approved or not yet', () => {
+    expect(authorizesAccess({ state: 'pending', expiresAt: null, revokeReason: undefined, graceUntil: undefined }, 0)).toBe(false);
   });
 });
