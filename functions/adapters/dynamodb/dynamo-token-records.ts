@@ -210,7 +210,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     const moveLock = changes.description !== undefined && lockKeyOf(edited).pk !== lockKeyOf(record).pk;
     const attempt = async (staleHolder: string | undefined) => {
       const names: Record<string, string> = { '#state': 'state' };
-      const values: Record<string, unknown> = { ':revision': edited.revision, ':live': ['active', 'pending'] };
+      const values: Record<string, unknown> = { ':revision': edited.revision };
       const sets = ['revision = :revision'];
       for (const field of ['description', 'allowedIps', 'scopes'] as const) {
         if (changes[field] === undefined) continue;
@@ -218,7 +218,6 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
         values[`:${field}`] = changes[field];
         sets.push(`#${field} = :${field}`);
       }
-      delete values[':live'];
       await this.table.transact({
         token: {
           Update: {
