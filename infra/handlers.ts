@@ -268,3 +268,12 @@ export const stageFlusherHandler: HandlerSpec = {
   memorySize: 256,
   timeout: Duration.seconds(90),
 };
+
+/** Every function `PatService` deploys: one per service handler, and the stage flusher. */
+export const patServiceEntries: readonly string[] = [...Object.values(serviceHandlers).map((spec) => spec.entry), stageFlusherHandler.entry];
+
+/**
+ * Every handler a construct of this library deploys (`PatService`'s and the token authorizer): the
+ * bundles `npm run build:functions` builds, and nothing else.
+ */
+export const deployedEntries: readonly string[] = [...new Set([...patServiceEntries, authorizerHandler.entry])].sort();

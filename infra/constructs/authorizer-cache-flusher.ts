@@ -1,12 +1,15 @@
 import { Arn, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
+import { waiveControl } from '../control-tower';
 import { stageFlusherHandler } from '../handlers';
 import { ServiceFunction, type SigningKeyRing } from './service-function';
 
@@ -17,6 +20,11 @@ export interface AuthorizerCacheFlusherProps {
   readonly environment: Record<string, string>;
   /** The SSM parameter path under which each TokenAuthorizer registers its stage. */
   readonly registryPath: string;
+  /**
+   * The SNS topic `flushFailures` notifies (in ALARM and back to OK). Without one the alarm is only
+   * seen in CloudWatch until someone calls `flushFailures.addAlarmAction`. @default none
+   */
+  readonly alarmTopicArn?: string;
   readonly logRetention?: logs.RetentionDays;
   readonly tracing?: boolean;
 }
@@ -78,5 +86,16 @@ export class AuthorizerCacheFlusher extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.alarmTopicArn) {
+      const topic = new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+      this.flushFailures.addAlarmAction(topic);
+      this.flushFailures.addOkAction(topic);
+    } else {
+      waiveControl(
+        this.flushFailures,
+        'cloudwatch_alarm_action_check',
+        'Where an operator is paged is their choice (PatService alarmTopicArn, or flushFailures.addAlarmAction); this stack creates no topic nobody subscribes to. The alarm still shows in CloudWatch, and failed flushes only lengthen the revocation bound to the result cache TTL: nobody is let in whom that TTL would not have let in.',
+      );
+    }
   }
 }

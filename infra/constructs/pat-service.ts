@@ -98,6 +98,11 @@ export interface PatServiceProps {
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray tracing of the functions and the API. @default true */
   readonly tracing?: boolean;
+  /**
+   * An SNS topic for the service's operational alarms (today: authorizer cache flushes failing, which
+   * lengthens the revocation bound to the result cache TTL). @default none: the alarms show in CloudWatch only
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /**
@@ -209,6 +214,7 @@ export class PatService extends Construct {
       environment,
       // One registry per service (stack name and construct id): two services never flush each other's stages.
       registryPath: `/pat-service/${Stack.of(this).stackName}/${id}/authorizer-stages`,
+      alarmTopicArn: props.alarmTopicArn,
       logRetention: props.logRetention,
       tracing: props.tracing,
     });

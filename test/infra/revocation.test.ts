@@ -1,7 +1,8 @@
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleApiStack } from '../../infra/example-api-stack';
-import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { PatServiceStack } from '../../infra/pat-service-stack';
 import { buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
@@ -68,5 +69,28 @@ describe('stage flush permissions', () => {
     exampleTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 300 });
     expect(example.authorizer.revocationBound.toSeconds()).toBe(5);
     expect(example.authorizer.degradedRevocationBound.toSeconds()).toBe(301);
+  });
+});
+
+describe('the flush-failure alarm', () => {
+  const waiversOn = (construct: { node: { metadata: Array<{ type: string; data: unknown }> } }) =>
+    construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((entry) => Object.keys(entry.data as object));
+
+  it('notifies the operator\'s topic in ALARM and back to OK when alarmTopicArn is given, and is then not waived', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111122223333:pat-operations';
+    const test = testApp();
+    try {
+      const withTopic = new PatServiceStack(test.app, 'WithAlarmTopic', { settings: { catalogue: [{ name: 'orders', description: 'Orders' }] }, webConsole: false, alarmTopicArn: topicArn });
+      const alarm = withTopic.service.authorizerCacheFlusher.flushFailures;
+
+      Template.fromStack(withTopic).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuthorizerCacheFlushFailures', AlarmActions: [topicArn], OKActions: [topicArn] });
+      expect(waiversOn(alarm)).not.toContain('cdk-validator-cfnguard::cloudwatch_alarm_action_check');
+    } finally {
+      test.cleanup();
+    }
+  });
+
+  it('is waived for the alarm-action control only without a topic', () => {
+    expect(waiversOn(service.service.authorizerCacheFlusher.flushFailures)).toContain('cdk-validator-cfnguard::cloudwatch_alarm_action_check');
   });
 });
