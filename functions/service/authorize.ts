@@ -252,7 +252,7 @@ export class Authorizer {
 
   private statusTrustMs(now: number): number {
     const feed = this.options.feed;
-    return feed && feed.watcher.current(now) ? feed.statusCacheMs : this.options.statusCacheMs;
+    return feed?.watcher.current(now) ? feed.statusCacheMs : this.options.statusCacheMs;
   }
 
   private async status(tokenId: string, familyId: string | undefined, now: number): Promise<CachedStatus> {
