@@ -31,6 +31,7 @@ const EXPIRY_AT_SECONDS = WARMUP_SECONDS + 4;
 /** Timers and in-flight requests: a request sent this long after the bound is held to it. */
 const TOLERANCE_MS = 500;
 const HARD_LIMIT_MS = 150_000;
+const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
 
 // ---------------------------------------------------------------------------------------------
 // The service, in a child process of its own
@@ -170,10 +171,14 @@ async function drive(): Promise<boolean> {
                     ? refresh(rotatedKeys.get(i)!)
                     : call('POST', '/tokens/revoke-leaked', undefined, { tokens: [tokens[i]!.refreshKey] });
             // DynamoDB Local on a loaded machine can time out (503): retry, and time from the answer that counts.
+            // Backing off: retries sent at once only add to the load that made DynamoDB Local time out.
             let answer = await revoke();
-            for (let attempt = 0; answer.status === 503 && attempt < 5; attempt++) answer = await revoke();
+            for (let attempt = 0; answer.status === 503 && attempt < 5; attempt++) {
+              await backOff(attempt);
+              answer = await revoke();
+            }
             const expected = way === 'reuse detection' ? 401 : way === 'leak report' ? 202 : 200;
-            if (answer.status !== expected && !(answer.status === 404 || answer.status === 401)) throw new Error(`${way} answered ${answer.status}, not ${expected}`);
+            if (answer.status !== expected && !(answer.status === 404 || answer.status === 401)) throw new Error(`${way} answered ${answer.status}, not ${expected}: ${JSON.stringify(answer.body)}`);
             endedAt.set(i, Date.now());
             kindOf.set(i, way);
           }),
@@ -181,7 +186,10 @@ async function drive(): Promise<boolean> {
             const sent = Date.now();
             let answer = await refresh(tokens[i]!.refreshKey);
             // A timed-out refresh may have landed; a retry within the leeway of 0 s is reuse, so stop there.
-            for (let attempt = 0; answer.status === 503 && attempt < 5; attempt++) answer = await refresh(tokens[i]!.refreshKey);
+            for (let attempt = 0; answer.status === 503 && attempt < 5; attempt++) {
+              await backOff(attempt);
+              answer = await refresh(tokens[i]!.refreshKey);
+            }
             if (answer.status !== 200) throw new Error(`rotation answered ${answer.status}`);
             // The earliest the server can have set graceUntil: measured from there, no latency is hidden.
             endedAt.set(i, sent + GRACE_SECONDS * 1000);
@@ -303,6 +311,11 @@ async function drive(): Promise<boolean> {
     ].filter(Boolean);
     for (const problem of problems) console.error(`  FAILED: ${problem}`);
     return problems.length === 0;
+  } catch (error) {
+    // The service's own account of what failed (its ERROR lines; no secret is ever logged).
+    const errors = output().split('\n').filter((line) => /"level":"ERROR"|failed/i.test(line));
+    console.error(`service errors (${errors.length}, last 5):\n${errors.slice(-5).join('\n')}`);
+    throw error;
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
