@@ -186,9 +186,18 @@ async function drive(): Promise<boolean> {
             const sent = Date.now();
             let answer = await refresh(tokens[i]!.refreshKey);
             // A timed-out refresh may have landed; a retry within the leeway of 0 s is reuse, so stop there.
+            let retried = false;
             for (let attempt = 0; answer.status === 503 && attempt < 5; attempt++) {
               await backOff(attempt);
+              retried = true;
               answer = await refresh(tokens[i]!.refreshKey);
+            }
+            if (answer.status === 401 && retried) {
+              // The timed-out attempt landed and its retry, past the 0 s leeway, was reuse: the family
+              // is revoked from this answer on, and held to the same bound from here.
+              endedAt.set(i, Date.now());
+              kindOf.set(i, 'reuse detection (rotation retried)');
+              return;
             }
             if (answer.status !== 200) throw new Error(`rotation answered ${answer.status}`);
             // The earliest the server can have set graceUntil: measured from there, no latency is hidden.
