@@ -5,7 +5,9 @@
  *   (b) jose jwtVerify, awaited one by one
  *   (c) the authorizer Lambda handler, warm (token status cached)
  *   (d) the authorizer decision with a cold status cache: one DynamoDB Local read per call
- * and the minified bundle size of the authorizer, as deployed (esbuild, AWS SDK left to the runtime).
+ * and the minified bundle size of the authorizer, as deployed (esbuild, AWS SDK left to the runtime);
+ * then the revocation model's counters (bench/revocation-model.ts): invocations, DynamoDB and KMS
+ * calls per token per hour, new defaults against old, steady and under a revocation storm.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { appendFileSync, mkdtempSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { ensureTable, startDynamoDbLocal } from '../functions/local/dynamodb-loc
 import { Authorizer } from '../functions/service/authorize';
 import { systemClock } from '../functions/service/ports';
 import { TokenService } from '../functions/service/token-service';
+import { printRevocationModel, runRevocationModel } from './revocation-model';
 
 interface Result {
   name: string;
@@ -167,6 +170,8 @@ try {
   console.log(`authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`);
   console.log(`authorizer bundle, minified, AWS SDK bundled in:             ${await bundleBytes([])} bytes`);
   console.log(`metrics emitted while measuring (EMF, ${metricLines} lines): ${metricsFile}`);
+  const modelTokens = Number(process.env.BENCH_MODEL_TOKENS ?? 10);
+  printRevocationModel(await runRevocationModel(dynamo.endpoint, keys, modelTokens), modelTokens);
   client.destroy();
 } finally {
   await dynamo.stop();

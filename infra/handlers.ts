@@ -18,6 +18,8 @@ export interface TableAccess {
   readonly narrowUpdates?: readonly NarrowUpdate[];
   /** Indexes the function queries (`dynamodb:Query` on that index only, never on the table). */
   readonly queries?: readonly TableIndexName[];
+  /** Reads the revocation feed: `dynamodb:Query` on the table, held to the `FEED#…` partitions. */
+  readonly feedReads?: boolean;
 }
 
 /**
@@ -241,10 +243,37 @@ export const authorizerHandler: HandlerSpec = {
           'deniedReasons',
         ],
       },
+      // The `due` entries that end API Gateway's cached decisions at a token's exp or grace end.
+      { sid: 'RevocationFeedDue', partitionKeyLike: 'FEED#*', attributes: [...keyAttributes, 'kind', 'at', 'entryId', 'tokenId', TTL_ATTRIBUTE] },
     ],
+    feedReads: true,
   },
   signingKeys: 'verify',
   routes: [],
   memorySize: 512,
   timeout: Duration.seconds(5),
 };
+
+/**
+ * The stage flusher (docs/revocation.md): reads the revocation feed (Query on `FEED#…` only) and the
+ * stage registry (SSM, granted by `AuthorizerCacheFlusher`), and calls FlushStageAuthorizersCache on
+ * the registered stages (`apigateway:DELETE` granted by each `TokenAuthorizer` on its own stage).
+ * Started once a minute; each run follows the feed for 65 s.
+ */
+export const stageFlusherHandler: HandlerSpec = {
+  entry: 'flush-authorizer-caches',
+  description: 'Flushes the token authorizer cache of every registered stage after a revocation, an edit, or a token end',
+  table: { items: [], feedReads: true },
+  routes: [],
+  memorySize: 256,
+  timeout: Duration.seconds(90),
+};
+
+/** Every function `PatService` deploys: one per service handler, and the stage flusher. */
+export const patServiceEntries: readonly string[] = [...Object.values(serviceHandlers).map((spec) => spec.entry), stageFlusherHandler.entry];
+
+/**
+ * Every handler a construct of this library deploys (`PatService`'s and the token authorizer): the
+ * bundles `npm run build:functions` builds, and nothing else.
+ */
+export const deployedEntries: readonly string[] = [...new Set([...patServiceEntries, authorizerHandler.entry])].sort();

@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { functionBundlesDir, projectRoot } from './constructs/prebuilt-assets';
-import { authorizerHandler, serviceHandlers } from './handlers';
+import { deployedEntries } from './handlers';
 import { consoleAssetsContextKey } from './constructs/web-console';
 import { ControlTowerChecks, controlTowerContextKey } from './control-tower';
 import { deployConfig } from './deploy-config';
@@ -59,8 +59,8 @@ export function ensureFunctionsBuilt(root = projectRoot): void {
   execFileSync('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: root, stdio: ['ignore', 2, 2] });
 }
 
-function serviceEntries(): string[] {
-  return [...Object.values(serviceHandlers).map((spec) => spec.entry), authorizerHandler.entry];
+function serviceEntries(): readonly string[] {
+  return deployedEntries;
 }
 
 /**

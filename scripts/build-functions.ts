@@ -8,11 +8,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { authorizerHandler, serviceHandlers } from '../infra/handlers';
+import { deployedEntries } from '../infra/handlers';
 import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-assets';
 
-/** Every handler entry a construct deploys (the service's functions and the token authorizer). */
-export const handlerEntries = [...new Set([...Object.values(serviceHandlers).map((spec) => spec.entry), authorizerHandler.entry])].sort();
+/** Every handler entry a construct deploys (the service's functions, its stage flusher and the token authorizer). */
+export const handlerEntries = [...deployedEntries];
 
 export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });

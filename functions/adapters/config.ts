@@ -25,6 +25,9 @@ export const environmentNames = {
   routes: 'PROTECTED_ROUTES',
   statusCacheSeconds: 'STATUS_CACHE_SECONDS',
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
+  revocationFeed: 'REVOCATION_FEED',
+  feedStatusCacheSeconds: 'FEED_STATUS_CACHE_SECONDS',
+  resultCacheSeconds: 'RESULT_CACHE_SECONDS',
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
   notifyHorizonsDays: 'NOTIFY_HORIZONS_DAYS',
   eventBusName: 'EVENT_BUS_NAME',
@@ -125,6 +128,10 @@ const environmentSchema = z.object({
   PROTECTED_ROUTES: z.optional(json(routesSchema)),
   STATUS_CACHE_SECONDS: seconds(10),
   LAST_USED_INTERVAL_SECONDS: seconds(60),
+  // The authorizer follows the revocation feed (docs/revocation.md); `off` is today's TTL-only bound.
+  REVOCATION_FEED: z._default(z.enum(['on', 'off']), 'on'),
+  FEED_STATUS_CACHE_SECONDS: seconds(300),
+  RESULT_CACHE_SECONDS: seconds(300),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
 });
 
@@ -140,6 +147,8 @@ export interface ServiceConfig {
   routes: ProtectedRoute[];
   statusCacheMs: number;
   lastUsedIntervalMs: number;
+  /** The revocation feed as the authorizer follows it; undefined when turned off. */
+  revocationFeed?: { statusCacheMs: number; resultCacheMs: number };
   dynamoEndpoint?: string;
 }
 
@@ -214,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     routes,
     statusCacheMs: e.STATUS_CACHE_SECONDS * 1000,
     lastUsedIntervalMs: e.LAST_USED_INTERVAL_SECONDS * 1000,
+    revocationFeed: e.REVOCATION_FEED === 'on' ? { statusCacheMs: e.FEED_STATUS_CACHE_SECONDS * 1000, resultCacheMs: e.RESULT_CACHE_SECONDS * 1000 } : undefined,
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
   };
 }
@@ -257,6 +267,11 @@ export interface ServiceSettings {
   routes?: ProtectedRoute[];
   statusCacheSeconds?: number;
   lastUsedIntervalSeconds?: number;
+  /** @default true */
+  revocationFeed?: boolean;
+  feedStatusCacheSeconds?: number;
+  /** API Gateway's authorizer result TTL, as the authorizer must know it. */
+  resultCacheSeconds?: number;
 }
 
 /** The environment variables that carry `settings`; used by the CDK constructs and the local server. */
@@ -273,5 +288,8 @@ export function environmentOf(settings: ServiceSettings): Record<string, string>
   if (settings.routes) env[environmentNames.routes] = JSON.stringify(settings.routes);
   if (settings.statusCacheSeconds !== undefined) env[environmentNames.statusCacheSeconds] = String(settings.statusCacheSeconds);
   if (settings.lastUsedIntervalSeconds !== undefined) env[environmentNames.lastUsedIntervalSeconds] = String(settings.lastUsedIntervalSeconds);
+  if (settings.revocationFeed !== undefined) env[environmentNames.revocationFeed] = settings.revocationFeed ? 'on' : 'off';
+  if (settings.feedStatusCacheSeconds !== undefined) env[environmentNames.feedStatusCacheSeconds] = String(settings.feedStatusCacheSeconds);
+  if (settings.resultCacheSeconds !== undefined) env[environmentNames.resultCacheSeconds] = String(settings.resultCacheSeconds);
   return env;
 }

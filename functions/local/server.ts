@@ -60,7 +60,12 @@ const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
 export interface LocalServerOptions {
   port: number;
   host?: string;
-  /** API Gateway's authorizer result cache TTL. @default 20 */
+  /**
+   * API Gateway's authorizer result cache TTL. As in API Gateway, a cached decision lives its whole
+   * TTL unless the stage's cache is flushed (`flushAuthorizerCache`, which the local stage flusher
+   * calls after each revocation or token end, as the deployed one calls FlushStageAuthorizersCache).
+   * @default 300
+   */
   authorizerCacheSeconds?: number;
   /** Read the client IP from X-Forwarded-For (only behind a proxy you run). @default false */
   trustForwardedFor?: boolean;
@@ -129,7 +134,9 @@ const isJsonMediaType = (contentType: string | undefined) => contentType !== und
  * handlers, the Cognito stand-in on management routes, and the token authorizer (with API
  * Gateway's result cache) on the example protected API.
  */
-export async function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startLocalServer(
+  options: LocalServerOptions,
+): Promise<{ server: Server; url: string; close(): Promise<void>; flushAuthorizerCache(): Promise<void>; counters: { authorizerInvocations: number; cacheFlushes: number } }> {
   const host = options.host ?? '127.0.0.1';
   // `POST /local/session` signs anyone in as any admin: reachable from another machine, it would
   // hand the whole service to the network. No opt-out: local mode is for this machine; deploy to share it.
@@ -139,8 +146,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   const hops = options.trustedProxyHops ?? 1;
   if (!Number.isInteger(hops) || hops < 1 || hops > 16) throw new Error(`trustedProxyHops must be an integer from 1 to 16, not ${hops}`);
   const sessions = new LocalSessions(options.identity);
-  const cacheMs = (options.authorizerCacheSeconds ?? 20) * 1000;
+  const cacheMs = (options.authorizerCacheSeconds ?? 300) * 1000;
   const authorizerCache = new Map<string, CachedAuthorization>();
+  const counters = { authorizerInvocations: 0, cacheFlushes: 0 };
   let openApiBody: string | undefined;
   const handlers = new Map<string, unknown>();
   const handlerOf = async <T>(name: string): Promise<T> => {
@@ -177,15 +185,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     if (!cached) {
       const authorizer = await handlerOf<AuthorizerHandler>('authorizer');
       let result: APIGatewayAuthorizerResult;
+      counters.authorizerInvocations++;
       try {
         result = await authorizer(authorizerEvent(call), lambdaContext('authorizer', call.requestId));
       } catch (error) {
         // `Unauthorized` is API Gateway's 401; any other failure of the authorizer lets nobody in.
         return { status: (error as Error).message === 'Unauthorized' ? 401 : 503 };
       }
-      // A cached result never outlives the token's exp or grace deadline.
-      const validUntil = Number(result.context?.validUntil) || Number.POSITIVE_INFINITY;
-      cached = { result, until: Math.min(Date.now() + cacheMs, validUntil) };
+      // Like API Gateway: the TTL is the stage's, whatever the token's exp or grace (the stage
+      // flush ends a decision at those instants, as it does after a revocation).
+      cached = { result, until: Date.now() + cacheMs };
       if (cacheMs > 0) authorizerCache.set(cacheKey, cached);
       if (authorizerCache.size > 50_000) authorizerCache.delete(authorizerCache.keys().next().value!);
     }
@@ -300,6 +309,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    /** FlushStageAuthorizersCache: the whole stage's cached decisions, as API Gateway does. */
+    flushAuthorizerCache: async () => {
+      counters.cacheFlushes++;
+      authorizerCache.clear();
+    },
+    counters,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

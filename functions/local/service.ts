@@ -4,6 +4,10 @@ import { environmentOf, loadConfig, type ServiceSettings } from '../adapters/con
 import { exampleApiRoutes, exampleCatalogue } from '../domain/routes';
 import { databaseKeyOf, ensureTable, localDynamoClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { LOCAL_APP_CLIENT_ID } from './local-sessions';
+import { DynamoRevocationFeed } from '../adapters/dynamodb/dynamo-revocation-feed';
+import { DynamoTable } from '../adapters/dynamodb/dynamo-table';
+import { systemClock } from '../service/ports';
+import { StageFlusher } from '../service/stage-flusher';
 import { startLocalServer } from './server';
 
 export interface LocalServiceOptions {
@@ -15,7 +19,13 @@ export interface LocalServiceOptions {
   dynamoEndpoint?: string;
   tableName?: string;
   settings?: Partial<ServiceSettings>;
+  /** API Gateway's authorizer result TTL, emulated by the front. @default 300 */
   authorizerCacheSeconds?: number;
+  /**
+   * Run the stage flusher against the front's emulated cache, as the deployed service runs it
+   * against API Gateway. Off: revocations wait for the TTL. @default true
+   */
+  stageFlush?: boolean;
   trustForwardedFor?: boolean;
   /** How many proxies of yours append to X-Forwarded-For. @default 1 */
   trustedProxyHops?: number;
@@ -69,7 +79,8 @@ export async function startLocalService(options: LocalServiceOptions) {
     await ensureTable(client, tableName);
     client.destroy();
 
-    applyLocalEnvironment({ dataDir, endpoint, region, tableName, settings: options.settings });
+    const resultCacheSeconds = options.authorizerCacheSeconds ?? 300;
+    applyLocalEnvironment({ dataDir, endpoint, region, tableName, settings: { resultCacheSeconds, ...options.settings } });
     const config = loadConfig(process.env);
     const front = await startLocalServer({
       port: options.port,
@@ -77,18 +88,42 @@ export async function startLocalService(options: LocalServiceOptions) {
       identity: config.identity,
       // The routes the authorizer was configured with: what it protects is what the front serves.
       apiRoutes: config.routes,
-      authorizerCacheSeconds: options.authorizerCacheSeconds,
+      authorizerCacheSeconds: resultCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
       trustedProxyHops: options.trustedProxyHops,
     });
+    // The deployed flusher's loop, with the front as the one registered stage.
+    const flushClient = localDynamoClient(endpoint, region);
+    let flushing = options.stageFlush ?? true;
+    const flusher = new StageFlusher({
+      feed: new DynamoRevocationFeed(new DynamoTable(flushClient, { tableName, retentionDays: config.policy.retentionDays })),
+      registry: { list: async () => [{ restApiId: 'local', stage: 'local' }] },
+      cache: { flush: () => front.flushAuthorizerCache() },
+      clock: systemClock,
+      onFlush: (outcome) => {
+        if (!outcome.ok) console.error('local stage flusher: flush failed', (outcome.error as Error).message);
+      },
+      onError: (error, what) => console.error(`local stage flusher: ${what} failed (retrying)`, (error as Error).message),
+    });
+    const flushLoop = flushing
+      ? flusher.run(() => flushing, 500, (ms) => new Promise((resolve) => setTimeout(resolve, ms))).catch(() => undefined)
+      : Promise.resolve();
+    const stopFlushing = async () => {
+      if (!flushing) return;
+      flushing = false;
+      await flushLoop;
+      flushClient.destroy();
+    };
     return {
       url: front.url,
+      counters: front.counters,
       dynamoEndpoint: endpoint,
       dynamoRegion: region,
       /** The DynamoDB Local this service started (absent when given `dynamoEndpoint`). */
       dynamoPid: dynamo?.pid,
       tableName,
       stop: async () => {
+        await stopFlushing();
         await front.close();
         await dynamo?.stop();
       },

@@ -4,6 +4,7 @@ import { covers } from '../domain/scopes';
 import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import type { Clock, TokenStore } from './ports';
+import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
 export interface VerifiedClaims {
@@ -88,6 +89,20 @@ export interface AuthorizerOptions {
   onUsageWriteError?: (error: unknown, tokenId: string) => void;
   /** Denials of one token are written to its hourly audit counter at most this often. @default 10 000 */
   denialFlushMs?: number;
+  /**
+   * The revocation feed. With it, a cached status is trusted for `statusCacheMs` of the feed
+   * (minutes) while the feed is read; without it, or while reads fail, for `statusCacheMs` above.
+   */
+  feed?: {
+    watcher: FeedWatcher;
+    /** Appends the `due` entries that end API Gateway's cached decisions at a token's end. */
+    log: Pick<RevocationFeed, 'append'>;
+    /** How long a status is trusted while the feed is current. @default 300 000 */
+    statusCacheMs: number;
+    /** API Gateway's authorizer result TTL: a decision ending sooner than that gets a `due` entry. */
+    resultCacheMs: number;
+    onFeedError?: (error: unknown) => void;
+  };
 }
 
 interface PendingDenials {
@@ -121,6 +136,8 @@ export class Authorizer {
   private readonly statusCache = new Map<string, CachedStatus>();
   private readonly lastUsageWrite = new Map<string, number>();
   private readonly denials = new Map<string, PendingDenials>();
+  /** `due` entries this container already appended (the entry's id): one write per token end. */
+  private readonly announcedEnds = new Set<string>();
 
   constructor(private readonly options: AuthorizerOptions) {}
 
@@ -133,6 +150,7 @@ export class Authorizer {
     const { claims } = verified;
 
     const now = this.options.clock.now();
+    await this.followFeed(now);
     const status = await this.status(claims.jti, claims.fid, now);
     const record = status.record;
     if (!record) return { effect: 'unauthorized', reason: 'unknown_token', tokenId: claims.jti };
@@ -148,6 +166,8 @@ export class Authorizer {
     const principal: Principal = { tokenId: claims.jti, owner: record.owner, tenant: record.tenant, scopes: record.scopes };
     const { allowedRoutes } = status;
     const until = Math.min(validUntil(record), claims.exp === undefined ? Number.POSITIVE_INFINITY : claims.exp * 1000);
+
+    await this.announceEnd(claims.jti, until, now);
 
     if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
       await this.noteDenial(claims.jti, record, 'ip', request.sourceIp, now);
@@ -188,9 +208,56 @@ export class Authorizer {
     }
   }
 
+  /**
+   * Drops the cached status of every token and family the feed names since the last read (or
+   * everything, when the view has a gap). The read happens before the decision, so a decision is
+   * never based on a feed view older than the poll interval: the stage flusher counts on it.
+   */
+  private async followFeed(now: number): Promise<void> {
+    const feed = this.options.feed;
+    if (!feed) return;
+    const { entries, gap } = await feed.watcher.refresh(now);
+    if (gap) {
+      this.statusCache.clear();
+      return;
+    }
+    if (entries.length === 0) return;
+    const tokens = new Set(entries.map((entry) => entry.tokenId).filter((id) => id !== undefined));
+    const families = new Set(entries.map((entry) => entry.familyId).filter((id) => id !== undefined));
+    for (const [tokenId, cached] of this.statusCache) {
+      if (tokens.has(tokenId) || (cached.record && families.has(cached.record.familyId))) this.statusCache.delete(tokenId);
+    }
+  }
+
+  /**
+   * API Gateway caches this decision for its whole TTL and cannot be told to end it sooner; when
+   * the token ends (exp, graceUntil) inside that TTL, a `due` entry timed at the end makes the
+   * stage flusher end it there. Written once per token end and container; the id makes the item
+   * the same for every container. A failed write is reported: the bound for that token falls
+   * back to the result TTL.
+   */
+  private async announceEnd(tokenId: string, until: number, now: number): Promise<void> {
+    const feed = this.options.feed;
+    if (!feed || !Number.isFinite(until) || until - now >= feed.resultCacheMs) return;
+    const id = `end:${tokenId}:${until}`;
+    if (this.announcedEnds.has(id)) return;
+    try {
+      await feed.log.append({ id, at: until, kind: 'due', tokenId });
+      this.announcedEnds.add(id);
+      if (this.announcedEnds.size > 10_000) this.announcedEnds.delete(this.announcedEnds.values().next().value!);
+    } catch (error) {
+      feed.onFeedError?.(error);
+    }
+  }
+
+  private statusTrustMs(now: number): number {
+    const feed = this.options.feed;
+    return feed?.watcher.current(now) ? feed.statusCacheMs : this.options.statusCacheMs;
+  }
+
   private async status(tokenId: string, familyId: string | undefined, now: number): Promise<CachedStatus> {
     const cached = this.statusCache.get(tokenId);
-    if (cached && now - cached.fetchedAt < this.options.statusCacheMs) return cached;
+    if (cached && now - cached.fetchedAt < this.statusTrustMs(now)) return cached;
     const read = await this.options.store.getWithFamily(tokenId, familyId);
     // A revoked family revokes every member at once, before (and whatever) its members' records say.
     const record = read.record && withFamilyState(read.record, read.family);

@@ -1,4 +1,4 @@
-import { Aws, Fn, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -24,6 +24,7 @@ import { ServiceFunction } from './service-function';
 import { PublicRouteRateLimit, type WafRateLimit } from './rate-limit';
 import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
+import { AuthorizerCacheFlusher } from './authorizer-cache-flusher';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
@@ -97,6 +98,11 @@ export interface PatServiceProps {
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray tracing of the functions and the API. @default true */
   readonly tracing?: boolean;
+  /**
+   * An SNS topic for the service's operational alarms (today: authorizer cache flushes failing, which
+   * lengthens the revocation bound to the result cache TTL). @default none: the alarms show in CloudWatch only
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /**
@@ -115,6 +121,8 @@ export class PatService extends Construct {
   readonly issuer: string;
   readonly jwksUrl: string;
   readonly verification: TokenVerification;
+  /** Ends API Gateway's cached authorizer decisions after each revocation (docs/revocation.md). */
+  readonly authorizerCacheFlusher: AuthorizerCacheFlusher;
   /** Absent when `webConsole` is `false`. */
   readonly webConsole?: WebConsole;
   /** The per-client rate limit's web ACL; absent with `webAclArn` or `wafRateLimit: false`. */
@@ -200,7 +208,22 @@ export class PatService extends Construct {
       for (const route of spec.routes) this.addRoute(route, integration, userAuthorizer);
     }
 
-    this.verification = { table: this.table.table, keys: this.signingKeys, settings };
+    this.authorizerCacheFlusher = new AuthorizerCacheFlusher(this, 'AuthorizerCacheFlusher', {
+      table: this.table.table,
+      keys: this.signingKeys,
+      environment,
+      // One registry per service (stack name and construct id): two services never flush each other's stages.
+      registryPath: `/pat-service/${Stack.of(this).stackName}/${id}/authorizer-stages`,
+      alarmTopicArn: props.alarmTopicArn,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    });
+    this.verification = {
+      table: this.table.table,
+      keys: this.signingKeys,
+      settings,
+      revocation: { flusherRole: this.authorizerCacheFlusher.handler.role, registryPath: this.authorizerCacheFlusher.registryPath },
+    };
 
     if (props.webConsole !== false) {
       this.webConsole = new WebConsole(this, 'Console', {

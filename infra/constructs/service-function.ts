@@ -186,6 +186,19 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
       }),
     );
   }
+  if (access.feedReads) {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RevocationFeedReads',
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' },
+          'Null': { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
+  }
   if (access.queries && access.queries.length > 0) {
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -1,9 +1,11 @@
-import { Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { TokenPolicy } from '../../functions/domain/policy';
 import { routePolicyOf } from '../../functions/domain/route-policy';
@@ -20,6 +22,12 @@ export interface TokenVerification {
   readonly table: dynamodb.ITable;
   readonly keys: SigningKeyRing;
   readonly settings: TokenServiceSettings & { readonly issuer: string };
+  /**
+   * The service's stage flusher: each TokenAuthorizer registers its stage under `registryPath` and
+   * lets `flusherRole` flush that stage's authorizer cache (and nothing else). Absent: no flush, and
+   * the revocation bound is the result cache TTL (see `resultCache`).
+   */
+  readonly revocation?: { readonly flusherRole: iam.IRole; readonly registryPath: string };
 }
 
 /** A token service deployed elsewhere (another app or account-local stack), by its outputs. */
@@ -36,6 +44,10 @@ export interface TokenVerificationAttributes {
   readonly catalogue: ScopeCatalogue;
   /** The service's policy (the authorizer reads `allowNoExpiry`). @default the defaults */
   readonly policy?: Partial<TokenPolicy>;
+  /** The `AuthorizerCacheFlusherRoleArn` output. @default no stage flush (bound = result cache TTL) */
+  readonly flusherRoleArn?: string;
+  /** The `AuthorizerStageRegistryPath` output; required with `flusherRoleArn`. */
+  readonly stageRegistryPath?: string;
 }
 
 /** Imports a token service by its stack outputs, for an API in another CDK app. */
@@ -48,6 +60,10 @@ export function importTokenVerification(scope: Construct, id: string, attributes
       previousKeys: (attributes.previousKeyArns ?? []).map((arn, index) => kms.Key.fromKeyArn(imported, `PreviousKey${index}`, arn)),
     },
     settings: { issuer: attributes.issuer, catalogue: attributes.catalogue, policy: attributes.policy },
+    revocation:
+      attributes.flusherRoleArn && attributes.stageRegistryPath
+        ? { flusherRole: iam.Role.fromRoleArn(imported, 'FlusherRole', attributes.flusherRoleArn, { mutable: true }), registryPath: attributes.stageRegistryPath }
+        : undefined,
   };
 }
 
@@ -56,18 +72,36 @@ export interface TokenAuthorizerProps {
   readonly api: apigateway.RestApiBase;
   readonly verification: TokenVerification;
   /**
-   * How long a container trusts a token record it read (status, scopes, IPs). Part of the
-   * revocation bound, see `revocationBound`. Whole seconds, 0–3600.
+   * How long a container trusts a token record it read when it cannot read the revocation feed
+   * (or with `revocationFeed: false`). Whole seconds, 0–3600.
    * @default Duration.seconds(10)
    */
   readonly statusCache?: Duration;
   /**
-   * How long API Gateway caches the authorizer's policy per (Authorization header, source IP).
-   * Part of the revocation bound. API Gateway does not cap this at the token's `exp`: a cached
-   * policy can outlive the token by up to this TTL. Whole seconds, 0 (no cache) to 3600.
-   * @default Duration.seconds(20)
+   * How long a container trusts a token record while it follows the revocation feed (read at
+   * most once a second before deciding): a change drops it at once, so this only sets how often an
+   * unchanged token is re-read. Not part of the revocation bound. Whole seconds, 0–3600.
+   * @default Duration.seconds(300)
+   */
+  readonly feedStatusCache?: Duration;
+  /**
+   * Follow the revocation feed. Off: every cached status lives `statusCache`.
+   * @default true
+   */
+  readonly revocationFeed?: boolean;
+  /**
+   * How long API Gateway caches the authorizer's policy per (Authorization header, source IP). With
+   * the service's stage flusher (`verification.revocation`) it is not part of the revocation bound
+   * while flushes succeed; when they fail (alarmed) the bound becomes this TTL (+ `statusCache`).
+   * Without the flusher it is the bound. Whole seconds, 0 (no cache) to 3600.
+   * @default Duration.seconds(300) with the stage flusher, Duration.seconds(20) without
    */
   readonly resultCache?: Duration;
+  /**
+   * The stages whose authorizer cache the service flushes (registered in the service's stage
+   * registry). @default the API's deployment stage
+   */
+  readonly stages?: readonly apigateway.IStage[];
   /** `lastUsedAt` is written at most this often per token and container. @default Duration.seconds(60) */
   readonly lastUsedInterval?: Duration;
   /**
@@ -103,13 +137,17 @@ export interface TokenMethodOptions extends Omit<apigateway.MethodOptions, 'auth
  * tokens.addMethod(documents, 'POST', integration, { scope: 'candidates/documents:write' });
  * ```
  *
- * Revocation takes effect within `statusCache + resultCache` (default 10 s + 20 s = 30 s).
+ * Revocation, an edit, `exp` and a grace end take effect within 5 s (p99) by default: the service's
+ * stage flusher ends API Gateway's cached decisions after each (docs/revocation.md). While flushes
+ * fail (alarmed), or without the flusher, the bound is `resultCache` (+ `statusCache` without the feed).
  */
 export class TokenAuthorizer extends Construct {
   readonly authorizer: apigateway.RequestAuthorizer;
   readonly handler: ServiceFunction;
-  /** Longest time a revoked token can still be let in: status cache plus API Gateway's result cache. */
+  /** Longest time a revoked token can still be let in (p99), with every part of the design working. */
   readonly revocationBound: Duration;
+  /** The bound while stage flushes fail (the alarm is on): API Gateway's TTL, plus the status cache without the feed. */
+  readonly degradedRevocationBound: Duration;
   private readonly api: apigateway.RestApiBase;
   private readonly catalogue: ScopeCatalogue;
   private readonly protectedRoutes: ResolvedRoute[] = [];
@@ -120,13 +158,25 @@ export class TokenAuthorizer extends Construct {
     checkSettings(settings, this.node.path);
     requireSourceAccount(this);
     const statusCacheSeconds = wholeSeconds(props.statusCache ?? Duration.seconds(10), 'statusCache', this.node.path);
-    const resultCacheSeconds = wholeSeconds(props.resultCache ?? Duration.seconds(20), 'resultCache', this.node.path);
+    const revocation = props.verification.revocation;
+    const feed = props.revocationFeed ?? true;
+    const resultCacheSeconds = wholeSeconds(props.resultCache ?? Duration.seconds(revocation ? 300 : 20), 'resultCache', this.node.path);
+    const feedStatusCacheSeconds = wholeSeconds(props.feedStatusCache ?? Duration.seconds(300), 'feedStatusCache', this.node.path);
     const lastUsedIntervalSeconds = wholeSeconds(props.lastUsedInterval ?? Duration.seconds(60), 'lastUsedInterval', this.node.path);
     this.api = props.api;
     this.catalogue = settings.catalogue;
-    this.revocationBound = Duration.seconds(statusCacheSeconds + resultCacheSeconds);
+    // With the feed, a container drops a changed status within its 1 s poll; without it, after statusCache.
+    const containerSeconds = feed ? 1 : statusCacheSeconds;
+    this.degradedRevocationBound = Duration.seconds(resultCacheSeconds + containerSeconds);
+    // 5 s: flusher poll 0.5 + settle 1.2 + coalescing 2 + flush call (docs/revocation.md); never more than the degraded bound.
+    this.revocationBound = revocation && feed ? Duration.seconds(Math.min(5, resultCacheSeconds + containerSeconds)) : this.degradedRevocationBound;
 
-    const environment = settingsEnvironment(settings, { statusCacheSeconds, lastUsedIntervalSeconds });
+    const environment = {
+      ...settingsEnvironment(settings, { statusCacheSeconds, lastUsedIntervalSeconds }),
+      [environmentNames.revocationFeed]: feed ? 'on' : 'off',
+      [environmentNames.feedStatusCacheSeconds]: String(feedStatusCacheSeconds),
+      [environmentNames.resultCacheSeconds]: String(resultCacheSeconds),
+    };
     this.handler = new ServiceFunction(this, 'Handler', {
       spec: authorizerHandler,
       environment,
@@ -145,6 +195,35 @@ export class TokenAuthorizer extends Construct {
       resultsCacheTtl: Duration.seconds(resultCacheSeconds),
     });
     if (props.errorResponses ?? true) addErrorResponses(props.api);
+    if (revocation) this.registerStages(revocation, props.stages ?? (props.api.deploymentStage ? [props.api.deploymentStage] : []));
+  }
+
+  /**
+   * Registers each stage with the service's flusher (an SSM parameter, deleted with this stack) and
+   * lets the flusher's role flush that stage's authorizer cache: `apigateway:DELETE` on exactly
+   * `/restapis/{id}/stages/{stage}/cache/authorizers`, nothing else on the API.
+   */
+  private registerStages(revocation: NonNullable<TokenVerification['revocation']>, stages: readonly apigateway.IStage[]): void {
+    if (stages.length === 0) return;
+    const restApiId = this.api.restApiId;
+    stages.forEach((stage, index) => {
+      new ssm.StringParameter(this, `StageRegistration${index}`, {
+        parameterName: `${revocation.registryPath}/${restApiId}/${stage.stageName}`,
+        stringValue: JSON.stringify({ restApiId, stage: stage.stageName }),
+        description: `Token authorizer stage: flushed by the token service after each revocation`,
+        simpleName: false,
+      });
+    });
+    const policy = new iam.Policy(this, 'StageFlush', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FlushAuthorizerCache',
+          actions: ['apigateway:DELETE'],
+          resources: stages.map((stage) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stage.stageName}/cache/authorizers`),
+        }),
+      ],
+    });
+    revocation.flusherRole.attachInlinePolicy(policy);
   }
 
   /** The function's ARN, e.g. for a stack output. */

@@ -61,6 +61,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Action::s3:List*]',
         'AwsSolutions-IAM5[Resource::<ServiceConsoleFilesDD594474.Arn>/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        // The stage flusher lists the stages registered under its own SSM path (one parameter per stage):
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/pat-service/PatService/Service/authorizer-stages/*]',
         'AwsSolutions-APIG4', // refresh (the refresh key is the credential) and JWKS (public keys) are public
         'AwsSolutions-COG4', // the same two public routes; the example API's methods use the token authorizer
         'AwsSolutions-COG8', // Plus feature plan is opt-in (billed per MAU)

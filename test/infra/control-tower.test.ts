@@ -58,6 +58,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
         'cloudfront_origin_failover_enabled_check',
         'cloudfront_security_policy_check', // idem
         'cloudfront_sni_enabled_check', // idem
+        'cloudwatch_alarm_action_check', // the flush-failure alarm, only while no alarmTopicArn is given
         'cloudwatch_log_group_encrypted_check', // no secrets in logs, by design and by test
         'dynamodb_table_encrypted_kms_check',
         'lambda_function_public_access_prohibited_check', // only while the account is unknown at synth (SourceAccount is a Ref)
@@ -70,6 +71,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
       ].sort(),
     );
     expect(waiversOf(app).s3_bucket_versioning_enabled_check).toEqual(['PatService/Service/Console/Files']);
+    expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual(['PatService/Service/AuthorizerCacheFlusher/FlushFailures']);
   });
 });
 

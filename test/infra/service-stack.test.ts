@@ -136,8 +136,8 @@ describe('key policies: who may use the keys is named in the keys themselves', (
 });
 
 describe('functions', () => {
-  it('run Node.js 22 on arm64, one per handler, with X-Ray tracing', () => {
-    const serviceFunctions = Object.values(stack.service.functions).map((fn) => logicalIdOf(fn.function));
+  it('run Node.js 22 on arm64, one per handler and the stage flusher, with X-Ray tracing', () => {
+    const serviceFunctions = [...Object.values(stack.service.functions), stack.service.authorizerCacheFlusher.handler].map((fn) => logicalIdOf(fn.function));
     const functions = template.findResources('AWS::Lambda::Function');
 
     // The only other function is CDK's, which copies the web console into its bucket at deploy time.

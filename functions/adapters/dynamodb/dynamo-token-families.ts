@@ -5,6 +5,7 @@ import type { AuditEvent } from '../../domain/audit';
 import { reachOf, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { FamilyRevocationResult, Revocation, TokenFamilies } from '../../service/ports';
 import { auditPut } from './audit-items';
+import { feedPut } from './dynamo-revocation-feed';
 import { TransactionRefused, type DynamoTable } from './dynamo-table';
 import { queryAll, queryOf } from './paging';
 import { keys, partitions, timeOrdered } from './table-layout';
@@ -86,6 +87,8 @@ export class DynamoTokenFamilies implements TokenFamilies {
           },
         },
         event: auditPut(this.table.name, event),
+        // In the same transaction: a committed revocation is always announced to the authorizers.
+        feed: feedPut(this.table, { id: event.id, at: revocation.at, kind: 'revoked', familyId: family.id }),
       });
       return true;
     } catch (error) {

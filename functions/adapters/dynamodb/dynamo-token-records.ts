@@ -5,6 +5,7 @@ import { descriptionKey } from '../../domain/new-token';
 import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
 import { auditPut } from './audit-items';
+import { feedPut } from './dynamo-revocation-feed';
 import { TransactionRefused, type DynamoTable } from './dynamo-table';
 import { pageOf, queryOf, queryPages, type Filter } from './paging';
 import { keys, partitions, TTL_ATTRIBUTE } from './table-layout';
@@ -159,6 +160,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
           },
         },
         event: auditPut(this.table.name, rotation.event),
+        // The authorizers must stop trusting the predecessor's cached `active` status (grace now ends it).
+        feed: feedPut(this.table, { id: rotation.event.id, at: rotation.rotatedAt, kind: 'changed', tokenId: predecessor.id }),
       });
       return { ok: true };
     } catch (error) {
@@ -193,6 +196,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
           },
         },
         event: auditPut(this.table.name, event),
+        feed: feedPut(this.table, { id: event.id, at: decision.at, kind: approve ? 'changed' : 'revoked', tokenId: id }),
       });
     } catch (error) {
       if (!(error instanceof TransactionRefused) || !error.failed.has('token')) throw error;
@@ -246,6 +250,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             }
           : {}),
         event: auditPut(this.table.name, event),
+        // Narrowed scopes or IPs are effective within the revocation bound, like a revocation.
+        feed: feedPut(this.table, { id: event.id, at: now, kind: 'changed', tokenId: record.id }),
       });
     };
     try {

@@ -1,0 +1,101 @@
+import { Arn, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { Construct } from 'constructs';
+import { waiveControl } from '../control-tower';
+import { stageFlusherHandler } from '../handlers';
+import { ServiceFunction, type SigningKeyRing } from './service-function';
+
+export interface AuthorizerCacheFlusherProps {
+  readonly table: dynamodb.ITable;
+  readonly keys: SigningKeyRing;
+  /** The settings' environment variables (the function loads the shared configuration). */
+  readonly environment: Record<string, string>;
+  /** The SSM parameter path under which each TokenAuthorizer registers its stage. */
+  readonly registryPath: string;
+  /**
+   * The SNS topic `flushFailures` notifies (in ALARM and back to OK). Without one the alarm is only
+   * seen in CloudWatch until someone calls `flushFailures.addAlarmAction`. @default none
+   */
+  readonly alarmTopicArn?: string;
+  readonly logRetention?: logs.RetentionDays;
+  readonly tracing?: boolean;
+}
+
+/**
+ * The stage flusher: follows the revocation feed and flushes API Gateway's authorizer cache of
+ * every stage registered under `registryPath` after each change. Its role may read the registry
+ * and the feed; the permission to flush a stage is added by that stage's `TokenAuthorizer` (on that
+ * stage's cache resource only). `flushFailures` alarms when a flush (or the feed or registry read)
+ * fails: the revocation bound is then API Gateway's result TTL until a retry succeeds.
+ */
+export class AuthorizerCacheFlusher extends Construct {
+  readonly handler: ServiceFunction;
+  readonly flushFailures: cloudwatch.Alarm;
+  readonly registryPath: string;
+
+  constructor(scope: Construct, id: string, props: AuthorizerCacheFlusherProps) {
+    super(scope, id);
+    this.registryPath = props.registryPath;
+    this.handler = new ServiceFunction(this, 'Handler', {
+      spec: stageFlusherHandler,
+      environment: props.environment,
+      table: props.table,
+      keys: props.keys,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    });
+    this.handler.addEnvironment('STAGE_REGISTRY_PATH', props.registryPath);
+    const stack = Stack.of(this);
+    const [registryArn, registryChildren] = [props.registryPath, `${props.registryPath}/*`].map((path) =>
+      Arn.format({ service: 'ssm', resource: 'parameter', resourceName: path.slice(1) }, stack),
+    ) as [string, string];
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'StageRegistryRead', actions: ['ssm:GetParametersByPath'], resources: [registryArn, registryChildren] }),
+    );
+    Validations.of(this.handler.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(registryChildren))}]`,
+      reason: 'The flusher lists the stages registered under its own registry path (one parameter per stage, written by each TokenAuthorizer); read-only, that path only.',
+    });
+    // One run a minute, each following the feed for 65 s: consecutive runs overlap, so a late
+    // schedule leaves no gap (two flushers at once cost an extra flush, never a missed one).
+    new events.Rule(this, 'Schedule', {
+      description: stageFlusherHandler.description,
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2 })],
+    });
+    const failures = new cloudwatch.Metric({
+      namespace: 'PatService',
+      metricName: 'AuthorizerCacheFlushFailures',
+      dimensionsMap: { service: 'pat-service' },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+    });
+    this.flushFailures = new cloudwatch.Alarm(this, 'FlushFailures', {
+      alarmDescription: `Authorizer cache flushes are failing in ${Aws.REGION}: revocations take up to the result cache TTL (see docs/revocation.md)`,
+      metric: failures,
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopicArn) {
+      const topic = new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+      this.flushFailures.addAlarmAction(topic);
+      this.flushFailures.addOkAction(topic);
+    } else {
+      waiveControl(
+        this.flushFailures,
+        'cloudwatch_alarm_action_check',
+        'Where an operator is paged is their choice (PatService alarmTopicArn, or flushFailures.addAlarmAction); this stack creates no topic nobody subscribes to. The alarm still shows in CloudWatch, and failed flushes only lengthen the revocation bound to the result cache TTL: nobody is let in whom that TTL would not have let in.',
+      );
+    }
+  }
+}
