@@ -22,6 +22,9 @@ export interface DeployConfig {
   readonly exampleStackName: string;
 }
 
+// Cognito's ClientId: `[\w+]+`, 1–128 characters. The functions read the ids as one comma-separated list.
+const appClientId = z.string().regex(/^[\w+]{1,128}$/, 'is not an app client id (letters, digits, _ and +, at most 128)');
+
 const throttle = z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).strict();
 
 const configFile = z
@@ -33,7 +36,10 @@ const configFile = z
     adminGroup: z.string().min(1).optional(),
     tenantClaim: z.string().min(1).optional(),
     userIdClaim: z.string().min(1).optional(),
-    userPool: z.object({ userPoolId: z.string().min(1), userPoolClientId: z.string().min(1).optional() }).strict().optional(),
+    userPool: z
+      .object({ userPoolId: z.string().min(1), userPoolClientId: appClientId.optional(), moreAppClientIds: z.array(appClientId).optional() })
+      .strict()
+      .optional(),
     mfa: z.enum(['REQUIRED', 'OPTIONAL', 'OFF']).optional(),
     featurePlan: z.enum(['ESSENTIALS', 'PLUS']).optional(),
     hostedSignIn: z

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 
@@ -57,6 +57,7 @@ export class UserDirectory extends Construct {
     super(scope, id);
     this.tenantClaim = props.tenantClaim;
     if (props.existing) {
+      checkAppClientIds(props.existing, this.node.path);
       this.userPool = cognito.UserPool.fromUserPoolId(this, 'UserPool', props.existing.userPoolId);
       this.userPoolClient = props.existing.userPoolClientId
         ? cognito.UserPoolClient.fromUserPoolClientId(this, 'Client', props.existing.userPoolClientId)
@@ -204,4 +205,20 @@ export class UserDirectory extends Construct {
         : undefined,
     });
   }
+}
+
+/**
+ * The functions get the accepted app clients as one comma-separated list (`APP_CLIENT_IDS`): an id
+ * with a comma or a blank would read as other audiences, or as none. Cognito's ClientId is `[\w+]+`,
+ * 1–128 characters. Ids known only at deploy time (tokens) are Cognito's own.
+ */
+function checkAppClientIds(existing: ExistingUserPool, where: string): void {
+  const named = [
+    ...(existing.userPoolClientId === undefined ? [] : [['userPool.userPoolClientId', existing.userPoolClientId] as const]),
+    ...(existing.moreAppClientIds ?? []).map((id, index) => [`userPool.moreAppClientIds[${index}]`, id] as const),
+  ];
+  const problems = named
+    .filter(([, id]) => !Token.isUnresolved(id) && !/^[\w+]{1,128}$/.test(id))
+    .map(([name, id]) => `${name}: ${JSON.stringify(id)} is not an app client id (letters, digits, _ and +, at most 128)`);
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
 }

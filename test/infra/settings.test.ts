@@ -51,6 +51,17 @@ describe('service settings are checked at synth time', () => {
     expect(() => serviceWith({ catalogue: exampleCatalogue, tenantClaim: 'tenant' })).toThrow(/tenantClaim "tenant" must be a custom attribute/);
   });
 
+  it("refuses an imported pool's app client id that is not one (a comma would split it into two accepted audiences)", () => {
+    const withClients = (userPoolClientId: string | undefined, moreAppClientIds: string[]) =>
+      serviceWith({ catalogue: exampleCatalogue }, { userPool: { userPoolId: 'eu-west-1_AbCdEf123', userPoolClientId, moreAppClientIds } });
+
+    expect(() => withClients(undefined, ['portal1234,other5678'])).toThrow(/userPool\.moreAppClientIds\[0\]: "portal1234,other5678" is not an app client id/);
+    expect(() => withClients(undefined, [' portal1234'])).toThrow(/userPool\.moreAppClientIds\[0\]/);
+    expect(() => withClients(undefined, [''])).toThrow(/userPool\.moreAppClientIds\[0\]/);
+    expect(() => withClients('api,client', [])).toThrow(/userPool\.userPoolClientId: "api,client" is not an app client id/);
+    expect(() => withClients('api1234', ['portal1234'])).not.toThrow();
+  });
+
   it('passes the admin group and tenant claim to the functions and the user pool', () => {
     const stack = serviceWith({ catalogue: exampleCatalogue, adminGroup: 'token-admins', tenantClaim: 'custom:org' });
     const pool = stack.service.users.userPool.node.defaultChild as cognito.CfnUserPool;
@@ -96,6 +107,18 @@ describe('deploy configuration (-c config=<file>)', () => {
       publicThrottle: { rateLimit: 2, burstLimit: 5 },
       expiryNotifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:expiring', horizonsDays: [14] },
     });
+  });
+
+  it("reads an imported pool's further app clients (moreAppClientIds), whose ID tokens the API then accepts", () => {
+    const path = fileWith({ catalogue: exampleCatalogue, userPool: { userPoolId: 'eu-west-1_abc', userPoolClientId: 'api1234', moreAppClientIds: ['portal1234'] } });
+    const notAnId = fileWith({ catalogue: exampleCatalogue, userPool: { userPoolId: 'eu-west-1_abc', moreAppClientIds: ['portal1234,other'] } });
+
+    expect(deployConfig((key) => (key === 'config' ? path : undefined)).service.userPool).toEqual({
+      userPoolId: 'eu-west-1_abc',
+      userPoolClientId: 'api1234',
+      moreAppClientIds: ['portal1234'],
+    });
+    expect(() => deployConfig((key) => (key === 'config' ? notAnId : undefined))).toThrow(/userPool\.moreAppClientIds\.0: /);
   });
 
   it('reads the web console options, or false to leave it out', () => {

@@ -21,7 +21,7 @@ beforeAll(() => {
   imported = new PatServiceStack(test.app, 'WithImportedPool', {
     env: { account: '111122223333', region: 'eu-west-1' },
     settings: { catalogue: exampleCatalogue, adminGroup: 'token-admins' },
-    userPool: { userPoolId: 'eu-west-1_AbCdEf123' },
+    userPool: { userPoolId: 'eu-west-1_AbCdEf123', moreAppClientIds: ['portal1234'] },
   });
   hosted = new PatServiceStack(test.app, 'WithHostedSignIn', {
     settings: { catalogue: exampleCatalogue },
@@ -43,6 +43,15 @@ describe('an imported user pool', () => {
       Type: 'COGNITO_USER_POOLS',
       ProviderARNs: ['arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_AbCdEf123'],
     });
+  });
+
+  it("accepts ID tokens of its own clients of that pool and of moreAppClientIds only (aud)", () => {
+    const expected = {
+      'Fn::Join': ['', [{ Ref: logicalIdOf(imported.service.users.userPoolClient) }, ',', { Ref: logicalIdOf(imported.service.webConsole!.client) }, ',portal1234']],
+    };
+    for (const fn of Object.values(imported.service.functions)) {
+      expect(importedTemplate.toJSON().Resources[logicalIdOf(fn.function)].Properties.Environment.Variables.APP_CLIENT_IDS).toEqual(expected);
+    }
   });
 
   it('tells the functions which group is the admin group', () => {
