@@ -29,5 +29,15 @@ export class PatServiceStack extends Stack {
       }
     }
     new CfnOutput(this, 'SigningKeyArn', { value: service.signingKeys.signingKey.keyArn, description: 'The KMS key that signs tokens' });
+    // With these two, a TokenAuthorizer of another app registers its stages for the stage flusher
+    // (importTokenVerification's flusherRoleArn, stageRegistryPath): without them its bound is the result cache TTL.
+    new CfnOutput(this, 'AuthorizerCacheFlusherRoleArn', {
+      value: service.authorizerCacheFlusher.handler.role.roleArn,
+      description: 'For importTokenVerification() in another app: the role that flushes its stages after each revocation',
+    });
+    new CfnOutput(this, 'AuthorizerStageRegistryPath', {
+      value: service.authorizerCacheFlusher.registryPath,
+      description: 'For importTokenVerification() in another app: where its TokenAuthorizer registers its stages',
+    });
   }
 }

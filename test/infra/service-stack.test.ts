@@ -489,9 +489,11 @@ describe('user pool', () => {
 });
 
 describe('outputs', () => {
-  it('name the API, the JWKS, the user pool and client, the table, the key and the console', () => {
+  it('name the API, the JWKS, the user pool and client, the table, the key, the console, and what another app needs for stage flushes', () => {
     expect(Object.keys(template.toJSON().Outputs).filter((name) => !name.startsWith('PublishOutput') && !name.startsWith('ServiceApi')).sort()).toEqual([
       'ApiUrl',
+      'AuthorizerCacheFlusherRoleArn',
+      'AuthorizerStageRegistryPath',
       'ConsoleUrl',
       'Issuer',
       'JwksUrl',
@@ -500,5 +502,8 @@ describe('outputs', () => {
       'UserPoolClientId',
       'UserPoolId',
     ]);
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.AuthorizerCacheFlusherRoleArn.Value).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.service.authorizerCacheFlusher.handler.role), 'Arn'] });
+    expect(outputs.AuthorizerStageRegistryPath.Value).toBe(stack.service.authorizerCacheFlusher.registryPath);
   });
 });
