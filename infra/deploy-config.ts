@@ -63,6 +63,7 @@ const configFile = z
       .strict()
       .optional(),
     webAclArn: z.string().startsWith('arn:').optional(),
+    alarmTopicArn: z.string().startsWith('arn:').optional(),
     wafRateLimit: z
       .union([
         z.literal(false),

@@ -95,6 +95,7 @@ describe('deploy configuration (-c config=<file>)', () => {
       mfa: 'OPTIONAL',
       publicThrottle: { rateLimit: 2, burstLimit: 5 },
       expiryNotifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:expiring', horizonsDays: [14] },
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:pager',
     });
 
     const config = deployConfig((key) => ({ config: path, exampleApi: 'false' })[key]);
@@ -106,6 +107,7 @@ describe('deploy configuration (-c config=<file>)', () => {
       mfa: cognito.Mfa.OPTIONAL,
       publicThrottle: { rateLimit: 2, burstLimit: 5 },
       expiryNotifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:expiring', horizonsDays: [14] },
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:pager',
     });
   });
 
