@@ -5,7 +5,8 @@ import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../forma
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, ipEntryProblem, normaliseIpEntry, principalIdProblem } from '../validation';
-import { describedBy } from './fields';
+import { FieldError, FormActions, TextField } from './Field';
+import { describedBy, sentence } from './fields';
 import { IpEntriesField, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
@@ -40,12 +41,6 @@ function customExpiry(date: string, now: number, maxLifetimeDays: number): { mil
   const endOfDay = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59).getTime();
   // A minute of slack so the request still fits the maximum when it reaches the service.
   return { millis: Math.floor(Math.min(endOfDay, maxMillis - 60_000) / 1000) * 1000 };
-}
-
-/** "must be in the future" → "Must be in the future." */
-function sentence(message: string): string {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 export function CreateTokenDialog({ api, session, policy, areas, knownOwners, onCreated, onClose, returnFocus }: CreateTokenDialogProps) {
@@ -233,62 +228,47 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         <p className="hint">Create one token per vendor or program, so that you can revoke each on its own.</p>
 
         {session.admin && (
-          <div className="field">
-            <label htmlFor="create-owner">For user</label>
-            <input
-              id="create-owner"
-              list="create-owner-options"
-              value={owner}
-              autoComplete="off"
-              spellCheck={false}
-              onChange={(event) => {
-                setOwner(event.target.value);
-                touch('owner');
-                clearServerError('owner', 'description');
-              }}
-              aria-invalid={ownerError ? true : undefined}
-              aria-describedby={describedBy('create-owner', true, ownerError)}
-            />
+          <TextField
+            id="create-owner"
+            label="For user"
+            list="create-owner-options"
+            value={owner}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(value) => {
+              setOwner(value);
+              touch('owner');
+              clearServerError('owner', 'description');
+            }}
+            hint={<>As an admin you can create a token for any user of tenant {session.tenant}; the token acts as that user.</>}
+            error={ownerError}
+          >
             <datalist id="create-owner-options">
               {knownOwners.map((user) => (
                 <option key={user} value={user} />
               ))}
             </datalist>
-            <p id="create-owner-hint" className="hint">
-              As an admin you can create a token for any user of tenant {session.tenant}; the token acts as that user.
-            </p>
-            {ownerError && (
-              <p id="create-owner-error" className="error">
-                {ownerError}
-              </p>
-            )}
-          </div>
+          </TextField>
         )}
 
-        <div className="field">
-          <label htmlFor="create-description">Description</label>
-          <input
-            id="create-description"
-            value={description}
-            autoComplete="off"
-            data-autofocus
-            onChange={(event) => {
-              setDescription(event.target.value);
-              touch('description');
-              clearServerError('description');
-            }}
-            aria-invalid={descriptionError ? true : undefined}
-            aria-describedby={describedBy('create-description', true, descriptionError)}
-          />
-          <p id="create-description-hint" className="hint">
-            What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} / {policy.maxDescriptionLength} characters.
-          </p>
-          {descriptionError && (
-            <p id="create-description-error" className="error">
-              {descriptionError}
-            </p>
-          )}
-        </div>
+        <TextField
+          id="create-description"
+          label="Description"
+          value={description}
+          autoComplete="off"
+          data-autofocus
+          onChange={(value) => {
+            setDescription(value);
+            touch('description');
+            clearServerError('description');
+          }}
+          hint={
+            <>
+              What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} / {policy.maxDescriptionLength} characters.
+            </>
+          }
+          error={descriptionError}
+        />
 
         <fieldset className="field" aria-describedby={expiryError ? 'create-expiry-error' : undefined}>
           <legend>Expiration</legend>
@@ -363,11 +343,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
               </p>
             </div>
           )}
-          {expiryError && (
-            <p id="create-expiry-error" className="error">
-              {expiryError}
-            </p>
-          )}
+          <FieldError id="create-expiry" error={expiryError} />
         </fieldset>
 
         <ScopePicker
@@ -409,19 +385,11 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           listError={shown('ipList')}
         />
 
-        {formError && (
-          <p className="error form-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create token'}
-          </button>
+        <FormActions formError={formError} busy={busy} submitLabel="Create token" busyLabel="Creating…">
           <button type="button" className="secondary" onClick={onClose}>
             Cancel
           </button>
-        </div>
+        </FormActions>
       </form>
     </Modal>
   );

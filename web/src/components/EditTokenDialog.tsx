@@ -3,7 +3,8 @@ import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, ipEntryProblem, normaliseIpEntry } from '../validation';
-import { describedBy } from './fields';
+import { FieldError, FormActions, TextField } from './Field';
+import { describedBy, sentence } from './fields';
 import { IpEntriesField, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
@@ -17,11 +18,6 @@ interface EditTokenDialogProps {
 }
 
 type FieldName = 'description' | 'scopes' | 'ipList' | `ip:${number}`;
-
-const sentence = (message: string) => {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-};
 
 /**
  * Edits a token in place (`PATCH /tokens/{id}`): its description, its IP entries, and its scopes —
@@ -115,26 +111,18 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
     <Modal title={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`} onClose={onClose} size="large">
       <form onSubmit={submit} noValidate aria-label="Edit token">
         <p className="hint">Changes apply to the token as it is, within seconds: programs keep their access token and refresh key.</p>
-        <div className="field">
-          <label htmlFor="edit-description">Description</label>
-          <input
-            id="edit-description"
-            value={description}
-            autoComplete="off"
-            data-autofocus
-            onChange={(event) => {
-              setDescription(event.target.value);
-              setServerErrors(({ description: _dropped, ...rest }) => rest);
-            }}
-            aria-invalid={descriptionError ? true : undefined}
-            aria-describedby={describedBy('edit-description', false, descriptionError)}
-          />
-          {descriptionError && (
-            <p id="edit-description-error" className="error">
-              {descriptionError}
-            </p>
-          )}
-        </div>
+        <TextField
+          id="edit-description"
+          label="Description"
+          value={description}
+          autoComplete="off"
+          data-autofocus
+          onChange={(value) => {
+            setDescription(value);
+            setServerErrors(({ description: _dropped, ...rest }) => rest);
+          }}
+          error={descriptionError}
+        />
 
         <fieldset className="field" aria-describedby={describedBy('edit-scopes', true, scopesError)}>
           <legend>Scopes</legend>
@@ -164,11 +152,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
               ))}
             </ul>
           )}
-          {scopesError && (
-            <p id="edit-scopes-error" className="error">
-              {scopesError}
-            </p>
-          )}
+          <FieldError id="edit-scopes" error={scopesError} />
         </fieldset>
 
         <IpEntriesField
@@ -183,19 +167,11 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           listError={shown('ipList')}
         />
 
-        {formError && (
-          <p className="error form-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save changes'}
-          </button>
+        <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…">
           <button type="button" className="secondary" onClick={onClose}>
             Cancel
           </button>
-        </div>
+        </FormActions>
       </form>
     </Modal>
   );

@@ -3,3 +3,9 @@ export function describedBy(id: string, hint: boolean, error: string | undefined
   const ids = [hint ? `${id}-hint` : undefined, error ? `${id}-error` : undefined, ...more].filter(Boolean);
   return ids.length > 0 ? ids.join(' ') : undefined;
 }
+
+/** A service message as a sentence: "must be in the future" → "Must be in the future." */
+export function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
