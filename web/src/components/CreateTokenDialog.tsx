@@ -4,10 +4,10 @@ import type { Session } from '../auth';
 import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
-import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, ipEntryProblem, normaliseIpEntry, principalIdProblem } from '../validation';
+import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, sentence } from './fields';
-import { IpEntriesField, type IpEntryRow } from './IpEntriesField';
+import { describedBy, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
 
@@ -118,14 +118,10 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           ? 'The tenant policy requires at least one IP entry: add the addresses the token will be used from.'
           : undefined,
   };
-  for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
+  Object.assign(problems, ipEntryProblems(filledIps));
 
   const shown = (field: FieldName): string | undefined => serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
-  const ipErrors = new Map<number, string>();
-  for (const entry of ipEntries) {
-    const error = shown(`ip:${entry.key}`);
-    if (error) ipErrors.set(entry.key, error);
-  }
+  const ipErrors = ipErrorsOf(ipEntries, shown);
 
   /** The control to focus for a field with a problem, in the order the form reads. */
   const controlOf = (field: FieldName): string => {
@@ -356,12 +352,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           }}
           selected={selected}
           onToggle={(scope, checked) => {
-            setSelected((current) => {
-              const next = new Set(current);
-              if (checked) next.add(scope);
-              else next.delete(scope);
-              return next;
-            });
+            setSelected((current) => toggled(current, scope, checked));
             touch('scopes');
             clearServerError('scopes');
           }}
@@ -385,11 +376,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           listError={shown('ipList')}
         />
 
-        <FormActions formError={formError} busy={busy} submitLabel="Create token" busyLabel="Creating…">
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </FormActions>
+        <FormActions formError={formError} busy={busy} submitLabel="Create token" busyLabel="Creating…" onCancel={onClose} />
       </form>
     </Modal>
   );

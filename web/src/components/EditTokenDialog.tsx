@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
-import { descriptionProblem, ipEntryProblem, normaliseIpEntry } from '../validation';
+import { descriptionProblem, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, sentence } from './fields';
-import { IpEntriesField, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { describedBy, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
 interface EditTokenDialogProps {
@@ -44,13 +44,9 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           ? 'The tenant policy requires at least one IP entry.'
           : undefined,
   };
-  for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
+  Object.assign(problems, ipEntryProblems(filledIps));
   const shown = (field: FieldName) => serverErrors[field] ?? (attempted ? problems[field] : undefined);
-  const ipErrors = new Map<number, string>();
-  for (const entry of ipEntries) {
-    const error = shown(`ip:${entry.key}`);
-    if (error) ipErrors.set(entry.key, error);
-  }
+  const ipErrors = ipErrorsOf(ipEntries, shown);
 
   /** Only what changed is sent: an unchanged field is not an edit (and not an audit entry). */
   function editOf(): TokenEdit {
@@ -140,10 +136,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
                     type="checkbox"
                     checked={kept.has(scope)}
                     onChange={(event) => {
-                      const next = new Set(kept);
-                      if (event.target.checked) next.add(scope);
-                      else next.delete(scope);
-                      setKept(next);
+                      setKept(toggled(kept, scope, event.target.checked));
                       setServerErrors(({ scopes: _dropped, ...rest }) => rest);
                     }}
                   />
@@ -167,11 +160,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           listError={shown('ipList')}
         />
 
-        <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…">
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </FormActions>
+        <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…" onCancel={onClose} />
       </form>
     </Modal>
   );

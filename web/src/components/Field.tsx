@@ -16,6 +16,20 @@ export function FieldError({ id, error }: { id: string; error: string | undefine
   );
 }
 
+/** What follows a control: its hint (`<id>-hint`), then its error. */
+function HintAndError({ id, hint, error }: { id: string; hint: ReactNode; error: string | undefined }) {
+  return (
+    <>
+      {hint !== undefined && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+      <FieldError id={id} error={error} />
+    </>
+  );
+}
+
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange' | 'aria-invalid' | 'aria-describedby'>;
 
 interface TextFieldProps extends InputProps {
@@ -43,12 +57,7 @@ export function TextField({ id, label, value, onChange, hint, error, children, .
         aria-describedby={describedBy(id, hint !== undefined, error)}
       />
       {children}
-      {hint !== undefined && (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      )}
-      <FieldError id={id} error={error} />
+      <HintAndError id={id} hint={hint} error={error} />
     </div>
   );
 }
@@ -74,12 +83,7 @@ export function CheckboxField({ id, label, checked, onChange, hint, error }: Che
         aria-describedby={describedBy(id, hint !== undefined, error)}
       />
       <label htmlFor={id}>{label}</label>
-      {hint !== undefined && (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      )}
-      <FieldError id={id} error={error} />
+      <HintAndError id={id} hint={hint} error={error} />
     </div>
   );
 }
@@ -89,12 +93,14 @@ interface FormActionsProps {
   busy: boolean;
   submitLabel: string;
   busyLabel: string;
-  /** The secondary button(s) after the submit button: Cancel, Undo changes. */
-  children: ReactNode;
+  /** Renders a Cancel button after the submit button. */
+  onCancel?: () => void;
+  /** Any other secondary button, e.g. Undo changes. */
+  children?: ReactNode;
 }
 
 /** The form-wide error (announced) and the submit button, which reads `busyLabel` while the request runs. */
-export function FormActions({ formError, busy, submitLabel, busyLabel, children }: FormActionsProps) {
+export function FormActions({ formError, busy, submitLabel, busyLabel, onCancel, children }: FormActionsProps) {
   return (
     <>
       {formError && (
@@ -106,6 +112,11 @@ export function FormActions({ formError, busy, submitLabel, busyLabel, children 
         <button type="submit" className="primary" disabled={busy}>
           {busy ? busyLabel : submitLabel}
         </button>
+        {onCancel && (
+          <button type="button" className="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
         {children}
       </div>
     </>

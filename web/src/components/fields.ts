@@ -9,3 +9,11 @@ export function sentence(message: string): string {
   const text = message.charAt(0).toUpperCase() + message.slice(1);
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
+
+/** `set` with `item` in it or not, as a checkbox says: a new set, so React sees the change. */
+export function toggled<T>(set: ReadonlySet<T>, item: T, present: boolean): Set<T> {
+  const next = new Set(set);
+  if (present) next.add(item);
+  else next.delete(item);
+  return next;
+}
