@@ -6,7 +6,7 @@ import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, sentence, toggled } from './fields';
+import { describedBy, placeDetails, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
@@ -182,14 +182,12 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       onCreated(issued);
       return;
     } catch (error) {
-      const placed: Partial<Record<FieldName, string>> = {};
+      let placed: Partial<Record<FieldName, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const field = fieldOfDetail(detail.field);
-          if (field) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
-          else unplaced.push(`${detail.field} ${detail.message}`);
-        }
+        const details = placeDetails(error.details, fieldOfDetail);
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
         // A duplicate description (another tab, another admin, or a token created since this dialog opened):
         // name the existing token as it is described, which may differ from what was typed in case or width.

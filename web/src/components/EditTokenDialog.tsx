@@ -4,7 +4,7 @@ import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, sentence, toggled } from './fields';
+import { describedBy, placeDetails, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
@@ -78,17 +78,16 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
       onEdited(await api.editToken(token.id, edit));
       return;
     } catch (error) {
-      const placed: Partial<Record<FieldName, string>> = {};
+      let placed: Partial<Record<FieldName, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const ip = /^allowedIps\[(\d+)\]$/.exec(detail.field);
+        const details = placeDetails(error.details, (name): FieldName | undefined => {
+          const ip = /^allowedIps\[(\d+)\]$/.exec(name);
           const entry = ip ? filledIps[Number(ip[1])] : undefined;
-          const field: FieldName | undefined =
-            detail.field === 'description' ? 'description' : detail.field.startsWith('scopes') ? 'scopes' : entry ? `ip:${entry.key}` : detail.field.startsWith('allowedIps') ? 'ipList' : undefined;
-          if (field) placed[field] = sentence(detail.message);
-          else unplaced.push(`${detail.field} ${detail.message}`);
-        }
+          return name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : entry ? `ip:${entry.key}` : name.startsWith('allowedIps') ? 'ipList' : undefined;
+        });
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
         placed.description = `${sentence(error.message)} Choose another description.`;
       } else {

@@ -5,7 +5,7 @@ import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type Governe
 import { areaTree } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CheckboxField, FieldError, FormActions, TextField } from './Field';
-import { describedBy, sentence } from './fields';
+import { describedBy, placeDetails, sentence } from './fields';
 
 /** Lifetimes an admin may offer; the service refuses any above the deployment's maximum, naming the field. */
 const COMMON_LIFETIMES = [30, 60, 90, 180, 365];
@@ -146,14 +146,15 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
       setNotice('Policy saved. It applies to new tokens and to refreshes; tokens it no longer allows are flagged below.');
       countOutside();
     } catch (error) {
-      const placed: Partial<Record<Field, string>> = {};
+      let placed: Partial<Record<Field, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const field = detail.field.replace(/\[\d+\]$/, '') as Field;
-          if (field in draftOf(policy!)) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
-          else unplaced.push(`${detail.field}: ${detail.message}`);
-        }
+        const details = placeDetails(error.details, (name) => {
+          const field = name.replace(/\[\d+\]$/, '') as Field;
+          return field in draftOf(policy!) ? field : undefined;
+        });
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field}: ${detail.message}`));
       } else {
         unplaced.push(error instanceof Error ? error.message : String(error));
       }

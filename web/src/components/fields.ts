@@ -17,3 +17,21 @@ export function toggled<T>(set: ReadonlySet<T>, item: T, present: boolean): Set<
   else next.delete(item);
   return next;
 }
+
+/**
+ * The service's `details` placed next to the form fields they name (two on one field read as one text);
+ * those that name no field of the form are returned for the form-wide error.
+ */
+export function placeDetails<F extends string>(
+  details: readonly { field: string; message: string }[],
+  fieldOf: (detailField: string) => F | undefined,
+): { placed: Partial<Record<F, string>>; unplaced: { field: string; message: string }[] } {
+  const placed: Partial<Record<F, string>> = {};
+  const unplaced: { field: string; message: string }[] = [];
+  for (const detail of details) {
+    const field = fieldOf(detail.field);
+    if (field) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
+    else unplaced.push(detail);
+  }
+  return { placed, unplaced };
+}
