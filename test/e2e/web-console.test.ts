@@ -8,22 +8,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/local/dynamodb-local';
-
-/**
- * Creates the service's table beforehand with a patient client: on a loaded machine DynamoDB Local's
- * CreateTable can outlast the service client's 1 s request timeout, and its retry then fails with
- * "Cannot create preexisting table". The service then finds the table and leaves it as it is.
- */
-async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
-  try {
-    await ensureTable(client, tableName);
-  } finally {
-    client.destroy();
-  }
-}
+import { createTableFirst } from '../support/dynamo';
 
 /*
  * The web console in a real browser (Debian's Chromium driven by playwright-core) against the local
