@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultPolicyView, startTestService, type TestService } from '../support/local-service';
+import { acmeAndGlobexSessions, defaultPolicyView, startTestService, type TestService } from '../support/local-service';
 
 // Logs at DEBUG, so that the secrets test below sees everything the handlers could write.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
@@ -13,12 +13,7 @@ let otherAdmin: string;
 
 beforeAll(async () => {
   service = await startTestService();
-  [alice, bob, admin, otherAdmin] = await Promise.all([
-    service.session('alice', 'acme'),
-    service.session('bob', 'acme'),
-    service.session('ada', 'acme', true),
-    service.session('eve', 'globex', true),
-  ]);
+  ({ alice, bob, admin, foreignAdmin: otherAdmin } = await acmeAndGlobexSessions(service));
 });
 
 afterAll(async () => {
