@@ -6,8 +6,8 @@ import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, placeDetails, sentence, toggled } from './fields';
-import { IpEntriesField, ipEntryProblems, ipErrorsOf, type IpEntryRow } from './IpEntriesField';
+import { describedBy, fixProblemsMessage, placeDetails, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
 
@@ -146,13 +146,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     if (field === 'owner' || field === 'description') return field;
     if (field === 'expiresAt' || field === 'expiresInDays') return 'expiry';
     if (field.startsWith('scopes')) return 'scopes';
-    const ip = /^allowedIps\[(\d+)\]$/.exec(field);
-    if (ip) {
-      const entry = filledIps[Number(ip[1])];
-      return entry ? `ip:${entry.key}` : 'ipList';
-    }
-    if (field.startsWith('allowedIps')) return 'ipList';
-    return undefined;
+    return ipFieldOfDetail(field, filledIps);
   };
 
   async function submit(event: FormEvent) {
@@ -161,7 +155,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     setFormError(undefined);
     const invalid = fieldOrder(problems);
     if (invalid.length > 0) {
-      setFormError(`Nothing was created: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('created', invalid.length));
       focusFirst(problems);
       return;
     }

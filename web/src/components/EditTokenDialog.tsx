@@ -4,8 +4,8 @@ import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, placeDetails, sentence, toggled } from './fields';
-import { IpEntriesField, ipEntryProblems, ipErrorsOf, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { describedBy, fixProblemsMessage, placeDetails, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
 interface EditTokenDialogProps {
@@ -65,7 +65,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
     setServerErrors({});
     const invalid = Object.entries(problems).filter(([, problem]) => problem !== undefined);
     if (invalid.length > 0) {
-      setFormError(`Nothing was changed: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('changed', invalid.length));
       return;
     }
     const edit = editOf();
@@ -81,11 +81,9 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
       let placed: Partial<Record<FieldName, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, (name): FieldName | undefined => {
-          const ip = /^allowedIps\[(\d+)\]$/.exec(name);
-          const entry = ip ? filledIps[Number(ip[1])] : undefined;
-          return name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : entry ? `ip:${entry.key}` : name.startsWith('allowedIps') ? 'ipList' : undefined;
-        });
+        const details = placeDetails(error.details, (name): FieldName | undefined =>
+          name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
+        );
         placed = details.placed;
         unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {

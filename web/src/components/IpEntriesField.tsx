@@ -29,6 +29,14 @@ export function ipEntryProblems(filled: readonly IpEntryRow[]): Record<`ip:${num
   return Object.fromEntries(filled.map((entry) => [`ip:${entry.key}`, ipEntryProblem(entry.value)]));
 }
 
+/** Where the service's detail on `allowedIps[i]` (or the list) is shown: next to that filled row, else under the list. */
+export function ipFieldOfDetail(detailField: string, filled: readonly IpEntryRow[]): `ip:${number}` | 'ipList' | undefined {
+  const ip = /^allowedIps\[(\d+)\]$/.exec(detailField);
+  const entry = ip ? filled[Number(ip[1])] : undefined;
+  if (entry) return `ip:${entry.key}`;
+  return detailField.startsWith('allowedIps') ? 'ipList' : undefined;
+}
+
 /** The errors to show by row key, from a form's `shown(field)`. */
 export function ipErrorsOf(entries: readonly IpEntryRow[], shown: (field: `ip:${number}`) => string | undefined): Map<number, string> {
   const errors = new Map<number, string>();

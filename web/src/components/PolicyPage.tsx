@@ -5,7 +5,7 @@ import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type Governe
 import { areaTree } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CheckboxField, FieldError, FormActions, TextField } from './Field';
-import { describedBy, placeDetails, sentence } from './fields';
+import { describedBy, fixProblemsMessage, placeDetails, sentence } from './fields';
 
 /** Lifetimes an admin may offer; the service refuses any above the deployment's maximum, naming the field. */
 const COMMON_LIFETIMES = [30, 60, 90, 180, 365];
@@ -130,7 +130,7 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
     const { change, problems } = changeOf();
     if (Object.keys(problems).length > 0) {
       setErrors(problems);
-      setFormError(`Nothing was saved: fix the ${Object.keys(problems).length === 1 ? 'problem' : `${Object.keys(problems).length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('saved', Object.keys(problems).length));
       return;
     }
     if (Object.keys(change).length === 0) {

@@ -35,3 +35,8 @@ export function placeDetails<F extends string>(
   }
   return { placed, unplaced };
 }
+
+/** The form-wide error when the form's own checks found problems: "Nothing was saved: fix the 2 problems marked above." */
+export function fixProblemsMessage(outcome: 'created' | 'changed' | 'saved', count: number): string {
+  return `Nothing was ${outcome}: fix the ${count === 1 ? 'problem' : `${count} problems`} marked above.`;
+}
