@@ -6,7 +6,7 @@ import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, fixProblemsMessage, placeDetails, sentence, toggled } from './fields';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
@@ -195,10 +195,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setServerErrors(placed);
-      const count = Object.keys(placed).length;
-      setFormError(
-        [`Nothing was created${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above` : ''}.`, ...unplaced.map(sentence)].join(' '),
-      );
+      setFormError(refusedMessage('created', Object.keys(placed).length, unplaced));
       focusFirst(placed);
     }
     setBusy(false);

@@ -4,7 +4,7 @@ import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, fixProblemsMessage, placeDetails, sentence, toggled } from './fields';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
@@ -92,7 +92,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setServerErrors(placed);
-      setFormError([`Nothing was changed${Object.keys(placed).length > 0 ? ': the service refused the fields marked above' : ''}.`, ...unplaced.map(sentence)].join(' '));
+      setFormError(refusedMessage('changed', Object.keys(placed).length, unplaced));
     }
     setBusy(false);
   }

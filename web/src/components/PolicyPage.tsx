@@ -5,7 +5,7 @@ import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type Governe
 import { areaTree } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CheckboxField, FieldError, FormActions, TextField } from './Field';
-import { describedBy, fixProblemsMessage, placeDetails, sentence } from './fields';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage } from './fields';
 
 /** Lifetimes an admin may offer; the service refuses any above the deployment's maximum, naming the field. */
 const COMMON_LIFETIMES = [30, 60, 90, 180, 365];
@@ -159,13 +159,7 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setErrors(placed);
-      const count = Object.keys(placed).length;
-      setFormError(
-        [
-          `Nothing was saved${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above (a tenant can only tighten the deployment's policy)` : ''}.`,
-          ...unplaced.map(sentence),
-        ].join(' '),
-      );
+      setFormError(refusedMessage('saved', Object.keys(placed).length, unplaced, " (a tenant can only tighten the deployment's policy)"));
     }
     setBusy(false);
   }
