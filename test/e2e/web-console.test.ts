@@ -47,7 +47,8 @@ function newestChange(path: string): number {
 /** Builds web/dist unless it is newer than every source of the console. */
 async function buildConsoleIfStale(): Promise<void> {
   const index = join(webRoot, 'dist', 'index.html');
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((name) => join(webRoot, name));
+  // The console bundles the service's pure rules too (functions/domain/description.ts, scopes.ts).
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json', '../functions/domain'].map((name) => join(webRoot, name));
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestChange))) return;
   // Vitest sets NODE_ENV=test, which would bundle React's development build.
   await execFileAsync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn'], {
