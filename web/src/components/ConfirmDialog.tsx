@@ -1,5 +1,6 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Modal } from './Modal';
+import { useAction } from './useAction';
 
 interface ConfirmDialogProps {
   title: string;
@@ -32,8 +33,7 @@ export function ConfirmDialog({
   questionId = 'confirm-question',
   returnFocus,
 }: ConfirmDialogProps) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction((reason) => `${failure}: ${reason}`);
   return (
     <Modal title={title} onClose={onClose} role="alertdialog" describedBy={questionId} returnFocus={returnFocus}>
       <div id={questionId}>{children}</div>
@@ -47,16 +47,7 @@ export function ConfirmDialog({
           type="button"
           className={tone}
           disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            setError(undefined);
-            try {
-              await onConfirm();
-            } catch (reason) {
-              setError(`${failure}: ${reason instanceof Error ? reason.message : String(reason)}`);
-              setBusy(false);
-            }
-          }}
+          onClick={() => run(onConfirm)}
         >
           {busy ? busyLabel : confirmLabel}
         </button>

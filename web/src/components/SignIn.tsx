@@ -3,6 +3,7 @@ import { ApiError, localSignIn } from '../api';
 import { expiryOf, type Session } from '../auth';
 import { principalIdProblem } from '../validation';
 import { CheckboxField, TextField } from './Field';
+import { useAction } from './useAction';
 
 interface SignInShellProps {
   notice?: string;
@@ -114,8 +115,7 @@ export function LocalSignIn({ apiUrl, notice, onSignedIn }: { apiUrl: string; no
 
 /** Deployed: the Cognito hosted login, authorization code with PKCE (oidc-client-ts). */
 export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn: () => Promise<void> }) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction((reason) => `The sign-in page could not be opened: ${reason}. Try again.`);
   return (
     <SignInShell notice={notice}>
       {error && (
@@ -128,16 +128,7 @@ export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn:
         className="primary"
         disabled={busy}
         autoFocus
-        onClick={async () => {
-          setBusy(true);
-          setError(undefined);
-          try {
-            await onSignIn();
-          } catch (failure) {
-            setError(`The sign-in page could not be opened: ${failure instanceof Error ? failure.message : String(failure)}. Try again.`);
-            setBusy(false);
-          }
-        }}
+        onClick={() => run(onSignIn)}
       >
         {busy ? 'Opening the sign-in page…' : 'Sign in'}
       </button>
