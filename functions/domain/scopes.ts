@@ -1,6 +1,7 @@
 /**
  * Scopes: `area[/sub-area...]:permission`, permission one of read | write | delete, or `*` for all.
  * A grant on an area covers its sub-areas; read, write and delete are independent.
+ * The web console bundles this file (web/src/scopes.ts): it must stay free of imports.
  */
 export const permissions = ['read', 'write', 'delete'] as const;
 export type Permission = (typeof permissions)[number];

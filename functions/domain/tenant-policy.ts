@@ -115,10 +115,18 @@ export function scopesOutsideAreas(scopes: readonly string[], allowedAreas: read
   });
 }
 
+/**
+ * Does the policy allow these grants as they stand: scopes within the allowed areas, an IP
+ * restriction where one is required? A successor (refresh, regenerate) may only carry such terms.
+ */
+export function allowsTerms(policy: EffectivePolicy, terms: Pick<TokenRecord, 'scopes' | 'allowedIps'>): boolean {
+  if (scopesOutsideAreas(terms.scopes, policy.allowedAreas).length > 0) return false;
+  return !(policy.requireIpRestriction && terms.allowedIps.length === 0);
+}
+
 /** Would this token be refused if it were created today? Then it is kept, but flagged. */
 export function isOutsidePolicy(record: Pick<TokenRecord, 'scopes' | 'allowedIps' | 'createdAt' | 'expiresAt'>, policy: EffectivePolicy): boolean {
-  if (scopesOutsideAreas(record.scopes, policy.allowedAreas).length > 0) return true;
-  if (policy.requireIpRestriction && record.allowedIps.length === 0) return true;
+  if (!allowsTerms(policy, record)) return true;
   if (record.expiresAt === null) return !policy.allowNoExpiry;
   return record.expiresAt - Math.floor(record.createdAt / 1000) * 1000 > policy.maxLifetimeDays * DAY_SECONDS * 1000;
 }

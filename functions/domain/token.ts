@@ -62,6 +62,11 @@ export interface TokenFamily {
   revokeReason?: RevokeReason;
 }
 
+/** The family a created token starts: live, headed by that token. */
+export function familyStartedBy(record: Pick<TokenRecord, 'familyId' | 'tenant' | 'owner' | 'id' | 'generation'>): TokenFamily {
+  return { id: record.familyId, tenant: record.tenant, owner: record.owner, state: 'live', headId: record.id, generation: record.generation };
+}
+
 /**
  * A member as its family's state makes it: a member of a revoked family is revoked, whatever its
  * own record still says while the family's sweep has not reached it.

@@ -7,6 +7,7 @@ import {
   changedOverrides,
   effectivePolicy,
   effectivePolicyView,
+  allowsTerms,
   isOutsidePolicy,
   scopesOutsideAreas,
   type EffectivePolicy,
@@ -284,30 +285,16 @@ export class TokenService {
       const tenantPolicy = await this.policyOf(record.tenant);
       // A successor must be allowed by the tenant's policy as it is now: its lifetime is capped, and
       // a grant or a missing IP restriction the policy no longer allows ends the chain here.
-      if (scopesOutsideAreas(record.scopes, tenantPolicy.allowedAreas).length > 0 || (tenantPolicy.requireIpRestriction && record.allowedIps.length === 0)) {
-        throw invalidGrant();
-      }
-      const successor = this.successorOf(record, now, tenantPolicy);
-      const secret = await this.secrets().deriveSecret(parsed.secret, successor.id);
-      successor.refreshKeyHash = hashSecret(secret);
-      const accessToken = await this.sign(successor);
-      const result = await store.rotate({
-        predecessor: record,
-        successor,
-        presentedHash: record.refreshKeyHash,
-        rotatedAt: now,
-        graceUntil: now + policy.rotationGraceSeconds * 1000,
-        event: auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id, mode: 'rotated' }),
-      });
-      if (result.ok) {
-        return {
-          kind: 'rotated',
-          predecessorId: record.id,
-          token: { ...this.view(successor, now, tenantPolicy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) },
-        };
-      }
+      if (!allowsTerms(tenantPolicy, record)) throw invalidGrant();
+      const { result, token } = await this.rotate(
+        record,
+        now,
+        tenantPolicy,
+        (successorId) => this.secrets().deriveSecret(parsed.secret, successorId),
+        (successorId) => auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId, mode: 'rotated' }),
+      );
+      if (result.ok) return { kind: 'rotated', predecessorId: record.id, token };
       if (result.refusal === 'family_revoked') throw invalidGrant();
-      if (result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
       if (attempt >= 2) throw conflict('This refresh key is being used by concurrent requests; retry');
     }
   }
@@ -318,30 +305,22 @@ export class TokenService {
    * dies at once. Same family, next generation, within the tenant's current policy.
    */
   async regenerate(caller: Caller, id: string): Promise<IssuedToken> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     for (let attempt = 0; ; attempt++) {
       const record = await this.visibleRecord(caller, id);
       const now = clock.now();
       if (record.state !== 'active') throw conflict(`The token is ${statusOf(record, now)}: only an active token can be regenerated`);
       const policy = await this.policyOf(record.tenant);
-      if (scopesOutsideAreas(record.scopes, policy.allowedAreas).length > 0 || (policy.requireIpRestriction && record.allowedIps.length === 0)) {
-        throw conflict("The tenant's policy no longer allows this token's terms: create a new token");
-      }
-      const successor = this.successorOf(record, now, policy);
-      const secret = newSecret();
-      successor.refreshKeyHash = hashSecret(secret);
-      const accessToken = await this.sign(successor);
-      const result = await store.rotate({
-        predecessor: record,
-        successor,
-        presentedHash: record.refreshKeyHash,
-        rotatedAt: now,
-        graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
-        event: auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId: successor.id }),
-      });
-      if (result.ok) return { ...this.view(successor, now, policy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) };
+      if (!allowsTerms(policy, record)) throw conflict("The tenant's policy no longer allows this token's terms: create a new token");
+      const { result, token } = await this.rotate(
+        record,
+        now,
+        policy,
+        async () => newSecret(),
+        (successorId) => auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId }),
+      );
+      if (result.ok) return token;
       if (result.refusal === 'family_revoked') throw conflict('The token was revoked meanwhile');
-      if (result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
       if (attempt >= 2) throw conflict('The token changed while it was being regenerated; retry');
     }
   }
@@ -373,6 +352,34 @@ export class TokenService {
       auditEvent('token.reuse_detected', record, now, { type: 'token', id: record.id }, origin.sourceIp, { familyId: record.familyId }),
     );
     return { kind: 'reuse_detected', familyId: record.familyId, revokedIds };
+  }
+
+  /**
+   * Rotates `record` to its successor (refresh and regenerate): the successor's secret, hash and
+   * access token, then the store's conditional swap. The issued token is only valid when
+   * `result.ok`; a description taken meanwhile is a conflict either way.
+   */
+  private async rotate(
+    record: TokenRecord,
+    now: number,
+    policy: EffectivePolicy,
+    secretOf: (successorId: string) => Promise<string>,
+    eventOf: (successorId: string) => AuditEvent,
+  ): Promise<{ result: Awaited<ReturnType<TokenStore['rotate']>>; token: IssuedToken }> {
+    const successor = this.successorOf(record, now, policy);
+    const secret = await secretOf(successor.id);
+    successor.refreshKeyHash = hashSecret(secret);
+    const accessToken = await this.sign(successor);
+    const result = await this.deps.store.rotate({
+      predecessor: record,
+      successor,
+      presentedHash: record.refreshKeyHash,
+      rotatedAt: now,
+      graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
+      event: eventOf(successor.id),
+    });
+    if (!result.ok && result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
+    return { result, token: { ...this.view(successor, now, policy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) } };
   }
 
   /** The successor of a refresh: same owner, terms and family, the next generation, a lifetime capped by the policy. */

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/local-service';
+import { acmeAndGlobexSessions, startTestService, type TestService } from '../support/local-service';
 
 let service: TestService;
 let alice: string;
@@ -10,12 +10,7 @@ let foreignAdmin: string;
 
 beforeAll(async () => {
   service = await startTestService({ authorizerCacheSeconds: 0, settings: { statusCacheSeconds: 0 } });
-  [alice, bob, admin, foreignAdmin] = await Promise.all([
-    service.session('alice', 'acme'),
-    service.session('bob', 'acme'),
-    service.session('ada', 'acme', true),
-    service.session('eve', 'globex', true),
-  ]);
+  ({ alice, bob, admin, foreignAdmin } = await acmeAndGlobexSessions(service));
 });
 afterAll(async () => {
   await service?.stop();

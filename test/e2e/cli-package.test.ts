@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../infra/constructs/prebuilt-assets';
-import { ensureTable } from '../../functions/local/dynamodb-local';
+import { createTableFirst } from '../support/dynamo';
 import { startLocalService } from '../../functions/local/service';
 import { packCli } from '../../scripts/pack-packages';
 
@@ -23,8 +22,7 @@ let tarball: string;
 
 beforeAll(async () => {
   const tableName = `cli-package-${randomBytes(6).toString('hex')}`;
-  const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
-  await ensureTable(client, tableName).finally(() => client.destroy());
+  await createTableFirst(inject('dynamoEndpoint'), tableName);
   service = await startLocalService({ port: 0, dataDir: join(work, 'service'), dynamoEndpoint: inject('dynamoEndpoint'), tableName });
   tarball = packCli();
   execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,22 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/local/dynamodb-local';
-
-/**
- * Creates the service's table beforehand with a patient client: on a loaded machine DynamoDB Local's
- * CreateTable can outlast the service client's 1 s request timeout, and its retry then fails with
- * "Cannot create preexisting table". The service then finds the table and leaves it as it is.
- */
-async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
-  try {
-    await ensureTable(client, tableName);
-  } finally {
-    client.destroy();
-  }
-}
+import { createTableFirst } from '../support/dynamo';
 
 // The CLI runs as a real child process against the local server (same handlers and authorizer as
 // in AWS), with the service's defaults: 60 s grace for a rotated token, 30 s reuse leeway.

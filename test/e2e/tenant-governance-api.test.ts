@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/local-service';
+import { defaultPolicyView, startTestService, type TestService } from '../support/local-service';
 
 /**
  * Tenant governance over HTTP (SPEC "Tenant governance"): each tenant's admins tighten the
@@ -29,19 +29,7 @@ describe('GET /policy and PUT /tenant/policy', () => {
     const { user } = await tenant();
     const policy = await service.call('GET', '/policy', { token: user });
     expect(policy.status).toBe(200);
-    expect(policy.body).toEqual({
-      lifetimesDays: [90, 180, 365],
-      defaultLifetimeDays: 90,
-      maxLifetimeDays: 365,
-      allowNoExpiry: false,
-      maxIpEntries: 20,
-      maxDescriptionLength: 100,
-      creators: 'everyone',
-      requireIpRestriction: false,
-      allowedAreas: null,
-      maxActiveTokensPerOwner: 100,
-      requireApproval: false,
-    });
+    expect(policy.body).toEqual(defaultPolicyView);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestService, type TestService } from '../support/local-service';
+import { acmeAndGlobexSessions, defaultPolicyView, startTestService, type TestService } from '../support/local-service';
 
 // Logs at DEBUG, so that the secrets test below sees everything the handlers could write.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
@@ -13,12 +13,7 @@ let otherAdmin: string;
 
 beforeAll(async () => {
   service = await startTestService();
-  [alice, bob, admin, otherAdmin] = await Promise.all([
-    service.session('alice', 'acme'),
-    service.session('bob', 'acme'),
-    service.session('ada', 'acme', true),
-    service.session('eve', 'globex', true),
-  ]);
+  ({ alice, bob, admin, foreignAdmin: otherAdmin } = await acmeAndGlobexSessions(service));
 });
 
 afterAll(async () => {
@@ -280,19 +275,7 @@ describe('GET /scopes and /policy', () => {
     const scopes = await service.call('GET', '/scopes', { token: bob });
     expect(scopes.body.areas.map((area: { name: string }) => area.name)).toEqual(['candidates', 'candidates/documents', 'jobs', 'assessments']);
     const policy = await service.call('GET', '/policy', { token: bob });
-    expect(policy.body).toEqual({
-      lifetimesDays: [90, 180, 365],
-      defaultLifetimeDays: 90,
-      maxLifetimeDays: 365,
-      allowNoExpiry: false,
-      maxIpEntries: 20,
-      maxDescriptionLength: 100,
-      creators: 'everyone',
-      requireIpRestriction: false,
-      allowedAreas: null,
-      maxActiveTokensPerOwner: 100,
-      requireApproval: false,
-    });
+    expect(policy.body).toEqual(defaultPolicyView);
     expect((await service.call('GET', '/scopes')).status).toBe(401);
   });
 });

@@ -8,22 +8,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/local/dynamodb-local';
-
-/**
- * Creates the service's table beforehand with a patient client: on a loaded machine DynamoDB Local's
- * CreateTable can outlast the service client's 1 s request timeout, and its retry then fails with
- * "Cannot create preexisting table". The service then finds the table and leaves it as it is.
- */
-async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
-  try {
-    await ensureTable(client, tableName);
-  } finally {
-    client.destroy();
-  }
-}
+import { createTableFirst } from '../support/dynamo';
 
 /*
  * The web console in a real browser (Debian's Chromium driven by playwright-core) against the local
@@ -62,7 +47,8 @@ function newestChange(path: string): number {
 /** Builds web/dist unless it is newer than every source of the console. */
 async function buildConsoleIfStale(): Promise<void> {
   const index = join(webRoot, 'dist', 'index.html');
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((name) => join(webRoot, name));
+  // The console bundles the service's pure rules too (functions/domain/description.ts, scopes.ts).
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json', '../functions/domain'].map((name) => join(webRoot, name));
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestChange))) return;
   // Vitest sets NODE_ENV=test, which would bundle React's development build.
   await execFileAsync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn'], {

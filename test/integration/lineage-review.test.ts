@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
@@ -6,11 +5,10 @@ import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
 import { claimsOf } from '../../functions/domain/token';
 import { signAccessToken } from '../../functions/service/jws';
-import type { TokenStore } from '../../functions/service/ports';
-import type { IssuedToken, TokenService } from '../../functions/service/token-service';
 import { authorizerHandler, serviceHandlers, type HandlerSpec } from '../../infra/handlers';
 import { freshTable } from '../support/dynamo';
-import { authorizerFor, ISSUER, ManualClock, newKeyRing, tokenService, user } from '../support/fixtures';
+import { authorizerFor, ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
+import { codeOf, rotate, withFirstToken } from '../support/refresh-fixtures';
 
 /**
  * Adversarial review of commit 65a1216 (token lineage as one race-free unit). Each test states the
@@ -22,8 +20,6 @@ let table: Awaited<ReturnType<typeof freshTable>>;
 beforeAll(async () => {
   table = await freshTable('lineage-review');
 });
-
-const owner = () => `vendor-${randomBytes(4).toString('hex')}`;
 
 /** A store over a client that records the IAM action of every DynamoDB request it sends. */
 function recordingStore(): { store: DynamoTokenStore; client: DynamoDBClient; actions: Set<string>; requests: () => number; reset: () => void } {
@@ -74,32 +70,6 @@ function granted(spec: HandlerSpec): string[] {
   ];
 }
 
-async function setup(store: TokenStore = table.store) {
-  const clock = new ManualClock();
-  const keys = newKeyRing();
-  const { service } = tokenService(store, clock, { keys });
-  const who = owner();
-  const first = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 180 });
-  return { clock, keys, service, who, first };
-}
-
-async function rotate(service: TokenService, refreshKey: string): Promise<IssuedToken> {
-  const outcome = await service.refresh(refreshKey);
-  if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
-  return outcome.token;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    const value = await promise;
-    return (value as { kind?: string }).kind ?? 'ok';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    if (error instanceof DependencyUnavailable) return 'unavailable';
-    throw error;
-  }
-}
-
 const request = (accessToken: string) => ({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' });
 
 describe('every DynamoDB action a lineage use case sends is one its function may do (IAM, as deployed)', () => {
@@ -107,7 +77,7 @@ describe('every DynamoDB action a lineage use case sends is one its function may
   // which the adapters turn into 503 for every caller.
   it('authorizer: reading a token and its family (BatchGetItem) is granted to the authorizer role', async () => {
     const recorder = recordingStore();
-    const { keys, first } = await setup();
+    const { keys, first } = await withFirstToken(table.store);
     const authorizer = authorizerFor(recorder.store, new ManualClock(), keys, { statusCacheMs: 0 });
 
     expect((await authorizer.authorize(request(first.accessToken))).effect).toBe('allow');
@@ -117,7 +87,7 @@ describe('every DynamoDB action a lineage use case sends is one its function may
 
   it('DELETE /tokens/{id}: the member sweep (Query byFamily) is granted to revoke-token', async () => {
     const recorder = recordingStore();
-    const { clock, keys, who, first } = await setup();
+    const { clock, keys, who, first } = await withFirstToken(table.store);
     const { service } = tokenService(table.store, clock, { keys });
     await rotate(service, first.refreshKey);
     const revoker = tokenService(recorder.store, clock, { keys }).service;
@@ -129,7 +99,7 @@ describe('every DynamoDB action a lineage use case sends is one its function may
 
   it('POST /tokens/revoke-leaked: the member sweep (Query byFamily) is granted to revoke-leaked', async () => {
     const recorder = recordingStore();
-    const { clock, keys, first } = await setup();
+    const { clock, keys, first } = await withFirstToken(table.store);
     const { service } = tokenService(table.store, clock, { keys });
     await rotate(service, first.refreshKey);
     const reporter = tokenService(recorder.store, clock, { keys }).service;
@@ -141,7 +111,7 @@ describe('every DynamoDB action a lineage use case sends is one its function may
 
   it('POST /tokens/refresh: rotation, replay and reuse detection are granted to refresh-token', async () => {
     const recorder = recordingStore();
-    const { clock, keys, first } = await setup();
+    const { clock, keys, first } = await withFirstToken(table.store);
     const { service } = tokenService(recorder.store, clock, { keys });
     await rotate(service, first.refreshKey);
     expect(await codeOf(service.refresh(first.refreshKey))).toBe('replayed');
@@ -155,7 +125,7 @@ describe('every DynamoDB action a lineage use case sends is one its function may
 describe('an interrupted sweep (SPEC: "no member is left active")', () => {
   /** Revokes the family through a client whose member updates fail: the mark commits, the sweep does not. */
   async function interruptedRevocation() {
-    const { clock, keys, service, who, first } = await setup();
+    const { clock, keys, service, who, first } = await withFirstToken(table.store);
     const second = await rotate(service, first.refreshKey);
     const failing = dynamoClient(table.endpoint);
     failing.middlewareStack.add(
@@ -193,7 +163,7 @@ describe('an interrupted sweep (SPEC: "no member is left active")', () => {
 
 describe('authorizer and the fid claim (SPEC: refuses a member of a revoked family)', () => {
   it('refuses a member of a revoked family even when its token names another, live family in fid', async () => {
-    const { clock, keys, service, who, first } = await setup();
+    const { clock, keys, service, who, first } = await withFirstToken(table.store);
     const other = await service.create(user(who), { description: 'Vendor B', scopes: ['candidates:read'], expiresInDays: 180 });
     await service.revoke(user(who), first.id);
     // A token signed by our key whose fid is not its record's family (a bug of a future issuer, a
@@ -220,7 +190,7 @@ describe('authorizer and the fid claim (SPEC: refuses a member of a revoked fami
 
   it('reads a token issued before fid existed with one DynamoDB request per status window', async () => {
     const recorder = recordingStore();
-    const { clock, keys, first } = await setup();
+    const { clock, keys, first } = await withFirstToken(table.store);
     const record = (await table.store.get(first.id))!;
     const { fid: _fid, ...legacyClaims } = claimsOf(record, ISSUER);
     const legacy = await signAccessToken(legacyClaims, keys);
@@ -239,7 +209,7 @@ describe('concurrent refreshes with one key (SPEC: every 200 the same successor;
   it('answers each of 8 concurrent refreshes 200 with one successor or 409, never 503 (10 rounds)', async () => {
     const outcomes = new Map<string, number>();
     for (let round = 0; round < 10; round++) {
-      const { service, first } = await setup();
+      const { service, first } = await withFirstToken(table.store);
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => service.refresh(first.refreshKey)));
       const ids = new Set<string>();
       for (const result of results) {
@@ -279,7 +249,7 @@ function storeLosingFirstAnswerOf(command: string): DynamoTokenStore & { armed: 
 describe('retried requests (SPEC: "a vendor whose answer was lost simply retries")', () => {
   it('answers a replayed refresh 200 when the SDK retries its audit Put (not a 500 ConditionalCheckFailed)', async () => {
     const store = storeLosingFirstAnswerOf('PutItemCommand');
-    const { clock, keys, first } = await setup();
+    const { clock, keys, first } = await withFirstToken(table.store);
     const { service } = tokenService(store, clock, { keys });
     const second = await rotate(service, first.refreshKey);
 
@@ -295,7 +265,7 @@ describe('retried requests (SPEC: "a vendor whose answer was lost simply retries
 
   it('lists in the DELETE answer a member whose revocation was applied by a retried request', async () => {
     const store = storeLosingFirstAnswerOf('UpdateItemCommand');
-    const { clock, keys, who, first } = await setup();
+    const { clock, keys, who, first } = await withFirstToken(table.store);
     const second = await rotate(tokenService(table.store, clock, { keys }).service, first.refreshKey);
     const { service } = tokenService(store, clock, { keys });
 
@@ -311,7 +281,7 @@ describe('retried requests (SPEC: "a vendor whose answer was lost simply retries
 
 describe('checked and held (kept as regression guards)', () => {
   it('replays at exactly the leeway, and revokes the family 1 ms later', async () => {
-    const { clock, service, first } = await setup();
+    const { clock, service, first } = await withFirstToken(table.store);
     const second = await rotate(service, first.refreshKey);
     clock.advance(30_000);
     const replay = await service.refresh(first.refreshKey);
@@ -322,7 +292,7 @@ describe('checked and held (kept as regression guards)', () => {
   });
 
   it('answers a replay across a family revocation 401 (reuse), and touches no other family of the owner with the same description', async () => {
-    const { service, who, first } = await setup();
+    const { service, who, first } = await withFirstToken(table.store);
     await rotate(service, first.refreshKey);
     await service.revoke(user(who), first.id);
     const other = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 90 });
@@ -335,7 +305,7 @@ describe('checked and held (kept as regression guards)', () => {
   });
 
   it('revokes a legacy family (no family item, no generation) whole on reuse, the successor included', async () => {
-    const { clock, keys, service, who, first } = await setup();
+    const { clock, keys, service, who, first } = await withFirstToken(table.store);
     // As written before families were items: no FAMILY item, no generation.
     await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: `FAMILY#${first.id}` }, sk: { S: 'FAMILY' } } }));
     await table.client.send(

@@ -7,13 +7,13 @@ import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { familyItem, tokenItem } from '../../functions/adapters/dynamodb/token-items';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
-import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
+import { DependencyUnavailable } from '../../functions/domain/errors';
 import { defaultPolicy } from '../../functions/domain/policy';
 import type { TokenRecord } from '../../functions/domain/token';
-import type { TokenStore } from '../../functions/service/ports';
 import type { IssuedToken, TokenService } from '../../functions/service/token-service';
 import { freshTable } from '../support/dynamo';
-import { authorizerFor, ManualClock, newKeyRing, tokenService, user } from '../support/fixtures';
+import { ManualClock, tokenService, user } from '../support/fixtures';
+import { codeOf, newOwner, rotate, withFirstToken } from '../support/refresh-fixtures';
 
 /**
  * The promises of a token's lineage (SPEC "Refresh (rotation)"), tried as an attacker would, against
@@ -28,37 +28,6 @@ let table: Awaited<ReturnType<typeof freshTable>>;
 beforeAll(async () => {
   table = await freshTable('lineage');
 });
-
-const owner = () => `vendor-${Math.random().toString(16).slice(2, 10)}`;
-
-async function setup(store: TokenStore = table.store) {
-  const clock = new ManualClock();
-  const keys = newKeyRing();
-  const { service } = tokenService(store, clock, { keys });
-  const who = owner();
-  const first = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 180 });
-  // No status cache: every authorization reads DynamoDB, so a refusal shows the stored truth.
-  const authorizer = authorizerFor(table.store, clock, keys, { statusCacheMs: 0 });
-  const authorize = async (accessToken: string) =>
-    (await authorizer.authorize({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' })).effect;
-  return { clock, service, who, first, authorize };
-}
-
-async function rotate(service: TokenService, refreshKey: string): Promise<IssuedToken> {
-  const outcome = await service.refresh(refreshKey);
-  if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
-  return outcome.token;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    const value = await promise;
-    return (value as { kind?: string }).kind ?? 'ok';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-}
 
 /** Every token of an owner, all statuses, through the listing's pages. */
 async function everyToken(service: TokenService, who: string) {
@@ -76,7 +45,7 @@ describe('family revocation races', () => {
   it('leaves no member active when an attacker keeps refreshing while the vendor presents the stolen key (20 rounds)', async () => {
     let attackerRotations = 0;
     for (let round = 0; round < 20; round++) {
-      const { clock, service, who, first, authorize } = await setup();
+      const { clock, service, who, first, authorize } = await withFirstToken(table.store);
       let head = await rotate(service, first.refreshKey); // the attacker uses the stolen key first
       clock.advance(31_000);
       const issued: IssuedToken[] = [head];
@@ -109,7 +78,7 @@ describe('family revocation races', () => {
 
   it('lets a refresh racing a revoke of any member either fail or be revoked with the family (30 races)', async () => {
     for (let round = 0; round < 30; round++) {
-      const { service, who, first, authorize } = await setup();
+      const { service, who, first, authorize } = await withFirstToken(table.store);
       const second = await rotate(service, first.refreshKey);
       const target = round % 2 === 0 ? first.id : second.id;
 
@@ -128,7 +97,7 @@ describe('family revocation races', () => {
 
 describe('revoking the credential', () => {
   it('revokes every member, with reason leaked, when a rotated refresh key is reported', async () => {
-    const { clock, service, who, first, authorize } = await setup();
+    const { clock, service, who, first, authorize } = await withFirstToken(table.store);
     const second = await rotate(service, first.refreshKey);
     clock.advance(120_000);
     const third = await rotate(service, second.refreshKey);
@@ -143,7 +112,7 @@ describe('revoking the credential', () => {
   });
 
   it('revokes the live successor when the id shown at creation is revoked, and says so', async () => {
-    const { service, who, first, authorize } = await setup();
+    const { service, who, first, authorize } = await withFirstToken(table.store);
     const second = await rotate(service, first.refreshKey);
 
     const answer = await service.revoke(user(who), first.id);
@@ -161,7 +130,7 @@ describe('a chain of 2,000 rotations', () => {
     const seeder = new DynamoDBClient({ endpoint: table.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const documents = DynamoDBDocumentClient.from(seeder, { marshallOptions: { removeUndefinedValues: true } });
     const layout = new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30 });
-    const who = owner();
+    const who = newOwner();
     const familyId = `${'f'.repeat(24)}${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`;
     const ids = Array.from({ length }, (_, index) => (index === 0 ? familyId : `${familyId.slice(0, 20)}${index.toString(16).padStart(12, '0')}`));
     const records: TokenRecord[] = ids.map((id, index) => {
@@ -263,7 +232,7 @@ describe('retry-safe refresh', () => {
       { step: 'initialize' },
     );
     const store = new DynamoTokenStore(lossy, { tableName: table.tableName, retentionDays: 30 });
-    const { clock, service, who, first, authorize } = await setup(store);
+    const { clock, service, who, first, authorize } = await withFirstToken(store);
     dropNext = true;
 
     await expect(service.refresh(first.refreshKey)).rejects.toBeInstanceOf(DependencyUnavailable);
@@ -309,7 +278,7 @@ describe('lineage model', () => {
     let steps = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (plan) => {
-        const { clock, service, who, first } = await setup();
+        const { clock, service, who, first } = await withFirstToken(table.store);
         const keys: IssuedToken[] = [first]; // every token ever answered, in order
         const seen = new Set([first.id]);
 

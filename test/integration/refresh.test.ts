@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DomainError } from '../../functions/domain/errors';
-import type { TokenService } from '../../functions/service/token-service';
+import type { DomainError } from '../../functions/domain/errors';
 import { freshTable } from '../support/dynamo';
 import { decodeJwt } from 'jose';
-import { authorizerFor, DAY, ManualClock, tokenService, user } from '../support/fixtures';
+import type { NewTokenRequest } from '../../functions/domain/new-token';
+import { DAY, tokenService, user } from '../support/fixtures';
+import { codeOf, rotate, withFirstToken } from '../support/refresh-fixtures';
 
 let table: Awaited<ReturnType<typeof freshTable>>;
 
@@ -11,36 +12,11 @@ beforeAll(async () => {
   table = await freshTable('refresh');
 });
 
-const owner = () => `vendor-${Math.random().toString(16).slice(2, 10)}`;
-
-async function setup(create: Record<string, unknown> = {}) {
-  const clock = new ManualClock();
-  const { service, keys } = tokenService(table.store, clock);
-  const who = owner();
-  const first = await service.create(user(who), { description: 'Vendor sync', scopes: ['candidates:read'], allowedIps: ['203.0.113.0/24'], expiresInDays: 180, ...create });
-  const authorizer = authorizerFor(table.store, clock, keys, { statusCacheMs: 0 });
-  const authorize = async (accessToken: string) =>
-    (await authorizer.authorize({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' })).effect;
-  return { clock, service, who, first, authorize };
-}
-
-async function rotate(service: TokenService, refreshKey: string) {
-  const outcome = await service.refresh(refreshKey);
-  if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
-  return outcome.token;
-}
+/** The first token of each test: IP-restricted, as a vendor's sync job would be. */
+const setup = (request: Partial<NewTokenRequest> = {}) =>
+  withFirstToken(table.store, { description: 'Vendor sync', allowedIps: ['203.0.113.0/24'], ...request });
 
 const claimsOf = (accessToken: string) => decodeJwt(accessToken);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-}
 
 describe('refresh', () => {
   it('rotates a chain of 5: each successor keeps the terms, each predecessor is rotated with a grace deadline', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
@@ -14,6 +14,20 @@ export async function freshTable(prefix = 'test'): Promise<{ client: DynamoDBCli
   await ensureTable(client, tableName);
   const store = new DynamoTokenStore(client, { tableName, retentionDays: defaultPolicy.retentionDays });
   return { client, tableName, endpoint, store };
+}
+
+/**
+ * Creates the table a local service will use beforehand, with a patient client: on a loaded machine
+ * DynamoDB Local's CreateTable can outlast the service client's 1 s request timeout, and its retry
+ * then fails with "Cannot create preexisting table". The service then finds the table as it is.
+ */
+export async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
+  try {
+    await ensureTable(client, tableName);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Every item of a table (tests only: the product never scans). */

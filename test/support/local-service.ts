@@ -10,6 +10,35 @@ import { ContractRecorder } from './openapi-contract';
 
 export type TestService = Awaited<ReturnType<typeof startTestService>>;
 
+/** The people of the API suites: two users and an admin of tenant acme, and an admin of another tenant. */
+export async function acmeAndGlobexSessions(service: Pick<TestService, 'session'>) {
+  const [alice, bob, admin, foreignAdmin] = await Promise.all([
+    service.session('alice', 'acme'),
+    service.session('bob', 'acme'),
+    service.session('ada', 'acme', true),
+    service.session('eve', 'globex', true),
+  ]);
+  return { alice, bob, admin, foreignAdmin };
+}
+
+/**
+ * What `GET /policy` answers a tenant without overrides under the service's defaults. Written out,
+ * not derived from `defaultPolicy`, so that a changed default fails a test instead of following it.
+ */
+export const defaultPolicyView = {
+  lifetimesDays: [90, 180, 365],
+  defaultLifetimeDays: 90,
+  maxLifetimeDays: 365,
+  allowNoExpiry: false,
+  maxIpEntries: 20,
+  maxDescriptionLength: 100,
+  creators: 'everyone',
+  requireIpRestriction: false,
+  allowedAreas: null,
+  maxActiveTokensPerOwner: 100,
+  requireApproval: false,
+};
+
 /**
  * The local service on a free port, against the run's DynamoDB Local with a table of its own.
  * One per test file: handlers read their configuration once per module graph, as in Lambda.

@@ -2,7 +2,7 @@ import type { AuditEvent, DeniedAuthorization } from '../../functions/domain/aud
 import { conflict } from '../../functions/domain/errors';
 import { descriptionKey } from '../../functions/domain/new-token';
 import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy';
-import { reachOf, statusOf, type TokenFamily, type TokenRecord, withFamilyState } from '../../functions/domain/token';
+import { familyStartedBy, reachOf, statusOf, type TokenFamily, type TokenRecord, withFamilyState } from '../../functions/domain/token';
 import type {
   AuditQuery,
   Decision,
@@ -73,14 +73,7 @@ export class MemoryTokenStore implements TokenStore {
     if (this.tokens.has(record.id) || this.families.has(record.familyId)) throw new Error(`token ${record.id} already exists`);
     if (!this.lockFree(record, now)) throw conflict(`${record.owner} already has an active token described "${record.description}"`);
     this.tokens.set(record.id, copy(record));
-    this.families.set(record.familyId, {
-      id: record.familyId,
-      tenant: record.tenant,
-      owner: record.owner,
-      state: 'live',
-      headId: record.id,
-      generation: record.generation,
-    });
+    this.families.set(record.familyId, familyStartedBy(record));
     this.locks.set(this.lockKey(record), record.id);
     this.appendEvent(event);
   }

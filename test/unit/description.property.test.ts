@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { descriptionKey, descriptionProblem, newTokenTerms, normalizeDescription } from '../../functions/domain/new-token';
+import { codePointName, descriptionFault, descriptionKey, normalizeDescription } from '../../functions/domain/description';
+import { descriptionProblem, newTokenTerms } from '../../functions/domain/new-token';
 import { defaultPolicy } from '../../functions/domain/policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
-import { descriptionKey as consoleDescriptionKey, descriptionProblem as consoleDescriptionProblem } from '../../web/src/validation';
+import { descriptionProblem as consoleDescriptionProblem } from '../../web/src/validation';
 
 const MAX = 100;
 const loneSurrogates = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
@@ -126,13 +127,26 @@ describe('description uniqueness key: NFKC and full case folding', () => {
     );
   });
 
-  it('the web console computes the same key and the same verdict as the service', () => {
+  it('the service and the web console word every fault of the one rule, and refuse nothing else', () => {
     fc.assert(
       fc.property(candidates, (description) => {
-        expect(consoleDescriptionKey(description)).toBe(descriptionKey(description));
-        expect(consoleDescriptionProblem(description, MAX, new Set(), 'You') === undefined).toBe(descriptionProblem(description, MAX) === undefined);
+        const fault = descriptionFault(description, MAX);
+        const service = descriptionProblem(description, MAX);
+        const console = consoleDescriptionProblem(description, MAX, new Set(), 'You');
+        expect([service === undefined, console === undefined]).toEqual([fault === undefined, fault === undefined]);
+        if (fault && 'codePoint' in fault) {
+          expect(service).toContain(codePointName(fault.codePoint));
+          expect(console).toContain(codePointName(fault.codePoint));
+        }
       }),
       { numRuns: 3_000 },
     );
+  });
+
+  it('the web console refuses a look-alike of an active description under the same key, quoting the existing one', () => {
+    const active = new Map([[descriptionKey('Payroll feed'), 'Payroll feed']]);
+    expect(consoleDescriptionProblem('ＰＡＹＲＯＬＬ  feed', MAX, active, 'You')).toBeUndefined(); // two spaces: another key
+    expect(consoleDescriptionProblem(' ＰＡＹＲＯＬＬ feed ', MAX, active, 'You')).toContain('“Payroll feed”');
+    expect(consoleDescriptionProblem('payroll feeds', MAX, active, 'You')).toBeUndefined();
   });
 });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../functions/domain/errors';
 import type { TokenPolicy } from '../../functions/domain/policy';
-import type { TokenService } from '../../functions/service/token-service';
 import { authorizerFor, DAY, ManualClock, tokenService, user } from '../support/fixtures';
 import { MemoryTokenStore } from '../support/memory-token-store';
+import { codeOf, rotate } from '../support/refresh-fixtures';
 
 /**
  * The token service's rules over the in-memory store (which passes the DynamoDB store's contract
@@ -18,22 +17,6 @@ function setup(policy: Partial<TokenPolicy> = {}) {
   const authorize = async (accessToken: string) =>
     (await authorizer.authorize({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' })).effect;
   return { store, clock, service, authorize };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-}
-
-async function rotate(service: TokenService, refreshKey: string) {
-  const outcome = await service.refresh(refreshKey);
-  if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
-  return outcome.token;
 }
 
 describe('create', () => {

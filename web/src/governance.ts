@@ -1,5 +1,6 @@
 import type { IssuedToken, TokenMetadata, TokenPolicy } from './api';
 import type { components } from './generated/api-types';
+import { isWithinArea } from './scopes';
 
 /**
  * The tenant governance part of the management API (SPEC "Tenant governance"), as the console uses it.
@@ -40,7 +41,7 @@ export function tenantPolicyOf(policy: TokenPolicy): TenantPolicy {
 
 /** Whether the policy's allowed areas let a token be granted `area` (an allowed area covers its sub-areas). */
 export function areaAllowed(area: string, allowedAreas: readonly string[] | null): boolean {
-  return allowedAreas === null || allowedAreas.some((allowed) => area === allowed || area.startsWith(`${allowed}/`));
+  return allowedAreas === null || allowedAreas.some((allowed) => isWithinArea(area, allowed));
 }
 
 /**

@@ -1,8 +1,8 @@
+import { ALL_SCOPES, isWithinArea, permissions, type Permission } from '../../functions/domain/scopes';
 import type { ScopeArea } from './api';
 
-export const ALL_SCOPES = '*';
-export const permissions = ['read', 'write', 'delete'] as const;
-export type Permission = (typeof permissions)[number];
+// The scope grammar is the service's own module, bundled: the console keeps no copy of it.
+export { ALL_SCOPES, isWithinArea, permissions, type Permission };
 
 export const permissionWords: Record<Permission, { label: string; methods: string }> = {
   read: { label: 'Read', methods: 'GET' },

@@ -3,43 +3,11 @@
  * The service stays authoritative: whatever it answers is shown next to the field it names.
  */
 
-const controlCharacters = /[\u0000-\u001f\u007f]/;
+import { codePointName, descriptionFault, descriptionKey, normalizeDescription, principalIdFault } from '../../functions/domain/description';
 
-// The description rules of functions/domain/new-token.ts, repeated here (the console bundles none of
-// the service's code); test/unit/description.property.test.ts checks that both give the same verdict and key.
-const forbiddenInDescription = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u;
-const invisibleInDescription = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
-const emojiBeforeJoiner = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]/u;
-const emojiAfterJoiner = /\p{Extended_Pictographic}/u;
-const emojiBeforeSelector = /\p{Emoji}/u;
-const presentationSelectors = /[\uFE0E\uFE0F]/gu;
-const surroundingWhiteSpace = /^\p{White_Space}+|\p{White_Space}+$/gu;
-
-/** What the service stores: trimmed, NFKC (fullwidth letters and ligatures become plain letters). */
-export function normalizeDescription(description: string): string {
-  return description.replace(surroundingWhiteSpace, '').normalize('NFKC').replace(surroundingWhiteSpace, '');
-}
-
-/** The service compares descriptions after NFKC and full case folding (ß = ss, Ａ = a, ❤️ = ❤). */
-export function descriptionKey(description: string): string {
-  return normalizeDescription(description).replace(presentationSelectors, '').toUpperCase().toLowerCase().normalize('NFKC');
-}
-
-function invisibleCharacter(text: string): string | undefined {
-  const points = [...text];
-  for (let i = 0; i < points.length; i++) {
-    const point = points[i]!;
-    if (!invisibleInDescription.test(point)) continue;
-    const before = points[i - 1] ?? '';
-    const after = points[i + 1] ?? '';
-    if (point === '\u200D' && emojiBeforeJoiner.test(before) && emojiAfterJoiner.test(after)) continue;
-    if ((point === '\uFE0E' || point === '\uFE0F') && emojiBeforeSelector.test(before)) continue;
-    return point;
-  }
-  return undefined;
-}
-
-const codePointName = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+// The rules themselves are the service's (functions/domain/description.ts, bundled as is): only the
+// wording here is the console's, written for the person at the form rather than for an API client.
+export { descriptionKey, normalizeDescription };
 
 /**
  * `activeDescriptions`: the owner's active tokens' descriptions by `descriptionKey`, so a duplicate is
@@ -51,33 +19,39 @@ export function descriptionProblem(
   activeDescriptions: ReadonlySet<string> | ReadonlyMap<string, string>,
   ownerLabel: string,
 ): string | undefined {
-  const trimmed = description.replace(surroundingWhiteSpace, '');
-  if (trimmed.length === 0) return 'Enter a description, e.g. the name of the vendor or program that will use the token.';
-  const forbidden = forbiddenInDescription.exec(trimmed)?.[0];
-  if (forbidden !== undefined) {
-    return /\p{Cs}/u.test(forbidden)
-      ? `Remove the broken character (${codePointName(forbidden)}, half of an emoji or symbol).`
-      : `Remove the control characters (tabs, line breaks; here ${codePointName(forbidden)}).`;
+  const fault = descriptionFault(description, maxLength);
+  switch (fault?.kind) {
+    case 'empty':
+      return 'Enter a description, e.g. the name of the vendor or program that will use the token.';
+    case 'lone_surrogate':
+      return `Remove the broken character (${codePointName(fault.codePoint)}, half of an emoji or symbol).`;
+    case 'control':
+      return `Remove the control characters (tabs, line breaks; here ${codePointName(fault.codePoint)}).`;
+    case 'invisible':
+      return `Remove the invisible character ${codePointName(fault.codePoint)} (zero-width, direction or format characters are not allowed).`;
+    case 'too_long':
+      return `Use at most ${fault.maxLength} characters (this one has ${fault.length}).`;
   }
-  const invisible = invisibleCharacter(trimmed);
-  if (invisible !== undefined) return `Remove the invisible character ${codePointName(invisible)} (zero-width, direction or format characters are not allowed).`;
-  const length = [...normalizeDescription(trimmed)].length;
-  if (length > maxLength) return `Use at most ${maxLength} characters (this one has ${length}).`;
-  const key = descriptionKey(trimmed);
+  const key = descriptionKey(description);
   if (activeDescriptions.has(key)) {
     const existing = activeDescriptions instanceof Map ? activeDescriptions.get(key) : undefined;
-    return duplicateDescriptionMessage(ownerLabel, existing ?? normalizeDescription(trimmed));
+    return duplicateDescriptionMessage(ownerLabel, existing ?? normalizeDescription(description));
   }
   return undefined;
 }
 
-/** User and tenant ids: 1–128 characters, no `#`, no control characters (they become parts of keys). */
+/** User and tenant ids, checked as typed (surrounding spaces are dropped before sending). */
 export function principalIdProblem(value: string, noun: 'user id' | 'tenant id'): string | undefined {
-  const trimmed = value.trim();
-  if (trimmed === '') return `Enter a ${noun}.`;
-  if (trimmed.length > 128) return `A ${noun} has at most 128 characters.`;
-  if (trimmed.includes('#') || controlCharacters.test(trimmed)) return `A ${noun} cannot contain # or control characters.`;
-  return undefined;
+  switch (principalIdFault(value.trim())) {
+    case 'empty':
+      return `Enter a ${noun}.`;
+    case 'too_long':
+      return `A ${noun} has at most 128 characters.`;
+    case 'forbidden_character':
+      return `A ${noun} cannot contain # or control characters.`;
+    case undefined:
+      return undefined;
+  }
 }
 
 type Bytes = number[];

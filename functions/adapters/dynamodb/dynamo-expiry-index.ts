@@ -1,5 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_SECONDS } from '../../domain/policy';
 import type { TokenRecord } from '../../domain/token';
 import type { ExpiryIndex } from '../../service/ports';
@@ -30,36 +28,20 @@ export class DynamoExpiryIndex implements ExpiryIndex {
   }
 
   async markNotified(id: string, horizonDays: number): Promise<boolean> {
-    try {
-      await this.table.call(() =>
-        this.table.documents.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key: keys.token(id),
-            // Two runs at once cannot both notify: only one adds the horizon.
-            ConditionExpression: 'attribute_exists(pk) AND NOT contains(notifiedHorizons, :horizon)',
-            UpdateExpression: 'ADD notifiedHorizons :horizons',
-            ExpressionAttributeValues: { ':horizon': horizonDays, ':horizons': new Set([horizonDays]) },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.table.update({
+      Key: keys.token(id),
+      // Two runs at once cannot both notify: only one adds the horizon.
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(notifiedHorizons, :horizon)',
+      UpdateExpression: 'ADD notifiedHorizons :horizons',
+      ExpressionAttributeValues: { ':horizon': horizonDays, ':horizons': new Set([horizonDays]) },
+    });
   }
 
   async unmarkNotified(id: string, horizonDays: number): Promise<void> {
-    await this.table.call(() =>
-      this.table.documents.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.token(id),
-          UpdateExpression: 'DELETE notifiedHorizons :horizons',
-          ExpressionAttributeValues: { ':horizons': new Set([horizonDays]) },
-        }),
-      ),
-    );
+    await this.table.update({
+      Key: keys.token(id),
+      UpdateExpression: 'DELETE notifiedHorizons :horizons',
+      ExpressionAttributeValues: { ':horizons': new Set([horizonDays]) },
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyUnavailable } from '../../domain/errors';
 import { DAY_SECONDS } from '../../domain/policy';
@@ -60,6 +60,20 @@ export class DynamoTable {
         if (reason.Code === 'ConditionalCheckFailed') failed.set(names[index]!, reason.Item ? unmarshall(reason.Item) : undefined);
       });
       throw new TransactionRefused(failed);
+    }
+  }
+
+  /**
+   * Updates one item of this table; false when its condition refused the write (the item is gone,
+   * or already as the update would make it), which for these callers is an answer, not a fault.
+   */
+  async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    try {
+      await this.call(() => this.documents.send(new UpdateCommand({ TableName: this.name, ...input })));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

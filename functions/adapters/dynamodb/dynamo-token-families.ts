@@ -130,18 +130,11 @@ export class DynamoTokenFamilies implements TokenFamilies {
       const results = await Promise.all(batch.map((member) => this.revokeMember(member, revocation, reach)));
       batch.forEach((member, index) => results[index] && revoked.push(member.id));
     }
-    await this.table.call(() =>
-      this.table.documents.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.family(familyId),
-          ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression: 'SET sweptAt = :at REMOVE gsi4pk, gsi4sk',
-          ExpressionAttributeValues: { ':at': revocation.at },
-        }),
-      ),
-    ).catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    await this.table.update({
+      Key: keys.family(familyId),
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression: 'SET sweptAt = :at REMOVE gsi4pk, gsi4sk',
+      ExpressionAttributeValues: { ':at': revocation.at },
     });
     return revoked;
   }

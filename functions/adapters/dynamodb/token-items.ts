@@ -1,6 +1,6 @@
 import { descriptionKey } from '../../domain/new-token';
 import type { Revocation } from '../../service/ports';
-import type { TokenFamily, TokenRecord } from '../../domain/token';
+import { familyStartedBy, type TokenFamily, type TokenRecord } from '../../domain/token';
 import type { DynamoTable } from './dynamo-table';
 import { keys, partitions, timeOrdered, TTL_ATTRIBUTE } from './table-layout';
 
@@ -70,15 +70,7 @@ export function lockItem(table: DynamoTable, record: TokenRecord): Record<string
 }
 
 export function familyItem(record: TokenRecord): Record<string, unknown> {
-  return {
-    ...keys.family(record.familyId),
-    id: record.familyId,
-    tenant: record.tenant,
-    owner: record.owner,
-    state: 'live',
-    headId: record.id,
-    generation: record.generation,
-  };
+  return { ...keys.family(record.familyId), ...familyStartedBy(record) };
 }
 
 export function toFamily(item: Record<string, unknown>): TokenFamily {

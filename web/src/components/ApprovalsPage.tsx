@@ -3,8 +3,8 @@ import type { PatApi } from '../api';
 import type { Session } from '../auth';
 import { formatDate, formatDateTime, relativeTime } from '../format';
 import type { GovernedToken } from '../governance';
-import { describeScopes } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
+import { ScopesCell, TokensTable } from './TokenTable';
 
 /** The admin's queue of tokens users created while the tenant requires approval. */
 export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; session: Session; onChanged?: () => void }) {
@@ -58,56 +58,44 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
       {!pending && !loadError && <p className="hint">Loading…</p>}
       {pending && pending.length === 0 && <p className="empty">No token is waiting for approval.</p>}
       {pending && pending.length > 0 && (
-        <div className="table-wrap">
-          <table className="tokens">
-            <caption className="visually-hidden">Tokens waiting for approval</caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Description</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Requested</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {pending.map((token) => (
-                <tr key={token.id} data-token-id={token.id}>
-                  <td>{token.owner}</td>
-                  <th scope="row" className="description">
-                    {token.description}
-                    <span className="hint">{token.allowedIps.length > 0 ? `IPs: ${token.allowedIps.join(', ')}` : 'Any IP address'}</span>
-                    {token.outsidePolicy && <span className="badge badge-outside-policy">Outside policy</span>}
-                  </th>
-                  <td>
-                    <ul className="scope-list">
-                      {describeScopes(token.scopes).map((scope) => (
-                        <li key={scope}>{scope}</li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-                      {relativeTime(token.createdAt)}
-                    </time>
-                  </td>
-                  <td>{token.expiresAt ? <time dateTime={token.expiresAt}>{formatDate(token.expiresAt)}</time> : 'Never'}</td>
-                  <td className="actions-cell">
-                    <button type="button" className="primary" disabled={busyId === token.id} onClick={() => approve(token)} aria-label={`Approve “${token.description}” of ${token.owner}`}>
-                      Approve
-                    </button>
-                    <button type="button" className="revoke" disabled={busyId === token.id} onClick={() => setRejecting(token)} aria-label={`Reject “${token.description}” of ${token.owner}`}>
-                      Reject
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TokensTable
+          caption="Tokens waiting for approval"
+          head={
+            <>
+              <th scope="col">User</th>
+              <th scope="col">Description</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Requested</th>
+              <th scope="col">Expires</th>
+            </>
+          }
+        >
+          {pending.map((token) => (
+            <tr key={token.id} data-token-id={token.id}>
+              <td>{token.owner}</td>
+              <th scope="row" className="description">
+                {token.description}
+                <span className="hint">{token.allowedIps.length > 0 ? `IPs: ${token.allowedIps.join(', ')}` : 'Any IP address'}</span>
+                {token.outsidePolicy && <span className="badge badge-outside-policy">Outside policy</span>}
+              </th>
+              <ScopesCell scopes={token.scopes} />
+              <td>
+                <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+                  {relativeTime(token.createdAt)}
+                </time>
+              </td>
+              <td>{token.expiresAt ? <time dateTime={token.expiresAt}>{formatDate(token.expiresAt)}</time> : 'Never'}</td>
+              <td className="actions-cell">
+                <button type="button" className="primary" disabled={busyId === token.id} onClick={() => approve(token)} aria-label={`Approve “${token.description}” of ${token.owner}`}>
+                  Approve
+                </button>
+                <button type="button" className="revoke" disabled={busyId === token.id} onClick={() => setRejecting(token)} aria-label={`Reject “${token.description}” of ${token.owner}`}>
+                  Reject
+                </button>
+              </td>
+            </tr>
+          ))}
+        </TokensTable>
       )}
       {rejecting && (
         <ConfirmDialog

@@ -1,8 +1,10 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Modal } from './Modal';
+import { useAction } from './useAction';
 
 interface ConfirmDialogProps {
   title: string;
+  /** The question, read out as the dialog's description. */
   children: ReactNode;
   confirmLabel: string;
   busyLabel: string;
@@ -11,15 +13,30 @@ interface ConfirmDialogProps {
   onClose: () => void;
   /** What failed, as in "The tokens were not revoked". */
   failure: string;
+  /** `danger` for what cannot be undone (revoke, reject); `primary` for what can be lived with (regenerate). */
+  tone?: 'danger' | 'primary';
+  /** The id of the question, which the dialog names in `aria-describedby`. */
+  questionId?: string;
+  returnFocus?: () => HTMLElement | null;
 }
 
-/** An irreversible action, asked once; Cancel (the safe choice) has the focus. */
-export function ConfirmDialog({ title, children, confirmLabel, busyLabel, onConfirm, onClose, failure }: ConfirmDialogProps) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+/** An action asked once; Cancel (the safe choice) has the focus. */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  busyLabel,
+  onConfirm,
+  onClose,
+  failure,
+  tone = 'danger',
+  questionId = 'confirm-question',
+  returnFocus,
+}: ConfirmDialogProps) {
+  const { busy, error, run } = useAction((reason) => `${failure}: ${reason}`);
   return (
-    <Modal title={title} onClose={onClose} role="alertdialog" describedBy="confirm-question">
-      <div id="confirm-question">{children}</div>
+    <Modal title={title} onClose={onClose} role="alertdialog" describedBy={questionId} returnFocus={returnFocus}>
+      <div id={questionId}>{children}</div>
       {error && (
         <p className="error" role="alert">
           {error}
@@ -28,18 +45,9 @@ export function ConfirmDialog({ title, children, confirmLabel, busyLabel, onConf
       <div className="actions">
         <button
           type="button"
-          className="danger"
+          className={tone}
           disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            setError(undefined);
-            try {
-              await onConfirm();
-            } catch (reason) {
-              setError(`${failure}: ${reason instanceof Error ? reason.message : String(reason)}`);
-              setBusy(false);
-            }
-          }}
+          onClick={() => run(onConfirm)}
         >
           {busy ? busyLabel : confirmLabel}
         </button>

@@ -4,9 +4,10 @@ import type { Session } from '../auth';
 import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
-import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, ipEntryProblem, normaliseIpEntry, principalIdProblem } from '../validation';
-import { describedBy } from './fields';
-import { IpEntriesField, type IpEntryRow } from './IpEntriesField';
+import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
+import { FieldError, FormActions, TextField } from './Field';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
 
@@ -40,12 +41,6 @@ function customExpiry(date: string, now: number, maxLifetimeDays: number): { mil
   const endOfDay = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59).getTime();
   // A minute of slack so the request still fits the maximum when it reaches the service.
   return { millis: Math.floor(Math.min(endOfDay, maxMillis - 60_000) / 1000) * 1000 };
-}
-
-/** "must be in the future" → "Must be in the future." */
-function sentence(message: string): string {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 export function CreateTokenDialog({ api, session, policy, areas, knownOwners, onCreated, onClose, returnFocus }: CreateTokenDialogProps) {
@@ -123,14 +118,10 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           ? 'The tenant policy requires at least one IP entry: add the addresses the token will be used from.'
           : undefined,
   };
-  for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
+  Object.assign(problems, ipEntryProblems(filledIps));
 
   const shown = (field: FieldName): string | undefined => serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
-  const ipErrors = new Map<number, string>();
-  for (const entry of ipEntries) {
-    const error = shown(`ip:${entry.key}`);
-    if (error) ipErrors.set(entry.key, error);
-  }
+  const ipErrors = ipErrorsOf(ipEntries, shown);
 
   /** The control to focus for a field with a problem, in the order the form reads. */
   const controlOf = (field: FieldName): string => {
@@ -155,13 +146,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     if (field === 'owner' || field === 'description') return field;
     if (field === 'expiresAt' || field === 'expiresInDays') return 'expiry';
     if (field.startsWith('scopes')) return 'scopes';
-    const ip = /^allowedIps\[(\d+)\]$/.exec(field);
-    if (ip) {
-      const entry = filledIps[Number(ip[1])];
-      return entry ? `ip:${entry.key}` : 'ipList';
-    }
-    if (field.startsWith('allowedIps')) return 'ipList';
-    return undefined;
+    return ipFieldOfDetail(field, filledIps);
   };
 
   async function submit(event: FormEvent) {
@@ -170,7 +155,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     setFormError(undefined);
     const invalid = fieldOrder(problems);
     if (invalid.length > 0) {
-      setFormError(`Nothing was created: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('created', invalid.length));
       focusFirst(problems);
       return;
     }
@@ -191,14 +176,12 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       onCreated(issued);
       return;
     } catch (error) {
-      const placed: Partial<Record<FieldName, string>> = {};
+      let placed: Partial<Record<FieldName, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const field = fieldOfDetail(detail.field);
-          if (field) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
-          else unplaced.push(`${detail.field} ${detail.message}`);
-        }
+        const details = placeDetails(error.details, fieldOfDetail);
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
         // A duplicate description (another tab, another admin, or a token created since this dialog opened):
         // name the existing token as it is described, which may differ from what was typed in case or width.
@@ -212,10 +195,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setServerErrors(placed);
-      const count = Object.keys(placed).length;
-      setFormError(
-        [`Nothing was created${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above` : ''}.`, ...unplaced.map(sentence)].join(' '),
-      );
+      setFormError(refusedMessage('created', Object.keys(placed).length, unplaced));
       focusFirst(placed);
     }
     setBusy(false);
@@ -233,62 +213,47 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         <p className="hint">Create one token per vendor or program, so that you can revoke each on its own.</p>
 
         {session.admin && (
-          <div className="field">
-            <label htmlFor="create-owner">For user</label>
-            <input
-              id="create-owner"
-              list="create-owner-options"
-              value={owner}
-              autoComplete="off"
-              spellCheck={false}
-              onChange={(event) => {
-                setOwner(event.target.value);
-                touch('owner');
-                clearServerError('owner', 'description');
-              }}
-              aria-invalid={ownerError ? true : undefined}
-              aria-describedby={describedBy('create-owner', true, ownerError)}
-            />
+          <TextField
+            id="create-owner"
+            label="For user"
+            list="create-owner-options"
+            value={owner}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(value) => {
+              setOwner(value);
+              touch('owner');
+              clearServerError('owner', 'description');
+            }}
+            hint={<>As an admin you can create a token for any user of tenant {session.tenant}; the token acts as that user.</>}
+            error={ownerError}
+          >
             <datalist id="create-owner-options">
               {knownOwners.map((user) => (
                 <option key={user} value={user} />
               ))}
             </datalist>
-            <p id="create-owner-hint" className="hint">
-              As an admin you can create a token for any user of tenant {session.tenant}; the token acts as that user.
-            </p>
-            {ownerError && (
-              <p id="create-owner-error" className="error">
-                {ownerError}
-              </p>
-            )}
-          </div>
+          </TextField>
         )}
 
-        <div className="field">
-          <label htmlFor="create-description">Description</label>
-          <input
-            id="create-description"
-            value={description}
-            autoComplete="off"
-            data-autofocus
-            onChange={(event) => {
-              setDescription(event.target.value);
-              touch('description');
-              clearServerError('description');
-            }}
-            aria-invalid={descriptionError ? true : undefined}
-            aria-describedby={describedBy('create-description', true, descriptionError)}
-          />
-          <p id="create-description-hint" className="hint">
-            What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} / {policy.maxDescriptionLength} characters.
-          </p>
-          {descriptionError && (
-            <p id="create-description-error" className="error">
-              {descriptionError}
-            </p>
-          )}
-        </div>
+        <TextField
+          id="create-description"
+          label="Description"
+          value={description}
+          autoComplete="off"
+          data-autofocus
+          onChange={(value) => {
+            setDescription(value);
+            touch('description');
+            clearServerError('description');
+          }}
+          hint={
+            <>
+              What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} / {policy.maxDescriptionLength} characters.
+            </>
+          }
+          error={descriptionError}
+        />
 
         <fieldset className="field" aria-describedby={expiryError ? 'create-expiry-error' : undefined}>
           <legend>Expiration</legend>
@@ -363,11 +328,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
               </p>
             </div>
           )}
-          {expiryError && (
-            <p id="create-expiry-error" className="error">
-              {expiryError}
-            </p>
-          )}
+          <FieldError id="create-expiry" error={expiryError} />
         </fieldset>
 
         <ScopePicker
@@ -380,12 +341,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           }}
           selected={selected}
           onToggle={(scope, checked) => {
-            setSelected((current) => {
-              const next = new Set(current);
-              if (checked) next.add(scope);
-              else next.delete(scope);
-              return next;
-            });
+            setSelected((current) => toggled(current, scope, checked));
             touch('scopes');
             clearServerError('scopes');
           }}
@@ -409,19 +365,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           listError={shown('ipList')}
         />
 
-        {formError && (
-          <p className="error form-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create token'}
-          </button>
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions formError={formError} busy={busy} submitLabel="Create token" busyLabel="Creating…" onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -2,9 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
-import { descriptionProblem, ipEntryProblem, normaliseIpEntry } from '../validation';
-import { describedBy } from './fields';
-import { IpEntriesField, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { descriptionProblem, normaliseIpEntry } from '../validation';
+import { FieldError, FormActions, TextField } from './Field';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
 interface EditTokenDialogProps {
@@ -17,11 +18,6 @@ interface EditTokenDialogProps {
 }
 
 type FieldName = 'description' | 'scopes' | 'ipList' | `ip:${number}`;
-
-const sentence = (message: string) => {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-};
 
 /**
  * Edits a token in place (`PATCH /tokens/{id}`): its description, its IP entries, and its scopes —
@@ -48,13 +44,9 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           ? 'The tenant policy requires at least one IP entry.'
           : undefined,
   };
-  for (const entry of filledIps) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value);
+  Object.assign(problems, ipEntryProblems(filledIps));
   const shown = (field: FieldName) => serverErrors[field] ?? (attempted ? problems[field] : undefined);
-  const ipErrors = new Map<number, string>();
-  for (const entry of ipEntries) {
-    const error = shown(`ip:${entry.key}`);
-    if (error) ipErrors.set(entry.key, error);
-  }
+  const ipErrors = ipErrorsOf(ipEntries, shown);
 
   /** Only what changed is sent: an unchanged field is not an edit (and not an audit entry). */
   function editOf(): TokenEdit {
@@ -73,7 +65,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
     setServerErrors({});
     const invalid = Object.entries(problems).filter(([, problem]) => problem !== undefined);
     if (invalid.length > 0) {
-      setFormError(`Nothing was changed: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('changed', invalid.length));
       return;
     }
     const edit = editOf();
@@ -86,24 +78,21 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
       onEdited(await api.editToken(token.id, edit));
       return;
     } catch (error) {
-      const placed: Partial<Record<FieldName, string>> = {};
+      let placed: Partial<Record<FieldName, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const ip = /^allowedIps\[(\d+)\]$/.exec(detail.field);
-          const entry = ip ? filledIps[Number(ip[1])] : undefined;
-          const field: FieldName | undefined =
-            detail.field === 'description' ? 'description' : detail.field.startsWith('scopes') ? 'scopes' : entry ? `ip:${entry.key}` : detail.field.startsWith('allowedIps') ? 'ipList' : undefined;
-          if (field) placed[field] = sentence(detail.message);
-          else unplaced.push(`${detail.field} ${detail.message}`);
-        }
+        const details = placeDetails(error.details, (name): FieldName | undefined =>
+          name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
+        );
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
         placed.description = `${sentence(error.message)} Choose another description.`;
       } else {
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setServerErrors(placed);
-      setFormError([`Nothing was changed${Object.keys(placed).length > 0 ? ': the service refused the fields marked above' : ''}.`, ...unplaced.map(sentence)].join(' '));
+      setFormError(refusedMessage('changed', Object.keys(placed).length, unplaced));
     }
     setBusy(false);
   }
@@ -115,26 +104,18 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
     <Modal title={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`} onClose={onClose} size="large">
       <form onSubmit={submit} noValidate aria-label="Edit token">
         <p className="hint">Changes apply to the token as it is, within seconds: programs keep their access token and refresh key.</p>
-        <div className="field">
-          <label htmlFor="edit-description">Description</label>
-          <input
-            id="edit-description"
-            value={description}
-            autoComplete="off"
-            data-autofocus
-            onChange={(event) => {
-              setDescription(event.target.value);
-              setServerErrors(({ description: _dropped, ...rest }) => rest);
-            }}
-            aria-invalid={descriptionError ? true : undefined}
-            aria-describedby={describedBy('edit-description', false, descriptionError)}
-          />
-          {descriptionError && (
-            <p id="edit-description-error" className="error">
-              {descriptionError}
-            </p>
-          )}
-        </div>
+        <TextField
+          id="edit-description"
+          label="Description"
+          value={description}
+          autoComplete="off"
+          data-autofocus
+          onChange={(value) => {
+            setDescription(value);
+            setServerErrors(({ description: _dropped, ...rest }) => rest);
+          }}
+          error={descriptionError}
+        />
 
         <fieldset className="field" aria-describedby={describedBy('edit-scopes', true, scopesError)}>
           <legend>Scopes</legend>
@@ -152,10 +133,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
                     type="checkbox"
                     checked={kept.has(scope)}
                     onChange={(event) => {
-                      const next = new Set(kept);
-                      if (event.target.checked) next.add(scope);
-                      else next.delete(scope);
-                      setKept(next);
+                      setKept(toggled(kept, scope, event.target.checked));
                       setServerErrors(({ scopes: _dropped, ...rest }) => rest);
                     }}
                   />
@@ -164,11 +142,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
               ))}
             </ul>
           )}
-          {scopesError && (
-            <p id="edit-scopes-error" className="error">
-              {scopesError}
-            </p>
-          )}
+          <FieldError id="edit-scopes" error={scopesError} />
         </fieldset>
 
         <IpEntriesField
@@ -183,19 +157,7 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           listError={shown('ipList')}
         />
 
-        {formError && (
-          <p className="error form-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save changes'}
-          </button>
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…" onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ipEntryProblem } from '../validation';
 import { describedBy } from './fields';
 
 export interface IpEntryRow {
@@ -21,6 +22,29 @@ interface IpEntriesFieldProps {
 let nextKey = 1;
 export function newIpEntryRow(value = ''): IpEntryRow {
   return { key: nextKey++, value };
+}
+
+/** The problem of each filled row, under `ip:<row key>`, the field name the forms show it under. */
+export function ipEntryProblems(filled: readonly IpEntryRow[]): Record<`ip:${number}`, string | undefined> {
+  return Object.fromEntries(filled.map((entry) => [`ip:${entry.key}`, ipEntryProblem(entry.value)]));
+}
+
+/** Where the service's detail on `allowedIps[i]` (or the list) is shown: next to that filled row, else under the list. */
+export function ipFieldOfDetail(detailField: string, filled: readonly IpEntryRow[]): `ip:${number}` | 'ipList' | undefined {
+  const ip = /^allowedIps\[(\d+)\]$/.exec(detailField);
+  const entry = ip ? filled[Number(ip[1])] : undefined;
+  if (entry) return `ip:${entry.key}`;
+  return detailField.startsWith('allowedIps') ? 'ipList' : undefined;
+}
+
+/** The errors to show by row key, from a form's `shown(field)`. */
+export function ipErrorsOf(entries: readonly IpEntryRow[], shown: (field: `ip:${number}`) => string | undefined): Map<number, string> {
+  const errors = new Map<number, string>();
+  for (const entry of entries) {
+    const error = shown(`ip:${entry.key}`);
+    if (error) errors.set(entry.key, error);
+  }
+  return errors;
 }
 
 /** Optional IP restrictions: each row an address, a CIDR or a from–to range. */

@@ -4,7 +4,8 @@ import type { Session } from '../auth';
 import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type GovernedToken, type TenantPolicy, type TenantPolicyChange } from '../governance';
 import { areaTree } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
-import { describedBy } from './fields';
+import { CheckboxField, FieldError, FormActions, TextField } from './Field';
+import { describedBy, fixProblemsMessage, placeDetails, refusedMessage } from './fields';
 
 /** Lifetimes an admin may offer; the service refuses any above the deployment's maximum, naming the field. */
 const COMMON_LIFETIMES = [30, 60, 90, 180, 365];
@@ -37,10 +38,6 @@ const draftOf = (policy: TenantPolicy): Draft => ({
 
 const wholeNumber = (text: string): number | undefined => (/^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
 const sameList = (a: readonly unknown[] | null, b: readonly unknown[] | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]));
-const sentence = (message: string) => {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-};
 
 /** The admin's page for the tenant's token policy: read it, tighten it, and revoke what it no longer allows. */
 export function PolicyPage({ api, session }: { api: PatApi; session: Session }) {
@@ -133,7 +130,7 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
     const { change, problems } = changeOf();
     if (Object.keys(problems).length > 0) {
       setErrors(problems);
-      setFormError(`Nothing was saved: fix the ${Object.keys(problems).length === 1 ? 'problem' : `${Object.keys(problems).length} problems`} marked above.`);
+      setFormError(fixProblemsMessage('saved', Object.keys(problems).length));
       return;
     }
     if (Object.keys(change).length === 0) {
@@ -149,36 +146,26 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
       setNotice('Policy saved. It applies to new tokens and to refreshes; tokens it no longer allows are flagged below.');
       countOutside();
     } catch (error) {
-      const placed: Partial<Record<Field, string>> = {};
+      let placed: Partial<Record<Field, string>> = {};
       const unplaced: string[] = [];
       if (error instanceof ApiError && error.details.length > 0) {
-        for (const detail of error.details) {
-          const field = detail.field.replace(/\[\d+\]$/, '') as Field;
-          if (field in draftOf(policy!)) placed[field] = [placed[field], sentence(detail.message)].filter(Boolean).join(' ');
-          else unplaced.push(`${detail.field}: ${detail.message}`);
-        }
+        const details = placeDetails(error.details, (name) => {
+          const field = name.replace(/\[\d+\]$/, '') as Field;
+          return field in draftOf(policy!) ? field : undefined;
+        });
+        placed = details.placed;
+        unplaced.push(...details.unplaced.map((detail) => `${detail.field}: ${detail.message}`));
       } else {
         unplaced.push(error instanceof Error ? error.message : String(error));
       }
       setErrors(placed);
-      const count = Object.keys(placed).length;
-      setFormError(
-        [
-          `Nothing was saved${count > 0 ? `: the service refused ${count === 1 ? 'one field' : `${count} fields`}, marked above (a tenant can only tighten the deployment's policy)` : ''}.`,
-          ...unplaced.map(sentence),
-        ].join(' '),
-      );
+      setFormError(refusedMessage('saved', Object.keys(placed).length, unplaced, " (a tenant can only tighten the deployment's policy)"));
     }
     setBusy(false);
   }
 
   const error = (field: Field) => errors[field];
-  const errorLine = (field: Field, id: string) =>
-    errors[field] && (
-      <p id={`${id}-error`} className="error">
-        {errors[field]}
-      </p>
-    );
+  const errorLine = (field: Field, id: string) => <FieldError id={id} error={errors[field]} />;
   const lifetimeChoices = [...new Set([...COMMON_LIFETIMES, ...policy.lifetimesDays, ...draft.lifetimesDays])].sort((a, b) => a - b);
   const tree = areaTree(areas);
 
@@ -238,35 +225,25 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           {errorLine('defaultLifetimeDays', 'policy-default-lifetime')}
         </div>
 
-        <div className="field">
-          <label htmlFor="policy-max-lifetime">Maximum lifetime (days)</label>
-          <input
-            id="policy-max-lifetime"
-            type="number"
-            min={1}
-            inputMode="numeric"
-            value={draft.maxLifetimeDays}
-            onChange={(event) => update({ maxLifetimeDays: event.target.value }, 'maxLifetimeDays')}
-            aria-invalid={error('maxLifetimeDays') ? true : undefined}
-            aria-describedby={describedBy('policy-max-lifetime', true, error('maxLifetimeDays'))}
-          />
-          <p id="policy-max-lifetime-hint" className="hint">
-            Also caps custom expiry dates and refreshes. Lowering it drops the longer lifetimes offered.
-          </p>
-          {errorLine('maxLifetimeDays', 'policy-max-lifetime')}
-        </div>
+        <TextField
+          id="policy-max-lifetime"
+          label="Maximum lifetime (days)"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={draft.maxLifetimeDays}
+          onChange={(value) => update({ maxLifetimeDays: value }, 'maxLifetimeDays')}
+          hint="Also caps custom expiry dates and refreshes. Lowering it drops the longer lifetimes offered."
+          error={error('maxLifetimeDays')}
+        />
 
-        <div className="field checkbox-field">
-          <input
-            id="policy-no-expiry"
-            type="checkbox"
-            checked={draft.allowNoExpiry}
-            onChange={(event) => update({ allowNoExpiry: event.target.checked }, 'allowNoExpiry')}
-            aria-describedby={describedBy('policy-no-expiry', false, error('allowNoExpiry'))}
-          />
-          <label htmlFor="policy-no-expiry">Allow tokens without expiry</label>
-          {errorLine('allowNoExpiry', 'policy-no-expiry')}
-        </div>
+        <CheckboxField
+          id="policy-no-expiry"
+          label="Allow tokens without expiry"
+          checked={draft.allowNoExpiry}
+          onChange={(checked) => update({ allowNoExpiry: checked }, 'allowNoExpiry')}
+          error={error('allowNoExpiry')}
+        />
 
         <fieldset className="field" aria-describedby={describedBy('policy-creators', false, error('creators'))}>
           <legend>Who creates tokens</legend>
@@ -283,32 +260,22 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           {errorLine('creators', 'policy-creators')}
         </fieldset>
 
-        <div className="field checkbox-field">
-          <input
-            id="policy-require-approval"
-            type="checkbox"
-            checked={draft.requireApproval}
-            onChange={(event) => update({ requireApproval: event.target.checked }, 'requireApproval')}
-            aria-describedby={describedBy('policy-require-approval', true, error('requireApproval'))}
-          />
-          <label htmlFor="policy-require-approval">Tokens created by users need an admin&apos;s approval</label>
-          <p id="policy-require-approval-hint" className="hint">
-            Until an admin approves it (under Approvals), a user&apos;s new token is refused by the API.
-          </p>
-          {errorLine('requireApproval', 'policy-require-approval')}
-        </div>
+        <CheckboxField
+          id="policy-require-approval"
+          label="Tokens created by users need an admin's approval"
+          checked={draft.requireApproval}
+          onChange={(checked) => update({ requireApproval: checked }, 'requireApproval')}
+          hint="Until an admin approves it (under Approvals), a user's new token is refused by the API."
+          error={error('requireApproval')}
+        />
 
-        <div className="field checkbox-field">
-          <input
-            id="policy-require-ips"
-            type="checkbox"
-            checked={draft.requireIpRestriction}
-            onChange={(event) => update({ requireIpRestriction: event.target.checked }, 'requireIpRestriction')}
-            aria-describedby={describedBy('policy-require-ips', false, error('requireIpRestriction'))}
-          />
-          <label htmlFor="policy-require-ips">Every token must be restricted to IP addresses</label>
-          {errorLine('requireIpRestriction', 'policy-require-ips')}
-        </div>
+        <CheckboxField
+          id="policy-require-ips"
+          label="Every token must be restricted to IP addresses"
+          checked={draft.requireIpRestriction}
+          onChange={(checked) => update({ requireIpRestriction: checked }, 'requireIpRestriction')}
+          error={error('requireIpRestriction')}
+        />
 
         <fieldset className="field" aria-describedby={describedBy('policy-areas', false, error('allowedAreas'))}>
           <legend>Areas tokens may be granted</legend>
@@ -352,33 +319,21 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           {errorLine('allowedAreas', 'policy-areas')}
         </fieldset>
 
-        <div className="field">
-          <label htmlFor="policy-max-active">Active tokens per user, at most</label>
-          <input
-            id="policy-max-active"
-            type="number"
-            min={1}
-            inputMode="numeric"
-            value={draft.maxActiveTokensPerOwner}
-            onChange={(event) => update({ maxActiveTokensPerOwner: event.target.value }, 'maxActiveTokensPerOwner')}
-            aria-invalid={error('maxActiveTokensPerOwner') ? true : undefined}
-            aria-describedby={describedBy('policy-max-active', false, error('maxActiveTokensPerOwner'))}
-          />
-          {errorLine('maxActiveTokensPerOwner', 'policy-max-active')}
-        </div>
+        <TextField
+          id="policy-max-active"
+          label="Active tokens per user, at most"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={draft.maxActiveTokensPerOwner}
+          onChange={(value) => update({ maxActiveTokensPerOwner: value }, 'maxActiveTokensPerOwner')}
+          error={error('maxActiveTokensPerOwner')}
+        />
 
         <p className="hint">
           Fixed by the deployment: at most {policy.maxIpEntries} IP entries per token, descriptions of at most {policy.maxDescriptionLength} characters.
         </p>
-        {formError && (
-          <p className="error form-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save policy'}
-          </button>
+        <FormActions formError={formError} busy={busy} submitLabel="Save policy" busyLabel="Saving…">
           <button
             type="button"
             className="secondary"
@@ -390,7 +345,7 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           >
             Undo changes
           </button>
-        </div>
+        </FormActions>
       </form>
 
       <section className="danger-zone" aria-labelledby="outside-heading">

@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import type { IssuedToken, PatApi, TokenMetadata } from '../api';
-import { Modal } from './Modal';
+import { ConfirmDialog } from './ConfirmDialog';
+import { TokenName } from './RevokeDialog';
 
 interface RegenerateDialogProps {
   api: PatApi;
@@ -12,46 +12,22 @@ interface RegenerateDialogProps {
 
 /** `POST /tokens/{id}/regenerate`: a rotation started by a person, e.g. when a vendor lost its credentials. */
 export function RegenerateDialog({ api, token, showOwner, onRegenerated, onClose }: RegenerateDialogProps) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function regenerate() {
-    setBusy(true);
-    setError(undefined);
-    try {
-      onRegenerated(await api.regenerateToken(token.id));
-    } catch (failure) {
-      setError(`The token was not regenerated: ${failure instanceof Error ? failure.message : String(failure)}`);
-      setBusy(false);
-    }
-  }
-
   return (
-    <Modal title="Regenerate token?" onClose={onClose} role="alertdialog" describedBy="regenerate-question">
-      <p id="regenerate-question">
-        Regenerate <strong>“{token.description}”</strong>
-        {showOwner && (
-          <>
-            {' '}
-            of <strong>{token.owner}</strong>
-          </>
-        )}
-        ? You get a new access token and refresh key, with the same scopes and IP entries, shown once. The current access token keeps
-        working for the grace period (a minute by default), then stops; the current refresh key stops at once.
+    <ConfirmDialog
+      title="Regenerate token?"
+      confirmLabel="Regenerate token"
+      busyLabel="Regenerating…"
+      failure="The token was not regenerated"
+      tone="primary"
+      questionId="regenerate-question"
+      onClose={onClose}
+      onConfirm={async () => onRegenerated(await api.regenerateToken(token.id))}
+    >
+      <p>
+        Regenerate <TokenName token={token} showOwner={showOwner} />? You get a new access token and refresh key, with the same scopes and IP entries,
+        shown once. The current access token keeps working for the grace period (a minute by default), then stops; the current refresh key stops at
+        once.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="button" className="primary" onClick={regenerate} disabled={busy}>
-          {busy ? 'Regenerating…' : 'Regenerate token'}
-        </button>
-        <button type="button" className="secondary" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Modal>
+    </ConfirmDialog>
   );
 }

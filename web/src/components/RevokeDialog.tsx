@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import type { PatApi, RevokedToken, TokenMetadata } from '../api';
-import { Modal } from './Modal';
+import { ConfirmDialog } from './ConfirmDialog';
 
 interface RevokeDialogProps {
   api: PatApi;
@@ -13,21 +12,24 @@ interface RevokeDialogProps {
   returnFocus?: () => HTMLElement | null;
 }
 
-export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, returnFocus }: RevokeDialogProps) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+/** “Payroll feed” of alice: how a confirmation names the token it acts on. */
+export function TokenName({ token, showOwner }: { token: TokenMetadata; showOwner: boolean }) {
+  return (
+    <>
+      <strong>“{token.description}”</strong>
+      {showOwner && (
+        <>
+          {' '}
+          of <strong>{token.owner}</strong>
+        </>
+      )}
+    </>
+  );
+}
 
+export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, returnFocus }: RevokeDialogProps) {
   async function revoke() {
-    setBusy(true);
-    setError(undefined);
-    let revoked: RevokedToken;
-    try {
-      revoked = await api.revokeToken(token.id);
-    } catch (failure) {
-      setError(`The token was not revoked: ${failure instanceof Error ? failure.message : String(failure)}`);
-      setBusy(false);
-      return;
-    }
+    const revoked = await api.revokeToken(token.id);
     // Addressed by an older member: the newest one revoked names the credential's generation.
     const newestId = revoked.revokedTokenIds?.[0];
     const newestGeneration =
@@ -36,30 +38,20 @@ export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, return
   }
 
   return (
-    <Modal title="Revoke token?" onClose={onClose} role="alertdialog" describedBy="revoke-question" returnFocus={returnFocus}>
-      <p id="revoke-question">
-        Revoke <strong>“{token.description}”</strong>
-        {showOwner && (
-          <>
-            {' '}
-            of <strong>{token.owner}</strong>
-          </>
-        )}
-        ? Programs using it will be refused (within seconds, as caches expire), and its refresh key stops working — for every generation of it, including one just replaced by a refresh and still in its grace period. This cannot be undone.
+    <ConfirmDialog
+      title="Revoke token?"
+      confirmLabel="Revoke token"
+      busyLabel="Revoking…"
+      failure="The token was not revoked"
+      questionId="revoke-question"
+      onClose={onClose}
+      onConfirm={revoke}
+      returnFocus={returnFocus}
+    >
+      <p>
+        Revoke <TokenName token={token} showOwner={showOwner} />? Programs using it will be refused (within seconds, as caches expire), and its refresh
+        key stops working — for every generation of it, including one just replaced by a refresh and still in its grace period. This cannot be undone.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="button" className="danger" onClick={revoke} disabled={busy}>
-          {busy ? 'Revoking…' : 'Revoke token'}
-        </button>
-        <button type="button" className="secondary" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Modal>
+    </ConfirmDialog>
   );
 }

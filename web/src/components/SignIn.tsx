@@ -2,7 +2,8 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, localSignIn } from '../api';
 import { expiryOf, type Session } from '../auth';
 import { principalIdProblem } from '../validation';
-import { describedBy } from './fields';
+import { CheckboxField, TextField } from './Field';
+import { useAction } from './useAction';
 
 interface SignInShellProps {
   notice?: string;
@@ -68,53 +69,37 @@ export function LocalSignIn({ apiUrl, notice, onSignedIn }: { apiUrl: string; no
         Local development sign-in: choose any user and tenant. Deployed, this page is the Cognito hosted login.
       </p>
       <form onSubmit={submit} noValidate aria-label="Sign in">
-        <div className="field">
-          <label htmlFor="sign-in-user">User</label>
-          <input
-            id="sign-in-user"
-            name="user"
-            autoComplete="username"
-            value={user}
-            onChange={(event) => {
-              setUser(event.target.value);
-              setServerErrors(({ user: _removed, ...rest }) => rest);
-            }}
-            aria-invalid={userError ? true : undefined}
-            aria-describedby={describedBy('sign-in-user', false, userError)}
-            autoFocus
-          />
-          {userError && (
-            <p id="sign-in-user-error" className="error">
-              {userError}
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="sign-in-tenant">Tenant</label>
-          <input
-            id="sign-in-tenant"
-            name="tenant"
-            value={tenant}
-            onChange={(event) => {
-              setTenant(event.target.value);
-              setServerErrors(({ tenant: _removed, ...rest }) => rest);
-            }}
-            aria-invalid={tenantError ? true : undefined}
-            aria-describedby={describedBy('sign-in-tenant', false, tenantError)}
-          />
-          {tenantError && (
-            <p id="sign-in-tenant-error" className="error">
-              {tenantError}
-            </p>
-          )}
-        </div>
-        <div className="field checkbox-field">
-          <input id="sign-in-admin" type="checkbox" checked={admin} onChange={(event) => setAdmin(event.target.checked)} aria-describedby="sign-in-admin-hint" />
-          <label htmlFor="sign-in-admin">Tenant admin</label>
-          <p id="sign-in-admin-hint" className="hint">
-            Admins see and revoke every token of their tenant and create tokens for other users.
-          </p>
-        </div>
+        <TextField
+          id="sign-in-user"
+          label="User"
+          name="user"
+          autoComplete="username"
+          value={user}
+          onChange={(value) => {
+            setUser(value);
+            setServerErrors(({ user: _removed, ...rest }) => rest);
+          }}
+          error={userError}
+          autoFocus
+        />
+        <TextField
+          id="sign-in-tenant"
+          label="Tenant"
+          name="tenant"
+          value={tenant}
+          onChange={(value) => {
+            setTenant(value);
+            setServerErrors(({ tenant: _removed, ...rest }) => rest);
+          }}
+          error={tenantError}
+        />
+        <CheckboxField
+          id="sign-in-admin"
+          label="Tenant admin"
+          checked={admin}
+          onChange={setAdmin}
+          hint="Admins see and revoke every token of their tenant and create tokens for other users."
+        />
         {formError && (
           <p className="error" role="alert">
             {formError}
@@ -130,8 +115,7 @@ export function LocalSignIn({ apiUrl, notice, onSignedIn }: { apiUrl: string; no
 
 /** Deployed: the Cognito hosted login, authorization code with PKCE (oidc-client-ts). */
 export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn: () => Promise<void> }) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction((reason) => `The sign-in page could not be opened: ${reason}. Try again.`);
   return (
     <SignInShell notice={notice}>
       {error && (
@@ -144,16 +128,7 @@ export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn:
         className="primary"
         disabled={busy}
         autoFocus
-        onClick={async () => {
-          setBusy(true);
-          setError(undefined);
-          try {
-            await onSignIn();
-          } catch (failure) {
-            setError(`The sign-in page could not be opened: ${failure instanceof Error ? failure.message : String(failure)}. Try again.`);
-            setBusy(false);
-          }
-        }}
+        onClick={() => run(onSignIn)}
       >
         {busy ? 'Opening the sign-in page…' : 'Sign in'}
       </button>

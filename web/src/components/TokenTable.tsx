@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { TokenMetadata } from '../api';
 import { daysUntil, formatDate, formatDateTime, relativeTime } from '../format';
 import { isOutsidePolicy, isPending, revokerWords } from '../governance';
@@ -14,6 +15,39 @@ const reasonWords: Record<string, string> = {
   rejected: 'approval refused',
   outside_policy: 'outside the tenant policy',
 };
+
+/** The frame of a table of tokens: `caption` for screen readers, `head` the header cells, `children` the rows. */
+export function TokensTable({ caption, busy, head, children }: { caption: string; busy?: boolean; head: ReactNode; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className="tokens" aria-busy={busy || undefined}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {head}
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A token's scopes, one line per area (`describeScopes`). */
+export function ScopesCell({ scopes }: { scopes: readonly string[] }) {
+  return (
+    <td>
+      <ul className="scope-list">
+        {describeScopes(scopes).map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    </td>
+  );
+}
 
 function Expires({ token }: { token: TokenMetadata }) {
   if (token.expiresAt === null) return <span>Never</span>;
@@ -104,83 +138,72 @@ interface TokenTableProps {
 
 export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit, onRegenerate }: TokenTableProps) {
   return (
-    <div className="table-wrap">
-      <table className="tokens" aria-busy={busy || undefined}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {showOwner && <th scope="col">User</th>}
-            <th scope="col">Description</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Status</th>
-            <th scope="col">Generation</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((token) => (
-            <tr key={token.id} data-token-id={token.id}>
-              {showOwner && <td>{token.owner}</td>}
-              <th scope="row" className="description">
-                {token.description}
-                {token.allowedIps.length > 0 && <span className="hint">IPs: {token.allowedIps.join(', ')}</span>}
-              </th>
-              <td>
-                <ul className="scope-list">
-                  {describeScopes(token.scopes).map((line) => (
-                    <li key={line}>{line}</li>
-                  ))}
-                </ul>
-              </td>
-              <td>
-                <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-                  {formatDate(token.createdAt)}
-                </time>
-                {token.createdBy !== token.owner && <span className="hint">by {token.createdBy}</span>}
-              </td>
-              <td>
-                <Expires token={token} />
-              </td>
-              <td>
-                <Status token={token} />
-              </td>
-              <td>
-                <Generation token={token} />
-              </td>
-              <td>
-                <LastUsed token={token} />
-              </td>
-              <td className="actions-cell">
-                {(token.status === 'active' || isPending(token)) && (
-                  <button type="button" className="secondary" onClick={() => onEdit(token)} aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
-                    Edit
-                  </button>
-                )}
-                {token.status === 'active' && (
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() => onRegenerate(token)}
-                    aria-label={`Regenerate token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
-                  >
-                    Regenerate
-                  </button>
-                )}
-                {token.status !== 'revoked' && (
-                  <button type="button" className="revoke" onClick={() => onRevoke(token)} aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
-                    <span aria-hidden="true">✕ </span>Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TokensTable
+      caption={caption}
+      busy={busy}
+      head={
+        <>
+          {showOwner && <th scope="col">User</th>}
+          <th scope="col">Description</th>
+          <th scope="col">Scopes</th>
+          <th scope="col">Created</th>
+          <th scope="col">Expires</th>
+          <th scope="col">Status</th>
+          <th scope="col">Generation</th>
+          <th scope="col">Last used</th>
+        </>
+      }
+    >
+      {tokens.map((token) => (
+        <tr key={token.id} data-token-id={token.id}>
+          {showOwner && <td>{token.owner}</td>}
+          <th scope="row" className="description">
+            {token.description}
+            {token.allowedIps.length > 0 && <span className="hint">IPs: {token.allowedIps.join(', ')}</span>}
+          </th>
+          <ScopesCell scopes={token.scopes} />
+          <td>
+            <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+              {formatDate(token.createdAt)}
+            </time>
+            {token.createdBy !== token.owner && <span className="hint">by {token.createdBy}</span>}
+          </td>
+          <td>
+            <Expires token={token} />
+          </td>
+          <td>
+            <Status token={token} />
+          </td>
+          <td>
+            <Generation token={token} />
+          </td>
+          <td>
+            <LastUsed token={token} />
+          </td>
+          <td className="actions-cell">
+            {(token.status === 'active' || isPending(token)) && (
+              <button type="button" className="secondary" onClick={() => onEdit(token)} aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
+                Edit
+              </button>
+            )}
+            {token.status === 'active' && (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => onRegenerate(token)}
+                aria-label={`Regenerate token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
+              >
+                Regenerate
+              </button>
+            )}
+            {token.status !== 'revoked' && (
+              <button type="button" className="revoke" onClick={() => onRevoke(token)} aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
+                <span aria-hidden="true">✕ </span>Revoke
+              </button>
+            )}
+          </td>
+        </tr>
+      ))}
+    </TokensTable>
   );
 }
