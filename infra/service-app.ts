@@ -70,7 +70,12 @@ function serviceEntries(): readonly string[] {
 export function ensureConsoleBuilt(root = projectRoot): void {
   const web = join(root, 'web');
   const builtAt = statSync(join(web, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs;
-  if (builtAt !== undefined && newestChange(web, (path) => path.startsWith(join(web, 'dist')) || path.includes('node_modules')) <= builtAt) return;
+  // The console also bundles the service's pure domain rules (descriptions, scopes).
+  const sourcesChangedAt = Math.max(
+    newestChange(web, (path) => path.startsWith(join(web, 'dist')) || path.includes('node_modules')),
+    newestChange(join(root, 'functions', 'domain'), () => false),
+  );
+  if (builtAt !== undefined && sourcesChangedAt <= builtAt) return;
   // The CLI reads the app's stdout: vite's report goes to stderr.
   execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 2, 2] });
 }
