@@ -9,7 +9,7 @@ let admin: string;
 let foreignAdmin: string;
 
 beforeAll(async () => {
-  service = await startTestService({ authorizerCacheSeconds: 0, settings: { statusCacheSeconds: 0 } });
+  service = await startTestService({ authorizerCacheSeconds: 0, settings: { statusCacheSeconds: 0, feedStatusCacheSeconds: 0 } });
   ({ alice, bob, admin, foreignAdmin } = await acmeAndGlobexSessions(service));
 });
 afterAll(async () => {

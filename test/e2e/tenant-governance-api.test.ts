@@ -11,7 +11,7 @@ let tenantCount = 0;
 
 beforeAll(async () => {
   // No authorizer result cache: the refusal of a token shows the stored truth at once.
-  service = await startTestService({ authorizerCacheSeconds: 0, settings: { statusCacheSeconds: 0 } });
+  service = await startTestService({ authorizerCacheSeconds: 0, settings: { statusCacheSeconds: 0, feedStatusCacheSeconds: 0 } });
 });
 afterAll(async () => {
   await service?.stop();

@@ -69,9 +69,9 @@ beforeAll(async () => {
         dynamoEndpoint: inject('dynamoEndpoint'),
         tableName: await createTableFirst(inject('dynamoEndpoint'), tableName).then(() => tableName),
         // No result cache in the front and no status cache in the authorizer: the example API sees a
-        // revocation at once (by default it may take up to 20 s + 10 s).
+        // revocation at once (by default it may take up to 5 s).
         authorizerCacheSeconds: 0,
-        settings: { statusCacheSeconds: 0 },
+        settings: { statusCacheSeconds: 0, feedStatusCacheSeconds: 0 },
       }),
     ),
     chromium.launch({ executablePath: chromiumPath, args: chromiumArgs }).then((launched) => (browser = launched)),
