@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DynamoRevocationFeed } from '../../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { defaultFlushTiming } from '../../functions/domain/revocation-feed';
@@ -23,14 +24,16 @@ beforeAll(async () => {
 
 const request = (token: string): AuthorizeRequest => ({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.10', method: 'GET', resource: '/api/candidates' });
 
-async function setup(store: (real: typeof table.store, clock: ManualClock) => AuthorizerOptions['store'], options: Partial<AuthorizerOptions> = {}) {
+async function setup(store: (real: DynamoTokenStore, clock: ManualClock) => AuthorizerOptions['store'], options: Partial<AuthorizerOptions> = {}) {
   const clock = new ManualClock();
-  const { service, keys } = tokenService(table.store, clock);
+  // Feed entries are stamped by the store's clock: the test's, like every other instant here.
+  const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
+  const { service, keys } = tokenService(real, clock);
   const owner = user(`u${Math.random().toString(16).slice(2, 10)}`);
   const victim = await service.create(owner, { description: 'victim', scopes: ['candidates:read'] });
   const bystander = await service.create(owner, { description: 'bystander', scopes: ['candidates:read'] });
   const feed = new DynamoRevocationFeed(new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30 }));
-  const authorizer = authorizerFor(store(table.store, clock), clock, keys, {
+  const authorizer = authorizerFor(store(real, clock), clock, keys, {
     feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log: feed, statusCacheMs: 300_000, resultCacheMs: 300_000 },
     ...options,
   });
@@ -97,5 +100,43 @@ describe('revocation review: a decision must not reach API Gateway after the flu
     expect((await t.authorizer.authorize(request(t.victim.accessToken))).effect).toBe('unauthorized');
     t.clock.advance(60_000);
     expect((await t.authorizer.authorize(request(t.victim.accessToken))).effect).toBe('unauthorized');
+  });
+});
+
+describe('revocation review: every change is read by the feed readers, however long the operation ran', () => {
+  it('refuses, within the bound, the last token revoked by a long revoke-outside-policy (its entry must not be stamped with the start of the run)', async () => {
+    const clock = new ManualClock();
+    const tenant = `t${Math.random().toString(16).slice(2, 10)}`;
+    // The store stamps feed entries with this clock, as the deployed one does with the system clock.
+    const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
+    // Each family revocation of a big tenant takes a while (mark, member sweep, audit listing): 8 s here.
+    const slow = new Proxy(real, {
+      get(target, name, receiver) {
+        if (name === 'revokeFamily') return async (...args: Parameters<typeof real.revokeFamily>) => (clock.advance(8_000), target.revokeFamily(...args));
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { service, keys } = tokenService(slow, clock);
+    const admin = user('admin', tenant, true);
+    const issued: Awaited<ReturnType<typeof service.create>>[] = [];
+    for (let index = 0; index < 3; index++) issued.push(await service.create(user(`u${index}`, tenant), { description: `open ${index}`, scopes: ['candidates:read'] }));
+    const feed = new DynamoRevocationFeed(new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30 }));
+    const authorizer = authorizerFor(real, clock, keys, {
+      feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log: feed, statusCacheMs: 300_000, resultCacheMs: 300_000 },
+    });
+    for (const token of issued) expect((await authorizer.authorize(request(token.accessToken))).effect).toBe('allow');
+    await service.setPolicy(admin, { requireIpRestriction: true });
+    // The container keeps deciding through the run (its feed view stays current).
+    const keepDeciding = setInterval(() => void authorizer.authorize(request(issued[0]!.accessToken)).catch(() => undefined), 5);
+    try {
+      const { revokedTokenIds } = await service.revokeOutsidePolicy(admin);
+      expect(revokedTokenIds).toHaveLength(3);
+    } finally {
+      clearInterval(keepDeciding);
+    }
+    const done = clock.now();
+    clock.advance(2_000);
+    for (const token of issued) expect((await authorizer.authorize(request(token.accessToken))).effect, `${clock.now() - done} ms after the run`).toBe('unauthorized');
   });
 });
