@@ -289,6 +289,8 @@ export class Authorizer {
     const cached = this.statusCache.get(tokenId);
     if (cached && now - cached.fetchedAt < this.statusTrustMs(now)) return cached;
     const drops = this.drops;
+    // The read is current as of when it is sent (a slow feed read before it does not age it).
+    const readAt = this.options.clock.now();
     const read = await this.options.store.getWithFamily(tokenId, familyId);
     // A revoked family revokes every member at once, before (and whatever) its members' records say.
     const record = read.record && withFamilyState(read.record, read.family);
@@ -296,7 +298,7 @@ export class Authorizer {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],
       allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
-      fetchedAt: now,
+      fetchedAt: readAt,
     };
     // Another request read the feed while this read was out (concurrent requests, the local front):
     // the read may predate a change whose entry is now consumed, so it serves this decision only.

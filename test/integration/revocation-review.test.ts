@@ -140,3 +140,21 @@ describe('revocation review: every change is read by the feed readers, however l
     for (const token of issued) expect((await authorizer.authorize(request(token.accessToken))).effect, `${clock.now() - done} ms after the run`).toBe('unauthorized');
   });
 });
+
+describe('revocation review: the fallback while the feed cannot be read', () => {
+  it('still decides on a fresh status read when every feed read fails slowly (it must not fail closed for it)', async () => {
+    const clock = new ManualClock();
+    const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
+    const { service, keys } = tokenService(real, clock);
+    const issued = await service.create(user('fallback'), { description: 'fallback', scopes: ['candidates:read'] });
+    // A timed-out Query retried by the SDK: 1.5 s, then a failure.
+    const failing = { read: async () => (clock.advance(1_500), Promise.reject(new Error('TimeoutError'))), append: async () => undefined };
+    const authorizer = authorizerFor(real, clock, keys, {
+      feed: { watcher: new FeedWatcher(failing, FEED_POLL_MS), log: failing, statusCacheMs: 300_000, resultCacheMs: 300_000 },
+    });
+    expect((await authorizer.authorize(request(issued.accessToken))).effect).toBe('allow');
+    await service.revoke(user('fallback'), issued.id);
+    clock.advance(100);
+    expect((await authorizer.authorize(request(issued.accessToken))).effect).toBe('unauthorized');
+  });
+});
