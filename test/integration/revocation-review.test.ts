@@ -112,7 +112,12 @@ describe('revocation review: every change is read by the feed readers, however l
     // Each family revocation of a big tenant takes a while (mark, member sweep, audit listing): 8 s here.
     const slow = new Proxy(real, {
       get(target, name, receiver) {
-        if (name === 'revokeFamily') return async (...args: Parameters<typeof real.revokeFamily>) => (clock.advance(8_000), target.revokeFamily(...args));
+        if (name === 'revokeFamily') {
+          return async (...args: Parameters<typeof real.revokeFamily>) => {
+            clock.advance(8_000);
+            return target.revokeFamily(...args);
+          };
+        }
         const value = Reflect.get(target, name, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -148,7 +153,13 @@ describe('revocation review: the fallback while the feed cannot be read', () => 
     const { service, keys } = tokenService(real, clock);
     const issued = await service.create(user('fallback'), { description: 'fallback', scopes: ['candidates:read'] });
     // A timed-out Query retried by the SDK: 1.5 s, then a failure.
-    const failing = { read: async () => (clock.advance(1_500), Promise.reject(new Error('TimeoutError'))), append: async () => undefined };
+    const failing = {
+      read: async () => {
+        clock.advance(1_500);
+        throw new Error('TimeoutError');
+      },
+      append: async () => undefined,
+    };
     const authorizer = authorizerFor(real, clock, keys, {
       feed: { watcher: new FeedWatcher(failing, FEED_POLL_MS), log: failing, statusCacheMs: 300_000, resultCacheMs: 300_000 },
     });
