@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailable } from '../../functions/domain/errors';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DynamoRevocationFeed } from '../../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
@@ -167,5 +168,25 @@ describe('revocation review: the fallback while the feed cannot be read', () => 
     await service.revoke(user('fallback'), issued.id);
     clock.advance(100);
     expect((await authorizer.authorize(request(issued.accessToken))).effect).toBe('unauthorized');
+  });
+});
+
+describe('revocation review: a container too slow to decide within its feed view', () => {
+  it('fails closed (nothing for API Gateway to cache) rather than hand back an allow decided on a view older than the flusher settle time', async () => {
+    const clock = new ManualClock();
+    const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
+    const { service, keys } = tokenService(real, clock);
+    const issued = await service.create(user('slow'), { description: 'slow', scopes: ['candidates:read'], expiresAt: new Date(clock.now() + 86_400_000).toISOString() });
+    const feed = new DynamoRevocationFeed(new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30, clock }));
+    // Every `due` write times out after 1.5 s: each round of the decision ends too late.
+    const log = {
+      append: async () => {
+        clock.advance(1_500);
+        throw new Error('TimeoutError');
+      },
+    };
+    const authorizer = authorizerFor(real, clock, keys, { feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log, statusCacheMs: 300_000, resultCacheMs: 300_000 } });
+    clock.advance(86_400_000 - 100_000); // the token ends inside the result TTL: its decision needs a due entry
+    await expect(authorizer.authorize(request(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
   });
 });
