@@ -121,7 +121,7 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
 
   const admin = dynamoClient(options.endpoint);
   await ensureTable(admin, options.tableName);
-  const tableOptions = { tableName: options.tableName, retentionDays: 30 };
+  const tableOptions = { tableName: options.tableName, retentionDays: 30, clock };
   const tokens = new TokenService({ store: new DynamoTokenStore(admin, tableOptions), signer: options.keys, clock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' });
   const caller = (index: number) => ({ userId: `bench-${index}`, tenant: 'acme', isAdmin: false });
   const request = { description: 'bench', scopes: ['candidates:read'], allowedIps: [] };

@@ -29,7 +29,8 @@ const feed = new DynamoRevocationFeed(
 /**
  * Metrics the alarm and dashboards use: AuthorizerCacheFlushes, AuthorizerCacheFlushFailures (the
  * alarm: while flushes fail the revocation bound is API Gateway's result TTL), AuthorizerCacheFlushLag
- * (ms from the flusher seeing a change to the flush that ended its cached decisions).
+ * (ms from the flusher seeing a change to the flush that ended its cached decisions), and
+ * AuthorizerCacheFlusherRuns (one per run: the FlusherStopped alarm's heartbeat).
  */
 function report(outcome: FlushOutcome): void {
   const where = { restApiId: outcome.stage.restApiId, stage: outcome.stage.stage };
@@ -68,5 +69,8 @@ const flusher = new StageFlusher({
 export const handler = async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<void> => {
   const budget = Math.min(env.FLUSH_RUN_SECONDS * 1000, (context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY) - 3_000);
   const deadline = Date.now() + budget;
+  // The heartbeat the FlusherStopped alarm watches: a flusher that does not run publishes nothing else.
+  metrics.addMetric('AuthorizerCacheFlusherRuns', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
   await flusher.run(() => Date.now() < deadline, env.FLUSH_POLL_MS, (ms) => sleep(ms));
 };

@@ -3,6 +3,7 @@ import type { ResolvedRoute } from '../domain/routes';
 import { covers } from '../domain/scopes';
 import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
+import { DependencyUnavailable } from '../domain/errors';
 import type { Clock, TokenStore } from './ports';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 
@@ -120,6 +121,9 @@ interface CachedStatus {
   fetchedAt: number;
 }
 
+/** Decisions tried before a container too slow to decide within its feed view fails closed. */
+const MAX_DECISION_ROUNDS = 3;
+
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
 /** Why a record that exists does not authorize access (`authorizesAccess` said no). */
@@ -138,6 +142,8 @@ export class Authorizer {
   private readonly denials = new Map<string, PendingDenials>();
   /** `due` entries this container already appended (the entry's id): one write per token end. */
   private readonly announcedEnds = new Set<string>();
+  /** Counts the feed reads that dropped cached statuses: a status read overlapping one is not cached. */
+  private drops = 0;
 
   constructor(private readonly options: AuthorizerOptions) {}
 
@@ -149,9 +155,31 @@ export class Authorizer {
     if (!verified.ok) return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
     const { claims } = verified;
 
+    for (let round = 1; ; round++) {
+      const { decision, basis } = await this.decide(request, claims);
+      // A refusal may be cached as long as API Gateway likes; without the feed there is no flush to miss.
+      const feed = this.options.feed;
+      if (decision.effect === 'unauthorized' || !feed) return decision;
+      // The stage flusher flushes once every container has had a poll interval to see a change;
+      // a decision leaving later than that after the data it stands on (a slow usage or feed
+      // write, a read retried) could be cached after the flush, for the whole result TTL. Decide
+      // again on a fresh view; if DynamoDB stays that slow, let nobody in (API Gateway caches no error).
+      if (this.options.clock.now() - basis < feed.watcher.pollMs) return decision;
+      if (round >= MAX_DECISION_ROUNDS) throw new DependencyUnavailable('DynamoDB (decision outlived its revocation feed view)');
+    }
+  }
+
+  /** One decision, and `basis`: the instant its token status is known to have been current at. */
+  private async decide(request: AuthorizeRequest, claims: VerifiedClaims): Promise<{ decision: Decision; basis: number }> {
     const now = this.options.clock.now();
     await this.followFeed(now);
     const status = await this.status(claims.jti, claims.fid, now);
+    // A cached status is vouched for by the feed view read before this decision; a fresh read by itself.
+    const basis = Math.max(status.fetchedAt, this.options.feed?.watcher.viewStartedAt() ?? Number.NEGATIVE_INFINITY);
+    return { decision: await this.decideOn(request, claims, status, now), basis };
+  }
+
+  private async decideOn(request: AuthorizeRequest, claims: VerifiedClaims, status: CachedStatus, now: number): Promise<Decision> {
     const record = status.record;
     if (!record) return { effect: 'unauthorized', reason: 'unknown_token', tokenId: claims.jti };
     if (record.tenant !== claims.tid || record.owner !== claims.sub || (claims.fid !== undefined && record.familyId !== claims.fid)) {
@@ -218,10 +246,12 @@ export class Authorizer {
     if (!feed) return;
     const { entries, gap } = await feed.watcher.refresh(now);
     if (gap) {
+      this.drops++;
       this.statusCache.clear();
       return;
     }
     if (entries.length === 0) return;
+    this.drops++;
     const tokens = new Set(entries.map((entry) => entry.tokenId).filter((id) => id !== undefined));
     const families = new Set(entries.map((entry) => entry.familyId).filter((id) => id !== undefined));
     for (const [tokenId, cached] of this.statusCache) {
@@ -258,6 +288,9 @@ export class Authorizer {
   private async status(tokenId: string, familyId: string | undefined, now: number): Promise<CachedStatus> {
     const cached = this.statusCache.get(tokenId);
     if (cached && now - cached.fetchedAt < this.statusTrustMs(now)) return cached;
+    const drops = this.drops;
+    // The read is current as of when it is sent (a slow feed read before it does not age it).
+    const readAt = this.options.clock.now();
     const read = await this.options.store.getWithFamily(tokenId, familyId);
     // A revoked family revokes every member at once, before (and whatever) its members' records say.
     const record = read.record && withFamilyState(read.record, read.family);
@@ -265,8 +298,11 @@ export class Authorizer {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],
       allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
-      fetchedAt: now,
+      fetchedAt: readAt,
     };
+    // Another request read the feed while this read was out (concurrent requests, the local front):
+    // the read may predate a change whose entry is now consumed, so it serves this decision only.
+    if (drops !== this.drops) return fresh;
     this.statusCache.set(tokenId, fresh);
     if (this.statusCache.size > 10_000) this.statusCache.delete(this.statusCache.keys().next().value!);
     return fresh;

@@ -25,7 +25,7 @@ export class FeedWatcher {
 
   constructor(
     private readonly feed: RevocationFeed,
-    private readonly pollMs: number,
+    readonly pollMs: number,
     private readonly onReadError?: (error: unknown) => void,
   ) {}
 
@@ -38,6 +38,11 @@ export class FeedWatcher {
     if (this.current(now)) return { entries: [], gap: false };
     this.inFlight ??= this.read(now).finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /** When the last successful read started: a status kept since then is current as of that instant. */
+  viewStartedAt(): number | undefined {
+    return this.lastReadStartedAt;
   }
 
   /** True when the last successful read started less than `pollMs` before `now`. */

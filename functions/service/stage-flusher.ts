@@ -48,6 +48,9 @@ interface StageState {
   lastAttemptAt: number | undefined;
 }
 
+/** A read this much inside the look-back of the previous one is still contiguous with it. */
+const FEED_GAP_MARGIN_MS = 5_000;
+
 const keyOf = (stage: StageRef) => `${stage.restApiId}/${stage.stage}`;
 
 /**
@@ -62,6 +65,8 @@ export class StageFlusher {
   private readonly cursor = new FeedCursor();
   private readonly stages = new Map<string, StageState>();
   private registryReadAt: number | undefined;
+  /** When the last successful feed read started. */
+  private lastReadAt: number | undefined;
   private readonly timing: FlushTiming;
 
   constructor(private readonly options: StageFlusherOptions) {
@@ -73,14 +78,22 @@ export class StageFlusher {
     const now = this.options.clock.now();
     await this.refreshRegistry(now);
     let fresh: FeedEntry[] = [];
+    let gap = false;
     try {
       const entries = await this.options.feed.read(now - FEED_LOOKBACK_MS, now);
+      // Reads that failed, or a warm container whose next run started late, leave a stretch the
+      // look-back no longer covers: a change in it would never be flushed, so flush every stage.
+      gap = this.lastReadAt !== undefined && now - this.lastReadAt > FEED_LOOKBACK_MS - FEED_GAP_MARGIN_MS;
+      this.lastReadAt = now;
       // A `due` entry is read only once its instant has come (the read ends at now).
       fresh = this.cursor.accept(entries, now);
     } catch (error) {
       this.options.onError?.(error, 'feed read');
     }
-    if (fresh.length > 0) {
+    // A stage deployed since the last registry read caches decisions too: learn of it before
+    // marking stages, not up to a minute later.
+    if (fresh.length > 0) await this.refreshRegistry(now, this.timing.minIntervalMs);
+    if (fresh.length > 0 || gap) {
       for (const state of this.stages.values()) {
         state.pendingSince ??= now;
         state.newestSeen = now;
@@ -127,8 +140,8 @@ export class StageFlusher {
     }
   }
 
-  private async refreshRegistry(now: number): Promise<void> {
-    if (this.registryReadAt !== undefined && now - this.registryReadAt < (this.options.registryRefreshMs ?? 60_000)) return;
+  private async refreshRegistry(now: number, maxAgeMs = this.options.registryRefreshMs ?? 60_000): Promise<void> {
+    if (this.registryReadAt !== undefined && now - this.registryReadAt < maxAgeMs) return;
     try {
       const listed = await this.options.registry.list();
       this.registryReadAt = now;

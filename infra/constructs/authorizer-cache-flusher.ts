@@ -39,6 +39,12 @@ export interface AuthorizerCacheFlusherProps {
 export class AuthorizerCacheFlusher extends Construct {
   readonly handler: ServiceFunction;
   readonly flushFailures: cloudwatch.Alarm;
+  /**
+   * Alarms when the flusher has not started a run for 3 minutes (it starts one a minute): a flusher
+   * that cannot start (throttled, failing at load, schedule gone) publishes no failure either, so
+   * `flushFailures` alone would stay OK while revocations take the result cache TTL.
+   */
+  readonly flusherStopped: cloudwatch.Alarm;
   readonly registryPath: string;
 
   constructor(scope: Construct, id: string, props: AuthorizerCacheFlusherProps) {
@@ -86,16 +92,33 @@ export class AuthorizerCacheFlusher extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopicArn) {
-      const topic = new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
-      this.flushFailures.addAlarmAction(topic);
-      this.flushFailures.addOkAction(topic);
-    } else {
-      waiveControl(
-        this.flushFailures,
-        'cloudwatch_alarm_action_check',
-        'Where an operator is paged is their choice (PatService alarmTopicArn, or flushFailures.addAlarmAction); this stack creates no topic nobody subscribes to. The alarm still shows in CloudWatch, and failed flushes only lengthen the revocation bound to the result cache TTL: nobody is let in whom that TTL would not have let in.',
-      );
+    this.flusherStopped = new cloudwatch.Alarm(this, 'FlusherStopped', {
+      alarmDescription: `The authorizer cache flusher has not run for 3 minutes in ${Aws.REGION}: revocations take up to the result cache TTL (see docs/revocation.md)`,
+      // A heartbeat the handler publishes when each run starts; missing data is the failure.
+      metric: new cloudwatch.Metric({
+        namespace: 'PatService',
+        metricName: 'AuthorizerCacheFlusherRuns',
+        dimensionsMap: { service: 'pat-service' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    const topic = props.alarmTopicArn ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)) : undefined;
+    for (const alarm of [this.flushFailures, this.flusherStopped]) {
+      if (topic) {
+        alarm.addAlarmAction(topic);
+        alarm.addOkAction(topic);
+      } else {
+        waiveControl(
+          alarm,
+          'cloudwatch_alarm_action_check',
+          'Where an operator is paged is their choice (PatService alarmTopicArn, or addAlarmAction on flushFailures and flusherStopped); this stack creates no topic nobody subscribes to. The alarm still shows in CloudWatch, and a failed or stopped flusher only lengthens the revocation bound to the result cache TTL: nobody is let in whom that TTL would not have let in.',
+        );
+      }
     }
   }
 }

@@ -28,8 +28,14 @@ export function feedItem(entry: FeedEntry): Record<string, unknown> {
   };
 }
 
-/** The Put that appends `entry` inside the transaction that makes the change it announces. */
-export const feedPut = (table: DynamoTable, entry: FeedEntry) => ({ Put: { TableName: table.name, Item: feedItem(entry) } });
+/**
+ * The Put that appends `entry` inside the transaction that makes the change it announces, stamped
+ * with the instant it is written, not the change's own instant: readers look back a fixed 15 s from
+ * their clock, so an operation that took longer between its instant and this write (a tenant's
+ * revoke-outside-policy over hundreds of families, a slow sweep) would write entries no reader
+ * ever reads.
+ */
+export const feedPut = (table: DynamoTable, entry: Omit<FeedEntry, 'at'>) => ({ Put: { TableName: table.name, Item: feedItem({ ...entry, at: table.now() }) } });
 
 export class DynamoRevocationFeed implements RevocationFeed {
   constructor(private readonly table: DynamoTable) {}

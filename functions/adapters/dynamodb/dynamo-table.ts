@@ -3,11 +3,17 @@ import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand, type Trans
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyUnavailable } from '../../domain/errors';
 import { DAY_SECONDS } from '../../domain/policy';
+import type { Clock } from '../../service/ports';
 
 export interface DynamoTableOptions {
   tableName: string;
   /** Days a dead record is kept after expiry (or revocation) before TTL deletes it. */
   retentionDays: number;
+  /**
+   * Stamps revocation feed entries when they are written (the system clock unless given: tests and
+   * the bench pass their simulated one).
+   */
+  clock?: Clock;
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -40,6 +46,11 @@ export class DynamoTable {
 
   get name(): string {
     return this.options.tableName;
+  }
+
+  /** Now, by the clock that stamps feed entries. */
+  now(): number {
+    return this.options.clock?.now() ?? Date.now();
   }
 
   /** TTL (epoch seconds) for a record that is dead from `millis` on: that moment plus the retention. */

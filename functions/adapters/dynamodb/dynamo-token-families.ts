@@ -88,7 +88,7 @@ export class DynamoTokenFamilies implements TokenFamilies {
         },
         event: auditPut(this.table.name, event),
         // In the same transaction: a committed revocation is always announced to the authorizers.
-        feed: feedPut(this.table, { id: event.id, at: revocation.at, kind: 'revoked', familyId: family.id }),
+        feed: feedPut(this.table, { id: event.id, kind: 'revoked', familyId: family.id }),
       });
       return true;
     } catch (error) {

@@ -161,7 +161,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
         },
         event: auditPut(this.table.name, rotation.event),
         // The authorizers must stop trusting the predecessor's cached `active` status (grace now ends it).
-        feed: feedPut(this.table, { id: rotation.event.id, at: rotation.rotatedAt, kind: 'changed', tokenId: predecessor.id }),
+        feed: feedPut(this.table, { id: rotation.event.id, kind: 'changed', tokenId: predecessor.id }),
       });
       return { ok: true };
     } catch (error) {
@@ -196,7 +196,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
           },
         },
         event: auditPut(this.table.name, event),
-        feed: feedPut(this.table, { id: event.id, at: decision.at, kind: approve ? 'changed' : 'revoked', tokenId: id }),
+        feed: feedPut(this.table, { id: event.id, kind: approve ? 'changed' : 'revoked', tokenId: id }),
       });
     } catch (error) {
       if (!(error instanceof TransactionRefused) || !error.failed.has('token')) throw error;
@@ -251,7 +251,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
           : {}),
         event: auditPut(this.table.name, event),
         // Narrowed scopes or IPs are effective within the revocation bound, like a revocation.
-        feed: feedPut(this.table, { id: event.id, at: now, kind: 'changed', tokenId: record.id }),
+        feed: feedPut(this.table, { id: event.id, kind: 'changed', tokenId: record.id }),
       });
     };
     try {
