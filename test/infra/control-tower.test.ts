@@ -71,7 +71,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
       ].sort(),
     );
     expect(waiversOf(app).s3_bucket_versioning_enabled_check).toEqual(['PatService/Service/Console/Files']);
-    expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual(['PatService/Service/AuthorizerCacheFlusher/FlushFailures']);
+    expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual(['PatService/Service/AuthorizerCacheFlusher/FlushFailures', 'PatService/Service/AuthorizerCacheFlusher/FlusherStopped']);
   });
 });
 
