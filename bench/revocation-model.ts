@@ -42,8 +42,18 @@ export interface ModelDefaults {
   feedAndFlush: boolean;
 }
 
-export const newDefaults: ModelDefaults = { name: 'new: 300 s result cache + feed + flush', statusCacheMs: 10_000, resultCacheMs: 300_000, feedAndFlush: true };
-export const oldDefaults: ModelDefaults = { name: 'old: 10 s status + 20 s result cache', statusCacheMs: 10_000, resultCacheMs: 20_000, feedAndFlush: false };
+export const newDefaults: ModelDefaults = {
+  name: 'new: 300 s result cache + feed + flush',
+  statusCacheMs: 10_000,
+  resultCacheMs: 300_000,
+  feedAndFlush: true,
+};
+export const oldDefaults: ModelDefaults = {
+  name: 'old: 10 s status + 20 s result cache',
+  statusCacheMs: 10_000,
+  resultCacheMs: 20_000,
+  feedAndFlush: false,
+};
 
 export interface ModelRow {
   defaults: string;
@@ -122,12 +132,27 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
   const admin = dynamoClient(options.endpoint);
   await ensureTable(admin, options.tableName);
   const tableOptions = { tableName: options.tableName, retentionDays: 30, clock };
-  const tokens = new TokenService({ store: new DynamoTokenStore(admin, tableOptions), signer: options.keys, clock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' });
+  const tokens = new TokenService({
+    store: new DynamoTokenStore(admin, tableOptions),
+    signer: options.keys,
+    clock,
+    policy: defaultPolicy,
+    catalogue: exampleCatalogue,
+    issuer: 'pat-bench',
+  });
   const caller = (index: number) => ({ userId: `bench-${index}`, tenant: 'acme', isAdmin: false });
   const request = { description: 'bench', scopes: ['candidates:read'], allowedIps: [] };
-  const active = await Promise.all(Array.from({ length: options.activeTokens }, (_, index) => tokens.create(caller(index), { ...request, description: `active ${index}` })));
+  const active = await Promise.all(
+    Array.from({ length: options.activeTokens }, (_, index) =>
+      tokens.create(caller(index), { ...request, description: `active ${index}` }),
+    ),
+  );
   // The storm's victims: tokens of other clients, idle here, so the figures show what a storm costs everyone else.
-  const victims = options.storm ? await Promise.all(Array.from({ length: 60 }, (_, index) => tokens.create(caller(1_000 + index), { ...request, description: `victim ${index}` }))) : [];
+  const victims = options.storm
+    ? await Promise.all(
+        Array.from({ length: 60 }, (_, index) => tokens.create(caller(1_000 + index), { ...request, description: `victim ${index}` })),
+      )
+    : [];
 
   const authorizerSide = countedClient(options.endpoint);
   const flusherSide = countedClient(options.endpoint);
@@ -146,7 +171,9 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
     routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),
     statusCacheMs: defaults.statusCacheMs,
     lastUsedIntervalMs: 60_000,
-    feed: defaults.feedAndFlush ? { watcher: new FeedWatcher(feed, SECOND), log: feed, statusCacheMs: 300_000, resultCacheMs: defaults.resultCacheMs } : undefined,
+    feed: defaults.feedAndFlush
+      ? { watcher: new FeedWatcher(feed, SECOND), log: feed, statusCacheMs: 300_000, resultCacheMs: defaults.resultCacheMs }
+      : undefined,
   });
 
   // API Gateway's result cache: key → decision end (allow or deny policy); a flush clears the stage.
@@ -205,7 +232,11 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
       const key = `${token.accessToken} 198.51.100.${index % 250}`;
       if ((resultCache.get(key) ?? 0) > now) continue;
       invocations++;
-      const decision = await authorizer.authorize({ authorization: `Bearer ${token.accessToken}`, sourceIp: `198.51.100.${index % 250}`, ...REQUEST });
+      const decision = await authorizer.authorize({
+        authorization: `Bearer ${token.accessToken}`,
+        sourceIp: `198.51.100.${index % 250}`,
+        ...REQUEST,
+      });
       if (decision.effect !== 'allow') throw new Error(`${defaults.name}: an active token was refused (${decision.effect})`);
       if (defaults.resultCacheMs > 0) resultCache.set(key, now + defaults.resultCacheMs);
     }
@@ -234,16 +265,19 @@ export async function runRevocationModel(
   activeTokens = Number(process.env.BENCH_MODEL_TOKENS ?? 10),
   windowMs = Number(process.env.BENCH_MODEL_WINDOW_S ?? 600) * SECOND,
 ): Promise<ModelRow[]> {
-  if (windowMs % (300 * SECOND) !== 0 || HOUR % windowMs !== 0) throw new Error('the window must be a multiple of 300 s that divides the hour');
+  if (windowMs % (300 * SECOND) !== 0 || HOUR % windowMs !== 0)
+    throw new Error('the window must be a multiple of 300 s that divides the hour');
   const rows: ModelRow[] = [];
   let table = 0;
   for (const defaults of [oldDefaults, newDefaults]) {
-    const run = (storm: boolean) => runScenario({ endpoint, keys, defaults, storm, activeTokens, windowMs, tableName: `bench-revocation-${table++}` });
+    const run = (storm: boolean) =>
+      runScenario({ endpoint, keys, defaults, storm, activeTokens, windowMs, tableName: `bench-revocation-${table++}` });
     const steady = await run(false);
     const storm = await run(true);
     const windowsPerHour = HOUR / windowMs;
     const hourOf = (scenario: 'steady' | 'storm'): ModelRow => {
-      const field = (name: keyof WindowCounts) => (scenario === 'steady' ? steady[name] * windowsPerHour : storm[name] + steady[name] * (windowsPerHour - 1));
+      const field = (name: keyof WindowCounts) =>
+        scenario === 'steady' ? steady[name] * windowsPerHour : storm[name] + steady[name] * (windowsPerHour - 1);
       const perToken = (name: keyof WindowCounts) => field(name) / activeTokens;
       return {
         defaults: defaults.name,
@@ -279,5 +313,7 @@ export function printRevocationModel(rows: ModelRow[], activeTokens: number): vo
       `${pad(row.defaults, 40)}${pad(row.scenario, 9)}${pad(figure(row.requests), 10)}${pad(figure(row.invocations), 13)}${pad(figure(row.statusReads), 14)}${pad(figure(row.feedReads), 12)}${pad(figure(row.writes), 8)}${pad(row.flusherReads, 17)}${pad(row.flushes, 11)}${row.kmsCalls} / ${row.kmsColdStart}`,
     );
   }
-  console.log('DynamoDB requests as sent: status = GetItem/BatchGetItem; feed = Query (one per 10 s bucket read); writes = lastUsedAt, due entries.');
+  console.log(
+    'DynamoDB requests as sent: status = GetItem/BatchGetItem; feed = Query (one per 10 s bucket read); writes = lastUsedAt, due entries.',
+  );
 }

@@ -52,7 +52,12 @@ async function measure(name: string, operation: () => unknown, seconds = Number(
   }
   samples.sort((x, y) => x - y);
   const elapsed = Number(now - start) / 1e9;
-  return { name, opsPerSecond: samples.length / elapsed, p50: samples[Math.floor(samples.length * 0.5)]!, p99: samples[Math.floor(samples.length * 0.99)]! };
+  return {
+    name,
+    opsPerSecond: samples.length / elapsed,
+    p50: samples[Math.floor(samples.length * 0.5)]!,
+    p99: samples[Math.floor(samples.length * 0.99)]!,
+  };
 }
 
 async function bundleBytes(external: string[]): Promise<number> {
@@ -90,8 +95,18 @@ try {
   }) as typeof process.stdout.write;
   const keys = LocalKeyRing.fromFile(keyFile);
   const store = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
-  const tokens = new TokenService({ store, signer: keys, clock: systemClock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' });
-  const issued = await tokens.create({ userId: 'bench', tenant: 'acme', isAdmin: false }, { description: 'bench', scopes: ['candidates:read', 'jobs:read'], allowedIps: ['10.0.0.0/8', '203.0.113.0/24'] });
+  const tokens = new TokenService({
+    store,
+    signer: keys,
+    clock: systemClock,
+    policy: defaultPolicy,
+    catalogue: exampleCatalogue,
+    issuer: 'pat-bench',
+  });
+  const issued = await tokens.create(
+    { userId: 'bench', tenant: 'acme', isAdmin: false },
+    { description: 'bench', scopes: ['candidates:read', 'jobs:read'], allowedIps: ['10.0.0.0/8', '203.0.113.0/24'] },
+  );
   const token = issued.accessToken;
 
   // (a) the floor: signature check only, key already a KeyObject
@@ -143,7 +158,12 @@ try {
     lastUsedIntervalMs: 60_000,
   });
   const cold = await measure('(d) authorizer, cold status cache (DynamoDB Local read)', async () => {
-    const decision = await coldAuthorizer.authorize({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.9', method: 'GET', resource: '/api/candidates' });
+    const decision = await coldAuthorizer.authorize({
+      authorization: `Bearer ${token}`,
+      sourceIp: '203.0.113.9',
+      method: 'GET',
+      resource: '/api/candidates',
+    });
     if (decision.effect !== 'allow') throw new Error('denied');
     policyOf(decision, event.methodArn, exampleRoutePolicy);
   });
@@ -164,10 +184,16 @@ try {
   const pad = (text: string, width: number) => text.padEnd(width);
   console.log(`\n${pad('measure', 58)}${pad('ops/s', 10)}${pad('p50 µs', 10)}${pad('p99 µs', 10)}vs (a)`);
   for (const row of rows) {
-    console.log(`${pad(row.name, 58)}${pad(row.opsPerSecond.toFixed(0), 10)}${pad(row.p50.toFixed(1), 10)}${pad(row.p99.toFixed(1), 10)}${(row.opsPerSecond / bare.opsPerSecond).toFixed(2)}`);
+    console.log(
+      `${pad(row.name, 58)}${pad(row.opsPerSecond.toFixed(0), 10)}${pad(row.p50.toFixed(1), 10)}${pad(row.p99.toFixed(1), 10)}${(row.opsPerSecond / bare.opsPerSecond).toFixed(2)}`,
+    );
   }
-  console.log(`\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)} in the runs above; median of 7 alternating rounds ${ratios[3]!.toFixed(2)} (range ${ratios[0]!.toFixed(2)}–${ratios[6]!.toFixed(2)}); goal ≥ 0.80`);
-  console.log(`authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`);
+  console.log(
+    `\n(c)/(a) = ${(warm.opsPerSecond / bare.opsPerSecond).toFixed(2)} in the runs above; median of 7 alternating rounds ${ratios[3]!.toFixed(2)} (range ${ratios[0]!.toFixed(2)}–${ratios[6]!.toFixed(2)}); goal ≥ 0.80`,
+  );
+  console.log(
+    `authorizer bundle, minified, AWS SDK from the Lambda runtime: ${await bundleBytes(['@aws-sdk/*'])} bytes (goal ≤ 250 KB = 256000 bytes)`,
+  );
   console.log(`authorizer bundle, minified, AWS SDK bundled in:             ${await bundleBytes([])} bytes`);
   console.log(`metrics emitted while measuring (EMF, ${metricLines} lines): ${metricsFile}`);
   const modelTokens = Number(process.env.BENCH_MODEL_TOKENS ?? 10);

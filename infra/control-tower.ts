@@ -1,7 +1,16 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AspectPriority, Aspects, Stack, Token, Validations, type IPolicyValidationContextBeta1, type IPolicyValidationPluginBeta1, type PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
+import {
+  AspectPriority,
+  Aspects,
+  Stack,
+  Token,
+  Validations,
+  type IPolicyValidationContextBeta1,
+  type IPolicyValidationPluginBeta1,
+  type PolicyValidationPluginReportBeta1,
+} from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -13,7 +22,13 @@ export const controlTowerContextKey = 'controlTowerChecks';
 const pluginName = 'cdk-validator-cfnguard';
 
 // Resolved on use: the construct library, which ships waiveControl but not these checks, must load without the validator.
-const rulesRoot = () => join(dirname(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+const rulesRoot = () =>
+  join(
+    dirname(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+    'rules',
+    'control-tower',
+    'cfn-guard',
+  );
 
 /**
  * AWS Control Tower's proactive controls (the CloudFormation Guard rules that
@@ -30,9 +45,15 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
 
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
     const types = new Set(
-      context.templatePaths.flatMap((path) => Object.values((JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> }).Resources ?? {}).map((resource) => resource.Type)),
+      context.templatePaths.flatMap((path) =>
+        Object.values((JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> }).Resources ?? {}).map(
+          (resource) => resource.Type,
+        ),
+      ),
     );
-    const rules = ruleFiles(rulesRoot()).filter((file) => (readFileSync(file, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []).some((type) => types.has(type)));
+    const rules = ruleFiles(rulesRoot()).filter((file) =>
+      (readFileSync(file, 'utf8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []).some((type) => types.has(type)),
+    );
     if (rules.length === 0) return { success: true, violations: [] };
     const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: 64 * 1024 * 1024 }).validate(context);
     // The plugin leaves severity out, and CDK re-judges a report that had anything acknowledged by its
@@ -74,7 +95,7 @@ export function requireSourceAccount(scope: IConstruct): void {
           waiveControl(
             node,
             'lambda_function_public_access_prohibited_check',
-            'SourceAccount and SourceArn are set, but this stack is environment-agnostic: both are deploy-time references (AWS::AccountId, the API\'s execution ARN) that the rule cannot read as strings. A synth with the account known (CDK_DEFAULT_ACCOUNT or env) passes the rule unwaived.',
+            "SourceAccount and SourceArn are set, but this stack is environment-agnostic: both are deploy-time references (AWS::AccountId, the API's execution ARN) that the rule cannot read as strings. A synth with the account known (CDK_DEFAULT_ACCOUNT or env) passes the rule unwaived.",
           );
         }
       },

@@ -37,13 +37,21 @@ const configFile = z
     tenantClaim: z.string().min(1).optional(),
     userIdClaim: z.string().min(1).optional(),
     userPool: z
-      .object({ userPoolId: z.string().min(1), userPoolClientId: appClientId.optional(), moreAppClientIds: z.array(appClientId).optional() })
+      .object({
+        userPoolId: z.string().min(1),
+        userPoolClientId: appClientId.optional(),
+        moreAppClientIds: z.array(appClientId).optional(),
+      })
       .strict()
       .optional(),
     mfa: z.enum(['REQUIRED', 'OPTIONAL', 'OFF']).optional(),
     featurePlan: z.enum(['ESSENTIALS', 'PLUS']).optional(),
     hostedSignIn: z
-      .object({ domainPrefix: z.string().min(1), callbackUrls: z.array(z.string().url()).min(1), logoutUrls: z.array(z.string().url()).optional() })
+      .object({
+        domainPrefix: z.string().min(1),
+        callbackUrls: z.array(z.string().url()).min(1),
+        logoutUrls: z.array(z.string().url()).optional(),
+      })
       .strict()
       .optional(),
     signingKeys: z
@@ -82,7 +90,10 @@ const configFile = z
           .object({
             domainPrefix: z.string().min(1).optional(),
             existingDomainUrl: z.string().url().optional(),
-            customDomain: z.object({ domainNames: z.array(z.string().min(1)).min(1), certificateArn: z.string().startsWith('arn:') }).strict().optional(),
+            customDomain: z
+              .object({ domainNames: z.array(z.string().min(1)).min(1), certificateArn: z.string().startsWith('arn:') })
+              .strict()
+              .optional(),
             callbackUrls: z.array(z.string().url()).optional(),
             webAclArn: z.string().startsWith('arn:').optional(),
             logRetentionDays: z.number().int().positive().optional(),
@@ -128,7 +139,9 @@ export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c
   }
   const parsed = configFile.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidSettingsError(`${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    throw new InvalidSettingsError(
+      `${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+    );
   }
   const routes = parsed.data.exampleApi?.routes;
   if (routes) {
@@ -138,7 +151,9 @@ export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c
       for (const route of routes) {
         const area = route.scope === undefined ? undefined : parseScope(route.scope)?.area;
         if (route.scope !== undefined && !parsed.data.catalogue.some((entry) => entry.name === area)) {
-          throw new Error(`${route.method} ${route.resource}: scope "${route.scope}" names no area of the catalogue (${parsed.data.catalogue.map((entry) => entry.name).join(', ')})`);
+          throw new Error(
+            `${route.method} ${route.resource}: scope "${route.scope}" names no area of the catalogue (${parsed.data.catalogue.map((entry) => entry.name).join(', ')})`,
+          );
         }
       }
     } catch (error) {
@@ -151,14 +166,16 @@ export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c
 /** Reads and checks the deployment configuration; every problem is named with its path in the file. */
 export function deployConfig(context: (key: string) => unknown, baseDir = process.cwd()): DeployConfig {
   const path = context('config');
-  const file: DeployConfigFile = typeof path === 'string' && path !== '' ? readConfigFile(path, baseDir) : { catalogue: [...exampleCatalogue] };
+  const file: DeployConfigFile =
+    typeof path === 'string' && path !== '' ? readConfigFile(path, baseDir) : { catalogue: [...exampleCatalogue] };
   const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, mfa, featurePlan, exampleApi, ...service } = file;
   return {
     service: {
       ...service,
       settings: { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim },
       mfa: mfa === undefined ? undefined : { REQUIRED: cognito.Mfa.REQUIRED, OPTIONAL: cognito.Mfa.OPTIONAL, OFF: cognito.Mfa.OFF }[mfa],
-      featurePlan: featurePlan === undefined ? undefined : { ESSENTIALS: cognito.FeaturePlan.ESSENTIALS, PLUS: cognito.FeaturePlan.PLUS }[featurePlan],
+      featurePlan:
+        featurePlan === undefined ? undefined : { ESSENTIALS: cognito.FeaturePlan.ESSENTIALS, PLUS: cognito.FeaturePlan.PLUS }[featurePlan],
     },
     exampleApi: String(context('exampleApi') ?? 'true') !== 'false',
     exampleApiRoutes: exampleApi?.routes ?? exampleApiRoutes,

@@ -65,7 +65,10 @@ export class ExampleApiStack extends Stack {
     }
 
     new CfnOutput(this, 'ExampleApiUrl', { value: this.api.url, description: 'Base URL of the example protected API' });
-    new CfnOutput(this, 'AuthorizerFunctionArn', { value: this.authorizer.functionArn, description: 'The token authorizer of the example API' });
+    new CfnOutput(this, 'AuthorizerFunctionArn', {
+      value: this.authorizer.functionArn,
+      description: 'The token authorizer of the example API',
+    });
     new CfnOutput(this, 'RevocationBoundSeconds', {
       value: String(this.authorizer.revocationBound.toSeconds()),
       description: 'A revoked token is refused within this many seconds (status cache + API Gateway result cache)',

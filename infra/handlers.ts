@@ -153,7 +153,10 @@ export const serviceHandlers = {
   governTenant: {
     entry: 'govern-tenant',
     description: 'PUT /tenant/policy, POST /tenant/revoke-outside-policy, PATCH /tokens/{id}, POST /tokens/{id}/approve|reject',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byTenant', 'byFamily'] },
+    table: {
+      items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      queries: ['byTenant', 'byFamily'],
+    },
     routes: [
       { method: 'PUT', path: '/tenant/policy', access: 'user' },
       { method: 'POST', path: '/tenant/revoke-outside-policy', access: 'user' },
@@ -244,7 +247,11 @@ export const authorizerHandler: HandlerSpec = {
         ],
       },
       // The `due` entries that end API Gateway's cached decisions at a token's exp or grace end.
-      { sid: 'RevocationFeedDue', partitionKeyLike: 'FEED#*', attributes: [...keyAttributes, 'kind', 'at', 'entryId', 'tokenId', TTL_ATTRIBUTE] },
+      {
+        sid: 'RevocationFeedDue',
+        partitionKeyLike: 'FEED#*',
+        attributes: [...keyAttributes, 'kind', 'at', 'entryId', 'tokenId', TTL_ATTRIBUTE],
+      },
     ],
     feedReads: true,
   },
@@ -270,7 +277,10 @@ export const stageFlusherHandler: HandlerSpec = {
 };
 
 /** Every function `PatService` deploys: one per service handler, and the stage flusher. */
-export const patServiceEntries: readonly string[] = [...Object.values(serviceHandlers).map((spec) => spec.entry), stageFlusherHandler.entry];
+export const patServiceEntries: readonly string[] = [
+  ...Object.values(serviceHandlers).map((spec) => spec.entry),
+  stageFlusherHandler.entry,
+];
 
 /**
  * Every handler a construct of this library deploys (`PatService`'s and the token authorizer): the

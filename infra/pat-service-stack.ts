@@ -15,10 +15,19 @@ export class PatServiceStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: service.restApi.api.url, description: 'Base URL of the token API' });
     new CfnOutput(this, 'JwksUrl', { value: service.jwksUrl, description: 'Public keys that verify tokens (JWKS)' });
-    new CfnOutput(this, 'Issuer', { value: service.issuer, description: 'The tokens\' iss claim' });
-    new CfnOutput(this, 'UserPoolId', { value: service.users.userPool.userPoolId, description: 'Cognito user pool of the management routes' });
-    new CfnOutput(this, 'UserPoolClientId', { value: service.users.userPoolClient.userPoolClientId, description: 'Public app client for the console and the CLI' });
-    new CfnOutput(this, 'TokenTableArn', { value: service.table.table.tableArn, description: 'For importTokenVerification() in another app' });
+    new CfnOutput(this, 'Issuer', { value: service.issuer, description: "The tokens' iss claim" });
+    new CfnOutput(this, 'UserPoolId', {
+      value: service.users.userPool.userPoolId,
+      description: 'Cognito user pool of the management routes',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: service.users.userPoolClient.userPoolClientId,
+      description: 'Public app client for the console and the CLI',
+    });
+    new CfnOutput(this, 'TokenTableArn', {
+      value: service.table.table.tableArn,
+      description: 'For importTokenVerification() in another app',
+    });
     if (service.webConsole) {
       new CfnOutput(this, 'ConsoleUrl', { value: service.webConsole.url, description: 'The web console: sign in with a user of the pool' });
       if (props.webConsole && props.webConsole.customDomain) {

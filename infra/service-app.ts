@@ -29,7 +29,11 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
   const bundlingStacks = app.node.tryGetContext(cxapi.BUNDLING_STACKS) as unknown;
   if (!Array.isArray(bundlingStacks) || bundlingStacks.length > 0) ensureFunctionsBuilt();
   // A console of its own (-c webConsoleAssets=…, or the tests' fixture) is used as it is.
-  if (config.service.webConsole !== false && config.service.webConsole?.assetsDir === undefined && app.node.tryGetContext(consoleAssetsContextKey) === undefined) {
+  if (
+    config.service.webConsole !== false &&
+    config.service.webConsole?.assetsDir === undefined &&
+    app.node.tryGetContext(consoleAssetsContextKey) === undefined
+  ) {
     ensureConsoleBuilt();
   }
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
@@ -54,8 +58,15 @@ export function buildApp(app: App): { service: PatServiceStack; example?: Exampl
  */
 export function ensureFunctionsBuilt(root = projectRoot): void {
   const bundles = functionBundlesDir(root);
-  const builtAt = Math.min(...serviceEntries().map((entry) => statSync(join(bundles, entry, 'index.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0));
-  if (builtAt > 0 && newestChange(join(root, 'functions'), () => false) <= builtAt && newestChange(join(root, 'package-lock.json'), () => false) <= builtAt) return;
+  const builtAt = Math.min(
+    ...serviceEntries().map((entry) => statSync(join(bundles, entry, 'index.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0),
+  );
+  if (
+    builtAt > 0 &&
+    newestChange(join(root, 'functions'), () => false) <= builtAt &&
+    newestChange(join(root, 'package-lock.json'), () => false) <= builtAt
+  )
+    return;
   execFileSync('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: root, stdio: ['ignore', 2, 2] });
 }
 

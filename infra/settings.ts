@@ -1,5 +1,14 @@
 import { Token } from 'aws-cdk-lib';
-import { configIssues, defaults, environmentNames, horizonsSchema, environmentOf, loadConfig, type ServiceConfig, type ServiceSettings } from '../functions/adapters/config';
+import {
+  configIssues,
+  defaults,
+  environmentNames,
+  horizonsSchema,
+  environmentOf,
+  loadConfig,
+  type ServiceConfig,
+  type ServiceSettings,
+} from '../functions/adapters/config';
 import { defaultPolicy, policyProblems, type TokenPolicy } from '../functions/domain/policy';
 import type { ScopeCatalogue } from '../functions/domain/scopes';
 
@@ -37,7 +46,9 @@ export function horizonsProblem(horizonsDays: readonly number[]): string | undef
 }
 
 // The settings each environment variable carries, to name a schema issue in the settings' terms.
-const settingOfVariable: Record<string, string> = Object.fromEntries(Object.entries(environmentNames).map(([setting, variable]) => [variable, setting]));
+const settingOfVariable: Record<string, string> = Object.fromEntries(
+  Object.entries(environmentNames).map(([setting, variable]) => [variable, setting]),
+);
 
 export class InvalidSettingsError extends Error {
   override name = 'InvalidSettingsError';
@@ -50,9 +61,15 @@ export class InvalidSettingsError extends Error {
 export function checkSettings(settings: TokenServiceSettings, where: string): void {
   // The schema's own issues (catalogue names and descriptions, unknown policy fields…), in its words.
   const environment = settingsEnvironment({ ...settings, issuer: settings.issuer ?? 'https://issuer.invalid' });
-  const problems = configIssues(environment).map((issue) => `${settingOfVariable[issue.variable] ?? issue.variable}${issue.path}: ${issue.message}`);
+  const problems = configIssues(environment).map(
+    (issue) => `${settingOfVariable[issue.variable] ?? issue.variable}${issue.path}: ${issue.message}`,
+  );
   problems.push(...policyProblems({ ...defaultPolicy, ...settings.policy }).map((problem) => `policy: ${problem}`));
-  for (const [name, value] of [['adminGroup', settings.adminGroup], ['tenantClaim', settings.tenantClaim], ['userIdClaim', settings.userIdClaim]] as const) {
+  for (const [name, value] of [
+    ['adminGroup', settings.adminGroup],
+    ['tenantClaim', settings.tenantClaim],
+    ['userIdClaim', settings.userIdClaim],
+  ] as const) {
     if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') problems.push(`${name} must not be empty`);
   }
   if (problems.length > 0) throw new InvalidSettingsError(`${where}: invalid token service settings:\n  - ${problems.join('\n  - ')}`);
@@ -72,7 +89,10 @@ export function checkEnvironment(environment: Record<string, string>, where: str
 }
 
 /** The environment variables that carry the settings, as `functions/adapters/config.ts` reads them. */
-export function settingsEnvironment(settings: TokenServiceSettings & { issuer: string }, extra: Partial<ServiceSettings> = {}): Record<string, string> {
+export function settingsEnvironment(
+  settings: TokenServiceSettings & { issuer: string },
+  extra: Partial<ServiceSettings> = {},
+): Record<string, string> {
   return environmentOf({
     issuer: settings.issuer,
     catalogue: settings.catalogue,

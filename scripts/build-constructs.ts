@@ -37,7 +37,11 @@ export async function buildConstructs(): Promise<void> {
         // import without side effects lets esbuild drop the checks' validator, which stays this repo's.
         name: 'control-tower-checks-stay-here',
         setup(builder) {
-          builder.onResolve({ filter: /^@cdklabs\/cdk-validator-cfnguard/ }, (args) => ({ path: args.path, external: true, sideEffects: false }));
+          builder.onResolve({ filter: /^@cdklabs\/cdk-validator-cfnguard/ }, (args) => ({
+            path: args.path,
+            external: true,
+            sideEffects: false,
+          }));
         },
       },
     ],
@@ -54,7 +58,8 @@ export async function buildConstructs(): Promise<void> {
   });
   for (const file of ['index.js', 'index.cjs']) {
     const code = readFileSync(join(dist, file), 'utf8');
-    if (/(from|require\()\s*["']@cdklabs\/cdk-validator-cfnguard/.test(code)) throw new Error(`${file} loads @cdklabs/cdk-validator-cfnguard, which the package does not ship`);
+    if (/(from|require\()\s*["']@cdklabs\/cdk-validator-cfnguard/.test(code))
+      throw new Error(`${file} loads @cdklabs/cdk-validator-cfnguard, which the package does not ship`);
   }
 
   execFileSync('npx', ['tsc', '-p', join(constructsPackageDir, 'tsconfig.json')], { cwd: projectRoot, stdio: ['ignore', 2, 2] });
@@ -69,13 +74,16 @@ function addJsExtensions(dir: string): void {
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const file = join(dir, name);
     if (!file.endsWith('.d.ts') || !statSync(file).isFile()) continue;
-    const text = readFileSync(file, 'utf8').replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g, (match, before: string, specifier: string, after: string) => {
-      if (specifier.endsWith('.js')) return match;
-      const target = resolve(dirname(file), specifier);
-      if (existsSync(`${target}.d.ts`)) return `${before}${specifier}.js${after}`;
-      if (existsSync(join(target, 'index.d.ts'))) return `${before}${specifier}/index.js${after}`;
-      throw new Error(`${relative(dir, file)}: cannot resolve ${specifier}`);
-    });
+    const text = readFileSync(file, 'utf8').replace(
+      /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g,
+      (match, before: string, specifier: string, after: string) => {
+        if (specifier.endsWith('.js')) return match;
+        const target = resolve(dirname(file), specifier);
+        if (existsSync(`${target}.d.ts`)) return `${before}${specifier}.js${after}`;
+        if (existsSync(join(target, 'index.d.ts'))) return `${before}${specifier}/index.js${after}`;
+        throw new Error(`${relative(dir, file)}: cannot resolve ${specifier}`);
+      },
+    );
     writeFileSync(file, text);
   }
 }

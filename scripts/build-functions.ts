@@ -34,7 +34,9 @@ export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): 
         // The Node.js 22 runtime ships the AWS SDK v3.
         external: ['@aws-sdk/*'],
         // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
-        banner: { js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);" },
+        banner: {
+          js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
+        },
         logLevel: 'warning',
       }),
     ),
@@ -46,5 +48,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
   const entries = await buildFunctions(process.argv[2]);
   // stderr: the CDK CLI reads an app's stdout.
-  console.error(`built ${entries.length} functions into ${process.argv[2] ?? functionBundlesDir(projectRoot)} in ${Date.now() - started} ms`);
+  console.error(
+    `built ${entries.length} functions into ${process.argv[2] ?? functionBundlesDir(projectRoot)} in ${Date.now() - started} ms`,
+  );
 }

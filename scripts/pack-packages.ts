@@ -16,7 +16,13 @@ export const cliPackageDir = join(projectRoot, 'packages', 'cli');
 /** `npm pack` of one package directory into `dist/packages`; returns the tarball's path. */
 function pack(dir: string): string {
   mkdirSync(packagesOutDir, { recursive: true });
-  const [result] = JSON.parse(execFileSync('npm', ['pack', dir, '--json', '--pack-destination', packagesOutDir], { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 2] })) as [{ filename: string }];
+  const [result] = JSON.parse(
+    execFileSync('npm', ['pack', dir, '--json', '--pack-destination', packagesOutDir], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 2],
+    }),
+  ) as [{ filename: string }];
   return join(packagesOutDir, result.filename);
 }
 

@@ -35,7 +35,8 @@ export async function readCredentials(path) {
   } catch {
     throw new CliError(`the credentials file ${path} is not valid JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CliError(`the credentials file ${path} must hold a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new CliError(`the credentials file ${path} must hold a JSON object`);
   /** @type {string[]} */
   const problems = [];
   if (typeof parsed.refreshKey !== 'string' || parsed.refreshKey === '') problems.push('"refreshKey" must be a non-empty string');
@@ -97,7 +98,9 @@ export class PendingReplacement {
     } catch (error) {
       await handle?.close().catch(() => {});
       if (handle) await unlink(tempPath).catch(() => {});
-      throw new CliError(`cannot create a file next to ${target} (${errnoOf(error)}): the directory must be writable to replace the file safely; nothing was sent`);
+      throw new CliError(
+        `cannot create a file next to ${target} (${errnoOf(error)}): the directory must be writable to replace the file safely; nothing was sent`,
+      );
     }
     return new PendingReplacement(target, tempPath, handle);
   }

@@ -19,11 +19,18 @@ export async function decide({ args, env }, verdict, help) {
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
 
-  const answer = await callApi({ method: 'POST', url: new URL(`tokens/${encodeURIComponent(id)}/${verdict}`, base), bearer: idToken, timeoutSeconds });
+  const answer = await callApi({
+    method: 'POST',
+    url: new URL(`tokens/${encodeURIComponent(id)}/${verdict}`, base),
+    bearer: idToken,
+    timeoutSeconds,
+  });
   if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
   if (answer.status !== 200) throw managementError(answer, `${verdict} token ${safeText(id)}`);
   const token = answer.body;
   if (values.json) return sayJson(token);
   const outcome = `${safeText(token.status)}${token.revokeReason ? ` (${safeText(token.revokeReason)})` : ''}`;
-  say(`${verdict === 'approve' ? 'Approved' : 'Rejected'} token ${safeText(token.id)} "${safeText(token.description)}" of ${safeText(token.owner)}: now ${outcome}`);
+  say(
+    `${verdict === 'approve' ? 'Approved' : 'Rejected'} token ${safeText(token.id)} "${safeText(token.description)}" of ${safeText(token.owner)}: now ${outcome}`,
+  );
 }

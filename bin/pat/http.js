@@ -95,7 +95,8 @@ export async function callService(call) {
 }
 
 /** @param {ApiCall} call @param {number} status */
-export const notJsonMessage = (call, status) => `unexpected answer from ${call.method} ${shownUrl(call.url)}: HTTP ${status}, not the service's JSON (is the URL the token service's API?)`;
+export const notJsonMessage = (call, status) =>
+  `unexpected answer from ${call.method} ${shownUrl(call.url)}: HTTP ${status}, not the service's JSON (is the URL the token service's API?)`;
 
 /**
  * A call whose answer must be the service's JSON.
@@ -119,7 +120,8 @@ export function networkError(call, error) {
   const code = err.cause?.code ?? '';
   const reason = code || err.cause?.message || err.message || 'network error';
   // `bad port`: fetch refuses some ports before connecting.
-  if (notSentCodes.has(code) || err.cause?.message === 'bad port') return new NetworkError(`cannot reach ${where} (${reason}): is the server up and the URL right?`, false);
+  if (notSentCodes.has(code) || err.cause?.message === 'bad port')
+    return new NetworkError(`cannot reach ${where} (${reason}): is the server up and the URL right?`, false);
   return new NetworkError(`the connection to ${where} failed (${reason})`, true);
 }
 
@@ -133,7 +135,9 @@ export function serverReason(answer) {
   const error = answer.body?.error;
   const code = typeof error?.code === 'string' ? error.code : 'error';
   const message = typeof error?.message === 'string' ? error.message : 'no message';
-  const details = Array.isArray(error?.details) ? error.details.map(fieldProblem).filter((/** @type {string} */ text) => text !== '' && !message.includes(text)) : [];
+  const details = Array.isArray(error?.details)
+    ? error.details.map(fieldProblem).filter((/** @type {string} */ text) => text !== '' && !message.includes(text))
+    : [];
   return `${answer.status} ${code}: ${message}${details.length > 0 ? ` [${details.join('; ')}]` : ''}`;
 }
 
@@ -143,7 +147,9 @@ export function serverReason(answer) {
  * @param {unknown} detail
  */
 function fieldProblem(detail) {
-  const { field, message } = /** @type {{ field?: unknown, message?: unknown }} */ (typeof detail === 'object' && detail !== null ? detail : {});
+  const { field, message } = /** @type {{ field?: unknown, message?: unknown }} */ (
+    typeof detail === 'object' && detail !== null ? detail : {}
+  );
   if (typeof field !== 'string') return detail === undefined ? '' : JSON.stringify(detail);
   return typeof message === 'string' ? `${field}: ${message}` : field;
 }
@@ -155,8 +161,13 @@ function fieldProblem(detail) {
  */
 export function managementError(answer, doing) {
   const reason = serverReason(answer);
-  if (answer.status === 401) return new CliError(`could not ${doing}: the ID token was rejected (${reason}); sign in again and pass a fresh --id-token / PAT_ID_TOKEN`, EXIT.rejected);
-  if (answer.status === 429 || answer.status >= 500) return new CliError(`could not ${doing}: the service failed (${reason}); try again later`);
+  if (answer.status === 401)
+    return new CliError(
+      `could not ${doing}: the ID token was rejected (${reason}); sign in again and pass a fresh --id-token / PAT_ID_TOKEN`,
+      EXIT.rejected,
+    );
+  if (answer.status === 429 || answer.status >= 500)
+    return new CliError(`could not ${doing}: the service failed (${reason}); try again later`);
   return new CliError(`could not ${doing} (${reason})`, answer.status === 409 ? EXIT.conflict : EXIT.failure);
 }
 

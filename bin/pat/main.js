@@ -21,15 +21,15 @@ import { safeText, say } from './output.js';
 /** @type {Map<string, Command>} */
 const commands = new Map(
   /** @type {[string, Command][]} */ ([
-  ['refresh', refresh],
-  ['create', create],
-  ['list', list],
-  ['revoke', revoke],
-  ['regenerate', regenerate],
-  ['edit', edit],
-  ['policy', policy],
-  ['approve', approve],
-  ['reject', reject],
+    ['refresh', refresh],
+    ['create', create],
+    ['list', list],
+    ['revoke', revoke],
+    ['regenerate', regenerate],
+    ['edit', edit],
+    ['policy', policy],
+    ['approve', approve],
+    ['reject', reject],
   ]),
 );
 
@@ -86,7 +86,8 @@ export async function main(argv, env) {
     await command.run({ args, env });
     return EXIT.ok;
   } catch (error) {
-    const failure = error instanceof CliError ? error : new CliError(`unexpected failure: ${/** @type {Error} */ (error)?.message ?? String(error)}`);
+    const failure =
+      error instanceof CliError ? error : new CliError(`unexpected failure: ${/** @type {Error} */ (error)?.message ?? String(error)}`);
     process.stderr.write(`pat${name && commands.has(name) ? ` ${name}` : ''}: ${safeText(failure.message)}\n`);
     return failure.exitCode;
   }

@@ -22,7 +22,8 @@ export const commonOptions = /** @type {const} */ ({
 export function timeoutOf(raw, fallback = DEFAULT_TIMEOUT_SECONDS) {
   if (raw === undefined) return fallback;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usageError('--timeout must be a number of seconds between 0 and 600');
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
+    throw usageError('--timeout must be a number of seconds between 0 and 600');
   return seconds;
 }
 
@@ -47,7 +48,11 @@ export function parse(args, options, allowPositionals = false) {
  */
 export function userSession(values, env) {
   const rawUrl = typeof values.url === 'string' ? values.url : env.PAT_API_URL;
-  const base = apiBase(rawUrl, rawUrl === undefined ? 'pass --url URL or set PAT_API_URL' : values.url ? '--url' : 'PAT_API_URL', values['allow-http'] === true);
+  const base = apiBase(
+    rawUrl,
+    rawUrl === undefined ? 'pass --url URL or set PAT_API_URL' : values.url ? '--url' : 'PAT_API_URL',
+    values['allow-http'] === true,
+  );
   const idToken = typeof values['id-token'] === 'string' ? values['id-token'] : env.PAT_ID_TOKEN;
   if (!idToken) throw usageError('missing the ID token: pass --id-token TOKEN or set PAT_ID_TOKEN');
   rememberSecret(idToken);
@@ -56,8 +61,10 @@ export function userSession(values, env) {
 
 /** @param {string} value @param {string} option */
 export function listOf(value, option) {
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw usageError(`${option} must not be empty`);
   return items;
 }
-

@@ -4,7 +4,6 @@
  * stderr goes through `say`, `sayJson` or `safeText` here.
  */
 
-
 /** Every secret this process has handled, so no message can ever echo one. */
 const knownSecrets = new Set();
 
@@ -68,10 +67,11 @@ export const say = (text) => {
 export function sayJson(value, pretty = false) {
   const json = JSON.stringify(value, null, pretty ? 2 : undefined);
   // A raw newline can only be the pretty layout's: JSON.stringify escapes those inside strings.
-  const escaped = json.replace(UNSAFE_CHARACTERS, (character) => (character === '\n' ? character : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const escaped = json.replace(UNSAFE_CHARACTERS, (character) =>
+    character === '\n' ? character : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   process.stdout.write(`${escaped}\n`);
 }
-
 
 /**
  * @param {string | null | undefined} iso
@@ -87,7 +87,11 @@ export const scopesOf = (token) => (Array.isArray(token?.scopes) ? token.scopes.
  */
 export function table(headings, rows) {
   const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (/** @type {string[]} */ cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
+  const line = (/** @type {string[]} */ cells) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(headings), ...rows.map(line)].join('\n');
 }
 
@@ -107,8 +111,8 @@ export function ago(iso, now) {
 }
 
 /** @param {any} token */
-export const generationOf = (token) => (Number.isInteger(token?.generation) && token.generation > 0 ? /** @type {number} */ (token.generation) : undefined);
-
+export const generationOf = (token) =>
+  Number.isInteger(token?.generation) && token.generation > 0 ? /** @type {number} */ (token.generation) : undefined;
 
 /**
  * The one place a secret is printed: a new token's access token and refresh key, shown once, as

@@ -43,15 +43,17 @@ export const defaults = {
   notifyHorizonsDays: [30, 7, 1] as readonly number[],
 } as const;
 
-const catalogueSchema = z.array(
-  z.object({
-    name: z.string().check(z.refine(isValidAreaName, 'is not a valid area name (lower-case words separated by /)')),
-    description: z.string().check(z.refine((description) => description.trim() !== '', 'needs a description')),
-  }),
-).check(
-  z.minLength(1, 'must list at least one area'),
-  z.refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique'),
-);
+const catalogueSchema = z
+  .array(
+    z.object({
+      name: z.string().check(z.refine(isValidAreaName, 'is not a valid area name (lower-case words separated by /)')),
+      description: z.string().check(z.refine((description) => description.trim() !== '', 'needs a description')),
+    }),
+  )
+  .check(
+    z.minLength(1, 'must list at least one area'),
+    z.refine((areas) => new Set(areas.map((a) => a.name)).size === areas.length, 'area names must be unique'),
+  );
 
 /** A partial token policy (merged over the defaults): the environment's and the CDK config file's. */
 export const policySchema = z.partial(
@@ -192,7 +194,10 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
 
   let signer: ServiceConfig['signer'];
   if (e.SIGNER === 'kms') {
-    const keyIds = (e.KMS_KEY_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+    const keyIds = (e.KMS_KEY_IDS ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
     if (keyIds.length === 0) throw new ConfigError('KMS_KEY_IDS must name at least one KMS key when SIGNER=kms');
     signer = { kind: 'kms', keyIds };
   } else {
@@ -218,12 +223,17 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       adminGroup: e.ADMIN_GROUP,
       tenantClaim: e.TENANT_CLAIM,
       userIdClaim: e.USER_ID_CLAIM,
-      appClientIds: e.APP_CLIENT_IDS.split(',').map((id) => id.trim()).filter(Boolean),
+      appClientIds: e.APP_CLIENT_IDS.split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
     },
     routes,
     statusCacheMs: e.STATUS_CACHE_SECONDS * 1000,
     lastUsedIntervalMs: e.LAST_USED_INTERVAL_SECONDS * 1000,
-    revocationFeed: e.REVOCATION_FEED === 'on' ? { statusCacheMs: e.FEED_STATUS_CACHE_SECONDS * 1000, resultCacheMs: e.RESULT_CACHE_SECONDS * 1000 } : undefined,
+    revocationFeed:
+      e.REVOCATION_FEED === 'on'
+        ? { statusCacheMs: e.FEED_STATUS_CACHE_SECONDS * 1000, resultCacheMs: e.RESULT_CACHE_SECONDS * 1000 }
+        : undefined,
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
   };
 }
@@ -287,7 +297,8 @@ export function environmentOf(settings: ServiceSettings): Record<string, string>
   if (settings.appClientIds) env[environmentNames.appClientIds] = settings.appClientIds.join(',');
   if (settings.routes) env[environmentNames.routes] = JSON.stringify(settings.routes);
   if (settings.statusCacheSeconds !== undefined) env[environmentNames.statusCacheSeconds] = String(settings.statusCacheSeconds);
-  if (settings.lastUsedIntervalSeconds !== undefined) env[environmentNames.lastUsedIntervalSeconds] = String(settings.lastUsedIntervalSeconds);
+  if (settings.lastUsedIntervalSeconds !== undefined)
+    env[environmentNames.lastUsedIntervalSeconds] = String(settings.lastUsedIntervalSeconds);
   if (settings.revocationFeed !== undefined) env[environmentNames.revocationFeed] = settings.revocationFeed ? 'on' : 'off';
   if (settings.feedStatusCacheSeconds !== undefined) env[environmentNames.feedStatusCacheSeconds] = String(settings.feedStatusCacheSeconds);
   if (settings.resultCacheSeconds !== undefined) env[environmentNames.resultCacheSeconds] = String(settings.resultCacheSeconds);

@@ -59,7 +59,8 @@ export class FastJwtVerifier implements AccessTokenVerifier {
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed_token', detail: 'token too large' };
     // fast-jwt (like node:crypto and most JWT libraries) accepts any spelling that decodes to the
     // right bytes; only the one the service issues may pass, or each spelling is a new cache key.
-    if (!isCanonicalEs256Jws(token)) return { ok: false, reason: 'non_canonical', detail: 'not the canonical spelling (base64url or high-S signature)' };
+    if (!isCanonicalEs256Jws(token))
+      return { ok: false, reason: 'non_canonical', detail: 'not the canonical spelling (base64url or high-S signature)' };
     let payload: Record<string, unknown>;
     try {
       const { header } = decodeComplete(token) as { header: Record<string, unknown> };
@@ -90,7 +91,10 @@ export class FastJwtVerifier implements AccessTokenVerifier {
     } else if (exp * 1000 <= now) {
       return { ok: false, reason: 'expired' };
     }
-    return { ok: true, claims: { jti, sub, tid, scope, ...(typeof fid === 'string' ? { fid } : {}), ...(typeof exp === 'number' ? { exp } : {}) } };
+    return {
+      ok: true,
+      claims: { jti, sub, tid, scope, ...(typeof fid === 'string' ? { fid } : {}), ...(typeof exp === 'number' ? { exp } : {}) },
+    };
   }
 
   private loadVerifiers(): Promise<Map<string, VerifyFn>> {

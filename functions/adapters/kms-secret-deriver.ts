@@ -16,7 +16,9 @@ export class KmsSecretDeriver implements SecretDeriver {
   async deriveSecret(presentedSecret: string, successorId: string): Promise<string> {
     let mac: Uint8Array | undefined;
     try {
-      ({ Mac: mac } = await this.kms.send(new GenerateMacCommand({ KeyId: this.keyId, MacAlgorithm: 'HMAC_SHA_256', Message: macInput(presentedSecret, successorId) })));
+      ({ Mac: mac } = await this.kms.send(
+        new GenerateMacCommand({ KeyId: this.keyId, MacAlgorithm: 'HMAC_SHA_256', Message: macInput(presentedSecret, successorId) }),
+      ));
     } catch (error) {
       throw new DependencyUnavailable('KMS', { cause: error });
     }

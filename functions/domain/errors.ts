@@ -47,8 +47,7 @@ export class DomainError extends Error {
   }
 }
 
-export const invalidRequest = (message: string, details?: FieldProblem[]) =>
-  new DomainError('invalid_request', message, details);
+export const invalidRequest = (message: string, details?: FieldProblem[]) => new DomainError('invalid_request', message, details);
 export const notFound = (message = 'Token not found') => new DomainError('not_found', message);
 export const conflict = (message: string) => new DomainError('conflict', message);
 export const forbidden = (message: string) => new DomainError('forbidden', message);
@@ -57,7 +56,10 @@ export const invalidGrant = () => new DomainError('invalid_grant', defaultMessag
 
 /** A fault of a dependency (DynamoDB, KMS): the request may be retried later. */
 export class DependencyUnavailable extends Error {
-  constructor(readonly dependency: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${dependency} is unavailable`, options);
     this.name = 'DependencyUnavailable';
   }

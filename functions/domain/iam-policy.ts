@@ -22,7 +22,9 @@ const compiled = new Map<string, RegExp>();
 export function arnMatches(pattern: string, arn: string): boolean {
   let expression = compiled.get(pattern);
   if (!expression) {
-    const source = [...pattern].map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('');
+    const source = [...pattern]
+      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
+      .join('');
     expression = new RegExp(`^${source}$`, 's');
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(pattern, expression);

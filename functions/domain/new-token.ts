@@ -47,12 +47,7 @@ export function descriptionProblem(description: string, maxLength: number): stri
  * Checks every rule of a create request and returns the normalised terms, or throws one
  * `invalid_request` listing every offending field.
  */
-export function newTokenTerms(
-  request: NewTokenRequest,
-  policy: TokenPolicy,
-  catalogue: ScopeCatalogue,
-  nowMillis: number,
-): NewTokenTerms {
+export function newTokenTerms(request: NewTokenRequest, policy: TokenPolicy, catalogue: ScopeCatalogue, nowMillis: number): NewTokenTerms {
   const problems: FieldProblem[] = [];
 
   const descriptionIssue = descriptionProblem(request.description, policy.maxDescriptionLength);

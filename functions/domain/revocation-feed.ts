@@ -83,7 +83,10 @@ export const defaultFlushTiming: FlushTiming = { settleMs: 1_200, minIntervalMs:
  */
 export function flushDueAt(pendingSince: number | undefined, lastAttemptAt: number | undefined, timing: FlushTiming): number | undefined {
   if (pendingSince === undefined) return undefined;
-  return Math.max(pendingSince + timing.settleMs, lastAttemptAt === undefined ? Number.NEGATIVE_INFINITY : lastAttemptAt + timing.minIntervalMs);
+  return Math.max(
+    pendingSince + timing.settleMs,
+    lastAttemptAt === undefined ? Number.NEGATIVE_INFINITY : lastAttemptAt + timing.minIntervalMs,
+  );
 }
 
 export interface RevocationBoundInputs {

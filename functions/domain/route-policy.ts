@@ -96,9 +96,13 @@ function endpointsOf(routes: readonly ResolvedRoute[]): Endpoint[] {
     if (!shape.ok) throw new Error(`${route.method} ${route.resource}: the resource ${shape.problem}`);
     const key = `${route.method} ${shapeKey(route.resource)}`;
     const twin = seen.get(key);
-    if (twin) throw new Error(`${route.method} ${route.resource} is declared twice (also as ${twin.method} ${twin.resource}): one resource, one method, one scope`);
+    if (twin)
+      throw new Error(
+        `${route.method} ${route.resource} is declared twice (also as ${twin.method} ${twin.resource}): one resource, one method, one scope`,
+      );
     seen.set(key, route);
-    const verbs = route.method === 'ANY' ? apiGatewayVerbs.filter((verb) => !declared.has(`${verb} ${shapeKey(route.resource)}`)) : [route.method];
+    const verbs =
+      route.method === 'ANY' ? apiGatewayVerbs.filter((verb) => !declared.has(`${verb} ${shapeKey(route.resource)}`)) : [route.method];
     for (const verb of verbs) {
       endpoints.push({
         verb,
@@ -172,7 +176,9 @@ function overlap(pattern: Part[], target: Part[], preferred: Part[][]): string |
   if (!edgesAgree(pattern, target)) return undefined;
   // The pattern `/*` alone also matches the root path `/` (its `*` matching nothing).
   if (target.length === 0) {
-    return (pattern.length === 0 || (pattern.length === 1 && pattern[0]!.kind === 'many')) && !preferred.some((u) => u.length === 0) ? '/' : undefined;
+    return (pattern.length === 0 || (pattern.length === 1 && pattern[0]!.kind === 'many')) && !preferred.some((u) => u.length === 0)
+      ? '/'
+      : undefined;
   }
   const symbols = [...new Set([pattern, target, ...preferred].flat().flatMap((part) => (part.kind === 'static' ? [part.text] : [])))];
   // Fresh values first, so that a witness path reads like a real request.
@@ -189,7 +195,11 @@ function overlap(pattern: Part[], target: Part[], preferred: Part[][]): string |
       return witnessPath(seen, key, symbols);
     }
     for (const symbol of alphabet) {
-      const next = { p: step(pattern, symbols, state.p, symbol), t: step(target, symbols, state.t, symbol), u: state.u.map((set, i) => step(preferred[i]!, symbols, set, symbol)) };
+      const next = {
+        p: step(pattern, symbols, state.p, symbol),
+        t: step(target, symbols, state.t, symbol),
+        u: state.u.map((set, i) => step(preferred[i]!, symbols, set, symbol)),
+      };
       if (next.p === 0 || next.t === 0) continue;
       const nextKey = keyOf(next);
       if (seen.has(nextKey)) continue;
@@ -264,7 +274,11 @@ export class RoutePolicy {
           const key = `${this.endpoints[x]!.arnPath.slice(this.endpoints[x]!.verb.length)} ${shapeKey(this.endpoints[y]!.route.resource)} ${preferredKey}`;
           let path = answers.get(key);
           if (!answers.has(key)) {
-            path = overlap(this.endpoints[x]!.pattern, target, preferred.map((u) => this.endpoints[u]!.template));
+            path = overlap(
+              this.endpoints[x]!.pattern,
+              target,
+              preferred.map((u) => this.endpoints[u]!.template),
+            );
             answers.set(key, path);
           }
           if (path !== undefined) matches[x]!.set(y, path);

@@ -34,11 +34,18 @@ export const tenantPolicyFields = [
   'requireApproval',
 ] as const;
 
-export type TenantPolicyOverrides = Partial<Pick<TokenPolicy, 'lifetimesDays' | 'defaultLifetimeDays' | 'maxLifetimeDays' | 'allowNoExpiry' | 'maxActiveTokensPerOwner'> & TenantRules>;
+export type TenantPolicyOverrides = Partial<
+  Pick<TokenPolicy, 'lifetimesDays' | 'defaultLifetimeDays' | 'maxLifetimeDays' | 'allowNoExpiry' | 'maxActiveTokensPerOwner'> & TenantRules
+>;
 
 export type EffectivePolicy = TokenPolicy & TenantRules;
 
-export const defaultTenantRules: TenantRules = { creators: 'everyone', requireIpRestriction: false, allowedAreas: null, requireApproval: false };
+export const defaultTenantRules: TenantRules = {
+  creators: 'everyone',
+  requireIpRestriction: false,
+  allowedAreas: null,
+  requireApproval: false,
+};
 
 export function effectivePolicy(deployment: TokenPolicy, overrides: TenantPolicyOverrides = {}): EffectivePolicy {
   return { ...deployment, ...defaultTenantRules, ...overrides };
@@ -72,10 +79,12 @@ export function changedOverrides(
     wider('maxLifetimeDays', `must be at most the deployment's ${deployment.maxLifetimeDays}`);
   }
   for (const days of change.lifetimesDays ?? []) {
-    if (!deployment.lifetimesDays.includes(days)) wider('lifetimesDays', `${days} is not offered by the deployment (${deployment.lifetimesDays.join(', ')})`);
+    if (!deployment.lifetimesDays.includes(days))
+      wider('lifetimesDays', `${days} is not offered by the deployment (${deployment.lifetimesDays.join(', ')})`);
   }
   if (change.lifetimesDays !== undefined && change.lifetimesDays.length === 0) wider('lifetimesDays', 'must offer at least one lifetime');
-  if (change.allowNoExpiry === true && !deployment.allowNoExpiry) wider('allowNoExpiry', 'the deployment does not allow tokens without expiry');
+  if (change.allowNoExpiry === true && !deployment.allowNoExpiry)
+    wider('allowNoExpiry', 'the deployment does not allow tokens without expiry');
   if (change.maxActiveTokensPerOwner !== undefined && change.maxActiveTokensPerOwner > deployment.maxActiveTokensPerOwner) {
     wider('maxActiveTokensPerOwner', `must be at most the deployment's ${deployment.maxActiveTokensPerOwner}`);
   }
@@ -90,7 +99,11 @@ export function changedOverrides(
     policy.lifetimesDays = deployment.lifetimesDays.filter((days) => days <= policy.maxLifetimeDays);
     if (policy.lifetimesDays.length > 0) overrides.lifetimesDays = policy.lifetimesDays;
   }
-  if (overrides.defaultLifetimeDays === undefined && !policy.lifetimesDays.includes(policy.defaultLifetimeDays) && policy.lifetimesDays.length > 0) {
+  if (
+    overrides.defaultLifetimeDays === undefined &&
+    !policy.lifetimesDays.includes(policy.defaultLifetimeDays) &&
+    policy.lifetimesDays.length > 0
+  ) {
     policy.defaultLifetimeDays = Math.min(...policy.lifetimesDays);
     overrides.defaultLifetimeDays = policy.defaultLifetimeDays;
   }
@@ -125,7 +138,10 @@ export function allowsTerms(policy: EffectivePolicy, terms: Pick<TokenRecord, 's
 }
 
 /** Would this token be refused if it were created today? Then it is kept, but flagged. */
-export function isOutsidePolicy(record: Pick<TokenRecord, 'scopes' | 'allowedIps' | 'createdAt' | 'expiresAt'>, policy: EffectivePolicy): boolean {
+export function isOutsidePolicy(
+  record: Pick<TokenRecord, 'scopes' | 'allowedIps' | 'createdAt' | 'expiresAt'>,
+  policy: EffectivePolicy,
+): boolean {
   if (!allowsTerms(policy, record)) return true;
   if (record.expiresAt === null) return !policy.allowNoExpiry;
   return record.expiresAt - Math.floor(record.createdAt / 1000) * 1000 > policy.maxLifetimeDays * DAY_SECONDS * 1000;

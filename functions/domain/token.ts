@@ -64,14 +64,24 @@ export interface TokenFamily {
 
 /** The family a created token starts: live, headed by that token. */
 export function familyStartedBy(record: Pick<TokenRecord, 'familyId' | 'tenant' | 'owner' | 'id' | 'generation'>): TokenFamily {
-  return { id: record.familyId, tenant: record.tenant, owner: record.owner, state: 'live', headId: record.id, generation: record.generation };
+  return {
+    id: record.familyId,
+    tenant: record.tenant,
+    owner: record.owner,
+    state: 'live',
+    headId: record.id,
+    generation: record.generation,
+  };
 }
 
 /**
  * A member as its family's state makes it: a member of a revoked family is revoked, whatever its
  * own record still says while the family's sweep has not reached it.
  */
-export function withFamilyState<T extends Pick<TokenRecord, 'state' | 'revokeReason' | 'revokedAt' | 'revokedBy'>>(record: T, family: TokenFamily | undefined): T {
+export function withFamilyState<T extends Pick<TokenRecord, 'state' | 'revokeReason' | 'revokedAt' | 'revokedBy'>>(
+  record: T,
+  family: TokenFamily | undefined,
+): T {
   if (family?.state !== 'revoked' || (record.state === 'revoked' && record.revokeReason !== 'rotated')) return record;
   return { ...record, state: 'revoked', revokeReason: family.revokeReason, revokedAt: family.revokedAt, revokedBy: family.revokedBy };
 }
@@ -91,7 +101,8 @@ export const PENDING_APPROVAL_MS = 7 * 86_400_000;
 export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'> & { createdAt?: number }, now: number): TokenStatus {
   if (record.state === 'revoked') return 'revoked';
   if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
-  if (record.state === 'pending') return record.createdAt !== undefined && record.createdAt + PENDING_APPROVAL_MS <= now ? 'expired' : 'pending';
+  if (record.state === 'pending')
+    return record.createdAt !== undefined && record.createdAt + PENDING_APPROVAL_MS <= now ? 'expired' : 'pending';
   return 'active';
 }
 
@@ -99,10 +110,7 @@ export function statusOf(record: Pick<TokenRecord, 'state' | 'expiresAt'> & { cr
  * May this record's access token be used now? Active and unexpired, or rotated by a refresh and
  * still within its grace period. TTL deletion is lazy, so expiry is always read from `expiresAt`.
  */
-export function authorizesAccess(
-  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil'>,
-  now: number,
-): boolean {
+export function authorizesAccess(record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil'>, now: number): boolean {
   if (record.expiresAt !== null && record.expiresAt <= now) return false;
   if (record.state === 'active') return true;
   return record.revokeReason === 'rotated' && record.graceUntil !== undefined && now < record.graceUntil;

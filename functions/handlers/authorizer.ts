@@ -20,7 +20,10 @@ const config = loadConfig(process.env);
 // One client and table for the three things the authorizer touches: the token's record and family,
 // its usage (lastUsedAt, denials) and the revocation feed. Not the whole token store: the hot path's
 // bundle carries no family sweep, audit listing or tenant policy code (docs/revocation.md, bundle size).
-const table = new DynamoTable(dynamoClient(config.dynamoEndpoint), { tableName: required(config.tableName, 'TABLE_NAME'), retentionDays: config.policy.retentionDays });
+const table = new DynamoTable(dynamoClient(config.dynamoEndpoint), {
+  tableName: required(config.tableName, 'TABLE_NAME'),
+  retentionDays: config.policy.retentionDays,
+});
 const records = new DynamoTokenRecords(table);
 const usage = new DynamoUsageLog(table);
 const store = {
@@ -32,11 +35,16 @@ const routes = resolveRoutes(config.routes, config.catalogue);
 // Throws at cold start for a route table some grant has no exact policy for, naming the routes.
 const routePolicy = routePolicyOf(routes);
 const feedLog = config.revocationFeed ? new DynamoRevocationFeed(table) : undefined;
-const onFeedError = (error: unknown) => logger.warn('Revocation feed unavailable: trusting cached statuses for the short status cache only', { error: error as Error });
+const onFeedError = (error: unknown) =>
+  logger.warn('Revocation feed unavailable: trusting cached statuses for the short status cache only', { error: error as Error });
 /** Containers read the feed at most this often; the stage flusher's settle time counts on it. */
 const FEED_POLL_MS = 1_000;
 const authorizer = new Authorizer({
-  verifier: new FastJwtVerifier(keyRingOf(config), { issuer: config.issuer, clock: systemClock, allowNoExpiry: config.policy.allowNoExpiry }),
+  verifier: new FastJwtVerifier(keyRingOf(config), {
+    issuer: config.issuer,
+    clock: systemClock,
+    allowNoExpiry: config.policy.allowNoExpiry,
+  }),
   store,
   clock: systemClock,
   routes,

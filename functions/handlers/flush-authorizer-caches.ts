@@ -23,7 +23,10 @@ const env = z
 const config = loadConfig(process.env);
 const { apigateway, ssm } = stageFlushClients();
 const feed = new DynamoRevocationFeed(
-  new DynamoTable(dynamoClient(config.dynamoEndpoint), { tableName: required(config.tableName, 'TABLE_NAME'), retentionDays: config.policy.retentionDays }),
+  new DynamoTable(dynamoClient(config.dynamoEndpoint), {
+    tableName: required(config.tableName, 'TABLE_NAME'),
+    retentionDays: config.policy.retentionDays,
+  }),
 );
 
 /**
@@ -72,5 +75,9 @@ export const handler = async (_event: unknown, context?: { getRemainingTimeInMil
   // The heartbeat the FlusherStopped alarm watches: a flusher that does not run publishes nothing else.
   metrics.addMetric('AuthorizerCacheFlusherRuns', MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
-  await flusher.run(() => Date.now() < deadline, env.FLUSH_POLL_MS, (ms) => sleep(ms));
+  await flusher.run(
+    () => Date.now() < deadline,
+    env.FLUSH_POLL_MS,
+    (ms) => sleep(ms),
+  );
 };

@@ -29,7 +29,11 @@ export const handler = httpHandler(
       }
       case 'POST /tenant/revoke-outside-policy': {
         const revoked = await tokens.revokeOutsidePolicy(caller);
-        logger.info('Tokens outside the tenant policy revoked', { tenant: caller.tenant, revokedBy: caller.userId, revokedTokenIds: revoked.revokedTokenIds });
+        logger.info('Tokens outside the tenant policy revoked', {
+          tenant: caller.tenant,
+          revokedBy: caller.userId,
+          revokedTokenIds: revoked.revokedTokenIds,
+        });
         count('TokensRevoked', revoked.revokedTokenIds.length);
         return json(200, revoked);
       }
@@ -42,7 +46,11 @@ export const handler = httpHandler(
       case 'POST /tokens/{id}/reject': {
         const approve = event.resource.endsWith('/approve');
         const decided = await tokens.decide(caller, id, approve);
-        logger.info(approve ? 'Token approved' : 'Token rejected', { tokenId: decided.id, tenant: decided.tenant, decidedBy: caller.userId });
+        logger.info(approve ? 'Token approved' : 'Token rejected', {
+          tokenId: decided.id,
+          tenant: decided.tenant,
+          decidedBy: caller.userId,
+        });
         return json(200, decided);
       }
       default:

@@ -18,7 +18,12 @@ function publisherOf(config: NotificationConfig): NoticePublisher {
 const notifications = loadNotificationConfig(process.env);
 const { store } = baseParts();
 const families = store.families;
-const notifier = new ExpiryNotifier({ store, publisher: publisherOf(notifications), clock: systemClock, horizonsDays: notifications.horizonsDays });
+const notifier = new ExpiryNotifier({
+  store,
+  publisher: publisherOf(notifications),
+  clock: systemClock,
+  horizonsDays: notifications.horizonsDays,
+});
 
 /** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon, finishes interrupted revocations. */
 export const handler = async (): Promise<{ notified: number; failed: number; sweepsResumed: number }> => {
@@ -36,6 +41,10 @@ export const handler = async (): Promise<{ notified: number; failed: number; swe
       cause: error instanceof Error && error.cause instanceof Error ? error.cause.name : undefined,
     });
   }
-  logger.info('Expiry notifications sent', { notified: sent.length, failed: failed.length, tokenIds: sent.map((notice) => notice.tokenId) });
+  logger.info('Expiry notifications sent', {
+    notified: sent.length,
+    failed: failed.length,
+    tokenIds: sent.map((notice) => notice.tokenId),
+  });
   return { notified: sent.length, failed: failed.length, sweepsResumed };
 };

@@ -28,7 +28,10 @@ export const handler = httpHandler(
     if (outcome.kind === 'reuse_detected') {
       count('ReuseDetections');
       count('TokensRevoked', outcome.revokedIds.length);
-      logger.warn('Refresh key reused after rotation: token family revoked', { familyId: outcome.familyId, revokedIds: outcome.revokedIds });
+      logger.warn('Refresh key reused after rotation: token family revoked', {
+        familyId: outcome.familyId,
+        revokedIds: outcome.revokedIds,
+      });
       throw invalidGrant();
     }
     logger.info(outcome.kind === 'replayed' ? 'Refresh answered again (retry within the leeway)' : 'Token refreshed', {

@@ -9,7 +9,14 @@ import { TokenService } from '../service/token-service';
 import { baseParts } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({ store, signer: keyRingOf(config), clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = new TokenService({
+  store,
+  signer: keyRingOf(config),
+  clock: systemClock,
+  policy: config.policy,
+  catalogue: config.catalogue,
+  issuer: config.issuer,
+});
 
 /** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
 export const handler = httpHandler(async (event) => {

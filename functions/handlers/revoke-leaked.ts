@@ -16,7 +16,11 @@ const tokens = new TokenService({
   policy: config.policy,
   catalogue: config.catalogue,
   issuer: config.issuer,
-  verifier: new FastJwtVerifier(keyRingOf(config), { issuer: config.issuer, clock: systemClock, allowNoExpiry: config.policy.allowNoExpiry }),
+  verifier: new FastJwtVerifier(keyRingOf(config), {
+    issuer: config.issuer,
+    clock: systemClock,
+    allowNoExpiry: config.policy.allowNoExpiry,
+  }),
 });
 
 /**

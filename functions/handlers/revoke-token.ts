@@ -14,7 +14,13 @@ const tokens = new TokenService({ store, clock: systemClock, policy: config.poli
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event, config.identity);
   const revoked = await tokens.revoke(caller, event.pathParameters?.id ?? '');
-  logger.info('Credential revoked', { tokenId: revoked.id, familyId: revoked.familyId, revokedTokenIds: revoked.revokedTokenIds, tenant: revoked.tenant, revokedBy: caller.userId });
+  logger.info('Credential revoked', {
+    tokenId: revoked.id,
+    familyId: revoked.familyId,
+    revokedTokenIds: revoked.revokedTokenIds,
+    tenant: revoked.tenant,
+    revokedBy: caller.userId,
+  });
   count('TokensRevoked', revoked.revokedTokenIds.length);
   return json(200, revoked);
 });

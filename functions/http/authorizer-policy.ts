@@ -21,7 +21,8 @@ function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], rou
   const { allow, deny } = routePolicy.policyFor(routes);
   const statements: Statement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow.map((path) => `${stageArn}/${path}`) }];
   // Deny wins in API Gateway: it takes back what an Allow pattern's `*` reaches beyond its route.
-  if (deny.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny.map((path) => `${stageArn}/${path}`) });
+  if (deny.length > 0)
+    statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny.map((path) => `${stageArn}/${path}`) });
   statementsByRoutes.set(routes, { stageArn, routePolicy, statements });
   return statements;
 }
@@ -32,7 +33,11 @@ function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], rou
  * another route is still decided right. A route not allowed is denied (403). A client IP the token
  * does not allow is denied everything.
  */
-export function policyOf(decision: Exclude<Decision, { effect: 'unauthorized' }>, methodArn: string, routePolicy: RoutePolicy): APIGatewayAuthorizerResult {
+export function policyOf(
+  decision: Exclude<Decision, { effect: 'unauthorized' }>,
+  methodArn: string,
+  routePolicy: RoutePolicy,
+): APIGatewayAuthorizerResult {
   const stageArn = apiStageArn(methodArn);
   const { principal } = decision;
   const statement: Statement[] =

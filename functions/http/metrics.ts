@@ -5,7 +5,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
  * with dashboards and alarms: TokensCreated, TokensRevoked, TokensRefreshed, ReuseDetections,
  * LeakedTokensRevoked, AuthorizationsAllowed, AuthorizationsDenied (dimension `reason`).
  */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PatService', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pat-service' });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PatService',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pat-service',
+});
 
 export function count(name: string, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);

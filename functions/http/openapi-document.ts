@@ -6,7 +6,16 @@ import * as z from 'zod/mini';
 import { errorStatus, type ErrorCode } from '../domain/errors';
 import type { ProtectedRoute } from '../domain/routes';
 import * as api from './api-schemas';
-import { auditQuery, createTokenBody, editTokenBody, leakReportBody, listTokensQuery, refreshBody, tenantPolicyBody, tokenAuditQuery } from './validation';
+import {
+  auditQuery,
+  createTokenBody,
+  editTokenBody,
+  leakReportBody,
+  listTokensQuery,
+  refreshBody,
+  tenantPolicyBody,
+  tokenAuditQuery,
+} from './validation';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type JsonSchema = Record<string, unknown>;
@@ -81,83 +90,225 @@ const parameterDescriptions: Record<string, string> = {
 };
 
 const managementOperations: Operation[] = [
-  { method: 'GET', path: '/scopes', operationId: 'listScopes', summary: 'The scope catalogue: each area, its description and its scopes', tag: 'catalogue', auth: 'user', ok: { status: 200, schema: 'ScopeCatalogue', description: 'The catalogue' }, errors: ['unauthorized'] },
-  { method: 'GET', path: '/policy', operationId: 'getPolicy', summary: 'The caller\u2019s effective token policy (the deployment\u2019s, tightened by the tenant)', tag: 'catalogue', auth: 'user', ok: { status: 200, schema: 'EffectivePolicy', description: 'The effective policy' }, errors: ['unauthorized'] },
   {
-    method: 'POST', path: '/tokens', operationId: 'createToken', summary: 'Create a token (an admin may name any `owner` of the tenant); the secrets are shown once', tag: 'tokens', auth: 'user', body: 'CreateTokenRequest',
+    method: 'GET',
+    path: '/scopes',
+    operationId: 'listScopes',
+    summary: 'The scope catalogue: each area, its description and its scopes',
+    tag: 'catalogue',
+    auth: 'user',
+    ok: { status: 200, schema: 'ScopeCatalogue', description: 'The catalogue' },
+    errors: ['unauthorized'],
+  },
+  {
+    method: 'GET',
+    path: '/policy',
+    operationId: 'getPolicy',
+    summary: 'The caller\u2019s effective token policy (the deployment\u2019s, tightened by the tenant)',
+    tag: 'catalogue',
+    auth: 'user',
+    ok: { status: 200, schema: 'EffectivePolicy', description: 'The effective policy' },
+    errors: ['unauthorized'],
+  },
+  {
+    method: 'POST',
+    path: '/tokens',
+    operationId: 'createToken',
+    summary: 'Create a token (an admin may name any `owner` of the tenant); the secrets are shown once',
+    tag: 'tokens',
+    auth: 'user',
+    body: 'CreateTokenRequest',
     ok: { status: 201, schema: 'IssuedToken', description: 'The token\u2019s metadata with its access token and refresh key' },
     errors: ['invalid_request', 'unauthorized', 'forbidden', 'conflict'],
   },
   {
-    method: 'GET', path: '/tokens', operationId: 'listTokens', summary: 'The caller\u2019s tokens (an admin: the tenant\u2019s), newest first, paginated', tag: 'tokens', auth: 'user', query: listTokensQuery,
-    ok: { status: 200, schema: 'TokenPage', description: 'A page of tokens' }, errors: ['invalid_request', 'unauthorized', 'forbidden'],
-  },
-  { method: 'GET', path: '/tokens/{id}', operationId: 'getToken', summary: 'One token\u2019s metadata', tag: 'tokens', auth: 'user', ok: { status: 200, schema: 'TokenView', description: 'The token' }, errors: ['unauthorized', 'not_found'] },
-  {
-    method: 'DELETE', path: '/tokens/{id}', operationId: 'revokeToken', summary: 'Revoke the credential: every live member of the token\u2019s family; idempotent', tag: 'tokens', auth: 'user',
-    ok: { status: 200, schema: 'RevokedToken', description: 'The token as it now is, and the ids this call revoked' }, errors: ['unauthorized', 'not_found', 'conflict'],
-  },
-  {
-    method: 'PATCH', path: '/tokens/{id}', operationId: 'editToken', summary: 'Edit the description, the IP entries, or narrow the scopes', tag: 'governance', auth: 'user', body: 'TokenEdit',
-    ok: { status: 200, schema: 'TokenView', description: 'The edited token' }, errors: ['invalid_request', 'unauthorized', 'not_found', 'conflict'],
+    method: 'GET',
+    path: '/tokens',
+    operationId: 'listTokens',
+    summary: 'The caller\u2019s tokens (an admin: the tenant\u2019s), newest first, paginated',
+    tag: 'tokens',
+    auth: 'user',
+    query: listTokensQuery,
+    ok: { status: 200, schema: 'TokenPage', description: 'A page of tokens' },
+    errors: ['invalid_request', 'unauthorized', 'forbidden'],
   },
   {
-    method: 'POST', path: '/tokens/{id}/approve', operationId: 'approveToken', summary: 'Approve a pending token (tenant admins)', tag: 'governance', auth: 'user',
-    ok: { status: 200, schema: 'TokenView', description: 'The token, now active' }, errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
+    method: 'GET',
+    path: '/tokens/{id}',
+    operationId: 'getToken',
+    summary: 'One token\u2019s metadata',
+    tag: 'tokens',
+    auth: 'user',
+    ok: { status: 200, schema: 'TokenView', description: 'The token' },
+    errors: ['unauthorized', 'not_found'],
   },
   {
-    method: 'POST', path: '/tokens/{id}/reject', operationId: 'rejectToken', summary: 'Reject a pending token (tenant admins)', tag: 'governance', auth: 'user',
-    ok: { status: 200, schema: 'TokenView', description: 'The token, now revoked with reason `rejected`' }, errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
+    method: 'DELETE',
+    path: '/tokens/{id}',
+    operationId: 'revokeToken',
+    summary: 'Revoke the credential: every live member of the token\u2019s family; idempotent',
+    tag: 'tokens',
+    auth: 'user',
+    ok: { status: 200, schema: 'RevokedToken', description: 'The token as it now is, and the ids this call revoked' },
+    errors: ['unauthorized', 'not_found', 'conflict'],
   },
   {
-    method: 'POST', path: '/tokens/{id}/regenerate', operationId: 'regenerateToken', summary: 'A rotation started by a person: a successor in the same family, new secrets shown once', tag: 'tokens', auth: 'user',
-    ok: { status: 200, schema: 'IssuedToken', description: 'The successor with its access token and refresh key' }, errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
+    method: 'PATCH',
+    path: '/tokens/{id}',
+    operationId: 'editToken',
+    summary: 'Edit the description, the IP entries, or narrow the scopes',
+    tag: 'governance',
+    auth: 'user',
+    body: 'TokenEdit',
+    ok: { status: 200, schema: 'TokenView', description: 'The edited token' },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'conflict'],
   },
   {
-    method: 'GET', path: '/tokens/{id}/audit', operationId: 'tokenAudit', summary: 'One token\u2019s audit trail (its owner or a tenant admin)', tag: 'audit', auth: 'user', query: tokenAuditQuery,
-    ok: { status: 200, schema: 'AuditPage', description: 'A page of audit events, newest first' }, errors: ['invalid_request', 'unauthorized', 'not_found'],
+    method: 'POST',
+    path: '/tokens/{id}/approve',
+    operationId: 'approveToken',
+    summary: 'Approve a pending token (tenant admins)',
+    tag: 'governance',
+    auth: 'user',
+    ok: { status: 200, schema: 'TokenView', description: 'The token, now active' },
+    errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
   },
   {
-    method: 'GET', path: '/audit', operationId: 'tenantAudit', summary: 'The tenant\u2019s audit trail (tenant admins)', tag: 'audit', auth: 'user', query: auditQuery,
-    ok: { status: 200, schema: 'AuditPage', description: 'A page of audit events, newest first' }, errors: ['invalid_request', 'unauthorized', 'forbidden'],
+    method: 'POST',
+    path: '/tokens/{id}/reject',
+    operationId: 'rejectToken',
+    summary: 'Reject a pending token (tenant admins)',
+    tag: 'governance',
+    auth: 'user',
+    ok: { status: 200, schema: 'TokenView', description: 'The token, now revoked with reason `rejected`' },
+    errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
   },
   {
-    method: 'PUT', path: '/tenant/policy', operationId: 'setTenantPolicy', summary: 'Tighten the tenant\u2019s policy (tenant admins); any subset of the fields', tag: 'governance', auth: 'user', body: 'TenantPolicyChange',
-    ok: { status: 200, schema: 'EffectivePolicy', description: 'The new effective policy' }, errors: ['invalid_request', 'unauthorized', 'forbidden', 'conflict'],
+    method: 'POST',
+    path: '/tokens/{id}/regenerate',
+    operationId: 'regenerateToken',
+    summary: 'A rotation started by a person: a successor in the same family, new secrets shown once',
+    tag: 'tokens',
+    auth: 'user',
+    ok: { status: 200, schema: 'IssuedToken', description: 'The successor with its access token and refresh key' },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
   },
   {
-    method: 'POST', path: '/tenant/revoke-outside-policy', operationId: 'revokeOutsidePolicy', summary: 'Revoke every usable token the tenant\u2019s policy no longer allows (tenant admins)', tag: 'governance', auth: 'user',
-    ok: { status: 200, schema: 'RevokedOutsidePolicy', description: 'The ids revoked' }, errors: ['unauthorized', 'forbidden'],
+    method: 'GET',
+    path: '/tokens/{id}/audit',
+    operationId: 'tokenAudit',
+    summary: 'One token\u2019s audit trail (its owner or a tenant admin)',
+    tag: 'audit',
+    auth: 'user',
+    query: tokenAuditQuery,
+    ok: { status: 200, schema: 'AuditPage', description: 'A page of audit events, newest first' },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
   },
   {
-    method: 'POST', path: '/tokens/refresh', operationId: 'refreshToken', summary: 'Rotate a token with its refresh key (retry-safe within the leeway)', tag: 'refresh', auth: 'none', body: 'RefreshRequest',
-    ok: { status: 200, schema: 'IssuedToken', description: 'The successor with its access token and refresh key' }, errors: ['invalid_request', 'invalid_grant', 'conflict', 'too_many_requests'],
+    method: 'GET',
+    path: '/audit',
+    operationId: 'tenantAudit',
+    summary: 'The tenant\u2019s audit trail (tenant admins)',
+    tag: 'audit',
+    auth: 'user',
+    query: auditQuery,
+    ok: { status: 200, schema: 'AuditPage', description: 'A page of audit events, newest first' },
+    errors: ['invalid_request', 'unauthorized', 'forbidden'],
   },
   {
-    method: 'POST', path: '/tokens/revoke-leaked', operationId: 'revokeLeaked', summary: 'Report leaked access tokens or refresh keys: their families are revoked', tag: 'refresh', auth: 'none', body: 'LeakReport',
-    ok: { status: 202, schema: 'LeakReportReceipt', description: 'Received; the answer is the same whatever was valid' }, errors: ['invalid_request', 'too_many_requests'],
+    method: 'PUT',
+    path: '/tenant/policy',
+    operationId: 'setTenantPolicy',
+    summary: 'Tighten the tenant\u2019s policy (tenant admins); any subset of the fields',
+    tag: 'governance',
+    auth: 'user',
+    body: 'TenantPolicyChange',
+    ok: { status: 200, schema: 'EffectivePolicy', description: 'The new effective policy' },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'conflict'],
   },
   {
-    method: 'GET', path: '/.well-known/jwks.json', operationId: 'getJwks', summary: 'The public keys that verify access tokens offline (JWKS)', tag: 'keys', auth: 'none',
-    ok: { status: 200, schema: 'JsonWebKeySet', description: 'The published keys' }, errors: [],
+    method: 'POST',
+    path: '/tenant/revoke-outside-policy',
+    operationId: 'revokeOutsidePolicy',
+    summary: 'Revoke every usable token the tenant\u2019s policy no longer allows (tenant admins)',
+    tag: 'governance',
+    auth: 'user',
+    ok: { status: 200, schema: 'RevokedOutsidePolicy', description: 'The ids revoked' },
+    errors: ['unauthorized', 'forbidden'],
   },
   {
-    method: 'GET', path: '/openapi.json', operationId: 'getOpenApiDocument', summary: 'This document', tag: 'keys', auth: 'none',
-    ok: { status: 200, schema: 'OpenApiDocument', description: 'The OpenAPI 3.1 description of this API' }, errors: [],
+    method: 'POST',
+    path: '/tokens/refresh',
+    operationId: 'refreshToken',
+    summary: 'Rotate a token with its refresh key (retry-safe within the leeway)',
+    tag: 'refresh',
+    auth: 'none',
+    body: 'RefreshRequest',
+    ok: { status: 200, schema: 'IssuedToken', description: 'The successor with its access token and refresh key' },
+    errors: ['invalid_request', 'invalid_grant', 'conflict', 'too_many_requests'],
+  },
+  {
+    method: 'POST',
+    path: '/tokens/revoke-leaked',
+    operationId: 'revokeLeaked',
+    summary: 'Report leaked access tokens or refresh keys: their families are revoked',
+    tag: 'refresh',
+    auth: 'none',
+    body: 'LeakReport',
+    ok: { status: 202, schema: 'LeakReportReceipt', description: 'Received; the answer is the same whatever was valid' },
+    errors: ['invalid_request', 'too_many_requests'],
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
+    summary: 'The public keys that verify access tokens offline (JWKS)',
+    tag: 'keys',
+    auth: 'none',
+    ok: { status: 200, schema: 'JsonWebKeySet', description: 'The published keys' },
+    errors: [],
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    tag: 'keys',
+    auth: 'none',
+    ok: { status: 200, schema: 'OpenApiDocument', description: 'The OpenAPI 3.1 description of this API' },
+    errors: [],
   },
 ];
 
 const localSessionOperation: Operation = {
-  method: 'POST', path: '/local/session', operationId: 'localSignIn', summary: 'Local mode only: a development sign-in standing in for Cognito', tag: 'local', auth: 'none', body: 'LocalSessionRequest',
-  ok: { status: 200, schema: 'LocalSession', description: 'An ID token for the management routes' }, errors: ['invalid_request'],
+  method: 'POST',
+  path: '/local/session',
+  operationId: 'localSignIn',
+  summary: 'Local mode only: a development sign-in standing in for Cognito',
+  tag: 'local',
+  auth: 'none',
+  body: 'LocalSessionRequest',
+  ok: { status: 200, schema: 'LocalSession', description: 'An ID token for the management routes' },
+  errors: ['invalid_request'],
 };
 
 function exampleApiOperation(route: ProtectedRoute): Operation {
   const method = route.method.toUpperCase() as Method;
-  const name = route.resource.split('/').filter(Boolean).map((part) => part.replace(/[{}]/g, '')).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
+  const name = route.resource
+    .split('/')
+    .filter(Boolean)
+    .map((part) => part.replace(/[{}]/g, ''))
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
   return {
-    method, path: route.resource, operationId: `example${method[0]}${method.slice(1).toLowerCase()}${name}`, summary: `Example protected API${route.scope ? ` (needs \`${route.scope}\`)` : ''}`,
-    tag: 'example-api', auth: 'token', ok: { status: 200, schema: 'ExampleApiAnswer', description: 'Let in by the token authorizer' }, errors: ['unauthorized', 'forbidden'],
+    method,
+    path: route.resource,
+    operationId: `example${method[0]}${method.slice(1).toLowerCase()}${name}`,
+    summary: `Example protected API${route.scope ? ` (needs \`${route.scope}\`)` : ''}`,
+    tag: 'example-api',
+    auth: 'token',
+    ok: { status: 200, schema: 'ExampleApiAnswer', description: 'Let in by the token authorizer' },
+    errors: ['unauthorized', 'forbidden'],
   };
 }
 
@@ -167,7 +318,12 @@ function componentsOf(schemas: Record<string, z.ZodMiniType | z.core.$ZodType>, 
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema as z.core.$ZodType, { id });
   // Transforms (the `limit` query parameter's string → number) have no JSON Schema of their output; on
   // input they are their string form. `unrepresentable: 'any'` keeps a refinement from failing the build.
-  const { schemas: built } = z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` });
+  const { schemas: built } = z.toJSONSchema(registry, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
   return Object.fromEntries(Object.entries(built).map(([id, schema]) => [id, tidy(schema as JsonSchema)]));
 }
 
@@ -212,13 +368,21 @@ function operationObject(operation: Operation) {
     description: operation.tag === 'example-api' ? 'The resource id' : 'A token id (32 hex digits); another id answers 404',
     schema: { type: 'string' },
   }));
-  const failures = [...operation.errors, ...(operation.auth === 'none' ? [] : (['unauthorized'] as const)), 'too_many_requests', 'internal', 'unavailable'] as ErrorCode[];
+  const failures = [
+    ...operation.errors,
+    ...(operation.auth === 'none' ? [] : (['unauthorized'] as const)),
+    'too_many_requests',
+    'internal',
+    'unavailable',
+  ] as ErrorCode[];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(failures)) byStatus.set(errorStatus[code], [...(byStatus.get(errorStatus[code]) ?? []), code]);
   const responses: Record<string, unknown> = {
     [operation.ok.status]: {
       description: operation.ok.description,
-      content: jsonContent(operation.ok.schema === 'OpenApiDocument' ? { type: 'object', description: 'An OpenAPI 3.1 document' } : ref(operation.ok.schema)),
+      content: jsonContent(
+        operation.ok.schema === 'OpenApiDocument' ? { type: 'object', description: 'An OpenAPI 3.1 document' } : ref(operation.ok.schema),
+      ),
     },
   };
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
@@ -232,7 +396,9 @@ function operationObject(operation: Operation) {
     summary: operation.summary,
     tags: [operation.tag],
     security: operation.auth === 'user' ? [{ idToken: [] }] : operation.auth === 'token' ? [{ accessToken: [] }] : [],
-    ...(pathParameters.length > 0 || operation.query ? { parameters: [...pathParameters, ...(operation.query ? queryParameters(operation.query) : [])] } : {}),
+    ...(pathParameters.length > 0 || operation.query
+      ? { parameters: [...pathParameters, ...(operation.query ? queryParameters(operation.query) : [])] }
+      : {}),
     ...(operation.body ? { requestBody: { required: true, content: jsonContent(ref(operation.body)) } } : {}),
     responses,
   };
@@ -252,7 +418,10 @@ export function documentedRoutes(options: OpenApiOptions = {}): string[] {
 }
 
 function operationsOf(options: OpenApiOptions): Operation[] {
-  return [...managementOperations, ...(options.local ? [localSessionOperation, ...options.local.exampleApiRoutes.map(exampleApiOperation)] : [])];
+  return [
+    ...managementOperations,
+    ...(options.local ? [localSessionOperation, ...options.local.exampleApiRoutes.map(exampleApiOperation)] : []),
+  ];
 }
 
 /** The OpenAPI 3.1 document of the service API (and, with `local`, of local mode's extras). */
@@ -297,8 +466,15 @@ export function openApiDocument(options: OpenApiOptions = {}) {
         ...componentsOf({ ...requestSchemas, ...(options.local ? { LocalSessionRequest: options.local.sessionRequest } : {}) }, 'input'),
       },
       securitySchemes: {
-        idToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user\u2019s Cognito ID token (local mode: from `POST /local/session`)' },
-        ...(options.local ? { accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A personal access token' } } : {}),
+        idToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A user\u2019s Cognito ID token (local mode: from `POST /local/session`)',
+        },
+        ...(options.local
+          ? { accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A personal access token' } }
+          : {}),
       },
     },
   };

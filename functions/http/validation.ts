@@ -7,15 +7,20 @@ export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, w
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues.flatMap((issue) => {
-    const at = issue.path.length > 0 ? issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('') : what;
+    const at =
+      issue.path.length > 0
+        ? issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('')
+        : what;
     // An unknown field is named itself, so a client sees which of its fields is not one.
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: issue.path.length > 0 ? `${at}.${key}` : key, message: 'is not a field of this request' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: issue.path.length > 0 ? `${at}.${key}` : key, message: 'is not a field of this request' }));
     return [{ field: at, message: issue.message }];
   });
   throw invalidRequest(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
 }
 
-const boundedString = (max: number, error = 'must be a string') => z.string({ error }).check(z.maxLength(max, `must be at most ${max} characters`));
+const boundedString = (max: number, error = 'must be a string') =>
+  z.string({ error }).check(z.maxLength(max, `must be at most ${max} characters`));
 
 export const createTokenBody = z.object(
   {
@@ -25,7 +30,9 @@ export const createTokenBody = z.object(
     scopes: z.array(boundedString(300), { error: 'must be an array of scope strings' }).check(z.maxLength(200, 'too many scopes')),
     expiresInDays: z.optional(z.int({ error: 'must be a whole number of days' })),
     expiresAt: z.optional(z.union([boundedString(64), z.null()], { error: 'must be an ISO 8601 date-time string' })),
-    allowedIps: z.optional(z.array(boundedString(100), { error: 'must be an array of IP entries' }).check(z.maxLength(1_000, 'too many entries'))),
+    allowedIps: z.optional(
+      z.array(boundedString(100), { error: 'must be an array of IP entries' }).check(z.maxLength(1_000, 'too many entries')),
+    ),
     owner: z.optional(boundedString(128)),
   },
   { error: 'must be a JSON object' },
@@ -48,7 +55,10 @@ const cursorParameter = z.optional(z.string().check(z.minLength(1, 'must not be 
 const ownerParameter = z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(128, 'is too long')));
 
 export const listTokensQuery = z.object({
-  status: z._default(z.enum(['active', 'pending', 'revoked', 'expired', 'all'], { error: 'must be one of active, pending, revoked, expired, all' }), 'active'),
+  status: z._default(
+    z.enum(['active', 'pending', 'revoked', 'expired', 'all'], { error: 'must be one of active, pending, revoked, expired, all' }),
+    'active',
+  ),
   limit: limitParameter,
   cursor: cursorParameter,
   owner: ownerParameter,
@@ -66,24 +76,38 @@ export const tokenAuditQuery = z.object({ limit: limitParameter, cursor: cursorP
 export const leakReportBody = z.object(
   {
     tokens: z
-      .array(z.string({ error: 'must be strings' }).check(z.maxLength(10_000, 'is too long')), { error: 'must be an array of leaked secrets' })
+      .array(z.string({ error: 'must be strings' }).check(z.maxLength(10_000, 'is too long')), {
+        error: 'must be an array of leaked secrets',
+      })
       .check(z.minLength(1, 'must name at least one secret'), z.maxLength(100, 'at most 100 secrets per report')),
   },
   { error: 'must be a JSON object' },
 );
 
-const days = z.int({ error: 'must be a whole number of days' }).check(z.minimum(1, 'must be at least 1'), z.maximum(36_500, 'must be at most 36500'));
+const days = z
+  .int({ error: 'must be a whole number of days' })
+  .check(z.minimum(1, 'must be at least 1'), z.maximum(36_500, 'must be at most 36500'));
 
 /** PUT /tenant/policy: any subset of the fields a tenant may tighten; anything else is refused by name. */
 export const tenantPolicyBody = z.strictObject(
   {
-    lifetimesDays: z.optional(z.array(days, { error: 'must be an array of whole numbers of days' }).check(z.minLength(1, 'must offer at least one lifetime'), z.maxLength(20, 'at most 20 lifetimes'))),
+    lifetimesDays: z.optional(
+      z
+        .array(days, { error: 'must be an array of whole numbers of days' })
+        .check(z.minLength(1, 'must offer at least one lifetime'), z.maxLength(20, 'at most 20 lifetimes')),
+    ),
     defaultLifetimeDays: z.optional(days),
     maxLifetimeDays: z.optional(days),
     allowNoExpiry: z.optional(z.boolean({ error: 'must be true or false' })),
     creators: z.optional(z.enum(['everyone', 'admins'], { error: 'must be everyone or admins' })),
     requireIpRestriction: z.optional(z.boolean({ error: 'must be true or false' })),
-    allowedAreas: z.optional(z.nullable(z.array(boundedString(200), { error: 'must be an array of catalogue area names, or null' }).check(z.maxLength(200, 'too many areas')))),
+    allowedAreas: z.optional(
+      z.nullable(
+        z
+          .array(boundedString(200), { error: 'must be an array of catalogue area names, or null' })
+          .check(z.maxLength(200, 'too many areas')),
+      ),
+    ),
     maxActiveTokensPerOwner: z.optional(z.int({ error: 'must be a whole number' }).check(z.minimum(1, 'must be at least 1'))),
     requireApproval: z.optional(z.boolean({ error: 'must be true or false' })),
   },
@@ -95,8 +119,12 @@ export const editTokenBody = z
   .strictObject(
     {
       description: z.optional(boundedString(1_000)),
-      scopes: z.optional(z.array(boundedString(300), { error: 'must be an array of scope strings' }).check(z.maxLength(200, 'too many scopes'))),
-      allowedIps: z.optional(z.array(boundedString(100), { error: 'must be an array of IP entries' }).check(z.maxLength(1_000, 'too many entries'))),
+      scopes: z.optional(
+        z.array(boundedString(300), { error: 'must be an array of scope strings' }).check(z.maxLength(200, 'too many scopes')),
+      ),
+      allowedIps: z.optional(
+        z.array(boundedString(100), { error: 'must be an array of IP entries' }).check(z.maxLength(1_000, 'too many entries')),
+      ),
     },
     { error: 'must be a JSON object with description, scopes or allowedIps' },
   )

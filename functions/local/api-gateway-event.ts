@@ -20,7 +20,9 @@ export interface IncomingCall {
 // Built from Maps with Object.fromEntries, which defines own properties: a header or query parameter
 // named `__proto__`, `constructor` or `toString` is data, not a way into Object.prototype.
 function headerMaps(headers: IncomingMessage['headers']) {
-  const entries = Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, Array.isArray(value) ? value : [value]] as const]));
+  const entries = Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined ? [] : [[name, Array.isArray(value) ? value : [value]] as const],
+  );
   return {
     single: Object.fromEntries(entries.map(([name, values]) => [name, values[values.length - 1]!])) as Record<string, string>,
     multi: Object.fromEntries(entries) as Record<string, string[]>,
@@ -65,7 +67,10 @@ export function proxyEvent(call: IncomingCall, authorizer: Record<string, unknow
       protocol: 'HTTP/1.1',
       requestTimeEpoch: Date.now(),
       authorizer,
-      identity: { sourceIp: call.sourceIp, userAgent: headers.single['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        sourceIp: call.sourceIp,
+        userAgent: headers.single['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
     },
   };
 }

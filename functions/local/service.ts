@@ -44,7 +44,13 @@ export const localSettings: ServiceSettings = {
  * as in Lambda, so this sets it before loading them.
  */
 /** The environment the handlers read, as the CDK stack would set it, for the local stand-ins. */
-export function applyLocalEnvironment(options: { dataDir: string; endpoint: string; region: string; tableName: string; settings?: Partial<ServiceSettings> }): void {
+export function applyLocalEnvironment(options: {
+  dataDir: string;
+  endpoint: string;
+  region: string;
+  tableName: string;
+  settings?: Partial<ServiceSettings>;
+}): void {
   Object.assign(process.env, environmentOf({ ...localSettings, ...options.settings }), {
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: options.endpoint,
@@ -106,7 +112,13 @@ export async function startLocalService(options: LocalServiceOptions) {
       onError: (error, what) => console.error(`local stage flusher: ${what} failed (retrying)`, (error as Error).message),
     });
     const flushLoop = flushing
-      ? flusher.run(() => flushing, 500, (ms) => new Promise((resolve) => setTimeout(resolve, ms))).catch(() => undefined)
+      ? flusher
+          .run(
+            () => flushing,
+            500,
+            (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          )
+          .catch(() => undefined)
       : Promise.resolve();
     const stopFlushing = async () => {
       if (!flushing) return;

@@ -27,7 +27,9 @@ export function serveWebConsole(path: string, accept: string | undefined, respon
   if (!existsSync(index)) return false;
   const candidate = normalize(join(root, decodeURIComponent(path)));
   const isFile = candidate.startsWith(root + sep) && existsSync(candidate) && statSync(candidate).isFile();
-  const wantsPage = path === '/' || (extname(path) === '' && (accept ?? '').includes('text/html') && !apiPrefixes.some((prefix) => path.startsWith(prefix)));
+  const wantsPage =
+    path === '/' ||
+    (extname(path) === '' && (accept ?? '').includes('text/html') && !apiPrefixes.some((prefix) => path.startsWith(prefix)));
   if (!isFile && !wantsPage) return false;
   const file = isFile ? candidate : index;
   response.writeHead(200, {

@@ -114,7 +114,12 @@ interface PendingDenials {
 }
 
 interface CachedStatus {
-  record: Pick<TokenRecord, 'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'familyId' | 'scopes' | 'allowedIps' | 'lastUsedIps'> | undefined;
+  record:
+    | Pick<
+        TokenRecord,
+        'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'familyId' | 'scopes' | 'allowedIps' | 'lastUsedIps'
+      >
+    | undefined;
   ipRanges: IpRange[];
   /** The routes the record's scopes allow: derived once per read, not per request. */
   allowedRoutes: ResolvedRoute[];
@@ -148,11 +153,13 @@ export class Authorizer {
   constructor(private readonly options: AuthorizerOptions) {}
 
   async authorize(request: AuthorizeRequest): Promise<Decision> {
-    const match = request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
+    const match =
+      request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
     if (!match) return { effect: 'unauthorized', reason: 'malformed_header' };
 
     const verified = await this.options.verifier.verify(match[1]!);
-    if (!verified.ok) return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
+    if (!verified.ok)
+      return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
     const { claims } = verified;
 
     for (let round = 1; ; round++) {
@@ -214,7 +221,13 @@ export class Authorizer {
    * token's hourly counter at most once per flush interval, so a client hammering with a revoked
    * token costs one write per interval, not one per request. Never turns into a failure.
    */
-  private async noteDenial(tokenId: string, record: { tenant: string; owner: string }, reason: string, sourceIp: string, now: number): Promise<void> {
+  private async noteDenial(
+    tokenId: string,
+    record: { tenant: string; owner: string },
+    reason: string,
+    sourceIp: string,
+    now: number,
+  ): Promise<void> {
     let pending = this.denials.get(tokenId);
     if (!pending) {
       pending = { count: 0, reasons: new Set(), sourceIp, lastFlush: undefined };
@@ -230,7 +243,15 @@ export class Authorizer {
     pending.reasons = new Set();
     pending.lastFlush = now;
     try {
-      await this.options.store.recordDenial({ tokenId, tenant: record.tenant, owner: record.owner, reasons: [...reasons], sourceIp, at: now, count });
+      await this.options.store.recordDenial({
+        tokenId,
+        tenant: record.tenant,
+        owner: record.owner,
+        reasons: [...reasons],
+        sourceIp,
+        at: now,
+        count,
+      });
     } catch (error) {
       this.options.onUsageWriteError?.(error, tokenId);
     }

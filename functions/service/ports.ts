@@ -82,7 +82,12 @@ export interface TokenRecords {
    * Edits a usable token over the version read (`changed` when another change came first), moving
    * its description lock when the description changes.
    */
-  edit(record: TokenRecord, changes: TokenEdit, event: AuditEvent, now: number): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }>;
+  edit(
+    record: TokenRecord,
+    changes: TokenEdit,
+    event: AuditEvent,
+    now: number,
+  ): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }>;
 }
 
 export interface Decision {

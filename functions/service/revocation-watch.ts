@@ -58,7 +58,13 @@ export class FeedWatcher {
       this.lastReadStartedAt = now;
       const gap = previous === undefined || now - previous > FEED_LOOKBACK_MS - 5_000;
       // `due` entries are for the flusher: a container checks `exp` and `graceUntil` on its own clock.
-      return { entries: this.cursor.accept(entries.filter((entry) => entry.kind !== 'due'), now), gap };
+      return {
+        entries: this.cursor.accept(
+          entries.filter((entry) => entry.kind !== 'due'),
+          now,
+        ),
+        gap,
+      };
     } catch (error) {
       this.onReadError?.(error);
       return { entries: [], gap: true };

@@ -148,7 +148,9 @@ export class StageFlusher {
       const keys = new Set(listed.map(keyOf));
       for (const key of this.stages.keys()) if (!keys.has(key)) this.stages.delete(key);
       // A stage seen for the first time may hold decisions cached before the flusher knew it.
-      for (const stage of listed) if (!this.stages.has(keyOf(stage))) this.stages.set(keyOf(stage), { stage, pendingSince: now, newestSeen: now, lastAttemptAt: undefined });
+      for (const stage of listed)
+        if (!this.stages.has(keyOf(stage)))
+          this.stages.set(keyOf(stage), { stage, pendingSince: now, newestSeen: now, lastAttemptAt: undefined });
     } catch (error) {
       // Keep flushing the stages known so far; the next tick reads the registry again.
       this.options.onError?.(error, 'registry read');

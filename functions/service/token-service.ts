@@ -152,10 +152,17 @@ export class TokenService {
     await store.putTenantPolicy(
       caller.tenant,
       result.overrides,
-      auditEvent('tenant.policy_changed', { id: 'tenant-policy', tenant: caller.tenant, owner: caller.userId }, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
-        changed,
-        policy: JSON.stringify(effectivePolicyView(result.policy)),
-      }),
+      auditEvent(
+        'tenant.policy_changed',
+        { id: 'tenant-policy', tenant: caller.tenant, owner: caller.userId },
+        now,
+        { type: 'user', id: caller.userId },
+        caller.sourceIp,
+        {
+          changed,
+          policy: JSON.stringify(effectivePolicyView(result.policy)),
+        },
+      ),
     );
     return effectivePolicyView(result.policy);
   }
@@ -189,19 +196,26 @@ export class TokenService {
       if (status !== 'active' && status !== 'pending') throw conflict(`The token is ${status}: only a usable token can be edited`);
       // The create rules check each field; the expiry they would compute is not an edit's and is ignored.
       const terms = newTokenTerms(
-        { description: changes.description ?? record.description, scopes: changes.scopes ?? record.scopes, allowedIps: changes.allowedIps ?? record.allowedIps },
+        {
+          description: changes.description ?? record.description,
+          scopes: changes.scopes ?? record.scopes,
+          allowedIps: changes.allowedIps ?? record.allowedIps,
+        },
         policy,
         catalogue,
         now,
       );
       const wider = terms.scopes.filter((scope) => !covers(record.scopes, scope));
       if (changes.scopes !== undefined && wider.length > 0) {
-        throw invalidRequest(`scopes can only be narrowed: ${wider.join(', ')} is not granted today; create a new token for a wider grant`, [
-          { field: 'scopes', message: `not a subset of the current scopes: ${wider.join(', ')}` },
-        ]);
+        throw invalidRequest(
+          `scopes can only be narrowed: ${wider.join(', ')} is not granted today; create a new token for a wider grant`,
+          [{ field: 'scopes', message: `not a subset of the current scopes: ${wider.join(', ')}` }],
+        );
       }
       if (changes.allowedIps !== undefined && policy.requireIpRestriction && terms.allowedIps.length === 0) {
-        throw invalidRequest('This tenant requires an IP restriction on every token', [{ field: 'allowedIps', message: 'must name at least one entry' }]);
+        throw invalidRequest('This tenant requires an IP restriction on every token', [
+          { field: 'allowedIps', message: 'must name at least one entry' },
+        ]);
       }
       const edit: TokenEdit = {
         ...(changes.description !== undefined ? { description: terms.description } : {}),
@@ -211,11 +225,14 @@ export class TokenService {
       const result = await store.edit(
         record,
         edit,
-        auditEvent('token.edited', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { changed: Object.keys(edit).sort() }),
+        auditEvent('token.edited', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
+          changed: Object.keys(edit).sort(),
+        }),
         now,
       );
       if (result.ok) return this.view(result.record, now, policy);
-      if (result.refusal === 'description_taken') throw conflict(`${record.owner} already has an active token described "${terms.description}"`);
+      if (result.refusal === 'description_taken')
+        throw conflict(`${record.owner} already has an active token described "${terms.description}"`);
       if (attempt >= 2) throw conflict('The token changed while it was being edited; retry');
     }
   }
@@ -236,7 +253,10 @@ export class TokenService {
         const { revokedIds } = await store.revokeFamily(
           familyOf(record),
           { at: now, by: caller.userId, reason: 'outside_policy' },
-          auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { familyId: record.familyId, reason: 'outside_policy' }),
+          auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
+            familyId: record.familyId,
+            reason: 'outside_policy',
+          }),
         );
         revokedTokenIds.push(...revokedIds);
       }
@@ -291,7 +311,8 @@ export class TokenService {
         now,
         tenantPolicy,
         (successorId) => this.secrets().deriveSecret(parsed.secret, successorId),
-        (successorId) => auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId, mode: 'rotated' }),
+        (successorId) =>
+          auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId, mode: 'rotated' }),
       );
       if (result.ok) return { kind: 'rotated', predecessorId: record.id, token };
       if (result.refusal === 'family_revoked') throw invalidGrant();
@@ -317,7 +338,8 @@ export class TokenService {
         now,
         policy,
         async () => newSecret(),
-        (successorId) => auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId }),
+        (successorId) =>
+          auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId }),
       );
       if (result.ok) return token;
       if (result.refusal === 'family_revoked') throw conflict('The token was revoked meanwhile');
@@ -335,14 +357,22 @@ export class TokenService {
       if (successorWorks) {
         const secret = await this.secrets().deriveSecret(presentedSecret, successor.id);
         // A successor rotated before secrets were derived cannot be answered again: the old 409.
-        if (!secretMatches(secret, successor.refreshKeyHash)) throw conflict('This refresh key was just used; use the token and key that refresh returned');
+        if (!secretMatches(secret, successor.refreshKeyHash))
+          throw conflict('This refresh key was just used; use the token and key that refresh returned');
         await store.append(
-          auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId: successor.id, mode: 'replayed' }),
+          auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, {
+            successorId: successor.id,
+            mode: 'replayed',
+          }),
         );
         return {
           kind: 'replayed',
           predecessorId: record.id,
-          token: { ...this.view(successor, now, await this.policyOf(successor.tenant)), accessToken: await this.sign(successor), refreshKey: formatRefreshKey(successor.id, secret) },
+          token: {
+            ...this.view(successor, now, await this.policyOf(successor.tenant)),
+            accessToken: await this.sign(successor),
+            refreshKey: formatRefreshKey(successor.id, secret),
+          },
         };
       }
     }
@@ -378,7 +408,8 @@ export class TokenService {
       graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
       event: eventOf(successor.id),
     });
-    if (!result.ok && result.refusal === 'description_taken') throw conflict(`Another active token of ${record.owner} now has this description`);
+    if (!result.ok && result.refusal === 'description_taken')
+      throw conflict(`Another active token of ${record.owner} now has this description`);
     return { result, token: { ...this.view(successor, now, policy), accessToken, refreshKey: formatRefreshKey(successor.id, secret) } };
   }
 
@@ -498,8 +529,13 @@ export function auditEvent(
 function assertTenantRules(terms: { scopes: string[]; allowedIps: string[] }, policy: EffectivePolicy): void {
   const problems = [];
   const outside = scopesOutsideAreas(terms.scopes, policy.allowedAreas);
-  if (outside.length > 0) problems.push({ field: 'scopes', message: `not allowed in this tenant: ${outside.join(', ')} (allowed areas: ${policy.allowedAreas!.join(', ')})` });
-  if (policy.requireIpRestriction && terms.allowedIps.length === 0) problems.push({ field: 'allowedIps', message: 'this tenant requires at least one IP entry' });
+  if (outside.length > 0)
+    problems.push({
+      field: 'scopes',
+      message: `not allowed in this tenant: ${outside.join(', ')} (allowed areas: ${policy.allowedAreas!.join(', ')})`,
+    });
+  if (policy.requireIpRestriction && terms.allowedIps.length === 0)
+    problems.push({ field: 'allowedIps', message: 'this tenant requires at least one IP entry' });
   if (problems.length > 0) throw invalidRequest(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
 }
 

@@ -64,11 +64,16 @@ export class AuthorizerCacheFlusher extends Construct {
       Arn.format({ service: 'ssm', resource: 'parameter', resourceName: path.slice(1) }, stack),
     ) as [string, string];
     this.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'StageRegistryRead', actions: ['ssm:GetParametersByPath'], resources: [registryArn, registryChildren] }),
+      new iam.PolicyStatement({
+        sid: 'StageRegistryRead',
+        actions: ['ssm:GetParametersByPath'],
+        resources: [registryArn, registryChildren],
+      }),
     );
     Validations.of(this.handler.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(registryChildren))}]`,
-      reason: 'The flusher lists the stages registered under its own registry path (one parameter per stage, written by each TokenAuthorizer); read-only, that path only.',
+      reason:
+        'The flusher lists the stages registered under its own registry path (one parameter per stage, written by each TokenAuthorizer); read-only, that path only.',
     });
     // One run a minute, each following the feed for 65 s: consecutive runs overlap, so a late
     // schedule leaves no gap (two flushers at once cost an extra flush, never a missed one).
@@ -107,7 +112,9 @@ export class AuthorizerCacheFlusher extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    const topic = props.alarmTopicArn ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)) : undefined;
+    const topic = props.alarmTopicArn
+      ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))
+      : undefined;
     for (const alarm of [this.flushFailures, this.flusherStopped]) {
       if (topic) {
         alarm.addAlarmAction(topic);

@@ -163,7 +163,8 @@ export class PatService extends Construct {
     const api = this.restApi.api;
     // The stage's base URL without the trailing slash; it names only the API id, so functions may use it.
     this.issuer =
-      props.settings.issuer ?? Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.restApi.stageName]);
+      props.settings.issuer ??
+      Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.restApi.stageName]);
     this.jwksUrl = api.urlForPath('/.well-known/jwks.json');
     const settings = { ...props.settings, issuer: this.issuer };
 
@@ -271,7 +272,8 @@ const publicRouteReasons: Record<string, string> = {
   'POST /tokens/revoke-leaked':
     'Public by design, like GitHub credential revocation: whoever finds a leaked secret may report it; possession is the proof, the answer never tells what was valid, and the route is throttled.',
   'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
-  'GET /openapi.json': 'Public by design: the description of this API (OpenAPI), built from its schemas; no data, no secret, no table or key access.',
+  'GET /openapi.json':
+    'Public by design: the description of this API (OpenAPI), built from its schemas; no data, no secret, no table or key access.',
 };
 
 /** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */
@@ -298,7 +300,9 @@ export function apiPathPatterns(): string[] {
     const seen = bySegment.get(segment!) ?? { exact: false, deeper: false };
     bySegment.set(segment!, rest.length === 0 ? { ...seen, exact: true } : { ...seen, deeper: true });
   }
-  return [...bySegment].map(([segment, { exact, deeper }]) => (exact && deeper ? `/${segment}*` : deeper ? `/${segment}/*` : `/${segment}`));
+  return [...bySegment].map(([segment, { exact, deeper }]) =>
+    exact && deeper ? `/${segment}*` : deeper ? `/${segment}/*` : `/${segment}`,
+  );
 }
 
 /** EVENT_BUS_NAME / SNS_TOPIC_ARN and NOTIFY_HORIZONS_DAYS, with the publish permission of each. */
@@ -311,11 +315,15 @@ function bindNoticeTargets(target: ServiceFunction, notifications: ExpiryNotific
   if (busName) {
     const bus = events.EventBus.fromEventBusName(target, 'NoticeBus', busName);
     target.addEnvironment(environmentNames.eventBusName, bus.eventBusName);
-    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ExpiryNoticeEvents', actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+    );
   }
   if (notifications.topicArn) {
     target.addEnvironment(environmentNames.snsTopicArn, notifications.topicArn);
-    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ExpiryNoticeTopic', actions: ['sns:Publish'], resources: [notifications.topicArn] }));
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ExpiryNoticeTopic', actions: ['sns:Publish'], resources: [notifications.topicArn] }),
+    );
   }
 }
 

@@ -30,8 +30,10 @@ export class PublicRouteRateLimit extends Construct {
     super(scope, id);
     const limit = props.limit ?? 100;
     const windowSeconds = props.windowSeconds ?? 300;
-    if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000) throw new Error(`${this.node.path}: wafRateLimit.limit must be a whole number from 10 (got ${limit})`);
-    if (![60, 120, 300, 600].includes(windowSeconds)) throw new Error(`${this.node.path}: wafRateLimit.windowSeconds must be 60, 120, 300 or 600 (got ${windowSeconds})`);
+    if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000)
+      throw new Error(`${this.node.path}: wafRateLimit.limit must be a whole number from 10 (got ${limit})`);
+    if (![60, 120, 300, 600].includes(windowSeconds))
+      throw new Error(`${this.node.path}: wafRateLimit.windowSeconds must be 60, 120, 300 or 600 (got ${windowSeconds})`);
     if (props.paths.length === 0) throw new Error(`${this.node.path}: no path to limit`);
 
     // WAF sees the stage in the path (/prod/tokens/refresh) and the path as sent: decode and normalize
@@ -59,7 +61,9 @@ export class PublicRouteRateLimit extends Construct {
           name: 'PublicRoutesPerClientIp',
           priority: 0,
           action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: 'tooManyRequests' } } },
-          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit, evaluationWindowSec: windowSeconds, scopeDownStatement: scopeDown } },
+          statement: {
+            rateBasedStatement: { aggregateKeyType: 'IP', limit, evaluationWindowSec: windowSeconds, scopeDownStatement: scopeDown },
+          },
           visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: 'PatPublicRoutesPerClientIp' },
         },
       ],

@@ -110,7 +110,8 @@ export class ObservedRestApi extends Construct {
     if (manageCloudWatchRole) {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason: 'The account-level role API Gateway assumes to write access and execution logs; this AWS managed policy is the one AWS documents for it and grants only CloudWatch Logs actions.',
+        reason:
+          'The account-level role API Gateway assumes to write access and execution logs; this AWS managed policy is the one AWS documents for it and grants only CloudWatch Logs actions.',
       });
     }
     if (props.webAclArn) {
@@ -118,7 +119,8 @@ export class ObservedRestApi extends Construct {
     } else {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'No web ACL on this API (billed per web ACL and rule): pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile; the token service itself has one by default (wafRateLimit).',
+        reason:
+          'No web ACL on this API (billed per web ACL and rule): pass webAclArn to associate one. Throttling and the authorizers bound abuse meanwhile; the token service itself has one by default (wafRateLimit).',
       });
     }
   }

@@ -115,7 +115,8 @@ export class ServiceFunction extends Construct {
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime the service is specified and tested for (a supported LTS); moving to a newer one is this one line, after the handlers are tested on it.',
+      reason:
+        'Node.js 22 is the runtime the service is specified and tested for (a supported LTS); moving to a newer one is this one line, after the handlers are tested on it.',
     });
     waiveControl(
       this.function,
@@ -130,7 +131,8 @@ export class ServiceFunction extends Construct {
     if (props.tracing !== false) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource "*" is the only form AWS accepts).',
+        reason:
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource "*" is the only form AWS accepts).',
       });
     }
     this.node.addValidation({ validate: () => this.environmentProblems() });
@@ -158,7 +160,9 @@ export class ServiceFunction extends Construct {
       sizes.push(`${name} ${size} B`);
     }
     return bytes > ENVIRONMENT_LIMIT_BYTES
-      ? [`The environment of ${this.node.path} is about ${bytes} bytes, over Lambda's 4 KB limit (${sizes.join(', ')}): shorten the catalogue descriptions or split the protected routes over several authorizers`]
+      ? [
+          `The environment of ${this.node.path} is about ${bytes} bytes, over Lambda's 4 KB limit (${sizes.join(', ')}): shorten the catalogue descriptions or split the protected routes over several authorizers`,
+        ]
       : [];
   }
 }
@@ -167,7 +171,9 @@ export class ServiceFunction extends Construct {
 export function bindTable(target: ServiceFunction, table: dynamodb.ITable, access: TableAccess): void {
   target.addEnvironment(environmentNames.tableName, table.tableName);
   if (access.items.length > 0) {
-    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TokenTableItems', actions: [...access.items], resources: [table.tableArn] }));
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'TokenTableItems', actions: [...access.items], resources: [table.tableArn] }),
+    );
   }
   for (const update of access.narrowUpdates ?? []) {
     target.role.addToPrincipalPolicy(
@@ -181,7 +187,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
           // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
           StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
           // ForAllValues holds vacuously when a key is absent from the request: require both.
-          'Null': { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+          Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
         },
       }),
     );
@@ -194,7 +200,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         resources: [table.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' },
-          'Null': { 'dynamodb:LeadingKeys': 'false' },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
         },
       }),
     );
@@ -220,8 +226,11 @@ export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, a
     }),
   );
   if (access === 'sign') {
-    if (!keys.allowSigning) throw new Error(`${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`);
-    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }));
+    if (!keys.allowSigning)
+      throw new Error(`${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`);
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }),
+    );
     // The key policy names the signers too: an IAM policy alone no longer lets anyone sign.
     keys.allowSigning(target.role);
   }
@@ -230,6 +239,8 @@ export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, a
 /** REFRESH_MAC_KEY_ID, and `kms:GenerateMac` on that key, in IAM and in the key's own policy. */
 export function bindRefreshMacKey(target: ServiceFunction, macKey: RefreshMacKeyBinding): void {
   target.addEnvironment(REFRESH_MAC_KEY_ENV, macKey.key.keyArn);
-  target.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RefreshMacKey', actions: ['kms:GenerateMac'], resources: [macKey.key.keyArn] }));
+  target.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'RefreshMacKey', actions: ['kms:GenerateMac'], resources: [macKey.key.keyArn] }),
+  );
   macKey.allowGenerateMac(target.role);
 }

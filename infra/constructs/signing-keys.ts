@@ -38,7 +38,8 @@ export class SigningKeys extends Construct implements SigningKeyRing {
   constructor(scope: Construct, id: string, props: SigningKeysProps = {}) {
     super(scope, id);
     const generation = props.generation ?? 1;
-    if (!Number.isInteger(generation) || generation < 1) throw new Error(`SigningKeys generation must be a positive integer (got ${generation})`);
+    if (!Number.isInteger(generation) || generation < 1)
+      throw new Error(`SigningKeys generation must be a positive integer (got ${generation})`);
     this.signingKey = new kms.Key(this, generation === 1 ? 'Key' : `KeyGeneration${generation}`, {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,

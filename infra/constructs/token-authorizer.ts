@@ -62,7 +62,10 @@ export function importTokenVerification(scope: Construct, id: string, attributes
     settings: { issuer: attributes.issuer, catalogue: attributes.catalogue, policy: attributes.policy },
     revocation:
       attributes.flusherRoleArn && attributes.stageRegistryPath
-        ? { flusherRole: iam.Role.fromRoleArn(imported, 'FlusherRole', attributes.flusherRoleArn, { mutable: true }), registryPath: attributes.stageRegistryPath }
+        ? {
+            flusherRole: iam.Role.fromRoleArn(imported, 'FlusherRole', attributes.flusherRoleArn, { mutable: true }),
+            registryPath: attributes.stageRegistryPath,
+          }
         : undefined,
   };
 }
@@ -169,7 +172,8 @@ export class TokenAuthorizer extends Construct {
     const containerSeconds = feed ? 1 : statusCacheSeconds;
     this.degradedRevocationBound = Duration.seconds(resultCacheSeconds + containerSeconds);
     // 5 s: flusher poll 0.5 + settle 1.2 + coalescing 2 + flush call (docs/revocation.md); never more than the degraded bound.
-    this.revocationBound = revocation && feed ? Duration.seconds(Math.min(5, resultCacheSeconds + containerSeconds)) : this.degradedRevocationBound;
+    this.revocationBound =
+      revocation && feed ? Duration.seconds(Math.min(5, resultCacheSeconds + containerSeconds)) : this.degradedRevocationBound;
 
     const environment = {
       ...settingsEnvironment(settings, { statusCacheSeconds, lastUsedIntervalSeconds }),
@@ -219,7 +223,9 @@ export class TokenAuthorizer extends Construct {
         new iam.PolicyStatement({
           sid: 'FlushAuthorizerCache',
           actions: ['apigateway:DELETE'],
-          resources: stages.map((stage) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stage.stageName}/cache/authorizers`),
+          resources: stages.map(
+            (stage) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stage.stageName}/cache/authorizers`,
+          ),
         }),
       ],
     });
@@ -244,12 +250,20 @@ export class TokenAuthorizer extends Construct {
    * Adds a method to `resource` behind this authorizer. The scope is checked against the catalogue
    * now, at synth time: a typo fails `cdk synth`, not a request.
    */
-  addMethod(resource: apigateway.IResource, httpMethod: string, integration?: apigateway.Integration, options: TokenMethodOptions = {}): apigateway.Method {
+  addMethod(
+    resource: apigateway.IResource,
+    httpMethod: string,
+    integration?: apigateway.Integration,
+    options: TokenMethodOptions = {},
+  ): apigateway.Method {
     const method = httpMethod.toUpperCase();
     const where = `${this.node.path}: ${method} ${resource.path}`;
-    if (resource.api !== this.api) throw new Error(`${where} belongs to another REST API than this authorizer's; create one TokenAuthorizer per API`);
+    if (resource.api !== this.api)
+      throw new Error(`${where} belongs to another REST API than this authorizer's; create one TokenAuthorizer per API`);
     if (!permissionOf(method)) {
-      throw new Error(`${where}: only GET, HEAD, POST, PUT, PATCH and DELETE can be protected by a scope; add one method per verb instead of ${method}`);
+      throw new Error(
+        `${where}: only GET, HEAD, POST, PUT, PATCH and DELETE can be protected by a scope; add one method per verb instead of ${method}`,
+      );
     }
     const { scope, ...methodOptions } = options;
     if (scope !== undefined) this.checkScope(scope, where);
@@ -285,14 +299,19 @@ export class TokenAuthorizer extends Construct {
     const parsed = parseScope(scope);
     if (!parsed) throw new Error(`${where}: scope "${scope}" is not of the form area[/sub-area]:read|write|delete`);
     if (!this.catalogue.some((area) => area.name === parsed.area)) {
-      throw new Error(`${where}: scope "${scope}" names an area that is not in the catalogue (${this.catalogue.map((area) => area.name).join(', ')})`);
+      throw new Error(
+        `${where}: scope "${scope}" names an area that is not in the catalogue (${this.catalogue.map((area) => area.name).join(', ')})`,
+      );
     }
   }
 
   /** The function's whole configuration, routes included, through the functions' own loader. */
   private configurationProblems(): string[] {
     try {
-      checkEnvironment({ ...this.handler.environmentVariables, [environmentNames.routes]: JSON.stringify(this.protectedRoutes) }, this.node.path);
+      checkEnvironment(
+        { ...this.handler.environmentVariables, [environmentNames.routes]: JSON.stringify(this.protectedRoutes) },
+        this.node.path,
+      );
       return [];
     } catch (error) {
       return [(error as Error).message];

@@ -67,7 +67,9 @@ export class UserDirectory extends Construct {
 
     const tenantAttribute = /^custom:([A-Za-z0-9_-]{1,20})$/.exec(props.tenantClaim)?.[1];
     if (!tenantAttribute) {
-      throw new Error(`tenantClaim "${props.tenantClaim}" must be a custom attribute ("custom:<name>", name of 1–20 letters, digits, _ or -) for a user pool this stack creates; import a pool to use another claim`);
+      throw new Error(
+        `tenantClaim "${props.tenantClaim}" must be a custom attribute ("custom:<name>", name of 1–20 letters, digits, _ or -) for a user pool this stack creates; import a pool to use another claim`,
+      );
     }
     const mfa = props.mfa ?? cognito.Mfa.REQUIRED;
     const featurePlan = props.featurePlan ?? cognito.FeaturePlan.ESSENTIALS;
@@ -116,7 +118,8 @@ export class UserDirectory extends Construct {
     if (featurePlan !== cognito.FeaturePlan.PLUS) {
       Validations.of(pool).acknowledge({
         id: 'AwsSolutions-COG8',
-        reason: 'The Plus feature plan (threat protection) is billed per monthly active user; it is opt-in through featurePlan. Self sign-up is off, MFA is required by default and the password policy is strong.',
+        reason:
+          'The Plus feature plan (threat protection) is billed per monthly active user; it is opt-in through featurePlan. Self sign-up is off, MFA is required by default and the password policy is strong.',
       });
     }
   }

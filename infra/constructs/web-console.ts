@@ -127,7 +127,8 @@ export class WebConsole extends Construct {
       throw new Error(`${this.node.path}: the pool's sign-in domain is hostedSignIn's (a pool has one); leave out webConsole.domainPrefix`);
     }
 
-    this.signInUrl = props.existingDomainUrl?.replace(/\/+$/, '') ?? props.users.signInDomain(props.domainPrefix ?? defaultDomainPrefix(stack)).baseUrl();
+    this.signInUrl =
+      props.existingDomainUrl?.replace(/\/+$/, '') ?? props.users.signInDomain(props.domainPrefix ?? defaultDomainPrefix(stack)).baseUrl();
     const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;
 
     const logRetentionDays = props.logRetentionDays ?? 365;
@@ -219,12 +220,16 @@ export class WebConsole extends Construct {
     waiveControl(
       this.distribution,
       'cloudfront_origin_failover_enabled_check',
-      "Failover would need a second console bucket kept in sync in another region; the console is static files that a redeploy restores, and the API origin (API Gateway, regional) has no second region to fail over to.",
+      'Failover would need a second console bucket kept in sync in another region; the console is static files that a redeploy restores, and the API origin (API Gateway, regional) has no second region to fail over to.',
     );
 
     const consoleDomain = customDomain?.domainNames[0] ?? this.distribution.distributionDomainName;
     this.url = `https://${consoleDomain}/`;
-    const consoleUrls = [this.url, ...(customDomain?.domainNames.slice(1).map((name) => `https://${name}/`) ?? []), ...(props.callbackUrls ?? [])];
+    const consoleUrls = [
+      this.url,
+      ...(customDomain?.domainNames.slice(1).map((name) => `https://${name}/`) ?? []),
+      ...(props.callbackUrls ?? []),
+    ];
     this.client = props.users.addBrowserClient('ConsoleClient', { callbackUrls: consoleUrls, logoutUrls: consoleUrls });
 
     this.config = {
@@ -250,7 +255,11 @@ export class WebConsole extends Construct {
       destinationKeyPrefix: 'assets/',
       prune: false,
       retainOnDelete: false,
-      cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(365)), s3deploy.CacheControl.immutable()],
+      cacheControl: [
+        s3deploy.CacheControl.setPublic(),
+        s3deploy.CacheControl.maxAge(Duration.days(365)),
+        s3deploy.CacheControl.immutable(),
+      ],
     });
     // The page and its configuration: revalidated on every load, and invalidated in CloudFront on deploy.
     // The build's own console-config.json is the local server's ({ "mode": "local" }): replaced.
@@ -271,21 +280,25 @@ export class WebConsole extends Construct {
     const distribution = this.distribution;
     Validations.of(distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
-      reason: 'No geo restriction: token owners and the vendors they serve may be anywhere; every request is authenticated (Cognito or a refresh key) and the API is throttled.',
+      reason:
+        'No geo restriction: token owners and the vendors they serve may be anywhere; every request is authenticated (Cognito or a refresh key) and the API is throttled.',
     });
     if (!props.webAclArn) {
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
-        reason: 'No WAF by default (billed per web ACL and rule); pass webConsole.webAclArn (scope CLOUDFRONT). The console is static files; the API behind it is throttled and authenticated.',
+        reason:
+          'No WAF by default (billed per web ACL and rule); pass webConsole.webAclArn (scope CLOUDFRONT). The console is static files; the API behind it is throttled and authenticated.',
       });
     }
     if (!props.customDomain) {
       const defaultCertificate =
         "Without webConsole.customDomain the distribution answers on *.cloudfront.net with CloudFront's default certificate, whose TLS policy and SNI CloudFront fixes (TLSv1 minimum is CloudFront's, not configurable there); with a custom domain the distribution uses its ACM certificate, SNI and TLSv1.2_2021, and this waiver is not made.";
-      for (const rule of ['cloudfront_custom_ssl_certificate_check', 'cloudfront_sni_enabled_check', 'cloudfront_security_policy_check']) waiveControl(distribution, rule, defaultCertificate);
+      for (const rule of ['cloudfront_custom_ssl_certificate_check', 'cloudfront_sni_enabled_check', 'cloudfront_security_policy_check'])
+        waiveControl(distribution, rule, defaultCertificate);
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
-        reason: 'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; with webConsole.customDomain the distribution requires TLSv1.2_2021.',
+        reason:
+          'The default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; with webConsole.customDomain the distribution requires TLSv1.2_2021.',
       });
     }
   }
@@ -300,18 +313,24 @@ export class WebConsole extends Construct {
     if (!handler) throw new Error(`${this.node.path}: the BucketDeployment's function was not found`);
     // Named as cdk-nag names them: the grants' resources, resolved and flattened by cdk-nag's own function.
     const objectsOf = (bucket: s3.IBucket) => flattenCfnReference(stack.resolve(bucket.arnForObjects('*')));
-    const s3Grants = "CDK's BucketDeployment reads the console's zipped files from the CDK staging bucket and writes them to the console bucket: its wildcards are object actions on those two buckets, nothing else.";
+    const s3Grants =
+      "CDK's BucketDeployment reads the console's zipped files from the CDK staging bucket and writes them to the console bucket: its wildcards are object actions on those two buckets, nothing else.";
     const acknowledgements = [
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "CDK's BucketDeployment function writes its logs with the AWS managed policy made for that; it holds only CloudWatch Logs actions.",
+        reason:
+          "CDK's BucketDeployment function writes its logs with the AWS managed policy made for that; it holds only CloudWatch Logs actions.",
       },
-      ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: s3Grants })),
+      ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: s3Grants,
+      })),
       { id: `AwsSolutions-IAM5[Resource::${objectsOf(this.bucket)}]`, reason: s3Grants },
       { id: `AwsSolutions-IAM5[Resource::${objectsOf(stagingBucket)}]`, reason: s3Grants },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: "CDK's BucketDeployment invalidates the console's page and configuration in CloudFront after each deployment; cloudfront:CreateInvalidation and GetInvalidation are granted on * by CDK.",
+        reason:
+          "CDK's BucketDeployment invalidates the console's page and configuration in CloudFront after each deployment; cloudfront:CreateInvalidation and GetInvalidation are granted on * by CDK.",
       },
       {
         id: 'AwsSolutions-L1',
@@ -319,7 +338,11 @@ export class WebConsole extends Construct {
       },
     ];
     for (const acknowledgement of acknowledgements) Validations.of(handler).acknowledge(acknowledgement);
-    waiveControl(handler, 'lambda_inside_vpc_check', "CDK's BucketDeployment function runs at deploy time only and copies between two S3 buckets: a VPC would need an S3 endpoint and isolates nothing.");
+    waiveControl(
+      handler,
+      'lambda_inside_vpc_check',
+      "CDK's BucketDeployment function runs at deploy time only and copies between two S3 buckets: a VPC would need an S3 endpoint and isolates nothing.",
+    );
     waiveControl(
       handler,
       'cloudwatch_log_group_encrypted_check',
@@ -330,9 +353,21 @@ export class WebConsole extends Construct {
   /** The Control Tower S3 controls these two buckets do not meet, and why that is right for them. */
   private waiveBucketControls(): void {
     const buildOutput = 'The console bucket holds only build output (the static web console), rebuilt from the repository on every deploy';
-    waiveControl(this.bucket, 's3_bucket_versioning_enabled_check', `${buildOutput}; versions would keep the stack from emptying and deleting it (BucketDeployment deletes current objects only).`);
-    waiveControl(this.bucket, 's3_bucket_object_lock_enabled_check', `${buildOutput}: write-once retention would block every redeployment of a page.`);
-    waiveControl(this.logBucket, 's3_bucket_object_lock_enabled_check', 'Access logs expire by lifecycle (webConsole.logRetentionDays); object lock would keep them past that and cannot be removed once on. Versioning keeps a deleted log for 30 days.');
+    waiveControl(
+      this.bucket,
+      's3_bucket_versioning_enabled_check',
+      `${buildOutput}; versions would keep the stack from emptying and deleting it (BucketDeployment deletes current objects only).`,
+    );
+    waiveControl(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      `${buildOutput}: write-once retention would block every redeployment of a page.`,
+    );
+    waiveControl(
+      this.logBucket,
+      's3_bucket_object_lock_enabled_check',
+      'Access logs expire by lifecycle (webConsole.logRetentionDays); object lock would keep them past that and cannot be removed once on. Versioning keeps a deleted log for 30 days.',
+    );
     waiveControl(
       this.bucket,
       's3_bucket_default_encryption_kms_check',
@@ -343,9 +378,17 @@ export class WebConsole extends Construct {
       's3_bucket_default_encryption_kms_check',
       'S3 server access logging delivers only to buckets encrypted with SSE-S3 (SSE-KMS destinations are not supported); SSE-S3 encrypts the logs at rest.',
     );
-    waiveControl(this.logBucket, 's3_bucket_logging_enabled_check', 'This is the access-log bucket itself: logging it would log into itself (or need a third bucket for the logs of the logs).');
+    waiveControl(
+      this.logBucket,
+      's3_bucket_logging_enabled_check',
+      'This is the access-log bucket itself: logging it would log into itself (or need a third bucket for the logs of the logs).',
+    );
     for (const bucket of [this.bucket, this.logBucket]) {
-      waiveControl(bucket, 's3_event_notifications_enabled_check', 'Nothing consumes events of these buckets (build output and access logs); a notification target with no reader would only add a resource to watch.');
+      waiveControl(
+        bucket,
+        's3_event_notifications_enabled_check',
+        'Nothing consumes events of these buckets (build output and access logs); a notification target with no reader would only add a resource to watch.',
+      );
     }
   }
 }
@@ -390,11 +433,18 @@ function defaultDomainPrefix(stack: Stack): string {
 function checkOptions(props: WebConsoleOptions, where: string): void {
   const problems: string[] = [];
   const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
-  if (known(props.domainPrefix) && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(props.domainPrefix) || /aws|amazon|cognito/.test(props.domainPrefix))) {
-    problems.push(`domainPrefix "${props.domainPrefix}" must be lower-case letters, digits and hyphens (not at either end), without "aws", "amazon" or "cognito"`);
+  if (
+    known(props.domainPrefix) &&
+    (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(props.domainPrefix) || /aws|amazon|cognito/.test(props.domainPrefix))
+  ) {
+    problems.push(
+      `domainPrefix "${props.domainPrefix}" must be lower-case letters, digits and hyphens (not at either end), without "aws", "amazon" or "cognito"`,
+    );
   }
-  if (props.domainPrefix !== undefined && props.existingDomainUrl !== undefined) problems.push('give domainPrefix (a domain is created) or existingDomainUrl (the pool has one), not both');
-  if (known(props.existingDomainUrl) && !/^https:\/\/[^/]+\/?$/.test(props.existingDomainUrl)) problems.push(`existingDomainUrl "${props.existingDomainUrl}" must be https://<host>`);
+  if (props.domainPrefix !== undefined && props.existingDomainUrl !== undefined)
+    problems.push('give domainPrefix (a domain is created) or existingDomainUrl (the pool has one), not both');
+  if (known(props.existingDomainUrl) && !/^https:\/\/[^/]+\/?$/.test(props.existingDomainUrl))
+    problems.push(`existingDomainUrl "${props.existingDomainUrl}" must be https://<host>`);
   if (props.customDomain) {
     if (props.customDomain.domainNames.length === 0) problems.push('customDomain.domainNames must name at least one domain');
     if (known(props.customDomain.certificateArn) && !/^arn:aws[a-z-]*:acm:us-east-1:/.test(props.customDomain.certificateArn)) {
@@ -405,7 +455,8 @@ function checkOptions(props: WebConsoleOptions, where: string): void {
     problems.push('webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/…)');
   }
   for (const url of props.callbackUrls ?? []) {
-    if (known(url) && !/^https:\/\/[^/]+\/.*$/.test(url) && !/^http:\/\/localhost(:\d+)?\//.test(url)) problems.push(`callbackUrls: "${url}" must be an https URL ending in a path (http only for localhost)`);
+    if (known(url) && !/^https:\/\/[^/]+\/.*$/.test(url) && !/^http:\/\/localhost(:\d+)?\//.test(url))
+      problems.push(`callbackUrls: "${url}" must be an https URL ending in a path (http only for localhost)`);
   }
   if (problems.length > 0) throw new Error(`${where}: invalid web console options:\n  - ${problems.join('\n  - ')}`);
 }

@@ -77,7 +77,12 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const store = await storeFor();
         const record = await created(store, recordOf(tenantOf()));
 
-        expect(await store.get(record.id)).toMatchObject({ id: record.id, description: record.description, state: 'active', familyId: record.id });
+        expect(await store.get(record.id)).toMatchObject({
+          id: record.id,
+          description: record.description,
+          state: 'active',
+          familyId: record.id,
+        });
         expect(await store.getFamily(record.id)).toMatchObject({ id: record.id, state: 'live', headId: record.id, generation: 1 });
         expect((await store.getWithFamily(record.id, record.familyId)).family).toMatchObject({ state: 'live' });
         expect(await store.get(id())).toBeUndefined();
@@ -89,7 +94,9 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const first = await created(store, recordOf(tenant, { description: 'Nightly export' }));
 
         await expect(created(store, recordOf(tenant, { description: first.description }))).rejects.toMatchObject({ code: 'conflict' });
-        await expect(created(store, recordOf(tenant, { description: first.description, owner: 'bob', createdBy: 'bob' }))).resolves.toBeDefined();
+        await expect(
+          created(store, recordOf(tenant, { description: first.description, owner: 'bob', createdBy: 'bob' })),
+        ).resolves.toBeDefined();
       });
 
       it('lets a new token take the description of an expired one', async () => {
@@ -142,7 +149,12 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
 
         expect(await store.rotate(rotationOf(predecessor, successor))).toEqual({ ok: true });
 
-        expect(await store.get(predecessor.id)).toMatchObject({ state: 'revoked', revokeReason: 'rotated', graceUntil: NOW + 61_000, successorId: successor.id });
+        expect(await store.get(predecessor.id)).toMatchObject({
+          state: 'revoked',
+          revokeReason: 'rotated',
+          graceUntil: NOW + 61_000,
+          successorId: successor.id,
+        });
         expect(await store.get(successor.id)).toMatchObject({ state: 'active', generation: 2, predecessorId: predecessor.id });
         expect(await store.getFamily(predecessor.familyId)).toMatchObject({ state: 'live', headId: successor.id, generation: 2 });
       });
@@ -161,7 +173,10 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const store = await storeFor();
         const predecessor = await created(store, recordOf(tenantOf()));
 
-        expect(await store.rotate(rotationOf(predecessor, successorOf(predecessor), 'c'.repeat(64)))).toEqual({ ok: false, refusal: 'predecessor_changed' });
+        expect(await store.rotate(rotationOf(predecessor, successorOf(predecessor), 'c'.repeat(64)))).toEqual({
+          ok: false,
+          refusal: 'predecessor_changed',
+        });
       });
 
       it('refuses to rotate a member of a revoked family (family_revoked)', async () => {
@@ -172,13 +187,16 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         expect(await store.rotate(rotationOf(predecessor, successorOf(predecessor)))).toEqual({ ok: false, refusal: 'family_revoked' });
       });
 
-      it("refuses a successor whose description another active token took (description_taken)", async () => {
+      it('refuses a successor whose description another active token took (description_taken)', async () => {
         const store = await storeFor();
         const tenant = tenantOf();
         const predecessor = await created(store, recordOf(tenant, { description: 'first' }));
         await created(store, recordOf(tenant, { description: 'second' }));
 
-        expect(await store.rotate(rotationOf(predecessor, successorOf(predecessor, { description: 'second' })))).toEqual({ ok: false, refusal: 'description_taken' });
+        expect(await store.rotate(rotationOf(predecessor, successorOf(predecessor, { description: 'second' })))).toEqual({
+          ok: false,
+          refusal: 'description_taken',
+        });
       });
     });
 
@@ -208,7 +226,11 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const second = successorOf(first);
         await store.rotate(rotationOf(first, second));
 
-        const result = await store.revokeFamily(first, { at: NOW + 120_000, by: 'alice', reason: 'revoked' }, eventFor('token.revoked', second, NOW + 120_000));
+        const result = await store.revokeFamily(
+          first,
+          { at: NOW + 120_000, by: 'alice', reason: 'revoked' },
+          eventFor('token.revoked', second, NOW + 120_000),
+        );
 
         expect(result.revokedIds).toEqual([second.id]);
         expect(await store.get(first.id)).toMatchObject({ revokeReason: 'rotated' });
@@ -220,15 +242,21 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const store = await storeFor();
         const pending = await created(store, recordOf(tenantOf(), { state: 'pending' }));
 
-        expect(await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin' }, eventFor('token.approved', pending))).toMatchObject({ state: 'active', approvedBy: 'admin' });
-        expect(await store.decide(pending.id, { approve: false, at: NOW + 2, by: 'admin' }, eventFor('token.rejected', pending))).toBeUndefined();
+        expect(
+          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin' }, eventFor('token.approved', pending)),
+        ).toMatchObject({ state: 'active', approvedBy: 'admin' });
+        expect(
+          await store.decide(pending.id, { approve: false, at: NOW + 2, by: 'admin' }, eventFor('token.rejected', pending)),
+        ).toBeUndefined();
       });
 
       it('rejects a pending token as revoked', async () => {
         const store = await storeFor();
         const pending = await created(store, recordOf(tenantOf(), { state: 'pending' }));
 
-        expect(await store.decide(pending.id, { approve: false, at: NOW + 1, by: 'admin' }, eventFor('token.rejected', pending))).toMatchObject({ state: 'revoked', revokeReason: 'rejected' });
+        expect(
+          await store.decide(pending.id, { approve: false, at: NOW + 1, by: 'admin' }, eventFor('token.rejected', pending)),
+        ).toMatchObject({ state: 'revoked', revokeReason: 'rejected' });
       });
 
       it('edits over the revision read, and refuses an edit over a stale one (changed)', async () => {
@@ -243,13 +271,16 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         expect(await store.get(record.id)).toMatchObject({ scopes: [], revision: 1, description: record.description });
       });
 
-      it("refuses a description another active token holds (description_taken), and frees the old one", async () => {
+      it('refuses a description another active token holds (description_taken), and frees the old one', async () => {
         const store = await storeFor();
         const tenant = tenantOf();
         const record = await created(store, recordOf(tenant, { description: 'mine' }));
         await created(store, recordOf(tenant, { description: 'taken' }));
 
-        expect(await store.edit(record, { description: 'taken' }, eventFor('token.edited', record), NOW)).toEqual({ ok: false, refusal: 'description_taken' });
+        expect(await store.edit(record, { description: 'taken' }, eventFor('token.edited', record), NOW)).toEqual({
+          ok: false,
+          refusal: 'description_taken',
+        });
         expect(await store.edit(record, { description: 'renamed' }, eventFor('token.edited', record), NOW)).toMatchObject({ ok: true });
         await expect(created(store, recordOf(tenant, { description: 'mine' }))).resolves.toBeDefined();
       });

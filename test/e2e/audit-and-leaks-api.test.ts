@@ -24,7 +24,14 @@ describe('GET /audit and GET /tokens/{id}/audit', () => {
     const trail = await service.call('GET', `/tokens/${token.id}/audit`, { token: alice });
     expect(trail.status).toBe(200);
     expect(trail.body.items.map((event: { action: string }) => event.action)).toEqual(['token.revoked', 'token.created']);
-    expect(trail.body.items[0]).toMatchObject({ tokenId: token.id, tenant: 'acme', owner: 'alice', actor: { type: 'user', id: 'alice' }, sourceIp: '127.0.0.1', at: expect.any(String) });
+    expect(trail.body.items[0]).toMatchObject({
+      tokenId: token.id,
+      tenant: 'acme',
+      owner: 'alice',
+      actor: { type: 'user', id: 'alice' },
+      sourceIp: '127.0.0.1',
+      at: expect.any(String),
+    });
     expect(trail.body.nextCursor).toBeNull();
   });
 
@@ -41,7 +48,9 @@ describe('GET /audit and GET /tokens/{id}/audit', () => {
     expect(all.status).toBe(200);
     expect(all.body.items.every((event: { tenant: string }) => event.tenant === 'acme')).toBe(true);
     expect((await service.call('GET', `/audit?tokenId=${token.id}`, { token: admin })).body.items).toHaveLength(1);
-    expect((await service.call('GET', '/audit?owner=bob', { token: admin })).body.items.every((e: { owner: string }) => e.owner === 'bob')).toBe(true);
+    expect(
+      (await service.call('GET', '/audit?owner=bob', { token: admin })).body.items.every((e: { owner: string }) => e.owner === 'bob'),
+    ).toBe(true);
 
     expect((await service.call('GET', '/audit', { token: bob })).status).toBe(403);
     expect((await service.call('GET', '/audit', { token: foreignAdmin })).body.items).toEqual([]);
@@ -63,15 +72,22 @@ describe('POST /tokens/revoke-leaked', () => {
     const alreadyRevoked = await service.createToken(alice, { scopes: ['jobs:read'] });
     await service.call('DELETE', `/tokens/${alreadyRevoked.id}`, { token: alice });
     const [header, payload] = leakedAccess.accessToken.split('.') as [string, string];
-    const forgedSignature = sign('sha256', Buffer.from(`${header}.${payload}`), { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, dsaEncoding: 'ieee-p1363' });
+    const forgedSignature = sign('sha256', Buffer.from(`${header}.${payload}`), {
+      key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
     const forged = `${header}.${payload}.${forgedSignature.toString('base64url')}`;
     const wrongSecret = `${untouched.refreshKey.slice(0, -3)}${untouched.refreshKey.endsWith('AAA') ? 'BBB' : 'AAA'}`;
 
-    const onlyJunk = await service.call('POST', '/tokens/revoke-leaked', { body: { tokens: [forged, wrongSecret, 'garbage', alreadyRevoked.accessToken] } });
+    const onlyJunk = await service.call('POST', '/tokens/revoke-leaked', {
+      body: { tokens: [forged, wrongSecret, 'garbage', alreadyRevoked.accessToken] },
+    });
     expect((await service.call('GET', '/api/jobs', { token: untouched.accessToken })).status).toBe(200);
     expect((await service.call('GET', '/api/jobs', { token: leakedAccess.accessToken })).status).toBe(200);
 
-    const withValid = await service.call('POST', '/tokens/revoke-leaked', { body: { tokens: [leakedAccess.accessToken, leakedRefresh.refreshKey, forged, wrongSecret] } });
+    const withValid = await service.call('POST', '/tokens/revoke-leaked', {
+      body: { tokens: [leakedAccess.accessToken, leakedRefresh.refreshKey, forged, wrongSecret] },
+    });
 
     expect(onlyJunk.status).toBe(202);
     expect(withValid.status).toBe(202);
@@ -82,9 +98,17 @@ describe('POST /tokens/revoke-leaked', () => {
     expect((await service.call('GET', '/api/jobs', { token: leakedRefresh.accessToken })).status).toBe(401);
     expect((await service.call('GET', '/api/jobs', { token: untouched.accessToken })).status).toBe(200);
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: leakedRefresh.refreshKey } })).status).toBe(401);
-    expect((await service.call('GET', `/tokens/${leakedAccess.id}`, { token: alice })).body).toMatchObject({ status: 'revoked', revokeReason: 'leaked', revokedBy: 'leak-report' });
+    expect((await service.call('GET', `/tokens/${leakedAccess.id}`, { token: alice })).body).toMatchObject({
+      status: 'revoked',
+      revokeReason: 'leaked',
+      revokedBy: 'leak-report',
+    });
     const trail = await service.call('GET', `/tokens/${leakedRefresh.id}/audit`, { token: alice });
-    expect(trail.body.items[0]).toMatchObject({ action: 'token.leak_revoked', actor: { type: 'anonymous' }, details: { via: 'refresh_key' } });
+    expect(trail.body.items[0]).toMatchObject({
+      action: 'token.leak_revoked',
+      actor: { type: 'anonymous' },
+      details: { via: 'refresh_key' },
+    });
     expect((await service.call('GET', `/tokens/${alreadyRevoked.id}`, { token: alice })).body.revokeReason).toBe('revoked');
   });
 

@@ -25,7 +25,10 @@ beforeAll(async () => {
   await createTableFirst(inject('dynamoEndpoint'), tableName);
   service = await startLocalService({ port: 0, dataDir: join(work, 'service'), dynamoEndpoint: inject('dynamoEndpoint'), tableName });
   tarball = packCli();
-  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -50,12 +53,18 @@ describe('the CLI, installed globally from its tarball', () => {
     expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(projectRoot, 'packages', 'cli', 'package.json'), 'utf8')).version);
     expect(readdirSync(join(prefix, 'lib', 'node_modules', '@pat-service', 'pat-cli'))).not.toContain('node_modules');
     const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
-    const binFiles = (readdirSync(join(projectRoot, 'bin'), { recursive: true }) as string[]).filter((file) => file.endsWith('.js') && !file.endsWith('.test.js'));
+    const binFiles = (readdirSync(join(projectRoot, 'bin'), { recursive: true }) as string[]).filter(
+      (file) => file.endsWith('.js') && !file.endsWith('.test.js'),
+    );
     for (const file of binFiles) expect(packed).toContain(`package/bin/${file}`);
   });
 
   it('rotates a vendor credentials file with `pat refresh` against the local service: a new token that works, a new key, the file still 0600', async () => {
-    const session = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', tenant: 'acme' }) });
+    const session = await fetch(`${service.url}/local/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alice', tenant: 'acme' }),
+    });
     const { idToken } = (await session.json()) as { idToken: string };
     const created = await fetch(`${service.url}/tokens`, {
       method: 'POST',
@@ -65,7 +74,11 @@ describe('the CLI, installed globally from its tarball', () => {
     expect(created.status).toBe(201);
     const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
     const file = join(work, 'credentials.json');
-    writeFileSync(file, `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
 
     const run = await pat(['refresh', '--credentials', file]);
 

@@ -150,7 +150,9 @@ describe('pat refresh', () => {
   });
 
   it('retries a gateway failure with the same key, then leaves the file untouched and says the refresh may have happened', async () => {
-    const keys = ['gateway-504', 'gateway-502', 'service-503', 'ok-but-nonsense'].map((name) => `patr_${name}_${randomBytes(32).toString('base64url')}`);
+    const keys = ['gateway-504', 'gateway-502', 'service-503', 'ok-but-nonsense'].map(
+      (name) => `patr_${name}_${randomBytes(32).toString('base64url')}`,
+    );
     const answers: Record<string, FakeAnswer> = {
       [keys[0]!]: { status: 504, raw: '{"message": "Endpoint request timed out"}' },
       [keys[1]!]: { status: 502, raw: '<html>Bad Gateway</html>' },
@@ -158,15 +160,22 @@ describe('pat refresh', () => {
       [keys[3]!]: { status: 200, json: { ok: true } },
     };
     const gateway = await fakeService(({ body }) => answers[body.refreshKey]!);
-    const files = await Promise.all(keys.map(async (refreshKey) => (await vendorCredentials({ apiUrl: gateway.url, refreshKey }))));
+    const files = await Promise.all(keys.map(async (refreshKey) => await vendorCredentials({ apiUrl: gateway.url, refreshKey })));
     const before = await Promise.all(files.map(({ file }) => fingerprint(file)));
 
     const runs = await Promise.all(files.map(({ file }) => pat(['refresh', '--credentials', file])));
     await gateway.close();
 
-    expectOneLineFailure(runs[0]!, 1, /HTTP 504, not the service's JSON.*\(4 attempts over \d+ s\); .*left unchanged, but the refresh may have happened/, [keys[0]!]);
+    expectOneLineFailure(
+      runs[0]!,
+      1,
+      /HTTP 504, not the service's JSON.*\(4 attempts over \d+ s\); .*left unchanged, but the refresh may have happened/,
+      [keys[0]!],
+    );
     expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON.*\(4 attempts.*may have happened/, [keys[1]!]);
-    expectOneLineFailure(runs[2]!, 1, /the service failed \(503 unavailable: DynamoDB is unavailable\) \(4 attempts.*may have happened/, [keys[2]!]);
+    expectOneLineFailure(runs[2]!, 1, /the service failed \(503 unavailable: DynamoDB is unavailable\) \(4 attempts.*may have happened/, [
+      keys[2]!,
+    ]);
     expectOneLineFailure(runs[3]!, 1, /HTTP 200 without a new token.*may have happened/, [keys[3]!]);
     // Each retry presented the same key; a 200, even a useless one, is not retried.
     const attemptsPerKey = keys.map((key) => gateway.requests.filter((request) => request.body.refreshKey === key).length);
@@ -295,4 +304,3 @@ describe('pat refresh', () => {
     expectOneLineFailure(run, 2, /missing --credentials FILE/, []);
   });
 });
-

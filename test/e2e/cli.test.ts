@@ -28,14 +28,33 @@ describe('pat create, list, revoke', () => {
     const directory = await mkdtemp(join(root, 'create-'));
     const file = join(directory, 'vendor.json');
 
-    const run = await pat(['create', '--description', 'Vendor A', '--scope', 'candidates:read', '--scope', 'jobs:read', '--expires-in-days', '180', '--save', file], {
-      env: userEnv(idToken),
-    });
+    const run = await pat(
+      [
+        'create',
+        '--description',
+        'Vendor A',
+        '--scope',
+        'candidates:read',
+        '--scope',
+        'jobs:read',
+        '--expires-in-days',
+        '180',
+        '--save',
+        file,
+      ],
+      {
+        env: userEnv(idToken),
+      },
+    );
 
     expect(run.code).toBe(0);
     const saved = await readJson(file);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(saved).toMatchObject({ apiUrl: `${service.url}/`, tokenId: expect.stringMatching(/^[0-9a-f]{32}$/), refreshKey: expect.stringMatching(/^patr_/) });
+    expect(saved).toMatchObject({
+      apiUrl: `${service.url}/`,
+      tokenId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      refreshKey: expect.stringMatching(/^patr_/),
+    });
     expect(run.stdout).toContain(saved.tokenId);
     expect(run.stdout).not.toContain(saved.accessToken);
     expect(run.stdout).not.toContain(saved.refreshKey);
@@ -60,7 +79,9 @@ describe('pat create, list, revoke', () => {
   it('create without --save prints the access token and the refresh key, once', async () => {
     const idToken = await signIn('dave');
 
-    const run = await pat(['create', '-d', 'Laptop script', '-s', 'candidates:read,assessments:read', '--allow-ip', '127.0.0.1'], { env: userEnv(idToken) });
+    const run = await pat(['create', '-d', 'Laptop script', '-s', 'candidates:read,assessments:read', '--allow-ip', '127.0.0.1'], {
+      env: userEnv(idToken),
+    });
 
     expect(run.code).toBe(0);
     const accessToken = /access token:\s+(\S+)/.exec(run.stdout)?.[1];
@@ -191,8 +212,24 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
     ...fields,
   });
   const vendorA15 = token('a15', { description: 'Vendor A', familyId: 'a01', generation: 15, createdAt: hoursAgo(2) });
-  const vendorA14 = token('a14', { description: 'Vendor A', familyId: 'a01', generation: 14, createdAt: hoursAgo(50), status: 'revoked', revokeReason: 'rotated', graceUntil: hoursAgo(-0.01) });
-  const vendorA13 = token('a13', { description: 'Vendor A', familyId: 'a01', generation: 13, createdAt: hoursAgo(98), status: 'revoked', revokeReason: 'rotated', graceUntil: hoursAgo(48) });
+  const vendorA14 = token('a14', {
+    description: 'Vendor A',
+    familyId: 'a01',
+    generation: 14,
+    createdAt: hoursAgo(50),
+    status: 'revoked',
+    revokeReason: 'rotated',
+    graceUntil: hoursAgo(-0.01),
+  });
+  const vendorA13 = token('a13', {
+    description: 'Vendor A',
+    familyId: 'a01',
+    generation: 13,
+    createdAt: hoursAgo(98),
+    status: 'revoked',
+    revokeReason: 'rotated',
+    graceUntil: hoursAgo(48),
+  });
   const reports = token('b01', { description: 'Reports', familyId: 'b01', generation: 1, createdAt: hoursAgo(200) });
 
   it('list shows each credential once, as its newest token with its generation and last rotation; --all-generations shows every token', async () => {
@@ -218,23 +255,33 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
 
   it('revoke says which generation it revoked and how many tokens still in their grace period went with it', async () => {
     const answers: Record<string, FakeAnswer> = {
-      'DELETE /tokens/a15': { status: 200, json: { ...vendorA15, status: 'revoked', revokeReason: 'revoked', revokedTokenIds: ['a15', 'a14'] } },
+      'DELETE /tokens/a15': {
+        status: 200,
+        json: { ...vendorA15, status: 'revoked', revokeReason: 'revoked', revokedTokenIds: ['a15', 'a14'] },
+      },
       // Addressed by a rotated member: the newest one revoked is looked up for its generation.
       'DELETE /tokens/a13': { status: 200, json: { ...vendorA13, revokedTokenIds: ['a15', 'a14'] } },
       'GET /tokens/a15': { status: 200, json: { ...vendorA15, status: 'revoked', revokeReason: 'revoked' } },
       'DELETE /tokens/b01': { status: 200, json: { ...reports, revokedTokenIds: ['b01'] } },
       'DELETE /tokens/gone': { status: 200, json: { ...vendorA13, id: 'gone', revokedTokenIds: [] } },
     };
-    const fake = await fakeService(({ method, path }) => answers[`${method} ${path}`] ?? { status: 404, json: { error: { code: 'not_found', message: 'no such token' } } });
+    const fake = await fakeService(
+      ({ method, path }) =>
+        answers[`${method} ${path}`] ?? { status: 404, json: { error: { code: 'not_found', message: 'no such token' } } },
+    );
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
 
-    const [newest, rotated, single, nothing] = (await Promise.all(['a15', 'a13', 'b01', 'gone'].map((id) => pat(['revoke', id], { env })))) as [Run, Run, Run, Run];
+    const [newest, rotated, single, nothing] = (await Promise.all(
+      ['a15', 'a13', 'b01', 'gone'].map((id) => pat(['revoke', id], { env })),
+    )) as [Run, Run, Run, Run];
     await fake.close();
 
     expect(newest.stdout).toBe('Revoked "Vendor A" (generation 15 and 1 token still in its grace period)\n');
     expect(rotated.stdout).toBe('Revoked "Vendor A" (generation 15 and 1 token still in its grace period)\n');
     expect(single.stdout).toBe('Revoked "Reports" (generation 1)\n');
-    expect(nothing.stdout).toMatch(/^Nothing was live any more: "Vendor A" \(token gone\) was already revoked \(rotated\); nothing changed\n$/);
+    expect(nothing.stdout).toMatch(
+      /^Nothing was live any more: "Vendor A" \(token gone\) was already revoked \(rotated\); nothing changed\n$/,
+    );
     for (const run of [newest, rotated, single, nothing]) expect([run.code, run.stderr]).toEqual([0, '']);
   });
 
@@ -272,9 +319,25 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
     const { admin, user } = await tenant();
 
     const before = await pat(['policy'], { env: userEnv(user) });
-    const set = await pat(['policy', 'set', '--max-lifetime-days', '180', '--creators', 'admins', '--allowed-areas', 'candidates,jobs', '--max-active', '5', '--require-ip-restriction', 'true'], {
-      env: userEnv(admin),
-    });
+    const set = await pat(
+      [
+        'policy',
+        'set',
+        '--max-lifetime-days',
+        '180',
+        '--creators',
+        'admins',
+        '--allowed-areas',
+        'candidates,jobs',
+        '--max-active',
+        '5',
+        '--require-ip-restriction',
+        'true',
+      ],
+      {
+        env: userEnv(admin),
+      },
+    );
     const after = await pat(['policy', '--json'], { env: userEnv(user) });
 
     expect(before.code, before.stderr).toBe(0);
@@ -288,7 +351,14 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
     expect(set.stdout).toMatch(/^Policy changed\./);
     expect(set.stdout).toMatch(/^maxLifetimeDays\s+180\s/m);
     expect(set.stdout).toMatch(/^allowedAreas\s+candidates, jobs\s/m);
-    expect(JSON.parse(after.stdout)).toMatchObject({ maxLifetimeDays: 180, lifetimesDays: [90, 180], creators: 'admins', allowedAreas: ['candidates', 'jobs'], maxActiveTokensPerOwner: 5, requireIpRestriction: true });
+    expect(JSON.parse(after.stdout)).toMatchObject({
+      maxLifetimeDays: 180,
+      lifetimesDays: [90, 180],
+      creators: 'admins',
+      allowedAreas: ['candidates', 'jobs'],
+      maxActiveTokensPerOwner: 5,
+      requireIpRestriction: true,
+    });
   }, 60_000);
 
   it('policy set explains a refused value with the field the service names (400), a non-admin (403) and a malformed option (2)', async () => {
@@ -377,7 +447,11 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
     expect(saved.tokenId).not.toBe(credentials.tokenId);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readdir(directory)).toEqual(['credentials.json', 'notes.txt']);
-    expect(run.stdout).toMatch(new RegExp(`^Regenerated token ${credentials.tokenId} → ${saved.tokenId} "vendor \\d+" \\(generation 2\\), expires .*; new credentials saved to `));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^Regenerated token ${credentials.tokenId} → ${saved.tokenId} "vendor \\d+" \\(generation 2\\), expires .*; new credentials saved to `,
+      ),
+    );
     expect(run.stdout).not.toContain(saved.accessToken);
     expect(run.stdout).not.toContain(saved.refreshKey);
     expect((await callExampleApi(saved.accessToken!)).status).toBe(200);
@@ -389,7 +463,9 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
     const token = await issueToken(user, { description: 'editable', scopes: ['candidates:read', 'jobs:read'] });
 
     const wider = await pat(['edit', token.id, '--scope', 'candidates:read,candidates:write'], { env: userEnv(user) });
-    const edited = await pat(['edit', token.id, '-d', 'edited', '--scope', 'jobs:read', '--allow-ip', '127.0.0.1,::1'], { env: userEnv(user) });
+    const edited = await pat(['edit', token.id, '-d', 'edited', '--scope', 'jobs:read', '--allow-ip', '127.0.0.1,::1'], {
+      env: userEnv(user),
+    });
     const nothing = await pat(['edit', token.id], { env: userEnv(user) });
     const notYours = await pat(['edit', token.id, '-d', 'mine now'], { env: userEnv(await signIn('mallory', 'acme')) });
 
@@ -423,14 +499,27 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
 describe('pat output hygiene', () => {
   // What a hostile server or proxy might put in any field: CSI (clear screen), OSC (window title,
   // hyperlink), a C1 CSI and NEL, BEL, bidi overrides and isolates, a line separator.
-  const hostile = (label: string) => `${label}\u001b[2J\u001b]0;pwned\u0007\u001b]8;;https://evil.example/\u001b\\x\u009b31m\u0085\u202etxt.exe\u2066\u2069\u200f\u2028\u0000`;
+  const hostile = (label: string) =>
+    `${label}\u001b[2J\u001b]0;pwned\u0007\u001b]8;;https://evil.example/\u001b\\x\u009b31m\u0085\u202etxt.exe\u2066\u2069\u200f\u2028\u0000`;
   const forbidden = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u;
   const fields = (label: string) =>
     Object.fromEntries(
-      ['id', 'owner', 'tenant', 'createdBy', 'description', 'createdAt', 'expiresAt', 'status', 'lastUsedAt', 'revokedAt', 'revokedBy', 'revokeReason', 'graceUntil', 'familyId'].map((name) => [
-        name,
-        hostile(`${label}-${name}`),
-      ]),
+      [
+        'id',
+        'owner',
+        'tenant',
+        'createdBy',
+        'description',
+        'createdAt',
+        'expiresAt',
+        'status',
+        'lastUsedAt',
+        'revokedAt',
+        'revokedBy',
+        'revokeReason',
+        'graceUntil',
+        'familyId',
+      ].map((name) => [name, hostile(`${label}-${name}`)]),
     );
 
   it('lets no control character, escape sequence or bidi override of any field reach the terminal', async () => {
@@ -439,14 +528,40 @@ describe('pat output hygiene', () => {
         return { status: 400, json: { error: { code: hostile('code'), message: hostile('message'), details: [] } } };
       }
       if (method === 'GET' && path === '/tokens') {
-        return { status: 200, json: { items: [{ ...fields('one'), scopes: [hostile('scope')], allowedIps: [hostile('ip')], generation: 2 }, { ...fields('two'), scopes: [], generation: 1 }], nextCursor: hostile('cursor') } };
+        return {
+          status: 200,
+          json: {
+            items: [
+              { ...fields('one'), scopes: [hostile('scope')], allowedIps: [hostile('ip')], generation: 2 },
+              { ...fields('two'), scopes: [], generation: 1 },
+            ],
+            nextCursor: hostile('cursor'),
+          },
+        };
       }
-      if (method === 'DELETE') return { status: 200, json: { ...fields('revoked'), generation: 3, revokedTokenIds: [hostile('revoked-id'), hostile('other')] } };
+      if (method === 'DELETE')
+        return { status: 200, json: { ...fields('revoked'), generation: 3, revokedTokenIds: [hostile('revoked-id'), hostile('other')] } };
       if (method === 'GET') return { status: 200, json: { ...fields('newest'), generation: 4 } };
       if (path === '/tokens/refresh') {
-        return { status: 200, json: { ...fields('refreshed'), accessToken: 'eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl', refreshKey: `patr_x_${randomBytes(32).toString('base64url')}` } };
+        return {
+          status: 200,
+          json: {
+            ...fields('refreshed'),
+            accessToken: 'eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJl',
+            refreshKey: `patr_x_${randomBytes(32).toString('base64url')}`,
+          },
+        };
       }
-      return { status: 201, json: { ...fields('created'), scopes: [hostile('scope')], allowedIps: [hostile('ip')], accessToken: `eyJ${hostile('access')}`, refreshKey: `patr_${hostile('key')}` } };
+      return {
+        status: 201,
+        json: {
+          ...fields('created'),
+          scopes: [hostile('scope')],
+          allowedIps: [hostile('ip')],
+          accessToken: `eyJ${hostile('access')}`,
+          refreshKey: `patr_${hostile('key')}`,
+        },
+      };
     });
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
     const { file } = await vendorCredentials({ apiUrl: fake.url });
@@ -481,16 +596,45 @@ describe('pat output hygiene', () => {
 
   it('lets no control character of any field reach the terminal from policy, policy set, edit, approve, reject and regenerate, error details included', async () => {
     const fake = await fakeService(({ method, path }) => {
-      if (method === 'GET' && path === '/policy') return { status: 200, json: { creators: hostile('creators'), allowedAreas: [hostile('area')], lifetimesDays: [90], [hostile('key')]: hostile('value') } };
-      if (method === 'PUT') return { status: 400, json: { error: { code: 'invalid_request', message: 'refused', details: [{ field: hostile('field'), message: hostile('problem') }] } } };
-      if (method === 'PATCH') return { status: 200, json: { ...fields('edited'), scopes: [hostile('scope')], allowedIps: [hostile('ip')] } };
-      if (path.endsWith('/regenerate')) return { status: 200, json: { ...fields('regenerated'), generation: 2, scopes: [hostile('scope')], accessToken: `eyJ${hostile('access')}`, refreshKey: `patr_${hostile('key')}` } };
+      if (method === 'GET' && path === '/policy')
+        return {
+          status: 200,
+          json: { creators: hostile('creators'), allowedAreas: [hostile('area')], lifetimesDays: [90], [hostile('key')]: hostile('value') },
+        };
+      if (method === 'PUT')
+        return {
+          status: 400,
+          json: {
+            error: { code: 'invalid_request', message: 'refused', details: [{ field: hostile('field'), message: hostile('problem') }] },
+          },
+        };
+      if (method === 'PATCH')
+        return { status: 200, json: { ...fields('edited'), scopes: [hostile('scope')], allowedIps: [hostile('ip')] } };
+      if (path.endsWith('/regenerate'))
+        return {
+          status: 200,
+          json: {
+            ...fields('regenerated'),
+            generation: 2,
+            scopes: [hostile('scope')],
+            accessToken: `eyJ${hostile('access')}`,
+            refreshKey: `patr_${hostile('key')}`,
+          },
+        };
       return { status: 200, json: fields('decided') };
     });
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
 
     const runs: Run[] = [];
-    for (const args of [['policy'], ['policy', 'set', '--max-active', '3'], ['edit', 'x', '-d', 'y'], ['approve', 'x'], ['reject', 'x'], ['regenerate', 'x']]) runs.push(await pat(args, { env }));
+    for (const args of [
+      ['policy'],
+      ['policy', 'set', '--max-active', '3'],
+      ['edit', 'x', '-d', 'y'],
+      ['approve', 'x'],
+      ['reject', 'x'],
+      ['regenerate', 'x'],
+    ])
+      runs.push(await pat(args, { env }));
     await fake.close();
 
     for (const run of runs) {
@@ -506,8 +650,29 @@ describe('pat output hygiene', () => {
 
   it('keeps any generated text of any field from acting on the terminal, in the table and in JSON', async () => {
     // Generated descriptions, owners and times: any code point, lone surrogates included (one CLI run per format).
-    const texts = fc.sample(fc.string({ unit: fc.oneof(fc.constantFrom('\u001b', '\u009b', '\u202e', '\u2066', '\u2028', '\u0007', '['), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 1 })), maxLength: 30 }), { numRuns: 200, seed: 12 });
-    const items = texts.map((text, index) => ({ id: `t${index}`, description: text, owner: text, status: 'active', expiresAt: text, lastUsedAt: text, scopes: [text], familyId: `f${index}`, generation: 2, createdAt: text }));
+    const texts = fc.sample(
+      fc.string({
+        unit: fc.oneof(
+          fc.constantFrom('\u001b', '\u009b', '\u202e', '\u2066', '\u2028', '\u0007', '['),
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+          fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 1 }),
+        ),
+        maxLength: 30,
+      }),
+      { numRuns: 200, seed: 12 },
+    );
+    const items = texts.map((text, index) => ({
+      id: `t${index}`,
+      description: text,
+      owner: text,
+      status: 'active',
+      expiresAt: text,
+      lastUsedAt: text,
+      scopes: [text],
+      familyId: `f${index}`,
+      generation: 2,
+      createdAt: text,
+    }));
     const fake = await fakeService(() => ({ status: 200, json: { items, nextCursor: `${texts.join('')}cursor` } }));
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
 

@@ -18,7 +18,14 @@ async function callApi(method: string, path: string, token: string | undefined, 
   const url = new URL(`${service.url}${path}`);
   return new Promise<{ status: number; body: any }>((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method, localAddress, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        localAddress,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
@@ -74,9 +81,12 @@ describe('example protected API behind the authorizer', () => {
 });
 
 describe('unknown routes', () => {
-  it.each(['/nope', '/foo/bar', '/tokens/x/y', '/scopes/', '/.well-known/other'])('answers GET %s with a JSON 404 in the spec shape', async (path) => {
-    const response = await fetch(`${service.url}${path}`, { headers: { accept: '*/*' } });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
-  });
+  it.each(['/nope', '/foo/bar', '/tokens/x/y', '/scopes/', '/.well-known/other'])(
+    'answers GET %s with a JSON 404 in the spec shape',
+    async (path) => {
+      const response = await fetch(`${service.url}${path}`, { headers: { accept: '*/*' } });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    },
+  );
 });

@@ -19,7 +19,10 @@ let url: string;
 async function call(method: string, path: string, init: { token?: string; body?: unknown } = {}) {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
@@ -36,7 +39,7 @@ beforeAll(async () => {
       ],
       exampleApi: {
         routes: [
-          { method: 'GET', resource: '/shop/orders' , scope: 'orders:read' },
+          { method: 'GET', resource: '/shop/orders', scope: 'orders:read' },
           { method: 'POST', resource: '/shop/invoices/{id}', scope: 'invoices:write' },
         ],
       },
@@ -82,7 +85,10 @@ describe('npm start with a configuration file', () => {
 
   it("serves the file's routes behind the authorizer, each with its scope, and not the built-in example routes", async () => {
     const { body: session } = await call('POST', '/local/session', { body: { user: 'ada', tenant: 'acme' } });
-    const created = await call('POST', '/tokens', { token: session.idToken, body: { description: 'orders reader', scopes: ['orders:read'] } });
+    const created = await call('POST', '/tokens', {
+      token: session.idToken,
+      body: { description: 'orders reader', scopes: ['orders:read'] },
+    });
     expect(created.status).toBe(201);
     const token = created.body.accessToken as string;
 
@@ -99,7 +105,13 @@ describe('npm start with a configuration file', () => {
 describe('a configuration file that does not hold', () => {
   it('stops npm start with the problem named by its path in the file', async () => {
     const bad = join(work, 'bad.config.json');
-    writeFileSync(bad, JSON.stringify({ catalogue: [{ name: 'orders', description: 'Orders' }], exampleApi: { routes: [{ method: 'GET', resource: '/shop/invoices', scope: 'invoices:read' }] } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        catalogue: [{ name: 'orders', description: 'Orders' }],
+        exampleApi: { routes: [{ method: 'GET', resource: '/shop/invoices', scope: 'invoices:read' }] },
+      }),
+    );
 
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const failing = spawn(tsx, [join(projectRoot, 'functions', 'local', 'main.ts')], {

@@ -72,7 +72,10 @@ describe('the README walkthrough', () => {
   });
 
   it('prints each JSON answer on a line of its own', () => {
-    const jsonLines = outputs.join('').split('\n').filter((line) => line.startsWith('{'));
+    const jsonLines = outputs
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
 
     expect(jsonLines.length).toBeGreaterThanOrEqual(5);
     for (const line of jsonLines) expect(() => JSON.parse(line.replace(/ \d{3}$/, '')), line).not.toThrow();

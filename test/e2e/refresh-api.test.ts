@@ -18,7 +18,13 @@ describe('POST /tokens/refresh', () => {
     const refreshed = await service.call('POST', '/tokens/refresh', { body: { refreshKey: first.refreshKey } });
 
     expect(refreshed.status).toBe(200);
-    expect(refreshed.body).toMatchObject({ owner: 'alice', tenant: 'acme', description: 'rotating', scopes: ['jobs:read'], status: 'active' });
+    expect(refreshed.body).toMatchObject({
+      owner: 'alice',
+      tenant: 'acme',
+      description: 'rotating',
+      scopes: ['jobs:read'],
+      status: 'active',
+    });
     expect(refreshed.body.id).not.toBe(first.id);
     expect(refreshed.body.accessToken).toEqual(expect.any(String));
     expect(refreshed.body.refreshKey).toMatch(new RegExp(`^patr_${refreshed.body.id}_`));
@@ -36,7 +42,10 @@ describe('POST /tokens/refresh', () => {
     const reuse = await service.call('POST', '/tokens/refresh', { body: { refreshKey: first.refreshKey } });
     expect(reuse.status).toBe(401);
     expect(reuse.body).toEqual({ error: { code: 'invalid_grant', message: expect.any(String) } });
-    expect((await service.call('GET', `/tokens/${second.body.id}`, { token: alice })).body).toMatchObject({ status: 'revoked', revokeReason: 'reuse_detected' });
+    expect((await service.call('GET', `/tokens/${second.body.id}`, { token: alice })).body).toMatchObject({
+      status: 'revoked',
+      revokeReason: 'reuse_detected',
+    });
   });
 
   it.each([
@@ -58,7 +67,10 @@ describe('POST /tokens/refresh', () => {
   ])('answers 400 to %s', async (_name, body) => {
     const response = await service.call('POST', '/tokens/refresh', { body });
     expect(response.status).toBe(400);
-    expect(response.body.error).toMatchObject({ code: 'invalid_request', details: [expect.objectContaining({ field: expect.any(String) })] });
+    expect(response.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [expect.objectContaining({ field: expect.any(String) })],
+    });
   });
 
   it('does not accept an access token as a refresh key, nor a refresh key as a bearer token', async () => {

@@ -58,15 +58,18 @@ describe('GET /policy and PUT /tenant/policy', () => {
     ['creators', { creators: 'nobody' }],
     ['defaultLifetimeDays', { defaultLifetimeDays: 30 }],
     ['surprise', { surprise: true }],
-  ])('refuses a change of %s wider than the deployment (or unknown) with a 400 naming the field, and changes nothing', async (field, change) => {
-    const { admin, user } = await tenant();
-    const before = (await service.call('GET', '/policy', { token: user })).body;
-    const answer = await put(admin, change);
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.code).toBe('invalid_request');
-    expect(answer.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
-    expect((await service.call('GET', '/policy', { token: user })).body).toEqual(before);
-  });
+  ])(
+    'refuses a change of %s wider than the deployment (or unknown) with a 400 naming the field, and changes nothing',
+    async (field, change) => {
+      const { admin, user } = await tenant();
+      const before = (await service.call('GET', '/policy', { token: user })).body;
+      const answer = await put(admin, change);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe('invalid_request');
+      expect(answer.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
+      expect((await service.call('GET', '/policy', { token: user })).body).toEqual(before);
+    },
+  );
 
   it("answers 403 to a non-admin, and an admin of another tenant changes only their own tenant's policy", async () => {
     const acme = await tenant();
@@ -91,25 +94,37 @@ describe('the policy at work', () => {
     const refused = await service.call('POST', '/tokens', { token: user, body: { description: 'mine', scopes: ['jobs:read'] } });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('forbidden');
-    expect((await service.call('POST', '/tokens', { token: admin, body: { description: 'for uma', scopes: ['jobs:read'], owner: 'uma' } })).status).toBe(201);
+    expect(
+      (await service.call('POST', '/tokens', { token: admin, body: { description: 'for uma', scopes: ['jobs:read'], owner: 'uma' } }))
+        .status,
+    ).toBe(201);
   });
 
   it('refuses scopes outside the allowed areas and tokens without IP entries when they are required', async () => {
     const { admin, user } = await tenant();
     await put(admin, { allowedAreas: ['candidates'], requireIpRestriction: true });
-    const outside = await service.call('POST', '/tokens', { token: user, body: { description: 'a', scopes: ['jobs:read'], allowedIps: ['203.0.113.1'] } });
+    const outside = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'a', scopes: ['jobs:read'], allowedIps: ['203.0.113.1'] },
+    });
     expect(outside.status).toBe(400);
     expect(outside.body.error.details.map((d: { field: string }) => d.field)).toEqual(['scopes']);
     const noIps = await service.call('POST', '/tokens', { token: user, body: { description: 'b', scopes: ['candidates/documents:read'] } });
     expect(noIps.body.error.details.map((d: { field: string }) => d.field)).toEqual(['allowedIps']);
-    const fine = await service.call('POST', '/tokens', { token: user, body: { description: 'c', scopes: ['candidates/documents:read'], allowedIps: ['127.0.0.1'] } });
+    const fine = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'c', scopes: ['candidates/documents:read'], allowedIps: ['127.0.0.1'] },
+    });
     expect(fine.status).toBe(201);
   });
 
   it('caps lifetimes and active tokens at the tenant values', async () => {
     const { admin, user } = await tenant();
     await put(admin, { maxLifetimeDays: 90, maxActiveTokensPerOwner: 1 });
-    const long = await service.call('POST', '/tokens', { token: user, body: { description: 'long', scopes: ['jobs:read'], expiresInDays: 180 } });
+    const long = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'long', scopes: ['jobs:read'], expiresInDays: 180 },
+    });
     expect(long.status).toBe(400);
     await service.createToken(user, { description: 'one', scopes: ['jobs:read'] });
     expect((await service.call('POST', '/tokens', { token: user, body: { description: 'two', scopes: ['jobs:read'] } })).status).toBe(409);
@@ -122,7 +137,9 @@ describe('the policy at work', () => {
     await put(admin, { allowedAreas: ['candidates'] });
 
     const listed = await service.call('GET', '/tokens', { token: admin });
-    const flags = Object.fromEntries(listed.body.items.map((item: { id: string; outsidePolicy: boolean }) => [item.id, item.outsidePolicy]));
+    const flags = Object.fromEntries(
+      listed.body.items.map((item: { id: string; outsidePolicy: boolean }) => [item.id, item.outsidePolicy]),
+    );
     expect(flags).toEqual({ [wide.id]: true, [narrow.id]: false });
     expect((await service.call('GET', '/api/jobs', { token: wide.accessToken })).status).toBe(200);
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: wide.refreshKey } })).status).toBe(401);
@@ -153,7 +170,9 @@ describe('approval', () => {
     const pending = await service.createToken(user, { description: 'needs approval', scopes: ['jobs:read'] });
     expect(pending.status).toBe('pending');
     expect((await service.call('GET', '/api/jobs', { token: pending.accessToken })).status).toBe(401);
-    expect((await service.call('GET', '/tokens?status=pending', { token: user })).body.items.map((t: { id: string }) => t.id)).toEqual([pending.id]);
+    expect((await service.call('GET', '/tokens?status=pending', { token: user })).body.items.map((t: { id: string }) => t.id)).toEqual([
+      pending.id,
+    ]);
     expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: user })).status).toBe(403);
 
     const approved = await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin });
@@ -190,7 +209,13 @@ describe('regenerate and edit', () => {
     const token = await service.createToken(user, { description: 'renew me', scopes: ['jobs:read'] });
     const renewed = await service.call('POST', `/tokens/${token.id}/regenerate`, { token: user });
     expect(renewed.status).toBe(200);
-    expect(renewed.body).toMatchObject({ familyId: token.id, generation: 2, description: 'renew me', accessToken: expect.any(String), refreshKey: expect.any(String) });
+    expect(renewed.body).toMatchObject({
+      familyId: token.id,
+      generation: 2,
+      description: 'renew me',
+      accessToken: expect.any(String),
+      refreshKey: expect.any(String),
+    });
     expect((await service.call('GET', '/api/jobs', { token: token.accessToken })).status).toBe(200);
     expect((await service.call('GET', '/api/jobs', { token: renewed.body.accessToken })).status).toBe(200);
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: token.refreshKey } })).status).not.toBe(200);
@@ -201,7 +226,10 @@ describe('regenerate and edit', () => {
   it('edits description and IP entries, narrows scopes, refuses a wider grant, and the authorizer follows', async () => {
     const { user } = await tenant();
     const token = await service.createToken(user, { description: 'editable', scopes: ['candidates:read', 'jobs:read'] });
-    const edited = await service.call('PATCH', `/tokens/${token.id}`, { token: user, body: { description: 'edited', scopes: ['jobs:read'] } });
+    const edited = await service.call('PATCH', `/tokens/${token.id}`, {
+      token: user,
+      body: { description: 'edited', scopes: ['jobs:read'] },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ description: 'edited', scopes: ['jobs:read'] });
     expect((await service.call('GET', '/api/candidates', { token: token.accessToken })).status).toBe(403);
@@ -232,7 +260,9 @@ describe('regenerate and edit', () => {
       // edit of the rotated token was refused (409): never an edit silently lost.
       if (edit.status === 200) expect(head.body.scopes).toEqual(['jobs:read']);
       else expect(edit.status).toBe(409);
-      const active = (await service.call('GET', '/tokens?status=active', { token: user })).body.items.filter((t: { familyId: string }) => t.familyId === token.id);
+      const active = (await service.call('GET', '/tokens?status=active', { token: user })).body.items.filter(
+        (t: { familyId: string }) => t.familyId === token.id,
+      );
       expect(active).toHaveLength(1);
     }
   });
@@ -246,7 +276,9 @@ describe('regenerate and edit', () => {
         service.call('POST', '/tokens/refresh', { body: { refreshKey: token.refreshKey } }),
       ]);
       expect([regenerated.status, refreshed.status].filter((status) => status === 200)).toHaveLength(1);
-      const members = (await service.call('GET', '/tokens?status=all', { token: user })).body.items.filter((t: { familyId: string }) => t.familyId === token.id);
+      const members = (await service.call('GET', '/tokens?status=all', { token: user })).body.items.filter(
+        (t: { familyId: string }) => t.familyId === token.id,
+      );
       expect(members.filter((member: { status: string }) => member.status === 'active')).toHaveLength(1);
       expect(members).toHaveLength(2);
     }

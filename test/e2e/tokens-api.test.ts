@@ -75,7 +75,10 @@ describe('POST /tokens', () => {
 
   it('refuses a non-admin creating a token for someone else, writing nothing', async () => {
     const before = await service.items();
-    const refused = await service.call('POST', '/tokens', { token: alice, body: { description: 'sneaky', scopes: ['jobs:read'], owner: 'bob' } });
+    const refused = await service.call('POST', '/tokens', {
+      token: alice,
+      body: { description: 'sneaky', scopes: ['jobs:read'], owner: 'bob' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual(errorShape('forbidden'));
     expect(await service.items()).toEqual(before);
@@ -211,7 +214,8 @@ describe('GET /tokens', () => {
     const revoked = await service.createToken(frank);
     await service.call('DELETE', `/tokens/${revoked.id}`, { token: frank });
 
-    const ids = async (query: string) => (await service.call('GET', `/tokens${query}`, { token: frank })).body.items.map((i: { id: string }) => i.id);
+    const ids = async (query: string) =>
+      (await service.call('GET', `/tokens${query}`, { token: frank })).body.items.map((i: { id: string }) => i.id);
     expect(await ids('')).toEqual([kept.id]);
     expect(await ids('?status=revoked')).toEqual([revoked.id]);
     expect(await ids('?status=all')).toEqual([revoked.id, kept.id]);
@@ -273,7 +277,12 @@ describe('GET and DELETE /tokens/{id}', () => {
 describe('GET /scopes and /policy', () => {
   it('lists the catalogue and the policy to a signed-in user', async () => {
     const scopes = await service.call('GET', '/scopes', { token: bob });
-    expect(scopes.body.areas.map((area: { name: string }) => area.name)).toEqual(['candidates', 'candidates/documents', 'jobs', 'assessments']);
+    expect(scopes.body.areas.map((area: { name: string }) => area.name)).toEqual([
+      'candidates',
+      'candidates/documents',
+      'jobs',
+      'assessments',
+    ]);
     const policy = await service.call('GET', '/policy', { token: bob });
     expect(policy.body).toEqual(defaultPolicyView);
     expect((await service.call('GET', '/scopes')).status).toBe(401);

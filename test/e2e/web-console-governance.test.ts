@@ -1,5 +1,4 @@
-
-import { readFileSync, } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, describe, it } from 'vitest';
 import {
@@ -42,7 +41,9 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     // Wider than the deployment: the service's 400 lands under the field it names, and nothing changes.
     await maxLifetime.fill('400');
     await page.getByRole('button', { name: 'Save policy' }).click();
-    await page.getByText("Nothing was saved: the service refused one field, marked above (a tenant can only tighten the deployment's policy).").waitFor();
+    await page
+      .getByText("Nothing was saved: the service refused one field, marked above (a tenant can only tighten the deployment's policy).")
+      .waitFor();
     const maxLifetimeError = await maxLifetime.getAttribute('aria-describedby');
     expect(await page.locator(`[id="${maxLifetimeError!.split(' ').pop()}"]`).innerText()).toContain("at most the deployment's 365");
     expect(await maxLifetime.getAttribute('aria-invalid')).toBe('true');
@@ -55,7 +56,11 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     await page.getByRole('checkbox', { name: 'candidates', exact: true }).check();
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved.', { exact: false }).waitFor();
-    expect((await callApi(uma, 'GET', '/policy')).body).toMatchObject({ maxLifetimeDays: 180, lifetimesDays: [90, 180], allowedAreas: ['candidates'] });
+    expect((await callApi(uma, 'GET', '/policy')).body).toMatchObject({
+      maxLifetimeDays: 180,
+      lifetimesDays: [90, 180],
+      allowedAreas: ['candidates'],
+    });
     expect(await page.getByLabel('365 days').isChecked()).toBe(false);
     await page.getByText('1 live token does not follow the policy.', { exact: false }).waitFor();
 
@@ -167,7 +172,11 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
 
   it('edits a token in place: description, IP entries, and scopes it can only lose', async () => {
     const ed = await idTokenOf('ed', 'acme');
-    const token = await createToken(ed, { description: 'Editable', scopes: ['candidates:read', 'jobs:read', 'jobs:write'], allowedIps: ['10.0.0.1'] });
+    const token = await createToken(ed, {
+      description: 'Editable',
+      scopes: ['candidates:read', 'jobs:read', 'jobs:write'],
+      allowedIps: ['10.0.0.1'],
+    });
     const page = await newPage();
     await signIn(page, 'ed', 'acme');
 
@@ -188,7 +197,11 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     await dialog.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Token “Edited feed” saved.').waitFor();
 
-    expect((await callApi(ed, 'GET', `/tokens/${token.id}`)).body).toMatchObject({ description: 'Edited feed', scopes: ['candidates:read', 'jobs:read'], allowedIps: ['127.0.0.1'] });
+    expect((await callApi(ed, 'GET', `/tokens/${token.id}`)).body).toMatchObject({
+      description: 'Edited feed',
+      scopes: ['candidates:read', 'jobs:read'],
+      allowedIps: ['127.0.0.1'],
+    });
     expect((await exampleApi(token.accessToken)).status).toBe(200);
     expect((await exampleApi(token.accessToken, 'POST')).status).toBe(403);
 
@@ -220,13 +233,22 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     await shownOnce.waitFor();
     const accessToken = await shownOnce.getByLabel('Access token').inputValue();
     const refreshKey = await shownOnce.getByLabel('Refresh key').inputValue();
-    const [download] = await Promise.all([page.waitForEvent('download'), shownOnce.getByRole('button', { name: 'Download credentials file' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      shownOnce.getByRole('button', { name: 'Download credentials file' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('pat-credentials-vendor-feed.json');
     const file = join(dataDir, download.suggestedFilename());
     await download.saveAs(file);
     const credentials = JSON.parse(readFileSync(file, 'utf8'));
     const regenerated = (await tokensOf(rex, 'status=active')).find((item) => item.description === 'Vendor feed');
-    expect(credentials).toEqual({ apiUrl: `${service.url}/`, tokenId: regenerated.id, accessToken, refreshKey, expiresAt: regenerated.expiresAt });
+    expect(credentials).toEqual({
+      apiUrl: `${service.url}/`,
+      tokenId: regenerated.id,
+      accessToken,
+      refreshKey,
+      expiresAt: regenerated.expiresAt,
+    });
     expect(regenerated).toMatchObject({ familyId: token.id, generation: 2 });
     await shownOnce.getByText('Saved as pat-credentials-vendor-feed.json.').waitFor();
     await expectAccessible(page, 'shown-once panel after a regenerate');
@@ -235,7 +257,9 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     expect(await page.content()).not.toContain(refreshKey);
 
     // The vendor's side: the file works with the CLI as it is.
-    await execFileAsync(process.execPath, [resolve('bin/pat.js'), 'refresh', '--credentials', file], { env: { ...process.env, PAT_CREDENTIALS: '' } });
+    await execFileAsync(process.execPath, [resolve('bin/pat.js'), 'refresh', '--credentials', file], {
+      env: { ...process.env, PAT_CREDENTIALS: '' },
+    });
     const rotated = JSON.parse(readFileSync(file, 'utf8'));
     expect(rotated.tokenId).not.toBe(regenerated.id);
     expect(rotated.refreshKey).not.toBe(refreshKey);
@@ -246,13 +270,29 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
   it('names a rotation’s actor as the vendor’s refresh key, not an internal id', async () => {
     const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
     const rotated = {
-      id: 'r01', owner: 'lea', tenant: 'acme', createdBy: 'lea', description: 'Rotated feed', scopes: ['candidates:read'], allowedIps: [],
-      createdAt: hoursAgo(30), expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString(), lastUsedAt: null,
-      status: 'revoked', revokeReason: 'rotated', revokedBy: 'refresh:r02', revokedAt: hoursAgo(2), familyId: 'r01', generation: 1,
+      id: 'r01',
+      owner: 'lea',
+      tenant: 'acme',
+      createdBy: 'lea',
+      description: 'Rotated feed',
+      scopes: ['candidates:read'],
+      allowedIps: [],
+      createdAt: hoursAgo(30),
+      expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+      lastUsedAt: null,
+      status: 'revoked',
+      revokeReason: 'rotated',
+      revokedBy: 'refresh:r02',
+      revokedAt: hoursAgo(2),
+      familyId: 'r01',
+      generation: 1,
     };
     const page = await newPage();
     await signIn(page, 'lea', 'rotations');
-    await page.route((url) => url.pathname === '/tokens', (route) => route.fulfill({ json: { items: [rotated], nextCursor: null } }));
+    await page.route(
+      (url) => url.pathname === '/tokens',
+      (route) => route.fulfill({ json: { items: [rotated], nextCursor: null } }),
+    );
     await page.getByLabel('Show all tokens').check();
 
     const row = rowOf(page, 'Rotated feed');

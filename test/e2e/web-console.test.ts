@@ -1,4 +1,3 @@
-
 import { expect, describe, it } from 'vitest';
 import {
   service,
@@ -30,7 +29,11 @@ describe('web console', { timeout: 120_000 }, () => {
 
   it('lets a user create a scoped, IP-restricted token, use it, and revoke it', async () => {
     const alice = await idTokenOf('alice', 'acme');
-    await createToken(alice, { description: 'Nightly export', scopes: ['*'], expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+    await createToken(alice, {
+      description: 'Nightly export',
+      scopes: ['*'],
+      expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+    });
     const page = await newPage();
     await signIn(page, 'alice', 'acme');
 
@@ -87,7 +90,8 @@ describe('web console', { timeout: 120_000 }, () => {
     const row = rowOf(page, 'Vendor sync');
     await row.waitFor();
     const rowText = await textOf(row);
-    for (const expected of ['candidates:read', 'jobs:read', 'in 90 days', 'Active', '127.0.0.0/8, 192.0.2.10-192.0.2.20']) expect(rowText).toContain(expected);
+    for (const expected of ['candidates:read', 'jobs:read', 'in 90 days', 'Active', '127.0.0.0/8, 192.0.2.10-192.0.2.20'])
+      expect(rowText).toContain(expected);
     await expectAccessible(page, 'tokens list');
     await screenshot(page, '02-tokens-list');
 
@@ -158,7 +162,13 @@ describe('web console', { timeout: 120_000 }, () => {
       route.request().method() === 'POST'
         ? route.fulfill({
             status: 400,
-            json: { error: { code: 'invalid_request', message: 'allowedIps[1]: not a valid range', details: [{ field: 'allowedIps[1]', message: 'not a valid range (expected from-to)' }] } },
+            json: {
+              error: {
+                code: 'invalid_request',
+                message: 'allowedIps[1]: not a valid range',
+                details: [{ field: 'allowedIps[1]', message: 'not a valid range (expected from-to)' }],
+              },
+            },
           })
         : route.fallback(),
     );
@@ -244,7 +254,11 @@ describe('web console', { timeout: 120_000 }, () => {
     type Focus = { id: string; text: string; label: string | null };
     const focus = () =>
       page.evaluate((): Focus | null => {
-        const element = (globalThis as unknown as { document: { activeElement: { id: string; textContent: string | null; getAttribute(name: string): string | null } | null } }).document.activeElement;
+        const element = (
+          globalThis as unknown as {
+            document: { activeElement: { id: string; textContent: string | null; getAttribute(name: string): string | null } | null };
+          }
+        ).document.activeElement;
         return element ? { id: element.id, text: element.textContent ?? '', label: element.getAttribute('aria-label') } : null;
       });
     const focused = (read: (focus: Focus | null) => unknown) => expect.poll(async () => read(await focus()), { timeout: 10_000 });
@@ -289,23 +303,44 @@ describe('web console', { timeout: 120_000 }, () => {
     const authority = 'https://cognito-idp.example.test/pool-1';
     const hostedUi = 'https://login.example.test/oauth2';
     const apiUrl = 'https://api.example.test/prod';
-    const cors = { 'access-control-allow-origin': service.url, 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST, DELETE' };
+    const cors = {
+      'access-control-allow-origin': service.url,
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-allow-methods': 'GET, POST, DELETE',
+    };
     const now = Math.floor(Date.now() / 1000);
     const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const idToken = [
       segment({ alg: 'RS256', typ: 'JWT', kid: 'k1' }),
-      segment({ sub: 'a1b2', 'cognito:username': 'frank', 'custom:tenant': 'acme', 'cognito:groups': ['pat-admins'], iss: authority, aud: 'console', token_use: 'id', iat: now, exp: now + 3600 }),
+      segment({
+        sub: 'a1b2',
+        'cognito:username': 'frank',
+        'custom:tenant': 'acme',
+        'cognito:groups': ['pat-admins'],
+        iss: authority,
+        aud: 'console',
+        token_use: 'id',
+        iat: now,
+        exp: now + 3600,
+      }),
       'signature',
     ].join('.');
     // The console is served by the local front, whose CSP allows only itself; deployed, CloudFront's allows Cognito and the API.
     const logoutUrl = `https://login.example.test/logout?client_id=console&logout_uri=${encodeURIComponent(`${service.url}/`)}`;
-    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl, logoutUrl }, { bypassCSP: true });
+    const page = await newPage(
+      { mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl, logoutUrl },
+      { bypassCSP: true },
+    );
     const signOutSteps: string[] = [];
     let revokeRequest: { method: string; contentType: string; body: URLSearchParams } | undefined;
     // Not advertised in the discovery document above: the console finds it next to the token endpoint.
     await page.route(`${hostedUi}/revoke`, (route) => {
       signOutSteps.push('revoke');
-      revokeRequest = { method: route.request().method(), contentType: route.request().headers()['content-type'] ?? '', body: new URLSearchParams(route.request().postData() ?? '') };
+      revokeRequest = {
+        method: route.request().method(),
+        contentType: route.request().headers()['content-type'] ?? '',
+        body: new URLSearchParams(route.request().postData() ?? ''),
+      };
       return route.fulfill({ status: 200, headers: cors, body: '' });
     });
     await page.route(/^https:\/\/login\.example\.test\/logout/, (route) => {
@@ -318,23 +353,42 @@ describe('web console', { timeout: 120_000 }, () => {
     await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
       route.fulfill({
         headers: cors,
-        json: { issuer: authority, authorization_endpoint: `${hostedUi}/authorize`, token_endpoint: `${hostedUi}/token`, jwks_uri: `${authority}/.well-known/jwks.json`, response_types_supported: ['code'] },
+        json: {
+          issuer: authority,
+          authorization_endpoint: `${hostedUi}/authorize`,
+          token_endpoint: `${hostedUi}/token`,
+          jwks_uri: `${authority}/.well-known/jwks.json`,
+          response_types_supported: ['code'],
+        },
       }),
     );
     await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
       authorizeRequest = new URL(route.request().url());
-      return route.fulfill({ status: 302, headers: { location: `${service.url}/?code=one-time-code&state=${authorizeRequest.searchParams.get('state')}` } });
+      return route.fulfill({
+        status: 302,
+        headers: { location: `${service.url}/?code=one-time-code&state=${authorizeRequest.searchParams.get('state')}` },
+      });
     });
     await page.route(`${hostedUi}/token`, (route) => {
       tokenRequest = new URLSearchParams(route.request().postData() ?? '');
-      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'access', refresh_token: 'cognito-refresh-token', token_type: 'Bearer', expires_in: 3600 } });
+      return route.fulfill({
+        headers: cors,
+        json: { id_token: idToken, access_token: 'access', refresh_token: 'cognito-refresh-token', token_type: 'Bearer', expires_in: 3600 },
+      });
     });
     await page.route(new RegExp(`^${apiUrl}/`), (route) => {
       if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
       apiAuthorizations.push(route.request().headers().authorization ?? '');
       const path = new URL(route.request().url()).pathname.replace('/prod', '');
       const answers: Record<string, unknown> = {
-        '/policy': { lifetimesDays: [90], defaultLifetimeDays: 90, maxLifetimeDays: 365, allowNoExpiry: false, maxIpEntries: 20, maxDescriptionLength: 100 },
+        '/policy': {
+          lifetimesDays: [90],
+          defaultLifetimeDays: 90,
+          maxLifetimeDays: 365,
+          allowNoExpiry: false,
+          maxIpEntries: 20,
+          maxDescriptionLength: 100,
+        },
         '/scopes': { areas: [] },
         '/tokens': { items: [], nextCursor: null },
       };
@@ -345,7 +399,14 @@ describe('web console', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in as frank').waitFor();
 
-    expect(Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'code_challenge_method'].map((name) => [name, authorizeRequest?.searchParams.get(name)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ['response_type', 'client_id', 'redirect_uri', 'code_challenge_method'].map((name) => [
+          name,
+          authorizeRequest?.searchParams.get(name),
+        ]),
+      ),
+    ).toEqual({
       response_type: 'code',
       client_id: 'console',
       redirect_uri: `${service.url}/`,
@@ -371,20 +432,42 @@ describe('web console', { timeout: 120_000 }, () => {
   it('shows no text from the address bar after a hosted-login error, and a fixed message only for its own sign-in', async () => {
     const authority = 'https://cognito-idp.example.test/pool-2';
     const hostedUi = 'https://login.example.test/oauth2';
-    const cors = { 'access-control-allow-origin': service.url, 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST, DELETE' };
+    const cors = {
+      'access-control-allow-origin': service.url,
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-allow-methods': 'GET, POST, DELETE',
+    };
     const injected = 'Your account is locked. Call +1 555 0100 to unlock it';
-    const page = await newPage({ mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl: 'https://api.example.test/prod' }, { bypassCSP: true });
+    const page = await newPage(
+      { mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl: 'https://api.example.test/prod' },
+      { bypassCSP: true },
+    );
     await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
-      route.fulfill({ headers: cors, json: { issuer: authority, authorization_endpoint: `${hostedUi}/authorize`, token_endpoint: `${hostedUi}/token`, jwks_uri: `${authority}/.well-known/jwks.json`, response_types_supported: ['code'] } }),
+      route.fulfill({
+        headers: cors,
+        json: {
+          issuer: authority,
+          authorization_endpoint: `${hostedUi}/authorize`,
+          token_endpoint: `${hostedUi}/token`,
+          jwks_uri: `${authority}/.well-known/jwks.json`,
+          response_types_supported: ['code'],
+        },
+      }),
     );
     await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
       const state = new URL(route.request().url()).searchParams.get('state');
-      return route.fulfill({ status: 302, headers: { location: `${service.url}/?error=access_denied&error_description=${encodeURIComponent(injected)}&state=${state}` } });
+      return route.fulfill({
+        status: 302,
+        headers: { location: `${service.url}/?error=access_denied&error_description=${encodeURIComponent(injected)}&state=${state}` },
+      });
     });
     const signInButton = page.getByRole('button', { name: 'Sign in' });
 
     // A link someone sent: no state, or a state this tab never issued.
-    for (const forged of [`?error=access_denied&error_description=${encodeURIComponent(injected)}`, `?error=access_denied&error_description=${encodeURIComponent(injected)}&state=0123456789abcdef`]) {
+    for (const forged of [
+      `?error=access_denied&error_description=${encodeURIComponent(injected)}`,
+      `?error=access_denied&error_description=${encodeURIComponent(injected)}&state=0123456789abcdef`,
+    ]) {
       await page.goto(`${service.url}/${forged}`);
       await signInButton.waitFor();
       expect(await page.locator('body').innerText()).not.toContain('Call +1 555');
@@ -403,10 +486,45 @@ describe('web console', { timeout: 120_000 }, () => {
 
   it('shows one row per credential with its generation and last rotation, and says what a revocation revoked', async () => {
     const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
-    const base = { owner: 'kim', tenant: 'acme', createdBy: 'kim', scopes: ['candidates:read'], allowedIps: [], expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString(), lastUsedAt: null };
-    const vendorA15 = { ...base, id: 'a15', description: 'Vendor A', familyId: 'a01', generation: 15, createdAt: hoursAgo(2), status: 'active' };
-    const vendorA14 = { ...base, id: 'a14', description: 'Vendor A', familyId: 'a01', generation: 14, createdAt: hoursAgo(50), status: 'revoked', revokeReason: 'rotated', revokedAt: hoursAgo(2), graceUntil: hoursAgo(-0.01) };
-    const reports = { ...base, id: 'b01', description: 'Reports', familyId: 'b01', generation: 1, createdAt: hoursAgo(200), status: 'active' };
+    const base = {
+      owner: 'kim',
+      tenant: 'acme',
+      createdBy: 'kim',
+      scopes: ['candidates:read'],
+      allowedIps: [],
+      expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+      lastUsedAt: null,
+    };
+    const vendorA15 = {
+      ...base,
+      id: 'a15',
+      description: 'Vendor A',
+      familyId: 'a01',
+      generation: 15,
+      createdAt: hoursAgo(2),
+      status: 'active',
+    };
+    const vendorA14 = {
+      ...base,
+      id: 'a14',
+      description: 'Vendor A',
+      familyId: 'a01',
+      generation: 14,
+      createdAt: hoursAgo(50),
+      status: 'revoked',
+      revokeReason: 'rotated',
+      revokedAt: hoursAgo(2),
+      graceUntil: hoursAgo(-0.01),
+    };
+    const reports = {
+      ...base,
+      id: 'b01',
+      description: 'Reports',
+      familyId: 'b01',
+      generation: 1,
+      createdAt: hoursAgo(200),
+      status: 'active',
+    };
     const page = await newPage();
     await signIn(page, 'kim', 'families');
     const deleted: string[] = [];
@@ -416,7 +534,15 @@ describe('web console', { timeout: 120_000 }, () => {
         const request = route.request();
         if (request.method() === 'DELETE') {
           deleted.push(new URL(request.url()).pathname);
-          return route.fulfill({ json: { ...vendorA15, status: 'revoked', revokeReason: 'revoked', revokedAt: new Date().toISOString(), revokedTokenIds: ['a15', 'a14'] } });
+          return route.fulfill({
+            json: {
+              ...vendorA15,
+              status: 'revoked',
+              revokeReason: 'revoked',
+              revokedAt: new Date().toISOString(),
+              revokedTokenIds: ['a15', 'a14'],
+            },
+          });
         }
         return route.fulfill({ json: { items: deleted.length > 0 ? [reports] : [vendorA15, vendorA14, reports], nextCursor: null } });
       },

@@ -8,7 +8,11 @@ import { buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
 interface ValidationReport {
-  pluginReports: Array<{ pluginName: string; conclusion: string; violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+  pluginReports: Array<{
+    pluginName: string;
+    conclusion: string;
+    violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
 }
 
 const reportOf = (app: App): ValidationReport => JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
@@ -23,7 +27,9 @@ const freshApp = () => {
 
 describe('cdk-nag AwsSolutions', () => {
   let app: App;
-  let templates: Array<{ Resources: Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ id: string; reason: string }> } } }> }>;
+  let templates: Array<{
+    Resources: Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ id: string; reason: string }> } } }>;
+  }>;
 
   beforeAll(() => {
     app = freshApp();
@@ -34,16 +40,18 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('finds nothing unacknowledged in the service and example stacks', () => {
     const violations = reportOf(app).pluginReports.flatMap((report) =>
-      report.violations.flatMap((violation) => violation.violatingConstructs.map((construct) => `${violation.ruleName} ${construct.constructPath}`)),
+      report.violations.flatMap((violation) =>
+        violation.violatingConstructs.map((construct) => `${violation.ruleName} ${construct.constructPath}`),
+      ),
     );
 
     expect(violations).toEqual([]);
   });
 
   it('acknowledges only these rules, each with its reason written into the template', () => {
-    const acknowledged = templates.flatMap((template) =>
-      Object.values(template.Resources).flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []),
-    ).filter(({ id }) => id.startsWith('AwsSolutions-')); // the Control Tower waivers have their own test (control-tower.test.ts)
+    const acknowledged = templates
+      .flatMap((template) => Object.values(template.Resources).flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []))
+      .filter(({ id }) => id.startsWith('AwsSolutions-')); // the Control Tower waivers have their own test (control-tower.test.ts)
 
     for (const { id, reason } of acknowledged) expect({ id, reasonLength: reason.length > 40 }).toEqual({ id, reasonLength: true });
     expect([...new Set(acknowledged.map(({ id }) => id))].sort()).toEqual(

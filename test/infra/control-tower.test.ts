@@ -8,7 +8,11 @@ import { buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
 interface ValidationReport {
-  pluginReports: Array<{ pluginName: string; conclusion: string; violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+  pluginReports: Array<{
+    pluginName: string;
+    conclusion: string;
+    violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
 }
 
 const cleanups: Array<() => void> = [];
@@ -26,7 +30,8 @@ function waiversOf(app: App): Record<string, string[]> {
     for (const entry of construct.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
       for (const id of Object.keys(entry.data as Record<string, string>)) {
-        if (id.startsWith('cdk-validator-cfnguard::')) (waivers[id.slice('cdk-validator-cfnguard::'.length)] ??= []).push(construct.node.path);
+        if (id.startsWith('cdk-validator-cfnguard::'))
+          (waivers[id.slice('cdk-validator-cfnguard::'.length)] ??= []).push(construct.node.path);
       }
     }
   }
@@ -45,7 +50,9 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
   it('finds nothing unwaived in the service and example stacks', () => {
     const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
     const guard = report.pluginReports.filter((plugin) => plugin.pluginName === 'cdk-validator-cfnguard');
-    const violations = guard.flatMap((plugin) => plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)));
+    const violations = guard.flatMap((plugin) =>
+      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)),
+    );
 
     expect(guard).toHaveLength(1);
     expect(violations).toEqual([]);
@@ -71,7 +78,10 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
       ].sort(),
     );
     expect(waiversOf(app).s3_bucket_versioning_enabled_check).toEqual(['PatService/Service/Console/Files']);
-    expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual(['PatService/Service/AuthorizerCacheFlusher/FlushFailures', 'PatService/Service/AuthorizerCacheFlusher/FlusherStopped']);
+    expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual([
+      'PatService/Service/AuthorizerCacheFlusher/FlushFailures',
+      'PatService/Service/AuthorizerCacheFlusher/FlusherStopped',
+    ]);
   });
 });
 
@@ -80,7 +90,11 @@ describe('the check is live', () => {
     const control = new App({ outdir: freshApp().outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': false } });
     Validations.of(control).addPlugins(new ControlTowerChecks());
     const stack = new Stack(control, 'Control');
-    waiveControl(new logs.LogGroup(stack, 'Waived'), 'cloudwatch_log_group_encrypted_check', 'A waived log group, to show that a waiver covers only its construct.');
+    waiveControl(
+      new logs.LogGroup(stack, 'Waived'),
+      'cloudwatch_log_group_encrypted_check',
+      'A waived log group, to show that a waiver covers only its construct.',
+    );
     new logs.LogGroup(stack, 'NotWaived');
 
     const failure = (() => {

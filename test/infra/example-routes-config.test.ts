@@ -9,14 +9,22 @@ const dir = mkdtempSync(join(tmpdir(), 'pat-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Construction only (no synth): the routes the example stack's authorizer protects.
-describe('the configuration file\'s exampleApi.routes', () => {
-  it('replaces the example stack\'s routes, scopes declared or derived', () => {
+describe("the configuration file's exampleApi.routes", () => {
+  it("replaces the example stack's routes, scopes declared or derived", () => {
     const file = join(dir, 'pat.config.json');
     writeFileSync(
       file,
       JSON.stringify({
-        catalogue: [{ name: 'orders', description: 'Orders' }, { name: 'invoices', description: 'Invoices' }],
-        exampleApi: { routes: [{ method: 'GET', resource: '/shop/orders', scope: 'orders:read' }, { method: 'POST', resource: '/shop/invoices/{id}' }] },
+        catalogue: [
+          { name: 'orders', description: 'Orders' },
+          { name: 'invoices', description: 'Invoices' },
+        ],
+        exampleApi: {
+          routes: [
+            { method: 'GET', resource: '/shop/orders', scope: 'orders:read' },
+            { method: 'POST', resource: '/shop/invoices/{id}' },
+          ],
+        },
       }),
     );
     const { app, cleanup } = testApp({ config: file });

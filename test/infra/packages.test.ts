@@ -16,21 +16,30 @@ import { packConstructs } from '../../scripts/pack-packages';
  */
 const work = mkdtempSync(join(tmpdir(), 'pat-packages-'));
 const consumer = join(work, 'consumer-app');
-const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 let constructsTarball: string;
 let synth: { status: number | null; output: string };
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 const templateOf = (stack: string) => JSON.parse(readFileSync(join(consumer, 'cdk.out', `${stack}.template.json`), 'utf8')) as Template;
-const functionsOf = (template: Template) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+const functionsOf = (template: Template) =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
 /** The staged directory of a function's code asset, as the CLI would upload it. */
 function stagedCode(stack: string, fn: { Properties: Record<string, any> }): string {
   const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
-  const manifest = JSON.parse(readFileSync(join(consumer, 'cdk.out', `${stack}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const manifest = JSON.parse(readFileSync(join(consumer, 'cdk.out', `${stack}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
   return join(consumer, 'cdk.out', manifest.files[hash]!.source.path);
 }
-const packagedBundle = (entry: string) => readFileSync(join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'dist', 'functions', entry, 'index.mjs'), 'utf8');
+const packagedBundle = (entry: string) =>
+  readFileSync(join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'dist', 'functions', entry, 'index.mjs'), 'utf8');
 
 beforeAll(async () => {
   constructsTarball = await packConstructs();
@@ -39,21 +48,33 @@ beforeAll(async () => {
   // (`npm ci` of this repository put their tarballs there) at the versions this repository pins,
   // then the library from its tarball, with its peers satisfied by them.
   const peers = consumerDependencies(['aws-cdk-lib', 'constructs', 'cdk-nag']);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module', dependencies: peers.dependencies }));
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module', dependencies: peers.dependencies }),
+  );
   writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(peers.lockfile));
   cpSync(join(projectRoot, 'test', 'infra', 'fixtures', 'consumer-app', 'app.mjs'), join(consumer, 'app.mjs'));
   npm(['ci'], consumer);
   npm(['install', constructsTarball], consumer);
-  const cdk = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--app', 'node app.mjs', '-o', 'cdk.out', '--quiet'], {
-    cwd: consumer,
-    encoding: 'utf8',
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
-  });
+  const cdk = spawnSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--app', 'node app.mjs', '-o', 'cdk.out', '--quiet'],
+    {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+    },
+  );
   synth = { status: cdk.status, output: `${cdk.stdout}${cdk.stderr}` };
 }, 600_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type LockEntry = { version: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; inBundle?: boolean };
+type LockEntry = {
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  inBundle?: boolean;
+};
 
 /**
  * A consumer's package.json dependencies and lockfile for these packages: their entries (and their
@@ -61,7 +82,8 @@ type LockEntry = { version: string; dependencies?: Record<string, string>; optio
  * so `npm ci --offline` installs exactly the versions tested here from the npm cache.
  */
 function consumerDependencies(names: string[]) {
-  const packages = (JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+  const packages = (JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> })
+    .packages;
   const resolveFrom = (from: string, name: string): string => {
     for (let base = from; ; base = base.includes('/node_modules/') ? base.slice(0, base.lastIndexOf('/node_modules/')) : '') {
       const key = `${base ? `${base}/` : ''}node_modules/${name}`;
@@ -75,8 +97,10 @@ function consumerDependencies(names: string[]) {
     if (picked[key]) continue;
     const entry = packages[key]!;
     picked[key] = entry;
-    for (const dependency of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) queue.push(resolveFrom(key, dependency));
-    for (const [inside, bundled] of Object.entries(packages)) if (inside.startsWith(`${key}/node_modules/`) && bundled.inBundle) picked[inside] = bundled;
+    for (const dependency of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }))
+      queue.push(resolveFrom(key, dependency));
+    for (const [inside, bundled] of Object.entries(packages))
+      if (inside.startsWith(`${key}/node_modules/`) && bundled.inBundle) picked[inside] = bundled;
   }
   const dependencies = Object.fromEntries(names.map((name) => [name, packages[`node_modules/${name}`]!.version]));
   const root = { name: 'consumer-app', version: '1.0.0', dependencies };
@@ -87,7 +111,11 @@ describe('the construct library, installed from its tarball into a fresh CDK app
   it('holds compiled JavaScript, declarations, an exports map and the prebuilt bundles, with aws-cdk-lib and constructs as peers', () => {
     const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'package.json'), 'utf8'));
 
-    expect(manifest.exports['.']).toEqual({ types: './dist/types/infra/index.d.ts', import: './dist/index.js', require: './dist/index.cjs' });
+    expect(manifest.exports['.']).toEqual({
+      types: './dist/types/infra/index.d.ts',
+      import: './dist/index.js',
+      require: './dist/index.cjs',
+    });
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(manifest.dependencies ?? {}).toEqual({});
     const installed = join(consumer, 'node_modules', '@pat-service', 'pat-constructs', 'dist');
@@ -99,7 +127,8 @@ describe('the construct library, installed from its tarball into a fresh CDK app
   });
 
   it('synthesizes offline with cdk-nag, with no bundling step, on its own installed aws-cdk-lib', () => {
-    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) expect(lstatSync(join(consumer, 'node_modules', name)).isDirectory(), name).toBe(true);
+    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag'])
+      expect(lstatSync(join(consumer, 'node_modules', name)).isDirectory(), name).toBe(true);
     expect(synth.status, synth.output).toBe(0);
     expect(synth.output).not.toMatch(/Bundling asset/);
   });
@@ -118,7 +147,9 @@ describe('the construct library, installed from its tarball into a fresh CDK app
   });
 
   it('deploys PatService with every function from a packaged bundle', () => {
-    const functions = functionsOf(templateOf('ConsumerService')).filter(([, fn]) => fn.Properties.Runtime === 'nodejs22.x' && fn.Properties.Architectures?.[0] === 'arm64');
+    const functions = functionsOf(templateOf('ConsumerService')).filter(
+      ([, fn]) => fn.Properties.Runtime === 'nodejs22.x' && fn.Properties.Architectures?.[0] === 'arm64',
+    );
     const bundles = readdirSync(join(projectRoot, 'dist', 'functions')).map(packagedBundle);
 
     expect(functions.length).toBe(patServiceEntries.length);

@@ -15,7 +15,13 @@ let cleanup: () => void;
 beforeAll(() => {
   const test = testApp();
   cleanup = test.cleanup;
-  template = Template.fromStack(new PatServiceStack(test.app, 'ReviewFlusher', { settings: { catalogue: [{ name: 'orders', description: 'Orders' }] }, webConsole: false, alarmTopicArn: topicArn }));
+  template = Template.fromStack(
+    new PatServiceStack(test.app, 'ReviewFlusher', {
+      settings: { catalogue: [{ name: 'orders', description: 'Orders' }] },
+      webConsole: false,
+      alarmTopicArn: topicArn,
+    }),
+  );
 }, 60_000);
 afterAll(() => cleanup());
 

@@ -23,13 +23,17 @@ afterAll(() => cleanup());
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 const statementsOf = (template: Template): Statement[] =>
-  Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
 const actionsOf = (statement: Statement) => ([] as string[]).concat(statement.Action);
 const flat = (value: unknown): string => JSON.stringify(value);
 
 describe('stage flush permissions', () => {
   it('lets the flusher DELETE only the authorizer cache of the registered stage, and no other API Gateway action anywhere', () => {
-    const apigateway = [...statementsOf(serviceTemplate), ...statementsOf(exampleTemplate)].filter((statement) => actionsOf(statement).some((action) => action.startsWith('apigateway:')));
+    const apigateway = [...statementsOf(serviceTemplate), ...statementsOf(exampleTemplate)].filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('apigateway:')),
+    );
 
     expect(apigateway).toHaveLength(1);
     expect(actionsOf(apigateway[0]!)).toEqual(['apigateway:DELETE']);
@@ -42,9 +46,15 @@ describe('stage flush permissions', () => {
   });
 
   it('attaches that permission to the service flusher role, and registers the same stage in the registry the flusher reads', () => {
-    const flushPolicy = Object.values(exampleTemplate.findResources('AWS::IAM::Policy')).find((policy) => flat(policy).includes('apigateway:DELETE'))!;
-    const parameters = Object.values(exampleTemplate.findResources('AWS::SSM::Parameter')) as Array<{ Properties: { Name: unknown; Value: unknown } }>;
-    const flusherEnvironment = Object.values(serviceTemplate.findResources('AWS::Lambda::Function')).find((fn) => flat(fn).includes('STAGE_REGISTRY_PATH')) as {
+    const flushPolicy = Object.values(exampleTemplate.findResources('AWS::IAM::Policy')).find((policy) =>
+      flat(policy).includes('apigateway:DELETE'),
+    )!;
+    const parameters = Object.values(exampleTemplate.findResources('AWS::SSM::Parameter')) as Array<{
+      Properties: { Name: unknown; Value: unknown };
+    }>;
+    const flusherEnvironment = Object.values(serviceTemplate.findResources('AWS::Lambda::Function')).find((fn) =>
+      flat(fn).includes('STAGE_REGISTRY_PATH'),
+    ) as {
       Properties: { Environment: { Variables: Record<string, string> } };
     };
 
@@ -54,18 +64,23 @@ describe('stage flush permissions', () => {
   });
 
   it('lets authorizers and the flusher Query only the revocation feed partitions, and alarms on failed flushes', () => {
-    const feedReads = [...statementsOf(serviceTemplate), ...statementsOf(exampleTemplate)].filter((statement) => statement.Sid === 'RevocationFeedReads');
+    const feedReads = [...statementsOf(serviceTemplate), ...statementsOf(exampleTemplate)].filter(
+      (statement) => statement.Sid === 'RevocationFeedReads',
+    );
 
     expect(feedReads.length).toBeGreaterThanOrEqual(2);
     for (const statement of feedReads) {
       expect(actionsOf(statement)).toEqual(['dynamodb:Query']);
       expect(statement.Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' } });
     }
-    serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuthorizerCacheFlushFailures', Namespace: 'PatService' });
+    serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AuthorizerCacheFlushFailures',
+      Namespace: 'PatService',
+    });
     serviceTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
-  it('keeps API Gateway\'s result cache at 300 s and states a 5 s bound, 301 s while flushes fail', () => {
+  it("keeps API Gateway's result cache at 300 s and states a 5 s bound, 301 s while flushes fail", () => {
     exampleTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 300 });
     expect(example.authorizer.revocationBound.toSeconds()).toBe(5);
     expect(example.authorizer.degradedRevocationBound.toSeconds()).toBe(301);
@@ -74,16 +89,26 @@ describe('stage flush permissions', () => {
 
 describe('the flush-failure alarm', () => {
   const waiversOn = (construct: { node: { metadata: Array<{ type: string; data: unknown }> } }) =>
-    construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((entry) => Object.keys(entry.data as object));
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.keys(entry.data as object));
 
-  it('notifies the operator\'s topic in ALARM and back to OK when alarmTopicArn is given, and is then not waived', () => {
+  it("notifies the operator's topic in ALARM and back to OK when alarmTopicArn is given, and is then not waived", () => {
     const topicArn = 'arn:aws:sns:eu-west-1:111122223333:pat-operations';
     const test = testApp();
     try {
-      const withTopic = new PatServiceStack(test.app, 'WithAlarmTopic', { settings: { catalogue: [{ name: 'orders', description: 'Orders' }] }, webConsole: false, alarmTopicArn: topicArn });
+      const withTopic = new PatServiceStack(test.app, 'WithAlarmTopic', {
+        settings: { catalogue: [{ name: 'orders', description: 'Orders' }] },
+        webConsole: false,
+        alarmTopicArn: topicArn,
+      });
       const alarm = withTopic.service.authorizerCacheFlusher.flushFailures;
 
-      Template.fromStack(withTopic).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuthorizerCacheFlushFailures', AlarmActions: [topicArn], OKActions: [topicArn] });
+      Template.fromStack(withTopic).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'AuthorizerCacheFlushFailures',
+        AlarmActions: [topicArn],
+        OKActions: [topicArn],
+      });
       expect(waiversOn(alarm)).not.toContain('cdk-validator-cfnguard::cloudwatch_alarm_action_check');
     } finally {
       test.cleanup();
@@ -91,6 +116,8 @@ describe('the flush-failure alarm', () => {
   });
 
   it('is waived for the alarm-action control only without a topic', () => {
-    expect(waiversOn(service.service.authorizerCacheFlusher.flushFailures)).toContain('cdk-validator-cfnguard::cloudwatch_alarm_action_check');
+    expect(waiversOn(service.service.authorizerCacheFlusher.flushFailures)).toContain(
+      'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
+    );
   });
 });

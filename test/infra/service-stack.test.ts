@@ -86,7 +86,9 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   const cryptoActions = /^kms:(Sign|Verify|GenerateMac|VerifyMac|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
 
   it('signing key: only the create, refresh and regenerate functions may Sign, named by role', () => {
-    const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)));
+    const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) =>
+      [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)),
+    );
 
     expect(signing).toEqual([expect.objectContaining({ Sid: 'SignTokens', Effect: 'Allow', Action: 'kms:Sign' })]);
     expect(principalsOf(signing[0]!)).toEqual([
@@ -97,7 +99,9 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   });
 
   it('signing key: the account administers it and reads its public key through IAM, but cannot sign or grant', () => {
-    const forAccount = statementsOf(stack.service.signingKeys.signingKey).filter((statement) => JSON.stringify(principalsOf(statement)) === JSON.stringify([accountRoot]));
+    const forAccount = statementsOf(stack.service.signingKeys.signingKey).filter(
+      (statement) => JSON.stringify(principalsOf(statement)) === JSON.stringify([accountRoot]),
+    );
     const actions = forAccount.flatMap((statement) => [statement.Action].flat());
 
     expect(forAccount.map((statement) => statement.Sid)).toEqual(['KeyAdministration', 'VerifyThroughIam']);
@@ -109,7 +113,9 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh function may GenerateMac', () => {
     const key = resourceOf(stack.service.refreshMacKey.key);
     const statements = statementsOf(stack.service.refreshMacKey.key);
-    const using = statements.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => cryptoActions.test(action)));
+    const using = statements.filter(
+      (statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => cryptoActions.test(action)),
+    );
 
     expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
@@ -131,7 +137,9 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   });
 
   it('refresh MAC key: its ARN reaches the refresh function as REFRESH_MAC_KEY_ID, and no other function', () => {
-    const withMacKey = Object.entries(stack.service.functions).filter(([, fn]) => 'REFRESH_MAC_KEY_ID' in fn.environmentVariables).map(([name]) => name);
+    const withMacKey = Object.entries(stack.service.functions)
+      .filter(([, fn]) => 'REFRESH_MAC_KEY_ID' in fn.environmentVariables)
+      .map(([name]) => name);
 
     expect(withMacKey).toEqual(['refreshToken']);
     expect(resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables.REFRESH_MAC_KEY_ID).toEqual({
@@ -142,11 +150,15 @@ describe('key policies: who may use the keys is named in the keys themselves', (
 
 describe('functions', () => {
   it('run Node.js 22 on arm64, one per handler and the stage flusher, with X-Ray tracing', () => {
-    const serviceFunctions = [...Object.values(stack.service.functions), stack.service.authorizerCacheFlusher.handler].map((fn) => logicalIdOf(fn.function));
+    const serviceFunctions = [...Object.values(stack.service.functions), stack.service.authorizerCacheFlusher.handler].map((fn) =>
+      logicalIdOf(fn.function),
+    );
     const functions = template.findResources('AWS::Lambda::Function');
 
     // The only other function is CDK's, which copies the web console into its bucket at deploy time.
-    expect(Object.keys(functions).filter((id) => !serviceFunctions.includes(id))).toEqual([expect.stringMatching(/^CustomCDKBucketDeployment/)]);
+    expect(Object.keys(functions).filter((id) => !serviceFunctions.includes(id))).toEqual([
+      expect.stringMatching(/^CustomCDKBucketDeployment/),
+    ]);
     for (const fn of serviceFunctions.map((id) => functions[id]!)) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
     }
@@ -167,11 +179,27 @@ describe('functions', () => {
       'jobs',
       'assessments',
     ]);
-    expect(environment.TOKEN_ISSUER).toEqual({ 'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']] });
+    expect(environment.TOKEN_ISSUER).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'https://',
+          { Ref: logicalIdOf(stack.service.restApi.api) },
+          '.execute-api.',
+          { Ref: 'AWS::Region' },
+          '.',
+          { Ref: 'AWS::URLSuffix' },
+          '/prod',
+        ],
+      ],
+    });
   });
   it("accept ID tokens of the service's own app clients only (API client and console client: the aud check)", () => {
     const expected = {
-      'Fn::Join': ['', [{ Ref: logicalIdOf(stack.service.users.userPoolClient) }, ',', { Ref: logicalIdOf(stack.service.webConsole!.client) }]],
+      'Fn::Join': [
+        '',
+        [{ Ref: logicalIdOf(stack.service.users.userPoolClient) }, ',', { Ref: logicalIdOf(stack.service.webConsole!.client) }],
+      ],
     };
     for (const fn of Object.values(stack.service.functions)) {
       expect(resourceOf(fn.function).Properties.Environment.Variables.APP_CLIENT_IDS).toEqual(expected);
@@ -227,7 +255,7 @@ describe('least privilege: each function may do exactly this', () => {
     );
   });
 
-  it("revoke-token: reads a record with its family, marks the family with its audit event, sweeps the members (Query byFamily); no key", () => {
+  it('revoke-token: reads a record with its family, marks the family with its audit event, sweeps the members (Query byFamily); no key', () => {
     expect(grants('revokeToken')).toEqual(
       [
         'dynamodb:BatchGetItem TokenTable',
@@ -315,7 +343,9 @@ describe('least privilege: each function may do exactly this', () => {
 
   it('no role of the service holds a wildcard action, a Scan, or a managed policy', () => {
     // CDK's console deployment function has its own grants (web-console.test.ts lists them).
-    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'));
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(
+      ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
+    );
     const actions = policies.flatMap(([, policy]) =>
       (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action),
     );
@@ -331,7 +361,10 @@ describe('REST API', () => {
 
   it('guards every management route with the Cognito authorizer; only refresh, leak reports and JWKS are public', () => {
     const methods = methodsOf(template).map((m) => {
-      const guard = m.authorizationType === 'COGNITO_USER_POOLS' && JSON.stringify(m.authorizerId) === JSON.stringify(cognito()) ? 'cognito' : m.authorizationType;
+      const guard =
+        m.authorizationType === 'COGNITO_USER_POOLS' && JSON.stringify(m.authorizerId) === JSON.stringify(cognito())
+          ? 'cognito'
+          : m.authorizationType;
       return `${m.httpMethod} ${m.path} ${guard}`;
     });
 
@@ -369,13 +402,30 @@ describe('REST API', () => {
     const settings = stage.Properties.MethodSettings as Array<Record<string, unknown>>;
 
     expect(settings).toContainEqual(
-      expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1tokens~1refresh', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+      expect.objectContaining({
+        HttpMethod: 'POST',
+        ResourcePath: '/~1tokens~1refresh',
+        ThrottlingRateLimit: 10,
+        ThrottlingBurstLimit: 20,
+      }),
     );
     expect(settings).toContainEqual(
-      expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1tokens~1revoke-leaked', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+      expect.objectContaining({
+        HttpMethod: 'POST',
+        ResourcePath: '/~1tokens~1revoke-leaked',
+        ThrottlingRateLimit: 10,
+        ThrottlingBurstLimit: 20,
+      }),
     );
     expect(settings).toContainEqual(
-      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      }),
     );
   });
 
@@ -389,7 +439,9 @@ describe('REST API', () => {
       status: '$context.status',
       authorizerError: '$context.authorizer.error',
     });
-    expect(JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)).toContain(`{"Ref":"${logicalIdOf(stack.service.restApi.accessLogs)}"}`);
+    expect(JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)).toContain(
+      `{"Ref":"${logicalIdOf(stack.service.restApi.accessLogs)}"}`,
+    );
   });
 
   it("answers API Gateway's own errors in the service's error shape", () => {
@@ -403,7 +455,10 @@ describe('REST API', () => {
     expect(responses.UNAUTHORIZED).toEqual({ status: '401', body: { error: { code: 'unauthorized', message: expect.any(String) } } });
     expect(responses.ACCESS_DENIED).toEqual({ status: '403', body: { error: { code: 'forbidden', message: expect.any(String) } } });
     expect(responses.AUTHORIZER_FAILURE).toEqual({ status: '503', body: { error: { code: 'unavailable', message: expect.any(String) } } });
-    expect(responses.AUTHORIZER_CONFIGURATION_ERROR).toEqual({ status: '503', body: { error: { code: 'unavailable', message: expect.any(String) } } });
+    expect(responses.AUTHORIZER_CONFIGURATION_ERROR).toEqual({
+      status: '503',
+      body: { error: { code: 'unavailable', message: expect.any(String) } },
+    });
     expect(responses.THROTTLED).toEqual({ status: '429', body: { error: { code: 'too_many_requests', message: expect.any(String) } } });
     expect(responses.DEFAULT_4XX).toEqual({ status: undefined, body: { error: { code: 'invalid_request', message: '…' } } });
     expect(responses.DEFAULT_5XX).toEqual({ status: undefined, body: { error: { code: 'internal', message: expect.any(String) } } });
@@ -437,7 +492,12 @@ describe('per-client limit on the public routes (WAF)', () => {
       ScopeDownStatement: {
         OrStatement: {
           Statements: ['/tokens/refresh', '/tokens/revoke-leaked'].map((path) => ({
-            ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: transformations },
+            ByteMatchStatement: {
+              FieldToMatch: { UriPath: {} },
+              PositionalConstraint: 'ENDS_WITH',
+              SearchString: path,
+              TextTransformations: transformations,
+            },
           })),
         },
       },
@@ -470,7 +530,10 @@ describe('expiry notifications', () => {
       ScheduleExpression: 'cron(0 6 * * ? *)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] } })],
     });
-    expect(stack.service.functions.notifyExpiring.environmentVariables).toMatchObject({ NOTIFY_HORIZONS_DAYS: '30,7,1', EVENT_BUS_NAME: 'default' });
+    expect(stack.service.functions.notifyExpiring.environmentVariables).toMatchObject({
+      NOTIFY_HORIZONS_DAYS: '30,7,1',
+      EVENT_BUS_NAME: 'default',
+    });
   });
 });
 
@@ -495,7 +558,11 @@ describe('user pool', () => {
 
 describe('outputs', () => {
   it('name the API, the JWKS, the user pool and client, the table, the key, the console, and what another app needs for stage flushes', () => {
-    expect(Object.keys(template.toJSON().Outputs).filter((name) => !name.startsWith('PublishOutput') && !name.startsWith('ServiceApi')).sort()).toEqual([
+    expect(
+      Object.keys(template.toJSON().Outputs)
+        .filter((name) => !name.startsWith('PublishOutput') && !name.startsWith('ServiceApi'))
+        .sort(),
+    ).toEqual([
       'ApiUrl',
       'AuthorizerCacheFlusherRoleArn',
       'AuthorizerStageRegistryPath',
@@ -508,7 +575,9 @@ describe('outputs', () => {
       'UserPoolId',
     ]);
     const outputs = template.toJSON().Outputs;
-    expect(outputs.AuthorizerCacheFlusherRoleArn.Value).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.service.authorizerCacheFlusher.handler.role), 'Arn'] });
+    expect(outputs.AuthorizerCacheFlusherRoleArn.Value).toEqual({
+      'Fn::GetAtt': [logicalIdOf(stack.service.authorizerCacheFlusher.handler.role), 'Arn'],
+    });
     expect(outputs.AuthorizerStageRegistryPath.Value).toBe(stack.service.authorizerCacheFlusher.registryPath);
   });
 });
@@ -519,14 +588,24 @@ describe('outputs', () => {
 function actionsOf(roleLogicalId: string): string[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleLogicalId))
-    .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action));
+    .flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action),
+    );
 }
 
 describe('refresh-token: the HMAC key its successor secrets are derived with', () => {
   it('starts: its environment names the key, so the secret deriver can be built at cold start', () => {
-    const environment = resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables as Record<string, unknown>;
+    const environment = resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables as Record<
+      string,
+      unknown
+    >;
     // CloudFormation tokens stand for strings the function receives at run time.
-    const strings = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, typeof value === 'string' ? value : `arn:aws:kms:eu-west-1:111122223333:key/${name}`]));
+    const strings = Object.fromEntries(
+      Object.entries(environment).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `arn:aws:kms:eu-west-1:111122223333:key/${name}`,
+      ]),
+    );
 
     expect(environment.REFRESH_MAC_KEY_ID).toBeDefined();
     expect(() => secretDeriverOf(loadConfig(strings))).not.toThrow();

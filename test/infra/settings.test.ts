@@ -30,32 +30,47 @@ describe('service settings are checked at synth time', () => {
   });
 
   it('refuses an unknown policy field (a typo would otherwise be ignored)', () => {
-    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { maxLifetime: 30 } as never })).toThrow(/policy: has unknown fields: maxLifetime/);
-  });
-
-  it('refuses a catalogue area that is not a valid name, or has no description', () => {
-    expect(() => serviceWith({ catalogue: [{ name: 'Candidates', description: 'x' }, { name: 'jobs', description: ' ' }] })).toThrow(
-      /catalogue\[0\]\.name: is not a valid area name[\s\S]*catalogue\[1\]\.description: needs a description/,
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { maxLifetime: 30 } as never })).toThrow(
+      /policy: has unknown fields: maxLifetime/,
     );
   });
 
+  it('refuses a catalogue area that is not a valid name, or has no description', () => {
+    expect(() =>
+      serviceWith({
+        catalogue: [
+          { name: 'Candidates', description: 'x' },
+          { name: 'jobs', description: ' ' },
+        ],
+      }),
+    ).toThrow(/catalogue\[0\]\.name: is not a valid area name[\s\S]*catalogue\[1\]\.description: needs a description/);
+  });
+
   it("reports the functions' own schema issues in the settings' terms (duplicate area names)", () => {
-    expect(() => serviceWith({ catalogue: [...exampleCatalogue, exampleCatalogue[0]!] })).toThrow(/invalid token service settings:\n {2}- catalogue: area names must be unique/);
+    expect(() => serviceWith({ catalogue: [...exampleCatalogue, exampleCatalogue[0]!] })).toThrow(
+      /invalid token service settings:\n {2}- catalogue: area names must be unique/,
+    );
   });
 
   it('refuses a retention shorter than the refresh window', () => {
-    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { retentionDays: 7 } })).toThrow(/retentionDays must be an integer at least refreshWindowDays/);
+    expect(() => serviceWith({ catalogue: exampleCatalogue, policy: { retentionDays: 7 } })).toThrow(
+      /retentionDays must be an integer at least refreshWindowDays/,
+    );
   });
 
   it('refuses a tenant claim a created user pool cannot carry', () => {
-    expect(() => serviceWith({ catalogue: exampleCatalogue, tenantClaim: 'tenant' })).toThrow(/tenantClaim "tenant" must be a custom attribute/);
+    expect(() => serviceWith({ catalogue: exampleCatalogue, tenantClaim: 'tenant' })).toThrow(
+      /tenantClaim "tenant" must be a custom attribute/,
+    );
   });
 
   it("refuses an imported pool's app client id that is not one (a comma would split it into two accepted audiences)", () => {
     const withClients = (userPoolClientId: string | undefined, moreAppClientIds: string[]) =>
       serviceWith({ catalogue: exampleCatalogue }, { userPool: { userPoolId: 'eu-west-1_AbCdEf123', userPoolClientId, moreAppClientIds } });
 
-    expect(() => withClients(undefined, ['portal1234,other5678'])).toThrow(/userPool\.moreAppClientIds\[0\]: "portal1234,other5678" is not an app client id/);
+    expect(() => withClients(undefined, ['portal1234,other5678'])).toThrow(
+      /userPool\.moreAppClientIds\[0\]: "portal1234,other5678" is not an app client id/,
+    );
     expect(() => withClients(undefined, [' portal1234'])).toThrow(/userPool\.moreAppClientIds\[0\]/);
     expect(() => withClients(undefined, [''])).toThrow(/userPool\.moreAppClientIds\[0\]/);
     expect(() => withClients('api,client', [])).toThrow(/userPool\.userPoolClientId: "api,client" is not an app client id/);
@@ -66,7 +81,10 @@ describe('service settings are checked at synth time', () => {
     const stack = serviceWith({ catalogue: exampleCatalogue, adminGroup: 'token-admins', tenantClaim: 'custom:org' });
     const pool = stack.service.users.userPool.node.defaultChild as cognito.CfnUserPool;
 
-    expect(stack.service.functions.readTokens.environmentVariables).toMatchObject({ ADMIN_GROUP: 'token-admins', TENANT_CLAIM: 'custom:org' });
+    expect(stack.service.functions.readTokens.environmentVariables).toMatchObject({
+      ADMIN_GROUP: 'token-admins',
+      TENANT_CLAIM: 'custom:org',
+    });
     expect(stack.resolve(pool.schema)).toContainEqual(expect.objectContaining({ name: 'org', mutable: false }));
   });
 });
@@ -112,8 +130,14 @@ describe('deploy configuration (-c config=<file>)', () => {
   });
 
   it("reads an imported pool's further app clients (moreAppClientIds), whose ID tokens the API then accepts", () => {
-    const path = fileWith({ catalogue: exampleCatalogue, userPool: { userPoolId: 'eu-west-1_abc', userPoolClientId: 'api1234', moreAppClientIds: ['portal1234'] } });
-    const notAnId = fileWith({ catalogue: exampleCatalogue, userPool: { userPoolId: 'eu-west-1_abc', moreAppClientIds: ['portal1234,other'] } });
+    const path = fileWith({
+      catalogue: exampleCatalogue,
+      userPool: { userPoolId: 'eu-west-1_abc', userPoolClientId: 'api1234', moreAppClientIds: ['portal1234'] },
+    });
+    const notAnId = fileWith({
+      catalogue: exampleCatalogue,
+      userPool: { userPoolId: 'eu-west-1_abc', moreAppClientIds: ['portal1234,other'] },
+    });
 
     expect(deployConfig((key) => (key === 'config' ? path : undefined)).service.userPool).toEqual({
       userPoolId: 'eu-west-1_abc',
@@ -126,7 +150,10 @@ describe('deploy configuration (-c config=<file>)', () => {
   it('reads the web console options, or false to leave it out', () => {
     const withConsole = fileWith({
       catalogue: exampleCatalogue,
-      webConsole: { domainPrefix: 'acme-tokens', customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' } },
+      webConsole: {
+        domainPrefix: 'acme-tokens',
+        customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' },
+      },
     });
     const withoutConsole = fileWith({ catalogue: exampleCatalogue, webConsole: false });
     const misspelt = fileWith({ catalogue: exampleCatalogue, webConsole: { domain: 'acme' } });
@@ -148,6 +175,8 @@ describe('deploy configuration (-c config=<file>)', () => {
   });
 
   it('says which file it could not read', () => {
-    expect(() => deployConfig((key) => (key === 'config' ? join(dir, 'missing.json') : undefined))).toThrow(/-c config=.*missing\.json: cannot read/);
+    expect(() => deployConfig((key) => (key === 'config' ? join(dir, 'missing.json') : undefined))).toThrow(
+      /-c config=.*missing\.json: cannot read/,
+    );
   });
 });

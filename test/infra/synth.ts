@@ -21,7 +21,16 @@ export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'we
 export function testApp(context: Record<string, unknown> = {}): { app: App; cleanup: () => void } {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const outdir = mkdtempSync(join(tmpdir(), 'pat-infra-test-'));
-  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], [consoleAssetsContextKey]: consoleFixture, [controlTowerContextKey]: false, ...context } });
+  const app = new App({
+    outdir,
+    context: {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      [consoleAssetsContextKey]: consoleFixture,
+      [controlTowerContextKey]: false,
+      ...context,
+    },
+  });
   return { app, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
@@ -66,12 +75,14 @@ export function grantsOf(template: Template, roleLogicalId: string, names: Recor
       const actions = ([] as Json[]).concat(statement.Action ?? []);
       const resources = ([] as Json[]).concat(statement.Resource ?? []);
       if (statement.NotAction || statement.NotResource) grants.push(`${effect}UNEXPECTED NotAction/NotResource`);
-      for (const action of actions) for (const resource of resources) grants.push(`${effect}${String(action)} ${describeResource(resource, names)}`);
+      for (const action of actions)
+        for (const resource of resources) grants.push(`${effect}${String(action)} ${describeResource(resource, names)}`);
     }
   };
   const role = template.toJSON().Resources[roleLogicalId] as { Properties: Record<string, Json> } | undefined;
   if (!role) throw new Error(`No resource ${roleLogicalId}`);
-  for (const policy of (role.Properties.Policies as Array<{ PolicyDocument: never }> | undefined) ?? []) addStatements(policy.PolicyDocument);
+  for (const policy of (role.Properties.Policies as Array<{ PolicyDocument: never }> | undefined) ?? [])
+    addStatements(policy.PolicyDocument);
   for (const arn of (role.Properties.ManagedPolicyArns as Json[] | undefined) ?? []) grants.push(`managed-policy ${JSON.stringify(arn)}`);
   const policies = template.findResources('AWS::IAM::Policy');
   for (const policy of Object.values(policies)) {

@@ -29,7 +29,8 @@ describe('the example consumer API', () => {
     const methods = methodsOf(template);
 
     expect(methods.map((m) => `${m.httpMethod} ${m.path}`).sort()).toEqual(exampleApiRoutes.map((r) => `${r.method} ${r.resource}`).sort());
-    for (const method of methods) expect({ type: method.authorizationType, authorizer: method.authorizerId }).toEqual({ type: 'CUSTOM', authorizer });
+    for (const method of methods)
+      expect({ type: method.authorizationType, authorizer: method.authorizerId }).toEqual({ type: 'CUSTOM', authorizer });
   });
 
   it("lists every protected method in the authorizer's PROTECTED_ROUTES, with the scopes the local front uses", () => {
@@ -75,8 +76,12 @@ describe('the example consumer API', () => {
   describe('authorizer table statements', () => {
     const statements = () =>
       Object.values(template.findResources('AWS::IAM::Policy'))
-        .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(example.authorizer.handler.role) }]))
-        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string | string[]; Condition?: unknown }>)
+        .filter(
+          (policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(example.authorizer.handler.role) }]),
+        )
+        .flatMap(
+          (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string | string[]; Condition?: unknown }>,
+        )
         .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
 
     it('reads (GetItem, BatchGetItem) without conditions, and only reads', () => {
@@ -112,8 +117,25 @@ describe('the example consumer API', () => {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'AUDIT#denied-*' },
             'ForAllValues:StringEquals': {
               'dynamodb:Attributes': [
-                'pk', 'sk', 'id', 'at', 'action', 'tenant', 'tokenId', 'owner', 'actor', 'sourceIp',
-                'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'ttl', 'deniedCount', 'deniedReasons',
+                'pk',
+                'sk',
+                'id',
+                'at',
+                'action',
+                'tenant',
+                'tokenId',
+                'owner',
+                'actor',
+                'sourceIp',
+                'gsi1pk',
+                'gsi1sk',
+                'gsi2pk',
+                'gsi2sk',
+                'gsi3pk',
+                'gsi3sk',
+                'ttl',
+                'deniedCount',
+                'deniedReasons',
               ],
             },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
@@ -125,10 +147,14 @@ describe('the example consumer API', () => {
 
     it('holds no unconditioned write, and no write attribute a token record needs kept (refreshKeyHash, scopes, status)', () => {
       const writes = statements().filter((statement) => [statement.Action].flat().some((action) => !/(GetItem|Query)$/.test(action)));
-      const allowed = writes.flatMap((statement) => (statement.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringEquals']!['dynamodb:Attributes']!);
+      const allowed = writes.flatMap(
+        (statement) =>
+          (statement.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringEquals']!['dynamodb:Attributes']!,
+      );
 
       expect(writes.map((statement) => statement.Condition !== undefined)).toEqual([true, true, true]);
-      for (const attribute of ['refreshKeyHash', 'scopes', 'status', 'state', 'allowedIps', 'expiresAt', 'revokedAt']) expect(allowed).not.toContain(attribute);
+      for (const attribute of ['refreshKeyHash', 'scopes', 'status', 'state', 'allowedIps', 'expiresAt', 'revokedAt'])
+        expect(allowed).not.toContain(attribute);
     });
   });
 
@@ -186,8 +212,12 @@ describe('TokenAuthorizer.addMethod', () => {
   it('refuses a declared scope outside the catalogue, or malformed', () => {
     const { api, tokens } = fixture();
 
-    expect(() => tokens.addMethod(api.root.resourceForPath('/a'), 'GET', mock, { scope: 'invoices:read' })).toThrow(/"invoices:read" names an area that is not in the catalogue/);
-    expect(() => tokens.addMethod(api.root.resourceForPath('/b'), 'GET', mock, { scope: 'jobs:admin' })).toThrow(/"jobs:admin" is not of the form/);
+    expect(() => tokens.addMethod(api.root.resourceForPath('/a'), 'GET', mock, { scope: 'invoices:read' })).toThrow(
+      /"invoices:read" names an area that is not in the catalogue/,
+    );
+    expect(() => tokens.addMethod(api.root.resourceForPath('/b'), 'GET', mock, { scope: 'jobs:admin' })).toThrow(
+      /"jobs:admin" is not of the form/,
+    );
     expect(tokens.routes).toEqual([]);
   });
 
@@ -213,7 +243,11 @@ describe('TokenAuthorizer.addMethod', () => {
       catalogue: exampleCatalogue,
     });
 
-    expect(() => new TokenAuthorizer(stack, 'Long', { api, verification, resultCache: Duration.hours(2) })).toThrow(/resultCache must be a whole number of seconds between 0 and 3600 \(got 7200\)/);
-    expect(() => new TokenAuthorizer(stack, 'Fractional', { api, verification, statusCache: Duration.millis(1500) })).toThrow(/statusCache must be a whole number of seconds/);
+    expect(() => new TokenAuthorizer(stack, 'Long', { api, verification, resultCache: Duration.hours(2) })).toThrow(
+      /resultCache must be a whole number of seconds between 0 and 3600 \(got 7200\)/,
+    );
+    expect(() => new TokenAuthorizer(stack, 'Fractional', { api, verification, statusCache: Duration.millis(1500) })).toThrow(
+      /statusCache must be a whole number of seconds/,
+    );
   });
 });

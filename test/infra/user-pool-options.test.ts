@@ -45,12 +45,22 @@ describe('an imported user pool', () => {
     });
   });
 
-  it("accepts ID tokens of its own clients of that pool and of moreAppClientIds only (aud)", () => {
+  it('accepts ID tokens of its own clients of that pool and of moreAppClientIds only (aud)', () => {
     const expected = {
-      'Fn::Join': ['', [{ Ref: logicalIdOf(imported.service.users.userPoolClient) }, ',', { Ref: logicalIdOf(imported.service.webConsole!.client) }, ',portal1234']],
+      'Fn::Join': [
+        '',
+        [
+          { Ref: logicalIdOf(imported.service.users.userPoolClient) },
+          ',',
+          { Ref: logicalIdOf(imported.service.webConsole!.client) },
+          ',portal1234',
+        ],
+      ],
     };
     for (const fn of Object.values(imported.service.functions)) {
-      expect(importedTemplate.toJSON().Resources[logicalIdOf(fn.function)].Properties.Environment.Variables.APP_CLIENT_IDS).toEqual(expected);
+      expect(importedTemplate.toJSON().Resources[logicalIdOf(fn.function)].Properties.Environment.Variables.APP_CLIENT_IDS).toEqual(
+        expected,
+      );
     }
   });
 

@@ -45,8 +45,8 @@ const names = () => ({
 });
 const text = (value: unknown) => describeResource(value, names());
 const bucketPolicyOf = (bucketLogicalId: string) =>
-  Object.values(resources()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketLogicalId)!.Properties.PolicyDocument
-    .Statement as Array<Record<string, any>>;
+  Object.values(resources()).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketLogicalId)!.Properties
+    .PolicyDocument.Statement as Array<Record<string, any>>;
 
 /** The console-config.json the deployment writes, its deploy-time values named. */
 function deployedConsoleConfig(): Record<string, string> {
@@ -56,7 +56,8 @@ function deployedConsoleConfig(): Record<string, string> {
   const index = (deployment.Properties.SourceMarkers as object[]).findIndex((markers) => Object.keys(markers).length > 0);
   const hash = String(deployment.Properties.SourceObjectKeys[index]).replace(/\.zip$/, '');
   let json = readFileSync(join(outdir, `asset.${hash}`, 'console-config.json'), 'utf8');
-  for (const [marker, value] of Object.entries(deployment.Properties.SourceMarkers[index] as Record<string, unknown>)) json = json.replaceAll(marker, text(value));
+  for (const [marker, value] of Object.entries(deployment.Properties.SourceMarkers[index] as Record<string, unknown>))
+    json = json.replaceAll(marker, text(value));
   return JSON.parse(json);
 }
 
@@ -64,11 +65,26 @@ describe('console bucket', () => {
   it('blocks every kind of public access, is encrypted, refuses plain HTTP and logs its accesses', () => {
     const bucket = resourceOf(webConsole.bucket).Properties;
 
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
-    expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logicalIdOf(webConsole.logBucket) }, LogFilePrefix: 'console-bucket/' });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logicalIdOf(webConsole.logBucket) },
+      LogFilePrefix: 'console-bucket/',
+    });
     expect(bucketPolicyOf(logicalIdOf(webConsole.bucket))).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
   });
 
@@ -77,7 +93,13 @@ describe('console bucket', () => {
     const [s3Origin] = distributionConfig().Origins.filter((origin: Record<string, unknown>) => 'S3OriginConfig' in origin);
     const [oacId] = Object.entries(resources()).find(([, r]) => r.Type === 'AWS::CloudFront::OriginAccessControl')!;
 
-    expect(allowed.map((statement) => ({ ...statement, Condition: text(statement.Condition.StringEquals['AWS:SourceArn']), Resource: text(statement.Resource) }))).toEqual([
+    expect(
+      allowed.map((statement) => ({
+        ...statement,
+        Condition: text(statement.Condition.StringEquals['AWS:SourceArn']),
+        Resource: text(statement.Resource),
+      })),
+    ).toEqual([
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
@@ -89,7 +111,10 @@ describe('console bucket', () => {
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
     });
-    expect(s3Origin).toMatchObject({ OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } });
+    expect(s3Origin).toMatchObject({
+      OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
+      S3OriginConfig: { OriginAccessIdentity: '' },
+    });
     template.resourceCountIs('AWS::CloudFront::CloudFrontOriginAccessIdentity', 0);
   });
 
@@ -99,7 +124,12 @@ describe('console bucket', () => {
     expect(resourceOf(webConsole.bucket).DeletionPolicy).toBe('Delete');
     expect(logs.DeletionPolicy).toBe('Retain');
     expect(logs.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
       LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' })] },
     });
@@ -115,7 +145,11 @@ describe('distribution', () => {
   it('serves the management API from the same origin: every API path to the API stage, uncached, every header but Host', () => {
     const apiOrigin = distributionConfig().Origins.find((origin: Record<string, unknown>) => 'CustomOriginConfig' in origin);
 
-    expect(apiBehaviors().map((behavior) => behavior.PathPattern).sort()).toEqual(['/.well-known/*', '/audit', '/openapi.json', '/policy', '/scopes', '/tenant/*', '/tokens*']);
+    expect(
+      apiBehaviors()
+        .map((behavior) => behavior.PathPattern)
+        .sort(),
+    ).toEqual(['/.well-known/*', '/audit', '/openapi.json', '/policy', '/scopes', '/tenant/*', '/tokens*']);
     for (const behavior of apiBehaviors()) {
       expect(behavior).toMatchObject({
         TargetOriginId: apiOrigin.Id,
@@ -130,14 +164,18 @@ describe('distribution', () => {
     // The host from the API's id, the stage by name: nothing that references the stage (and through it
     // the functions), so the functions can be given the console client's id (APP_CLIENT_IDS) without a cycle.
     expect(apiOrigin.DomainName).toEqual({
-      'Fn::Join': ['', [{ Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+      'Fn::Join': [
+        '',
+        [{ Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }],
+      ],
     });
     expect(apiOrigin.OriginPath).toBe(`/${stack.service.restApi.stageName}`);
     expect(JSON.stringify(apiOrigin)).not.toContain(logicalIdOf(stack.service.restApi.api.deploymentStage));
   });
 
   it('routes every route of the handler specs to the API, and none of the console files', () => {
-    const matches = (path: string) => apiPathPatterns().some((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(path));
+    const matches = (path: string) =>
+      apiPathPatterns().some((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(path));
     const routes = Object.values(serviceHandlers).flatMap((spec) => spec.routes.map((route) => route.path.replace(/\{[^}]+\}/g, 'abc123')));
 
     expect(routes.filter((path) => !matches(path))).toEqual([]);
@@ -155,7 +193,10 @@ describe('distribution', () => {
     expect(apiBehaviors().filter((behavior) => behavior.FunctionAssociations)).toEqual([]);
     expect([served('/'), served('/tokens/new'), served('/settings/')]).toEqual(['/index.html', '/index.html', '/index.html']);
     expect([served('/assets/index-abc.js'), served('/console-config.json')]).toEqual(['/assets/index-abc.js', '/console-config.json']);
-    expect(distributionConfig()).toMatchObject({ DefaultRootObject: 'index.html', DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'] } });
+    expect(distributionConfig()).toMatchObject({
+      DefaultRootObject: 'index.html',
+      DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'] },
+    });
   });
 
   it('sends a strict CSP (requests to itself and Cognito only, no framing), HSTS and nosniff on every answer', () => {
@@ -181,11 +222,15 @@ describe('distribution', () => {
     expect(headers.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true });
     expect(headers.ContentTypeOptions).toEqual({ Override: true });
     expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
-    for (const behavior of [distributionConfig().DefaultCacheBehavior, ...apiBehaviors()]) expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    for (const behavior of [distributionConfig().DefaultCacheBehavior, ...apiBehaviors()])
+      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
   });
 
   it('writes its access logs to the log bucket', () => {
-    expect(distributionConfig().Logging).toEqual({ Bucket: { 'Fn::GetAtt': [logicalIdOf(webConsole.logBucket), 'RegionalDomainName'] }, Prefix: 'cloudfront/' });
+    expect(distributionConfig().Logging).toEqual({
+      Bucket: { 'Fn::GetAtt': [logicalIdOf(webConsole.logBucket), 'RegionalDomainName'] },
+      Prefix: 'cloudfront/',
+    });
   });
 });
 
@@ -197,7 +242,8 @@ describe('console configuration and files', () => {
       clientId: 'ConsoleClient',
       redirectUri: 'https://Distribution/',
       apiUrl: 'https://Distribution',
-      logoutUrl: 'https://SignInDomain.auth.AWS::Region.amazoncognito.com/logout?client_id=ConsoleClient&logout_uri=https%3A%2F%2FDistribution%2F',
+      logoutUrl:
+        'https://SignInDomain.auth.AWS::Region.amazoncognito.com/logout?client_id=ConsoleClient&logout_uri=https%3A%2F%2FDistribution%2F',
       scope: 'openid email profile',
       adminGroup: 'pat-admins',
       tenantClaim: 'custom:tenant',
@@ -209,7 +255,9 @@ describe('console configuration and files', () => {
     const pages = deployments.find((r) => r.Properties.DistributionPaths)!;
     const hashed = deployments.find((r) => r.Properties.DestinationBucketKeyPrefix === 'assets/')!;
     const stagedFiles = (deployment: Resource, index: number) =>
-      readdirSync(join(outdir, `asset.${String(deployment.Properties.SourceObjectKeys[index]).replace(/\.zip$/, '')}`), { recursive: true }).sort();
+      readdirSync(join(outdir, `asset.${String(deployment.Properties.SourceObjectKeys[index]).replace(/\.zip$/, '')}`), {
+        recursive: true,
+      }).sort();
 
     expect(stagedFiles(pages, 0)).toEqual(['index.html']);
     expect(stagedFiles(hashed, 0)).toEqual(['index-fixture.js']);
@@ -227,7 +275,9 @@ describe('console configuration and files', () => {
     const grants = grantsOf(template, role, { [logicalIdOf(webConsole.bucket)]: 'ConsoleBucket' });
     const buckets = new Set(grants.filter((grant) => grant.startsWith('s3:')).map((grant) => grant.split(' ')[1]!.replace(/\/\*$/, '')));
 
-    expect([...buckets].sort()).toEqual(['ConsoleBucket', 'arn:AWS::Partition:s3:::{"Fn::Sub":"cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}'].sort());
+    expect([...buckets].sort()).toEqual(
+      ['ConsoleBucket', 'arn:AWS::Partition:s3:::{"Fn::Sub":"cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}'].sort(),
+    );
     expect(grants.filter((grant) => !grant.startsWith('s3:'))).toEqual([
       'cloudfront:CreateInvalidation *',
       'cloudfront:GetInvalidation *',
@@ -289,7 +339,10 @@ describe('variants, each cdk-nag clean', () => {
       CustomDomain: {
         webConsole: {
           domainPrefix: 'acme-tokens',
-          customDomain: { domainNames: ['tokens.acme.example', 'pat.acme.example'], certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' },
+          customDomain: {
+            domainNames: ['tokens.acme.example', 'pat.acme.example'],
+            certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+          },
           callbackUrls: ['http://localhost:5173/'],
           webAclArn: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/console/123',
         },
@@ -299,14 +352,20 @@ describe('variants, each cdk-nag clean', () => {
       NoConsole: { webConsole: false },
     };
     for (const [id, props] of Object.entries(variants)) {
-      stacks[id] = new PatServiceStack(test.app, id, { env: { account: '111122223333', region: 'eu-west-1' }, settings: { catalogue: exampleCatalogue }, ...props });
+      stacks[id] = new PatServiceStack(test.app, id, {
+        env: { account: '111122223333', region: 'eu-west-1' },
+        settings: { catalogue: exampleCatalogue },
+        ...props,
+      });
     }
     test.app.synth();
     for (const id of Object.keys(variants)) templates[id] = Template.fromStack(stacks[id]!);
   }, 60_000);
 
   const configOf = (id: string) =>
-    Object.fromEntries(Object.entries(stacks[id]!.service.webConsole!.config).map(([key, value]) => [key, describeResource(stacks[id]!.resolve(value), {})]));
+    Object.fromEntries(
+      Object.entries(stacks[id]!.service.webConsole!.config).map(([key, value]) => [key, describeResource(stacks[id]!.resolve(value), {})]),
+    );
 
   it('a custom domain: its names as aliases with their certificate and TLS 1.2, the first as the console URL, all as callbacks; the WAF', () => {
     const webConsoleOf = stacks.CustomDomain!.service.webConsole!;
@@ -315,7 +374,11 @@ describe('variants, each cdk-nag clean', () => {
 
     expect(config).toMatchObject({
       Aliases: ['tokens.acme.example', 'pat.acme.example'],
-      ViewerCertificate: { AcmCertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc', MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+      ViewerCertificate: {
+        AcmCertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+        SslSupportMethod: 'sni-only',
+      },
       WebACLId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/console/123',
     });
     expect(client.CallbackURLs).toEqual(['https://tokens.acme.example/', 'https://pat.acme.example/', 'http://localhost:5173/']);
@@ -331,7 +394,9 @@ describe('variants, each cdk-nag clean', () => {
     templates.WithHostedSignIn!.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
     templates.WithHostedSignIn!.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-hosted' });
     expect(configOf('WithHostedSignIn').logoutUrl).toMatch(
-      new RegExp(`^https://${logicalIdOf(stacks.WithHostedSignIn!.service.users.domain!)}\\.auth\\.eu-west-1\\.amazoncognito\\.com/logout\\?`),
+      new RegExp(
+        `^https://${logicalIdOf(stacks.WithHostedSignIn!.service.users.domain!)}\\.auth\\.eu-west-1\\.amazoncognito\\.com/logout\\?`,
+      ),
     );
   });
 
@@ -339,8 +404,11 @@ describe('variants, each cdk-nag clean', () => {
     const csp = JSON.stringify(templates.ImportedPool!.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
 
     templates.ImportedPool!.resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
-    templates.ImportedPool!.hasResourceProperties('AWS::Cognito::UserPoolClient', { UserPoolId: 'eu-west-1_AbCdEf123', AllowedOAuthFlows: ['code'] });
-    expect(csp).toContain("connect-src 'self' https://cognito-idp.eu-west-1.\",{\"Ref\":\"AWS::URLSuffix\"},\" https://login.acme.example;");
+    templates.ImportedPool!.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: 'eu-west-1_AbCdEf123',
+      AllowedOAuthFlows: ['code'],
+    });
+    expect(csp).toContain('connect-src \'self\' https://cognito-idp.eu-west-1.",{"Ref":"AWS::URLSuffix"}," https://login.acme.example;');
     expect(configOf('ImportedPool')).toMatchObject({
       authority: 'https://cognito-idp.eu-west-1.AWS::URLSuffix/eu-west-1_AbCdEf123',
       logoutUrl: expect.stringMatching(/^https:\/\/login\.acme\.example\/logout\?client_id=/),
@@ -349,7 +417,12 @@ describe('variants, each cdk-nag clean', () => {
 
   it('webConsole: false leaves the console out entirely', () => {
     expect(stacks.NoConsole!.service.webConsole).toBeUndefined();
-    for (const type of ['AWS::CloudFront::Distribution', 'AWS::S3::Bucket', 'Custom::CDKBucketDeployment', 'AWS::Cognito::UserPoolDomain']) {
+    for (const type of [
+      'AWS::CloudFront::Distribution',
+      'AWS::S3::Bucket',
+      'Custom::CDKBucketDeployment',
+      'AWS::Cognito::UserPoolDomain',
+    ]) {
       templates.NoConsole!.resourceCountIs(type, 0);
     }
     expect(Object.keys(templates.NoConsole!.toJSON().Outputs)).not.toContain('ConsoleUrl');
@@ -369,7 +442,9 @@ describe('variants, each cdk-nag clean', () => {
             webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/api/123',
           },
         }),
-    ).toThrow(/invalid web console options:\n {2}- domainPrefix "my-aws-console" [^\n]*\n {2}- customDomain\.certificateArn must be [^\n]*us-east-1[^\n]*\n {2}- webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT/);
+    ).toThrow(
+      /invalid web console options:\n {2}- domainPrefix "my-aws-console" [^\n]*\n {2}- customDomain\.certificateArn must be [^\n]*us-east-1[^\n]*\n {2}- webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT/,
+    );
   });
 
   it('refuses a second sign-in domain prefix when hostedSignIn already names one', () => {
@@ -390,6 +465,8 @@ describe('variants, each cdk-nag clean', () => {
     const test = testApp({ webConsoleAssets: join(outdir, 'no-console-here') });
     cleanups.push(test.cleanup);
 
-    expect(() => new PatServiceStack(test.app, 'Unbuilt', { settings: { catalogue: exampleCatalogue } })).toThrow(/the web console is not built .*npm run build:web/);
+    expect(() => new PatServiceStack(test.app, 'Unbuilt', { settings: { catalogue: exampleCatalogue } })).toThrow(
+      /the web console is not built .*npm run build:web/,
+    );
   });
 });

@@ -24,10 +24,22 @@ describe('audit trail', () => {
     const tenant = tenantOf();
     const clock = new ManualClock();
     const { service } = tokenService(table.store, clock);
-    const token = await service.create({ ...user('ada', tenant, true), sourceIp: '198.51.100.4' }, { description: 'for bob', scopes: ['jobs:read'], owner: 'bob' });
+    const token = await service.create(
+      { ...user('ada', tenant, true), sourceIp: '198.51.100.4' },
+      { description: 'for bob', scopes: ['jobs:read'], owner: 'bob' },
+    );
 
     expect(await trail(tenant)).toEqual([
-      { id: expect.any(String), at: clock.now(), action: 'token.created', tenant, tokenId: token.id, owner: 'bob', actor: { type: 'user', id: 'ada' }, sourceIp: '198.51.100.4' },
+      {
+        id: expect.any(String),
+        at: clock.now(),
+        action: 'token.created',
+        tenant,
+        tokenId: token.id,
+        owner: 'bob',
+        actor: { type: 'user', id: 'ada' },
+        sourceIp: '198.51.100.4',
+      },
     ]);
   });
 
@@ -58,7 +70,11 @@ describe('audit trail', () => {
 
     const events = await trail(tenant, { tokenId: first.id });
     expect(events.map((event) => event.action)).toEqual(['token.reuse_detected', 'token.refreshed', 'token.created']);
-    expect(events[1]).toMatchObject({ actor: { type: 'token', id: first.id }, sourceIp: '203.0.113.50', details: { successorId: outcome.token.id } });
+    expect(events[1]).toMatchObject({
+      actor: { type: 'token', id: first.id },
+      sourceIp: '203.0.113.50',
+      details: { successorId: outcome.token.id },
+    });
     expect(events[0]).toMatchObject({ actor: { type: 'token', id: first.id }, sourceIp: '192.0.2.66' });
     expect(events[0]!.details!.revokedIds).toEqual(expect.arrayContaining([first.id, outcome.token.id]));
   });
@@ -70,8 +86,14 @@ describe('audit trail', () => {
     const first = await service.create(user('eli', tenant), { description: 'same', scopes: ['jobs:read'] });
     const before = await auditItemCount();
 
-    await expect(service.create(user('eli', tenant), { description: 'same', scopes: ['jobs:read'] })).rejects.toMatchObject({ code: 'conflict' });
-    const results = await Promise.allSettled([service.refresh(first.refreshKey), service.refresh(first.refreshKey), service.refresh(first.refreshKey)]);
+    await expect(service.create(user('eli', tenant), { description: 'same', scopes: ['jobs:read'] })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const results = await Promise.allSettled([
+      service.refresh(first.refreshKey),
+      service.refresh(first.refreshKey),
+      service.refresh(first.refreshKey),
+    ]);
 
     // One rotation wrote its change and event; the concurrent ones lost their transaction, wrote
     // nothing of it, and answered the winner's successor again, each with a replay event.
@@ -86,7 +108,8 @@ describe('audit trail', () => {
     const { service, keys } = tokenService(table.store, clock);
     const token = await service.create(user('fay', tenant), { description: 'narrow', scopes: ['jobs:read'], allowedIps: ['10.0.0.0/8'] });
     const authorizer = authorizerFor(table.store, clock, keys, { denialFlushMs: 0 });
-    const ask = (sourceIp: string, resource: string) => authorizer.authorize({ authorization: `Bearer ${token.accessToken}`, sourceIp, method: 'GET', resource });
+    const ask = (sourceIp: string, resource: string) =>
+      authorizer.authorize({ authorization: `Bearer ${token.accessToken}`, sourceIp, method: 'GET', resource });
 
     for (let i = 0; i < 3; i++) await ask('10.1.1.1', '/api/candidates');
     await ask('192.0.2.1', '/api/jobs');
@@ -136,6 +159,6 @@ describe('audit trail', () => {
     await service.create(user('ivy', tenant), { description: 'ttl', scopes: ['jobs:read'], expiresInDays: 90 });
     const [event] = await trail(tenant);
     const item = (await allItems(table.client, table.tableName)).find((i) => (i.pk as { S: string }).S === `AUDIT#${event!.id}`)!;
-    expect(Number((item.ttl as { N: string }).N)).toBe(Math.floor(clock.now() / 1000) + 400 * DAY / 1000);
+    expect(Number((item.ttl as { N: string }).N)).toBe(Math.floor(clock.now() / 1000) + (400 * DAY) / 1000);
   });
 });

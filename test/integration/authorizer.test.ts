@@ -43,7 +43,10 @@ describe('authorizer: authentication', () => {
   it('allows a valid token and passes its principal', async () => {
     const { authorizer, issued } = await setup();
     const decision = await authorizer.authorize(request(issued.accessToken));
-    expect(decision).toMatchObject({ effect: 'allow', principal: { tokenId: issued.id, owner: issued.owner, tenant: 'acme', scopes: ['candidates:read'] } });
+    expect(decision).toMatchObject({
+      effect: 'allow',
+      principal: { tokenId: issued.id, owner: issued.owner, tenant: 'acme', scopes: ['candidates:read'] },
+    });
   });
 
   it.each([
@@ -59,7 +62,9 @@ describe('authorizer: authentication', () => {
   it('refuses a header without the Bearer scheme', async () => {
     const { authorizer, issued } = await setup();
     expect((await authorizer.authorize({ ...request(undefined), authorization: issued.accessToken })).effect).toBe('unauthorized');
-    expect((await authorizer.authorize({ ...request(undefined), authorization: `Basic ${issued.accessToken}` })).effect).toBe('unauthorized');
+    expect((await authorizer.authorize({ ...request(undefined), authorization: `Basic ${issued.accessToken}` })).effect).toBe(
+      'unauthorized',
+    );
   });
 
   it('refuses alg none', async () => {
@@ -72,14 +77,16 @@ describe('authorizer: authentication', () => {
   it('refuses HS256 signed with the public key as the secret', async () => {
     const { authorizer, issued, keys } = await setup();
     const jwk = (await keys.publicKeys())[0]!;
-    const pem = (await import('node:crypto')).createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
+    const pem = (await import('node:crypto'))
+      .createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' })
+      .export({ format: 'pem', type: 'spki' });
     const payload = issued.accessToken.split('.')[1]!;
     const input = `${b64({ alg: 'HS256', typ: 'JWT', kid: jwk.kid })}.${payload}`;
     const forged = `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`;
     expect((await authorizer.authorize(request(forged))).effect).toBe('unauthorized');
   });
 
-  it("refuses a token signed by another key, under its own kid or under ours", async () => {
+  it('refuses a token signed by another key, under its own kid or under ours', async () => {
     const { authorizer, issued, keys } = await setup();
     const payload = issued.accessToken.split('.')[1]!;
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -211,7 +218,9 @@ describe('authorizer: faults and calls', () => {
     const { issued, keys, clock } = await setup();
     client = dynamoClient('http://127.0.0.1:9');
     const unreachable = new DynamoTokenStore(client, { tableName: table.tableName, retentionDays: 30 });
-    await expect(authorizerFor(unreachable, clock, keys).authorize(request(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
+    await expect(authorizerFor(unreachable, clock, keys).authorize(request(issued.accessToken))).rejects.toBeInstanceOf(
+      DependencyUnavailable,
+    );
   });
 
   it('fails closed when the keys cannot be fetched from KMS', async () => {
@@ -236,7 +245,9 @@ describe('authorizer: faults and calls', () => {
     // A KMS key ring holding the same public key, so that KMS calls can be counted.
     const kms = mockClient(KMSClient);
     const jwk = (await keys.publicKeys())[0]!;
-    const der = (await import('node:crypto')).createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }).export({ format: 'der', type: 'spki' });
+    const der = (await import('node:crypto'))
+      .createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' })
+      .export({ format: 'der', type: 'spki' });
     kms.on(GetPublicKeyCommand).resolves({ KeyId: 'k', KeySpec: 'ECC_NIST_P256', PublicKey: new Uint8Array(der) });
     client = dynamoClient(table.endpoint);
     let reads = 0;
@@ -250,7 +261,11 @@ describe('authorizer: faults and calls', () => {
     );
     const counted = new DynamoTokenStore(client, { tableName: table.tableName, retentionDays: 30 });
     const authorizer = new Authorizer({
-      verifier: new FastJwtVerifier(new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), ['k']), { issuer: ISSUER, clock, allowNoExpiry: false }),
+      verifier: new FastJwtVerifier(new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), ['k']), {
+        issuer: ISSUER,
+        clock,
+        allowNoExpiry: false,
+      }),
       store: counted,
       clock,
       routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),

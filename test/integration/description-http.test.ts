@@ -42,16 +42,25 @@ describe('POST /tokens description', () => {
   });
 
   it('stores the NFKC form, and refuses its look-alike as a duplicate (409)', async () => {
-    const created = await service.call('POST', '/tokens', { token: alice, body: { description: 'ＡＣＭＥ ﬁle sync', scopes: ['jobs:read'] } });
+    const created = await service.call('POST', '/tokens', {
+      token: alice,
+      body: { description: 'ＡＣＭＥ ﬁle sync', scopes: ['jobs:read'] },
+    });
     expect(created.status).toBe(201);
     expect(created.body.description).toBe('ACME file sync');
 
-    const duplicate = await service.call('POST', '/tokens', { token: alice, body: { description: 'acme FILE SYNC', scopes: ['jobs:read'] } });
+    const duplicate = await service.call('POST', '/tokens', {
+      token: alice,
+      body: { description: 'acme FILE SYNC', scopes: ['jobs:read'] },
+    });
     expect(duplicate.status).toBe(409);
   });
 
   it('the length limit counts code points: 100 emoji are accepted', async () => {
-    const response = await service.call('POST', '/tokens', { token: alice, body: { description: '🔑'.repeat(100), scopes: ['jobs:read'] } });
+    const response = await service.call('POST', '/tokens', {
+      token: alice,
+      body: { description: '🔑'.repeat(100), scopes: ['jobs:read'] },
+    });
     expect(response.status).toBe(201);
   });
 });

@@ -43,7 +43,9 @@ async function startFakeSns(): Promise<FakeSns> {
       response.setHeader('content-type', 'text/xml');
       if (invalid) {
         response.statusCode = 400;
-        response.end('<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>Invalid parameter: Subject</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+        response.end(
+          '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>Invalid parameter: Subject</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+        );
         return;
       }
       published.push(fields);
@@ -62,7 +64,12 @@ async function startFakeSns(): Promise<FakeSns> {
 }
 
 const snsClient = () =>
-  new SNSClient({ endpoint: sns.endpoint, region: 'local', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  new SNSClient({
+    endpoint: sns.endpoint,
+    region: 'local',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 
 /** Writes a description straight into a token's item, as data stored before descriptions were validated. */
 async function storeRawDescription(tokenId: string, description: string): Promise<void> {
@@ -97,7 +104,11 @@ describe('expiry notifications', () => {
     const clock = new ManualClock();
     const { service } = tokenService(table.store, clock);
     const create = (description: string, expiresIn: number) =>
-      service.create(user('nora', 'notify-tenant'), { description, scopes: ['jobs:read'], expiresAt: new Date(clock.now() + expiresIn).toISOString() });
+      service.create(user('nora', 'notify-tenant'), {
+        description,
+        scopes: ['jobs:read'],
+        expiresAt: new Date(clock.now() + expiresIn).toISOString(),
+      });
     await create('expired', DAY);
     clock.advance(2 * DAY); // `expired` expired a day ago
     const in40d = await create('in 40 days', 40 * DAY);
@@ -108,24 +119,39 @@ describe('expiry notifications', () => {
     await service.revoke(user('nora', 'notify-tenant'), revoked.id);
 
     const sent: ExpiryNotice[] = [];
-    const notifier = new ExpiryNotifier({ store: table.store, clock, horizonsDays: [30, 7, 1], publisher: { publish: async (notice) => void sent.push(notice) } });
+    const notifier = new ExpiryNotifier({
+      store: table.store,
+      clock,
+      horizonsDays: [30, 7, 1],
+      publisher: { publish: async (notice) => void sent.push(notice) },
+    });
     const first = (await notifier.run()).sent;
     const second = (await notifier.run()).sent;
 
-    expect(first.map((notice) => `${notice.description} → ${notice.horizonDays}`).sort()).toEqual(['in 20 hours → 1', 'in 29 days → 30', 'in 6 days → 7']);
+    expect(first.map((notice) => `${notice.description} → ${notice.horizonDays}`).sort()).toEqual([
+      'in 20 hours → 1',
+      'in 29 days → 30',
+      'in 6 days → 7',
+    ]);
     expect(first.every((notice) => notice.tenant === 'notify-tenant' && notice.owner === 'nora')).toBe(true);
     expect(second).toEqual([]);
     expect(sent).toHaveLength(3);
 
     clock.advance(23 * DAY); // 6 and 17 days left: a 7-day notice and a first 30-day notice are new
     const third = (await notifier.run()).sent;
-    expect(third.map((notice) => `${notice.tokenId} → ${notice.horizonDays}`).sort()).toEqual([`${in29d.id} → 7`, `${in40d.id} → 30`].sort());
+    expect(third.map((notice) => `${notice.tokenId} → ${notice.horizonDays}`).sort()).toEqual(
+      [`${in29d.id} → 7`, `${in40d.id} → 30`].sort(),
+    );
   });
 
   it('releases the claim when publishing fails, so that the next run retries', async () => {
     const clock = new ManualClock();
     const { service } = tokenService(table.store, clock);
-    const token = await service.create(user('otto', 'retry-tenant'), { description: 'soon', scopes: ['jobs:read'], expiresAt: new Date(clock.now() + 3 * DAY).toISOString() });
+    const token = await service.create(user('otto', 'retry-tenant'), {
+      description: 'soon',
+      scopes: ['jobs:read'],
+      expiresAt: new Date(clock.now() + 3 * DAY).toISOString(),
+    });
     let fail = true;
     const notifier = new ExpiryNotifier({
       store: table.store,
@@ -139,7 +165,10 @@ describe('expiry notifications', () => {
     });
 
     const failedRun = await notifier.run();
-    expect(failedRun.failed.map((failure) => [failure.notice.tokenId, (failure.error as Error).message])).toContainEqual([token.id, 'EventBridge down']);
+    expect(failedRun.failed.map((failure) => [failure.notice.tokenId, (failure.error as Error).message])).toContainEqual([
+      token.id,
+      'EventBridge down',
+    ]);
     fail = false;
     const retried = (await notifier.run()).sent;
     expect(retried.filter((notice) => notice.tokenId === token.id).map((notice) => notice.horizonDays)).toEqual([7]);
@@ -152,7 +181,13 @@ describe('one notice at a time', () => {
     const { service } = tokenService(table.store, clock);
     const tokens = [];
     for (const tenant of ['iso-a', 'iso-b', 'iso-c', 'iso-d']) {
-      tokens.push(await service.create(user('ivy', tenant), { description: `for ${tenant}`, scopes: ['jobs:read'], expiresAt: new Date(clock.now() + 5 * DAY).toISOString() }));
+      tokens.push(
+        await service.create(user('ivy', tenant), {
+          description: `for ${tenant}`,
+          scopes: ['jobs:read'],
+          expiresAt: new Date(clock.now() + 5 * DAY).toISOString(),
+        }),
+      );
     }
     const poisoned = tokens[1]!.id;
     const attempts: string[] = [];
@@ -169,14 +204,23 @@ describe('one notice at a time', () => {
         },
       },
     });
-    const ours = (notices: ExpiryNotice[]) => notices.filter((notice) => notice.tenant.startsWith('iso-')).map((notice) => notice.tokenId).sort();
+    const ours = (notices: ExpiryNotice[]) =>
+      notices
+        .filter((notice) => notice.tenant.startsWith('iso-'))
+        .map((notice) => notice.tokenId)
+        .sort();
 
     const first = await notifier.run();
     poison = false;
     const second = await notifier.run();
     const third = await notifier.run();
 
-    expect(ours(first.sent)).toEqual(tokens.filter((token) => token.id !== poisoned).map((token) => token.id).sort());
+    expect(ours(first.sent)).toEqual(
+      tokens
+        .filter((token) => token.id !== poisoned)
+        .map((token) => token.id)
+        .sort(),
+    );
     expect(first.failed.map((failure) => failure.notice.tokenId)).toEqual([poisoned]);
     expect(ours(second.sent)).toEqual([poisoned]); // released, so retried; nobody else notified twice
     expect(ours(third.sent)).toEqual([]);
@@ -189,7 +233,7 @@ describe('SNS subjects', () => {
   const notice = (description: string, daysLeft = 6) => ({ description, daysLeft });
   const isWellFormed = (text: string) => !/\p{Cs}/u.test(text);
 
-  it('never split an emoji at the cut, whatever the description\'s length', () => {
+  it("never split an emoji at the cut, whatever the description's length", () => {
     for (let pad = 0; pad < 120; pad++) {
       for (const emoji of ['😀', '👩\u200d💻', '🇫🇷', 'é']) {
         const subject = snsSubjectOf(notice(`${'x'.repeat(pad)}${emoji.repeat(3)}`));
@@ -217,7 +261,11 @@ describe('expiry notices through SNS (real SDK, real HTTP)', () => {
     const clock = new ManualClock();
     const { service } = tokenService(table.store, clock);
     const create = (tenant: string) =>
-      service.create(user('sam', tenant), { description: `token of ${tenant}`, scopes: ['jobs:read'], expiresAt: new Date(clock.now() + 3 * DAY).toISOString() });
+      service.create(user('sam', tenant), {
+        description: `token of ${tenant}`,
+        scopes: ['jobs:read'],
+        expiresAt: new Date(clock.now() + 3 * DAY).toISOString(),
+      });
     const surrogate = await create('sns-1');
     const emojiAtCut = await create('sns-2');
     const plain = await create('sns-3');
@@ -249,10 +297,18 @@ describe('expiry notices through SNS (real SDK, real HTTP)', () => {
       const client = snsClient();
       if (clients.length === 0) {
         // The first client's serializer fails, as the SDK's did on a lone surrogate.
-        client.middlewareStack.add(() => async () => { throw new URIError('URI malformed'); }, { step: 'serialize', name: 'poisonedSerializer' });
+        client.middlewareStack.add(
+          () => async () => {
+            throw new URIError('URI malformed');
+          },
+          { step: 'serialize', name: 'poisonedSerializer' },
+        );
       }
       const destroy = client.destroy.bind(client);
-      client.destroy = () => { destroyed.push(client); destroy(); };
+      client.destroy = () => {
+        destroyed.push(client);
+        destroy();
+      };
       clients.push(client);
       return client;
     };
@@ -260,7 +316,9 @@ describe('expiry notices through SNS (real SDK, real HTTP)', () => {
     const base = { expiresAt: '2027-01-01T00:00:00.000Z', horizonDays: 7, daysLeft: 6, owner: 'olga' };
     sns.published.length = 0;
 
-    await expect(publisher.publish({ ...base, tokenId: 'a'.repeat(32), tenant: 'tenant-a', description: 'secret plans of A' })).rejects.toThrow();
+    await expect(
+      publisher.publish({ ...base, tokenId: 'a'.repeat(32), tenant: 'tenant-a', description: 'secret plans of A' }),
+    ).rejects.toThrow();
     await publisher.publish({ ...base, tokenId: 'b'.repeat(32), tenant: 'tenant-b', description: 'B' });
 
     expect(clients).toHaveLength(2);

@@ -22,7 +22,13 @@ beforeAll(async () => {
 });
 
 /** A store over a client that records the IAM action of every DynamoDB request it sends. */
-function recordingStore(): { store: DynamoTokenStore; client: DynamoDBClient; actions: Set<string>; requests: () => number; reset: () => void } {
+function recordingStore(): {
+  store: DynamoTokenStore;
+  client: DynamoDBClient;
+  actions: Set<string>;
+  requests: () => number;
+  reset: () => void;
+} {
   const client = dynamoClient(table.endpoint);
   const actions = new Set<string>();
   let requests = 0;
@@ -70,7 +76,12 @@ function granted(spec: HandlerSpec): string[] {
   ];
 }
 
-const request = (accessToken: string) => ({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' });
+const request = (accessToken: string) => ({
+  authorization: `Bearer ${accessToken}`,
+  sourceIp: '203.0.113.5',
+  method: 'GET',
+  resource: '/api/candidates',
+});
 
 describe('every DynamoDB action a lineage use case sends is one its function may do (IAM, as deployed)', () => {
   // DynamoDB Local authorizes nothing; in AWS an action missing from the role is AccessDenied,
@@ -135,7 +146,9 @@ describe('an interrupted sweep (SPEC: "no member is left active")', () => {
       },
       { step: 'initialize' },
     );
-    const interrupted = tokenService(new DynamoTokenStore(failing, { tableName: table.tableName, retentionDays: 30 }), clock, { keys }).service;
+    const interrupted = tokenService(new DynamoTokenStore(failing, { tableName: table.tableName, retentionDays: 30 }), clock, {
+      keys,
+    }).service;
     await expect(interrupted.revoke(user(who), first.id)).rejects.toBeInstanceOf(DependencyUnavailable);
     expect((await table.store.getFamily(first.id))?.state).toBe('revoked');
     return { clock, keys, service, who, first, second };
@@ -157,7 +170,9 @@ describe('an interrupted sweep (SPEC: "no member is left active")', () => {
   it('frees the description of a revoked credential: a new token with it is not a 409', async () => {
     const { service, who } = await interruptedRevocation();
 
-    await expect(service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 90 })).resolves.toMatchObject({ status: 'active' });
+    await expect(
+      service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 90 }),
+    ).resolves.toMatchObject({ status: 'active' });
   });
 });
 
@@ -213,7 +228,12 @@ describe('concurrent refreshes with one key (SPEC: every 200 the same successor;
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => service.refresh(first.refreshKey)));
       const ids = new Set<string>();
       for (const result of results) {
-        const code = result.status === 'fulfilled' ? result.value.kind : result.reason instanceof DomainError ? result.reason.code : (result.reason as Error).name;
+        const code =
+          result.status === 'fulfilled'
+            ? result.value.kind
+            : result.reason instanceof DomainError
+              ? result.reason.code
+              : (result.reason as Error).name;
         outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
         if (result.status === 'fulfilled' && result.value.kind !== 'reuse_detected') ids.add(result.value.token.id);
       }
@@ -254,10 +274,12 @@ describe('retried requests (SPEC: "a vendor whose answer was lost simply retries
     const second = await rotate(service, first.refreshKey);
 
     store.armed.value = true; // the replay's only plain write is its audit event
-    const replay = await codeOf(service.refresh(first.refreshKey).then((outcome) => {
-      if (outcome.kind === 'replayed') expect(outcome.token.id).toBe(second.id);
-      return outcome;
-    }));
+    const replay = await codeOf(
+      service.refresh(first.refreshKey).then((outcome) => {
+        if (outcome.kind === 'replayed') expect(outcome.token.id).toBe(second.id);
+        return outcome;
+      }),
+    );
 
     expect(store.armed.value).toBe(false); // the fault was injected
     expect(replay).toBe('replayed');
@@ -307,9 +329,15 @@ describe('checked and held (kept as regression guards)', () => {
   it('revokes a legacy family (no family item, no generation) whole on reuse, the successor included', async () => {
     const { clock, keys, service, who, first } = await withFirstToken(table.store);
     // As written before families were items: no FAMILY item, no generation.
-    await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: `FAMILY#${first.id}` }, sk: { S: 'FAMILY' } } }));
     await table.client.send(
-      new UpdateItemCommand({ TableName: table.tableName, Key: { pk: { S: `TOKEN#${first.id}` }, sk: { S: 'TOKEN' } }, UpdateExpression: 'REMOVE generation' }),
+      new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: `FAMILY#${first.id}` }, sk: { S: 'FAMILY' } } }),
+    );
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: `TOKEN#${first.id}` }, sk: { S: 'TOKEN' } },
+        UpdateExpression: 'REMOVE generation',
+      }),
     );
     const second = await rotate(service, first.refreshKey);
     clock.advance(31_000);

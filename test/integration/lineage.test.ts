@@ -119,7 +119,12 @@ describe('revoking the credential', () => {
 
     expect(answer.revokedTokenIds).toEqual([second.id, first.id]);
     expect(await authorize(second.accessToken)).toBe('unauthorized');
-    expect(await service.get(user(who), second.id)).toMatchObject({ status: 'revoked', revokeReason: 'revoked', familyId: first.id, generation: 2 });
+    expect(await service.get(user(who), second.id)).toMatchObject({
+      status: 'revoked',
+      revokeReason: 'revoked',
+      familyId: first.id,
+      generation: 2,
+    });
   });
 });
 
@@ -127,12 +132,18 @@ describe('a chain of 2,000 rotations', () => {
   /** Writes a family whose members are rotations of one another, all within their grace, the head active. */
   async function seedChain(length: number, now: number) {
     // Seeding is set-up, not the subject: a client that waits, whatever the machine's load.
-    const seeder = new DynamoDBClient({ endpoint: table.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const seeder = new DynamoDBClient({
+      endpoint: table.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const documents = DynamoDBDocumentClient.from(seeder, { marshallOptions: { removeUndefinedValues: true } });
     const layout = new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30 });
     const who = newOwner();
     const familyId = `${'f'.repeat(24)}${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`;
-    const ids = Array.from({ length }, (_, index) => (index === 0 ? familyId : `${familyId.slice(0, 20)}${index.toString(16).padStart(12, '0')}`));
+    const ids = Array.from({ length }, (_, index) =>
+      index === 0 ? familyId : `${familyId.slice(0, 20)}${index.toString(16).padStart(12, '0')}`,
+    );
     const records: TokenRecord[] = ids.map((id, index) => {
       const head = index === length - 1;
       return {
@@ -146,7 +157,16 @@ describe('a chain of 2,000 rotations', () => {
         createdAt: now - (length - index) * 1000,
         expiresAt: now + 90 * 86_400_000,
         state: head ? 'active' : 'revoked',
-        ...(head ? {} : { revokedAt: now - 500, revokedBy: `refresh:${ids[index + 1]}`, revokeReason: 'rotated' as const, rotatedAt: now - 500, graceUntil: now + 3_600_000, successorId: ids[index + 1] }),
+        ...(head
+          ? {}
+          : {
+              revokedAt: now - 500,
+              revokedBy: `refresh:${ids[index + 1]}`,
+              revokeReason: 'rotated' as const,
+              rotatedAt: now - 500,
+              graceUntil: now + 3_600_000,
+              successorId: ids[index + 1],
+            }),
         familyId,
         generation: index + 1,
         ...(index > 0 ? { predecessorId: ids[index - 1] } : {}),
@@ -155,7 +175,11 @@ describe('a chain of 2,000 rotations', () => {
     });
     const items = [...records.map((record) => tokenItem(layout, record)), familyItem(records[length - 1]!)];
     for (let start = 0; start < items.length; start += 25) {
-      await documents.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+      await documents.send(
+        new BatchWriteCommand({
+          RequestItems: { [table.tableName]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
     }
     return { who, familyId, records };
   }
@@ -166,16 +190,24 @@ describe('a chain of 2,000 rotations', () => {
 
     // The sweep's 25 concurrent updates on a loaded 2-core machine may outlast the product's 1 s
     // client timeout; the subject here is completeness and time, so the client waits.
-    const patient = new DynamoTokenStore(new DynamoDBClient({ endpoint: table.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), { tableName: table.tableName, retentionDays: 30 });
+    const patient = new DynamoTokenStore(
+      new DynamoDBClient({ endpoint: table.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      { tableName: table.tableName, retentionDays: 30 },
+    );
     const started = performance.now();
-    const result = await patient.revokeFamily({ id: familyId, tenant: 'acme', owner: who }, { at: now, by: 'reuse-detection', reason: 'reuse_detected' }, event(familyId, who, now));
+    const result = await patient.revokeFamily(
+      { id: familyId, tenant: 'acme', owner: who },
+      { at: now, by: 'reuse-detection', reason: 'reuse_detected' },
+      event(familyId, who, now),
+    );
     const seconds = (performance.now() - started) / 1000;
 
     expect(result.marked).toBe(true);
     expect(result.revokedIds).toHaveLength(2_000);
     expect(result.revokedIds[0]).toBe(records[1_999]!.id);
     const after = [];
-    for (let start = 0; start < records.length; start += 50) after.push(...(await Promise.all(records.slice(start, start + 50).map((record) => patient.get(record.id)))));
+    for (let start = 0; start < records.length; start += 50)
+      after.push(...(await Promise.all(records.slice(start, start + 50).map((record) => patient.get(record.id)))));
     expect(after.filter((record) => record?.revokeReason !== 'reuse_detected')).toEqual([]);
     console.info(`lineage: a family of 2,000 members revoked in ${seconds.toFixed(1)} s on DynamoDB Local (2 cores)`);
   }, 120_000);
@@ -195,7 +227,11 @@ describe('a chain of 2,000 rotations', () => {
     const interrupted = new DynamoTokenStore(failing, { tableName: table.tableName, retentionDays: 30 });
 
     await expect(
-      interrupted.revokeFamily({ id: familyId, tenant: 'acme', owner: who }, { at: now, by: who, reason: 'revoked' }, event(familyId, who, now)),
+      interrupted.revokeFamily(
+        { id: familyId, tenant: 'acme', owner: who },
+        { at: now, by: who, reason: 'revoked' },
+        event(familyId, who, now),
+      ),
     ).rejects.toBeInstanceOf(DependencyUnavailable);
 
     // Newest first: the oldest member, still in its grace, is among those the sweep had not reached…
@@ -208,11 +244,22 @@ describe('a chain of 2,000 rotations', () => {
     const { service } = tokenService(table.store, clock);
     await expect(service.revoke(user(who), head.id)).resolves.toMatchObject({ status: 'revoked' });
     const after = await Promise.all(records.map((member) => table.store.get(member.id)));
-    expect(after.filter((member) => member?.state === 'active' || (member?.revokeReason === 'rotated' && member.graceUntil! > now))).toEqual([]);
+    expect(
+      after.filter((member) => member?.state === 'active' || (member?.revokeReason === 'rotated' && member.graceUntil! > now)),
+    ).toEqual([]);
   });
 
   function event(familyId: string, who: string, at: number) {
-    return { id: `evt-${Math.random().toString(16).slice(2)}`, at, action: 'token.revoked' as const, tenant: 'acme', tokenId: familyId, owner: who, actor: { type: 'user' as const, id: who }, details: { familyId } };
+    return {
+      id: `evt-${Math.random().toString(16).slice(2)}`,
+      at,
+      action: 'token.revoked' as const,
+      tenant: 'acme',
+      tokenId: familyId,
+      owner: who,
+      actor: { type: 'user' as const, id: who },
+      details: { familyId },
+    };
   }
 });
 
@@ -272,7 +319,10 @@ describe('lineage model', () => {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('leak' as const), key: fc.nat(20) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1_000, 29_000, 30_000, 31_000, 61_000) }) },
   );
-  const step: fc.Arbitrary<Step> = fc.oneof({ weight: 4, arbitrary: single }, { weight: 1, arbitrary: fc.record({ kind: fc.constant('race' as const), a: single, b: single }) });
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 4, arbitrary: single },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('race' as const), a: single, b: single }) },
+  );
 
   it('keeps every invariant over random interleavings', async () => {
     let steps = 0;
@@ -289,7 +339,10 @@ describe('lineage model', () => {
           const record = (await table.store.get(keys[s.key % keys.length]!.id))!;
           if (record.rotatedAt === undefined) return record.state === 'active' && family?.state !== 'revoked' ? 'rotated' : 'invalid_grant';
           const successor = await table.store.get(record.successorId!);
-          const replay = clock.now() - record.rotatedAt <= defaultPolicy.reuseLeewaySeconds * 1000 && successor?.state === 'active' && family?.state !== 'revoked';
+          const replay =
+            clock.now() - record.rotatedAt <= defaultPolicy.reuseLeewaySeconds * 1000 &&
+            successor?.state === 'active' &&
+            family?.state !== 'revoked';
           return replay ? 'replayed' : 'reuse_detected';
         };
         const run = async (s: Step, alone = true): Promise<string> => {
@@ -305,13 +358,15 @@ describe('lineage model', () => {
               return 'revokes';
             case 'refresh': {
               const before = (await everyToken(service, who)).length;
-              const code = await codeOf(service.refresh(keys[s.key % keys.length]!.refreshKey).then((outcome) => {
-                if (outcome.kind !== 'reuse_detected' && !seen.has(outcome.token.id)) {
-                  seen.add(outcome.token.id);
-                  keys.push(outcome.token);
-                }
-                return outcome;
-              }));
+              const code = await codeOf(
+                service.refresh(keys[s.key % keys.length]!.refreshKey).then((outcome) => {
+                  if (outcome.kind !== 'reuse_detected' && !seen.has(outcome.token.id)) {
+                    seen.add(outcome.token.id);
+                    keys.push(outcome.token);
+                  }
+                  return outcome;
+                }),
+              );
               if (code === 'replayed' && alone) expect((await everyToken(service, who)).length).toBe(before);
               return code;
             }

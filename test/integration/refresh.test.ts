@@ -31,7 +31,14 @@ describe('refresh', () => {
     expect(ids.size).toBe(6);
     for (let i = 1; i < chain.length; i++) {
       const [previous, next] = [chain[i - 1]!, chain[i]!];
-      expect(next).toMatchObject({ owner: who, tenant: 'acme', description: 'Vendor sync', scopes: ['candidates:read'], allowedIps: ['203.0.113.0/24'], status: 'active' });
+      expect(next).toMatchObject({
+        owner: who,
+        tenant: 'acme',
+        description: 'Vendor sync',
+        scopes: ['candidates:read'],
+        allowedIps: ['203.0.113.0/24'],
+        status: 'active',
+      });
       expect(Date.parse(next.expiresAt!) - Math.floor(Date.parse(next.createdAt!) / 1000) * 1000).toBe(180 * DAY);
       expect(next.refreshKey).not.toBe(previous.refreshKey);
       const before = await service.get(user(who), previous.id);
@@ -130,7 +137,9 @@ describe('refresh', () => {
 
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.refresh(first.refreshKey)));
 
-    const answers = results.flatMap((result) => (result.status === 'fulfilled' && result.value.kind !== 'reuse_detected' ? [result.value.token] : []));
+    const answers = results.flatMap((result) =>
+      result.status === 'fulfilled' && result.value.kind !== 'reuse_detected' ? [result.value.token] : [],
+    );
     const losers = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
     expect(answers.length + losers.length).toBe(20);
     expect(answers.length).toBeGreaterThan(0);
@@ -175,7 +184,9 @@ describe('refresh', () => {
 
   it('caps the successor lifetime at the maximum when the policy has shrunk', async () => {
     const { service, first, clock } = await setup({ expiresInDays: 365 });
-    const { service: stricter } = tokenService(table.store, clock, { policy: { maxLifetimeDays: 90, lifetimesDays: [30, 90], defaultLifetimeDays: 30 } });
+    const { service: stricter } = tokenService(table.store, clock, {
+      policy: { maxLifetimeDays: 90, lifetimesDays: [30, 90], defaultLifetimeDays: 30 },
+    });
     void service;
     const next = await rotate(stricter, first.refreshKey);
     expect(Date.parse(next.expiresAt!) - Math.floor(clock.now() / 1000) * 1000).toBe(90 * DAY);

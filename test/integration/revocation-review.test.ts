@@ -23,9 +23,17 @@ beforeAll(async () => {
   table = await freshTable('revreview');
 });
 
-const request = (token: string): AuthorizeRequest => ({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.10', method: 'GET', resource: '/api/candidates' });
+const request = (token: string): AuthorizeRequest => ({
+  authorization: `Bearer ${token}`,
+  sourceIp: '203.0.113.10',
+  method: 'GET',
+  resource: '/api/candidates',
+});
 
-async function setup(store: (real: DynamoTokenStore, clock: ManualClock) => AuthorizerOptions['store'], options: Partial<AuthorizerOptions> = {}) {
+async function setup(
+  store: (real: DynamoTokenStore, clock: ManualClock) => AuthorizerOptions['store'],
+  options: Partial<AuthorizerOptions> = {},
+) {
   const clock = new ManualClock();
   // Feed entries are stamped by the store's clock: the test's, like every other instant here.
   const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
@@ -126,7 +134,8 @@ describe('revocation review: every change is read by the feed readers, however l
     const { service, keys } = tokenService(slow, clock);
     const admin = user('admin', tenant, true);
     const issued: Awaited<ReturnType<typeof service.create>>[] = [];
-    for (let index = 0; index < 3; index++) issued.push(await service.create(user(`u${index}`, tenant), { description: `open ${index}`, scopes: ['candidates:read'] }));
+    for (let index = 0; index < 3; index++)
+      issued.push(await service.create(user(`u${index}`, tenant), { description: `open ${index}`, scopes: ['candidates:read'] }));
     const feed = new DynamoRevocationFeed(new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30 }));
     const authorizer = authorizerFor(real, clock, keys, {
       feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log: feed, statusCacheMs: 300_000, resultCacheMs: 300_000 },
@@ -143,7 +152,10 @@ describe('revocation review: every change is read by the feed readers, however l
     }
     const done = clock.now();
     clock.advance(2_000);
-    for (const token of issued) expect((await authorizer.authorize(request(token.accessToken))).effect, `${clock.now() - done} ms after the run`).toBe('unauthorized');
+    for (const token of issued)
+      expect((await authorizer.authorize(request(token.accessToken))).effect, `${clock.now() - done} ms after the run`).toBe(
+        'unauthorized',
+      );
   });
 });
 
@@ -176,7 +188,11 @@ describe('revocation review: a container too slow to decide within its feed view
     const clock = new ManualClock();
     const real = new DynamoTokenStore(table.client, { tableName: table.tableName, retentionDays: 30, clock });
     const { service, keys } = tokenService(real, clock);
-    const issued = await service.create(user('slow'), { description: 'slow', scopes: ['candidates:read'], expiresAt: new Date(clock.now() + 86_400_000).toISOString() });
+    const issued = await service.create(user('slow'), {
+      description: 'slow',
+      scopes: ['candidates:read'],
+      expiresAt: new Date(clock.now() + 86_400_000).toISOString(),
+    });
     const feed = new DynamoRevocationFeed(new DynamoTable(table.client, { tableName: table.tableName, retentionDays: 30, clock }));
     // Every `due` write times out after 1.5 s: each round of the decision ends too late.
     const log = {
@@ -185,7 +201,9 @@ describe('revocation review: a container too slow to decide within its feed view
         throw new Error('TimeoutError');
       },
     };
-    const authorizer = authorizerFor(real, clock, keys, { feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log, statusCacheMs: 300_000, resultCacheMs: 300_000 } });
+    const authorizer = authorizerFor(real, clock, keys, {
+      feed: { watcher: new FeedWatcher(feed, FEED_POLL_MS), log, statusCacheMs: 300_000, resultCacheMs: 300_000 },
+    });
     clock.advance(86_400_000 - 100_000); // the token ends inside the result TTL: its decision needs a due entry
     await expect(authorizer.authorize(request(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
   });

@@ -20,29 +20,49 @@ describe('DynamoDB token store', () => {
     const issued = await service.create(user('olga'), { description: 'original', scopes: ['jobs:read'] });
     const record = (await store.get(issued.id))!;
 
-    await expect(store.create({ ...record, description: 'impostor' }, clock.now(), auditEvent('token.created', record, clock.now(), { type: 'user', id: 'olga' }, undefined))).rejects.toThrow();
+    await expect(
+      store.create(
+        { ...record, description: 'impostor' },
+        clock.now(),
+        auditEvent('token.created', record, clock.now(), { type: 'user', id: 'olga' }, undefined),
+      ),
+    ).rejects.toThrow();
     expect((await store.get(issued.id))!.description).toBe('original');
   });
 
   it('frees the description of an expired token for a new one', async () => {
     const clock = new ManualClock();
     const { service } = tokenService(store, clock);
-    await service.create(user('pia'), { description: 'Nightly export', scopes: ['jobs:read'], expiresAt: new Date(clock.now() + DAY).toISOString() });
-    await expect(service.create(user('pia'), { description: 'Nightly export', scopes: ['jobs:read'] })).rejects.toMatchObject({ code: 'conflict' });
+    await service.create(user('pia'), {
+      description: 'Nightly export',
+      scopes: ['jobs:read'],
+      expiresAt: new Date(clock.now() + DAY).toISOString(),
+    });
+    await expect(service.create(user('pia'), { description: 'Nightly export', scopes: ['jobs:read'] })).rejects.toMatchObject({
+      code: 'conflict',
+    });
 
     clock.advance(DAY);
-    await expect(service.create(user('pia'), { description: 'Nightly export', scopes: ['jobs:read'] })).resolves.toMatchObject({ status: 'active' });
+    await expect(service.create(user('pia'), { description: 'Nightly export', scopes: ['jobs:read'] })).resolves.toMatchObject({
+      status: 'active',
+    });
   });
 
   it('lists an expired token under expired and not under active, from expiresAt alone', async () => {
     const clock = new ManualClock();
     const { service } = tokenService(store, clock);
-    const token = await service.create(user('quinn'), { description: 'short', scopes: ['jobs:read'], expiresAt: new Date(clock.now() + 60_000).toISOString() });
+    const token = await service.create(user('quinn'), {
+      description: 'short',
+      scopes: ['jobs:read'],
+      expiresAt: new Date(clock.now() + 60_000).toISOString(),
+    });
     clock.advance(59_999);
     expect((await service.list(user('quinn'), { status: 'active', limit: 10 })).items.map((t) => t.id)).toEqual([token.id]);
     clock.advance(1);
     expect((await service.list(user('quinn'), { status: 'active', limit: 10 })).items).toEqual([]);
-    expect((await service.list(user('quinn'), { status: 'expired', limit: 10 })).items.map((t) => [t.id, t.status])).toEqual([[token.id, 'expired']]);
+    expect((await service.list(user('quinn'), { status: 'expired', limit: 10 })).items.map((t) => [t.id, t.status])).toEqual([
+      [token.id, 'expired'],
+    ]);
   });
 
   it('caps active tokens per owner, counting neither revoked nor expired ones', async () => {
@@ -67,7 +87,8 @@ describe('DynamoDB token store', () => {
     const expiring = await service.create(user('sam'), { description: 'ttl', scopes: ['jobs:read'], expiresInDays: 90 });
     const forever = await service.create(user('sam'), { description: 'forever', scopes: ['jobs:read'], expiresAt: null });
     const items = await allItems(table.client, table.tableName);
-    const ttlOf = (id: string) => (items.find((item) => (item.pk as { S: string }).S === `TOKEN#${id}`)!.ttl as { N: string } | undefined)?.N;
+    const ttlOf = (id: string) =>
+      (items.find((item) => (item.pk as { S: string }).S === `TOKEN#${id}`)!.ttl as { N: string } | undefined)?.N;
 
     expect(Number(ttlOf(expiring.id))).toBe(Date.parse(expiring.expiresAt!) / 1000 + 30 * 86_400);
     expect(ttlOf(forever.id)).toBeUndefined();

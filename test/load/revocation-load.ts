@@ -61,7 +61,12 @@ function startChild(): Promise<{ child: ChildProcess; url: string; output: () =>
   const chunks: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO', AWS_REGION: process.env.AWS_REGION ?? 'local', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      AWS_REGION: process.env.AWS_REGION ?? 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   });
   child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
@@ -107,24 +112,41 @@ async function drive(): Promise<boolean> {
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
-    const sessions = await Promise.all(['vendor-a', 'vendor-b'].map(async (user) => (await call('POST', '/local/session', undefined, { user, tenant: 'load' })).body.idToken as string));
-    const admin = (await call('POST', '/local/session', undefined, { user: 'load-admin', tenant: 'load', admin: true })).body.idToken as string;
+    const sessions = await Promise.all(
+      ['vendor-a', 'vendor-b'].map(
+        async (user) => (await call('POST', '/local/session', undefined, { user, tenant: 'load' })).body.idToken as string,
+      ),
+    );
+    const admin = (await call('POST', '/local/session', undefined, { user: 'load-admin', tenant: 'load', admin: true })).body
+      .idToken as string;
     const create = async (i: number, extra: Record<string, unknown> = {}) => {
-      let created = await call('POST', '/tokens', sessions[i % 2], { description: `load ${i}`, scopes: ['candidates:read', 'jobs:read'], ...extra });
+      let created = await call('POST', '/tokens', sessions[i % 2], {
+        description: `load ${i}`,
+        scopes: ['candidates:read', 'jobs:read'],
+        ...extra,
+      });
       // Setup only: DynamoDB Local on a busy machine can time out (1 s); the run itself allows no 503.
       for (let attempt = 0; created.status === 503 && attempt < 8; attempt++) {
         // A timed-out create may have landed: a new description keeps the retry from a 409.
-        created = await call('POST', '/tokens', sessions[i % 2], { description: `load ${i} retry ${attempt}`, scopes: ['candidates:read', 'jobs:read'], ...extra });
+        created = await call('POST', '/tokens', sessions[i % 2], {
+          description: `load ${i} retry ${attempt}`,
+          scopes: ['candidates:read', 'jobs:read'],
+          ...extra,
+        });
       }
       if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
       return created.body as unknown as Issued;
     };
     const refresh = async (refreshKey: string) => call('POST', '/tokens/refresh', undefined, { refreshKey });
     const tokens: Issued[] = [];
-    for (let i = 0; i < TOKENS + ROTATED; i += 5) tokens.push(...(await Promise.all(Array.from({ length: Math.min(5, TOKENS + ROTATED - i) }, (_, j) => create(i + j)))));
+    for (let i = 0; i < TOKENS + ROTATED; i += 5)
+      tokens.push(...(await Promise.all(Array.from({ length: Math.min(5, TOKENS + ROTATED - i) }, (_, j) => create(i + j)))));
     // Revoked by reuse detection: drive the successor, present the rotated key again later.
     const ways = ['owner DELETE', 'admin DELETE', 'reuse detection', 'leak report'] as const;
-    const revokedIndexes = tokens.slice(0, TOKENS).map((_, i) => i).filter((i) => i % 2 === 1);
+    const revokedIndexes = tokens
+      .slice(0, TOKENS)
+      .map((_, i) => i)
+      .filter((i) => i % 2 === 1);
     const wayOf = (i: number) => ways[((i - 1) / 2) % ways.length]!;
     const rotatedKeys = new Map<number, string>();
     for (const i of revokedIndexes.filter((i) => wayOf(i) === 'reuse detection')) {
@@ -178,7 +200,8 @@ async function drive(): Promise<boolean> {
               answer = await revoke();
             }
             const expected = way === 'reuse detection' ? 401 : way === 'leak report' ? 202 : 200;
-            if (answer.status !== expected && !(answer.status === 404 || answer.status === 401)) throw new Error(`${way} answered ${answer.status}, not ${expected}: ${JSON.stringify(answer.body)}`);
+            if (answer.status !== expected && !(answer.status === 404 || answer.status === 401))
+              throw new Error(`${way} answered ${answer.status}, not ${expected}: ${JSON.stringify(answer.body)}`);
             endedAt.set(i, Date.now());
             kindOf.set(i, way);
           }),
@@ -235,7 +258,9 @@ async function drive(): Promise<boolean> {
     await revocation;
 
     // After the run: every ended token once more (401), every kept one (200).
-    const finalChecks = await Promise.all(tokens.map(async (token, i) => ({ i, status: (await call('GET', '/api/jobs', token.accessToken)).status })));
+    const finalChecks = await Promise.all(
+      tokens.map(async (token, i) => ({ i, status: (await call('GET', '/api/jobs', token.accessToken)).status })),
+    );
 
     // ------------------------------------------------------------------------------------------
     // Figures and checks
@@ -293,7 +318,12 @@ async function drive(): Promise<boolean> {
         `  throughput            ${Math.round(result.requests.average)} req/s average (min ${result.requests.min}, max ${result.requests.max})`,
         `  latency               p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
         `  before any end        ${window(runStart, firstEnd)}`,
-        ...ways.map((way) => line(way, revokedIndexes.filter((i) => wayOf(i) === way))),
+        ...ways.map((way) =>
+          line(
+            way,
+            revokedIndexes.filter((i) => wayOf(i) === way),
+          ),
+        ),
         line('all revocations', revokedIndexes),
         line('grace end', rotatedIndexes),
         line('exp', expiringIndexes),
@@ -322,7 +352,9 @@ async function drive(): Promise<boolean> {
     return problems.length === 0;
   } catch (error) {
     // The service's own account of what failed (its ERROR lines; no secret is ever logged).
-    const errors = output().split('\n').filter((line) => /"level":"ERROR"|failed/i.test(line));
+    const errors = output()
+      .split('\n')
+      .filter((line) => /"level":"ERROR"|failed/i.test(line));
     console.error(`service errors (${errors.length}, last 5):\n${errors.slice(-5).join('\n')}`);
     throw error;
   } finally {

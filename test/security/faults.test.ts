@@ -8,7 +8,15 @@ import {
   TransactionCanceledException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DisabledException, GetPublicKeyCommand, KMSClient, KMSInternalException, KMSInvalidStateException, KMSServiceException, SignCommand } from '@aws-sdk/client-kms';
+import {
+  DisabledException,
+  GetPublicKeyCommand,
+  KMSClient,
+  KMSInternalException,
+  KMSInvalidStateException,
+  KMSServiceException,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,17 +118,26 @@ class FaultyDynamo {
 
 const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'fault-injection', attempts: 1, totalRetryDelay: 0 });
 const dynamoFaults: Record<string, () => Error> = {
-  throttling: () => new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: metadata(400) }),
+  throttling: () =>
+    new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: metadata(400) }),
   '500 InternalServerError': () => new InternalServerError({ message: 'Internal server error', $metadata: metadata(500) }),
-  '503 ServiceUnavailable': () => new DynamoDBServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'Service unavailable', $metadata: metadata(503) }),
+  '503 ServiceUnavailable': () =>
+    new DynamoDBServiceException({
+      name: 'ServiceUnavailable',
+      $fault: 'server',
+      message: 'Service unavailable',
+      $metadata: metadata(503),
+    }),
   timeout: () => Object.assign(new Error('the request socket timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
 };
-const cancelled = (...codes: string[]) => () =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
-    CancellationReasons: codes.map((Code) => ({ Code, ...(Code === 'None' ? {} : { Message: Code }) })),
-    $metadata: metadata(400),
-  });
+const cancelled =
+  (...codes: string[]) =>
+  () =>
+    new TransactionCanceledException({
+      message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+      CancellationReasons: codes.map((Code) => ({ Code, ...(Code === 'None' ? {} : { Message: Code }) })),
+      $metadata: metadata(400),
+    });
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -135,7 +152,10 @@ function scenario(options: { keys?: LocalKeyRing } = {}) {
   const faulty = new FaultyDynamo();
   const service = tokenService(faulty.store, clock, { keys: options.keys ?? keys }).service;
   const ownItems = async () =>
-    (await allItems(shared.client, shared.tableName)).map((item) => JSON.stringify(item)).filter((text) => text.includes(owner)).sort();
+    (await allItems(shared.client, shared.tableName))
+      .map((item) => JSON.stringify(item))
+      .filter((text) => text.includes(owner))
+      .sort();
   return { owner, clock, clean, faulty, service, ownItems, caller: user(owner) };
 }
 
@@ -145,7 +165,15 @@ interface HttpOutcome {
   error: unknown;
 }
 
-const event = { headers: {}, multiValueHeaders: {}, requestContext: {}, body: null, httpMethod: 'POST', resource: '/x', path: '/x' } as unknown as APIGatewayProxyEvent;
+const event = {
+  headers: {},
+  multiValueHeaders: {},
+  requestContext: {},
+  body: null,
+  httpMethod: 'POST',
+  resource: '/x',
+  path: '/x',
+} as unknown as APIGatewayProxyEvent;
 
 /** Runs a use case behind the shared middy stack and error map, as every handler does. */
 async function viaHttp(useCase: () => Promise<unknown>): Promise<HttpOutcome> {
@@ -177,7 +205,12 @@ function expectUnavailable(outcome: HttpOutcome) {
   expect(outcome.body.error!.message).not.toMatch(/dynamo|kms|exception|throughput|timed out|stack/i);
 }
 
-const authRequest = (token: string): AuthorizeRequest => ({ authorization: `Bearer ${token}`, sourceIp: '203.0.113.7', method: 'GET', resource: '/api/jobs' });
+const authRequest = (token: string): AuthorizeRequest => ({
+  authorization: `Bearer ${token}`,
+  sourceIp: '203.0.113.7',
+  method: 'GET',
+  resource: '/api/jobs',
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -199,7 +232,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       const outcome = await viaHttp(() => s.service.create(s.caller, { description: 'new', scopes: ['jobs:read'] }));
       expectUnavailable(outcome);
       expect(await s.ownItems()).toEqual([]);
-      rows.push(['create', `${kind} (Query)`, String(s.faulty.attempts.get('QueryCommand')), outcomeName(outcome.error), String(outcome.status), '0']);
+      rows.push([
+        'create',
+        `${kind} (Query)`,
+        String(s.faulty.attempts.get('QueryCommand')),
+        outcomeName(outcome.error),
+        String(outcome.status),
+        '0',
+      ]);
     });
 
     it(`create over a stale description lock, ${kind} on the lock read`, async () => {
@@ -212,7 +252,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       expectUnavailable(outcome);
       const after = await s.ownItems();
       expect(after).toEqual(before);
-      rows.push(['create (lock takeover)', `${kind} (GetItem)`, String(s.faulty.attempts.get('GetItemCommand')), outcomeName(outcome.error), String(outcome.status), String(after.length - before.length)]);
+      rows.push([
+        'create (lock takeover)',
+        `${kind} (GetItem)`,
+        String(s.faulty.attempts.get('GetItemCommand')),
+        outcomeName(outcome.error),
+        String(outcome.status),
+        String(after.length - before.length),
+      ]);
     });
 
     it(`list and get, ${kind}`, async () => {
@@ -223,7 +270,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       const got = await viaHttp(() => s.service.get(s.caller, issued.id));
       expectUnavailable(listed);
       expectUnavailable(got);
-      rows.push(['list / get', kind, String((s.faulty.attempts.get('QueryCommand') ?? 0) + (s.faulty.attempts.get('GetItemCommand') ?? 0)), outcomeName(got.error), `${listed.status}/${got.status}`, '-']);
+      rows.push([
+        'list / get',
+        kind,
+        String((s.faulty.attempts.get('QueryCommand') ?? 0) + (s.faulty.attempts.get('GetItemCommand') ?? 0)),
+        outcomeName(got.error),
+        `${listed.status}/${got.status}`,
+        '-',
+      ]);
     });
 
     it(`revoke, ${kind} on the transaction: the token stays active`, async () => {
@@ -236,7 +290,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       const after = await s.ownItems();
       expect(after).toEqual(before);
       expect((await s.clean.get(s.caller, issued.id)).status).toBe('active');
-      rows.push(['revoke', `${kind} (TransactWriteItems)`, String(s.faulty.attempts.get('TransactWriteItemsCommand')), outcomeName(outcome.error), String(outcome.status), String(after.length - before.length)]);
+      rows.push([
+        'revoke',
+        `${kind} (TransactWriteItems)`,
+        String(s.faulty.attempts.get('TransactWriteItemsCommand')),
+        outcomeName(outcome.error),
+        String(outcome.status),
+        String(after.length - before.length),
+      ]);
     });
 
     it(`refresh, ${kind} on the rotation transaction: old token active, no successor, the key still works afterwards`, async () => {
@@ -255,7 +316,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       s.faulty.heal();
       const retried = await s.service.refresh(issued.refreshKey);
       expect(retried.kind).toBe('rotated');
-      rows.push(['refresh (mid-transaction)', `${kind} (TransactWriteItems)`, attempts, outcomeName(outcome.error), String(outcome.status), String(after.length - before.length)]);
+      rows.push([
+        'refresh (mid-transaction)',
+        `${kind} (TransactWriteItems)`,
+        attempts,
+        outcomeName(outcome.error),
+        String(outcome.status),
+        String(after.length - before.length),
+      ]);
     });
 
     it(`authorizer, ${kind} on the status read: throws, nobody is let in`, async () => {
@@ -264,7 +332,14 @@ describe.concurrent('DynamoDB faults: management use cases answer 503 and write 
       s.faulty.fail('BatchGetItemCommand', fault);
       const authorizer = authorizerFor(s.faulty.store, s.clock, keys);
       await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
-      rows.push(['authorizer', `${kind} (BatchGetItem)`, String(s.faulty.attempts.get('BatchGetItemCommand')), 'threw DependencyUnavailable', 'deny', '-']);
+      rows.push([
+        'authorizer',
+        `${kind} (BatchGetItem)`,
+        String(s.faulty.attempts.get('BatchGetItemCommand')),
+        'threw DependencyUnavailable',
+        'deny',
+        '-',
+      ]);
     });
   }
 });
@@ -281,7 +356,14 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     expect(outcome.body.error?.code).toBe('conflict');
     expect(await s.ownItems()).toEqual(before);
     expect(s.faulty.attempts.get('TransactWriteItemsCommand')).toBe(3);
-    rows.push(['refresh', 'ConditionalCheckFailed on the old token, every try', '3', outcomeName(outcome.error), String(outcome.status), '0']);
+    rows.push([
+      'refresh',
+      'ConditionalCheckFailed on the old token, every try',
+      '3',
+      outcomeName(outcome.error),
+      String(outcome.status),
+      '0',
+    ]);
   });
 
   it('refresh of a family revoked meanwhile (condition of `family`) is 401 invalid_grant and writes nothing', async () => {
@@ -328,7 +410,14 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     expect(outcome.status).toBe(200);
     expect(await events()).toBe(eventsBefore);
     expect((await s.clean.get(s.caller, issued.id)).status).toBe('revoked');
-    rows.push(['revoke', 'ConditionalCheckFailed (family already revoked)', '1', `${outcomeName(outcome.error)}: sweep finished, no second event`, String(outcome.status), '0']);
+    rows.push([
+      'revoke',
+      'ConditionalCheckFailed (family already revoked)',
+      '1',
+      `${outcomeName(outcome.error)}: sweep finished, no second event`,
+      String(outcome.status),
+      '0',
+    ]);
   });
 
   it('a lost usage write (500 on lastUsedAt) never turns into a denial: the write failure is reported', async () => {
@@ -339,7 +428,14 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     const authorizer = authorizerFor(s.faulty.store, s.clock, keys, { onUsageWriteError: (_error, tokenId) => reported.push(tokenId) });
     expect((await authorizer.authorize(authRequest(issued.accessToken))).effect).toBe('allow');
     expect(reported).toEqual([issued.id]);
-    rows.push(['authorizer', '500 on the lastUsedAt write', String(s.faulty.attempts.get('UpdateItemCommand')), 'allow (write reported)', '200', '-']);
+    rows.push([
+      'authorizer',
+      '500 on the lastUsedAt write',
+      String(s.faulty.attempts.get('UpdateItemCommand')),
+      'allow (write reported)',
+      '200',
+      '-',
+    ]);
   });
 
   it('a refresh whose transaction committed but whose answer was lost is replayed idempotently by the SDK: one successor, the caller gets it', async () => {
@@ -366,7 +462,14 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
     const all = (await s.clean.list(s.caller, { status: 'all', limit: 10 })).items;
     expect(all).toHaveLength(2);
     expect(all.filter((t) => t.status === 'active').map((t) => t.id)).toEqual([(retry.body as { token?: { id?: string } }).token?.id]);
-    rows.push(['refresh', '500 after commit, every attempt', '3', `${outcomeName(outcome.error)}, then the same successor`, `${outcome.status}/${retry.status}`, '0']);
+    rows.push([
+      'refresh',
+      '500 after commit, every attempt',
+      '3',
+      `${outcomeName(outcome.error)}, then the same successor`,
+      `${outcome.status}/${retry.status}`,
+      '0',
+    ]);
   });
 });
 
@@ -381,7 +484,14 @@ describe('authorizer status cache under a DynamoDB outage', () => {
     expect((await authorizer.authorize(authRequest(issued.accessToken))).effect).toBe('allow');
     s.clock.advance(1);
     await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
-    rows.push(['authorizer', '503 after a cached read', String(s.faulty.attempts.get('BatchGetItemCommand')), 'cached 10 s, then threw', 'deny', '-']);
+    rows.push([
+      'authorizer',
+      '503 after a cached read',
+      String(s.faulty.attempts.get('BatchGetItemCommand')),
+      'cached 10 s, then threw',
+      'deny',
+      '-',
+    ]);
   });
 });
 
@@ -393,7 +503,8 @@ describe.concurrent('KMS faults', () => {
   const spki = kmsKey.publicKey.export({ format: 'der', type: 'spki' });
   const kmsErrors: Record<string, () => Error> = {
     KMSInternalException: () => new KMSInternalException({ message: 'internal', $metadata: metadata(500) }),
-    ThrottlingException: () => new KMSServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: metadata(400) }),
+    ThrottlingException: () =>
+      new KMSServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: metadata(400) }),
     DisabledException: () => new DisabledException({ message: 'key disabled', $metadata: metadata(400) }),
     KMSInvalidStateException: () => new KMSInvalidStateException({ message: 'pending deletion', $metadata: metadata(400) }),
     TimeoutError: () => Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }),
@@ -403,7 +514,10 @@ describe.concurrent('KMS faults', () => {
     const client = new KMSClient({ region: 'local' });
     const kms = mockClient(client);
     kms.on(GetPublicKeyCommand).resolves({ KeyId: 'key-1', PublicKey: new Uint8Array(spki), KeySpec: 'ECC_NIST_P256' });
-    kms.on(SignCommand).callsFake(async (input: { Message: Uint8Array }) => ({ KeyId: 'key-1', Signature: new Uint8Array(sign('sha256', Buffer.from(input.Message), { key: kmsKey.privateKey, dsaEncoding: 'der' })) }));
+    kms.on(SignCommand).callsFake(async (input: { Message: Uint8Array }) => ({
+      KeyId: 'key-1',
+      Signature: new Uint8Array(sign('sha256', Buffer.from(input.Message), { key: kmsKey.privateKey, dsaEncoding: 'der' })),
+    }));
     return { kms, ring: new KmsKeyRing(client, ['key-1']) };
   }
 
@@ -514,7 +628,14 @@ describe.concurrent('faults: fixed findings', () => {
         ),
         new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 6_000)),
       ]);
-      rows.push(['any (GetItem)', 'endpoint never answers', '-', `${settled} after ${Math.round((Date.now() - started) / 1000)} s`, settled === 'unavailable' ? '503' : 'hangs', '-']);
+      rows.push([
+        'any (GetItem)',
+        'endpoint never answers',
+        '-',
+        `${settled} after ${Math.round((Date.now() - started) / 1000)} s`,
+        settled === 'unavailable' ? '503' : 'hangs',
+        '-',
+      ]);
       expect(settled).toBe('unavailable');
     } finally {
       client.destroy();

@@ -135,7 +135,8 @@ interface Material {
 
 // In low-S form, as the service signs: a forged case then reaches the check it is about instead of
 // stopping, half of the time, at the canonical-spelling check.
-const es256 = (key: KeyObject, input: string) => Buffer.from(toLowS(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })));
+const es256 = (key: KeyObject, input: string) =>
+  Buffer.from(toLowS(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })));
 
 /** A compact JWS with the given header and claims, signed by `signer` over the exact segments. */
 function jws(header: unknown, claims: unknown, signer: (input: string) => Buffer | string): string {
@@ -189,7 +190,8 @@ async function generateCorpus(m: Material): Promise<Case[]> {
       return undefined;
     }
   };
-  const payloadFlipReason = (segment: string, index: number): DenialReason => (flippedJson(segment, index) ? 'bad_signature' : 'malformed_token');
+  const payloadFlipReason = (segment: string, index: number): DenialReason =>
+    flippedJson(segment, index) ? 'bad_signature' : 'malformed_token';
   const headerFlipReason = (segment: string, index: number): DenialReason => {
     const flipped = flippedJson(segment, index);
     if (!flipped) return 'malformed_token';
@@ -209,7 +211,12 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   // alg none, in every spelling, with and without the original signature.
   for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
     add('alg', `alg ${alg}, empty signature`, 'non_canonical', `${b64({ alg, typ: 'JWT', kid: realKid })}.${payload}.`);
-    add('alg', `alg ${alg}, original signature kept`, 'wrong_algorithm', `${b64({ alg, typ: 'JWT', kid: realKid })}.${payload}.${signature}`);
+    add(
+      'alg',
+      `alg ${alg}, original signature kept`,
+      'wrong_algorithm',
+      `${b64({ alg, typ: 'JWT', kid: realKid })}.${payload}.${signature}`,
+    );
   }
   add('alg', 'alg none, no signature segment', 'non_canonical', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}`);
 
@@ -223,24 +230,82 @@ async function generateCorpus(m: Material): Promise<Case[]> {
     ['JWK JSON', jwkText],
   ];
   for (const [form, secret] of hmacSecrets) {
-    add('alg', `HS256 with the public key (${form}) as secret`, 'non_canonical', jws({ alg: 'HS256', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha256', secret).update(i).digest()));
+    add(
+      'alg',
+      `HS256 with the public key (${form}) as secret`,
+      'non_canonical',
+      jws({ alg: 'HS256', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha256', secret).update(i).digest()),
+    );
   }
-  add('alg', 'HS384 with the public key (PEM) as secret', 'non_canonical', jws({ alg: 'HS384', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha384', realPem).update(i).digest()));
-  add('alg', 'HS512 with the public key (PEM) as secret', spellingOrAlgorithm, jws({ alg: 'HS512', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha512', realPem).update(i).digest()));
+  add(
+    'alg',
+    'HS384 with the public key (PEM) as secret',
+    'non_canonical',
+    jws({ alg: 'HS384', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha384', realPem).update(i).digest()),
+  );
+  add(
+    'alg',
+    'HS512 with the public key (PEM) as secret',
+    spellingOrAlgorithm,
+    jws({ alg: 'HS512', typ: 'JWT', kid: realKid }, claims, (i) => createHmac('sha512', realPem).update(i).digest()),
+  );
 
   // Other algorithms with attacker keys, under our kid.
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  add('alg', 'RS256 signed by an attacker RSA key', 'non_canonical', jws({ alg: 'RS256', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), rsa.privateKey)));
-  add('alg', 'PS256 signed by an attacker RSA key', 'non_canonical', jws({ alg: 'PS256', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), { key: rsa.privateKey, padding: 6, saltLength: 32 })));
+  add(
+    'alg',
+    'RS256 signed by an attacker RSA key',
+    'non_canonical',
+    jws({ alg: 'RS256', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), rsa.privateKey)),
+  );
+  add(
+    'alg',
+    'PS256 signed by an attacker RSA key',
+    'non_canonical',
+    jws({ alg: 'PS256', typ: 'JWT', kid: realKid }, claims, (i) =>
+      sign('sha256', Buffer.from(i), { key: rsa.privateKey, padding: 6, saltLength: 32 }),
+    ),
+  );
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-  add('alg', 'ES384 signed by an attacker P-384 key', 'non_canonical', jws({ alg: 'ES384', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha384', Buffer.from(i), { key: p384.privateKey, dsaEncoding: 'ieee-p1363' })));
+  add(
+    'alg',
+    'ES384 signed by an attacker P-384 key',
+    'non_canonical',
+    jws({ alg: 'ES384', typ: 'JWT', kid: realKid }, claims, (i) =>
+      sign('sha384', Buffer.from(i), { key: p384.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+  );
   const p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
-  add('alg', 'ES512 signed by an attacker P-521 key', 'non_canonical', jws({ alg: 'ES512', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha512', Buffer.from(i), { key: p521.privateKey, dsaEncoding: 'ieee-p1363' })));
+  add(
+    'alg',
+    'ES512 signed by an attacker P-521 key',
+    'non_canonical',
+    jws({ alg: 'ES512', typ: 'JWT', kid: realKid }, claims, (i) =>
+      sign('sha512', Buffer.from(i), { key: p521.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+  );
   const k256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-  add('alg', 'ES256K signed by an attacker secp256k1 key', spellingOrAlgorithm, jws({ alg: 'ES256K', typ: 'JWT', kid: realKid }, claims, (i) => sign('sha256', Buffer.from(i), { key: k256.privateKey, dsaEncoding: 'ieee-p1363' })));
+  add(
+    'alg',
+    'ES256K signed by an attacker secp256k1 key',
+    spellingOrAlgorithm,
+    jws({ alg: 'ES256K', typ: 'JWT', kid: realKid }, claims, (i) =>
+      sign('sha256', Buffer.from(i), { key: k256.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+  );
   const ed = generateKeyPairSync('ed25519');
-  add('alg', 'EdDSA signed by an attacker Ed25519 key', spellingOrAlgorithm, jws({ alg: 'EdDSA', typ: 'JWT', kid: realKid }, claims, (i) => sign(null, Buffer.from(i), ed.privateKey)));
-  add('alg', 'alg ES256 with a real signature, alg written es256', 'wrong_algorithm', jws({ ...realHeader, alg: 'es256' }, claims, signReal));
+  add(
+    'alg',
+    'EdDSA signed by an attacker Ed25519 key',
+    spellingOrAlgorithm,
+    jws({ alg: 'EdDSA', typ: 'JWT', kid: realKid }, claims, (i) => sign(null, Buffer.from(i), ed.privateKey)),
+  );
+  add(
+    'alg',
+    'alg ES256 with a real signature, alg written es256',
+    'wrong_algorithm',
+    jws({ ...realHeader, alg: 'es256' }, claims, signReal),
+  );
   add('alg', 'alg as an array ["ES256"], real signature', 'wrong_algorithm', jws({ ...realHeader, alg: ['ES256'] }, claims, signReal));
   add('alg', 'alg missing, real signature', 'wrong_algorithm', jws({ typ: 'JWT', kid: realKid }, claims, signReal));
 
@@ -248,48 +313,165 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   add('kid', 'our kid, attacker P-256 signature', 'bad_signature', jws(realHeader, claims, signAttacker));
   add('kid', 'kid missing, attacker signature', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT' }, claims, signAttacker));
   add('kid', 'kid empty, attacker signature', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: '' }, claims, signAttacker));
-  add('kid', "kid of the attacker's key (its thumbprint)", 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid }, claims, signAttacker));
-  add('kid', 'kid as a path (../../dev/null)', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: '../../../../dev/null' }, claims, signAttacker));
+  add(
+    'kid',
+    "kid of the attacker's key (its thumbprint)",
+    'unknown_kid',
+    jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid }, claims, signAttacker),
+  );
+  add(
+    'kid',
+    'kid as a path (../../dev/null)',
+    'unknown_kid',
+    jws({ alg: 'ES256', typ: 'JWT', kid: '../../../../dev/null' }, claims, signAttacker),
+  );
   add('kid', 'kid as an injection string', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: "x' OR '1'='1" }, claims, signAttacker));
   add('kid', 'kid as a number', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: 1 }, claims, signAttacker));
   add('kid', 'kid as an array holding our kid', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: [realKid] }, claims, signAttacker));
   add('kid', 'kid missing, real signature', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT' }, claims, signReal));
   add('kid', 'kid of another key, real signature', 'unknown_kid', jws({ ...realHeader, kid: attackerKid }, claims, signReal));
   add('kid', 'our kid with a trailing space, real signature', 'unknown_kid', jws({ ...realHeader, kid: `${realKid} ` }, claims, signReal));
-  add('kid', "another deployment's key and kid, same claims", 'unknown_kid', jws({ ...realHeader, kid: m.otherDeployment.kid }, claims, (i) => es256(m.otherDeployment.key, i)));
+  add(
+    'kid',
+    "another deployment's key and kid, same claims",
+    'unknown_kid',
+    jws({ ...realHeader, kid: m.otherDeployment.kid }, claims, (i) => es256(m.otherDeployment.key, i)),
+  );
 
   // Key-bearing headers pointing at (or holding) the attacker's key.
   const attackerPublic = { kty: 'EC', crv: 'P-256', x: attackerJwk.x, y: attackerJwk.y };
-  add('jku/x5u/jwk', 'jwk header with the attacker key, no kid', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', jwk: attackerPublic }, claims, signAttacker));
-  add('jku/x5u/jwk', 'jwk header with the attacker key under our kid', 'bad_signature', jws({ ...realHeader, jwk: { ...attackerPublic, kid: realKid } }, claims, signAttacker));
-  add('jku/x5u/jwk', 'jku at an attacker JWKS, attacker kid', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker));
-  add('jku/x5u/jwk', 'jku at an attacker JWKS, our kid', 'bad_signature', jws({ ...realHeader, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker));
-  add('jku/x5u/jwk', "jku at the service's own JWKS, attacker signature", 'bad_signature', jws({ ...realHeader, jku: `${service.url}/.well-known/jwks.json` }, claims, signAttacker));
-  add('jku/x5u/jwk', 'x5u at an attacker certificate', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, x5u: 'http://127.0.0.1:9/cert.pem' }, claims, signAttacker));
-  add('jku/x5u/jwk', 'x5c holding the attacker key', 'unknown_kid', jws({ alg: 'ES256', typ: 'JWT', x5c: [attackerEc.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')] }, claims, signAttacker));
+  add(
+    'jku/x5u/jwk',
+    'jwk header with the attacker key, no kid',
+    'unknown_kid',
+    jws({ alg: 'ES256', typ: 'JWT', jwk: attackerPublic }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    'jwk header with the attacker key under our kid',
+    'bad_signature',
+    jws({ ...realHeader, jwk: { ...attackerPublic, kid: realKid } }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    'jku at an attacker JWKS, attacker kid',
+    'unknown_kid',
+    jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    'jku at an attacker JWKS, our kid',
+    'bad_signature',
+    jws({ ...realHeader, jku: 'http://127.0.0.1:9/jwks.json' }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    "jku at the service's own JWKS, attacker signature",
+    'bad_signature',
+    jws({ ...realHeader, jku: `${service.url}/.well-known/jwks.json` }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    'x5u at an attacker certificate',
+    'unknown_kid',
+    jws({ alg: 'ES256', typ: 'JWT', kid: attackerKid, x5u: 'http://127.0.0.1:9/cert.pem' }, claims, signAttacker),
+  );
+  add(
+    'jku/x5u/jwk',
+    'x5c holding the attacker key',
+    'unknown_kid',
+    jws(
+      { alg: 'ES256', typ: 'JWT', x5c: [attackerEc.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')] },
+      claims,
+      signAttacker,
+    ),
+  );
 
   // One byte altered: the claims, the header, the signature, at positions across each.
   const payloadBytes = bytes(payload);
-  for (const index of spread(payloadBytes.length, 16)) add('one byte', `payload byte ${index}/${payloadBytes.length} flipped`, payloadFlipReason(payload, index), `${header}.${flipByte(payload, index)}.${signature}`);
+  for (const index of spread(payloadBytes.length, 16))
+    add(
+      'one byte',
+      `payload byte ${index}/${payloadBytes.length} flipped`,
+      payloadFlipReason(payload, index),
+      `${header}.${flipByte(payload, index)}.${signature}`,
+    );
   const headerBytes = bytes(header);
-  for (const index of spread(headerBytes.length, 5)) add('one byte', `header byte ${index}/${headerBytes.length} flipped`, headerFlipReason(header, index), `${flipByte(header, index)}.${payload}.${signature}`);
-  for (const index of [0, 1, 15, 31, 32, 33, 47, 62, 63]) add('one byte', `signature byte ${index}/64 flipped`, signatureFlipReason(signature, index), `${header}.${payload}.${flipByte(signature, index)}`);
-  add('one byte', 'scope claim changed (payload re-encoded)', 'bad_signature', `${header}.${b64({ ...claims, scope: 'jobs:read' })}.${signature}`);
+  for (const index of spread(headerBytes.length, 5))
+    add(
+      'one byte',
+      `header byte ${index}/${headerBytes.length} flipped`,
+      headerFlipReason(header, index),
+      `${flipByte(header, index)}.${payload}.${signature}`,
+    );
+  for (const index of [0, 1, 15, 31, 32, 33, 47, 62, 63])
+    add(
+      'one byte',
+      `signature byte ${index}/64 flipped`,
+      signatureFlipReason(signature, index),
+      `${header}.${payload}.${flipByte(signature, index)}`,
+    );
+  add(
+    'one byte',
+    'scope claim changed (payload re-encoded)',
+    'bad_signature',
+    `${header}.${b64({ ...claims, scope: 'jobs:read' })}.${signature}`,
+  );
   add('one byte', 'claim added (payload re-encoded)', 'bad_signature', `${header}.${b64({ ...claims, admin: true })}.${signature}`);
-  add('one byte', 'sub claim changed (payload re-encoded)', 'bad_signature', `${header}.${b64({ ...claims, sub: 'mallory' })}.${signature}`);
+  add(
+    'one byte',
+    'sub claim changed (payload re-encoded)',
+    'bad_signature',
+    `${header}.${b64({ ...claims, sub: 'mallory' })}.${signature}`,
+  );
 
   // Signature shapes.
   const signatureBytes = bytes(signature);
-  add('signature', 'signature truncated to 63 bytes', 'non_canonical', `${header}.${payload}.${signatureBytes.subarray(0, 63).toString('base64url')}`);
-  add('signature', 'signature truncated to 32 bytes (r only)', 'non_canonical', `${header}.${payload}.${signatureBytes.subarray(0, 32).toString('base64url')}`);
+  add(
+    'signature',
+    'signature truncated to 63 bytes',
+    'non_canonical',
+    `${header}.${payload}.${signatureBytes.subarray(0, 63).toString('base64url')}`,
+  );
+  add(
+    'signature',
+    'signature truncated to 32 bytes (r only)',
+    'non_canonical',
+    `${header}.${payload}.${signatureBytes.subarray(0, 32).toString('base64url')}`,
+  );
   add('signature', 'signature truncated by one character', 'non_canonical', `${header}.${payload}.${signature.slice(0, -1)}`);
   add('signature', 'signature empty', 'non_canonical', `${header}.${payload}.`);
-  add('signature', 'signature with one byte appended', 'non_canonical', `${header}.${payload}.${Buffer.concat([signatureBytes, Buffer.from([0])]).toString('base64url')}`);
-  add('signature', 'signature DER-encoded instead of JOSE', 'non_canonical', `${header}.${payload}.${joseToDer(signatureBytes, 'ES256').toString('base64url')}`);
-  add('signature', 'signature r and s swapped', lowSOr(Buffer.concat([signatureBytes.subarray(32), signatureBytes.subarray(0, 32)]), 'bad_signature'), `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(32), signatureBytes.subarray(0, 32)]).toString('base64url')}`);
-  add('signature', 'signature r = s = 0 ("psychic signature")', 'bad_signature', `${header}.${payload}.${Buffer.alloc(64).toString('base64url')}`);
+  add(
+    'signature',
+    'signature with one byte appended',
+    'non_canonical',
+    `${header}.${payload}.${Buffer.concat([signatureBytes, Buffer.from([0])]).toString('base64url')}`,
+  );
+  add(
+    'signature',
+    'signature DER-encoded instead of JOSE',
+    'non_canonical',
+    `${header}.${payload}.${joseToDer(signatureBytes, 'ES256').toString('base64url')}`,
+  );
+  add(
+    'signature',
+    'signature r and s swapped',
+    lowSOr(Buffer.concat([signatureBytes.subarray(32), signatureBytes.subarray(0, 32)]), 'bad_signature'),
+    `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(32), signatureBytes.subarray(0, 32)]).toString('base64url')}`,
+  );
+  add(
+    'signature',
+    'signature r = s = 0 ("psychic signature")',
+    'bad_signature',
+    `${header}.${payload}.${Buffer.alloc(64).toString('base64url')}`,
+  );
   const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
-  add('signature', 'signature r = s = n (curve order)', 'non_canonical', `${header}.${payload}.${Buffer.concat([n, n]).toString('base64url')}`);
+  add(
+    'signature',
+    'signature r = s = n (curve order)',
+    'non_canonical',
+    `${header}.${payload}.${Buffer.concat([n, n]).toString('base64url')}`,
+  );
   add('signature', "signature of another token's claims", 'bad_signature', `${header}.${payload}.${m.revoked.accessToken.split('.')[2]}`);
 
   // Claims, signed with the service's own key: the signature is right, the claims are not.
@@ -319,7 +501,12 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   add('claims', 'scope missing', 'missing_claims', realClaims({}, ['scope']));
   add('claims', 'tid missing', 'missing_claims', realClaims({}, ['tid']));
   add('claims', 'payload is a JSON array', 'malformed_token', jws(realHeader, [claims], signReal));
-  add('claims', 'payload is JSON null', 'malformed_token', `${b64(realHeader)}.${b64('null')}.${es256(realKey, `${b64(realHeader)}.${b64('null')}`).toString('base64url')}`);
+  add(
+    'claims',
+    'payload is JSON null',
+    'malformed_token',
+    `${b64(realHeader)}.${b64('null')}.${es256(realKey, `${b64(realHeader)}.${b64('null')}`).toString('base64url')}`,
+  );
 
   // Record state: real tokens the service issued, then revoked, rotated, or of another tenant.
   add('record', 'valid token of a revoked record', 'revoked', m.revoked.accessToken);
@@ -327,14 +514,24 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   add('record', 'token of a family revoked by reuse detection (the stolen one)', 'revoked', m.stolen.accessToken);
   add('record', 'token of a family revoked by reuse detection (its successor)', 'revoked', m.successor.accessToken);
   add('record', "another tenant's record under our tenant's tid", 'claims_mismatch', realClaims({ jti: m.bobs.id }));
-  add('record', "our record claimed by another tenant (tid globex)", 'claims_mismatch', realClaims({ tid: 'globex' }));
+  add('record', 'our record claimed by another tenant (tid globex)', 'claims_mismatch', realClaims({ tid: 'globex' }));
   add('record', 'our record claimed by another user (sub bob)', 'claims_mismatch', realClaims({ sub: 'bob' }));
-  add('record', "another tenant's record with its claims and a re-signed tid", 'claims_mismatch', jws(realHeader, { ...decodeJson(m.bobs.accessToken.split('.')[1]!), tid: 'acme', sub: 'alice' }, signReal));
+  add(
+    'record',
+    "another tenant's record with its claims and a re-signed tid",
+    'claims_mismatch',
+    jws(realHeader, { ...decodeJson(m.bobs.accessToken.split('.')[1]!), tid: 'acme', sub: 'alice' }, signReal),
+  );
 
   // Size and encoding.
   add('size/encoding', '1 MB token (validly signed, 1 MB claim)', 'malformed_header', realClaims({ pad: 'a'.repeat(1_048_576) }));
   add('size/encoding', '1 MB of base64url garbage', 'malformed_header', 'A'.repeat(1_048_576));
-  add('size/encoding', 'token of 8 KiB + 1 (validly signed)', 'malformed_header', realClaims({ pad: 'a'.repeat(Math.max(0, 8_193 - m.valid.accessToken.length - 12)) }));
+  add(
+    'size/encoding',
+    'token of 8 KiB + 1 (validly signed)',
+    'malformed_header',
+    realClaims({ pad: 'a'.repeat(Math.max(0, 8_193 - m.valid.accessToken.length - 12)) }),
+  );
   for (const [name, character] of [
     ['+', '+'],
     ['/', '/'],
@@ -347,15 +544,30 @@ async function generateCorpus(m: Material): Promise<Case[]> {
     ['space', ' '],
     ['NUL', '\u0000'],
   ] as const) {
-    add('size/encoding', `"${name}" inside the signature`, characterReason(character), `${header}.${payload}.${signature.slice(0, 40)}${character}${signature.slice(41)}`);
+    add(
+      'size/encoding',
+      `"${name}" inside the signature`,
+      characterReason(character),
+      `${header}.${payload}.${signature.slice(0, 40)}${character}${signature.slice(41)}`,
+    );
   }
   add('size/encoding', 'signature with = padding appended', 'non_canonical', `${header}.${payload}.${signature}==`);
   // Standard base64 of some payload lengths has neither padding nor +/ and equals base64url: pad it anyway.
   const standardPayload = bytes(payload).toString('base64');
-  add('size/encoding', 'payload in standard base64 with padding', 'non_canonical', `${header}.${standardPayload === payload ? `${standardPayload}=` : standardPayload}.${signature}`);
+  add(
+    'size/encoding',
+    'payload in standard base64 with padding',
+    'non_canonical',
+    `${header}.${standardPayload === payload ? `${standardPayload}=` : standardPayload}.${signature}`,
+  );
   add('size/encoding', 'segments separated by two dots', 'non_canonical', `${header}..${payload}.${signature}`);
   add('size/encoding', 'four segments', 'non_canonical', `${header}.${payload}.${signature}.${signature}`);
-  add('size/encoding', 'five segments (JWE shape)', 'non_canonical', `${b64({ alg: 'dir', enc: 'A256GCM' })}..${signature.slice(0, 16)}.${payload}.${signature.slice(0, 22)}`);
+  add(
+    'size/encoding',
+    'five segments (JWE shape)',
+    'non_canonical',
+    `${b64({ alg: 'dir', enc: 'A256GCM' })}..${signature.slice(0, 16)}.${payload}.${signature.slice(0, 22)}`,
+  );
   add('size/encoding', 'two segments', 'non_canonical', `${header}.${payload}`);
   add('size/encoding', 'only dots', 'non_canonical', '..');
   add('size/encoding', 'header segment not JSON', 'malformed_token', `${b64('not json')}.${payload}.${signature}`);
@@ -372,32 +584,64 @@ async function generateCorpus(m: Material): Promise<Case[]> {
   for (const bits of [1, 2, 8, 15]) {
     const variant = lowBits(signature, bits);
     expect(bytes(variant)).toEqual(bytes(signature));
-    add('spelling', `signature's last character with unused bits ${bits.toString(2).padStart(4, '0')}`, 'non_canonical', `${header}.${payload}.${variant}`);
+    add(
+      'spelling',
+      `signature's last character with unused bits ${bits.toString(2).padStart(4, '0')}`,
+      'non_canonical',
+      `${header}.${payload}.${variant}`,
+    );
   }
-  for (const [name, segment] of [['header', header], ['payload', payload]] as const) {
+  for (const [name, segment] of [
+    ['header', header],
+    ['payload', payload],
+  ] as const) {
     if (segment.length % 4 < 2) continue;
     const variant = lowBits(segment, 1);
     expect(bytes(variant)).toEqual(bytes(segment));
-    add('spelling', `${name}'s last character with an unused bit set`, 'non_canonical', name === 'header' ? `${variant}.${payload}.${signature}` : `${header}.${variant}.${signature}`);
+    add(
+      'spelling',
+      `${name}'s last character with an unused bit set`,
+      'non_canonical',
+      name === 'header' ? `${variant}.${payload}.${signature}` : `${header}.${variant}.${signature}`,
+    );
   }
   const order = BigInt(`0x${n.toString('hex')}`);
   const highS = Buffer.from((order - BigInt(`0x${signatureBytes.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0'), 'hex');
-  add('spelling', 'signature (r, n − s): the high-S twin of the real signature', 'non_canonical', `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(0, 32), highS]).toString('base64url')}`);
-  add('spelling', 'a fresh signature by the real key over the same claims, in high-S form', 'non_canonical', highSOf(realClaims({}), order));
+  add(
+    'spelling',
+    'signature (r, n − s): the high-S twin of the real signature',
+    'non_canonical',
+    `${header}.${payload}.${Buffer.concat([signatureBytes.subarray(0, 32), highS]).toString('base64url')}`,
+  );
+  add(
+    'spelling',
+    'a fresh signature by the real key over the same claims, in high-S form',
+    'non_canonical',
+    highSOf(realClaims({}), order),
+  );
 
   // The Authorization header itself.
   add('header', 'no Authorization header', 'malformed_header', undefined);
   add('header', 'empty Bearer', 'malformed_header', '', 'Bearer ');
   add('header', 'token without a scheme', 'malformed_header', `${header}.${payload}.${flipByte(signature, 3)}`, '');
   add('header', 'Basic scheme', 'malformed_header', b64('alice:password'), 'Basic ');
-  add('header', 'two forged tokens, comma separated', 'malformed_header', `${header}.${payload}.${flipByte(signature, 5)}, ${header}.${payload}.${flipByte(signature, 6)}`);
+  add(
+    'header',
+    'two forged tokens, comma separated',
+    'malformed_header',
+    `${header}.${payload}.${flipByte(signature, 5)}, ${header}.${payload}.${flipByte(signature, 6)}`,
+  );
 
   // Cross-purpose credentials.
   add('cross-purpose', 'refresh key used as a bearer token', 'non_canonical', m.valid.refreshKey);
   add('cross-purpose', 'management session ID token used as a bearer token', 'non_canonical', m.aliceSession);
   cases.push({ group: 'cross-purpose', name: 'access token used as a refresh key', refreshKey: m.valid.accessToken });
   cases.push({ group: 'cross-purpose', name: 'session ID token used as a refresh key', refreshKey: m.aliceSession });
-  cases.push({ group: 'cross-purpose', name: "refresh key with its id and the access token's signature", refreshKey: `patr_${m.valid.id}_${signature.slice(0, 43)}` });
+  cases.push({
+    group: 'cross-purpose',
+    name: "refresh key with its id and the access token's signature",
+    refreshKey: `patr_${m.valid.id}_${signature.slice(0, 43)}`,
+  });
   return cases;
 }
 
@@ -433,7 +677,12 @@ async function viaAuthorizer(forged: Case): Promise<{ direct: string; reason?: s
     }
   }
   try {
-    const decision = await authorizer.authorize({ authorization: forged.authorization, sourceIp: '127.0.0.1', method: 'GET', resource: '/api/candidates' });
+    const decision = await authorizer.authorize({
+      authorization: forged.authorization,
+      sourceIp: '127.0.0.1',
+      method: 'GET',
+      resource: '/api/candidates',
+    });
     return decision.effect === 'unauthorized' ? { direct: decision.effect, reason: decision.reason } : { direct: decision.effect };
   } catch (error) {
     return { direct: `threw ${(error as Error).name}` };
@@ -449,9 +698,11 @@ async function viaHttp(forged: Case): Promise<number> {
 
 async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +711,19 @@ describe('forged and invalid tokens', () => {
   it('the corpus is generated, at least 50 cases, covering every group of the brief', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(50);
     expect(new Set(corpus.map((c) => c.group))).toEqual(
-      new Set(['alg', 'kid', 'jku/x5u/jwk', 'one byte', 'signature', 'claims', 'record', 'size/encoding', 'spelling', 'header', 'cross-purpose']),
+      new Set([
+        'alg',
+        'kid',
+        'jku/x5u/jwk',
+        'one byte',
+        'signature',
+        'claims',
+        'record',
+        'size/encoding',
+        'spelling',
+        'header',
+        'cross-purpose',
+      ]),
     );
   });
 
@@ -477,13 +740,23 @@ describe('forged and invalid tokens', () => {
   it('accepts none of them, directly or through the local front, and refuses each the same way (401)', async () => {
     await inBatches(corpus, 8, async (forged) => {
       const [{ direct, reason }, http] = await Promise.all([viaAuthorizer(forged), viaHttp(forged)]);
-      const accepted = forged.refreshKey !== undefined ? direct === 'refreshed' || http === 200 : direct === 'allow' || direct === 'forbidden' || http === 200 || http === 403;
+      const accepted =
+        forged.refreshKey !== undefined
+          ? direct === 'refreshed' || http === 200
+          : direct === 'allow' || direct === 'forbidden' || http === 200 || http === 403;
       outcomes.set(forged, { direct, ...(reason === undefined ? {} : { reason }), http: String(http), accepted, serverError: http >= 500 });
     });
 
     const rows = corpus.map((forged, index) => {
       const outcome = outcomes.get(forged)!;
-      return [index + 1, forged.group, forged.name, outcome.reason ?? outcome.direct, outcome.http, outcome.accepted ? 'ACCEPTED' : 'refused'];
+      return [
+        index + 1,
+        forged.group,
+        forged.name,
+        outcome.reason ?? outcome.direct,
+        outcome.http,
+        outcome.accepted ? 'ACCEPTED' : 'refused',
+      ];
     });
     const accepted = corpus.filter((c) => outcomes.get(c)!.accepted);
     const serverErrors = corpus.filter((c) => outcomes.get(c)!.serverError);
@@ -523,7 +796,22 @@ describe('forged and invalid tokens', () => {
     expect(mismatches).toEqual([]);
     // Every reason of the verifier's and the record's lists is reached by some case.
     expect(new Set(bearerCases.map((forged) => outcomes.get(forged)!.reason))).toEqual(
-      new Set(['malformed_header', 'malformed_token', 'non_canonical', 'unknown_kid', 'wrong_algorithm', 'bad_signature', 'wrong_issuer', 'missing_claims', 'malformed_claims', 'expired', 'not_yet_valid', 'unknown_token', 'claims_mismatch', 'revoked']),
+      new Set([
+        'malformed_header',
+        'malformed_token',
+        'non_canonical',
+        'unknown_kid',
+        'wrong_algorithm',
+        'bad_signature',
+        'wrong_issuer',
+        'missing_claims',
+        'malformed_claims',
+        'expired',
+        'not_yet_valid',
+        'unknown_token',
+        'claims_mismatch',
+        'revoked',
+      ]),
     );
   });
 });

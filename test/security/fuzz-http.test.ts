@@ -68,9 +68,15 @@ function authorizationOf(who: Identity): string | undefined {
   }
 }
 
-const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
+const printable = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
 const anyText = (maxLength = 40) =>
-  fc.oneof(fc.string({ maxLength }), fc.string({ unit: 'grapheme', maxLength }), fc.string({ unit: 'binary', maxLength }), printable(maxLength));
+  fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({ unit: 'grapheme', maxLength }),
+    fc.string({ unit: 'binary', maxLength }),
+    printable(maxLength),
+  );
 const jsonValue = fc.oneof(
   { depthSize: 'small' },
   anyText(),
@@ -83,47 +89,139 @@ const jsonValue = fc.oneof(
 );
 
 const headerName = fc.oneof(
-  fc.constantFrom('accept', 'content-type', 'x-forwarded-for', 'x-real-ip', 'cookie', 'origin', 'user-agent', 'x-amz-date', 'x-api-key', 'x-http-method-override', 'content-encoding', 'accept-encoding', '__proto__', 'constructor', 'x-tenant'),
+  fc.constantFrom(
+    'accept',
+    'content-type',
+    'x-forwarded-for',
+    'x-real-ip',
+    'cookie',
+    'origin',
+    'user-agent',
+    'x-amz-date',
+    'x-api-key',
+    'x-http-method-override',
+    'content-encoding',
+    'accept-encoding',
+    '__proto__',
+    'constructor',
+    'x-tenant',
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
 );
 const headerValue = fc.oneof(
   printable(60),
-  fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', '127.0.0.1', '10.0.0.1, 127.0.0.1', 'DELETE', 'gzip', ''),
+  fc.constantFrom(
+    'application/json',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/json; charset=utf-16',
+    'multipart/form-data; boundary=x',
+    '127.0.0.1',
+    '10.0.0.1, 127.0.0.1',
+    'DELETE',
+    'gzip',
+    '',
+  ),
 );
 const headers = fc.dictionary(headerName, headerValue, { maxKeys: 4 });
 
 const tokenIdLike = fc.oneof(
   fc.stringMatching(/^[0-9a-f]{32}$/),
-  fc.constantFrom(() => seeded.aliceActive.id, () => seeded.aliceRevoked.id, () => seeded.daveActive.id).map((id) => id()),
+  fc
+    .constantFrom(
+      () => seeded.aliceActive.id,
+      () => seeded.aliceRevoked.id,
+      () => seeded.daveActive.id,
+    )
+    .map((id) => id()),
   fc.stringMatching(/^[0-9A-F]{32}$/),
   fc.stringMatching(/^[0-9a-f]{31,33}$/),
 );
 /** Path ids: token-id look-alikes, any text (percent-encoded), and raw encodings a router must survive. */
 const pathId = fc.oneof(
   { weight: 3, arbitrary: tokenIdLike },
-  { weight: 3, arbitrary: anyText(60).filter((text) => text.length > 0).map((text) => encodeURIComponent(text)) },
-  { weight: 1, arbitrary: fc.constantFrom('%00', '%20', '%2F', 'a%2Fb', '.', '%2e', '__proto__', 'constructor', '*', '%25', 'null', 'undefined', '-1', 'x'.repeat(5_000)) },
+  {
+    weight: 3,
+    arbitrary: anyText(60)
+      .filter((text) => text.length > 0)
+      .map((text) => encodeURIComponent(text)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '%00',
+      '%20',
+      '%2F',
+      'a%2Fb',
+      '.',
+      '%2e',
+      '__proto__',
+      'constructor',
+      '*',
+      '%25',
+      'null',
+      'undefined',
+      '-1',
+      'x'.repeat(5_000),
+    ),
+  },
 );
 
-const forgedCursor = fc.oneof(
-  fc.record({ pk: fc.constantFrom('TOKEN#00000000000000000000000000000000', 'TOKEN#x'), sk: fc.constantFrom('TOKEN', 'LOCK'), gsi1pk: fc.constantFrom('T#acme#O#alice', 'T#globex#O#dave'), gsi1sk: anyText(20) }),
-  fc.record({ pk: fc.constantFrom('TOKEN#00000000000000000000000000000000'), sk: fc.constant('TOKEN'), gsi2pk: fc.constantFrom('T#acme', 'T#globex'), gsi2sk: anyText(20) }),
-  jsonValue,
-).map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
+const forgedCursor = fc
+  .oneof(
+    fc.record({
+      pk: fc.constantFrom('TOKEN#00000000000000000000000000000000', 'TOKEN#x'),
+      sk: fc.constantFrom('TOKEN', 'LOCK'),
+      gsi1pk: fc.constantFrom('T#acme#O#alice', 'T#globex#O#dave'),
+      gsi1sk: anyText(20),
+    }),
+    fc.record({
+      pk: fc.constantFrom('TOKEN#00000000000000000000000000000000'),
+      sk: fc.constant('TOKEN'),
+      gsi2pk: fc.constantFrom('T#acme', 'T#globex'),
+      gsi2sk: anyText(20),
+    }),
+    jsonValue,
+  )
+  .map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
 
-const queryValue = (known: fc.Arbitrary<string>) => fc.oneof({ weight: 2, arbitrary: known }, { weight: 1, arbitrary: anyText(30) }, { weight: 1, arbitrary: fc.integer().map(String) });
+const queryValue = (known: fc.Arbitrary<string>) =>
+  fc.oneof({ weight: 2, arbitrary: known }, { weight: 1, arbitrary: anyText(30) }, { weight: 1, arbitrary: fc.integer().map(String) });
 const queryPair = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.constant('status'), queryValue(fc.constantFrom('active', 'revoked', 'expired', 'all', 'ACTIVE', ''))) },
-  { weight: 3, arbitrary: fc.tuple(fc.constant('limit'), queryValue(fc.constantFrom('1', '50', '100', '0', '101', '-1', '1e2', ' 5', '5.0', '0x10', '007', '9'.repeat(30)))) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constant('status'), queryValue(fc.constantFrom('active', 'revoked', 'expired', 'all', 'ACTIVE', ''))),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(
+      fc.constant('limit'),
+      queryValue(fc.constantFrom('1', '50', '100', '0', '101', '-1', '1e2', ' 5', '5.0', '0x10', '007', '9'.repeat(30))),
+    ),
+  },
   { weight: 3, arbitrary: fc.tuple(fc.constant('cursor'), fc.oneof(forgedCursor, anyText(30), fc.constant(''))) },
-  { weight: 3, arbitrary: fc.tuple(fc.constant('owner'), queryValue(fc.constantFrom('alice', 'carol', 'dave', 'bob', 'a#b', '', 'x'.repeat(129)))) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constant('owner'), queryValue(fc.constantFrom('alice', 'carol', 'dave', 'bob', 'a#b', '', 'x'.repeat(129)))),
+  },
   { weight: 1, arbitrary: fc.tuple(fc.constant('tokenId'), queryValue(tokenIdLike)) },
   { weight: 2, arbitrary: fc.tuple(fc.oneof(anyText(12), fc.constantFrom(...PROTOTYPE_NAMES)), anyText(20)) },
 );
 const query = fc.array(queryPair, { maxLength: 5 }).map((pairs) => (pairs.length === 0 ? '' : `?${new URLSearchParams(pairs).toString()}`));
 
 const scope = fc.oneof(
-  fc.constantFrom('candidates:read', 'candidates/documents:write', 'jobs:read', 'assessments:delete', '*', 'payroll:read', 'candidates:admin', 'CANDIDATES:READ', 'candidates', ''),
+  fc.constantFrom(
+    'candidates:read',
+    'candidates/documents:write',
+    'jobs:read',
+    'assessments:delete',
+    '*',
+    'payroll:read',
+    'candidates:admin',
+    'CANDIDATES:READ',
+    'candidates',
+    '',
+  ),
   anyText(20),
 );
 const ipEntry = fc.oneof(
@@ -134,12 +232,32 @@ const ipEntry = fc.oneof(
   fc.constantFrom('10.0.0.0/8/9', '::ffff:1.2.3.4/24', '999.1.1.1', 'localhost', '*', '0.0.0.0/0', '::/0', 'fe80::1%eth0'),
   anyText(20),
 );
-const isoDate = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const isoDate = fc
+  .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 const createFields = {
-  description: fc.oneof(anyText(120), fc.constantFrom('', '   ', 'a'.repeat(101), 'x\u0000y', 'tab\there', 'seed active', 'SEED ACTIVE '), jsonValue),
+  description: fc.oneof(
+    anyText(120),
+    fc.constantFrom('', '   ', 'a'.repeat(101), 'x\u0000y', 'tab\there', 'seed active', 'SEED ACTIVE '),
+    jsonValue,
+  ),
   scopes: fc.oneof(fc.array(scope, { minLength: 1, maxLength: 4 }), fc.constant([]), fc.array(jsonValue, { maxLength: 3 }), jsonValue),
   expiresInDays: fc.oneof(fc.constantFrom(90, 180, 365, 0, -90, 1, 91, 1e21, 90.5, -0), fc.integer(), fc.double(), jsonValue),
-  expiresAt: fc.oneof(isoDate, fc.constantFrom(null, '', 'tomorrow', '2027-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2030-01-01T00:00:00+99:99', '2027-01-01', '+275760-09-13T00:00:00.000Z', '2027-01-01T00:00:00.0000000001Z'), jsonValue),
+  expiresAt: fc.oneof(
+    isoDate,
+    fc.constantFrom(
+      null,
+      '',
+      'tomorrow',
+      '2027-02-30T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2030-01-01T00:00:00+99:99',
+      '2027-01-01',
+      '+275760-09-13T00:00:00.000Z',
+      '2027-01-01T00:00:00.0000000001Z',
+    ),
+    jsonValue,
+  ),
   allowedIps: fc.oneof(fc.array(ipEntry, { maxLength: 25 }), jsonValue),
   owner: fc.oneof(fc.constantFrom('alice', 'carol', 'dave', 'bob', 'a#b', '', 'x'.repeat(129), 'tab\tuser'), anyText(20), jsonValue),
 };
@@ -159,32 +277,78 @@ const createBody = fc.oneof(
           },
           { requiredKeys: ['description', 'scopes'] },
         ),
-        fuzzed: fc.oneof(fc.constant([]), fc.subarray(fieldNames, { minLength: 1, maxLength: 2 })).chain((names) =>
-          names.length === 0 ? fc.constant({}) : fc.record(Object.fromEntries(names.map((name) => [name, createFields[name]]))),
-        ),
+        fuzzed: fc
+          .oneof(fc.constant([]), fc.subarray(fieldNames, { minLength: 1, maxLength: 2 }))
+          .chain((names) =>
+            names.length === 0 ? fc.constant({}) : fc.record(Object.fromEntries(names.map((name) => [name, createFields[name]]))),
+          ),
         extra: fc.oneof(fc.constant({}), fc.dictionary(anyText(8), jsonValue, { maxKeys: 2 })),
       })
       .map(({ valid, fuzzed, extra }) => JSON.stringify({ ...extra, ...valid, ...fuzzed })),
   },
   { weight: 2, arbitrary: fc.record(createFields, { requiredKeys: [] }).map((body) => JSON.stringify(body)) },
   { weight: 1, arbitrary: jsonValue.map((value) => JSON.stringify(value)) },
-  { weight: 1, arbitrary: fc.oneof(anyText(60), fc.constantFrom('', '{', '{"description":', 'null', '[]', '{"__proto__":{"isAdmin":true},"description":"p","scopes":["jobs:read"]}', `${'['.repeat(5_000)}${']'.repeat(5_000)}`, JSON.stringify({ description: 'big', scopes: ['jobs:read'], pad: 'x'.repeat(200_000) }))) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      anyText(60),
+      fc.constantFrom(
+        '',
+        '{',
+        '{"description":',
+        'null',
+        '[]',
+        '{"__proto__":{"isAdmin":true},"description":"p","scopes":["jobs:read"]}',
+        `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+        JSON.stringify({ description: 'big', scopes: ['jobs:read'], pad: 'x'.repeat(200_000) }),
+      ),
+    ),
+  },
 );
 
 const refreshKeyLike = fc.oneof(
   fc.tuple(tokenIdLike, fc.stringMatching(/^[A-Za-z0-9_-]{43}$/)).map(([id, secret]) => `patr_${id}_${secret}`),
   fc.tuple(tokenIdLike, fc.stringMatching(/^[A-Za-z0-9_-]{0,60}$/)).map(([id, secret]) => `patr_${id}_${secret}`),
-  fc.constantFrom(() => `${seeded.aliceActive.refreshKey.slice(0, -1)}${seeded.aliceActive.refreshKey.endsWith('A') ? 'B' : 'A'}`, () => seeded.aliceActive.accessToken, () => 'patr_', () => '').map((key) => key()),
+  fc
+    .constantFrom(
+      () => `${seeded.aliceActive.refreshKey.slice(0, -1)}${seeded.aliceActive.refreshKey.endsWith('A') ? 'B' : 'A'}`,
+      () => seeded.aliceActive.accessToken,
+      () => 'patr_',
+      () => '',
+    )
+    .map((key) => key()),
   anyText(80),
 );
 const refreshBody = fc.oneof(
   { weight: 5, arbitrary: fc.record({ refreshKey: refreshKeyLike }).map((body) => JSON.stringify(body)) },
-  { weight: 2, arbitrary: fc.record({ refreshKey: fc.oneof(refreshKeyLike, jsonValue), extra: jsonValue }, { requiredKeys: [] }).map((body) => JSON.stringify(body)) },
-  { weight: 1, arbitrary: fc.oneof(anyText(60), jsonValue.map((v) => JSON.stringify(v)), fc.constantFrom('', '{', 'null', '[]', JSON.stringify({ refreshKey: 'x'.repeat(1_001) }))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ refreshKey: fc.oneof(refreshKeyLike, jsonValue), extra: jsonValue }, { requiredKeys: [] })
+      .map((body) => JSON.stringify(body)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      anyText(60),
+      jsonValue.map((v) => JSON.stringify(v)),
+      fc.constantFrom('', '{', 'null', '[]', JSON.stringify({ refreshKey: 'x'.repeat(1_001) })),
+    ),
+  },
 );
 const leakBody = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ tokens: fc.array(fc.oneof(refreshKeyLike, anyText(60)), { maxLength: 5 }) }).map((body) => JSON.stringify(body)) },
-  { weight: 1, arbitrary: fc.oneof(anyText(60), jsonValue.map((v) => JSON.stringify(v)), fc.constantFrom('', '{', '{"tokens":[]}', JSON.stringify({ tokens: Array(101).fill('x') }))) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ tokens: fc.array(fc.oneof(refreshKeyLike, anyText(60)), { maxLength: 5 }) }).map((body) => JSON.stringify(body)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      anyText(60),
+      jsonValue.map((v) => JSON.stringify(v)),
+      fc.constantFrom('', '{', '{"tokens":[]}', JSON.stringify({ tokens: Array(101).fill('x') })),
+    ),
+  },
 );
 
 interface FuzzCase {
@@ -203,20 +367,94 @@ interface RouteUnderTest {
 }
 
 const caseOf = (method: string, path: fc.Arbitrary<string>, body?: fc.Arbitrary<string>) =>
-  fc.record({ path, who: identity, headers, body: body ?? fc.constant(undefined) }).map(({ path: p, who, headers: h, body: b }) => ({ method, path: p, who, headers: h, body: b }));
+  fc
+    .record({ path, who: identity, headers, body: body ?? fc.constant(undefined) })
+    .map(({ path: p, who, headers: h, body: b }) => ({ method, path: p, who, headers: h, body: b }));
 
 const routes: RouteUnderTest[] = [
-  { route: 'GET /scopes', cases: caseOf('GET', query.map((q) => `/scopes${q}`)) },
-  { route: 'GET /policy', cases: caseOf('GET', query.map((q) => `/policy${q}`)) },
-  { route: 'POST /tokens', cases: caseOf('POST', query.map((q) => `/tokens${q}`), createBody) },
-  { route: 'GET /tokens', cases: caseOf('GET', query.map((q) => `/tokens${q}`)) },
-  { route: 'GET /tokens/{id}', cases: caseOf('GET', fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}${q}`)) },
-  { route: 'DELETE /tokens/{id}', cases: caseOf('DELETE', fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}${q}`)) },
-  { route: 'POST /tokens/refresh', cases: caseOf('POST', query.map((q) => `/tokens/refresh${q}`), refreshBody) },
-  { route: 'GET /.well-known/jwks.json', cases: caseOf('GET', query.map((q) => `/.well-known/jwks.json${q}`)) },
-  { route: 'POST /tokens/revoke-leaked', optional: true, cases: caseOf('POST', query.map((q) => `/tokens/revoke-leaked${q}`), leakBody) },
-  { route: 'GET /tokens/{id}/audit', optional: true, cases: caseOf('GET', fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}/audit${q}`)) },
-  { route: 'GET /audit', optional: true, cases: caseOf('GET', query.map((q) => `/audit${q}`)) },
+  {
+    route: 'GET /scopes',
+    cases: caseOf(
+      'GET',
+      query.map((q) => `/scopes${q}`),
+    ),
+  },
+  {
+    route: 'GET /policy',
+    cases: caseOf(
+      'GET',
+      query.map((q) => `/policy${q}`),
+    ),
+  },
+  {
+    route: 'POST /tokens',
+    cases: caseOf(
+      'POST',
+      query.map((q) => `/tokens${q}`),
+      createBody,
+    ),
+  },
+  {
+    route: 'GET /tokens',
+    cases: caseOf(
+      'GET',
+      query.map((q) => `/tokens${q}`),
+    ),
+  },
+  {
+    route: 'GET /tokens/{id}',
+    cases: caseOf(
+      'GET',
+      fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}${q}`),
+    ),
+  },
+  {
+    route: 'DELETE /tokens/{id}',
+    cases: caseOf(
+      'DELETE',
+      fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}${q}`),
+    ),
+  },
+  {
+    route: 'POST /tokens/refresh',
+    cases: caseOf(
+      'POST',
+      query.map((q) => `/tokens/refresh${q}`),
+      refreshBody,
+    ),
+  },
+  {
+    route: 'GET /.well-known/jwks.json',
+    cases: caseOf(
+      'GET',
+      query.map((q) => `/.well-known/jwks.json${q}`),
+    ),
+  },
+  {
+    route: 'POST /tokens/revoke-leaked',
+    optional: true,
+    cases: caseOf(
+      'POST',
+      query.map((q) => `/tokens/revoke-leaked${q}`),
+      leakBody,
+    ),
+  },
+  {
+    route: 'GET /tokens/{id}/audit',
+    optional: true,
+    cases: caseOf(
+      'GET',
+      fc.tuple(pathId, query).map(([id, q]) => `/tokens/${id}/audit${q}`),
+    ),
+  },
+  {
+    route: 'GET /audit',
+    optional: true,
+    cases: caseOf(
+      'GET',
+      query.map((q) => `/audit${q}`),
+    ),
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +498,15 @@ function errorShapeProblem(answer: Answer): string | undefined {
   if (typeof error.message !== 'string' || error.message.length === 0) return 'message missing';
   if (error.details !== undefined) {
     if (!Array.isArray(error.details) || error.details.length === 0) return 'details not a non-empty array';
-    if (!error.details.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as { field?: unknown }).field === 'string' && typeof (d as { message?: unknown }).message === 'string')) {
+    if (
+      !error.details.every(
+        (d: unknown) =>
+          typeof d === 'object' &&
+          d !== null &&
+          typeof (d as { field?: unknown }).field === 'string' &&
+          typeof (d as { message?: unknown }).message === 'string',
+      )
+    ) {
       return 'details entries are not {field, message}';
     }
   }
@@ -290,8 +536,10 @@ function successProblem(fuzz: FuzzCase, answer: Answer): string | undefined {
   if (Array.isArray(body?.items)) records.push(...(body!.items as Array<{ tenant?: unknown }>));
   else if (body && typeof body === 'object' && 'tenant' in body) records.push(body);
   for (const record of records) {
-    if (record.tenant !== undefined && tenant !== undefined && record.tenant !== tenant) return `answered a record of tenant ${String(record.tenant)} to ${fuzz.who}`;
-    if (fuzz.who === 'alice' && record.owner !== undefined && record.owner !== 'alice' && fuzz.method === 'GET') return `answered ${String(record.owner)}'s record to alice`;
+    if (record.tenant !== undefined && tenant !== undefined && record.tenant !== tenant)
+      return `answered a record of tenant ${String(record.tenant)} to ${fuzz.who}`;
+    if (fuzz.who === 'alice' && record.owner !== undefined && record.owner !== 'alice' && fuzz.method === 'GET')
+      return `answered ${String(record.owner)}'s record to alice`;
   }
   return undefined;
 }
@@ -312,7 +560,17 @@ interface BatchResult {
 
 async function fuzzRoute(route: string, cases: FuzzCase[]): Promise<BatchResult> {
   const before = new Map((await service.items()).map((item) => [itemKey(item), JSON.stringify(item)]));
-  const result: BatchResult = { route, cases: cases.length, statuses: new Map(), serverErrors: [], shapeProblems: [], successProblems: [], unexplainedWrites: [], transportErrors: [], ms: 0 };
+  const result: BatchResult = {
+    route,
+    cases: cases.length,
+    statuses: new Map(),
+    serverErrors: [],
+    shapeProblems: [],
+    successProblems: [],
+    unexplainedWrites: [],
+    transportErrors: [],
+    ms: 0,
+  };
   const written = new Set<string>();
   const started = performance.now();
   let next = 0;
@@ -347,13 +605,15 @@ async function fuzzRoute(route: string, cases: FuzzCase[]): Promise<BatchResult>
     const previous = before.get(itemKey(item));
     const now = JSON.stringify(item);
     if (previous === now) continue;
-    if (![...written].some((id) => now.includes(id))) result.unexplainedWrites.push(`${previous === undefined ? 'added' : 'changed'} ${itemKey(item)}`);
+    if (![...written].some((id) => now.includes(id)))
+      result.unexplainedWrites.push(`${previous === undefined ? 'added' : 'changed'} ${itemKey(item)}`);
   }
   for (const key of before.keys()) if (!afterKeys.has(key)) result.unexplainedWrites.push(`deleted ${key}`);
   return result;
 }
 
-const describeCase = (fuzz: FuzzCase) => `${fuzz.method} ${fuzz.path.slice(0, 100)} as ${fuzz.who}${fuzz.body === undefined ? '' : ` body ${fuzz.body.slice(0, 100)}`}`;
+const describeCase = (fuzz: FuzzCase) =>
+  `${fuzz.method} ${fuzz.path.slice(0, 100)} as ${fuzz.who}${fuzz.body === undefined ? '' : ` body ${fuzz.body.slice(0, 100)}`}`;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -369,12 +629,25 @@ describe('HTTP fuzzing of the management routes', () => {
       const generated = fc.sample(cases, { numRuns: CASES_PER_ROUTE, seed: SEED + index });
       const result = await fuzzRoute(route, generated);
 
-      const statuses = [...result.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ');
-      figures.push([route, result.cases, result.cases - (result.statuses.get(200) ?? 0) - (result.statuses.get(201) ?? 0) - (result.statuses.get(202) ?? 0), result.serverErrors.length, result.shapeProblems.length, result.unexplainedWrites.length, `${statuses} (${Math.round(result.ms)} ms)`]);
+      const statuses = [...result.statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}×${count}`)
+        .join(' ');
+      figures.push([
+        route,
+        result.cases,
+        result.cases - (result.statuses.get(200) ?? 0) - (result.statuses.get(201) ?? 0) - (result.statuses.get(202) ?? 0),
+        result.serverErrors.length,
+        result.shapeProblems.length,
+        result.unexplainedWrites.length,
+        `${statuses} (${Math.round(result.ms)} ms)`,
+      ]);
 
       expect(result.transportErrors.slice(0, 5)).toEqual([]);
       expect(result.serverErrors.slice(0, 5).map(({ fuzz, answer }) => `${answer.status} ← ${describeCase(fuzz)}`)).toEqual([]);
-      expect(result.shapeProblems.slice(0, 5).map(({ fuzz, answer, problem }) => `${problem} (${answer.status}) ← ${describeCase(fuzz)}`)).toEqual([]);
+      expect(
+        result.shapeProblems.slice(0, 5).map(({ fuzz, answer, problem }) => `${problem} (${answer.status}) ← ${describeCase(fuzz)}`),
+      ).toEqual([]);
       expect(result.successProblems.slice(0, 5).map(({ fuzz, problem }) => `${problem} ← ${describeCase(fuzz)}`)).toEqual([]);
       expect(result.unexplainedWrites.slice(0, 5)).toEqual([]);
       // The fuzz reached past the front door: more than one kind of answer (the public JWKS has one).
@@ -397,7 +670,9 @@ describe('HTTP fuzzing: fixed findings', () => {
   it('fixed local-1: a query parameter named like an Object.prototype member is no 5xx on any route', async () => {
     const answers = await Promise.all(
       [...PROTOTYPE_NAMES].flatMap((name) =>
-        ['/scopes', '/tokens', '/.well-known/jwks.json', `/tokens/${seeded.aliceActive.id}`].map(async (path) => (await send({ method: 'GET', path: `${path}?${name}=1`, who: 'alice', headers: {} })).status),
+        ['/scopes', '/tokens', '/.well-known/jwks.json', `/tokens/${seeded.aliceActive.id}`].map(
+          async (path) => (await send({ method: 'GET', path: `${path}?${name}=1`, who: 'alice', headers: {} })).status,
+        ),
       ),
     );
     expect(answers.filter((status) => status >= 500)).toEqual([]);

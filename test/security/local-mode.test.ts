@@ -29,13 +29,22 @@ interface StartedMain {
 }
 
 /** `npm start`'s entry point as a child process, on a free port, with its own data directory. */
-function startMain(env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<StartedMain>; exited: Promise<number | null>; output: () => string } {
+function startMain(env: Record<string, string> = {}): {
+  child: ChildProcess;
+  ready: Promise<StartedMain>;
+  exited: Promise<number | null>;
+  output: () => string;
+} {
   const dataDir = mkdtempSync(join(tmpdir(), 'pat-local-mode-'));
-  const child = spawn(process.execPath, [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repo, 'functions', 'local', 'main.ts')], {
-    cwd: repo,
-    env: { ...process.env, PORT: '0', PAT_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repo, 'functions', 'local', 'main.ts')],
+    {
+      cwd: repo,
+      env: { ...process.env, PORT: '0', PAT_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -90,7 +99,11 @@ describe('npm start', () => {
 
   it('keeps its DynamoDB Local data under a key of the data directory: another key sees no table and no item', async () => {
     const endpoint = /DynamoDB Local at (http:\/\/\S+),/.exec(started.output())![1]!;
-    const session = await fetch(`${started.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', tenant: 'acme', admin: true }) });
+    const session = await fetch(`${started.url}/local/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alice', tenant: 'acme', admin: true }),
+    });
     const { idToken } = (await session.json()) as { idToken: string };
     const created = await fetch(`${started.url}/tokens`, {
       method: 'POST',
@@ -101,7 +114,11 @@ describe('npm start', () => {
     const strangers = [
       new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
       new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' } }),
-      new DynamoDBClient({ endpoint, region: 'local-00000000000000000000000000000000', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      new DynamoDBClient({
+        endpoint,
+        region: 'local-00000000000000000000000000000000',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
     ];
 
     for (const stranger of strangers) {
@@ -136,15 +153,19 @@ describe('the database key', () => {
 });
 
 describe('HOST', () => {
-  it.each(['0.0.0.0', '::', '192.0.2.10'])('npm start refuses HOST=%s and listens nowhere', async (host) => {
-    const main = startMain({ HOST: host });
-    const code = await Promise.race([main.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 30_000))]);
-    await stopMain(main.child, main.exited);
+  it.each(['0.0.0.0', '::', '192.0.2.10'])(
+    'npm start refuses HOST=%s and listens nowhere',
+    async (host) => {
+      const main = startMain({ HOST: host });
+      const code = await Promise.race([main.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 30_000))]);
+      await stopMain(main.child, main.exited);
 
-    expect(code).toBe(1);
-    expect(main.output()).toMatch(/not a loopback address/);
-    expect(main.output()).not.toMatch(/listening on/);
-  }, 60_000);
+      expect(code).toBe(1);
+      expect(main.output()).toMatch(/not a loopback address/);
+      expect(main.output()).not.toMatch(/listening on/);
+    },
+    60_000,
+  );
 
   it.each(['0.0.0.0', '::', '192.0.2.10', 'example.com'])('the local front refuses to listen on %s', async (host) => {
     await expect(startLocalServer({ port: 0, host, identity })).rejects.toThrow(/loopback only/);
@@ -168,9 +189,19 @@ describe('the DynamoDB Local launcher', () => {
     const home = join(lib, readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'))!);
     const out = mkdtempSync(join(tmpdir(), 'pat-launcher-'));
 
-    execFileSync('javac', ['--release', '17', '-cp', `${join(home, 'DynamoDBLocal.jar')}:${join(home, 'DynamoDBLocal_lib', '*')}`, '-d', out, join(sourceDir, 'LoopbackDynamoDbLocal.java')]);
+    execFileSync('javac', [
+      '--release',
+      '17',
+      '-cp',
+      `${join(home, 'DynamoDBLocal.jar')}:${join(home, 'DynamoDBLocal_lib', '*')}`,
+      '-d',
+      out,
+      join(sourceDir, 'LoopbackDynamoDbLocal.java'),
+    ]);
 
-    expect(readFileSync(join(out, 'LoopbackDynamoDbLocal.class')).equals(readFileSync(join(sourceDir, 'LoopbackDynamoDbLocal.class')))).toBe(true);
+    expect(
+      readFileSync(join(out, 'LoopbackDynamoDbLocal.class')).equals(readFileSync(join(sourceDir, 'LoopbackDynamoDbLocal.class'))),
+    ).toBe(true);
   });
 });
 
@@ -197,7 +228,11 @@ function rawCall(baseUrl: string, init: { method: string; path: string; host?: s
         method: init.method,
         path: init.path,
         setHost: false,
-        headers: { host: init.host ?? url.host, ...init.headers, ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }) },
+        headers: {
+          host: init.host ?? url.host,
+          ...init.headers,
+          ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }),
+        },
       },
       (res) => {
         let text = '';
@@ -232,34 +267,59 @@ describe('the local front', () => {
   });
 
   describe('Host header (DNS rebinding)', () => {
-    it.each(['evil.example', 'evil.example:3000', '127.0.0.1.evil.example', 'localhost.evil.example', '192.0.2.1', '[2001:db8::1]:80', 'localhost:3000@evil.example'])(
-      'refuses a sign-in addressed to %s with 403 forbidden',
-      async (host) => {
-        const response = await rawCall(service.url, { method: 'POST', path: '/local/session', host, headers: { 'content-type': 'application/json' }, body: sessionBody });
+    it.each([
+      'evil.example',
+      'evil.example:3000',
+      '127.0.0.1.evil.example',
+      'localhost.evil.example',
+      '192.0.2.1',
+      '[2001:db8::1]:80',
+      'localhost:3000@evil.example',
+    ])('refuses a sign-in addressed to %s with 403 forbidden', async (host) => {
+      const response = await rawCall(service.url, {
+        method: 'POST',
+        path: '/local/session',
+        host,
+        headers: { 'content-type': 'application/json' },
+        body: sessionBody,
+      });
 
-        expect(response.status).toBe(403);
-        expect(response.body).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('Host') } });
-      },
-    );
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('Host') } });
+    });
 
     it('refuses any generated domain name, on every kind of route', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.domain(), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }), fc.constantFrom('/scopes', '/tokens', '/api/candidates', '/', '/.well-known/jwks.json'), async (domain, port, path) => {
-          const response = await rawCall(service.url, { method: 'GET', path, host: port === undefined ? domain : `${domain}:${port}` });
+        fc.asyncProperty(
+          fc.domain(),
+          fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
+          fc.constantFrom('/scopes', '/tokens', '/api/candidates', '/', '/.well-known/jwks.json'),
+          async (domain, port, path) => {
+            const response = await rawCall(service.url, { method: 'GET', path, host: port === undefined ? domain : `${domain}:${port}` });
 
-          expect(response.status).toBe(403);
-          expect(response.body.error.code).toBe('forbidden');
-        }),
+            expect(response.status).toBe(403);
+            expect(response.body.error.code).toBe('forbidden');
+          },
+        ),
         { numRuns: 60 },
       );
     });
 
-    it.each(['127.0.0.1', '127.0.0.1:3000', 'localhost', 'LOCALHOST:3000', '[::1]:3000', '[::1]', '127.1.2.3:80'])('answers a request addressed to %s', async (host) => {
-      const response = await rawCall(service.url, { method: 'POST', path: '/local/session', host, headers: { 'content-type': 'application/json' }, body: sessionBody });
+    it.each(['127.0.0.1', '127.0.0.1:3000', 'localhost', 'LOCALHOST:3000', '[::1]:3000', '[::1]', '127.1.2.3:80'])(
+      'answers a request addressed to %s',
+      async (host) => {
+        const response = await rawCall(service.url, {
+          method: 'POST',
+          path: '/local/session',
+          host,
+          headers: { 'content-type': 'application/json' },
+          body: sessionBody,
+        });
 
-      expect(response.status).toBe(200);
-      expect(typeof response.body.idToken).toBe('string');
-    });
+        expect(response.status).toBe(200);
+        expect(typeof response.body.idToken).toBe('string');
+      },
+    );
   });
 
   describe('Content-Type', () => {
@@ -272,23 +332,47 @@ describe('the local front', () => {
       ['text/plain;charset=UTF-8', '/tokens/refresh'],
       ['text/plain', '/tokens'],
     ])('refuses a body sent as %s to %s with 400 invalid_request', async (contentType, path) => {
-      const response = await rawCall(service.url, { method: 'POST', path, headers: contentType === undefined ? {} : { 'content-type': contentType }, body: path === '/tokens/refresh' ? '{"refreshKey":"patr_x_y"}' : sessionBody });
+      const response = await rawCall(service.url, {
+        method: 'POST',
+        path,
+        headers: contentType === undefined ? {} : { 'content-type': contentType },
+        body: path === '/tokens/refresh' ? '{"refreshKey":"patr_x_y"}' : sessionBody,
+      });
 
       expect(response.status).toBe(400);
-      expect(response.body).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('application/json'), details: [{ field: 'content-type', message: 'must be application/json' }] } });
+      expect(response.body).toEqual({
+        error: {
+          code: 'invalid_request',
+          message: expect.stringContaining('application/json'),
+          details: [{ field: 'content-type', message: 'must be application/json' }],
+        },
+      });
     });
 
     it('refuses a form-encoded PUT on the example API before the authorizer runs', async () => {
-      const response = await rawCall(service.url, { method: 'PUT', path: '/api/candidates/1', headers: { 'content-type': 'text/plain' }, body: '{}' });
+      const response = await rawCall(service.url, {
+        method: 'PUT',
+        path: '/api/candidates/1',
+        headers: { 'content-type': 'text/plain' },
+        body: '{}',
+      });
 
       expect(response.status).toBe(400);
     });
 
-    it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8'])('accepts %s', async (contentType) => {
-      const response = await rawCall(service.url, { method: 'POST', path: '/local/session', headers: { 'content-type': contentType }, body: sessionBody });
+    it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8'])(
+      'accepts %s',
+      async (contentType) => {
+        const response = await rawCall(service.url, {
+          method: 'POST',
+          path: '/local/session',
+          headers: { 'content-type': contentType },
+          body: sessionBody,
+        });
 
-      expect(response.status).toBe(200);
-    });
+        expect(response.status).toBe(200);
+      },
+    );
   });
 
   describe('X-Forwarded-For (TRUST_FORWARDED_FOR=true, one proxy)', () => {
@@ -300,7 +384,11 @@ describe('the local front', () => {
     });
 
     const callFrom = (forwardedFor: string, baseUrl = service.url) =>
-      rawCall(baseUrl, { method: 'GET', path: '/api/candidates', headers: { authorization: `Bearer ${accessToken}`, 'x-forwarded-for': forwardedFor } });
+      rawCall(baseUrl, {
+        method: 'GET',
+        path: '/api/candidates',
+        headers: { authorization: `Bearer ${accessToken}`, 'x-forwarded-for': forwardedFor },
+      });
 
     it('takes the address the proxy appended, not one the client wrote in front of it', async () => {
       const spoofed = await callFrom('203.0.113.7, 198.51.100.1');
@@ -332,12 +420,17 @@ describe('forwardedClientOf', () => {
 
   it('is the address the outermost trusted proxy appended, whatever the client wrote before it', () => {
     fc.assert(
-      fc.property(fc.array(address, { maxLength: 5 }), address, fc.array(address, { maxLength: 4 }), (clientWritten, client, innerProxies) => {
-        // The outermost proxy appends the client's address; each inner proxy appends the one before it.
-        const header = [...clientWritten, client, ...innerProxies].join(', ');
+      fc.property(
+        fc.array(address, { maxLength: 5 }),
+        address,
+        fc.array(address, { maxLength: 4 }),
+        (clientWritten, client, innerProxies) => {
+          // The outermost proxy appends the client's address; each inner proxy appends the one before it.
+          const header = [...clientWritten, client, ...innerProxies].join(', ');
 
-        expect(forwardedClientOf(header, innerProxies.length + 1)).toBe(client);
-      }),
+          expect(forwardedClientOf(header, innerProxies.length + 1)).toBe(client);
+        },
+      ),
     );
   });
 });

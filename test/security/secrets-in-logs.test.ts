@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../functions/http/logger';
 import { startTestService, type TestService } from '../support/local-service';
-import { logCapture, recordAccessToken, recordRefreshKey, report, scanForSecrets, setHandlerLogLevel, setLogEcho, type LogCaptureState } from './support/log-capture';
+import {
+  logCapture,
+  recordAccessToken,
+  recordRefreshKey,
+  report,
+  scanForSecrets,
+  setHandlerLogLevel,
+  setLogEcho,
+  type LogCaptureState,
+} from './support/log-capture';
 
 /**
  * Secrets never logged. Every test file of the integration project already has its log captured
@@ -28,7 +37,13 @@ async function callApi(token: string, path = '/api/candidates') {
 
 describe('secrets never logged', () => {
   it('control: the scan finds a planted access token, refresh key or session token, and nothing public', () => {
-    const state: LogCaptureState = { lines: [], bytes: 0, secrets: new Map(), issued: { accessTokens: 0, refreshKeys: 0, sessionTokens: 0 }, echo: false };
+    const state: LogCaptureState = {
+      lines: [],
+      bytes: 0,
+      secrets: new Map(),
+      issued: { accessTokens: 0, refreshKeys: 0, sessionTokens: 0 },
+      echo: false,
+    };
     const jwt = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.${'s'.repeat(86)}`;
     const refreshKey = `patr_${'a'.repeat(32)}_${'k'.repeat(43)}`;
     const swap = logCapture().secrets;
@@ -71,16 +86,23 @@ describe('secrets never logged', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     // The rotated key again after the leeway: reuse detection revokes the family (logged at WARN).
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: created.refreshKey } })).status).toBe(401);
-    expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: `${forAlice.refreshKey.slice(0, -1)}x` } })).status).toBe(401);
+    expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: `${forAlice.refreshKey.slice(0, -1)}x` } })).status).toBe(
+      401,
+    );
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: forAlice.accessToken } })).status).toBe(401);
     expect((await service.call('DELETE', `/tokens/${forAlice.id}`, { token: alice })).status).toBe(200);
     const leaked = await service.createToken(alice, { scopes: ['jobs:read'] });
     await service.call('POST', '/tokens/revoke-leaked', { body: { tokens: [leaked.accessToken, leaked.refreshKey] } });
-    await service.call('POST', '/tokens', { token: alice, body: { description: created.accessToken.slice(0, 100), scopes: ['jobs:read'] } });
+    await service.call('POST', '/tokens', {
+      token: alice,
+      body: { description: created.accessToken.slice(0, 100), scopes: ['jobs:read'] },
+    });
 
     const state = logCapture();
     const findings = scanForSecrets();
-    report(`secrets-in-logs (this file, DEBUG level): ${state.lines.length} log lines scanned for ${state.secrets.size} secrets: ${findings.length} found`);
+    report(
+      `secrets-in-logs (this file, DEBUG level): ${state.lines.length} log lines scanned for ${state.secrets.size} secrets: ${findings.length} found`,
+    );
     expect(state.lines.length).toBeGreaterThan(10);
     expect(state.issued.accessTokens).toBeGreaterThanOrEqual(4);
     expect(findings).toEqual([]);
@@ -97,7 +119,9 @@ describe('secrets never logged', () => {
       const issued = await service.createToken(bob, { scopes: ['jobs:read'] });
       await service.call('POST', '/tokens/refresh', { body: { refreshKey: issued.refreshKey } });
       const findings = scanForSecrets().filter((finding) => finding.line > before);
-      report(`secrets-in-logs with POWERTOOLS_LOGGER_LOG_EVENT=true: ${findings.length} found (${[...new Set(findings.map((f) => f.kind))].join(', ')})`);
+      report(
+        `secrets-in-logs with POWERTOOLS_LOGGER_LOG_EVENT=true: ${findings.length} found (${[...new Set(findings.map((f) => f.kind))].join(', ')})`,
+      );
       expect(findings).toEqual([]);
     } finally {
       if (previous === undefined) delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;

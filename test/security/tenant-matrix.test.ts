@@ -13,7 +13,13 @@ import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-cap
 
 type Persona = 'owner' | 'same-tenant user' | 'same-tenant admin' | 'other-tenant admin' | 'anonymous';
 const personas: Persona[] = ['owner', 'same-tenant user', 'same-tenant admin', 'other-tenant admin', 'anonymous'];
-const tenantOf: Record<Persona, string | undefined> = { owner: 'acme', 'same-tenant user': 'acme', 'same-tenant admin': 'acme', 'other-tenant admin': 'globex', anonymous: undefined };
+const tenantOf: Record<Persona, string | undefined> = {
+  owner: 'acme',
+  'same-tenant user': 'acme',
+  'same-tenant admin': 'acme',
+  'other-tenant admin': 'globex',
+  anonymous: undefined,
+};
 
 let service: TestService;
 const sessions = {} as Record<Persona, string | undefined>;
@@ -36,7 +42,9 @@ afterAll(async () => {
   setHandlerLogLevel(logger, 'WARN');
   const rows = [...outcomes].map(([route, cells]) => [route, ...personas.map((persona) => cells.get(persona) ?? 'skipped')]);
   const failures = rows.flat().filter((cell) => cell.includes('≠')).length;
-  report(`\nTenant-isolation matrix (status; "≠" marks a cell that differs from the expected)\n${table(['route', ...personas], rows)}\ntenant matrix: ${rows.length} routes x ${personas.length} callers = ${rows.length * personas.length} cells, ${failures} unexpected\n`);
+  report(
+    `\nTenant-isolation matrix (status; "≠" marks a cell that differs from the expected)\n${table(['route', ...personas], rows)}\ntenant matrix: ${rows.length} routes x ${personas.length} callers = ${rows.length * personas.length} cells, ${failures} unexpected\n`,
+  );
   await service?.stop();
 });
 
@@ -56,17 +64,34 @@ interface Row {
   run(persona: Persona, session: string | undefined): Promise<Cell>;
 }
 
-const all = (status: number): Record<Persona, number> => ({ owner: status, 'same-tenant user': status, 'same-tenant admin': status, 'other-tenant admin': status, anonymous: status });
+const all = (status: number): Record<Persona, number> => ({
+  owner: status,
+  'same-tenant user': status,
+  'same-tenant admin': status,
+  'other-tenant admin': status,
+  anonymous: status,
+});
 const signedIn = (status: number): Record<Persona, number> => ({ ...all(status), anonymous: 401 });
 
 const rows: Row[] = [
-  { route: 'GET /scopes', expected: signedIn(200), run: async (_p, token) => ({ status: (await service.call('GET', '/scopes', { token })).status }) },
-  { route: 'GET /policy', expected: signedIn(200), run: async (_p, token) => ({ status: (await service.call('GET', '/policy', { token })).status }) },
+  {
+    route: 'GET /scopes',
+    expected: signedIn(200),
+    run: async (_p, token) => ({ status: (await service.call('GET', '/scopes', { token })).status }),
+  },
+  {
+    route: 'GET /policy',
+    expected: signedIn(200),
+    run: async (_p, token) => ({ status: (await service.call('GET', '/policy', { token })).status }),
+  },
   {
     route: 'POST /tokens (for themselves)',
     expected: signedIn(201),
     run: async (persona, token) => {
-      const answer = await service.call('POST', '/tokens', { token, body: { description: `self ${Math.random()}`, scopes: ['jobs:read'] } });
+      const answer = await service.call('POST', '/tokens', {
+        token,
+        body: { description: `self ${Math.random()}`, scopes: ['jobs:read'] },
+      });
       return { status: answer.status, check: () => expect(answer.body.tenant).toBe(tenantOf[persona]) };
     },
   },
@@ -74,9 +99,16 @@ const rows: Row[] = [
     route: 'POST /tokens {owner: alice}',
     expected: { owner: 201, 'same-tenant user': 403, 'same-tenant admin': 201, 'other-tenant admin': 201, anonymous: 401 },
     run: async (persona, token) => {
-      const answer = await service.call('POST', '/tokens', { token, body: { description: `for alice ${Math.random()}`, scopes: ['jobs:read'], owner: 'alice' } });
+      const answer = await service.call('POST', '/tokens', {
+        token,
+        body: { description: `for alice ${Math.random()}`, scopes: ['jobs:read'], owner: 'alice' },
+      });
       // The other tenant's admin creates a token for *its own* user "alice": it lands in globex, never in acme.
-      return { status: answer.status, check: () => expect({ owner: answer.body.owner, tenant: answer.body.tenant }).toEqual({ owner: 'alice', tenant: tenantOf[persona] }) };
+      return {
+        status: answer.status,
+        check: () =>
+          expect({ owner: answer.body.owner, tenant: answer.body.tenant }).toEqual({ owner: 'alice', tenant: tenantOf[persona] }),
+      };
     },
   },
   {
@@ -136,17 +168,27 @@ const rows: Row[] = [
     run: async (_p, token) => {
       const victim = await freshAliceToken();
       const answer = await service.call('POST', '/tokens/refresh', { token, body: { refreshKey: victim.refreshKey } });
-      return { status: answer.status, check: () => expect({ owner: answer.body.owner, tenant: answer.body.tenant }).toEqual({ owner: 'alice', tenant: 'acme' }) };
+      return {
+        status: answer.status,
+        check: () => expect({ owner: answer.body.owner, tenant: answer.body.tenant }).toEqual({ owner: 'alice', tenant: 'acme' }),
+      };
     },
   },
-  { route: 'GET /.well-known/jwks.json', expected: all(200), run: async (_p, token) => ({ status: (await service.call('GET', '/.well-known/jwks.json', { token })).status }) },
+  {
+    route: 'GET /.well-known/jwks.json',
+    expected: all(200),
+    run: async (_p, token) => ({ status: (await service.call('GET', '/.well-known/jwks.json', { token })).status }),
+  },
   {
     route: "GET /tokens/{alice's id}/audit",
     optional: true,
     expected: { owner: 200, 'same-tenant user': 404, 'same-tenant admin': 200, 'other-tenant admin': 404, anonymous: 401 },
     run: async (_p, token) => {
       const answer = await service.call('GET', `/tokens/${aliceToken.id}/audit`, { token });
-      return { status: answer.status, check: () => expect(answer.body.items.every((event: { tokenId: string }) => event.tokenId === aliceToken.id)).toBe(true) };
+      return {
+        status: answer.status,
+        check: () => expect(answer.body.items.every((event: { tokenId: string }) => event.tokenId === aliceToken.id)).toBe(true),
+      };
     },
   },
   {
@@ -155,7 +197,10 @@ const rows: Row[] = [
     expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 200, 'other-tenant admin': 200, anonymous: 401 },
     run: async (persona, token) => {
       const answer = await service.call('GET', '/audit?limit=100', { token });
-      return { status: answer.status, check: () => expect(answer.body.items.every((event: { tenant: string }) => event.tenant === tenantOf[persona])).toBe(true) };
+      return {
+        status: answer.status,
+        check: () => expect(answer.body.items.every((event: { tenant: string }) => event.tenant === tenantOf[persona])).toBe(true),
+      };
     },
   },
   {
@@ -185,7 +230,15 @@ const rows: Row[] = [
     run: async (_p, token) => {
       const victim = await freshAliceToken();
       const answer = await service.call('POST', `/tokens/${victim.id}/regenerate`, { token });
-      return { status: answer.status, check: () => expect({ owner: answer.body.owner, tenant: answer.body.tenant, familyId: answer.body.familyId }).toEqual({ owner: 'alice', tenant: 'acme', familyId: victim.id }) };
+      return {
+        status: answer.status,
+        check: () =>
+          expect({ owner: answer.body.owner, tenant: answer.body.tenant, familyId: answer.body.familyId }).toEqual({
+            owner: 'alice',
+            tenant: 'acme',
+            familyId: victim.id,
+          }),
+      };
     },
   },
   {

@@ -87,7 +87,11 @@ export function pat(args: string[], options: { env?: Record<string, string>; as?
 }
 
 export async function signIn(user: string, tenant = 'acme', admin = false): Promise<string> {
-  const response = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, tenant, admin }) });
+  const response = await fetch(`${service.url}/local/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, tenant, admin }),
+  });
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
@@ -120,7 +124,14 @@ export async function vendorCredentials(extra: Record<string, unknown> = {}) {
   const directory = await mkdtemp(join(root, 'vendor-'));
   await chmod(directory, 0o755);
   const file = join(directory, 'credentials.json');
-  const credentials = { apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt, ...extra };
+  const credentials = {
+    apiUrl: service.url,
+    tokenId: token.id,
+    accessToken: token.accessToken,
+    refreshKey: token.refreshKey,
+    expiresAt: token.expiresAt,
+    ...extra,
+  };
   await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return { directory, file, token, idToken, credentials };
 }
@@ -140,7 +151,11 @@ export async function callExampleApi(accessToken: string) {
 }
 
 export async function refreshWithApi(refreshKey: string) {
-  const response = await fetch(`${service.url}/tokens/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshKey }) });
+  const response = await fetch(`${service.url}/tokens/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshKey }),
+  });
   return response.status;
 }
 
@@ -184,7 +199,8 @@ export async function fakeService(answer: (request: { method: string; path: stri
 export async function fakeRefreshService() {
   const successors = new Map<string, Record<string, unknown>>();
   return fakeService(({ method, path, body }) => {
-    if (method !== 'POST' || path !== '/tokens/refresh') return { status: 404, json: { error: { code: 'not_found', message: 'no such route' } } };
+    if (method !== 'POST' || path !== '/tokens/refresh')
+      return { status: 404, json: { error: { code: 'not_found', message: 'no such route' } } };
     const key = String(body?.refreshKey);
     if (!successors.has(key)) {
       const id = randomBytes(16).toString('hex');
@@ -270,4 +286,3 @@ export function expectOneLineFailure(run: Run, exitCode: number, reason: RegExp,
   for (const secret of secrets) expect(run.stderr).not.toContain(secret);
   expect(run.stderr).not.toMatch(/eyJ[\w-]+\.|patr_/);
 }
-

@@ -7,7 +7,9 @@ import { defaultPolicy } from '../../functions/domain/policy';
 import { ensureTable } from '../../functions/local/dynamodb-local';
 
 /** A fresh table in the shared DynamoDB Local, so test files never see each other's data. */
-export async function freshTable(prefix = 'test'): Promise<{ client: DynamoDBClient; tableName: string; endpoint: string; store: DynamoTokenStore }> {
+export async function freshTable(
+  prefix = 'test',
+): Promise<{ client: DynamoDBClient; tableName: string; endpoint: string; store: DynamoTokenStore }> {
   const endpoint = inject('dynamoEndpoint');
   const client = dynamoClient(endpoint);
   const tableName = `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -22,7 +24,12 @@ export async function freshTable(prefix = 'test'): Promise<{ client: DynamoDBCli
  * then fails with "Cannot create preexisting table". The service then finds the table as it is.
  */
 export async function createTableFirst(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: { requestTimeout: 60_000 } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { requestTimeout: 60_000 },
+  });
   try {
     await ensureTable(client, tableName);
   } finally {

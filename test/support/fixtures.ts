@@ -30,11 +30,24 @@ export function newKeyRing(): LocalKeyRing {
 
 export function tokenService(store: TokenStore, clock: Clock, options: { policy?: Partial<TokenPolicy>; keys?: LocalKeyRing } = {}) {
   const keys = options.keys ?? newKeyRing();
-  const service = new TokenService({ store, signer: keys, secrets: new LocalSecretDeriver(randomBytes(32)), clock, policy: { ...defaultPolicy, ...options.policy }, catalogue: exampleCatalogue, issuer: ISSUER });
+  const service = new TokenService({
+    store,
+    signer: keys,
+    secrets: new LocalSecretDeriver(randomBytes(32)),
+    clock,
+    policy: { ...defaultPolicy, ...options.policy },
+    catalogue: exampleCatalogue,
+    issuer: ISSUER,
+  });
   return { service, keys };
 }
 
-export function authorizerFor(store: AuthorizerOptions['store'], clock: Clock, keys: LocalKeyRing, options: Partial<AuthorizerOptions> = {}) {
+export function authorizerFor(
+  store: AuthorizerOptions['store'],
+  clock: Clock,
+  keys: LocalKeyRing,
+  options: Partial<AuthorizerOptions> = {},
+) {
   return new Authorizer({
     verifier: new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false }),
     store,

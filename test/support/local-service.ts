@@ -57,7 +57,11 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
   const client = localDynamoClient(service.dynamoEndpoint, service.dynamoRegion);
   const contractRecorder = new ContractRecorder();
 
-  async function call(method: string, path: string, init: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    init: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ) {
     const response = await fetch(`${service.url}${path}`, {
       method,
       headers: {
@@ -74,7 +78,13 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
     } catch {
       body = text;
     }
-    contractRecorder.record({ method: method.toUpperCase(), path: new URL(path, service.url).pathname, status: response.status, contentType: response.headers.get('content-type'), body });
+    contractRecorder.record({
+      method: method.toUpperCase(),
+      path: new URL(path, service.url).pathname,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body,
+    });
     return { status: response.status, body, headers: response.headers };
   }
 
@@ -105,7 +115,8 @@ export async function startTestService(options: Partial<LocalServiceOptions> = {
       client.destroy();
       await service.stop();
       const problems = contract ? contractProblemsOf(contractRecorder) : [];
-      if (problems.length > 0) throw new Error(`Responses that break the OpenAPI document (functions/http/openapi-document.ts):\n${problems.join('\n')}`);
+      if (problems.length > 0)
+        throw new Error(`Responses that break the OpenAPI document (functions/http/openapi-document.ts):\n${problems.join('\n')}`);
     },
   };
 }

@@ -19,7 +19,8 @@ import type {
 const copy = <T>(value: T): T => structuredClone(value);
 
 /** Newest first by creation time, then id: the order of the DynamoDB indexes (`timeOrdered` keys, read backwards). */
-const newestFirst = (a: { at: number; id: string }, b: { at: number; id: string }) => b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+const newestFirst = (a: { at: number; id: string }, b: { at: number; id: string }) =>
+  b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
 
 function pageOf<T>(items: T[], limit: number, cursor: string | undefined, idOf: (item: T) => string): Page<T> {
   const start = cursor === undefined ? 0 : items.findIndex((item) => idOf(item) === Buffer.from(cursor, 'base64url').toString('utf8')) + 1;
@@ -101,7 +102,11 @@ export class MemoryTokenStore implements TokenStore {
   async countActive(tenant: string, owner: string, now: number): Promise<number> {
     // Pending tokens count, as in DynamoDB: approving one must not take an owner past the cap.
     return [...this.tokens.values()].filter(
-      (record) => record.tenant === tenant && record.owner === owner && (record.state === 'active' || record.state === 'pending') && (record.expiresAt === null || record.expiresAt > now),
+      (record) =>
+        record.tenant === tenant &&
+        record.owner === owner &&
+        (record.state === 'active' || record.state === 'pending') &&
+        (record.expiresAt === null || record.expiresAt > now),
     ).length;
   }
 
@@ -110,7 +115,12 @@ export class MemoryTokenStore implements TokenStore {
     const family = this.families.get(successor.familyId);
     if (family && family.state !== 'live') return { ok: false, refusal: 'family_revoked' };
     const stored = this.tokens.get(predecessor.id);
-    if (!stored || stored.state !== 'active' || stored.refreshKeyHash !== rotation.presentedHash || stored.revision !== predecessor.revision) {
+    if (
+      !stored ||
+      stored.state !== 'active' ||
+      stored.refreshKeyHash !== rotation.presentedHash ||
+      stored.revision !== predecessor.revision
+    ) {
       return { ok: false, refusal: 'predecessor_changed' };
     }
     const holder = this.locks.get(this.lockKey(successor));
@@ -159,7 +169,12 @@ export class MemoryTokenStore implements TokenStore {
     now: number,
   ): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }> {
     const stored = this.tokens.get(record.id);
-    if (!stored || (stored.state !== 'active' && stored.state !== 'pending') || stored.revision !== record.revision || stored.refreshKeyHash !== record.refreshKeyHash) {
+    if (
+      !stored ||
+      (stored.state !== 'active' && stored.state !== 'pending') ||
+      stored.revision !== record.revision ||
+      stored.refreshKeyHash !== record.refreshKeyHash
+    ) {
       return { ok: false, refusal: 'changed' };
     }
     const edited: TokenRecord = { ...stored, ...copy(changes), revision: (record.revision ?? 0) + 1 };
@@ -189,7 +204,11 @@ export class MemoryTokenStore implements TokenStore {
     return family && copy(family);
   }
 
-  async revokeFamily(family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>, revocation: Revocation, event: AuditEvent): Promise<FamilyRevocationResult> {
+  async revokeFamily(
+    family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>,
+    revocation: Revocation,
+    event: AuditEvent,
+  ): Promise<FamilyRevocationResult> {
     const existing = this.families.get(family.id);
     const marked = existing === undefined || existing.state === 'live';
     if (marked) {
@@ -217,7 +236,13 @@ export class MemoryTokenStore implements TokenStore {
       .sort((a, b) => b.generation - a.generation || b.createdAt - a.createdAt);
     for (const member of members) {
       const { graceUntil: _grace, ...rest } = member;
-      this.tokens.set(member.id, { ...rest, state: 'revoked', revokedAt: revocation.at, revokedBy: revocation.by, revokeReason: revocation.reason });
+      this.tokens.set(member.id, {
+        ...rest,
+        state: 'revoked',
+        revokedAt: revocation.at,
+        revokedBy: revocation.by,
+        revokeReason: revocation.reason,
+      });
     }
     const revokedIds = members.map((member) => member.id);
     const stored = this.audit.get(event.id);
@@ -230,7 +255,10 @@ export class MemoryTokenStore implements TokenStore {
   async listAudit(query: AuditQuery): Promise<Page<AuditEvent>> {
     const matching = [...this.audit.values()]
       .filter((event) => event.tenant === query.tenant)
-      .filter((event) => (query.tokenId === undefined || event.tokenId === query.tokenId) && (query.owner === undefined || event.owner === query.owner))
+      .filter(
+        (event) =>
+          (query.tokenId === undefined || event.tokenId === query.tokenId) && (query.owner === undefined || event.owner === query.owner),
+      )
       .sort((a, b) => newestFirst(a, b));
     const page = pageOf(matching, query.limit, query.cursor, (event) => event.id);
     return { items: page.items.map(copy), nextCursor: page.nextCursor };
@@ -247,7 +275,10 @@ export class MemoryTokenStore implements TokenStore {
 
   async recordDenial(denial: DeniedAuthorization): Promise<void> {
     const hourStart = Math.floor(denial.at / 3_600_000) * 3_600_000;
-    const id = `denied-${denial.tokenId}-${new Date(hourStart).toISOString().slice(0, 13).replace(/[^0-9]/g, '')}`;
+    const id = `denied-${denial.tokenId}-${new Date(hourStart)
+      .toISOString()
+      .slice(0, 13)
+      .replace(/[^0-9]/g, '')}`;
     const previous = this.audit.get(id);
     const count = Number(previous?.details?.count ?? 0) + denial.count;
     const reasons = [...new Set([...((previous?.details?.reasons as string[] | undefined) ?? []), ...denial.reasons])];
@@ -279,7 +310,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async unmarkNotified(id: string, horizonDays: number): Promise<void> {
     const stored = this.tokens.get(id);
-    if (stored) this.tokens.set(id, { ...stored, notifiedHorizons: (stored.notifiedHorizons ?? []).filter((days) => days !== horizonDays) });
+    if (stored)
+      this.tokens.set(id, { ...stored, notifiedHorizons: (stored.notifiedHorizons ?? []).filter((days) => days !== horizonDays) });
   }
 }
-

@@ -31,7 +31,9 @@ ajv.addSchema(document, 'openapi');
 const pointer = (...segments: string[]) => segments.map((segment) => segment.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
 // Literal paths first, so `/tokens/refresh` is never taken for `/tokens/{id}` (as the front routes it).
-const operations: DocumentedOperation[] = Object.entries(document.paths as unknown as Record<string, Record<string, { responses: DocumentedOperation['responses'] }>>)
+const operations: DocumentedOperation[] = Object.entries(
+  document.paths as unknown as Record<string, Record<string, { responses: DocumentedOperation['responses'] }>>,
+)
   .sort(([a], [b]) => Number(a.includes('{')) - Number(b.includes('{')))
   .flatMap(([template, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
@@ -66,15 +68,20 @@ export function contractProblems(response: RecordedResponse): string[] {
   if (!isJson(response.contentType)) return [`${where}: answered ${response.contentType ?? 'no content type'}, not JSON`];
   const operation = operations.find((candidate) => candidate.method === response.method && candidate.pattern.test(response.path));
   if (!operation) {
-    const problems = errors(validatorOf('openapi#/components/schemas/Error'), response.body).map((problem) => `${where} (no such operation): ${problem}`);
-    if (response.status < 400 || response.status >= 500) problems.push(`${where}: a route the document does not describe answered ${response.status}`);
+    const problems = errors(validatorOf('openapi#/components/schemas/Error'), response.body).map(
+      (problem) => `${where} (no such operation): ${problem}`,
+    );
+    if (response.status < 400 || response.status >= 500)
+      problems.push(`${where}: a route the document does not describe answered ${response.status}`);
     return problems;
   }
   // Named by its template, so the same drift on many tokens is one problem.
   const at = `${operation.method} ${operation.template} → ${response.status}`;
   const documented = operation.responses[String(response.status)];
   if (!documented) {
-    return [`${at}: ${response.status} is not a documented status of ${operation.method} ${operation.template} (documented: ${Object.keys(operation.responses).join(', ')}; body ${JSON.stringify(response.body)?.slice(0, 200)})`];
+    return [
+      `${at}: ${response.status} is not a documented status of ${operation.method} ${operation.template} (documented: ${Object.keys(operation.responses).join(', ')}; body ${JSON.stringify(response.body)?.slice(0, 200)})`,
+    ];
   }
   if (!documented.content?.['application/json']) return [];
   const ref = `openapi#/${pointer('paths', operation.template, operation.method.toLowerCase(), 'responses', String(response.status), 'content', 'application/json', 'schema')}`;
@@ -83,7 +90,10 @@ export function contractProblems(response: RecordedResponse): string[] {
 
 function errors(validate: ValidateFunction, body: unknown): string[] {
   if (validate(body)) return [];
-  return (validate.errors ?? []).map((error) => `body${error.instancePath} ${error.message}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (error) =>
+      `body${error.instancePath} ${error.message}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : ''}`,
+  );
 }
 
 /** Collects the responses of one test file's service and says what broke the contract. */

@@ -20,7 +20,14 @@ export async function withFirstToken(store: TokenStore, request: Partial<NewToke
   const first = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 180, ...request });
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0 });
   const authorize = async (accessToken: string) =>
-    (await authorizer.authorize({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' })).effect;
+    (
+      await authorizer.authorize({
+        authorization: `Bearer ${accessToken}`,
+        sourceIp: '203.0.113.5',
+        method: 'GET',
+        resource: '/api/candidates',
+      })
+    ).effect;
   return { clock, keys, service, who, first, authorize };
 }
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { startLocalService } from '../../functions/local/service';
 import { createTableFirst } from './dynamo';
 
@@ -48,12 +48,18 @@ export function newestChange(path: string): number {
 export async function buildConsoleIfStale(): Promise<void> {
   const index = join(webRoot, 'dist', 'index.html');
   // The console bundles the service's pure rules too (functions/domain/description.ts, scopes.ts).
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json', '../functions/domain'].map((name) => join(webRoot, name));
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json', '../functions/domain'].map((name) =>
+    join(webRoot, name),
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestChange))) return;
   // Vitest sets NODE_ENV=test, which would bundle React's development build.
-  await execFileAsync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn'], {
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  await execFileAsync(
+    process.execPath,
+    [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', join(webRoot, 'vite.config.ts'), '--logLevel', 'warn'],
+    {
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -88,7 +94,11 @@ afterAll(async () => {
 // --- the service, from node -------------------------------------------------------------------
 
 export async function idTokenOf(user: string, tenant: string, admin = false): Promise<string> {
-  const response = await fetch(`${service.url}/local/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, tenant, admin }) });
+  const response = await fetch(`${service.url}/local/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, tenant, admin }),
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { idToken: string }).idToken;
 }
@@ -123,7 +133,12 @@ export async function exampleApi(accessToken: string, method = 'GET'): Promise<{
 // --- the browser ------------------------------------------------------------------------------
 
 export async function newPage(configOverride?: Record<string, unknown>, contextOptions: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC', ...contextOptions });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    ...contextOptions,
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000); // generous: the suite runs beside the other integration files
@@ -143,7 +158,8 @@ export async function signIn(page: Page, user: string, tenant: string, admin = f
   await page.getByText(`Signed in as ${user}`).waitFor();
 }
 
-export const rowOf = (page: Page | Locator, description: string): Locator => page.locator('table.tokens tbody tr', { hasText: description });
+export const rowOf = (page: Page | Locator, description: string): Locator =>
+  page.locator('table.tokens tbody tr', { hasText: description });
 
 export async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ');
@@ -154,7 +170,10 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
   expect(serious, `accessibility of the ${screen}`).toEqual([]);
 }
 
@@ -166,7 +185,6 @@ export async function screenshot(page: Page, name: string, dialog?: Locator): Pr
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
   if (needed > viewport.height) await page.setViewportSize(viewport);
 }
-
 
 afterAll(() => {
   // Screens that illustrate docs/console.md and the README; refreshed on request only, so a test run leaves git clean.
@@ -184,6 +202,7 @@ afterAll(() => {
     ['14-regenerated', 'web-console-regenerated'],
   ]) {
     // Each console suite refreshes the screens it took.
-    if (existsSync(join(screenshotDir, `${from}.png`))) copyFileSync(join(screenshotDir, `${from}.png`), resolve('docs/screenshots', `${to}.png`));
+    if (existsSync(join(screenshotDir, `${from}.png`)))
+      copyFileSync(join(screenshotDir, `${from}.png`), resolve('docs/screenshots', `${to}.png`));
   }
 });

@@ -35,7 +35,13 @@ describe('authorizer policy', () => {
   it('passes the principal as strings, scopes space-separated', () => {
     const result = policyOf(allowDecision(['candidates:read', 'jobs:read']), methodArn('GET', '/api/jobs'), routePolicy);
     expect(result.principalId).toBe('t1');
-    expect(result.context).toEqual({ tokenId: 't1', owner: 'alice', tenant: 'acme', scopes: 'candidates:read jobs:read', validUntil: '2000000000000' });
+    expect(result.context).toEqual({
+      tokenId: 't1',
+      owner: 'alice',
+      tenant: 'acme',
+      scopes: 'candidates:read jobs:read',
+      validUntil: '2000000000000',
+    });
     for (const value of Object.values(result.context!)) expect(typeof value).toBe('string');
   });
 
@@ -50,12 +56,18 @@ describe('authorizer policy', () => {
 
   it('denies everything to a client IP the token does not allow', () => {
     const result = policyOf({ ...allowDecision(['*']), effect: 'forbidden', reason: 'ip' }, methodArn('GET', '/api/jobs'), routePolicy);
-    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/*'] }]);
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/*'] },
+    ]);
     for (const route of routes) expect(policyAllows(result, methodArn(route.method, route.resource.replace('{id}', '1')))).toBe(false);
   });
 
   it('denies with an explicit statement when the scopes allow no route at all', () => {
-    const result = policyOf({ ...allowDecision(['assessments:write']), effect: 'forbidden', reason: 'scope' }, methodArn('GET', '/api/jobs'), routePolicy);
+    const result = policyOf(
+      { ...allowDecision(['assessments:write']), effect: 'forbidden', reason: 'scope' },
+      methodArn('GET', '/api/jobs'),
+      routePolicy,
+    );
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
   });
 });
@@ -63,7 +75,12 @@ describe('authorizer policy', () => {
 /** A token holding `scopes`, its policy computed on a request to `first`, then replayed from the cache. */
 function cachedPolicy(table: ProtectedRoute[], scopes: string[], first: [string, string]) {
   const resolved = resolveRoutes(table, exampleCatalogue);
-  const decision = { effect: 'allow' as const, principal: principal(scopes), allowedRoutes: resolved.filter((route) => covers(scopes, route.scope)), validUntil: 2_000_000_000_000 };
+  const decision = {
+    effect: 'allow' as const,
+    principal: principal(scopes),
+    allowedRoutes: resolved.filter((route) => covers(scopes, route.scope)),
+    validUntil: 2_000_000_000_000,
+  };
   return policyOf(decision, methodArn(...first), routePolicyOf(resolved));
 }
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { configIssues, defaults, environmentOf, loadConfig, loadNotificationConfig } from '../../functions/adapters/config';
 import { exampleApiRoutes, exampleCatalogue } from '../../functions/domain/routes';
 
-const base = { ...environmentOf({ issuer: 'https://pat.example', catalogue: exampleCatalogue, routes: exampleApiRoutes }), KMS_KEY_IDS: 'key-1,key-2', TABLE_NAME: 'tokens' };
+const base = {
+  ...environmentOf({ issuer: 'https://pat.example', catalogue: exampleCatalogue, routes: exampleApiRoutes }),
+  KMS_KEY_IDS: 'key-1,key-2',
+  TABLE_NAME: 'tokens',
+};
 
 describe('configuration from the environment', () => {
   it('reads what environmentOf wrote, with the defaults', () => {
@@ -33,20 +37,26 @@ describe('configuration from the environment', () => {
     ['a grace period over an hour', { TOKEN_POLICY: JSON.stringify({ rotationGraceSeconds: 7200 }) }, /rotationGraceSeconds/],
     ['KMS without key ids', { KMS_KEY_IDS: ' , ' }, /KMS_KEY_IDS/],
     ['local signing without a key file', { SIGNER: 'local' }, /LOCAL_SIGNING_KEY_FILE/],
-    ['a route whose scope cannot be derived', { PROTECTED_ROUTES: JSON.stringify([{ method: 'GET', resource: '/payroll' }]) }, /No scope for GET \/payroll/],
+    [
+      'a route whose scope cannot be derived',
+      { PROTECTED_ROUTES: JSON.stringify([{ method: 'GET', resource: '/payroll' }]) },
+      /No scope for GET \/payroll/,
+    ],
     ['a cache window that is not a number', { STATUS_CACHE_SECONDS: 'ten' }, /STATUS_CACHE_SECONDS/],
   ])('fails at load time with a clear message on %s', (_name, change, message) => {
     expect(() => loadConfig({ ...base, ...change })).toThrow(message);
   });
 });
 
-describe('the notification job\'s environment', () => {
+describe("the notification job's environment", () => {
   it('announces at the default horizons when NOTIFY_HORIZONS_DAYS is unset', () => {
     expect(loadNotificationConfig({}).horizonsDays).toEqual([...defaults.notifyHorizonsDays]);
   });
 
   it('reads the horizons and the targets', () => {
-    expect(loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: '14, 2', EVENT_BUS_NAME: 'bus', SNS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:t' })).toEqual({
+    expect(
+      loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: '14, 2', EVENT_BUS_NAME: 'bus', SNS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:t' }),
+    ).toEqual({
       horizonsDays: [14, 2],
       eventBusName: 'bus',
       snsTopicArn: 'arn:aws:sns:eu-west-1:1:t',
@@ -54,7 +64,9 @@ describe('the notification job\'s environment', () => {
   });
 
   it.each([['0'], ['366'], ['7,x'], ['1.5'], ['']])('refuses the horizons %j at load time', (horizons) => {
-    expect(() => loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: horizons })).toThrow(/NOTIFY_HORIZONS_DAYS must be whole days between 1 and 365/);
+    expect(() => loadNotificationConfig({ NOTIFY_HORIZONS_DAYS: horizons })).toThrow(
+      /NOTIFY_HORIZONS_DAYS must be whole days between 1 and 365/,
+    );
   });
 });
 

@@ -11,12 +11,63 @@ const loneSurrogates = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => St
 const controls = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })).map((code) => String.fromCharCode(code));
 // Format (Cf) and other default-ignorable code points, the joiner excepted (allowed inside emoji).
 const invisibles = fc.constantFrom(
-  '\u00ad', '\u034f', '\u061c', '\u115f', '\u17b4', '\u180e', '\u200b', '\u200c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d',
-  '\u202e', '\u2060', '\u2061', '\u2064', '\u2066', '\u2067', '\u2068', '\u2069', '\u206f', '\u3164', '\ufe00', '\ufeff', '\uffa0',
-  '\u{110bd}', '\u{1d173}', '\u{e0001}', '\u{e0041}', '\u{e0100}',
+  '\u00ad',
+  '\u034f',
+  '\u061c',
+  '\u115f',
+  '\u17b4',
+  '\u180e',
+  '\u200b',
+  '\u200c',
+  '\u200e',
+  '\u200f',
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2060',
+  '\u2061',
+  '\u2064',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u206f',
+  '\u3164',
+  '\ufe00',
+  '\ufeff',
+  '\uffa0',
+  '\u{110bd}',
+  '\u{1d173}',
+  '\u{e0001}',
+  '\u{e0041}',
+  '\u{e0100}',
 );
-const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((cp) => (cp >= 0xd800 && cp <= 0xdfff ? String.fromCharCode(cp) : String.fromCodePoint(cp)));
-const interesting = fc.constantFrom('a', 'Z', 'ß', 'ﬁ', 'Ａ', ' ', '\u3000', '😀', '👩', '💻', '\u200d', '\ufe0f', '\u0301', '\ud83d', '\u202e', '1', 'İ', 'ς', '¨');
+const anyCodePoint = fc
+  .integer({ min: 0, max: 0x10ffff })
+  .map((cp) => (cp >= 0xd800 && cp <= 0xdfff ? String.fromCharCode(cp) : String.fromCodePoint(cp)));
+const interesting = fc.constantFrom(
+  'a',
+  'Z',
+  'ß',
+  'ﬁ',
+  'Ａ',
+  ' ',
+  '\u3000',
+  '😀',
+  '👩',
+  '💻',
+  '\u200d',
+  '\ufe0f',
+  '\u0301',
+  '\ud83d',
+  '\u202e',
+  '1',
+  'İ',
+  'ς',
+  '¨',
+);
 /** Strings mixing any code point (lone surrogates included) with the characters the rules are about. */
 const candidates = fc.string({ unit: fc.oneof(anyCodePoint, interesting, interesting), maxLength: 40 });
 
@@ -36,7 +87,8 @@ describe('description: well-formed Unicode only', () => {
         points.forEach((point, i) => {
           if (!/[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(point)) return;
           // Only the emoji exceptions: a joiner between pictographs, a presentation selector after an emoji.
-          if (point === '\u200d') expect([isEmoji(points[i - 1]), /\p{Extended_Pictographic}/u.test(points[i + 1] ?? '')]).toEqual([true, true]);
+          if (point === '\u200d')
+            expect([isEmoji(points[i - 1]), /\p{Extended_Pictographic}/u.test(points[i + 1] ?? '')]).toEqual([true, true]);
           else expect(['\ufe0e', '\ufe0f'], stored).toContain(point);
         });
       }),
@@ -46,18 +98,29 @@ describe('description: well-formed Unicode only', () => {
 
   it('refuses any description holding a lone surrogate, a control or an invisible character, wherever it stands', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 30 }), fc.oneof(loneSurrogates, controls, invisibles), fc.string({ maxLength: 30 }), (before, bad, after) => {
-        const description = `x${before}${bad}${after}x`;
-        expect(descriptionProblem(description, MAX), JSON.stringify(description)).toBeDefined();
-        expect(consoleDescriptionProblem(description, MAX, new Set(), 'You'), JSON.stringify(description)).toBeDefined();
-      }),
+      fc.property(
+        fc.string({ maxLength: 30 }),
+        fc.oneof(loneSurrogates, controls, invisibles),
+        fc.string({ maxLength: 30 }),
+        (before, bad, after) => {
+          const description = `x${before}${bad}${after}x`;
+          expect(descriptionProblem(description, MAX), JSON.stringify(description)).toBeDefined();
+          expect(consoleDescriptionProblem(description, MAX, new Set(), 'You'), JSON.stringify(description)).toBeDefined();
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
 
   it('names the field and the offending code point in the 400', () => {
-    const attempt = () => newTokenTerms({ description: 'vendor \ud800', scopes: ['jobs:read'] }, defaultPolicy, exampleCatalogue, Date.UTC(2026, 0, 1));
-    expect(attempt).toThrowError(expect.objectContaining({ code: 'invalid_request', details: [{ field: 'description', message: 'must be well-formed Unicode (lone surrogate U+D800)' }] }));
+    const attempt = () =>
+      newTokenTerms({ description: 'vendor \ud800', scopes: ['jobs:read'] }, defaultPolicy, exampleCatalogue, Date.UTC(2026, 0, 1));
+    expect(attempt).toThrowError(
+      expect.objectContaining({
+        code: 'invalid_request',
+        details: [{ field: 'description', message: 'must be well-formed Unicode (lone surrogate U+D800)' }],
+      }),
+    );
     expect(descriptionProblem('pay\u202eroll', MAX)).toBe('must not contain invisible or format characters (U+202E)');
     expect(descriptionProblem('a\tb', MAX)).toBe('must not contain control characters or line breaks (U+0009)');
   });
@@ -84,7 +147,10 @@ describe('description uniqueness key: NFKC and full case folding', () => {
     [c, c.toUpperCase(), c.toLowerCase(), c === ' ' ? '\u3000' : String.fromCharCode(c.charCodeAt(0) + 0xfee0)][how]!;
 
   it('fullwidth and case variants of a description collide on the key', () => {
-    const spelled = fc.array(fc.tuple(fc.constantFrom(...asciiCharacters), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 30 });
+    const spelled = fc.array(fc.tuple(fc.constantFrom(...asciiCharacters), fc.integer({ min: 0, max: 3 })), {
+      minLength: 1,
+      maxLength: 30,
+    });
     fc.assert(
       fc.property(spelled, (characters) => {
         const text = characters.map(([c]) => c).join('');

@@ -60,7 +60,10 @@ function headingSlugs(markdown: string): Set<string> {
 /** Every inline link and image target in the prose, with its line number (inline code excluded). */
 function linksOf(markdown: string): { target: string; line: number }[] {
   return proseLines(markdown).flatMap((line, index) =>
-    [...line.replace(/`[^`]*`/g, '').matchAll(/!?\[(?:[^\]]|\][^(])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => ({ target: m[1]!, line: index + 1 })),
+    [...line.replace(/`[^`]*`/g, '').matchAll(/!?\[(?:[^\]]|\][^(])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => ({
+      target: m[1]!,
+      line: index + 1,
+    })),
   );
 }
 
@@ -135,7 +138,9 @@ describe('documentation links', () => {
   });
 
   it('slugs headings as GitHub does', () => {
-    const slugs = headingSlugs('# For vendors: rotating your token\n## `PUT /tenant/policy` and [links](x.md)\n### Audit trail, leaked tokens — metrics\n');
+    const slugs = headingSlugs(
+      '# For vendors: rotating your token\n## `PUT /tenant/policy` and [links](x.md)\n### Audit trail, leaked tokens — metrics\n',
+    );
 
     expect([...slugs]).toEqual(['for-vendors-rotating-your-token', 'put-tenantpolicy-and-links', 'audit-trail-leaked-tokens--metrics']);
   });

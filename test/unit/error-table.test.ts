@@ -35,7 +35,11 @@ describe('one table of errors', () => {
       });
     }
     expect(fixed.map((response) => response.type)).toEqual(
-      expect.arrayContaining([apigateway.ResponseType.UNAUTHORIZED, apigateway.ResponseType.ACCESS_DENIED, apigateway.ResponseType.AUTHORIZER_FAILURE]),
+      expect.arrayContaining([
+        apigateway.ResponseType.UNAUTHORIZED,
+        apigateway.ResponseType.ACCESS_DENIED,
+        apigateway.ResponseType.AUTHORIZER_FAILURE,
+      ]),
     );
   });
 

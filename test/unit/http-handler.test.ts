@@ -6,23 +6,35 @@ import { json } from '../../functions/http/responses';
 import { lambdaContext } from '../../functions/local/api-gateway-event';
 
 const eventWith = (body: string | null): APIGatewayProxyEvent =>
-  ({ headers: {}, multiValueHeaders: {}, requestContext: {}, body, httpMethod: 'POST', resource: '/tokens', path: '/tokens' }) as unknown as APIGatewayProxyEvent;
+  ({
+    headers: {},
+    multiValueHeaders: {},
+    requestContext: {},
+    body,
+    httpMethod: 'POST',
+    resource: '/tokens',
+    path: '/tokens',
+  }) as unknown as APIGatewayProxyEvent;
 
 async function call(route: Route, options: Parameters<typeof httpHandler>[1] = {}, body: string | null = null) {
   const response = await httpHandler(route, options)(eventWith(body), lambdaContext('test', 'req-1234'));
   return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown>, headers: response.headers };
 }
 
-const failingWith = (error: unknown): Route => async () => {
-  throw error;
-};
+const failingWith =
+  (error: unknown): Route =>
+  async () => {
+    throw error;
+  };
 
 describe('httpHandler maps errors to responses', () => {
   it('answers a domain error with its status and the spec body, field problems included', async () => {
     const outcome = await call(failingWith(invalidRequest('scopes: must be an array', [{ field: 'scopes', message: 'must be an array' }])));
 
     expect(outcome.status).toBe(400);
-    expect(outcome.body).toEqual({ error: { code: 'invalid_request', message: 'scopes: must be an array', details: [{ field: 'scopes', message: 'must be an array' }] } });
+    expect(outcome.body).toEqual({
+      error: { code: 'invalid_request', message: 'scopes: must be an array', details: [{ field: 'scopes', message: 'must be an array' }] },
+    });
     expect(outcome.headers).toMatchObject({ 'cache-control': 'no-store' });
   });
 
@@ -43,7 +55,9 @@ describe('httpHandler maps errors to responses', () => {
   });
 
   it('answers an unexpected error with 500 and the request id only', async () => {
-    const outcome = await call(failingWith(new TypeError("Cannot read properties of undefined (reading 'secret') at /var/task/index.js:12")));
+    const outcome = await call(
+      failingWith(new TypeError("Cannot read properties of undefined (reading 'secret') at /var/task/index.js:12")),
+    );
 
     expect(outcome.status).toBe(500);
     expect(outcome.body).toEqual({ error: { code: 'internal', message: `${errors.internal.message} (request req-1234)` } });
@@ -64,14 +78,21 @@ describe('httpHandler maps errors to responses', () => {
 
     const outcome = await call(route, { jsonBody: true }, '{"scopes": [');
 
-    expect(outcome).toEqual({ status: 400, body: { error: { code: 'invalid_request', message: 'The body is not valid JSON' } }, headers: expect.anything() });
+    expect(outcome).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'The body is not valid JSON' } },
+      headers: expect.anything(),
+    });
     expect(ran).toBe(false);
   });
 
   it('answers a missing body with 400 when the route needs one, and lets it through when optional', async () => {
     const route: Route = async (event) => json(200, { body: event.body ?? null });
 
-    expect(await call(route, { jsonBody: true }, null)).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', message: 'A JSON body is required' } } });
+    expect(await call(route, { jsonBody: true }, null)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'A JSON body is required' } },
+    });
     expect(await call(route, { jsonBody: 'optional' }, null)).toMatchObject({ status: 200, body: { body: null } });
   });
 

@@ -2,7 +2,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { callerOf, type IdentitySettings } from '../../functions/http/identity';
 
-const settings: IdentitySettings = { adminGroup: 'pat-admins', tenantClaim: 'custom:tenant', userIdClaim: 'cognito:username', appClientIds: ['client-api', 'client-console'] };
+const settings: IdentitySettings = {
+  adminGroup: 'pat-admins',
+  tenantClaim: 'custom:tenant',
+  userIdClaim: 'cognito:username',
+  appClientIds: ['client-api', 'client-console'],
+};
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
@@ -10,9 +15,15 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
  * Authorization header, its claims flattened to strings in the request context (arrays joined
  * with commas).
  */
-function eventOf(token: Record<string, unknown>, overrides: { claims?: Record<string, unknown>; authorization?: string | null } = {}): APIGatewayProxyEvent {
-  const claims = Object.fromEntries(Object.entries(token).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
-  const authorization = overrides.authorization === undefined ? `${b64({ alg: 'RS256', kid: 'k' })}.${b64(token)}.c2ln` : overrides.authorization;
+function eventOf(
+  token: Record<string, unknown>,
+  overrides: { claims?: Record<string, unknown>; authorization?: string | null } = {},
+): APIGatewayProxyEvent {
+  const claims = Object.fromEntries(
+    Object.entries(token).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
+  );
+  const authorization =
+    overrides.authorization === undefined ? `${b64({ alg: 'RS256', kid: 'k' })}.${b64(token)}.c2ln` : overrides.authorization;
   return {
     headers: authorization === null ? {} : { Authorization: authorization },
     requestContext: { authorizer: { claims: { ...claims, ...overrides.claims } }, identity: { sourceIp: '203.0.113.9' } },
@@ -34,18 +45,26 @@ describe('which ID tokens count', () => {
   });
 
   it('refuses an access token (token_use access), even with every other claim', () => {
-    expect(() => callerOf(eventOf(idToken({ token_use: 'access' })), settings)).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => callerOf(eventOf(idToken({ token_use: 'access' })), settings)).toThrowError(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
   });
 
   it('refuses an ID token of another app client of the same pool, or with no aud', () => {
-    expect(() => callerOf(eventOf(idToken({ aud: 'client-of-another-product' })), settings)).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => callerOf(eventOf(idToken({ aud: 'client-of-another-product' })), settings)).toThrowError(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
     const { aud: _aud, ...withoutAud } = idToken();
     expect(() => callerOf(eventOf(withoutAud), settings)).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
   });
 
   it('with no app client configured, nobody counts (fails closed; the stack always names its clients)', () => {
-    expect(() => callerOf(eventOf(idToken({ aud: 'any-client' })), { ...settings, appClientIds: [] })).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
-    expect(() => callerOf(eventOf(idToken()), { ...settings, appClientIds: [] })).toThrowError(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => callerOf(eventOf(idToken({ aud: 'any-client' })), { ...settings, appClientIds: [] })).toThrowError(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
+    expect(() => callerOf(eventOf(idToken()), { ...settings, appClientIds: [] })).toThrowError(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
   });
 });
 
@@ -70,7 +89,9 @@ describe('cognito:groups, exactly', () => {
     const other = `${b64({ alg: 'RS256' })}.${b64(idToken({ sub: 'someone-else', 'cognito:groups': ['pat-admins'] }))}.c2ln`;
     expect(callerOf(eventOf(idToken({ 'cognito:groups': ['pat-admins'] }), { authorization: other }), settings).isAdmin).toBe(false);
     expect(callerOf(eventOf(idToken({ 'cognito:groups': ['pat-admins'] }), { authorization: null }), settings).isAdmin).toBe(false);
-    expect(callerOf(eventOf(idToken({ 'cognito:groups': ['pat-admins'] }), { authorization: 'Bearer not-a-jwt' }), settings).isAdmin).toBe(false);
+    expect(callerOf(eventOf(idToken({ 'cognito:groups': ['pat-admins'] }), { authorization: 'Bearer not-a-jwt' }), settings).isAdmin).toBe(
+      false,
+    );
   });
 
   it('the claim string alone never makes an admin', () => {

@@ -59,7 +59,10 @@ const v4Value = fc.oneof(
 const v6Group = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 15 }));
 const v6Value = fc
   .oneof(
-    { weight: 3, arbitrary: fc.array(v6Group, { minLength: 8, maxLength: 8 }).map((groups) => groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n)) },
+    {
+      weight: 3,
+      arbitrary: fc.array(v6Group, { minLength: 8, maxLength: 8 }).map((groups) => groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n)),
+    },
     { weight: 1, arbitrary: fc.bigInt(0n, MAX[6]) },
     { weight: 1, arbitrary: fc.constantFrom(0n, 1n, MAX[6], 0x20010db8n << 96n, 0xfe80n << 112n) },
   )
@@ -82,7 +85,8 @@ const v6Address: fc.Arbitrary<Address> = v6Value.chain((value) =>
 );
 const address = fc.oneof(v4Address, v6Address);
 
-const maskOf = (family: Family, prefix: number) => (prefix === 0 ? 0n : (MAX[family] >> BigInt(BITS[family] - prefix)) << BigInt(BITS[family] - prefix));
+const maskOf = (family: Family, prefix: number) =>
+  prefix === 0 ? 0n : (MAX[family] >> BigInt(BITS[family] - prefix)) << BigInt(BITS[family] - prefix);
 
 const entryOf = (family: Family): fc.Arbitrary<Entry> => {
   const pool = family === 4 ? v4Address.filter((a) => !a.text.includes(':')) : v6Address;
@@ -104,7 +108,9 @@ const entry = fc.oneof(entryOf(4), entryOf(6));
 /** Clients near the edges of the entries (from − 1, from, to, to + 1), or anywhere. */
 function clientNear(entries: Entry[]): fc.Arbitrary<Address> {
   if (entries.length === 0) return address;
-  const edges = entries.flatMap((e) => [e.from - 1n, e.from, e.to, e.to + 1n].filter((v) => v >= 0n && v <= MAX[e.family]).map((value) => ({ family: e.family, value })));
+  const edges = entries.flatMap((e) =>
+    [e.from - 1n, e.from, e.to, e.to + 1n].filter((v) => v >= 0n && v <= MAX[e.family]).map((value) => ({ family: e.family, value })),
+  );
   const near = fc.constantFrom(...edges).chain(({ family, value }): fc.Arbitrary<Address> => {
     if (family === 4) return fc.constantFrom(v4Text(value), `::ffff:${v4Text(value)}`).map((text) => ({ family: 4, value, text }));
     if (isMapped(value)) return fc.constant({ family: 4, value: value - MAPPED_PREFIX, text: v4Text(value - MAPPED_PREFIX) });
@@ -132,7 +138,9 @@ describe('IP entries (property-based)', () => {
   });
 
   it('isIpAllowed agrees with BigInt comparison for IPv4 and IPv6 addresses, CIDRs and ranges', () => {
-    const scenario = fc.array(entry, { maxLength: 5 }).chain((entries) => fc.record({ entries: fc.constant(entries), client: clientNear(entries) }));
+    const scenario = fc
+      .array(entry, { maxLength: 5 })
+      .chain((entries) => fc.record({ entries: fc.constant(entries), client: clientNear(entries) }));
     fc.assert(
       fc.property(scenario, ({ entries, client }) => {
         const canonical = entries.map((e) => {
@@ -152,8 +160,14 @@ describe('IP entries (property-based)', () => {
         fc.oneof(
           fc.tuple(v4Value, fc.integer({ min: 33, max: 999 })).map(([v, p]) => `${v4Text(v)}/${p}`),
           fc.tuple(v6Value, fc.integer({ min: 129, max: 999 })).map(([v, p]) => `${v6Notations(v)[0]}/${p}`),
-          fc.tuple(v4Value, v4Value).filter(([a, b]) => a !== b).map(([a, b]) => (a > b ? `${v4Text(a)}-${v4Text(b)}` : `${v4Text(b)}-${v4Text(a)}`)),
-          fc.tuple(v6Value, v6Value).filter(([a, b]) => a !== b).map(([a, b]) => (a > b ? `${v6Notations(a)[0]}-${v6Notations(b)[0]}` : `${v6Notations(b)[0]}-${v6Notations(a)[0]}`)),
+          fc
+            .tuple(v4Value, v4Value)
+            .filter(([a, b]) => a !== b)
+            .map(([a, b]) => (a > b ? `${v4Text(a)}-${v4Text(b)}` : `${v4Text(b)}-${v4Text(a)}`)),
+          fc
+            .tuple(v6Value, v6Value)
+            .filter(([a, b]) => a !== b)
+            .map(([a, b]) => (a > b ? `${v6Notations(a)[0]}-${v6Notations(b)[0]}` : `${v6Notations(b)[0]}-${v6Notations(a)[0]}`)),
           fc.tuple(v4Value, v6Value).map(([a, b]) => `${v4Text(a)}-${v6Notations(b)[0]}`),
         ),
         (text) => {
@@ -166,13 +180,18 @@ describe('IP entries (property-based)', () => {
 
   it('ambiguous IPv4 spellings (leading zeros, hex, short forms, zone ids) are refused', () => {
     fc.assert(
-      fc.property(v4Value, fc.integer({ min: 0, max: 3 }), fc.constantFrom('leading-zero', 'hex', 'short', 'zone'), (value, octet, form) => {
-        const parts = v4Text(value).split('.');
-        if (form === 'leading-zero') parts[octet] = `0${parts[octet]}`;
-        if (form === 'hex') parts[octet] = `0x${Number(parts[octet]).toString(16)}`;
-        const text = form === 'short' ? parts.slice(0, 3).join('.') : form === 'zone' ? `fe80::${octet + 1}%eth0` : parts.join('.');
-        expect(parseIpEntry(text).ok, text).toBe(false);
-      }),
+      fc.property(
+        v4Value,
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom('leading-zero', 'hex', 'short', 'zone'),
+        (value, octet, form) => {
+          const parts = v4Text(value).split('.');
+          if (form === 'leading-zero') parts[octet] = `0${parts[octet]}`;
+          if (form === 'hex') parts[octet] = `0x${Number(parts[octet]).toString(16)}`;
+          const text = form === 'short' ? parts.slice(0, 3).join('.') : form === 'zone' ? `fe80::${octet + 1}%eth0` : parts.join('.');
+          expect(parseIpEntry(text).ok, text).toBe(false);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
@@ -198,11 +217,15 @@ describe('IP entries (property-based)', () => {
 
   it('a client whose address does not parse is let in only by an empty entry list', () => {
     fc.assert(
-      fc.property(fc.array(entry, { minLength: 1, maxLength: 3 }), fc.constantFrom('', 'unknown', '1.2.3', '::ffff:1.2.3', '1.2.3.4.5', ' ', 'fe80::1%lo'), (entries, client) => {
-        const canonical = entries.map((e) => (parseIpEntry(e.text) as { canonical: string }).canonical);
-        expect(isIpAllowed(client, compileIpEntries(canonical), canonical.length)).toBe(false);
-        expect(isIpAllowed(client, [], 0)).toBe(true);
-      }),
+      fc.property(
+        fc.array(entry, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('', 'unknown', '1.2.3', '::ffff:1.2.3', '1.2.3.4.5', ' ', 'fe80::1%lo'),
+        (entries, client) => {
+          const canonical = entries.map((e) => (parseIpEntry(e.text) as { canonical: string }).canonical);
+          expect(isIpAllowed(client, compileIpEntries(canonical), canonical.length)).toBe(false);
+          expect(isIpAllowed(client, [], 0)).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -212,12 +235,15 @@ describe('IP entries (property-based)', () => {
 describe('IP entries: fixed findings', () => {
   it('fixed ip-1: `::a.b.c.d` (IPv4-compatible, in ::/96) is the IPv6 address ::a.b.c.d, not the IPv4 address a.b.c.d', () => {
     fc.assert(
-      fc.property(v4Value.filter((v) => v > 0xffffn), (value) => {
-        // ipaddr.js parses exactly this spelling as ::ffff:a.b.c.d; `0::a.b.c.d` parses right.
-        const parsed = parseIpEntry(`::${v4Text(value)}`);
-        expect(parsed.ok && parsed.range.kind).toBe('ipv6');
-        expect(isIpAllowed(v4Text(value), compileIpEntries([`::${v4Text(value)}`]), 1)).toBe(false);
-      }),
+      fc.property(
+        v4Value.filter((v) => v > 0xffffn),
+        (value) => {
+          // ipaddr.js parses exactly this spelling as ::ffff:a.b.c.d; `0::a.b.c.d` parses right.
+          const parsed = parseIpEntry(`::${v4Text(value)}`);
+          expect(parsed.ok && parsed.range.kind).toBe('ipv6');
+          expect(isIpAllowed(v4Text(value), compileIpEntries([`::${v4Text(value)}`]), 1)).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -227,9 +253,14 @@ describe('IP entries: fixed findings', () => {
     // `::ffff:10.0.0.0/104` (the mapped spelling of 10.0.0.0/8) was refused. Refusing both is the
     // smallest consistent rule.
     fc.assert(
-      fc.property(v4Value, fc.integer({ min: 0, max: 128 }), fc.constantFrom('::ffff:', '::FFFF:', '0:0:0:0:0:ffff:'), (value, prefix, notation) => {
-        expect(parseIpEntry(`${notation}${v4Text(value)}/${prefix}`).ok).toBe(false);
-      }),
+      fc.property(
+        v4Value,
+        fc.integer({ min: 0, max: 128 }),
+        fc.constantFrom('::ffff:', '::FFFF:', '0:0:0:0:0:ffff:'),
+        (value, prefix, notation) => {
+          expect(parseIpEntry(`${notation}${v4Text(value)}/${prefix}`).ok).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });

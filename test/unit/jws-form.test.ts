@@ -35,7 +35,10 @@ function twin(token: string): string {
 
 describe('canonical base64url', () => {
   it('is exactly the text that decoding then encoding gives back', () => {
-    const alphabetish = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. é\u0000'.split('')), maxLength: 12 });
+    const alphabetish = fc.string({
+      unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. é\u0000'.split('')),
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(alphabetish, (text) => {
         const roundTrip = text.length > 0 && /^[A-Za-z0-9_-]*$/.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text;

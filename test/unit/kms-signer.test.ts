@@ -12,7 +12,15 @@ import { signAccessToken } from '../../functions/service/jws';
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const kms = mockClient(KMSClient);
 const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const claims = { iss: 'https://pat.example', sub: 'alice', tid: 'acme', jti: '0123456789abcdef0123456789abcdef', scope: 'jobs:read', iat: 1_800_000_000, exp: 4_000_000_000 };
+const claims = {
+  iss: 'https://pat.example',
+  sub: 'alice',
+  tid: 'acme',
+  jti: '0123456789abcdef0123456789abcdef',
+  scope: 'jobs:read',
+  iat: 1_800_000_000,
+  exp: 4_000_000_000,
+};
 
 const publicKeyResponse = {
   KeyId: keyArn,
@@ -61,7 +69,10 @@ describe('KMS signer', () => {
   });
 
   it('turns a KMS failure into DependencyUnavailable, and retries the key fetch later', async () => {
-    kms.on(GetPublicKeyCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' })).resolves(publicKeyResponse);
+    kms
+      .on(GetPublicKeyCommand)
+      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+      .resolves(publicKeyResponse);
     const ring = new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), [keyArn]);
     await expect(ring.publicKeys()).rejects.toBeInstanceOf(DependencyUnavailable);
     await expect(ring.publicKeys()).resolves.toHaveLength(1);

@@ -30,7 +30,10 @@ describe('authorization metrics', () => {
     const emf = lines.map((line) => JSON.parse(line));
     expect(beforeFlush).toBe(1); // the first record flushes at once (1 allowed), the rest wait
     const denied = emf.filter((blob) => 'AuthorizationsDenied' in blob).map((blob) => [blob.reason, blob.AuthorizationsDenied]);
-    expect(denied.sort()).toEqual([['ip', 1], ['scope', 2]]);
+    expect(denied.sort()).toEqual([
+      ['ip', 1],
+      ['scope', 2],
+    ]);
     expect(emf.filter((blob) => 'AuthorizationsAllowed' in blob).map((blob) => blob.AuthorizationsAllowed)).toEqual([1, 2]);
     expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('PatTest');
   });

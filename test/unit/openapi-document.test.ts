@@ -23,7 +23,9 @@ describe('the OpenAPI document', () => {
   }, 30_000);
 
   it('is refused by the same linter when a response names a schema that does not exist (the check bites)', async () => {
-    const document = structuredClone(openApiDocument()) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>> };
+    const document = structuredClone(openApiDocument()) as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>>;
+    };
     document.paths['/tokens']!.get!.responses['200']!.content['application/json']!.schema = { $ref: '#/components/schemas/TokenList' };
 
     expect((await lintProblems(document)).join('\n')).toMatch(/no-unresolved-refs/);
@@ -42,13 +44,17 @@ describe('the OpenAPI document', () => {
   });
 
   it('lists the spec\u2019s error shape for every refusal, and 429, 500 and 503 on every operation', () => {
-    const { paths } = openApiDocument() as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>> };
+    const { paths } = openApiDocument() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>>;
+    };
     for (const [path, methods] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         const statuses = Object.keys(operation.responses);
         expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(['429', '500', '503']));
         for (const status of statuses.filter((s) => Number(s) >= 400)) {
-          expect(operation.responses[status]!.content['application/json']!.schema, `${method} ${path} ${status}`).toMatchObject({ allOf: [{ $ref: '#/components/schemas/Error' }] });
+          expect(operation.responses[status]!.content['application/json']!.schema, `${method} ${path} ${status}`).toMatchObject({
+            allOf: [{ $ref: '#/components/schemas/Error' }],
+          });
         }
       }
     }
@@ -79,7 +85,13 @@ describe('the contract check of recorded responses', () => {
     lastUsedIps: [],
     outsidePolicy: false,
   };
-  const answer = (body: unknown, status = 200, method = 'GET', path = `/tokens/${'a'.repeat(32)}`) => ({ method, path, status, contentType: 'application/json; charset=utf-8', body });
+  const answer = (body: unknown, status = 200, method = 'GET', path = `/tokens/${'a'.repeat(32)}`) => ({
+    method,
+    path,
+    status,
+    contentType: 'application/json; charset=utf-8',
+    body,
+  });
 
   it('accepts a documented answer', () => {
     expect(contractProblems(answer(token))).toEqual([]);
@@ -94,9 +106,13 @@ describe('the contract check of recorded responses', () => {
   });
 
   it('refuses a status the route does not document, and an error body not in the spec\u2019s shape', () => {
-    expect(contractProblems(answer({ error: { code: 'conflict', message: 'x' } }, 409)).join('\n')).toMatch(/409 is not a documented status of GET \/tokens\/\{id\}/);
+    expect(contractProblems(answer({ error: { code: 'conflict', message: 'x' } }, 409)).join('\n')).toMatch(
+      /409 is not a documented status of GET \/tokens\/\{id\}/,
+    );
     expect(contractProblems(answer({ message: 'Not Found' }, 404)).join('\n')).toMatch(/required property 'error'/);
-    expect(contractProblems(answer({ error: { code: 'forbidden', message: 'x' } }, 404)).join('\n')).toMatch(/error\/code must be equal to one of the allowed values/);
+    expect(contractProblems(answer({ error: { code: 'forbidden', message: 'x' } }, 404)).join('\n')).toMatch(
+      /error\/code must be equal to one of the allowed values/,
+    );
   });
 
   it('holds an undocumented route to a 4xx in the error shape', () => {

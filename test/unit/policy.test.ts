@@ -46,9 +46,12 @@ describe('lifetime policy', () => {
     expect(resolveExpiry({ expiresAt: '2027-03-01' }, defaultPolicy, now)).toBe(Date.UTC(2027, 2, 1) / 1000);
   });
 
-  it.each(['tomorrow', '2027-13-01T00:00:00Z', '2027-02-30', '2027-01-01T10:00:00', '1800000000'])('refuses %j, which is no ISO 8601 date-time', (value) => {
-    expect(() => resolveExpiry({ expiresAt: value }, defaultPolicy, now)).toThrow(/ISO 8601/);
-  });
+  it.each(['tomorrow', '2027-13-01T00:00:00Z', '2027-02-30', '2027-01-01T10:00:00', '1800000000'])(
+    'refuses %j, which is no ISO 8601 date-time',
+    (value) => {
+      expect(() => resolveExpiry({ expiresAt: value }, defaultPolicy, now)).toThrow(/ISO 8601/);
+    },
+  );
 
   it('refuses both expiresInDays and expiresAt', () => {
     expect(() => resolveExpiry({ expiresInDays: 90, expiresAt: '2027-01-01T00:00:00Z' }, defaultPolicy, now)).toThrow(/not both/);
@@ -61,9 +64,9 @@ describe('lifetime policy', () => {
 
   it('gives a successor its predecessor lifetime, capped by the maximum', () => {
     expect(successorExpiry({ issuedAt: 0, expiresAt: 180 * DAY_SECONDS }, defaultPolicy, now)).toBe(now + 180 * DAY_SECONDS);
-    expect(successorExpiry({ issuedAt: 0, expiresAt: 180 * DAY_SECONDS }, { ...defaultPolicy, maxLifetimeDays: 100, lifetimesDays: [90] }, now)).toBe(
-      now + 100 * DAY_SECONDS,
-    );
+    expect(
+      successorExpiry({ issuedAt: 0, expiresAt: 180 * DAY_SECONDS }, { ...defaultPolicy, maxLifetimeDays: 100, lifetimesDays: [90] }, now),
+    ).toBe(now + 100 * DAY_SECONDS);
   });
 
   it('finds the default policy coherent and a broken one not', () => {

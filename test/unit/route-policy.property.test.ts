@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { policyLetsIn, type PolicyStatement } from '../../functions/domain/iam-policy';
 import { RoutePolicy } from '../../functions/domain/route-policy';
-import { exampleApiRoutes, exampleCatalogue, requiredScopeOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../functions/domain/routes';
+import {
+  exampleApiRoutes,
+  exampleCatalogue,
+  requiredScopeOf,
+  resolveRoutes,
+  type ProtectedRoute,
+  type ResolvedRoute,
+} from '../../functions/domain/routes';
 import { covers, type ScopeCatalogue } from '../../functions/domain/scopes';
 import { policyOf } from '../../functions/http/authorizer-policy';
 
@@ -58,7 +65,13 @@ function compareSpecificity(x: string, y: string): number {
 const shapeCache = new Map<string, string>();
 const shape = (resource: string): string => {
   let key = shapeCache.get(resource);
-  if (key === undefined) shapeCache.set(resource, (key = partsOf(resource).map((part) => (kindOf(part) === 'static' ? part : kindOf(part))).join('/')));
+  if (key === undefined)
+    shapeCache.set(
+      resource,
+      (key = partsOf(resource)
+        .map((part) => (kindOf(part) === 'static' ? part : kindOf(part)))
+        .join('/')),
+    );
   return key;
 };
 
@@ -110,7 +123,8 @@ function concretePaths(resource: string, values: string[], random: (n: number) =
   return paths;
 }
 
-const catalogueScopes = (catalogue: ScopeCatalogue) => catalogue.flatMap(({ name }) => ['read', 'write', 'delete'].map((permission) => `${name}:${permission}`));
+const catalogueScopes = (catalogue: ScopeCatalogue) =>
+  catalogue.flatMap(({ name }) => ['read', 'write', 'delete'].map((permission) => `${name}:${permission}`));
 
 const tableInput = fc.record({
   areas: fc.subarray(GENERATED_AREAS),
@@ -118,7 +132,9 @@ const tableInput = fc.record({
   routes: fc.array(
     fc.record({
       method: fc.constantFrom('GET', 'GET', 'HEAD', 'POST', 'DELETE', 'ANY'),
-      parts: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...LITERALS) }, { weight: 2, arbitrary: fc.constant('{}') }), { maxLength: 4 }),
+      parts: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...LITERALS) }, { weight: 2, arbitrary: fc.constant('{}') }), {
+        maxLength: 4,
+      }),
       proxy: fc.nat({ max: 3 }).map((n) => n === 0),
       declare: fc.boolean(),
       scopePick: fc.nat(),
@@ -131,7 +147,19 @@ const tableInput = fc.record({
 
 type TableInput = typeof tableInput extends fc.Arbitrary<infer T> ? T : never;
 
-const totals = { tables: 0, accepted: 0, refused: 0, routes: 0, grants: 0, requests: 0, overGrants: 0, underGrants: 0, witnessesShown: 0, tablesWithDeny: 0, planMs: 0 };
+const totals = {
+  tables: 0,
+  accepted: 0,
+  refused: 0,
+  routes: 0,
+  grants: 0,
+  requests: 0,
+  overGrants: 0,
+  underGrants: 0,
+  witnessesShown: 0,
+  tablesWithDeny: 0,
+  planMs: 0,
+};
 
 function buildTable(input: TableInput): { catalogue: ScopeCatalogue; routes: ResolvedRoute[] } {
   const catalogue: ScopeCatalogue = [...exampleCatalogue, ...input.areas.map((name) => ({ name, description: `generated ${name}` }))];
@@ -178,7 +206,11 @@ describe('authorizer policy over generated route tables', () => {
             const granted = routes.filter((route) => covers(conflict.witnessScopes, route.scope));
             const segments = partsOf(conflict.blockedPath);
             const reached = routeByPathAndVerb(routes, conflict.verb, segments);
-            const statements = policyOf(decisionOf(conflict.witnessScopes, granted), `${STAGE}/${conflict.verb}${conflict.blockedPath}`, plan).policyDocument.Statement as PolicyStatement[];
+            const statements = policyOf(
+              decisionOf(conflict.witnessScopes, granted),
+              `${STAGE}/${conflict.verb}${conflict.blockedPath}`,
+              plan,
+            ).policyDocument.Statement as PolicyStatement[];
             // The request reaches a route the token holds, and the simple policy keeps it out.
             expect(reached).toBe(conflict.granted);
             expect(granted).toContain(reached);
@@ -191,12 +223,19 @@ describe('authorizer policy over generated route tables', () => {
         totals.accepted++;
 
         const random = randomFrom(input.seed);
-        const values = ['v1', 'v2', ...new Set(routes.flatMap((route) => partsOf(route.resource).filter((part) => kindOf(part) === 'static')))];
+        const values = [
+          'v1',
+          'v2',
+          ...new Set(routes.flatMap((route) => partsOf(route.resource).filter((part) => kindOf(part) === 'static'))),
+        ];
         const requests: Array<{ verb: string; segments: string[] }> = [];
         const seen = new Set<string>();
         for (const route of routes) {
           // ANY: a verb declared beside it (which it does not answer) and one it does.
-          const verbs = route.method === 'ANY' ? [...new Set([VERBS[random(VERBS.length)]!, ...routes.map((other) => other.method).filter((m) => m !== 'ANY')])] : [route.method];
+          const verbs =
+            route.method === 'ANY'
+              ? [...new Set([VERBS[random(VERBS.length)]!, ...routes.map((other) => other.method).filter((m) => m !== 'ANY')])]
+              : [route.method];
           for (const segments of concretePaths(route.resource, values, random)) {
             for (const verb of verbs) {
               const key = `${verb} ${segments.join('/')}`;
@@ -229,7 +268,9 @@ describe('authorizer policy over generated route tables', () => {
               if (letIn === holds) continue;
               if (letIn) totals.overGrants++;
               else totals.underGrants++;
-              throw new Error(`${letIn ? 'over' : 'under'}-grant: ${verb} /${segments.join('/')} reaches ${reached.method} ${reached.resource} (${reached.scope}), scopes ${scopes.join(' ')}, policy ${JSON.stringify(statements)}`);
+              throw new Error(
+                `${letIn ? 'over' : 'under'}-grant: ${verb} /${segments.join('/')} reaches ${reached.method} ${reached.resource} (${reached.scope}), scopes ${scopes.join(' ')}, policy ${JSON.stringify(statements)}`,
+              );
             }
           }
         }
@@ -245,6 +286,17 @@ describe('authorizer policy over generated route tables', () => {
 
 function decisionOf(scopes: string[], allowedRoutes: ResolvedRoute[]) {
   return allowedRoutes.length > 0
-    ? { effect: 'allow' as const, principal: { tokenId: 't', owner: 'o', tenant: 'acme', scopes }, allowedRoutes, validUntil: 2_000_000_000_000 }
-    : { effect: 'forbidden' as const, reason: 'scope' as const, principal: { tokenId: 't', owner: 'o', tenant: 'acme', scopes }, allowedRoutes, validUntil: 2_000_000_000_000 };
+    ? {
+        effect: 'allow' as const,
+        principal: { tokenId: 't', owner: 'o', tenant: 'acme', scopes },
+        allowedRoutes,
+        validUntil: 2_000_000_000_000,
+      }
+    : {
+        effect: 'forbidden' as const,
+        reason: 'scope' as const,
+        principal: { tokenId: 't', owner: 'o', tenant: 'acme', scopes },
+        allowedRoutes,
+        validUntil: 2_000_000_000_000,
+      };
 }

@@ -8,7 +8,10 @@ const resolve = (routes: ProtectedRoute[]) => resolveRoutes(routes, exampleCatal
 const allowed = (plan: RoutePolicy, scopes: string[]) => plan.routes.filter((route) => covers(scopes, route.scope));
 const lets = (plan: RoutePolicy, scopes: string[], verb: string, path: string) => {
   const { allow, deny } = plan.policyFor(allowed(plan, scopes));
-  const statements = [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: allow.map((p) => `s/${p}`) }, { Effect: 'Deny', Action: 'execute-api:Invoke', Resource: deny.map((p) => `s/${p}`) }];
+  const statements = [
+    { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: allow.map((p) => `s/${p}`) },
+    { Effect: 'Deny', Action: 'execute-api:Invoke', Resource: deny.map((p) => `s/${p}`) },
+  ];
   return policyLetsIn(statements, `s/${verb}${path}`);
 };
 
@@ -52,7 +55,10 @@ describe('route table check', () => {
     );
     const [conflict] = plan.conflicts;
 
-    expect(conflict).toMatchObject({ denied: { resource: '/api/candidates/{id}/assessments' }, granted: { resource: '/api/candidates/{id}/reviews/assessments' } });
+    expect(conflict).toMatchObject({
+      denied: { resource: '/api/candidates/{id}/assessments' },
+      granted: { resource: '/api/candidates/{id}/reviews/assessments' },
+    });
     expect(lets(plan, conflict!.witnessScopes, conflict!.verb, conflict!.blockedPath)).toBe(false);
     expect(conflict!.blockedPath).toMatch(/^\/api\/candidates\/[^/]+\/reviews\/assessments$/);
   });
@@ -65,7 +71,10 @@ describe('route table check', () => {
       ]),
     );
 
-    expect(plan.policyFor(allowed(plan, ['candidates:read']))).toEqual({ allow: ['GET/api/candidates/*'], deny: ['GET/api/candidates/*/assessments'] });
+    expect(plan.policyFor(allowed(plan, ['candidates:read']))).toEqual({
+      allow: ['GET/api/candidates/*'],
+      deny: ['GET/api/candidates/*/assessments'],
+    });
   });
 
   it('adds no Deny where a pattern only matches paths that another route wins', () => {
@@ -114,15 +123,22 @@ describe('route table check', () => {
   });
 
   it('refuses a method API Gateway does not have, a partial parameter and a wildcard in a literal', () => {
-    expect(() => resolve([{ method: 'FETCH', resource: '/api/jobs', scope: 'jobs:read' }])).toThrow(/FETCH \/api\/jobs: API Gateway methods are/);
+    expect(() => resolve([{ method: 'FETCH', resource: '/api/jobs', scope: 'jobs:read' }])).toThrow(
+      /FETCH \/api\/jobs: API Gateway methods are/,
+    );
     expect(() => resolve([{ method: 'GET', resource: '/api/jobs/{id}.json' }])).toThrow(/GET \/api\/jobs\/\{id\}.json: the resource/);
     expect(() => resolve([{ method: 'GET', resource: '/api/jobs/*' }])).toThrow(/wildcards in method ARNs/);
     expect(() => resolve([{ method: 'GET', resource: '/api/{rest+}/jobs' }])).toThrow(/must be the last path part/);
   });
 
   it('refuses the same method declared twice on one resource', () => {
-    expect(() => routePolicyOf(resolve([{ method: 'GET', resource: '/api/jobs/{id}' }, { method: 'GET', resource: '/api/jobs/{jobId}', scope: 'candidates:read' }]))).toThrow(
-      /GET \/api\/jobs\/\{jobId\} is declared twice/,
-    );
+    expect(() =>
+      routePolicyOf(
+        resolve([
+          { method: 'GET', resource: '/api/jobs/{id}' },
+          { method: 'GET', resource: '/api/jobs/{jobId}', scope: 'candidates:read' },
+        ]),
+      ),
+    ).toThrow(/GET \/api\/jobs\/\{jobId\} is declared twice/);
   });
 });

@@ -23,9 +23,9 @@ describe('route → scope', () => {
   });
 
   it('prefers a declared scope', () => {
-    expect(resolveRoutes([{ method: 'post', resource: '/api/candidates/{id}/archive', scope: 'candidates:delete' }], exampleCatalogue)).toEqual([
-      { method: 'POST', resource: '/api/candidates/{id}/archive', scope: 'candidates:delete' },
-    ]);
+    expect(
+      resolveRoutes([{ method: 'post', resource: '/api/candidates/{id}/archive', scope: 'candidates:delete' }], exampleCatalogue),
+    ).toEqual([{ method: 'POST', resource: '/api/candidates/{id}/archive', scope: 'candidates:delete' }]);
   });
 
   it('refuses a route whose scope cannot be derived', () => {

@@ -29,7 +29,8 @@ function referenceParse(scope: string): { segments: string[]; permission: string
   return { segments, permission };
 }
 
-const isPrefix = (prefix: readonly string[], of: readonly string[]) => prefix.length <= of.length && prefix.every((segment, i) => of[i] === segment);
+const isPrefix = (prefix: readonly string[], of: readonly string[]) =>
+  prefix.length <= of.length && prefix.every((segment, i) => of[i] === segment);
 
 function universeOf(texts: readonly string[]): string[][] {
   const areas = new Map<string, string[]>();
@@ -64,7 +65,9 @@ const segment = fc.oneof(
   { weight: 1, arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,4}$/) },
 );
 const area = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/'));
-const catalogue = fc.uniqueArray(area, { minLength: 1, maxLength: 8 }).map((names): ScopeCatalogue => names.map((name) => ({ name, description: name })));
+const catalogue = fc
+  .uniqueArray(area, { minLength: 1, maxLength: 8 })
+  .map((names): ScopeCatalogue => names.map((name) => ({ name, description: name })));
 const permission = fc.constantFrom(...PERMISSIONS);
 
 /** Scopes: well-formed ones, `*`, and near misses a parser must refuse. */
@@ -115,8 +118,7 @@ describe('scope coverage (property-based)', () => {
   it('a grant covers exactly its own permission, on its area and every sub-area, never a parent or a sibling stem', () => {
     fc.assert(
       fc.property(area, area, permission, permission, (grantArea, requiredArea, grantPermission, requiredPermission) => {
-        const expected =
-          grantPermission === requiredPermission && isPrefix(grantArea.split('/'), requiredArea.split('/'));
+        const expected = grantPermission === requiredPermission && isPrefix(grantArea.split('/'), requiredArea.split('/'));
         expect(covers([`${grantArea}:${grantPermission}`], `${requiredArea}:${requiredPermission}`)).toBe(expected);
       }),
       { numRuns: 3_000 },

@@ -7,12 +7,18 @@ describe('scope grammar', () => {
     expect(parseScope(scope)).toBeDefined();
   });
 
-  it.each(['candidates', 'candidates:admin', ':read', 'Candidates:read', 'candidates/:read', 'candidates//documents:read', 'candidates:read:write', ' candidates:read'])(
-    'rejects %j',
-    (scope) => {
-      expect(parseScope(scope)).toBeUndefined();
-    },
-  );
+  it.each([
+    'candidates',
+    'candidates:admin',
+    ':read',
+    'Candidates:read',
+    'candidates/:read',
+    'candidates//documents:read',
+    'candidates:read:write',
+    ' candidates:read',
+  ])('rejects %j', (scope) => {
+    expect(parseScope(scope)).toBeUndefined();
+  });
 });
 
 describe('scope coverage', () => {
@@ -45,7 +51,10 @@ describe('scope coverage', () => {
 
 describe('catalogue check', () => {
   it('de-duplicates, keeping the order the caller gave', () => {
-    expect(normaliseScopes(['jobs:read', 'candidates:read', 'jobs:read'], exampleCatalogue)).toEqual({ ok: true, scopes: ['jobs:read', 'candidates:read'] });
+    expect(normaliseScopes(['jobs:read', 'candidates:read', 'jobs:read'], exampleCatalogue)).toEqual({
+      ok: true,
+      scopes: ['jobs:read', 'candidates:read'],
+    });
   });
 
   it('reduces a request containing * to * alone', () => {

@@ -15,7 +15,14 @@ function setup(policy: Partial<TokenPolicy> = {}) {
   const { service, keys } = tokenService(store, clock, { policy });
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0 });
   const authorize = async (accessToken: string) =>
-    (await authorizer.authorize({ authorization: `Bearer ${accessToken}`, sourceIp: '203.0.113.5', method: 'GET', resource: '/api/candidates' })).effect;
+    (
+      await authorizer.authorize({
+        authorization: `Bearer ${accessToken}`,
+        sourceIp: '203.0.113.5',
+        method: 'GET',
+        resource: '/api/candidates',
+      })
+    ).effect;
   return { store, clock, service, authorize };
 }
 
@@ -33,7 +40,9 @@ describe('create', () => {
     const { service } = setup();
 
     expect(await codeOf(service.create(user('ann'), { description: 'x', scopes: ['payroll:read'] }))).toBe('invalid_request');
-    expect(await codeOf(service.create(user('ann'), { description: 'y', scopes: ['jobs:read'], expiresInDays: 17 }))).toBe('invalid_request');
+    expect(await codeOf(service.create(user('ann'), { description: 'y', scopes: ['jobs:read'], expiresInDays: 17 }))).toBe(
+      'invalid_request',
+    );
   });
 
   it("refuses a second active token with the owner's description", async () => {
@@ -146,7 +155,9 @@ describe('tenant policy and approval', () => {
     expect(await codeOf(service.setPolicy(user('ann'), { maxLifetimeDays: 90 }))).toBe('forbidden');
     expect(await codeOf(service.setPolicy(user('root', 'acme', true), { maxLifetimeDays: 100_000 }))).toBe('invalid_request');
     await service.setPolicy(user('root', 'acme', true), { lifetimesDays: [90], defaultLifetimeDays: 90, maxLifetimeDays: 90 });
-    expect(await codeOf(service.create(user('ann'), { description: 'long', scopes: ['jobs:read'], expiresInDays: 365 }))).toBe('invalid_request');
+    expect(await codeOf(service.create(user('ann'), { description: 'long', scopes: ['jobs:read'], expiresInDays: 365 }))).toBe(
+      'invalid_request',
+    );
   });
 });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { authorizesAccess, formatRefreshKey, hashSecret, PENDING_APPROVAL_MS, parseRefreshKey, secretMatches, statusOf, validUntil } from '../../functions/domain/token';
+import {
+  authorizesAccess,
+  formatRefreshKey,
+  hashSecret,
+  PENDING_APPROVAL_MS,
+  parseRefreshKey,
+  secretMatches,
+  statusOf,
+  validUntil,
+} from '../../functions/domain/token';
 
 const id = '0123456789abcdef0123456789abcdef';
 const secret = 'A'.repeat(42) + '_';
@@ -33,7 +42,15 @@ describe('refresh keys', () => {
     expect(parseRefreshKey(formatRefreshKey(id, secret))).toEqual({ tokenId: id, secret });
   });
 
-  it.each(['', 'patr_', `patr_${id}`, `patr_${id}_short`, `pat_${id}_${secret}`, `patr_${id.toUpperCase()}_${secret}`, `patr_${id}_${secret}x`])('rejects %j', (key) => {
+  it.each([
+    '',
+    'patr_',
+    `patr_${id}`,
+    `patr_${id}_short`,
+    `pat_${id}_${secret}`,
+    `patr_${id.toUpperCase()}_${secret}`,
+    `patr_${id}_${secret}x`,
+  ])('rejects %j', (key) => {
     expect(parseRefreshKey(key)).toBeUndefined();
   });
 

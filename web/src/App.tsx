@@ -186,7 +186,13 @@ export function App() {
       ) : session.admin && page === 'approvals' ? (
         <ApprovalsPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
       ) : (
-        <TokensPage key={`${session.user}@${session.tenant}`} api={api} session={session} pageSize={boot.config.pageSize} apiUrl={boot.config.apiUrl} />
+        <TokensPage
+          key={`${session.user}@${session.tenant}`}
+          api={api}
+          session={session}
+          pageSize={boot.config.pageSize}
+          apiUrl={boot.config.apiUrl}
+        />
       )}
     </>
   );

@@ -73,7 +73,11 @@ async function errorOf(response: Response): Promise<ApiError> {
       : [];
     return new ApiError(response.status, typeof error.code === 'string' ? error.code : 'error', error.message, details);
   }
-  return new ApiError(response.status, 'error', statusWords[response.status] ?? `The service answered ${response.status} ${response.statusText}.`);
+  return new ApiError(
+    response.status,
+    'error',
+    statusWords[response.status] ?? `The service answered ${response.status} ${response.statusText}.`,
+  );
 }
 
 export class PatApi {
@@ -97,7 +101,11 @@ export class PatApi {
         cache: 'no-store',
       });
     } catch {
-      throw new ApiError(0, 'network', 'The token service could not be reached. Check your connection (or that `npm start` is running) and try again.');
+      throw new ApiError(
+        0,
+        'network',
+        'The token service could not be reached. Check your connection (or that `npm start` is running) and try again.',
+      );
     }
     if (response.status === 401) {
       this.onSessionExpired();

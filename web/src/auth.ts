@@ -46,7 +46,10 @@ function withoutTrailingSlash(url: string): string {
 export function parseConsoleConfig(raw: unknown): ConsoleConfig {
   if (typeof raw !== 'object' || raw === null) throw new Error('console-config.json must be a JSON object');
   const config = raw as Record<string, unknown>;
-  const pageSize = Number.isInteger(config.pageSize) && (config.pageSize as number) >= 1 && (config.pageSize as number) <= 100 ? (config.pageSize as number) : DEFAULT_PAGE_SIZE;
+  const pageSize =
+    Number.isInteger(config.pageSize) && (config.pageSize as number) >= 1 && (config.pageSize as number) <= 100
+      ? (config.pageSize as number)
+      : DEFAULT_PAGE_SIZE;
   if (config.mode === 'local') {
     return { mode: 'local', apiUrl: typeof config.apiUrl === 'string' ? withoutTrailingSlash(config.apiUrl) : '', pageSize };
   }
@@ -74,7 +77,8 @@ export async function loadConsoleConfig(): Promise<ConsoleConfig> {
   } catch {
     throw new Error('The console could not load its configuration (/console-config.json). Check your connection and reload.');
   }
-  if (!response.ok) throw new Error(`The console's configuration (/console-config.json) is missing: the server answered ${response.status}.`);
+  if (!response.ok)
+    throw new Error(`The console's configuration (/console-config.json) is missing: the server answered ${response.status}.`);
   let raw: unknown;
   try {
     raw = await response.json();

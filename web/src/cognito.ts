@@ -39,7 +39,8 @@ export function sessionOfCognitoUser(user: User, config: CognitoConfig): Session
  * `error_description` is whatever the address bar says, so anyone could send a link that makes the
  * console display their text (a phishing message in the console's own voice).
  */
-export const SIGN_IN_REFUSED = 'Sign-in did not complete: it was cancelled or refused at the sign-in page. Try again, or ask your administrator if it keeps failing.';
+export const SIGN_IN_REFUSED =
+  'Sign-in did not complete: it was cancelled or refused at the sign-in page. Try again, or ask your administrator if it keeps failing.';
 
 /**
  * Finishes a hosted-UI redirect if this page load is one, then answers the stored user, if any.

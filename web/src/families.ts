@@ -37,6 +37,9 @@ export function revocationMessage(token: RevokedToken, whose: string, newestGene
   if (revoked.length === 0) return `Nothing was live any more: ${name} was already ${token.status === 'expired' ? 'expired' : 'revoked'}.`;
   const generation = revoked[0] === token.id ? token.generation : newestGeneration;
   const others = revoked.length - 1;
-  const parts = [generation === undefined ? undefined : `generation ${generation}`, others > 0 ? `${others} token${others === 1 ? '' : 's'} still in its grace period` : undefined].filter(Boolean);
+  const parts = [
+    generation === undefined ? undefined : `generation ${generation}`,
+    others > 0 ? `${others} token${others === 1 ? '' : 's'} still in its grace period` : undefined,
+  ].filter(Boolean);
   return `Revoked ${name}${parts.length > 0 ? ` (${parts.join(' and ')})` : ''}.`;
 }

@@ -50,7 +50,13 @@ export function areaAllowed(area: string, allowedAreas: readonly string[] | null
  */
 export function credentialsFile(token: IssuedToken, apiUrl: string, pageUrl: string): string {
   const base = new URL(apiUrl === '' ? '/' : `${apiUrl.replace(/\/+$/, '')}/`, pageUrl).href;
-  const credentials = { apiUrl: base, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt ?? null };
+  const credentials = {
+    apiUrl: base,
+    tokenId: token.id,
+    accessToken: token.accessToken,
+    refreshKey: token.refreshKey,
+    expiresAt: token.expiresAt ?? null,
+  };
   return `${JSON.stringify(credentials, null, 2)}\n`;
 }
 

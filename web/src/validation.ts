@@ -3,7 +3,13 @@
  * The service stays authoritative: whatever it answers is shown next to the field it names.
  */
 
-import { codePointName, descriptionFault, descriptionKey, normalizeDescription, principalIdFault } from '../../functions/domain/description';
+import {
+  codePointName,
+  descriptionFault,
+  descriptionKey,
+  normalizeDescription,
+  principalIdFault,
+} from '../../functions/domain/description';
 
 // The rules themselves are the service's (functions/domain/description.ts, bundled as is): only the
 // wording here is the console's, written for the person at the form rather than for an API client.
@@ -80,7 +86,8 @@ function parseIPv6(text: string): ParsedAddress | undefined {
   const [head = '', tail] = inner.split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const groups =
+    tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
   const bytes = groups.flatMap((group) => {
     const value = parseInt(group, 16);
     return [value >> 8, value & 0xff];
@@ -114,7 +121,8 @@ export function ipEntryProblem(entry: string): string | undefined {
   if (text.includes('/')) {
     const [addressText = '', prefixText = '', ...rest] = text.split('/');
     const address = parseAddress(addressText);
-    if (!address || rest.length > 0 || !/^\d{1,3}$/.test(prefixText)) return 'Not a valid CIDR: write an address, a slash and a prefix length, e.g. 10.0.0.0/8.';
+    if (!address || rest.length > 0 || !/^\d{1,3}$/.test(prefixText))
+      return 'Not a valid CIDR: write an address, a slash and a prefix length, e.g. 10.0.0.0/8.';
     // `::ffff:10.0.0.0/8` is ambiguous (an IPv4 prefix or an IPv6 one?): ask for the IPv4 spelling.
     if (address.kind === 'IPv4' && addressText.includes(':')) return 'Write an IPv4 CIDR in IPv4 form, e.g. 10.0.0.0/8.';
     const bits = address.kind === 'IPv4' ? 32 : 128;

@@ -64,7 +64,10 @@ export async function run({ args, env }) {
   /** @type {PendingReplacement | undefined} */
   let saveTo;
   if (values.save) {
-    const exists = await stat(values.save).then(() => true, () => false);
+    const exists = await stat(values.save).then(
+      () => true,
+      () => false,
+    );
     if (exists && !values.force) throw new CliError(`${values.save} already exists; pass --force to replace it`);
     saveTo = await PendingReplacement.prepare(values.save, undefined);
   }
@@ -83,7 +86,12 @@ export async function run({ args, env }) {
         await saveTo.commit(credentialsText(credentials));
       } catch (error) {
         // A token nobody can use must not stay active: revoke it.
-        const revoked = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(metadata.id)}`, base), bearer: idToken, timeoutSeconds }).then(
+        const revoked = await callApi({
+          method: 'DELETE',
+          url: new URL(`tokens/${encodeURIComponent(metadata.id)}`, base),
+          bearer: idToken,
+          timeoutSeconds,
+        }).then(
           (revocation) => revocation.status === 200,
           () => false,
         );
@@ -92,7 +100,9 @@ export async function run({ args, env }) {
         );
       }
       if (values.json) return sayJson(metadata);
-      say(`Created token ${safeText(metadata.id)} "${safeText(metadata.description)}" (${safeText(scopesOf(metadata))}), expires ${safeText(metadata.expiresAt ?? 'never')}; credentials saved to ${safeText(values.save)} (mode 0600)`);
+      say(
+        `Created token ${safeText(metadata.id)} "${safeText(metadata.description)}" (${safeText(scopesOf(metadata))}), expires ${safeText(metadata.expiresAt ?? 'never')}; credentials saved to ${safeText(values.save)} (mode 0600)`,
+      );
       return;
     }
 

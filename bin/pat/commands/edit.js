@@ -52,7 +52,13 @@ export async function run({ args, env }) {
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
 
-  const answer = await callApi({ method: 'PATCH', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, body, timeoutSeconds });
+  const answer = await callApi({
+    method: 'PATCH',
+    url: new URL(`tokens/${encodeURIComponent(id)}`, base),
+    bearer: idToken,
+    body,
+    timeoutSeconds,
+  });
   if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
   if (answer.status !== 200) throw managementError(answer, `edit token ${safeText(id)}`);
   const token = answer.body;

@@ -67,7 +67,8 @@ export async function run({ args, env }) {
   });
   if (values.help) return say(help);
   if (positionals.length > 0) throw usageError('list takes no arguments');
-  if (values.status !== undefined && !['active', 'pending', 'revoked', 'expired', 'all'].includes(values.status)) throw usageError('--status must be one of active, pending, revoked, expired, all');
+  if (values.status !== undefined && !['active', 'pending', 'revoked', 'expired', 'all'].includes(values.status))
+    throw usageError('--status must be one of active, pending, revoked, expired, all');
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
 
@@ -98,7 +99,9 @@ export async function run({ args, env }) {
     const shown = values['all-generations'] ? items : credentialsOf(items).map((credential) => credential.newest);
     const rows = shown.map((item) => [
       safeText(item.id),
-      safeText(item.status) + (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(item.revokeReason)})` : '') + (item.outsidePolicy === true ? ' (outside policy)' : ''),
+      safeText(item.status) +
+        (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(item.revokeReason)})` : '') +
+        (item.outsidePolicy === true ? ' (outside policy)' : ''),
       item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
       shortTime(item.lastUsedAt),
       safeText(item.owner),
@@ -109,7 +112,8 @@ export async function run({ args, env }) {
     say(table(['ID', 'STATUS', 'EXPIRES', 'LAST USED', 'OWNER', 'GENERATION', 'DESCRIPTION', 'SCOPES'], rows));
   }
   if (nextCursor) {
-    say(`More tokens: pat list --cursor ${safeText(nextCursor)}${values.status ? ` --status ${safeText(values.status)}` : ''}${values.owner ? ` --owner ${safeText(values.owner)}` : ''} (or --all-pages)`);
+    say(
+      `More tokens: pat list --cursor ${safeText(nextCursor)}${values.status ? ` --status ${safeText(values.status)}` : ''}${values.owner ? ` --owner ${safeText(values.owner)}` : ''} (or --all-pages)`,
+    );
   }
 }
-

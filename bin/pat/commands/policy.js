@@ -79,13 +79,17 @@ function yesNo(raw, option) {
 function policyChange(values) {
   /** @type {Record<string, unknown>} */
   const body = {};
-  if (values.lifetimes !== undefined) body.lifetimesDays = listOf(values.lifetimes, '--lifetimes').map((days) => wholeNumber(days, '--lifetimes'));
-  if (values['default-lifetime-days'] !== undefined) body.defaultLifetimeDays = wholeNumber(values['default-lifetime-days'], '--default-lifetime-days');
+  if (values.lifetimes !== undefined)
+    body.lifetimesDays = listOf(values.lifetimes, '--lifetimes').map((days) => wholeNumber(days, '--lifetimes'));
+  if (values['default-lifetime-days'] !== undefined)
+    body.defaultLifetimeDays = wholeNumber(values['default-lifetime-days'], '--default-lifetime-days');
   if (values['max-lifetime-days'] !== undefined) body.maxLifetimeDays = wholeNumber(values['max-lifetime-days'], '--max-lifetime-days');
   if (values['allow-no-expiry'] !== undefined) body.allowNoExpiry = yesNo(values['allow-no-expiry'], '--allow-no-expiry');
   if (values.creators !== undefined) body.creators = values.creators;
-  if (values['require-ip-restriction'] !== undefined) body.requireIpRestriction = yesNo(values['require-ip-restriction'], '--require-ip-restriction');
-  if (values['allowed-areas'] !== undefined) body.allowedAreas = values['allowed-areas'] === 'all' ? null : listOf(values['allowed-areas'], '--allowed-areas');
+  if (values['require-ip-restriction'] !== undefined)
+    body.requireIpRestriction = yesNo(values['require-ip-restriction'], '--require-ip-restriction');
+  if (values['allowed-areas'] !== undefined)
+    body.allowedAreas = values['allowed-areas'] === 'all' ? null : listOf(values['allowed-areas'], '--allowed-areas');
   if (values['max-active'] !== undefined) body.maxActiveTokensPerOwner = wholeNumber(values['max-active'], '--max-active');
   if (values['require-approval'] !== undefined) body.requireApproval = yesNo(values['require-approval'], '--require-approval');
   return body;
@@ -97,7 +101,8 @@ function policyChange(values) {
  */
 function shownValue(key, value) {
   if (key === 'allowedAreas' && value === null) return 'all';
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : safeText(value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(', '));
+  if (Array.isArray(value))
+    return value.length === 0 ? 'none' : safeText(value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(', '));
   return safeText(typeof value === 'string' ? value : String(JSON.stringify(value)));
 }
 
@@ -108,7 +113,10 @@ function shownValue(key, value) {
 function policyTable(policy) {
   /** @type {Map<string, string>} */
   const optionOf = new Map(SETTINGS);
-  const keys = [...SETTINGS.map(([key]) => key).filter((key) => Object.hasOwn(policy, key)), ...Object.keys(policy).filter((key) => !optionOf.has(key))];
+  const keys = [
+    ...SETTINGS.map(([key]) => key).filter((key) => Object.hasOwn(policy, key)),
+    ...Object.keys(policy).filter((key) => !optionOf.has(key)),
+  ];
   return table(
     ['SETTING', 'VALUE', 'SET WITH'],
     keys.map((key) => [safeText(key), shownValue(key, policy[key]), optionOf.get(key) ?? '-']),
@@ -117,21 +125,32 @@ function policyTable(policy) {
 
 /** @param {Invocation} invocation */
 export async function run({ args, env }) {
-  const { values, positionals } = parse(args, { url: { type: 'string' }, 'id-token': { type: 'string' }, json: { type: 'boolean' }, ...setOptions }, true);
+  const { values, positionals } = parse(
+    args,
+    { url: { type: 'string' }, 'id-token': { type: 'string' }, json: { type: 'boolean' }, ...setOptions },
+    true,
+  );
   if (values.help) return say(help);
   const [action, ...rest] = positionals;
-  if (rest.length > 0 || (action !== undefined && action !== 'set')) throw usageError('policy takes no arguments, or set followed by options');
+  if (rest.length > 0 || (action !== undefined && action !== 'set'))
+    throw usageError('policy takes no arguments, or set followed by options');
   const change = policyChange(values);
   if (action === undefined && Object.keys(change).length > 0) throw usageError('to change the policy use pat policy set');
-  if (action === 'set' && Object.keys(change).length === 0) throw usageError('nothing to change: give at least one option of pat policy set (pat help policy)');
+  if (action === 'set' && Object.keys(change).length === 0)
+    throw usageError('nothing to change: give at least one option of pat policy set (pat help policy)');
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
 
   const url = new URL(action === 'set' ? 'tenant/policy' : 'policy', base);
-  const answer = await callApi(action === 'set' ? { method: 'PUT', url, bearer: idToken, body: change, timeoutSeconds } : { method: 'GET', url, bearer: idToken, timeoutSeconds });
+  const answer = await callApi(
+    action === 'set'
+      ? { method: 'PUT', url, bearer: idToken, body: change, timeoutSeconds }
+      : { method: 'GET', url, bearer: idToken, timeoutSeconds },
+  );
   if (answer.status !== 200) throw managementError(answer, action === 'set' ? "change the tenant's policy" : "read the tenant's policy");
   if (values.json) return sayJson(answer.body, true);
-  if (Object.keys(answer.body).length === 0) throw new CliError(`unexpected answer from ${action === 'set' ? 'PUT' : 'GET'} ${shownUrl(url)}: an empty policy`);
+  if (Object.keys(answer.body).length === 0)
+    throw new CliError(`unexpected answer from ${action === 'set' ? 'PUT' : 'GET'} ${shownUrl(url)}: an empty policy`);
   if (action === 'set') say("Policy changed. The tenant's effective policy is now:");
   say(policyTable(answer.body));
 }

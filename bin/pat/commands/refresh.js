@@ -38,7 +38,11 @@ conflict with another refresh on every attempt: do not retry it later.`;
 
 /** @param {Invocation} invocation */
 export async function run({ args, env }) {
-  const { values, positionals } = parse(args, { credentials: { type: 'string', short: 'c' }, url: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    credentials: { type: 'string', short: 'c' },
+    url: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (values.help) return say(help);
   if (positionals.length > 0) throw usageError('refresh takes no arguments');
   const given = values.credentials ?? env.PAT_CREDENTIALS;
@@ -53,7 +57,11 @@ export async function run({ args, env }) {
     throw new CliError(`cannot read the credentials file ${given}: ${errnoOf(error) === 'ENOENT' ? 'no such file' : errnoOf(error)}`);
   }
   const { credentials, raw } = await readCredentials(target);
-  const base = apiBase(values.url ?? credentials.apiUrl, values.url ? '--url' : `"apiUrl" of ${given} (or pass --url)`, values['allow-http'] === true);
+  const base = apiBase(
+    values.url ?? credentials.apiUrl,
+    values.url ? '--url' : `"apiUrl" of ${given} (or pass --url)`,
+    values['allow-http'] === true,
+  );
   const fileStat = await stat(target);
   const replacement = await PendingReplacement.prepare(target, { uid: fileStat.uid, gid: fileStat.gid });
 
@@ -76,7 +84,10 @@ export async function run({ args, env }) {
     token = answer.body;
     rememberSecret(token?.accessToken);
     rememberSecret(token?.refreshKey);
-    if (answer.status === 200 && (typeof token?.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string')) {
+    if (
+      answer.status === 200 &&
+      (typeof token?.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string')
+    ) {
       throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: HTTP 200 without a new token; ${mayHaveHappened}`);
     }
     if (answer.status !== 200) throw await refreshError(answer, call, { given, target, sentFrom: raw, mayHaveHappened, tried });
@@ -94,9 +105,13 @@ export async function run({ args, env }) {
     } catch (error) {
       const failure = /** @type {{ message: string, keptAt?: string }} */ (error);
       if (failure.keptAt) {
-        throw new CliError(`refreshed, but could not rename the new credentials over ${given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${given} now`);
+        throw new CliError(
+          `refreshed, but could not rename the new credentials over ${given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${given} now`,
+        );
       }
-      throw new CliError(`refreshed, but could not write the new credentials next to ${given} (${failure.message}): the new key is lost and the old one is spent; the old access token works for the grace period (60 s by default) — ask the token's owner for a new token`);
+      throw new CliError(
+        `refreshed, but could not write the new credentials next to ${given} (${failure.message}): the new key is lost and the old one is spent; the old access token works for the grace period (60 s by default) — ask the token's owner for a new token`,
+      );
     }
   } finally {
     await replacement.discard();
@@ -106,9 +121,10 @@ export async function run({ args, env }) {
   if (values.json) return sayJson(metadata);
   const from = credentials.tokenId ? `${safeText(credentials.tokenId)} → ` : '';
   const retried = attempts > 1 ? ` (after ${attempts} attempts: the service answered the retry with the same new token)` : '';
-  say(`Refreshed token ${from}${safeText(metadata.id)}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(given)}${retried}`);
+  say(
+    `Refreshed token ${from}${safeText(metadata.id)}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(given)}${retried}`,
+  );
 }
-
 
 /**
  * Explains a refresh that did not return a new token. The file is never touched on this path.
@@ -134,15 +150,18 @@ async function refreshError(answer, call, { given, target, sentFrom, mayHaveHapp
     const now = await readFile(target).catch(() => sentFrom);
     // Several cron runs or workers on one file: the winner already saved the new credentials.
     if (!now.equals(sentFrom)) {
-      return new CliError(`refresh key was just used (${reason})${tried}: another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`, EXIT.conflict);
+      return new CliError(
+        `refresh key was just used (${reason})${tried}: another pat refresh replaced ${given} meanwhile, so it holds the newer credentials`,
+        EXIT.conflict,
+      );
     }
     return new CliError(
       `refresh key still in conflict with another refresh (${reason})${tried}; ${unchanged}. Do not retry this key later (a reuse after 30 s revokes the whole chain): use the credentials that refresh returned, or ask the token's owner for a new token`,
       EXIT.conflict,
     );
   }
-  if (answer.status === 429) return new CliError(`the service is throttling refreshes (${reason}); ${unchanged} and its key still works — try again later`);
+  if (answer.status === 429)
+    return new CliError(`the service is throttling refreshes (${reason}); ${unchanged} and its key still works — try again later`);
   if (answer.status >= 500) return new CliError(`the service failed (${reason})${tried}; ${mayHaveHappened}`);
   return new CliError(`refresh failed (${reason}); ${unchanged}`);
 }
-

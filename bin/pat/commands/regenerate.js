@@ -64,7 +64,13 @@ async function credentialsTarget(given, force) {
 export async function run({ args, env }) {
   const { values, positionals } = parse(
     args,
-    { url: { type: 'string' }, 'id-token': { type: 'string' }, credentials: { type: 'string', short: 'c' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    {
+      url: { type: 'string' },
+      'id-token': { type: 'string' },
+      credentials: { type: 'string', short: 'c' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     true,
   );
   if (values.help) return say(help);
@@ -74,7 +80,10 @@ export async function run({ args, env }) {
   const timeoutSeconds = timeoutOf(values.timeout);
 
   // The file must be writable before the old refresh key is spent: the new secrets exist only once.
-  const file = values.credentials === undefined ? undefined : { given: values.credentials, ...(await credentialsTarget(values.credentials, values.force === true)) };
+  const file =
+    values.credentials === undefined
+      ? undefined
+      : { given: values.credentials, ...(await credentialsTarget(values.credentials, values.force === true)) };
   const replacement = file ? await PendingReplacement.prepare(file.target, file.owner) : undefined;
   try {
     const url = new URL(`tokens/${encodeURIComponent(id)}/regenerate`, base);
@@ -85,24 +94,40 @@ export async function run({ args, env }) {
     rememberSecret(token.accessToken);
     rememberSecret(token.refreshKey);
     if (typeof token.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string') {
-      throw new CliError(`unexpected answer from POST ${shownUrl(url)}: HTTP 200 without a new token; list the credential with pat list to see whether it was regenerated`);
+      throw new CliError(
+        `unexpected answer from POST ${shownUrl(url)}: HTTP 200 without a new token; list the credential with pat list to see whether it was regenerated`,
+      );
     }
     const { accessToken, refreshKey, ...metadata } = token;
     const generation = generationOf(metadata);
     const headline = `Regenerated token ${safeText(id)} → ${safeText(metadata.id)} "${safeText(metadata.description)}"${generation === undefined ? '' : ` (generation ${generation})`}`;
 
     if (file && replacement) {
-      const next = { ...file.kept, apiUrl: typeof file.kept.apiUrl === 'string' ? file.kept.apiUrl : base.href, tokenId: metadata.id, accessToken, refreshKey, expiresAt: metadata.expiresAt ?? null };
+      const next = {
+        ...file.kept,
+        apiUrl: typeof file.kept.apiUrl === 'string' ? file.kept.apiUrl : base.href,
+        tokenId: metadata.id,
+        accessToken,
+        refreshKey,
+        expiresAt: metadata.expiresAt ?? null,
+      };
       try {
         await replacement.commit(credentialsText(next));
       } catch (error) {
         const failure = /** @type {{ message: string, keptAt?: string }} */ (error);
-        if (failure.keptAt) throw new CliError(`regenerated, but could not rename the new credentials over ${file.given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${file.given} now`);
+        if (failure.keptAt)
+          throw new CliError(
+            `regenerated, but could not rename the new credentials over ${file.given} (${failure.message}): they are in ${failure.keptAt} — move that file over ${file.given} now`,
+          );
         // Regenerating needs no refresh key, so lost secrets are recovered by regenerating again.
-        throw new CliError(`regenerated token ${safeText(metadata.id)}, but could not write ${file.given} (${failure.message}): its new secrets are lost — run pat regenerate ${safeText(metadata.id)} --credentials FILE again`);
+        throw new CliError(
+          `regenerated token ${safeText(metadata.id)}, but could not write ${file.given} (${failure.message}): its new secrets are lost — run pat regenerate ${safeText(metadata.id)} --credentials FILE again`,
+        );
       }
       if (values.json) return sayJson(metadata);
-      say(`${headline}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(file.given)} (mode 0600). The old access token works for the grace period only.`);
+      say(
+        `${headline}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(file.given)} (mode 0600). The old access token works for the grace period only.`,
+      );
       return;
     }
     if (values.json) return sayJson(token);

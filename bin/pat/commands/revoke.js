@@ -22,7 +22,12 @@ export async function run({ args, env }) {
   const id = /** @type {string} */ (positionals[0]);
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
-  const answer = await callApi({ method: 'DELETE', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds });
+  const answer = await callApi({
+    method: 'DELETE',
+    url: new URL(`tokens/${encodeURIComponent(id)}`, base),
+    bearer: idToken,
+    timeoutSeconds,
+  });
   if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
   if (answer.status !== 200) throw managementError(answer, `revoke token ${safeText(id)}`);
   const token = answer.body;
@@ -30,7 +35,9 @@ export async function run({ args, env }) {
   const description = `"${safeText(token.description)}"`;
   if (!Array.isArray(token.revokedTokenIds)) {
     // A server without token families: it revoked the one token addressed.
-    say(`Revoked token ${safeText(token.id)} ${description} (${safeText(token.revokeReason ?? token.status)} at ${safeText(token.revokedAt ?? '?')})`);
+    say(
+      `Revoked token ${safeText(token.id)} ${description} (${safeText(token.revokeReason ?? token.status)} at ${safeText(token.revokedAt ?? '?')})`,
+    );
     return;
   }
   /** @type {string[]} */
@@ -43,7 +50,12 @@ export async function run({ args, env }) {
   // Newest first: the first id is the credential's current generation, the others rotated ones in their grace period.
   let generation = revokedIds[0] === token.id ? generationOf(token) : undefined;
   if (generation === undefined && revokedIds[0] !== token.id) {
-    const newest = await callApi({ method: 'GET', url: new URL(`tokens/${encodeURIComponent(revokedIds[0] ?? '')}`, base), bearer: idToken, timeoutSeconds }).catch(() => undefined);
+    const newest = await callApi({
+      method: 'GET',
+      url: new URL(`tokens/${encodeURIComponent(revokedIds[0] ?? '')}`, base),
+      bearer: idToken,
+      timeoutSeconds,
+    }).catch(() => undefined);
     if (newest?.status === 200) generation = generationOf(newest.body);
   }
   const others = revokedIds.length - 1;

@@ -20,11 +20,17 @@ export class DynamoExpiryIndex implements ExpiryIndex {
         TableName: this.table.name,
         IndexName: 'byExpiry',
         KeyConditionExpression: 'gsi4pk = :day AND gsi4sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':day': partitions.expiringOn(day), ':from': new Date(from).toISOString(), ':to': new Date(to).toISOString() },
+        ExpressionAttributeValues: {
+          ':day': partitions.expiringOn(day),
+          ':from': new Date(from).toISOString(),
+          ':to': new Date(to).toISOString(),
+        },
       };
       for await (const items of queryAll(this.table, input)) records.push(...items.map(toRecord));
     }
-    return records.filter((record) => record.state === 'active' && record.expiresAt !== null && record.expiresAt >= from && record.expiresAt < to);
+    return records.filter(
+      (record) => record.state === 'active' && record.expiresAt !== null && record.expiresAt >= from && record.expiresAt < to,
+    );
   }
 
   async markNotified(id: string, horizonDays: number): Promise<boolean> {

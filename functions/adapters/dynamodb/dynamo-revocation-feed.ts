@@ -35,7 +35,9 @@ export function feedItem(entry: FeedEntry): Record<string, unknown> {
  * revoke-outside-policy over hundreds of families, a slow sweep) would write entries no reader
  * ever reads.
  */
-export const feedPut = (table: DynamoTable, entry: Omit<FeedEntry, 'at'>) => ({ Put: { TableName: table.name, Item: feedItem({ ...entry, at: table.now() }) } });
+export const feedPut = (table: DynamoTable, entry: Omit<FeedEntry, 'at'>) => ({
+  Put: { TableName: table.name, Item: feedItem({ ...entry, at: table.now() }) },
+});
 
 export class DynamoRevocationFeed implements RevocationFeed {
   constructor(private readonly table: DynamoTable) {}

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyUnavailable } from '../../domain/errors';
 import { DAY_SECONDS } from '../../domain/policy';
@@ -93,7 +99,10 @@ export class DynamoTable {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof TransactionCanceledException && !error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+      if (
+        error instanceof TransactionCanceledException &&
+        !error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')
+      ) {
         // Cancelled for TransactionConflict (a concurrent write to one of the items, e.g. the
         // authorizer's lastUsedAt), ThrottlingError…: a fault of the moment, worth a retry.
         throw new DependencyUnavailable('DynamoDB', { cause: error });

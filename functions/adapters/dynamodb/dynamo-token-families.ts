@@ -35,7 +35,11 @@ export class DynamoTokenFamilies implements TokenFamilies {
     return Item ? toFamily(Item) : undefined;
   }
 
-  async revokeFamily(family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>, revocation: Revocation, event: AuditEvent): Promise<FamilyRevocationResult> {
+  async revokeFamily(
+    family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>,
+    revocation: Revocation,
+    event: AuditEvent,
+  ): Promise<FamilyRevocationResult> {
     const marked = await this.mark(family, revocation, event);
     const revokedIds = await this.sweep(family.id, revocation);
     if (marked && revokedIds.length > 0) await this.listInEvent(event.id, revokedIds);
@@ -45,13 +49,20 @@ export class DynamoTokenFamilies implements TokenFamilies {
   /** Finishes the sweeps that an interrupted revocation left (the scheduled job calls this). */
   async resumePendingSweeps(now: number, limit = 100): Promise<number> {
     let resumed = 0;
-    const input = { ...queryOf(this.table, { index: 'byExpiry', partition: partitions.pendingSweeps, filter: undefined }), ScanIndexForward: true };
+    const input = {
+      ...queryOf(this.table, { index: 'byExpiry', partition: partitions.pendingSweeps, filter: undefined }),
+      ScanIndexForward: true,
+    };
     for await (const items of queryAll(this.table, input)) {
       for (const item of items) {
         const family = toFamily(item);
         // A sweep younger than a minute may still be running: leave it to its own call.
         if (family.revokedAt === undefined || now - family.revokedAt < 60_000) continue;
-        await this.sweep(family.id, { at: family.revokedAt, by: family.revokedBy ?? 'system', reason: (family.revokeReason ?? 'revoked') as Revocation['reason'] });
+        await this.sweep(family.id, {
+          at: family.revokedAt,
+          by: family.revokedBy ?? 'system',
+          reason: (family.revokeReason ?? 'revoked') as Revocation['reason'],
+        });
         if (++resumed >= limit) return resumed;
       }
     }
@@ -105,7 +116,9 @@ export class DynamoTokenFamilies implements TokenFamilies {
   private async sweep(familyId: string, revocation: Revocation): Promise<string[]> {
     const reach = reachOf(revocation.reason);
     const members = new Map<string, TokenRecord>();
-    const membersQuery = { ...queryOf(this.table, { index: 'byFamily', partition: partitions.membersOfFamily(familyId), filter: undefined }) };
+    const membersQuery = {
+      ...queryOf(this.table, { index: 'byFamily', partition: partitions.membersOfFamily(familyId), filter: undefined }),
+    };
     for await (const items of queryAll(this.table, membersQuery)) for (const item of items) members.set(item.id as string, toRecord(item));
 
     const family = await this.getFamily(familyId);
@@ -121,7 +134,11 @@ export class DynamoTokenFamilies implements TokenFamilies {
 
     // The index may show an older image, never a newer one: a member it shows revoked for good is.
     const candidates = [...members.values()]
-      .filter((member) => member.state !== 'revoked' || (member.revokeReason === 'rotated' && (reach === 'all' || (member.graceUntil ?? 0) > revocation.at)))
+      .filter(
+        (member) =>
+          member.state !== 'revoked' ||
+          (member.revokeReason === 'rotated' && (reach === 'all' || (member.graceUntil ?? 0) > revocation.at)),
+      )
       .sort((a, b) => b.generation - a.generation || b.createdAt - a.createdAt);
 
     const revoked: string[] = [];

@@ -60,7 +60,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
       if (attempt === 4) throw new DependencyUnavailable('DynamoDB');
       const output = await this.table.call(() =>
-        this.table.documents.send(new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: wanted.splice(0), ConsistentRead: true } } })),
+        this.table.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: wanted.splice(0), ConsistentRead: true } } }),
+        ),
       );
       found.push(...(output.Responses?.[this.table.name] ?? []));
       wanted.push(...((output.UnprocessedKeys?.[this.table.name]?.Keys ?? []) as typeof wanted));
@@ -137,7 +139,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             TableName: this.table.name,
             Key: keys.family(successor.familyId),
             ConditionExpression: 'attribute_not_exists(pk) OR #state = :live',
-            UpdateExpression: 'SET #id = :family, tenant = :tenant, #owner = :owner, #state = :live, headId = :head, generation = :generation',
+            UpdateExpression:
+              'SET #id = :family, tenant = :tenant, #owner = :owner, #state = :live, headId = :head, generation = :generation',
             ExpressionAttributeNames: { '#id': 'id', '#owner': 'owner', '#state': 'state' },
             ExpressionAttributeValues: {
               ':family': successor.familyId,
@@ -149,7 +152,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             },
           },
         },
-        successor: { Put: { TableName: this.table.name, Item: tokenItem(this.table, successor), ConditionExpression: 'attribute_not_exists(pk)' } },
+        successor: {
+          Put: { TableName: this.table.name, Item: tokenItem(this.table, successor), ConditionExpression: 'attribute_not_exists(pk)' },
+        },
         lock: {
           // The successor inherits the description: move the lock, unless another token took it.
           Put: {
@@ -191,7 +196,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':pending': 'pending',
               ':at': decision.at,
               ':by': decision.by,
-              ...(approve ? { ':active': 'active' } : { ':revoked': 'revoked', ':rejected': 'rejected', ':ttl': this.table.deadRecordTtl(decision.at) }),
+              ...(approve
+                ? { ':active': 'active' }
+                : { ':revoked': 'revoked', ':rejected': 'rejected', ':ttl': this.table.deadRecordTtl(decision.at) }),
             },
           },
         },
@@ -205,7 +212,12 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     return this.get(id);
   }
 
-  async edit(record: TokenRecord, changes: TokenEdit, event: AuditEvent, now: number): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }> {
+  async edit(
+    record: TokenRecord,
+    changes: TokenEdit,
+    event: AuditEvent,
+    now: number,
+  ): Promise<{ ok: true; record: TokenRecord } | { ok: false; refusal: 'changed' | 'description_taken' }> {
     const edited: TokenRecord = { ...record, ...changes, revision: (record.revision ?? 0) + 1 };
     const moveLock = changes.description !== undefined && lockKeyOf(edited).pk !== lockKeyOf(record).pk;
     const attempt = async (staleHolder: string | undefined) => {
@@ -262,7 +274,10 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       if (!error.failed.has('lock')) throw error;
       const holder = error.failed.get('lock')?.tokenId;
       const read = typeof holder === 'string' ? await this.getWithFamily(holder) : undefined;
-      if (typeof holder !== 'string' || (read?.record && holdsDescription(withFamilyState(read.record, read.family), now, edited.description))) {
+      if (
+        typeof holder !== 'string' ||
+        (read?.record && holdsDescription(withFamilyState(read.record, read.family), now, edited.description))
+      ) {
         return { ok: false, refusal: 'description_taken' };
       }
       try {

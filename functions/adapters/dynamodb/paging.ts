@@ -93,7 +93,8 @@ function decodeCursor(
   shape: { partitionKey: string; sortKey: string; partition: string; itemKey: RegExp; itemSort: string },
 ): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
-  const invalid = () => invalidRequest('cursor is not valid for this query', [{ field: 'cursor', message: 'not a cursor of this listing' }]);
+  const invalid = () =>
+    invalidRequest('cursor is not valid for this query', [{ field: 'cursor', message: 'not a cursor of this listing' }]);
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -104,7 +105,8 @@ function decodeCursor(
   const entries = key as Record<string, unknown>;
   const expected = ['pk', 'sk', shape.partitionKey, shape.sortKey];
   if (Object.keys(entries).length !== 4 || !expected.every((name) => typeof entries[name] === 'string')) throw invalid();
-  if (entries[shape.partitionKey] !== shape.partition || !shape.itemKey.test(entries.pk as string) || entries.sk !== shape.itemSort) throw invalid();
+  if (entries[shape.partitionKey] !== shape.partition || !shape.itemKey.test(entries.pk as string) || entries.sk !== shape.itemSort)
+    throw invalid();
   if ((entries[shape.sortKey] as string).length > 200) throw invalid();
   return entries;
 }

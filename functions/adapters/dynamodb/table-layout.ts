@@ -28,7 +28,10 @@ export const TTL_ATTRIBUTE = 'ttl';
 export const keys = {
   token: (id: string) => ({ pk: `TOKEN#${id}`, sk: 'TOKEN' }),
   family: (familyId: string) => ({ pk: `FAMILY#${familyId}`, sk: 'FAMILY' }),
-  descriptionLock: (tenant: string, owner: string, descriptionKey: string) => ({ pk: `DESC#${tenant}#${owner}#${descriptionKey}`, sk: 'LOCK' }),
+  descriptionLock: (tenant: string, owner: string, descriptionKey: string) => ({
+    pk: `DESC#${tenant}#${owner}#${descriptionKey}`,
+    sk: 'LOCK',
+  }),
   audit: (eventId: string) => ({ pk: `AUDIT#${eventId}`, sk: 'AUDIT' }),
   tenantPolicy: (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'POLICY' }),
 } as const;

@@ -90,7 +90,8 @@ export function toFamily(item: Record<string, unknown>): TokenFamily {
 /** The update that revokes a token: state, who, why, a TTL, and out of the grace and expiry indexes. */
 export function revokeUpdate(revocation: Revocation, ttl: number) {
   return {
-    UpdateExpression: 'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :reason, #ttl = :ttl REMOVE graceUntil, gsi4pk, gsi4sk',
+    UpdateExpression:
+      'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :reason, #ttl = :ttl REMOVE graceUntil, gsi4pk, gsi4sk',
     ExpressionAttributeNames: { '#state': 'state', '#ttl': TTL_ATTRIBUTE },
     ExpressionAttributeValues: {
       ':revoked': 'revoked',

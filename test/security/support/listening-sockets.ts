@@ -9,7 +9,12 @@ export interface ListeningSocket {
 
 /** `0100007F` → `127.0.0.1`; /proc prints each 32-bit word in host (little-endian) byte order. */
 function decodeAddress(hex: string): string {
-  const bytes = hex.match(/.{8}/g)!.flatMap((word) => word.match(/../g)!.reverse().map((byte) => parseInt(byte, 16)));
+  const bytes = hex.match(/.{8}/g)!.flatMap((word) =>
+    word
+      .match(/../g)!
+      .reverse()
+      .map((byte) => parseInt(byte, 16)),
+  );
   if (bytes.length === 4) return bytes.join('.');
   const groups = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));

@@ -38,7 +38,9 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
   return (
     <main className="page">
       <h1 tabIndex={-1}>Approvals</h1>
-      <p className="hint">Tokens the users of tenant {session.tenant} created that wait for an admin. They are refused by the API until approved.</p>
+      <p className="hint">
+        Tokens the users of tenant {session.tenant} created that wait for an admin. They are refused by the API until approved.
+      </p>
       <p className="notice-line" role="status">
         {notice}
       </p>
@@ -86,10 +88,22 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
               </td>
               <td>{token.expiresAt ? <time dateTime={token.expiresAt}>{formatDate(token.expiresAt)}</time> : 'Never'}</td>
               <td className="actions-cell">
-                <button type="button" className="primary" disabled={busyId === token.id} onClick={() => approve(token)} aria-label={`Approve “${token.description}” of ${token.owner}`}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={busyId === token.id}
+                  onClick={() => approve(token)}
+                  aria-label={`Approve “${token.description}” of ${token.owner}`}
+                >
                   Approve
                 </button>
-                <button type="button" className="revoke" disabled={busyId === token.id} onClick={() => setRejecting(token)} aria-label={`Reject “${token.description}” of ${token.owner}`}>
+                <button
+                  type="button"
+                  className="revoke"
+                  disabled={busyId === token.id}
+                  onClick={() => setRejecting(token)}
+                  aria-label={`Reject “${token.description}” of ${token.owner}`}
+                >
                   Reject
                 </button>
               </td>
@@ -113,8 +127,8 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
           }}
         >
           <p>
-            Reject <strong>“{rejecting.description}”</strong> of <strong>{rejecting.owner}</strong>? The token is revoked and never works; {rejecting.owner} can
-            ask for a new one.
+            Reject <strong>“{rejecting.description}”</strong> of <strong>{rejecting.owner}</strong>? The token is revoked and never works;{' '}
+            {rejecting.owner} can ask for a new one.
           </p>
         </ConfirmDialog>
       )}

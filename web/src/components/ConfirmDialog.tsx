@@ -43,12 +43,7 @@ export function ConfirmDialog({
         </p>
       )}
       <div className="actions">
-        <button
-          type="button"
-          className={tone}
-          disabled={busy}
-          onClick={() => run(onConfirm)}
-        >
+        <button type="button" className={tone} disabled={busy} onClick={() => run(onConfirm)}>
           {busy ? busyLabel : confirmLabel}
         </button>
         <button type="button" className="secondary" onClick={onClose} data-autofocus>

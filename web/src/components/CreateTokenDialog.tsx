@@ -75,7 +75,11 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
         api
           .listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined })
           .then((tokens) => {
-            if (!cancelled) setActiveDescriptions({ owner: tokenOwner, keys: new Map(tokens.map((token) => [descriptionKey(token.description), token.description])) });
+            if (!cancelled)
+              setActiveDescriptions({
+                owner: tokenOwner,
+                keys: new Map(tokens.map((token) => [descriptionKey(token.description), token.description])),
+              });
           })
           .catch(() => {
             // Not fatal: the service refuses a duplicate on submit, and that answer is shown here too.
@@ -120,7 +124,8 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   };
   Object.assign(problems, ipEntryProblems(filledIps));
 
-  const shown = (field: FieldName): string | undefined => serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
+  const shown = (field: FieldName): string | undefined =>
+    serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
   const ipErrors = ipErrorsOf(ipEntries, shown);
 
   /** The control to focus for a field with a problem, in the order the form reads. */
@@ -133,7 +138,14 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     return `ip-entry-${field.slice(3)}`;
   };
   const fieldOrder = (errors: Partial<Record<FieldName, string>>): FieldName[] => {
-    const order: FieldName[] = ['owner', 'description', 'expiry', 'scopes', ...ipEntries.map((entry): FieldName => `ip:${entry.key}`), 'ipList'];
+    const order: FieldName[] = [
+      'owner',
+      'description',
+      'expiry',
+      'scopes',
+      ...ipEntries.map((entry): FieldName => `ip:${entry.key}`),
+      'ipList',
+    ];
     return order.filter((field) => errors[field] !== undefined);
   };
   const focusFirst = (errors: Partial<Record<FieldName, string>>) => {
@@ -185,9 +197,10 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
         // A duplicate description (another tab, another admin, or a token created since this dialog opened):
         // name the existing token as it is described, which may differ from what was typed in case or width.
-        const existing = await api
-          .listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined })
-          .then((tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description, () => undefined);
+        const existing = await api.listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined }).then(
+          (tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description,
+          () => undefined,
+        );
         placed.description = existing
           ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
           : `${sentence(error.message)} Choose another description, or revoke that token first.`;
@@ -249,7 +262,8 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           }}
           hint={
             <>
-              What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} / {policy.maxDescriptionLength} characters.
+              What is this token for, e.g. the vendor&apos;s name? Unique among active tokens. {descriptionLength} /{' '}
+              {policy.maxDescriptionLength} characters.
             </>
           }
           error={descriptionError}

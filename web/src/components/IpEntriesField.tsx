@@ -115,7 +115,14 @@ export function IpEntriesField({ entries, max, onChange, onBlurEntry, errors, li
           })}
         </ul>
       )}
-      <button ref={addRef} id="ip-entries-add" type="button" className="secondary" disabled={entries.length >= max} onClick={() => onChange([...entries, newIpEntryRow()])}>
+      <button
+        ref={addRef}
+        id="ip-entries-add"
+        type="button"
+        className="secondary"
+        disabled={entries.length >= max}
+        onClick={() => onChange([...entries, newIpEntryRow()])}
+      >
         Add IP entry
       </button>
       {entries.length >= max && <span className="hint"> The maximum of {max} entries is reached.</span>}

@@ -1,7 +1,15 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, type PatApi, type ScopeArea } from '../api';
 import type { Session } from '../auth';
-import { isOutsidePolicy, isPending, tenantPolicyOf, type Creators, type GovernedToken, type TenantPolicy, type TenantPolicyChange } from '../governance';
+import {
+  isOutsidePolicy,
+  isPending,
+  tenantPolicyOf,
+  type Creators,
+  type GovernedToken,
+  type TenantPolicy,
+  type TenantPolicyChange,
+} from '../governance';
 import { areaTree } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CheckboxField, FieldError, FormActions, TextField } from './Field';
@@ -37,7 +45,8 @@ const draftOf = (policy: TenantPolicy): Draft => ({
 });
 
 const wholeNumber = (text: string): number | undefined => (/^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
-const sameList = (a: readonly unknown[] | null, b: readonly unknown[] | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]));
+const sameList = (a: readonly unknown[] | null, b: readonly unknown[] | null) =>
+  a === null || b === null ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The admin's page for the tenant's token policy: read it, tighten it, and revoke what it no longer allows. */
 export function PolicyPage({ api, session }: { api: PatApi; session: Session }) {
@@ -116,7 +125,8 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
     if (maxActive === undefined) problems.maxActiveTokensPerOwner = 'Enter a whole number, at least 1.';
     else if (maxActive !== policy!.maxActiveTokensPerOwner) change.maxActiveTokensPerOwner = maxActive;
     if (draft!.allowedAreas !== null && draft!.allowedAreas.length === 0) problems.allowedAreas = 'Allow at least one area, or every area.';
-    else if (!sameList(draft!.allowedAreas && [...draft!.allowedAreas].sort(), policy!.allowedAreas && [...policy!.allowedAreas].sort())) change.allowedAreas = draft!.allowedAreas;
+    else if (!sameList(draft!.allowedAreas && [...draft!.allowedAreas].sort(), policy!.allowedAreas && [...policy!.allowedAreas].sort()))
+      change.allowedAreas = draft!.allowedAreas;
     for (const key of ['allowNoExpiry', 'creators', 'requireIpRestriction', 'requireApproval'] as const) {
       if (draft![key] !== policy![key]) (change as Record<string, unknown>)[key] = draft![key];
     }
@@ -173,8 +183,9 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
     <main className="page">
       <h1 tabIndex={-1}>Tenant policy</h1>
       <p className="hint">
-        Rules for the tokens of tenant {session.tenant}. They can only be stricter than the deployment&apos;s policy. A change applies to new tokens
-        and refreshes; existing tokens it no longer allows keep working until they expire or rotate, and are flagged “Outside policy”.
+        Rules for the tokens of tenant {session.tenant}. They can only be stricter than the deployment&apos;s policy. A change applies to
+        new tokens and refreshes; existing tokens it no longer allows keep working until they expire or rotate, and are flagged “Outside
+        policy”.
       </p>
       <p className="notice-line" role="status">
         {notice}
@@ -192,7 +203,11 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
                   checked={draft.lifetimesDays.includes(days)}
                   onChange={(event) =>
                     update(
-                      { lifetimesDays: event.target.checked ? [...draft.lifetimesDays, days] : draft.lifetimesDays.filter((d) => d !== days) },
+                      {
+                        lifetimesDays: event.target.checked
+                          ? [...draft.lifetimesDays, days]
+                          : draft.lifetimesDays.filter((d) => d !== days),
+                      },
                       'lifetimesDays',
                       'defaultLifetimeDays',
                     )
@@ -249,11 +264,23 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           <legend>Who creates tokens</legend>
           <div className="choices">
             <div className="choice">
-              <input id="policy-creators-everyone" type="radio" name="creators" checked={draft.creators === 'everyone'} onChange={() => update({ creators: 'everyone' }, 'creators')} />
+              <input
+                id="policy-creators-everyone"
+                type="radio"
+                name="creators"
+                checked={draft.creators === 'everyone'}
+                onChange={() => update({ creators: 'everyone' }, 'creators')}
+              />
               <label htmlFor="policy-creators-everyone">Every user, for themselves</label>
             </div>
             <div className="choice">
-              <input id="policy-creators-admins" type="radio" name="creators" checked={draft.creators === 'admins'} onChange={() => update({ creators: 'admins' }, 'creators')} />
+              <input
+                id="policy-creators-admins"
+                type="radio"
+                name="creators"
+                checked={draft.creators === 'admins'}
+                onChange={() => update({ creators: 'admins' }, 'creators')}
+              />
               <label htmlFor="policy-creators-admins">Only admins</label>
             </div>
           </div>
@@ -281,7 +308,13 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           <legend>Areas tokens may be granted</legend>
           <div className="choices">
             <div className="choice">
-              <input id="policy-areas-all" type="radio" name="areas" checked={draft.allowedAreas === null} onChange={() => update({ allowedAreas: null }, 'allowedAreas')} />
+              <input
+                id="policy-areas-all"
+                type="radio"
+                name="areas"
+                checked={draft.allowedAreas === null}
+                onChange={() => update({ allowedAreas: null }, 'allowedAreas')}
+              />
               <label htmlFor="policy-areas-all">Every area</label>
             </div>
             <div className="choice">
@@ -305,7 +338,11 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
                     checked={draft.allowedAreas!.includes(area.name)}
                     onChange={(event) =>
                       update(
-                        { allowedAreas: event.target.checked ? [...draft.allowedAreas!, area.name] : draft.allowedAreas!.filter((name) => name !== area.name) },
+                        {
+                          allowedAreas: event.target.checked
+                            ? [...draft.allowedAreas!, area.name]
+                            : draft.allowedAreas!.filter((name) => name !== area.name),
+                        },
                         'allowedAreas',
                       )
                     }
@@ -331,7 +368,8 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
         />
 
         <p className="hint">
-          Fixed by the deployment: at most {policy.maxIpEntries} IP entries per token, descriptions of at most {policy.maxDescriptionLength} characters.
+          Fixed by the deployment: at most {policy.maxIpEntries} IP entries per token, descriptions of at most {policy.maxDescriptionLength}{' '}
+          characters.
         </p>
         <FormActions formError={formError} busy={busy} submitLabel="Save policy" busyLabel="Saving…">
           <button
@@ -377,8 +415,8 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           }}
         >
           <p>
-            These {outside.length === 1 ? 'token stops' : `${outside.length} tokens stop`} working within seconds, with their refresh keys. This cannot be
-            undone.
+            These {outside.length === 1 ? 'token stops' : `${outside.length} tokens stop`} working within seconds, with their refresh keys.
+            This cannot be undone.
           </p>
           <ul>
             {outside.slice(0, 10).map((token) => (

@@ -24,9 +24,9 @@ export function RegenerateDialog({ api, token, showOwner, onRegenerated, onClose
       onConfirm={async () => onRegenerated(await api.regenerateToken(token.id))}
     >
       <p>
-        Regenerate <TokenName token={token} showOwner={showOwner} />? You get a new access token and refresh key, with the same scopes and IP entries,
-        shown once. The current access token keeps working for the grace period (a minute by default), then stops; the current refresh key stops at
-        once.
+        Regenerate <TokenName token={token} showOwner={showOwner} />? You get a new access token and refresh key, with the same scopes and
+        IP entries, shown once. The current access token keeps working for the grace period (a minute by default), then stops; the current
+        refresh key stops at once.
       </p>
     </ConfirmDialog>
   );

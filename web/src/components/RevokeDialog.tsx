@@ -33,7 +33,12 @@ export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, return
     // Addressed by an older member: the newest one revoked names the credential's generation.
     const newestId = revoked.revokedTokenIds?.[0];
     const newestGeneration =
-      newestId !== undefined && newestId !== revoked.id ? await api.getToken(newestId).then((newest) => newest.generation, () => undefined) : undefined;
+      newestId !== undefined && newestId !== revoked.id
+        ? await api.getToken(newestId).then(
+            (newest) => newest.generation,
+            () => undefined,
+          )
+        : undefined;
     onRevoked(revoked, newestGeneration);
   }
 
@@ -49,8 +54,9 @@ export function RevokeDialog({ api, token, showOwner, onRevoked, onClose, return
       returnFocus={returnFocus}
     >
       <p>
-        Revoke <TokenName token={token} showOwner={showOwner} />? Programs using it will be refused (within seconds, as caches expire), and its refresh
-        key stops working — for every generation of it, including one just replaced by a refresh and still in its grace period. This cannot be undone.
+        Revoke <TokenName token={token} showOwner={showOwner} />? Programs using it will be refused (within seconds, as caches expire), and
+        its refresh key stops working — for every generation of it, including one just replaced by a refresh and still in its grace period.
+        This cannot be undone.
       </p>
     </ConfirmDialog>
   );

@@ -18,25 +18,41 @@ interface ScopePickerProps {
 export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error, allowAll = true }: ScopePickerProps) {
   const tree = areaTree(areas);
   return (
-    <fieldset className="field" aria-describedby={error ? "scopes-error" : undefined}>
+    <fieldset className="field" aria-describedby={error ? 'scopes-error' : undefined}>
       <legend>Scopes</legend>
       <div className="choices">
         <div className="choice">
-          <input id="scopes-selected" type="radio" name="scope-mode" checked={mode === 'selected'} onChange={() => onModeChange('selected')} aria-describedby="scopes-selected-hint" />
+          <input
+            id="scopes-selected"
+            type="radio"
+            name="scope-mode"
+            checked={mode === 'selected'}
+            onChange={() => onModeChange('selected')}
+            aria-describedby="scopes-selected-hint"
+          />
           <label htmlFor="scopes-selected">Selected scopes</label>
           <span id="scopes-selected-hint" className="hint">
             {' '}
             (recommended: only what the program needs)
           </span>
         </div>
-        {allowAll && (<div className="choice">
-          <input id="scopes-all" type="radio" name="scope-mode" checked={mode === 'all'} onChange={() => onModeChange('all')} aria-describedby="scopes-all-hint" />
-          <label htmlFor="scopes-all">All scopes</label>
-          <span id="scopes-all-hint" className="hint">
-            {' '}
-            (every area, read, write and delete, including areas added later)
-          </span>
-        </div>)}
+        {allowAll && (
+          <div className="choice">
+            <input
+              id="scopes-all"
+              type="radio"
+              name="scope-mode"
+              checked={mode === 'all'}
+              onChange={() => onModeChange('all')}
+              aria-describedby="scopes-all-hint"
+            />
+            <label htmlFor="scopes-all">All scopes</label>
+            <span id="scopes-all-hint" className="hint">
+              {' '}
+              (every area, read, write and delete, including areas added later)
+            </span>
+          </div>
+        )}
       </div>
       {mode === 'selected' && (
         <table className="scope-tree">

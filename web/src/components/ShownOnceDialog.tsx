@@ -21,7 +21,15 @@ function SecretField({ label, value, hint }: { label: string; value: string; hin
   return (
     <div className="field secret">
       <label htmlFor={id}>{label}</label>
-      <textarea id={id} readOnly value={value} rows={value.length > 120 ? 4 : 2} spellCheck={false} aria-describedby={`${id}-hint`} onFocus={(event) => event.target.select()} />
+      <textarea
+        id={id}
+        readOnly
+        value={value}
+        rows={value.length > 120 ? 4 : 2}
+        spellCheck={false}
+        aria-describedby={`${id}-hint`}
+        onFocus={(event) => event.target.select()}
+      />
       <p id={`${id}-hint`} className="hint">
         {hint}
       </p>
@@ -60,8 +68,8 @@ function CredentialsDownload({ token, apiUrl }: { token: IssuedToken; apiUrl: st
         <strong>Credentials file for the vendor</strong>
       </p>
       <p id="credentials-file-hint" className="hint">
-        A JSON file with the API address, the access token and the refresh key, as <code>pat refresh --credentials {fileName}</code> reads and
-        rewrites it at each rotation. Send it the way you would send a password, and delete your copy once it is delivered.
+        A JSON file with the API address, the access token and the refresh key, as <code>pat refresh --credentials {fileName}</code> reads
+        and rewrites it at each rotation. Send it the way you would send a password, and delete your copy once it is delivered.
       </p>
       <div className="inline">
         <button
@@ -106,13 +114,23 @@ interface ShownOnceDialogProps {
 
 export function ShownOnceDialog({ token, apiUrl, regenerated = false, onClose, returnFocus }: ShownOnceDialogProps) {
   return (
-    <Modal title={`${regenerated ? 'Token regenerated' : 'Token created'}: “${token.description}”`} onClose={onClose} size="large" describedBy="shown-once-warning" returnFocus={returnFocus}>
+    <Modal
+      title={`${regenerated ? 'Token regenerated' : 'Token created'}: “${token.description}”`}
+      onClose={onClose}
+      size="large"
+      describedBy="shown-once-warning"
+      returnFocus={returnFocus}
+    >
       <div id="shown-once-warning" className="warning-box">
         <p>
           <strong>Copy the access token and the refresh key now. They will not be shown again.</strong>
         </p>
         <p>The service keeps neither in clear. If you lose them, revoke this token and create a new one.</p>
-        {regenerated && <p>The previous access token and refresh key stop working once the grace period ends: give these to whoever uses the token now.</p>}
+        {regenerated && (
+          <p>
+            The previous access token and refresh key stop working once the grace period ends: give these to whoever uses the token now.
+          </p>
+        )}
         {isPending(token) && (
           <p>
             <strong>Waiting for approval:</strong> the token works once an admin of the tenant approves it.
@@ -129,7 +147,11 @@ export function ShownOnceDialog({ token, apiUrl, regenerated = false, onClose, r
         <dt>Allowed IPs</dt>
         <dd>{token.allowedIps.length > 0 ? token.allowedIps.join(', ') : 'Any address'}</dd>
       </dl>
-      <SecretField label="Access token" value={token.accessToken} hint="Programs send it as the header Authorization: Bearer <access token>." />
+      <SecretField
+        label="Access token"
+        value={token.accessToken}
+        hint="Programs send it as the header Authorization: Bearer <access token>."
+      />
       <SecretField
         label="Refresh key"
         value={token.refreshKey}

@@ -65,9 +65,7 @@ export function LocalSignIn({ apiUrl, notice, onSignedIn }: { apiUrl: string; no
 
   return (
     <SignInShell notice={notice}>
-      <p className="hint">
-        Local development sign-in: choose any user and tenant. Deployed, this page is the Cognito hosted login.
-      </p>
+      <p className="hint">Local development sign-in: choose any user and tenant. Deployed, this page is the Cognito hosted login.</p>
       <form onSubmit={submit} noValidate aria-label="Sign in">
         <TextField
           id="sign-in-user"
@@ -123,13 +121,7 @@ export function CognitoSignIn({ notice, onSignIn }: { notice?: string; onSignIn:
           {error}
         </p>
       )}
-      <button
-        type="button"
-        className="primary"
-        disabled={busy}
-        autoFocus
-        onClick={() => run(onSignIn)}
-      >
+      <button type="button" className="primary" disabled={busy} autoFocus onClick={() => run(onSignIn)}>
         {busy ? 'Opening the sign-in page…' : 'Sign in'}
       </button>
     </SignInShell>

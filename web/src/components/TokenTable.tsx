@@ -63,14 +63,21 @@ function Expires({ token }: { token: TokenMetadata }) {
             ⚠{' '}
           </span>
         )}
-        {token.status === 'expired' ? `expired ${relativeTime(token.expiresAt)}` : soon ? `Expires ${relativeTime(token.expiresAt)}: renew it soon` : relativeTime(token.expiresAt)}
+        {token.status === 'expired'
+          ? `expired ${relativeTime(token.expiresAt)}`
+          : soon
+            ? `Expires ${relativeTime(token.expiresAt)}: renew it soon`
+            : relativeTime(token.expiresAt)}
       </span>
     </>
   );
 }
 
 function Status({ token }: { token: TokenMetadata }) {
-  const reason = token.status === 'revoked' && token.revokeReason && token.revokeReason !== 'revoked' ? reasonWords[token.revokeReason] ?? token.revokeReason : undefined;
+  const reason =
+    token.status === 'revoked' && token.revokeReason && token.revokeReason !== 'revoked'
+      ? (reasonWords[token.revokeReason] ?? token.revokeReason)
+      : undefined;
   const revokedBy = token.status === 'revoked' && token.revokedBy ? `by ${revokerWords(token.revokedBy)}` : undefined;
   const pending = isPending(token);
   return (
@@ -82,7 +89,10 @@ function Status({ token }: { token: TokenMetadata }) {
       )}
       {pending && <span className="hint">An admin of the tenant must approve it before it works.</span>}
       {isOutsidePolicy(token) && (
-        <span className="badge badge-outside-policy" title="The tenant policy changed since this token was created: it works until it expires or is rotated, and cannot be refreshed.">
+        <span
+          className="badge badge-outside-policy"
+          title="The tenant policy changed since this token was created: it works until it expires or is rotated, and cannot be refreshed."
+        >
           Outside policy
         </span>
       )}
@@ -182,7 +192,12 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit,
           </td>
           <td className="actions-cell">
             {(token.status === 'active' || isPending(token)) && (
-              <button type="button" className="secondary" onClick={() => onEdit(token)} aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => onEdit(token)}
+                aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
+              >
                 Edit
               </button>
             )}
@@ -197,7 +212,12 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit,
               </button>
             )}
             {token.status !== 'revoked' && (
-              <button type="button" className="revoke" onClick={() => onRevoke(token)} aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}>
+              <button
+                type="button"
+                className="revoke"
+                onClick={() => onRevoke(token)}
+                aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
+              >
                 <span aria-hidden="true">✕ </span>Revoke
               </button>
             )}

@@ -182,7 +182,8 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
   const caption = session.admin ? (owner ? `Tokens of ${owner}` : `Tokens of every user of tenant ${session.tenant}`) : 'Your tokens';
   const emptyText = (() => {
     const invite = canCreate ? ' Select Add token to create one.' : '';
-    if (!owner && session.admin) return showAll ? 'No user of this tenant has a token yet.' : `No user of this tenant has an active token.${invite}`;
+    if (!owner && session.admin)
+      return showAll ? 'No user of this tenant has a token yet.' : `No user of this tenant has an active token.${invite}`;
     const whose = owner ? `${owner} has` : 'You have';
     return showAll ? `${whose} no tokens.` : `${whose} no active tokens.${invite}`;
   })();
@@ -270,7 +271,9 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         <section aria-labelledby="pending-heading">
           <h2 id="pending-heading">Waiting for approval</h2>
           <p className="hint">
-            {session.admin ? 'These tokens work once approved: see Approvals.' : 'An admin of the tenant must approve these tokens before they work.'}
+            {session.admin
+              ? 'These tokens work once approved: see Approvals.'
+              : 'An admin of the tenant must approve these tokens before they work.'}
           </p>
           <TokenTable
             tokens={pending}
@@ -307,7 +310,12 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
 
       {(cursors.length > 1 || page?.nextCursor) && (
         <nav className="pagination" aria-label="Pages of tokens">
-          <button type="button" className="secondary" disabled={cursors.length <= 1 || loading} onClick={() => setCursors((list) => list.slice(0, -1))}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={cursors.length <= 1 || loading}
+            onClick={() => setCursors((list) => list.slice(0, -1))}
+          >
             Previous page
           </button>
           <span>Page {cursors.length}</span>
@@ -350,10 +358,23 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         />
       )}
       {editing && catalogue && (
-        <EditTokenDialog api={api} token={editing} policy={catalogue.policy} showOwner={session.admin} onEdited={onEdited} onClose={() => setEditing(undefined)} />
+        <EditTokenDialog
+          api={api}
+          token={editing}
+          policy={catalogue.policy}
+          showOwner={session.admin}
+          onEdited={onEdited}
+          onClose={() => setEditing(undefined)}
+        />
       )}
       {regenerating && (
-        <RegenerateDialog api={api} token={regenerating} showOwner={session.admin} onRegenerated={onRegenerated} onClose={() => setRegenerating(undefined)} />
+        <RegenerateDialog
+          api={api}
+          token={regenerating}
+          showOwner={session.admin}
+          onRegenerated={onRegenerated}
+          onClose={() => setRegenerating(undefined)}
+        />
       )}
       {revoking && (
         <RevokeDialog

@@ -45,7 +45,13 @@ export function fixProblemsMessage(outcome: 'created' | 'changed' | 'saved', cou
  * The form-wide error when the service refused the request: how many fields it refused (marked next
  * to them), `why` after that count, then whatever it said that names no field.
  */
-export function refusedMessage(outcome: 'created' | 'changed' | 'saved', placedCount: number, unplaced: readonly string[], why = ''): string {
-  const refused = placedCount > 0 ? `: the service refused ${placedCount === 1 ? 'one field' : `${placedCount} fields`}, marked above${why}` : '';
+export function refusedMessage(
+  outcome: 'created' | 'changed' | 'saved',
+  placedCount: number,
+  unplaced: readonly string[],
+  why = '',
+): string {
+  const refused =
+    placedCount > 0 ? `: the service refused ${placedCount === 1 ? 'one field' : `${placedCount} fields`}, marked above${why}` : '';
   return [`Nothing was ${outcome}${refused}.`, ...unplaced.map(sentence)].join(' ');
 }
