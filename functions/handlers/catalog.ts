@@ -3,13 +3,11 @@ import { catalogueView } from '../domain/scopes';
 import { httpHandler } from '../http/http-handler';
 import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
 // Read-only: the tenant's policy is read from the table; nothing is signed or written.
-const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = tokenServiceOf(config, store);
 const scopes = catalogueView(config.catalogue);
 
 /** GET /scopes and GET /policy (the caller's effective policy): what a create form offers. */

@@ -1,6 +1,8 @@
 import { dynamoClient } from '../adapters/aws-clients';
 import { loadConfig, required, type ServiceConfig } from '../adapters/config';
 import { DynamoTokenStore } from '../adapters/dynamo-token-store';
+import { systemClock } from '../service/ports';
+import { TokenService, type TokenServiceDeps } from '../service/token-service';
 
 /**
  * The parts every handler's composition root starts from, read from the environment when the
@@ -13,4 +15,24 @@ export function baseParts(env: Record<string, string | undefined> = process.env)
     retentionDays: config.policy.retentionDays,
   });
   return { config, store };
+}
+
+/**
+ * The token service over the handler's store, with the configured policy, catalogue and issuer.
+ * `ports` names what this handler may use beyond the table (a signer, a secret deriver, a verifier):
+ * each function gets the keys its IAM role grants, no more.
+ */
+export function tokenServiceOf(
+  config: ServiceConfig,
+  store: DynamoTokenStore,
+  ports: Pick<TokenServiceDeps, 'signer' | 'secrets' | 'verifier'> = {},
+): TokenService {
+  return new TokenService({
+    store,
+    clock: systemClock,
+    policy: config.policy,
+    catalogue: config.catalogue,
+    issuer: config.issuer,
+    ...ports,
+  });
 }

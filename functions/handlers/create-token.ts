@@ -5,19 +5,10 @@ import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { createTokenBody, parseInput } from '../http/validation';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({
-  store,
-  signer: keyRingOf(config),
-  clock: systemClock,
-  policy: config.policy,
-  catalogue: config.catalogue,
-  issuer: config.issuer,
-});
+const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
 
 /** POST /tokens */
 export const handler = httpHandler(

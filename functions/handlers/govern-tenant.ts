@@ -5,13 +5,11 @@ import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
 // Changes records and policies, never signs: no signer, no KMS.
-const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = tokenServiceOf(config, store);
 
 /**
  * Tenant governance: PUT /tenant/policy, POST /tenant/revoke-outside-policy (admins), PATCH

@@ -3,13 +3,11 @@ import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
 import { auditQuery, listTokensQuery, parseInput, tokenAuditQuery } from '../http/validation';
 import { AuditLog } from '../service/audit-log';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
 // Read-only: no signer, and its IAM role may only read the table.
-const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = tokenServiceOf(config, store);
 const audit = new AuditLog(store);
 
 /** GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit and GET /audit */

@@ -4,19 +4,10 @@ import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({
-  store,
-  signer: keyRingOf(config),
-  clock: systemClock,
-  policy: config.policy,
-  catalogue: config.catalogue,
-  issuer: config.issuer,
-});
+const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
 
 /** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
 export const handler = httpHandler(async (event) => {

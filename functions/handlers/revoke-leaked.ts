@@ -6,16 +6,10 @@ import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { leakReportBody, parseInput } from '../http/validation';
 import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({
-  store,
-  clock: systemClock,
-  policy: config.policy,
-  catalogue: config.catalogue,
-  issuer: config.issuer,
+const tokens = tokenServiceOf(config, store, {
   verifier: new FastJwtVerifier(keyRingOf(config), {
     issuer: config.issuer,
     clock: systemClock,

@@ -3,12 +3,10 @@ import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
-import { systemClock } from '../service/ports';
-import { TokenService } from '../service/token-service';
-import { baseParts } from './compose';
+import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
-const tokens = new TokenService({ store, clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer });
+const tokens = tokenServiceOf(config, store);
 
 /** DELETE /tokens/{id}: revokes the credential (every live member of the token's family). */
 export const handler = httpHandler(async (event) => {
