@@ -104,17 +104,7 @@ interface ScenarioOptions {
 }
 
 /** Counts over one measured window, totals (not per token). */
-interface WindowCounts {
-  requests: number;
-  invocations: number;
-  statusReads: number;
-  feedReads: number;
-  writes: number;
-  flusherReads: number;
-  flushes: number;
-  kmsCalls: number;
-  kmsColdStart: number;
-}
+type WindowCounts = Omit<ModelRow, 'defaults' | 'scenario'>;
 
 const SECOND = 1_000;
 const HOUR = 3_600 * SECOND;

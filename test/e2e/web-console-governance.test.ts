@@ -1,3 +1,4 @@
+/** The web console in a real browser: tenant policy, approvals, edit, regenerate (the harness: test/support/web-console-harness.ts). */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, describe, it } from 'vitest';

@@ -1,3 +1,5 @@
+/** The web console in a real browser: sign-in, tokens, errors, admin, keyboard, Cognito sign-in, families (the harness: test/support/web-console-harness.ts). */
+import type { Page } from 'playwright-core';
 import { expect, describe, it } from 'vitest';
 import {
   service,
@@ -303,11 +305,7 @@ describe('web console', { timeout: 120_000 }, () => {
     const authority = 'https://cognito-idp.example.test/pool-1';
     const hostedUi = 'https://login.example.test/oauth2';
     const apiUrl = 'https://api.example.test/prod';
-    const cors = {
-      'access-control-allow-origin': service.url,
-      'access-control-allow-headers': 'authorization, content-type',
-      'access-control-allow-methods': 'GET, POST, DELETE',
-    };
+    const cors = corsFor(service.url);
     const now = Math.floor(Date.now() / 1000);
     const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const idToken = [
@@ -350,18 +348,7 @@ describe('web console', { timeout: 120_000 }, () => {
     let authorizeRequest: URL | undefined;
     let tokenRequest: URLSearchParams | undefined;
     const apiAuthorizations: string[] = [];
-    await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
-      route.fulfill({
-        headers: cors,
-        json: {
-          issuer: authority,
-          authorization_endpoint: `${hostedUi}/authorize`,
-          token_endpoint: `${hostedUi}/token`,
-          jwks_uri: `${authority}/.well-known/jwks.json`,
-          response_types_supported: ['code'],
-        },
-      }),
-    );
+    await fakeDiscovery(page, authority, hostedUi, cors);
     await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
       authorizeRequest = new URL(route.request().url());
       return route.fulfill({
@@ -432,28 +419,13 @@ describe('web console', { timeout: 120_000 }, () => {
   it('shows no text from the address bar after a hosted-login error, and a fixed message only for its own sign-in', async () => {
     const authority = 'https://cognito-idp.example.test/pool-2';
     const hostedUi = 'https://login.example.test/oauth2';
-    const cors = {
-      'access-control-allow-origin': service.url,
-      'access-control-allow-headers': 'authorization, content-type',
-      'access-control-allow-methods': 'GET, POST, DELETE',
-    };
+    const cors = corsFor(service.url);
     const injected = 'Your account is locked. Call +1 555 0100 to unlock it';
     const page = await newPage(
       { mode: 'cognito', authority, clientId: 'console', redirectUri: `${service.url}/`, apiUrl: 'https://api.example.test/prod' },
       { bypassCSP: true },
     );
-    await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
-      route.fulfill({
-        headers: cors,
-        json: {
-          issuer: authority,
-          authorization_endpoint: `${hostedUi}/authorize`,
-          token_endpoint: `${hostedUi}/token`,
-          jwks_uri: `${authority}/.well-known/jwks.json`,
-          response_types_supported: ['code'],
-        },
-      }),
-    );
+    await fakeDiscovery(page, authority, hostedUi, cors);
     await page.route(new RegExp(`^${hostedUi}/authorize`), (route) => {
       const state = new URL(route.request().url()).searchParams.get('state');
       return route.fulfill({
@@ -569,3 +541,28 @@ describe('web console', { timeout: 120_000 }, () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** What the fake Cognito answers a browser on the console's origin with (CORS). */
+function corsFor(origin: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-allow-methods': 'GET, POST, DELETE',
+  };
+}
+
+/** A fake Cognito's OpenID discovery document: its managed sign-in pages at `hostedUi`. */
+async function fakeDiscovery(page: Page, authority: string, hostedUi: string, cors: Record<string, string>): Promise<void> {
+  await page.route(`${authority}/.well-known/openid-configuration`, (route) =>
+    route.fulfill({
+      headers: cors,
+      json: {
+        issuer: authority,
+        authorization_endpoint: `${hostedUi}/authorize`,
+        token_endpoint: `${hostedUi}/token`,
+        jwks_uri: `${authority}/.well-known/jwks.json`,
+        response_types_supported: ['code'],
+      },
+    }),
+  );
+}
