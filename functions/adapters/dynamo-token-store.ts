@@ -37,7 +37,6 @@ export class DynamoTokenStore implements TokenStore {
   get: TokenStore['get'] = (...args) => this.records.get(...args);
   getWithFamily: TokenStore['getWithFamily'] = (...args) => this.records.getWithFamily(...args);
   list: TokenStore['list'] = (...args) => this.records.list(...args);
-  countActive: TokenStore['countActive'] = (...args) => this.records.countActive(...args);
   rotate: TokenStore['rotate'] = (...args) => this.records.rotate(...args);
   decide: TokenStore['decide'] = (...args) => this.records.decide(...args);
   edit: TokenStore['edit'] = (...args) => this.records.edit(...args);

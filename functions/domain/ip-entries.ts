@@ -97,3 +97,38 @@ export function isIpAllowed(sourceIp: string, ranges: readonly IpRange[], entryC
   const bytes = address.toByteArray();
   return ranges.some((range) => range.kind === kind && compareBytes(bytes, range.from) >= 0 && compareBytes(bytes, range.to) <= 0);
 }
+
+const fullRange = (kind: IpRange['kind']): IpRange =>
+  kind === 'ipv4'
+    ? { kind, from: [0, 0, 0, 0], to: [255, 255, 255, 255] }
+    : { kind, from: new Array(16).fill(0), to: new Array(16).fill(255) };
+
+/** Does `inner` lie wholly within `outer` (same address family)? */
+export function rangeWithin(inner: IpRange, outer: IpRange): boolean {
+  return inner.kind === outer.kind && compareBytes(inner.from, outer.from) >= 0 && compareBytes(inner.to, outer.to) <= 0;
+}
+
+/**
+ * Does this entry allow every address of its family (`0.0.0.0/0`, `::/0`, `0.0.0.0-255.255.255.255`)?
+ * Such an entry restricts nothing: a tenant that requires IP restriction refuses it.
+ */
+export function allowsEveryAddress(entry: string): boolean {
+  const parsed = parseIpEntry(entry);
+  return parsed.ok && rangeWithin(fullRange(parsed.range.kind), parsed.range);
+}
+
+/**
+ * The entries of `entries` that lie within none of `bounds` (an unparsable entry lies within nothing).
+ * An empty `entries` list means "any address": it lies within `bounds` only when a bound allows every address.
+ */
+export function entriesOutside(entries: readonly string[], bounds: readonly string[]): string[] {
+  const boundRanges = compileIpEntries(bounds);
+  if (entries.length === 0) {
+    const coversAll = (['ipv4', 'ipv6'] as const).every((kind) => boundRanges.some((bound) => rangeWithin(fullRange(kind), bound)));
+    return coversAll ? [] : ['(any address)'];
+  }
+  return entries.filter((entry) => {
+    const parsed = parseIpEntry(entry);
+    return !parsed.ok || !boundRanges.some((bound) => rangeWithin(parsed.range, bound));
+  });
+}

@@ -1,5 +1,5 @@
 import { codePointName, descriptionFault, normalizeDescription } from './description';
-import { invalidRequest, type FieldProblem } from './errors';
+import { conflict, invalidRequest, type FieldProblem } from './errors';
 import { parseIpEntry } from './ip-entries';
 import { resolveExpiry, type TokenPolicy } from './policy';
 import { normaliseScopes, type ScopeCatalogue } from './scopes';
@@ -12,6 +12,13 @@ export interface NewTokenRequest {
   expiresAt?: string | null;
   allowedIps?: string[];
   owner?: string;
+  /** Why the token is needed, for the admins who approve it. */
+  justification?: string;
+}
+
+/** The answer when an owner already holds as many active (or pending) tokens as the cap allows. */
+export function activeTokenCapReached(owner: string, cap: number) {
+  return conflict(`${owner} already has ${cap} active tokens (this tenant's maximum); revoke one first`);
 }
 
 export interface NewTokenTerms {

@@ -1,4 +1,5 @@
 import type { FieldProblem } from './errors';
+import { allowsEveryAddress, entriesOutside, parseIpEntry } from './ip-entries';
 import { DAY_SECONDS, policyProblems, policyView, type TokenPolicy } from './policy';
 import { ALL_SCOPES, isWithinArea, parseScope, type ScopeCatalogue } from './scopes';
 import type { TokenRecord } from './token';
@@ -19,6 +20,12 @@ export interface TenantRules {
   allowedAreas: string[] | null;
   /** Tokens created by non-admins are `pending` until an admin approves them. @default false */
   requireApproval: boolean;
+  /**
+   * The network ranges every IP entry of every token must lie within (null: any). With it, a token
+   * must carry entries, since no entries means "any address".
+   * @default null
+   */
+  allowedIpRanges: string[] | null;
 }
 
 /** The policy fields a tenant may set, each only tighter than the deployment's. */
@@ -32,6 +39,7 @@ export const tenantPolicyFields = [
   'allowedAreas',
   'maxActiveTokensPerOwner',
   'requireApproval',
+  'allowedIpRanges',
 ] as const;
 
 export type TenantPolicyOverrides = Partial<
@@ -45,6 +53,7 @@ export const defaultTenantRules: TenantRules = {
   requireIpRestriction: false,
   allowedAreas: null,
   requireApproval: false,
+  allowedIpRanges: null,
 };
 
 export function effectivePolicy(deployment: TokenPolicy, overrides: TenantPolicyOverrides = {}): EffectivePolicy {
@@ -60,6 +69,7 @@ export function effectivePolicyView(policy: EffectivePolicy) {
     allowedAreas: policy.allowedAreas,
     maxActiveTokensPerOwner: policy.maxActiveTokensPerOwner,
     requireApproval: policy.requireApproval,
+    allowedIpRanges: policy.allowedIpRanges,
   };
 }
 
@@ -90,9 +100,19 @@ export function changedOverrides(
   }
   const known = new Set(catalogue.map((area) => area.name));
   for (const area of change.allowedAreas ?? []) if (!known.has(area)) wider('allowedAreas', `${area} is not an area of the catalogue`);
+  if (change.allowedIpRanges !== undefined && change.allowedIpRanges !== null) {
+    if (change.allowedIpRanges.length === 0) wider('allowedIpRanges', 'must name at least one range (or be null for any)');
+    for (const entry of change.allowedIpRanges) {
+      const parsed = parseIpEntry(entry);
+      if (!parsed.ok) wider('allowedIpRanges', `${entry}: ${parsed.reason}`);
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const overrides = { ...current, ...change };
+  // Stored and shown in canonical form, as a token's own entries are.
+  if (change.allowedIpRanges)
+    overrides.allowedIpRanges = change.allowedIpRanges.map((entry) => (parseIpEntry(entry) as { canonical: string }).canonical);
   // A lifetime list that the tenant did not set follows the maximum it did set.
   const policy = effectivePolicy(deployment, overrides);
   if (change.maxLifetimeDays !== undefined && overrides.lifetimesDays === undefined) {
@@ -134,7 +154,39 @@ export function scopesOutsideAreas(scopes: readonly string[], allowedAreas: read
  */
 export function allowsTerms(policy: EffectivePolicy, terms: Pick<TokenRecord, 'scopes' | 'allowedIps'>): boolean {
   if (scopesOutsideAreas(terms.scopes, policy.allowedAreas).length > 0) return false;
-  return !(policy.requireIpRestriction && terms.allowedIps.length === 0);
+  return ipProblems(policy, terms.allowedIps).length === 0;
+}
+
+/**
+ * What the tenant's IP rules say of a token's entries (each problem a sentence; none: allowed):
+ * with `requireIpRestriction`, at least one entry and none that allows every address; with
+ * `allowedIpRanges`, every entry within one of them (so at least one entry).
+ */
+export function ipProblems(
+  policy: Pick<EffectivePolicy, 'requireIpRestriction' | 'allowedIpRanges'>,
+  allowedIps: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  if (policy.requireIpRestriction) {
+    if (allowedIps.length === 0) problems.push('this tenant requires at least one IP entry');
+    const everything = allowedIps.filter(allowsEveryAddress);
+    if (everything.length > 0) problems.push(`this tenant requires an IP restriction: ${everything.join(', ')} allows every address`);
+  }
+  if (policy.allowedIpRanges !== null) {
+    const outside = entriesOutside(allowedIps, policy.allowedIpRanges);
+    if (outside.length > 0)
+      problems.push(`not within this tenant's allowed ranges (${policy.allowedIpRanges.join(', ')}): ${outside.join(', ')}`);
+  }
+  return problems;
+}
+
+/**
+ * May `next` replace `current` as a token's IP entries without widening it: every new entry within
+ * an old one? No entries means any address, so from no entries everything is a narrowing, and to
+ * no entries is a widening (unless the old entries already allowed everything).
+ */
+export function narrowsIpEntries(current: readonly string[], next: readonly string[]): boolean {
+  return current.length === 0 || entriesOutside(next, current).length === 0;
 }
 
 /** Would this token be refused if it were created today? Then it is kept, but flagged. */

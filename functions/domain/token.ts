@@ -38,6 +38,10 @@ export interface TokenRecord {
   revision?: number;
   approvedAt?: number;
   approvedBy?: string;
+  /** Why the requester needs the token (for the admins who approve it). */
+  justification?: string;
+  /** Why an admin rejected it (for the requester). */
+  rejectReason?: string;
 }
 
 export type RevokeReason = 'revoked' | 'rotated' | 'reuse_detected' | 'leaked' | 'rejected' | 'outside_policy';
@@ -116,6 +120,15 @@ export function authorizesAccess(record: Pick<TokenRecord, 'state' | 'expiresAt'
   return record.revokeReason === 'rotated' && record.graceUntil !== undefined && now < record.graceUntil;
 }
 
+/**
+ * Until when a token counts against its owner's active-token cap (epoch ms): its expiry, and for a
+ * token waiting for approval no later than the end of that wait. A token without expiry counts for ever.
+ */
+export function countsUntil(record: Pick<TokenRecord, 'state' | 'expiresAt' | 'createdAt'>): number {
+  const expiry = record.expiresAt ?? Number.MAX_SAFE_INTEGER;
+  return record.state === 'pending' ? Math.min(expiry, record.createdAt + PENDING_APPROVAL_MS) : expiry;
+}
+
 /** Until when a positive authorization decision may be cached: never past `exp` or the grace deadline. */
 export function validUntil(record: Pick<TokenRecord, 'state' | 'expiresAt' | 'graceUntil'>): number {
   const expiry = record.expiresAt ?? Number.POSITIVE_INFINITY;
@@ -146,6 +159,9 @@ export function metadataOf(record: TokenRecord, now: number) {
       ? { revokedAt: iso(record.revokedAt), revokedBy: record.revokedBy, revokeReason: record.revokeReason }
       : {}),
     ...(record.graceUntil !== undefined && record.revokeReason === 'rotated' ? { graceUntil: iso(record.graceUntil) } : {}),
+    revision: record.revision ?? 0,
+    ...(record.justification === undefined ? {} : { justification: record.justification }),
+    ...(record.rejectReason === undefined ? {} : { rejectReason: record.rejectReason }),
   };
 }
 

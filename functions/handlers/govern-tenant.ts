@@ -4,7 +4,7 @@ import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
-import { editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
+import { decisionBody, editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
@@ -43,7 +43,8 @@ export const handler = httpHandler(
       case 'POST /tokens/{id}/approve':
       case 'POST /tokens/{id}/reject': {
         const approve = event.resource.endsWith('/approve');
-        const decided = await tokens.decide(caller, id, approve);
+        const seen = parseInput(decisionBody, event.body, 'body');
+        const decided = await tokens.decide(caller, id, approve, seen);
         logger.info(approve ? 'Token approved' : 'Token rejected', {
           tokenId: decided.id,
           tenant: decided.tenant,

@@ -4,16 +4,27 @@ import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
+import { parseInput, regenerateBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
 const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
 
 /** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
-export const handler = httpHandler(async (event) => {
-  const caller = callerOf(event, config.identity);
-  const issued = await tokens.regenerate(caller, event.pathParameters?.id ?? '');
-  logger.info('Token regenerated', { tokenId: issued.id, familyId: issued.familyId, tenant: issued.tenant, regeneratedBy: caller.userId });
-  count('TokensRegenerated');
-  return json(200, issued);
-});
+export const handler = httpHandler(
+  async (event) => {
+    const caller = callerOf(event, config.identity);
+    // Optionally a new lifetime, by the create rules and the tenant's policy.
+    const lifetime = event.body ? parseInput(regenerateBody, event.body, 'body') : {};
+    const issued = await tokens.regenerate(caller, event.pathParameters?.id ?? '', lifetime);
+    logger.info('Token regenerated', {
+      tokenId: issued.id,
+      familyId: issued.familyId,
+      tenant: issued.tenant,
+      regeneratedBy: caller.userId,
+    });
+    count('TokensRegenerated');
+    return json(200, issued);
+  },
+  { jsonBody: 'optional' },
+);

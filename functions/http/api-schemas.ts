@@ -51,6 +51,12 @@ export const tokenView = z.object({
   graceUntil: z.optional(isoTime()),
   /** The tenant's current policy would no longer issue this token; it works until it expires or rotates. */
   outsidePolicy: z.boolean(),
+  /** Bumped by every edit: approve and reject name the revision the admin was shown. */
+  revision: z.int().check(z.minimum(0)),
+  /** Why the requester needs it (shown to the admins who approve it). */
+  justification: z.optional(z.string()),
+  /** Why an admin rejected it (shown to the requester). */
+  rejectReason: z.optional(z.string()),
 });
 
 /** Create, refresh and regenerate: the only answers that carry the secrets, shown once. */
@@ -94,6 +100,8 @@ export const effectivePolicy = z.object({
   allowedAreas: z.nullable(z.array(z.string())),
   maxActiveTokensPerOwner: z.int(),
   requireApproval: z.boolean(),
+  /** The ranges every IP entry of a token must lie within; null: any. */
+  allowedIpRanges: z.nullable(z.array(z.string())),
 });
 
 export const revokedOutsidePolicy = z.object({

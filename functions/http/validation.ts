@@ -34,6 +34,36 @@ export const createTokenBody = z.object(
       z.array(boundedString(100), { error: 'must be an array of IP entries' }).check(z.maxLength(1_000, 'too many entries')),
     ),
     owner: z.optional(boundedString(128)),
+    justification: z.optional(
+      z
+        .string({ error: 'must be a string' })
+        .check(z.minLength(1, 'must not be empty'), z.maxLength(500, 'must be at most 500 characters')),
+    ),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/**
+ * POST /tokens/{id}/approve and /reject: the revision the admin was shown (the token's `revision`),
+ * so that nothing the admin did not see is approved; a reason for a rejection, shown to the requester.
+ */
+export const decisionBody = z.strictObject(
+  {
+    revision: z.int({ error: 'is required: the revision of the token you were shown' }).check(z.minimum(0, 'must be at least 0')),
+    reason: z.optional(
+      z
+        .string({ error: 'must be a string' })
+        .check(z.minLength(1, 'must not be empty'), z.maxLength(500, 'must be at most 500 characters')),
+    ),
+  },
+  { error: 'must be a JSON object with the revision you were shown' },
+);
+
+/** POST /tokens/{id}/regenerate: optionally a new lifetime, by the create rules. */
+export const regenerateBody = z.strictObject(
+  {
+    expiresInDays: z.optional(z.int({ error: 'must be a whole number of days' })),
+    expiresAt: z.optional(z.union([boundedString(64), z.null()], { error: 'must be an ISO 8601 date-time string' })),
   },
   { error: 'must be a JSON object' },
 );
@@ -110,6 +140,13 @@ export const tenantPolicyBody = z.strictObject(
     ),
     maxActiveTokensPerOwner: z.optional(z.int({ error: 'must be a whole number' }).check(z.minimum(1, 'must be at least 1'))),
     requireApproval: z.optional(z.boolean({ error: 'must be true or false' })),
+    allowedIpRanges: z.optional(
+      z.nullable(
+        z
+          .array(boundedString(100), { error: 'must be an array of IP addresses, CIDRs or ranges, or null' })
+          .check(z.maxLength(100, 'at most 100 ranges')),
+      ),
+    ),
   },
   { error: 'must be a JSON object of policy fields' },
 );

@@ -41,6 +41,16 @@ export interface AuditQuery {
 export interface Rotation {
   predecessor: TokenRecord;
   successor: TokenRecord;
+  /**
+   * The predecessor must expire after this instant (a refresh: now less the refresh window; a
+   * regenerate: now), checked in the write: a token that expired meanwhile is not revived.
+   */
+  notExpiredBefore: number;
+  /**
+   * The owner's active-token cap: a successor that makes a credential count again (an expired
+   * token refreshed) takes a place under it, in the same write.
+   */
+  cap: number;
   /** The hash the predecessor must still carry: of concurrent refreshes with one key, only one wins. */
   presentedHash: string;
   rotatedAt: number;
@@ -55,7 +65,9 @@ export type RotationRefusal =
   /** The family was revoked: no member may be rotated any more. */
   | 'family_revoked'
   /** Another active token of the owner took the description meanwhile. */
-  | 'description_taken';
+  | 'description_taken'
+  /** The owner holds as many active tokens as the cap allows. */
+  | 'cap_reached';
 
 export interface FamilyRevocationResult {
   /** Members this call revoked, newest first. */
@@ -66,17 +78,21 @@ export interface FamilyRevocationResult {
 
 /** Token records: create, read, list, rotate. Every change is written with its audit event, atomically. */
 export interface TokenRecords {
-  /** Writes a new token and its family; `conflict` if the owner already has an active token with that description. */
-  create(record: TokenRecord, now: number, event: AuditEvent): Promise<void>;
+  /**
+   * Writes a new token and its family, taking one of the owner's `cap` places for active (or
+   * pending) credentials in the same transaction: `conflict` if the owner already holds `cap` of
+   * them, or already has an active token with that description. Never a count followed by a write:
+   * concurrent creates cannot together pass the cap.
+   */
+  create(record: TokenRecord, now: number, event: AuditEvent, cap: number): Promise<void>;
   get(id: string): Promise<TokenRecord | undefined>;
   list(query: ListQuery): Promise<Page<TokenRecord>>;
-  countActive(tenant: string, owner: string, now: number): Promise<number>;
   /**
    * Marks the predecessor rotated, writes the successor and moves the family's head, atomically,
    * only while the predecessor still carries the presented key and the family is live.
    */
   rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }>;
-  /** Approves or rejects a pending token; undefined when it was no longer pending. */
+  /** Approves or rejects a pending token at the revision decided on; undefined when it was no longer pending at that revision. */
   decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined>;
   /**
    * Edits a usable token over the version read (`changed` when another change came first), moving
@@ -94,6 +110,10 @@ export interface Decision {
   approve: boolean;
   at: number;
   by: string;
+  /** The token's revision the admin was shown: a token edited since is not decided. */
+  revision: number;
+  /** A rejection's reason, for the requester. */
+  reason?: string;
 }
 
 export type TokenEdit = Partial<Pick<TokenRecord, 'description' | 'allowedIps' | 'scopes'>>;

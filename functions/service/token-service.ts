@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, forbidden, invalidGrant, invalidRequest, notFound } from '../domain/errors';
 import { covers } from '../domain/scopes';
-import { isValidPrincipalId, newTokenTerms, type NewTokenRequest } from '../domain/new-token';
-import { DAY_SECONDS, successorExpiry, type TokenPolicy } from '../domain/policy';
+import { activeTokenCapReached as capReached, isValidPrincipalId, newTokenTerms, type NewTokenRequest } from '../domain/new-token';
+import { DAY_SECONDS, resolveExpiry, successorExpiry, type ExpiryRequest, type TokenPolicy } from '../domain/policy';
 import {
   changedOverrides,
   effectivePolicy,
   effectivePolicyView,
   allowsTerms,
   isOutsidePolicy,
+  ipProblems,
+  narrowsIpEntries,
   scopesOutsideAreas,
   type EffectivePolicy,
   type TenantPolicyOverrides,
@@ -92,10 +94,6 @@ export class TokenService {
     const terms = newTokenTerms(request, policy, catalogue, now);
     assertTenantRules(terms, policy);
 
-    if ((await store.countActive(caller.tenant, owner, now)) >= policy.maxActiveTokensPerOwner) {
-      throw conflict(`${owner} already has ${policy.maxActiveTokensPerOwner} active tokens; revoke one first`);
-    }
-
     const id = newTokenId();
     const secret = newSecret();
     const record: TokenRecord = {
@@ -111,9 +109,16 @@ export class TokenService {
       familyId: id,
       generation: 1,
       refreshKeyHash: hashSecret(secret),
+      ...(request.justification === undefined ? {} : { justification: request.justification }),
     };
     const accessToken = await this.sign(record);
-    await store.create(record, now, auditEvent('token.created', record, now, { type: 'user', id: caller.userId }, caller.sourceIp));
+    // The cap is enforced in the write that creates the token, never by a count before it.
+    await store.create(
+      record,
+      now,
+      auditEvent('token.created', record, now, { type: 'user', id: caller.userId }, caller.sourceIp),
+      policy.maxActiveTokensPerOwner,
+    );
     return { ...this.view(record, now, policy), accessToken, refreshKey: formatRefreshKey(id, secret) };
   }
 
@@ -167,18 +172,32 @@ export class TokenService {
     return effectivePolicyView(result.policy);
   }
 
-  /** A tenant admin approves or rejects a token waiting for approval. */
-  async decide(caller: Caller, id: string, approve: boolean): Promise<TokenView> {
+  /**
+   * A tenant admin approves or rejects a token waiting for approval, at the revision the admin was
+   * shown: a token edited since (by its owner, between the admin's look and the decision) is not
+   * decided (409), so an approved token is never wider than what the admin saw.
+   */
+  async decide(caller: Caller, id: string, approve: boolean, seen: { revision: number; reason?: string }): Promise<TokenView> {
     if (!caller.isAdmin) throw forbidden('Only a tenant admin can approve or reject tokens');
     const record = await this.visibleRecord(caller, id);
     const now = this.deps.clock.now();
     if (statusOf(record, now) !== 'pending') throw conflict(`The token is ${statusOf(record, now)}, not waiting for approval`);
+    if ((record.revision ?? 0) !== seen.revision) throw changedSinceShown(record);
     const decided = await this.deps.store.decide(
       id,
-      { approve, at: now, by: caller.userId },
-      auditEvent(approve ? 'token.approved' : 'token.rejected', record, now, { type: 'user', id: caller.userId }, caller.sourceIp),
+      {
+        approve,
+        at: now,
+        by: caller.userId,
+        revision: seen.revision,
+        ...(approve || seen.reason === undefined ? {} : { reason: seen.reason }),
+      },
+      auditEvent(approve ? 'token.approved' : 'token.rejected', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
+        revision: seen.revision,
+        ...(approve || seen.reason === undefined ? {} : { reason: seen.reason }),
+      }),
     );
-    if (!decided) throw conflict('The token was decided meanwhile');
+    if (!decided) throw conflict('The token was decided or changed meanwhile: reload it and decide on what it is now');
     return this.view(decided, now, await this.policyOf(caller.tenant));
   }
 
@@ -212,10 +231,20 @@ export class TokenService {
           [{ field: 'scopes', message: `not a subset of the current scopes: ${wider.join(', ')}` }],
         );
       }
-      if (changes.allowedIps !== undefined && policy.requireIpRestriction && terms.allowedIps.length === 0) {
-        throw invalidRequest('This tenant requires an IP restriction on every token', [
-          { field: 'allowedIps', message: 'must name at least one entry' },
-        ]);
+      if (changes.allowedIps !== undefined) {
+        // Narrowing is the owner's to do; a wider entry (or none, which is any address) is an admin's act.
+        if (!caller.isAdmin && !narrowsIpEntries(record.allowedIps, terms.allowedIps)) {
+          throw invalidRequest('allowedIps can only be narrowed (every new entry within a current one); ask a tenant admin to widen them', [
+            { field: 'allowedIps', message: 'widens the current IP restriction' },
+          ]);
+        }
+        const problems = ipProblems(policy, terms.allowedIps);
+        if (problems.length > 0) {
+          throw invalidRequest(
+            `allowedIps ${problems.join('; ')}`,
+            problems.map((message) => ({ field: 'allowedIps', message })),
+          );
+        }
       }
       const edit: TokenEdit = {
         ...(changes.description !== undefined ? { description: terms.description } : {}),
@@ -310,12 +339,16 @@ export class TokenService {
         record,
         now,
         tenantPolicy,
+        // Refreshable until the end of its window after expiry, as checked above, and in the write.
+        now - policy.refreshWindowDays * DAY_SECONDS * 1000,
+        undefined,
         (successorId) => this.secrets().deriveSecret(parsed.secret, successorId),
         (successorId) =>
           auditEvent('token.refreshed', record, now, { type: 'token', id: record.id }, origin.sourceIp, { successorId, mode: 'rotated' }),
       );
       if (result.ok) return { kind: 'rotated', predecessorId: record.id, token };
       if (result.refusal === 'family_revoked') throw invalidGrant();
+      if (result.refusal === 'cap_reached') throw capReached(record.owner, tenantPolicy.maxActiveTokensPerOwner);
       if (attempt >= 2) throw conflict('This refresh key is being used by concurrent requests; retry');
     }
   }
@@ -325,24 +358,34 @@ export class TokenService {
    * with new secrets, shown once; the old token keeps working for the grace period, its refresh key
    * dies at once. Same family, next generation, within the tenant's current policy.
    */
-  async regenerate(caller: Caller, id: string): Promise<IssuedToken> {
+  async regenerate(caller: Caller, id: string, lifetime: ExpiryRequest = {}): Promise<IssuedToken> {
     const { clock } = this.deps;
     for (let attempt = 0; ; attempt++) {
       const record = await this.visibleRecord(caller, id);
       const now = clock.now();
-      if (record.state !== 'active') throw conflict(`The token is ${statusOf(record, now)}: only an active token can be regenerated`);
+      // Only a token that works now: an expired one is refreshed by its holder within its window, or replaced.
+      const status = statusOf(record, now);
+      if (status !== 'active') throw conflict(`The token is ${status}: only an active token can be regenerated`);
       const policy = await this.policyOf(record.tenant);
       if (!allowsTerms(policy, record)) throw conflict("The tenant's policy no longer allows this token's terms: create a new token");
+      const expiresAt =
+        lifetime.expiresInDays === undefined && lifetime.expiresAt === undefined
+          ? undefined
+          : ((seconds) => (seconds === null ? null : seconds * 1000))(resolveExpiry(lifetime, policy, Math.floor(now / 1000)));
       const { result, token } = await this.rotate(
         record,
         now,
         policy,
+        // Not expired at the instant of the write either.
+        now,
+        expiresAt,
         async () => newSecret(),
         (successorId) =>
           auditEvent('token.regenerated', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { successorId }),
       );
       if (result.ok) return token;
       if (result.refusal === 'family_revoked') throw conflict('The token was revoked meanwhile');
+      if (result.refusal === 'cap_reached') throw capReached(record.owner, policy.maxActiveTokensPerOwner);
       if (attempt >= 2) throw conflict('The token changed while it was being regenerated; retry');
     }
   }
@@ -393,10 +436,13 @@ export class TokenService {
     record: TokenRecord,
     now: number,
     policy: EffectivePolicy,
+    notExpiredBefore: number,
+    expiresAt: number | null | undefined,
     secretOf: (successorId: string) => Promise<string>,
     eventOf: (successorId: string) => AuditEvent,
   ): Promise<{ result: Awaited<ReturnType<TokenStore['rotate']>>; token: IssuedToken }> {
     const successor = this.successorOf(record, now, policy);
+    if (expiresAt !== undefined) successor.expiresAt = expiresAt;
     const secret = await secretOf(successor.id);
     successor.refreshKeyHash = hashSecret(secret);
     const accessToken = await this.sign(successor);
@@ -407,6 +453,8 @@ export class TokenService {
       rotatedAt: now,
       graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
       event: eventOf(successor.id),
+      notExpiredBefore,
+      cap: policy.maxActiveTokensPerOwner,
     });
     if (!result.ok && result.refusal === 'description_taken')
       throw conflict(`Another active token of ${record.owner} now has this description`);
@@ -534,9 +582,14 @@ function assertTenantRules(terms: { scopes: string[]; allowedIps: string[] }, po
       field: 'scopes',
       message: `not allowed in this tenant: ${outside.join(', ')} (allowed areas: ${policy.allowedAreas!.join(', ')})`,
     });
-  if (policy.requireIpRestriction && terms.allowedIps.length === 0)
-    problems.push({ field: 'allowedIps', message: 'this tenant requires at least one IP entry' });
+  for (const message of ipProblems(policy, terms.allowedIps)) problems.push({ field: 'allowedIps', message });
   if (problems.length > 0) throw invalidRequest(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+}
+
+function changedSinceShown(record: TokenRecord) {
+  return conflict(
+    `The token changed since you were shown it (it is at revision ${record.revision ?? 0}): reload it and decide on what it is now`,
+  );
 }
 
 const familyOf = (record: TokenRecord) => ({ id: record.familyId, tenant: record.tenant, owner: record.owner });

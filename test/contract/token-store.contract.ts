@@ -44,8 +44,8 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
     details: { by: record.owner },
   });
 
-  async function created(store: TokenStore, record: TokenRecord): Promise<TokenRecord> {
-    await store.create(record, NOW, eventFor('token.created', record));
+  async function created(store: TokenStore, record: TokenRecord, cap = 100): Promise<TokenRecord> {
+    await store.create(record, NOW, eventFor('token.created', record), cap);
     return record;
   }
 
@@ -69,6 +69,8 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
     rotatedAt: NOW + 1_000,
     graceUntil: NOW + 61_000,
     event: eventFor('token.refreshed', successor, NOW + 1_000),
+    notExpiredBefore: NOW - 30 * DAY,
+    cap: 100,
   });
 
   describe(`TokenStore contract: ${name}`, () => {
@@ -128,16 +130,54 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         expect((await store.list({ tenant, status: 'all', limit: 10, now: NOW })).items).toHaveLength(7);
       });
 
-      it("lists one owner's tokens, and counts the live ones (pending included)", async () => {
+      it("lists one owner's tokens", async () => {
         const store = await storeFor();
         const tenant = tenantOf();
         await created(store, recordOf(tenant));
-        await created(store, recordOf(tenant, { state: 'pending' }));
-        await created(store, recordOf(tenant, { expiresAt: NOW - 1 }));
         const bobs = await created(store, recordOf(tenant, { owner: 'bob', createdBy: 'bob' }));
 
         expect((await store.list({ tenant, owner: 'bob', status: 'all', limit: 10, now: NOW })).items.map((r) => r.id)).toEqual([bobs.id]);
-        expect(await store.countActive(tenant, 'alice', NOW)).toBe(2);
+      });
+    });
+
+    describe('the active-token cap, enforced in the write', () => {
+      it('refuses a create past the cap (conflict), counting pending tokens, and writes nothing', async () => {
+        const store = await storeFor();
+        const tenant = tenantOf();
+        await created(store, recordOf(tenant), 2);
+        await created(store, recordOf(tenant, { state: 'pending' }), 2);
+        const third = recordOf(tenant);
+
+        await expect(created(store, third, 2)).rejects.toMatchObject({ code: 'conflict' });
+        expect(await store.get(third.id)).toBeUndefined();
+        await expect(created(store, recordOf(tenant, { owner: 'bob', createdBy: 'bob' }), 2)).resolves.toBeDefined();
+      });
+
+      it('frees the place of an expired token for the next create, and of a revoked or rejected one at once', async () => {
+        const store = await storeFor();
+        const tenant = tenantOf();
+        const expiring = await created(store, recordOf(tenant, { expiresAt: NOW + 1 }), 3);
+        const revoked = await created(store, recordOf(tenant), 3);
+        const rejected = await created(store, recordOf(tenant, { state: 'pending' }), 3);
+        await store.revokeFamily(revoked, { at: NOW, by: 'alice', reason: 'revoked' }, eventFor('token.revoked', revoked));
+        await store.decide(rejected.id, { approve: false, at: NOW, by: 'admin', revision: 0 }, eventFor('token.rejected', rejected));
+        const later = NOW + 1_000;
+
+        for (const _ of [1, 2, 3]) await store.create(recordOf(tenant), later, eventFor('token.created', expiring), 3);
+
+        await expect(store.create(recordOf(tenant), later, eventFor('token.created', expiring), 3)).rejects.toMatchObject({
+          code: 'conflict',
+        });
+      });
+
+      it('refuses the successor of an expired token whose place was taken meanwhile (cap_reached)', async () => {
+        const store = await storeFor();
+        const tenant = tenantOf();
+        const expired = await created(store, recordOf(tenant, { expiresAt: NOW + 1 }), 1);
+        const later = NOW + 1_000;
+        await store.create(recordOf(tenant), later, eventFor('token.created', expired), 1);
+
+        expect(await store.rotate({ ...rotationOf(expired, successorOf(expired)), cap: 1 })).toEqual({ ok: false, refusal: 'cap_reached' });
       });
     });
 
@@ -177,6 +217,17 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
           ok: false,
           refusal: 'predecessor_changed',
         });
+      });
+
+      it('refuses to rotate a predecessor that expired before notExpiredBefore (predecessor_changed)', async () => {
+        const store = await storeFor();
+        const predecessor = await created(store, recordOf(tenantOf(), { expiresAt: NOW + 500 }));
+
+        expect(await store.rotate({ ...rotationOf(predecessor, successorOf(predecessor)), notExpiredBefore: NOW + 1_000 })).toEqual({
+          ok: false,
+          refusal: 'predecessor_changed',
+        });
+        expect(await store.get(predecessor.id)).toMatchObject({ state: 'active' });
       });
 
       it('refuses to rotate a member of a revoked family (family_revoked)', async () => {
@@ -243,20 +294,38 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const pending = await created(store, recordOf(tenantOf(), { state: 'pending' }));
 
         expect(
-          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin' }, eventFor('token.approved', pending)),
+          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin', revision: 0 }, eventFor('token.approved', pending)),
         ).toMatchObject({ state: 'active', approvedBy: 'admin' });
         expect(
-          await store.decide(pending.id, { approve: false, at: NOW + 2, by: 'admin' }, eventFor('token.rejected', pending)),
+          await store.decide(pending.id, { approve: false, at: NOW + 2, by: 'admin', revision: 0 }, eventFor('token.rejected', pending)),
         ).toBeUndefined();
       });
 
-      it('rejects a pending token as revoked', async () => {
+      it('decides only at the revision the admin was shown: an edit since leaves it pending', async () => {
+        const store = await storeFor();
+        const pending = await created(store, recordOf(tenantOf(), { state: 'pending', allowedIps: ['203.0.113.7'] }));
+        await store.edit(pending, { allowedIps: ['203.0.113.7/32'] }, eventFor('token.edited', pending), NOW);
+
+        expect(
+          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin', revision: 0 }, eventFor('token.approved', pending)),
+        ).toBeUndefined();
+        expect(await store.get(pending.id)).toMatchObject({ state: 'pending', revision: 1 });
+        expect(
+          await store.decide(pending.id, { approve: true, at: NOW + 2, by: 'admin', revision: 1 }, eventFor('token.approved', pending)),
+        ).toMatchObject({ state: 'active' });
+      });
+
+      it('rejects a pending token as revoked, with the reason', async () => {
         const store = await storeFor();
         const pending = await created(store, recordOf(tenantOf(), { state: 'pending' }));
 
         expect(
-          await store.decide(pending.id, { approve: false, at: NOW + 1, by: 'admin' }, eventFor('token.rejected', pending)),
-        ).toMatchObject({ state: 'revoked', revokeReason: 'rejected' });
+          await store.decide(
+            pending.id,
+            { approve: false, at: NOW + 1, by: 'admin', revision: 0, reason: 'too broad' },
+            eventFor('token.rejected', pending),
+          ),
+        ).toMatchObject({ state: 'revoked', revokeReason: 'rejected', rejectReason: 'too broad' });
       });
 
       it('edits over the revision read, and refuses an edit over a stale one (changed)', async () => {

@@ -25,6 +25,7 @@ describe('DynamoDB token store', () => {
         { ...record, description: 'impostor' },
         clock.now(),
         auditEvent('token.created', record, clock.now(), { type: 'user', id: 'olga' }, undefined),
+        100,
       ),
     ).rejects.toThrow();
     expect((await store.get(issued.id))!.description).toBe('original');

@@ -2,7 +2,16 @@ import type { AuditEvent, DeniedAuthorization } from '../../functions/domain/aud
 import { conflict } from '../../functions/domain/errors';
 import { descriptionKey } from '../../functions/domain/new-token';
 import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy';
-import { familyStartedBy, reachOf, statusOf, type TokenFamily, type TokenRecord, withFamilyState } from '../../functions/domain/token';
+import { activeTokenCapReached } from '../../functions/domain/new-token';
+import {
+  countsUntil,
+  familyStartedBy,
+  reachOf,
+  statusOf,
+  type TokenFamily,
+  type TokenRecord,
+  withFamilyState,
+} from '../../functions/domain/token';
 import type {
   AuditQuery,
   Decision,
@@ -53,6 +62,22 @@ export class MemoryTokenStore implements TokenStore {
   private readonly locks = new Map<string, string>();
   private readonly audit = new Map<string, AuditEvent>();
   private readonly policies = new Map<string, TenantPolicyOverrides>();
+  /** Each owner's credentials that count against the cap: family id → until when (the DynamoDB owner item's map). */
+  private readonly places = new Map<string, Map<string, number>>();
+
+  private placesOf(record: Pick<TokenRecord, 'tenant' | 'owner'>): Map<string, number> {
+    const key = JSON.stringify([record.tenant, record.owner]);
+    let places = this.places.get(key);
+    if (!places) {
+      places = new Map();
+      this.places.set(key, places);
+    }
+    return places;
+  }
+
+  private counting(record: Pick<TokenRecord, 'tenant' | 'owner'>, now: number): number {
+    return [...this.placesOf(record).values()].filter((until) => until > now).length;
+  }
 
   private lockKey(record: Pick<TokenRecord, 'tenant' | 'owner' | 'description'>): string {
     return JSON.stringify([record.tenant, record.owner, descriptionKey(record.description)]);
@@ -70,9 +95,14 @@ export class MemoryTokenStore implements TokenStore {
     if (!this.audit.has(event.id)) this.audit.set(event.id, copy(event));
   }
 
-  async create(record: TokenRecord, now: number, event: AuditEvent): Promise<void> {
+  async create(record: TokenRecord, now: number, event: AuditEvent, cap: number): Promise<void> {
     if (this.tokens.has(record.id) || this.families.has(record.familyId)) throw new Error(`token ${record.id} already exists`);
+    if (this.counting(record, now) >= cap) throw activeTokenCapReached(record.owner, cap);
+    // As in DynamoDB, a create removes the entries of credentials that no longer count.
+    const places = this.placesOf(record);
+    for (const [familyId, until] of places) if (until <= now) places.delete(familyId);
     if (!this.lockFree(record, now)) throw conflict(`${record.owner} already has an active token described "${record.description}"`);
+    this.placesOf(record).set(record.familyId, countsUntil(record));
     this.tokens.set(record.id, copy(record));
     this.families.set(record.familyId, familyStartedBy(record));
     this.locks.set(this.lockKey(record), record.id);
@@ -99,17 +129,6 @@ export class MemoryTokenStore implements TokenStore {
     return { items: page.items.map(copy), nextCursor: page.nextCursor };
   }
 
-  async countActive(tenant: string, owner: string, now: number): Promise<number> {
-    // Pending tokens count, as in DynamoDB: approving one must not take an owner past the cap.
-    return [...this.tokens.values()].filter(
-      (record) =>
-        record.tenant === tenant &&
-        record.owner === owner &&
-        (record.state === 'active' || record.state === 'pending') &&
-        (record.expiresAt === null || record.expiresAt > now),
-    ).length;
-  }
-
   async rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }> {
     const { predecessor, successor } = rotation;
     const family = this.families.get(successor.familyId);
@@ -119,12 +138,16 @@ export class MemoryTokenStore implements TokenStore {
       !stored ||
       stored.state !== 'active' ||
       stored.refreshKeyHash !== rotation.presentedHash ||
-      stored.revision !== predecessor.revision
+      stored.revision !== predecessor.revision ||
+      (stored.expiresAt !== null && stored.expiresAt <= rotation.notExpiredBefore)
     ) {
       return { ok: false, refusal: 'predecessor_changed' };
     }
     const holder = this.locks.get(this.lockKey(successor));
     if (holder !== undefined && holder !== predecessor.id) return { ok: false, refusal: 'description_taken' };
+    const places = this.placesOf(successor);
+    if (!places.has(successor.familyId) && places.size >= rotation.cap) return { ok: false, refusal: 'cap_reached' };
+    places.set(successor.familyId, countsUntil(successor));
     if (this.tokens.has(successor.id)) throw new Error(`token ${successor.id} already exists`);
 
     this.tokens.set(predecessor.id, {
@@ -153,10 +176,19 @@ export class MemoryTokenStore implements TokenStore {
 
   async decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined> {
     const stored = this.tokens.get(id);
-    if (!stored || stored.state !== 'pending') return undefined;
+    if (!stored || stored.state !== 'pending' || (stored.revision ?? 0) !== decision.revision) return undefined;
     const decided: TokenRecord = decision.approve
       ? { ...stored, state: 'active', approvedAt: decision.at, approvedBy: decision.by }
-      : { ...stored, state: 'revoked', revokedAt: decision.at, revokedBy: decision.by, revokeReason: 'rejected' };
+      : {
+          ...stored,
+          state: 'revoked',
+          revokedAt: decision.at,
+          revokedBy: decision.by,
+          revokeReason: 'rejected',
+          ...(decision.reason === undefined ? {} : { rejectReason: decision.reason }),
+        };
+    if (decision.approve) this.placesOf(stored).set(stored.familyId, countsUntil(decided));
+    else this.placesOf(stored).delete(stored.familyId);
     this.tokens.set(id, decided);
     this.appendEvent(event);
     return copy(decided);
@@ -212,6 +244,7 @@ export class MemoryTokenStore implements TokenStore {
     const existing = this.families.get(family.id);
     const marked = existing === undefined || existing.state === 'live';
     if (marked) {
+      this.placesOf(family).delete(family.id);
       this.families.set(family.id, {
         id: family.id,
         tenant: family.tenant,

@@ -84,6 +84,7 @@ describe('the contract check of recorded responses', () => {
     lastUsedAt: null,
     lastUsedIps: [],
     outsidePolicy: false,
+    revision: 0,
   };
   const answer = (body: unknown, status = 200, method = 'GET', path = `/tokens/${'a'.repeat(32)}`) => ({
     method,

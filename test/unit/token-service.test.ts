@@ -144,8 +144,8 @@ describe('tenant policy and approval', () => {
 
     expect(token.status).toBe('pending');
     expect(await authorize(token.accessToken)).toBe('unauthorized');
-    expect(await codeOf(service.decide(user('ann'), token.id, true))).toBe('forbidden');
-    await service.decide(user('root', 'acme', true), token.id, true);
+    expect(await codeOf(service.decide(user('ann'), token.id, true, { revision: 0 }))).toBe('forbidden');
+    await service.decide(user('root', 'acme', true), token.id, true, { revision: 0 });
     expect(await authorize(token.accessToken)).toBe('allow');
   });
 

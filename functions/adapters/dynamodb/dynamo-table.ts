@@ -20,7 +20,12 @@ export interface DynamoTableOptions {
    * the bench pass their simulated one).
    */
   clock?: Clock;
+  /** Pauses between retries (timers unless given: the simulation passes its scheduler's). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Attempts of a transaction cancelled by another transaction on one of its items. */
+const TRANSACTION_CONFLICT_ATTEMPTS = 5;
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -64,20 +69,43 @@ export class DynamoTable {
     return Math.floor(millis / 1000) + this.options.retentionDays * DAY_SECONDS;
   }
 
-  /** Runs one transaction. Every conditional item returns its old image when its condition fails. */
+  /**
+   * Runs one transaction. Every conditional item returns its old image when its condition fails.
+   * A transaction cancelled only because another one was writing the same item at that moment
+   * (`TransactionConflict`: concurrent creates of one owner share the owner's item) wrote nothing
+   * and is retried a few times after a short random pause before it is a fault (503).
+   */
   async transact(items: NamedTransaction): Promise<void> {
     const names = Object.keys(items);
     const transactItems = names.map((name) => withOldImageOnFailure(items[name]!));
     try {
-      await this.call(() => this.documents.send(new TransactWriteCommand({ TransactItems: transactItems })));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.documents.send(new TransactWriteCommand({ TransactItems: transactItems }));
+          return;
+        } catch (error) {
+          const conflicted =
+            error instanceof TransactionCanceledException &&
+            error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict') &&
+            !error.CancellationReasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+          if (!conflicted || attempt >= TRANSACTION_CONFLICT_ATTEMPTS) throw error;
+          await this.sleep(5 + Math.floor(Math.random() * 20 * attempt));
+        }
+      }
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (!(error instanceof TransactionCanceledException)) return this.call(() => Promise.reject(error));
       const failed = new Map<string, Record<string, unknown> | undefined>();
       error.CancellationReasons?.forEach((reason, index) => {
         if (reason.Code === 'ConditionalCheckFailed') failed.set(names[index]!, reason.Item ? unmarshall(reason.Item) : undefined);
       });
+      if (failed.size === 0) return this.call(() => Promise.reject(error));
       throw new TransactionRefused(failed);
     }
+  }
+
+  /** Waits `ms` by the table's clock of waits (the simulation's scheduler; timers otherwise). */
+  sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /**

@@ -8,6 +8,7 @@ import { auditPut } from './audit-items';
 import { feedPut } from './dynamo-revocation-feed';
 import { TransactionRefused, type DynamoTable } from './dynamo-table';
 import { queryAll, queryOf } from './paging';
+import { OwnerPlacesItems } from './owner-places';
 import { keys, partitions, timeOrdered } from './table-layout';
 import { revokeUpdate, toFamily, toRecord } from './token-items';
 
@@ -26,7 +27,11 @@ const MAX_LISTED_IDS = 1_000;
  * scheduled job, finishes it.
  */
 export class DynamoTokenFamilies implements TokenFamilies {
-  constructor(private readonly table: DynamoTable) {}
+  private readonly places: OwnerPlacesItems;
+
+  constructor(private readonly table: DynamoTable) {
+    this.places = new OwnerPlacesItems(table);
+  }
 
   async getFamily(familyId: string): Promise<TokenFamily | undefined> {
     const { Item } = await this.table.call(() =>
@@ -71,6 +76,7 @@ export class DynamoTokenFamilies implements TokenFamilies {
 
   /** Marks the family revoked with its event; false when it already was (no second event). */
   private async mark(family: Pick<TokenFamily, 'id' | 'tenant' | 'owner'>, revocation: Revocation, event: AuditEvent): Promise<boolean> {
+    await this.places.ensure(family.tenant, family.owner);
     try {
       await this.table.transact({
         family: {
@@ -97,6 +103,8 @@ export class DynamoTokenFamilies implements TokenFamilies {
             },
           },
         },
+        // The credential no longer counts against its owner's cap, from the same instant.
+        owner: this.places.free(family.tenant, family.owner, family.id),
         event: auditPut(this.table.name, event),
         // In the same transaction: a committed revocation is always announced to the authorizers.
         feed: feedPut(this.table, { id: event.id, kind: 'revoked', familyId: family.id }),

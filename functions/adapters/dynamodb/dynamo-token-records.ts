@@ -6,31 +6,43 @@ import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type 
 import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
 import { auditPut } from './audit-items';
 import { feedPut } from './dynamo-revocation-feed';
-import { TransactionRefused, type DynamoTable } from './dynamo-table';
-import { pageOf, queryOf, queryPages, type Filter } from './paging';
+import { TransactionRefused, type DynamoTable, type NamedTransaction } from './dynamo-table';
+import { OwnerPlacesItems } from './owner-places';
+import { pageOf, type Filter } from './paging';
 import { keys, partitions, TTL_ATTRIBUTE } from './table-layout';
 import { familyItem, lockItem, lockKeyOf, toFamily, toRecord, tokenItem } from './token-items';
 
 /** Token records in DynamoDB: every change one transaction with its description lock, family and audit event. */
 export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
-  constructor(private readonly table: DynamoTable) {}
+  private readonly places: OwnerPlacesItems;
 
-  async create(record: TokenRecord, now: number, event: AuditEvent): Promise<void> {
-    try {
-      await this.writeNew(record, event, undefined);
-    } catch (error) {
-      if (!(error instanceof TransactionRefused) || !error.failed.has('lock')) throw error;
-      // The description is locked. A lock held by a token that is no longer active (revoked,
-      // rotated, expired) is stale: take it over, on condition that it still names that token.
-      const holder = error.failed.get('lock')?.tokenId;
-      if (typeof holder !== 'string') throw describeConflict(record);
-      const { record: held, family } = await this.getWithFamily(holder);
-      if (held && holdsDescription(withFamilyState(held, family), now, record.description)) throw describeConflict(record);
+  constructor(private readonly table: DynamoTable) {
+    this.places = new OwnerPlacesItems(table);
+  }
+
+  async create(record: TokenRecord, now: number, event: AuditEvent, cap: number): Promise<void> {
+    // The lock of a description held by a token that is no longer active (revoked, rotated,
+    // expired) is stale: taken over, on condition that it still names that token.
+    let staleHolder: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      // Read fresh each round: the place taken is conditioned on the owner's item as read.
+      const place = await this.places.take(record, now, cap);
       try {
-        await this.writeNew(record, event, holder);
-      } catch (retryError) {
-        if (retryError instanceof TransactionRefused && retryError.failed.has('lock')) throw describeConflict(record);
-        throw retryError;
+        await this.writeNew(record, event, staleHolder, place);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionRefused)) throw error;
+        if (error.failed.has('lock')) {
+          const holder = error.failed.get('lock')?.tokenId;
+          if (typeof holder !== 'string' || holder === staleHolder) throw describeConflict(record);
+          const { record: held, family } = await this.getWithFamily(holder);
+          if (held && holdsDescription(withFamilyState(held, family), now, record.description)) throw describeConflict(record);
+          staleHolder = holder;
+        } else if (!error.failed.has('owner')) {
+          throw error;
+        }
+        // Another create or revocation changed the owner's places meanwhile: decide again on what they are now.
+        if (attempt >= 20) throw conflict("Too many concurrent changes to this owner's tokens; retry");
       }
     }
   }
@@ -93,16 +105,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
   }
 
-  async countActive(tenant: string, owner: string, now: number): Promise<number> {
-    // Pending tokens count: approving one must not take an owner past the cap.
-    const input = queryOf(this.table, { index: 'byOwner', partition: partitions.tokensOfOwner(tenant, owner), filter: liveFilter(now) });
-    let count = 0;
-    for await (const page of queryPages(this.table, { ...input, Select: 'COUNT' })) count += page.Count ?? 0;
-    return count;
-  }
-
   async rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }> {
     const { predecessor, successor } = rotation;
+    await this.places.ensure(successor.tenant, successor.owner);
     try {
       await this.table.transact({
         predecessor: {
@@ -112,7 +117,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             TableName: this.table.name,
             Key: keys.token(predecessor.id),
             // An edit bumps the revision: a rotation that copied the token before it retries.
-            ConditionExpression: `#state = :active AND refreshKeyHash = :hash AND ${predecessor.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :revision'}`,
+            // A token that expired meanwhile (past its refresh window, or at all for a regenerate) is not revived.
+            ConditionExpression: `#state = :active AND refreshKeyHash = :hash AND ${predecessor.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :revision'} AND (attribute_not_exists(expiresAt) OR expiresAt > :floor)`,
             UpdateExpression:
               'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rotated, rotatedAt = :at, graceUntil = :grace, successorId = :successor, #ttl = :ttl REMOVE gsi4pk, gsi4sk',
             ExpressionAttributeNames: { '#state': 'state', '#ttl': TTL_ATTRIBUTE },
@@ -126,6 +132,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':grace': rotation.graceUntil,
               ':successor': successor.id,
               ':ttl': this.table.deadRecordTtl(Math.max(rotation.rotatedAt, predecessor.expiresAt ?? 0)),
+              ':floor': rotation.notExpiredBefore,
               ...(predecessor.revision === undefined ? {} : { ':revision': predecessor.revision }),
             },
           },
@@ -164,6 +171,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             ExpressionAttributeValues: { ':predecessor': predecessor.id },
           },
         },
+        owner: this.places.keep(successor, rotation.cap),
         event: auditPut(this.table.name, rotation.event),
         // The authorizers must stop trusting the predecessor's cached `active` status (grace now ends it).
         feed: feedPut(this.table, { id: rotation.event.id, kind: 'changed', tokenId: predecessor.id }),
@@ -174,34 +182,49 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
       if (error.failed.has('family')) return { ok: false, refusal: 'family_revoked' };
       if (error.failed.has('predecessor')) return { ok: false, refusal: 'predecessor_changed' };
       if (error.failed.has('lock')) return { ok: false, refusal: 'description_taken' };
+      if (error.failed.has('owner')) return { ok: false, refusal: 'cap_reached' };
       throw error;
     }
   }
 
   async decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined> {
     const approve = decision.approve;
+    const record = await this.get(id);
+    if (!record || record.state !== 'pending' || (record.revision ?? 0) !== decision.revision) return undefined;
+    await this.places.ensure(record.tenant, record.owner);
     try {
       await this.table.transact({
         token: {
           Update: {
             TableName: this.table.name,
             Key: keys.token(id),
-            // Only a token still waiting is decided: two admins deciding at once, one wins.
-            ConditionExpression: '#state = :pending',
+            // Only a token still waiting, and as the admin was shown it: two admins deciding at once,
+            // one wins; an edit between the admin's look and the decision cancels the decision.
+            ConditionExpression: `#state = :pending AND ${decision.revision === 0 ? '(attribute_not_exists(revision) OR revision = :revision)' : 'revision = :revision'}`,
             UpdateExpression: approve
               ? 'SET #state = :active, approvedAt = :at, approvedBy = :by'
-              : 'SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rejected, #ttl = :ttl REMOVE gsi4pk, gsi4sk',
+              : `SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rejected, #ttl = :ttl${decision.reason === undefined ? '' : ', rejectReason = :reason'} REMOVE gsi4pk, gsi4sk`,
             ExpressionAttributeNames: { '#state': 'state', ...(approve ? {} : { '#ttl': TTL_ATTRIBUTE }) },
             ExpressionAttributeValues: {
               ':pending': 'pending',
               ':at': decision.at,
               ':by': decision.by,
+              ':revision': decision.revision,
               ...(approve
                 ? { ':active': 'active' }
-                : { ':revoked': 'revoked', ':rejected': 'rejected', ':ttl': this.table.deadRecordTtl(decision.at) }),
+                : {
+                    ':revoked': 'revoked',
+                    ':rejected': 'rejected',
+                    ':ttl': this.table.deadRecordTtl(decision.at),
+                    ...(decision.reason === undefined ? {} : { ':reason': decision.reason }),
+                  }),
             },
           },
         },
+        // An approved token now counts until its expiry; a rejected one no longer counts.
+        owner: approve
+          ? this.places.keep({ ...record, state: 'active' }, Number.MAX_SAFE_INTEGER)
+          : this.places.free(record.tenant, record.owner, record.familyId),
         event: auditPut(this.table.name, event),
         feed: feedPut(this.table, { id: event.id, kind: approve ? 'changed' : 'revoked', tokenId: id }),
       });
@@ -291,8 +314,14 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     return { ok: true, record: edited };
   }
 
-  private async writeNew(record: TokenRecord, event: AuditEvent, staleHolder: string | undefined): Promise<void> {
+  private async writeNew(
+    record: TokenRecord,
+    event: AuditEvent,
+    staleHolder: string | undefined,
+    place: NamedTransaction[string],
+  ): Promise<void> {
     await this.table.transact({
+      owner: place,
       // A random 128-bit id never collides, but a silent overwrite must be impossible anyway.
       token: { Put: { TableName: this.table.name, Item: tokenItem(this.table, record), ConditionExpression: 'attribute_not_exists(pk)' } },
       family: { Put: { TableName: this.table.name, Item: familyItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -320,14 +349,6 @@ function describeConflict(record: TokenRecord) {
 function holdsDescription(holder: TokenRecord, now: number, description: string): boolean {
   const status = statusOf(holder, now);
   return (status === 'active' || status === 'pending') && descriptionKey(holder.description) === descriptionKey(description);
-}
-
-function liveFilter(now: number): Filter {
-  return {
-    expression: '#state IN (:active, :pending) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-    names: { '#state': 'state' },
-    values: { ':active': 'active', ':pending': 'pending', ':now': now },
-  };
 }
 
 function statusFilter(status: ListQuery['status'], now: number): Filter | undefined {

@@ -10,6 +10,11 @@
  * - description lock  pk `DESC#<tenant>#<owner>#<description key>`, sk `LOCK`: which token holds a
  *                description, so that two active tokens of one owner cannot share it.
  * - tenant policy  pk `TENANT#<tenant>`, sk `POLICY`: what the tenant's admins tightened.
+ * - owner's places  pk `OWNER#<tenant>#<owner>`, sk `LIVE`: a map of the owner's credentials that count
+ *                against the active-token cap (family id → until when it counts), changed in the same
+ *                transaction as every change that adds or ends one, so the cap is one conditional write.
+ * - feed entries  pk `FEED#<bucket>` (changes, written with them) and `DUE#<bucket>` (the authorizers'
+ *                announcements of a token's end): see dynamo-revocation-feed.ts.
  * - audit event  pk `AUDIT#<id>`, sk `AUDIT`; in `byTenant` (`AUDIT#T#<tenant>`), `byOwner`
  *                (`AUDIT#T#<tenant>#O#<owner>`) and `byFamily` (`AUDIT#T#<tenant>#K#<token id>`),
  *                sorted by `<at>#<id>`: the token indexes serve the audit trail under other partitions.
@@ -34,6 +39,7 @@ export const keys = {
   }),
   audit: (eventId: string) => ({ pk: `AUDIT#${eventId}`, sk: 'AUDIT' }),
   tenantPolicy: (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'POLICY' }),
+  ownerPlaces: (tenant: string, owner: string) => ({ pk: `OWNER#${tenant}#${owner}`, sk: 'LIVE' }),
 } as const;
 
 export const partitions = {

@@ -54,6 +54,8 @@ export function toRecord(item: Record<string, unknown>): TokenRecord {
     revision: typeof item.revision === 'number' ? item.revision : undefined,
     approvedAt: item.approvedAt as number | undefined,
     approvedBy: item.approvedBy as string | undefined,
+    justification: item.justification as string | undefined,
+    rejectReason: item.rejectReason as string | undefined,
   };
 }
 

@@ -404,6 +404,9 @@ export type components = {
             /** Format: date-time */
             graceUntil?: string;
             outsidePolicy: boolean;
+            revision: number;
+            justification?: string;
+            rejectReason?: string;
         };
         IssuedToken: {
             id: string;
@@ -430,6 +433,9 @@ export type components = {
             /** Format: date-time */
             graceUntil?: string;
             outsidePolicy: boolean;
+            revision: number;
+            justification?: string;
+            rejectReason?: string;
             accessToken: string;
             refreshKey: string;
         };
@@ -458,6 +464,9 @@ export type components = {
             /** Format: date-time */
             graceUntil?: string;
             outsidePolicy: boolean;
+            revision: number;
+            justification?: string;
+            rejectReason?: string;
             revokedTokenIds: string[];
         };
         TokenPage: {
@@ -484,6 +493,7 @@ export type components = {
             allowedAreas: string[] | null;
             maxActiveTokensPerOwner: number;
             requireApproval: boolean;
+            allowedIpRanges: string[] | null;
         };
         RevokedOutsidePolicy: {
             revokedTokenIds: string[];
@@ -550,6 +560,7 @@ export type components = {
             expiresAt?: string | null;
             allowedIps?: string[];
             owner?: string;
+            justification?: string;
         };
         RefreshRequest: {
             refreshKey: string;
@@ -568,6 +579,7 @@ export type components = {
             allowedAreas?: string[] | null;
             maxActiveTokensPerOwner?: number;
             requireApproval?: boolean;
+            allowedIpRanges?: string[] | null;
         };
         TokenEdit: {
             description?: string;
