@@ -18,8 +18,11 @@ export interface TableAccess {
   readonly narrowUpdates?: readonly NarrowUpdate[];
   /** Indexes the function queries (`dynamodb:Query` on that index only, never on the table). */
   readonly queries?: readonly TableIndexName[];
-  /** Reads the revocation feed: `dynamodb:Query` on the table, held to the `FEED#…` partitions. */
-  readonly feedReads?: boolean;
+  /**
+   * Reads the revocation feed: `dynamodb:Query` on the table, held to the `FEED#…` partitions (the
+   * changes); `with-due` also the `DUE#…` partitions (the announced token ends, the flusher's).
+   */
+  readonly feedReads?: 'changes' | 'with-due';
 }
 
 /**
@@ -91,11 +94,15 @@ export const serviceHandlers = {
       { method: 'GET', path: '/policy', access: 'user' },
     ],
   },
-  /** countActive (Query byOwner), a transaction of Puts (token, description lock, audit event), the lock's holder (GetItem), Sign. */
+  /**
+   * The owner's places (GetItem; the first create of an owner seeds them from Query byOwner), a
+   * transaction of Puts (token, family, description lock, audit event) and an Update (the owner's
+   * place, the cap's condition), the lock's holder (GetItem or BatchGetItem), Sign.
+   */
   createToken: {
     entry: 'create-token',
     description: 'POST /tokens: issues a token and its refresh key',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], queries: ['byOwner'] },
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byOwner'] },
     signingKeys: 'sign',
     routes: [{ method: 'POST', path: '/tokens', access: 'user' }],
   },
@@ -246,14 +253,17 @@ export const authorizerHandler: HandlerSpec = {
           'deniedReasons',
         ],
       },
-      // The `due` entries that end API Gateway's cached decisions at a token's exp or grace end.
+      // The `due` entries that end API Gateway's cached decisions at a token's exp or grace end: in
+      // partitions of their own, whose meaning is their key alone, so no authorizer can change a
+      // change's entry (revoked → due would hide a revocation from every container) nor what another
+      // writer's due entry says.
       {
         sid: 'RevocationFeedDue',
-        partitionKeyLike: 'FEED#*',
-        attributes: [...keyAttributes, 'kind', 'at', 'entryId', 'tokenId', TTL_ATTRIBUTE],
+        partitionKeyLike: 'DUE#*',
+        attributes: [...keyAttributes, 'kind'],
       },
     ],
-    feedReads: true,
+    feedReads: 'changes',
   },
   signingKeys: 'verify',
   routes: [],
@@ -270,7 +280,12 @@ export const authorizerHandler: HandlerSpec = {
 export const stageFlusherHandler: HandlerSpec = {
   entry: 'flush-authorizer-caches',
   description: 'Flushes the token authorizer cache of every registered stage after a revocation, an edit, or a token end',
-  table: { items: [], feedReads: true },
+  table: {
+    items: [],
+    feedReads: 'with-due',
+    // A TTL on each due entry it has read (the authorizers, which write them, may not set one).
+    narrowUpdates: [{ sid: 'RevocationFeedDueExpiry', partitionKeyLike: 'DUE#*', attributes: [...keyAttributes, TTL_ATTRIBUTE] }],
+  },
   routes: [],
   memorySize: 256,
   timeout: Duration.seconds(90),

@@ -30,16 +30,21 @@ const feed = new DynamoRevocationFeed(
 );
 
 /**
- * Metrics the alarm and dashboards use: AuthorizerCacheFlushes, AuthorizerCacheFlushFailures (the
+ * Metrics the alarms and dashboards use: AuthorizerCacheFlushes, AuthorizerCacheFlushFailures (the
  * alarm: while flushes fail the revocation bound is API Gateway's result TTL), AuthorizerCacheFlushLag
- * (ms from the flusher seeing a change to the flush that ended its cached decisions), and
+ * (ms from the change's own instant to the flush that ended its cached decisions),
+ * AuthorizerCacheFlushesLate (a flush past the bound: the FlushesLate alarm), and
  * AuthorizerCacheFlusherRuns (one per run: the FlusherStopped alarm's heartbeat).
  */
 function report(outcome: FlushOutcome): void {
   const where = { restApiId: outcome.stage.restApiId, stage: outcome.stage.stage };
+  if (outcome.late) {
+    metrics.addMetric('AuthorizerCacheFlushesLate', MetricUnit.Count, 1);
+    logger.warn('Authorizer cache flush later than the revocation bound', { ...where, lagMs: outcome.flushedAt - outcome.oldestEntryAt });
+  }
   if (outcome.ok) {
     metrics.addMetric('AuthorizerCacheFlushes', MetricUnit.Count, 1);
-    metrics.addMetric('AuthorizerCacheFlushLag', MetricUnit.Milliseconds, Date.now() - outcome.pendingSince);
+    metrics.addMetric('AuthorizerCacheFlushLag', MetricUnit.Milliseconds, outcome.flushedAt - outcome.oldestEntryAt);
     logger.debug('Authorizer cache flushed', where);
   } else {
     metrics.addMetric('AuthorizerCacheFlushFailures', MetricUnit.Count, 1);

@@ -7,8 +7,10 @@ export interface FeedUpdate {
 
 /** The revocation feed (see domain/revocation-feed.ts). */
 export interface RevocationFeed {
-  /** Entries with `from <= at <= to`, as committed before the call. */
+  /** Changes (revoked, changed) with `from <= at <= to`, as committed before the call. */
   read(from: number, to: number): Promise<FeedEntry[]>;
+  /** `due` entries with `from <= at <= to`: the stage flusher's, kept apart from the changes. */
+  readDue(from: number, to: number): Promise<FeedEntry[]>;
   /** Appends a `due` entry (changes append theirs in their own transaction). */
   append(entry: FeedEntry): Promise<void>;
 }

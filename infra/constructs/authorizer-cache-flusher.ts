@@ -45,6 +45,12 @@ export class AuthorizerCacheFlusher extends Construct {
    * `flushFailures` alone would stay OK while revocations take the result cache TTL.
    */
   readonly flusherStopped: cloudwatch.Alarm;
+  /**
+   * Alarms when a flush landed later than the revocation bound after the change it ended (slow feed
+   * reads, a late commit, a late run, retried flushes): a revoked token may have been let in past
+   * the bound, though the flush did succeed.
+   */
+  readonly flushesLate: cloudwatch.Alarm;
   readonly registryPath: string;
 
   constructor(scope: Construct, id: string, props: AuthorizerCacheFlusherProps) {
@@ -112,10 +118,24 @@ export class AuthorizerCacheFlusher extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    this.flushesLate = new cloudwatch.Alarm(this, 'FlushesLate', {
+      alarmDescription: `An authorizer cache flush landed later than the revocation bound after its change in ${Aws.REGION} (see docs/revocation.md)`,
+      metric: new cloudwatch.Metric({
+        namespace: 'PatService',
+        metricName: 'AuthorizerCacheFlushesLate',
+        dimensionsMap: { service: 'pat-service' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const topic = props.alarmTopicArn
       ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))
       : undefined;
-    for (const alarm of [this.flushFailures, this.flusherStopped]) {
+    for (const alarm of [this.flushFailures, this.flusherStopped, this.flushesLate]) {
       if (topic) {
         alarm.addAlarmAction(topic);
         alarm.addOkAction(topic);

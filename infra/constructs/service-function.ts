@@ -199,7 +199,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         actions: ['dynamodb:Query'],
         resources: [table.tableArn],
         conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.feedReads === 'with-due' ? ['FEED#*', 'DUE#*'] : 'FEED#*' },
           Null: { 'dynamodb:LeadingKeys': 'false' },
         },
       }),

@@ -173,21 +173,90 @@ describe('approval', () => {
     expect((await service.call('GET', '/tokens?status=pending', { token: user })).body.items.map((t: { id: string }) => t.id)).toEqual([
       pending.id,
     ]);
-    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: user })).status).toBe(403);
+    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: user, body: { revision: 0 } })).status).toBe(403);
+    // The admin names the revision shown: without one the decision is refused, and nothing is approved.
+    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin })).status).toBe(400);
 
-    const approved = await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin });
+    const approved = await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin, body: { revision: 0 } });
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe('active');
     expect((await service.call('GET', '/api/jobs', { token: pending.accessToken })).status).toBe(200);
-    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin })).status).toBe(409);
+    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin, body: { revision: 0 } })).status).toBe(409);
+  });
+
+  it('does not approve a token edited after the admin looked at it (409), so nothing wider than shown is approved', async () => {
+    const { admin, user } = await tenant();
+    await put(admin, { requireApproval: true });
+    const pending = await service.createToken(user, {
+      description: 'looked at',
+      scopes: ['jobs:read', 'candidates:read'],
+      allowedIps: ['203.0.113.0/24'],
+    });
+    const shown = await service.call('GET', `/tokens/${pending.id}`, { token: admin });
+    expect(shown.body.revision).toBe(0);
+    const edited = await service.call('PATCH', `/tokens/${pending.id}`, { token: user, body: { scopes: ['jobs:read'] } });
+    expect(edited.body.revision).toBe(1);
+
+    const stale = await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin, body: { revision: shown.body.revision } });
+
+    expect(stale.status).toBe(409);
+    expect((await service.call('GET', `/tokens/${pending.id}`, { token: admin })).body.status).toBe('pending');
+    const current = await service.call('POST', `/tokens/${pending.id}/approve`, { token: admin, body: { revision: 1 } });
+    expect(current.body).toMatchObject({ status: 'active', scopes: ['jobs:read'] });
+  });
+
+  it("lets an owner only narrow a token's IP entries; an admin may widen them", async () => {
+    const { admin, user } = await tenant();
+    const token = await service.createToken(user, { description: 'ip narrowing', scopes: ['jobs:read'], allowedIps: ['203.0.113.7'] });
+
+    const widened = await service.call('PATCH', `/tokens/${token.id}`, { token: user, body: { allowedIps: ['0.0.0.0/0'] } });
+    const emptied = await service.call('PATCH', `/tokens/${token.id}`, { token: user, body: { allowedIps: [] } });
+    const narrowed = await service.call('PATCH', `/tokens/${token.id}`, { token: user, body: { allowedIps: ['203.0.113.7/32'] } });
+    const byAdmin = await service.call('PATCH', `/tokens/${token.id}`, { token: admin, body: { allowedIps: ['203.0.113.0/24'] } });
+
+    expect(widened.status).toBe(400);
+    expect(widened.body.error.details).toEqual([{ field: 'allowedIps', message: 'widens the current IP restriction' }]);
+    expect(emptied.status).toBe(400);
+    expect(narrowed.status).toBe(200);
+    expect(byAdmin.body.allowedIps).toEqual(['203.0.113.0/24']);
+  });
+
+  it('refuses entries that allow every address where the tenant requires IP restriction, and entries outside its allowed ranges', async () => {
+    const { admin, user } = await tenant();
+    await put(admin, { requireIpRestriction: true, allowedIpRanges: ['203.0.113.0/24', '2001:db8::/32'] });
+
+    const everything = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'any', scopes: ['jobs:read'], allowedIps: ['0.0.0.0/0'] },
+    });
+    const v6Everything = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'any6', scopes: ['jobs:read'], allowedIps: ['::/0'] },
+    });
+    const outside = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'outside', scopes: ['jobs:read'], allowedIps: ['198.51.100.1'] },
+    });
+    const inside = await service.call('POST', '/tokens', {
+      token: user,
+      body: { description: 'inside', scopes: ['jobs:read'], allowedIps: ['203.0.113.9', '2001:db8::1'] },
+    });
+
+    expect([everything.status, v6Everything.status, outside.status, inside.status]).toEqual([400, 400, 400, 201]);
+    expect(everything.body.error.details[0]).toMatchObject({ field: 'allowedIps' });
+    expect((await service.call('GET', '/policy', { token: user })).body.allowedIpRanges).toEqual(['203.0.113.0/24', '2001:db8::/32']);
   });
 
   it('rejects a pending token: revoked with reason rejected; an admin creates active tokens directly', async () => {
     const { admin, user } = await tenant();
     await put(admin, { requireApproval: true });
     const pending = await service.createToken(user, { description: 'to reject', scopes: ['jobs:read'] });
-    const rejected = await service.call('POST', `/tokens/${pending.id}/reject`, { token: admin });
-    expect(rejected.body).toMatchObject({ status: 'revoked', revokeReason: 'rejected' });
+    const rejected = await service.call('POST', `/tokens/${pending.id}/reject`, {
+      token: admin,
+      body: { revision: 0, reason: 'use a read-only token' },
+    });
+    expect(rejected.body).toMatchObject({ status: 'revoked', revokeReason: 'rejected', rejectReason: 'use a read-only token' });
+    expect((await service.call('GET', `/tokens/${pending.id}`, { token: user })).body.rejectReason).toBe('use a read-only token');
     expect((await service.call('POST', '/tokens/refresh', { body: { refreshKey: pending.refreshKey } })).status).toBe(401);
     const byAdmin = await service.createToken(admin, { description: 'admin', scopes: ['jobs:read'] });
     expect(byAdmin.status).toBe('active');
@@ -198,7 +267,7 @@ describe('approval', () => {
     const globex = await tenant();
     await put(acme.admin, { requireApproval: true });
     const pending = await service.createToken(acme.user, { description: 'acme pending', scopes: ['jobs:read'] });
-    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: globex.admin })).status).toBe(404);
+    expect((await service.call('POST', `/tokens/${pending.id}/approve`, { token: globex.admin, body: { revision: 0 } })).status).toBe(404);
     expect((await service.call('GET', `/tokens/${pending.id}`, { token: acme.user })).body.status).toBe('pending');
   });
 });

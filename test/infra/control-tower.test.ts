@@ -81,6 +81,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     expect(waiversOf(app).cloudwatch_alarm_action_check).toEqual([
       'PatService/Service/AuthorizerCacheFlusher/FlushFailures',
       'PatService/Service/AuthorizerCacheFlusher/FlusherStopped',
+      'PatService/Service/AuthorizerCacheFlusher/FlushesLate',
     ]);
   });
 });

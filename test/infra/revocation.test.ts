@@ -63,20 +63,34 @@ describe('stage flush permissions', () => {
     expect(flat(parameters[0]!.Properties.Name)).toContain(flusherEnvironment.Properties.Environment.Variables.STAGE_REGISTRY_PATH);
   });
 
-  it('lets authorizers and the flusher Query only the revocation feed partitions, and alarms on failed flushes', () => {
-    const feedReads = [...statementsOf(serviceTemplate), ...statementsOf(exampleTemplate)].filter(
-      (statement) => statement.Sid === 'RevocationFeedReads',
-    );
+  it('lets authorizers Query only the changes of the feed, the flusher also the due entries, and alarms on failed and late flushes', () => {
+    const feedReads = (template: Template) => statementsOf(template).filter((statement) => statement.Sid === 'RevocationFeedReads');
+    const [authorizerReads] = feedReads(exampleTemplate);
+    const flusherReads = feedReads(serviceTemplate).find((statement) => flat(statement.Condition).includes('DUE#*'));
 
-    expect(feedReads.length).toBeGreaterThanOrEqual(2);
-    for (const statement of feedReads) {
-      expect(actionsOf(statement)).toEqual(['dynamodb:Query']);
-      expect(statement.Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' } });
+    expect(actionsOf(authorizerReads!)).toEqual(['dynamodb:Query']);
+    expect(authorizerReads!.Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' } });
+    expect(flusherReads!.Condition).toMatchObject({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FEED#*', 'DUE#*'] } });
+    for (const metricName of ['AuthorizerCacheFlushFailures', 'AuthorizerCacheFlushesLate']) {
+      serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, Namespace: 'PatService' });
     }
-    serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'AuthorizerCacheFlushFailures',
-      Namespace: 'PatService',
+  });
+
+  it('lets no authorizer write a feed entry of a change: its only feed writes are key-only due entries in their own partitions', () => {
+    const updates = statementsOf(exampleTemplate).filter((statement) => actionsOf(statement).includes('dynamodb:UpdateItem'));
+    const partitions = updates.map(
+      (statement) => (statement.Condition as Record<string, Record<string, unknown>>)['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'],
+    );
+    const due = updates.find((statement) => statement.Sid === 'RevocationFeedDue');
+
+    expect(updates.length).toBeGreaterThan(0);
+    // Every UpdateItem of the authorizer is held to some partitions, none of them the changes' FEED#.
+    expect(partitions.every((partition) => typeof partition === 'string' && !partition.startsWith('FEED#'))).toBe(true);
+    expect(due!.Condition).toMatchObject({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'DUE#*' },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'kind'] },
     });
+    expect(statementsOf(exampleTemplate).some((statement) => actionsOf(statement).includes('dynamodb:PutItem'))).toBe(false);
     serviceTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 

@@ -171,6 +171,7 @@ describe('revocation review: the fallback while the feed cannot be read', () => 
         clock.advance(1_500);
         throw new Error('TimeoutError');
       },
+      readDue: async () => [],
       append: async () => undefined,
     };
     const authorizer = authorizerFor(real, clock, keys, {

@@ -21,6 +21,7 @@ function setup(initialStages: StageRef[]) {
         if (feedFails) throw new Error('ProvisionedThroughputExceededException');
         return entries.filter((entry) => entry.at >= from && entry.at <= to);
       },
+      readDue: async () => [],
     },
     registry: { list: async () => [...stages] },
     cache: { flush: async (stage) => void flushed.set(`${stage.restApiId}/${stage.stage}`, now) },

@@ -30,7 +30,7 @@ function setup(options: { failFlushes: () => boolean; ttlMs?: number }) {
   const outcomes: FlushOutcome[] = [];
   const api = gateway(options.ttlMs ?? 300_000, options.failFlushes);
   const flusher = new StageFlusher({
-    feed: { read: async (from, to) => entries.filter((entry) => entry.at >= from && entry.at <= to) },
+    feed: { read: async (from, to) => entries.filter((entry) => entry.at >= from && entry.at <= to), readDue: async () => [] },
     registry: { list: async () => [stage] },
     cache: api.cache,
     clock: { now: () => now },
@@ -112,5 +112,109 @@ describe('stage flusher', () => {
     const times = t.outcomes.map((outcome) => outcome.pendingSince);
     expect(t.outcomes.length).toBeLessThanOrEqual(31);
     expect(times.length).toBeGreaterThan(20);
+  });
+});
+
+describe('the stage flusher under slow reads and late commits', () => {
+  /**
+   * The third review's attack: the feed read stalls 1.3 s, and a revocation whose transaction was
+   * stamped before the tick commits during that read. A container whose feed view was read before
+   * the commit may still let the token in, and its answer reaches API Gateway up to one poll
+   * interval (1 s) after the commit. A flush timed from the tick's start lands before that answer,
+   * which API Gateway then caches for its whole TTL.
+   */
+  function slowFeed() {
+    let now = 1_000_000;
+    const committed: FeedEntry[] = [];
+    const cached = new Map<string, number>();
+    const flushes: number[] = [];
+    let lateCommit: FeedEntry | undefined;
+    const outcomes: FlushOutcome[] = [];
+    const flusher = new StageFlusher({
+      feed: {
+        read: async (from, to) => {
+          // The read is slow; the late transaction commits while it runs, before its snapshot.
+          now += 1_200;
+          if (lateCommit) committed.push(lateCommit);
+          lateCommit = undefined;
+          now += 100;
+          return committed.filter((entry) => entry.at >= from && entry.at <= to);
+        },
+        readDue: async () => [],
+      },
+      registry: { list: async () => [stage] },
+      cache: {
+        flush: async () => {
+          flushes.push(now);
+          cached.clear();
+        },
+      },
+      clock: { now: () => now },
+      onFlush: (outcome) => outcomes.push(outcome),
+    });
+    return {
+      flusher,
+      cached,
+      flushes,
+      outcomes,
+      now: () => now,
+      advance: (ms: number) => (now += ms),
+      commitDuringNextRead: (entry: FeedEntry) => (lateCommit = entry),
+    };
+  }
+
+  it('counts the settle from when the read returned the entry, so a stale decision answered after the commit is flushed', async () => {
+    const t = slowFeed();
+    // The stage is registered and flushed once; nothing is pending when the attack starts.
+    while (t.flushes.length === 0 || t.flusher.pending().length > 0) {
+      await t.flusher.tick();
+      t.advance(500);
+    }
+    const tickStart = t.now();
+    t.commitDuringNextRead({ id: 'revocation', at: tickStart - 500, kind: 'revoked', tokenId: 'tok' });
+    const commitAt = tickStart + 1_200;
+
+    await t.flusher.tick();
+    // A container that read the feed 0.7 s before the commit answers "allow" 0.25 s after it; API
+    // Gateway caches that answer from when it arrives.
+    t.cached.set('tok', commitAt + 250);
+    const flushesBefore = t.flushes.length;
+    for (let elapsed = 0; t.now() < commitAt + 5_000; elapsed++) {
+      t.advance(500);
+      await t.flusher.tick();
+    }
+
+    const flushesAfterTheAttack = t.flushes.slice(flushesBefore);
+    expect(flushesAfterTheAttack.length).toBeGreaterThan(0);
+    expect(flushesAfterTheAttack[0]).toBeGreaterThanOrEqual(commitAt + 100 + defaultFlushTiming.settleMs);
+    expect(t.cached.has('tok')).toBe(false);
+    expect(t.outcomes.at(-1)).toMatchObject({ ok: true, late: false });
+  });
+
+  it('reports a flush that lands later than the bound after its entry as late (the alarm)', async () => {
+    let now = 2_000_000;
+    let failing = true;
+    const outcomes: FlushOutcome[] = [];
+    const entries: FeedEntry[] = [];
+    const flusher = new StageFlusher({
+      feed: { read: async (from, to) => entries.filter((entry) => entry.at >= from && entry.at <= to), readDue: async () => [] },
+      registry: { list: async () => [stage] },
+      cache: {
+        flush: async () => {
+          if (failing) throw new Error('TooManyRequestsException');
+        },
+      },
+      clock: { now: () => now },
+      onFlush: (outcome) => outcomes.push(outcome),
+    });
+    entries.push({ id: 'revocation', at: now, kind: 'revoked', tokenId: 'tok' });
+    for (let i = 0; i < 12; i++) {
+      if (i === 11) failing = false;
+      await flusher.tick();
+      now += 500;
+    }
+
+    expect(outcomes.filter((outcome) => !outcome.ok).length).toBeGreaterThan(0);
+    expect(outcomes.at(-1)).toMatchObject({ ok: true, late: true });
   });
 });
