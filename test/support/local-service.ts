@@ -37,6 +37,7 @@ export const defaultPolicyView = {
   allowedAreas: null,
   maxActiveTokensPerOwner: 100,
   requireApproval: false,
+  allowedIpRanges: null,
 };
 
 /**
