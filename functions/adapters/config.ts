@@ -22,6 +22,8 @@ export const environmentNames = {
   tenantClaim: 'TENANT_CLAIM',
   userIdClaim: 'USER_ID_CLAIM',
   appClientIds: 'APP_CLIENT_IDS',
+  userPoolId: 'USER_POOL_ID',
+  localSessionKeyFile: 'LOCAL_SESSION_KEY_FILE',
   routes: 'PROTECTED_ROUTES',
   statusCacheSeconds: 'STATUS_CACHE_SECONDS',
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
@@ -127,6 +129,9 @@ const environmentSchema = z.object({
   // Comma-separated user pool app client ids whose ID tokens count (`aud`); Cognito client ids
   // are [\w+]+, so a comma never occurs in one. Unset: `aud` is not checked (see http/identity.ts).
   APP_CLIENT_IDS: z._default(z.string(), ''),
+  // Who signs the ID tokens the management handlers verify: a Cognito user pool, or local mode's sign-in key.
+  USER_POOL_ID: z.optional(z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/))),
+  LOCAL_SESSION_KEY_FILE: z.optional(z.string()),
   PROTECTED_ROUTES: z.optional(json(routesSchema)),
   STATUS_CACHE_SECONDS: seconds(10),
   LAST_USED_INTERVAL_SECONDS: seconds(60),
@@ -145,7 +150,14 @@ export interface ServiceConfig {
   refreshMac: { kind: 'kms'; keyId: string | undefined } | { kind: 'local'; keyFile: string };
   catalogue: ScopeCatalogue;
   policy: TokenPolicy;
-  identity: { adminGroup: string; tenantClaim: string; userIdClaim: string; appClientIds: string[] };
+  identity: {
+    adminGroup: string;
+    tenantClaim: string;
+    userIdClaim: string;
+    appClientIds: string[];
+    /** Who signs the ID tokens; undefined: nobody is signed in (the functions that need a user refuse all). */
+    idTokens?: { kind: 'cognito'; userPoolId: string } | { kind: 'local'; issuer: string; keyFile: string };
+  };
   routes: ProtectedRoute[];
   statusCacheMs: number;
   lastUsedIntervalMs: number;
@@ -153,6 +165,9 @@ export interface ServiceConfig {
   revocationFeed?: { statusCacheMs: number; resultCacheMs: number };
   dynamoEndpoint?: string;
 }
+
+/** The issuer of local mode's development ID tokens (functions/local/local-sessions.ts). */
+export const LOCAL_SESSION_ISSUER = 'pat-local-sessions';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -226,6 +241,11 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       appClientIds: e.APP_CLIENT_IDS.split(',')
         .map((id) => id.trim())
         .filter(Boolean),
+      ...(e.USER_POOL_ID
+        ? { idTokens: { kind: 'cognito' as const, userPoolId: e.USER_POOL_ID } }
+        : e.LOCAL_SESSION_KEY_FILE
+          ? { idTokens: { kind: 'local' as const, issuer: LOCAL_SESSION_ISSUER, keyFile: e.LOCAL_SESSION_KEY_FILE } }
+          : {}),
     },
     routes,
     statusCacheMs: e.STATUS_CACHE_SECONDS * 1000,

@@ -1,19 +1,18 @@
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
-import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { createTokenBody, parseInput } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';
 
-const { config, store } = baseParts();
+const { config, store, identify } = baseParts();
 const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
 
 /** POST /tokens */
 export const handler = httpHandler(
   async (event) => {
-    const caller = callerOf(event, config.identity);
+    const caller = await identify(event);
     const request = parseInput(createTokenBody, event.body, 'body');
     const issued = await tokens.create(caller, request);
     logger.info('Token created', { tokenId: issued.id, owner: issued.owner, tenant: issued.tenant, createdBy: caller.userId });

@@ -1,13 +1,12 @@
 import { notFound } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
-import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { decisionBody, editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';
 
-const { config, store } = baseParts();
+const { config, store, identify } = baseParts();
 // Changes records and policies, never signs: no signer, no KMS.
 const tokens = tokenServiceOf(config, store);
 
@@ -17,7 +16,7 @@ const tokens = tokenServiceOf(config, store);
  */
 export const handler = httpHandler(
   async (event) => {
-    const caller = callerOf(event, config.identity);
+    const caller = await identify(event);
     const id = event.pathParameters?.id ?? '';
     switch (`${event.httpMethod} ${event.resource}`) {
       case 'PUT /tenant/policy': {

@@ -1,18 +1,17 @@
 import { httpHandler } from '../http/http-handler';
-import { callerOf } from '../http/identity';
 import { json } from '../http/responses';
 import { auditQuery, listTokensQuery, parseInput, tokenAuditQuery } from '../http/validation';
 import { AuditLog } from '../service/audit-log';
 import { baseParts, tokenServiceOf } from './compose';
 
-const { config, store } = baseParts();
+const { config, store, identify } = baseParts();
 // Read-only: no signer, and its IAM role may only read the table.
 const tokens = tokenServiceOf(config, store);
 const audit = new AuditLog(store);
 
 /** GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit and GET /audit */
 export const handler = httpHandler(async (event) => {
-  const caller = callerOf(event, config.identity);
+  const caller = await identify(event);
   const query = event.queryStringParameters ?? {};
   const id = event.pathParameters?.id;
   switch (event.resource) {

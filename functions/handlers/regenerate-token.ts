@@ -1,19 +1,18 @@
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
-import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { parseInput, regenerateBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';
 
-const { config, store } = baseParts();
+const { config, store, identify } = baseParts();
 const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
 
 /** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
 export const handler = httpHandler(
   async (event) => {
-    const caller = callerOf(event, config.identity);
+    const caller = await identify(event);
     // Optionally a new lifetime, by the create rules and the tenant's policy.
     const lifetime = event.body ? parseInput(regenerateBody, event.body, 'body') : {};
     const issued = await tokens.regenerate(caller, event.pathParameters?.id ?? '', lifetime);

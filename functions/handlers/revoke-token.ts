@@ -1,16 +1,15 @@
 import { httpHandler } from '../http/http-handler';
-import { callerOf } from '../http/identity';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
 import { json } from '../http/responses';
 import { baseParts, tokenServiceOf } from './compose';
 
-const { config, store } = baseParts();
+const { config, store, identify } = baseParts();
 const tokens = tokenServiceOf(config, store);
 
 /** DELETE /tokens/{id}: revokes the credential (every live member of the token's family). */
 export const handler = httpHandler(async (event) => {
-  const caller = callerOf(event, config.identity);
+  const caller = await identify(event);
   const revoked = await tokens.revoke(caller, event.pathParameters?.id ?? '');
   logger.info('Credential revoked', {
     tokenId: revoked.id,

@@ -17,69 +17,68 @@ export interface IdentitySettings {
   appClientIds: readonly string[];
 }
 
+/** Verifies an ID token (signature, `iss`, `exp`, `token_use`, `aud`) and returns its claims; throws when it does not hold. */
+export interface IdTokenVerifier {
+  verify(token: string): Promise<Record<string, unknown>>;
+}
+
+const refused = () => unauthorized('A signed-in user with a tenant is required');
+
 /**
- * The caller, from the claims API Gateway's Cognito authorizer put in the request context (the
- * local front puts the same claims there). Only an ID token of one of our app clients counts:
- * the authorizer also lets access tokens through (no `aud`, `token_use: "access"`), which carry no
- * tenant attribute a user could not influence and are not what the console signs in with.
+ * The caller, from the ID token the handler verifies itself. API Gateway's Cognito authorizer has
+ * checked a token already, but what the handler reads (user, tenant, groups) must come from a token
+ * it has verified: a copy of the claims in the request context flattens `cognito:groups` into a
+ * string that cannot be split exactly, and the header could hold another token than the one
+ * verified (a request with two `Authorization` values). So: exactly one `Authorization` value, a
+ * Bearer ID token that verifies, and everything read from its payload. Only an ID token of one of
+ * our app clients counts: an access token (`token_use: "access"`, no tenant attribute) does not.
  */
-export function callerOf(event: APIGatewayProxyEvent, settings: IdentitySettings): Caller {
-  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+export async function callerOf(event: APIGatewayProxyEvent, settings: IdentitySettings, verifier: IdTokenVerifier): Promise<Caller> {
+  const token = bearerOf(event);
+  if (token === undefined) throw refused();
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verifier.verify(token);
+  } catch {
+    throw refused();
+  }
   const userId = claims[settings.userIdClaim];
   const tenant = claims[settings.tenantClaim];
   const knownClient = typeof claims.aud === 'string' && settings.appClientIds.includes(claims.aud);
-  if (claims.token_use !== 'id' || !knownClient) {
-    throw unauthorized('A signed-in user with a tenant is required');
-  }
+  if (claims.token_use !== 'id' || !knownClient) throw refused();
   if (typeof userId !== 'string' || typeof tenant !== 'string' || !isValidPrincipalId(userId) || !isValidPrincipalId(tenant)) {
-    throw unauthorized('A signed-in user with a tenant is required');
+    throw refused();
   }
   return {
     // Kept exactly as the identity provider spells it: see docs/security.md, "User ids".
     userId,
     tenant,
-    isAdmin: groupsOf(event, claims).includes(settings.adminGroup),
+    isAdmin: groupsOf(claims).includes(settings.adminGroup),
     sourceIp: event.requestContext?.identity?.sourceIp ?? undefined,
   };
 }
 
 /**
- * The caller's Cognito groups, exactly.
- *
- * API Gateway's REST Cognito authorizer flattens the ID token's `cognito:groups` array into a
- * string: one group as its name (`pat-admins`), several joined by commas without spaces
- * (`ops,pat-admins`); HTTP APIs write `[ops pat-admins]` instead. Cognito group names may hold
- * any letter, mark, symbol, number or punctuation (`[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, 1–128): commas
- * and brackets included, so that string cannot be split exactly — a single group named
- * `ops,pat-admins` reads the same as two groups. The exact list is the JSON array in the ID token
- * itself, which API Gateway verified and passes on unchanged in the Authorization header: it is
- * read from there, after checking that it is the token the claims came from (same `sub`, `aud`
- * and `token_use`). Anything that does not match yields no groups (never more rights).
- * The flattened claim string is never split.
+ * The caller's Cognito groups, exactly: the JSON array of the verified token. Anything else
+ * (absent, not an array of strings) is no groups, never more rights.
  */
-function groupsOf(event: APIGatewayProxyEvent, claims: Record<string, unknown>): string[] {
-  const payload = idTokenPayloadOf(event);
-  if (!payload) return [];
-  for (const name of ['sub', 'aud', 'token_use']) {
-    if (typeof payload[name] !== 'string' || payload[name] !== claims[name]) return [];
-  }
-  const groups = payload['cognito:groups'];
-  if (groups === undefined) return [];
+function groupsOf(claims: Record<string, unknown>): string[] {
+  const groups = claims['cognito:groups'];
   if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string')) return [];
   return groups;
 }
 
-function idTokenPayloadOf(event: APIGatewayProxyEvent): Record<string, unknown> | undefined {
-  const headers = event.headers ?? {};
-  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+/**
+ * The one Bearer token of the request. Two `Authorization` values (or one holding two tokens) are
+ * refused: API Gateway verifies one of them, and which one a handler would read is not defined.
+ */
+function bearerOf(event: APIGatewayProxyEvent): string | undefined {
+  const multi = Object.entries(event.multiValueHeaders ?? {}).filter(([name]) => name.toLowerCase() === 'authorization');
+  if (multi.length > 1 || multi.some(([, values]) => (values ?? []).length > 1)) return undefined;
+  const single = Object.entries(event.headers ?? {}).filter(([name]) => name.toLowerCase() === 'authorization');
+  if (single.length !== 1) return undefined;
+  const header = single[0]![1];
   if (typeof header !== 'string') return undefined;
-  const token = header.replace(/^Bearer\s+/i, '').trim();
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const match = /^(?:Bearer[ \t]+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim());
+  return match?.[1];
 }

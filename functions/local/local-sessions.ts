@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import { LOCAL_SESSION_ISSUER } from '../adapters/config';
 import { isValidPrincipalId } from '../domain/new-token';
 
 export const sessionRequest = z.object(
@@ -26,13 +29,23 @@ export interface SessionClaimNames {
 }
 
 /**
- * Development sign-in standing in for Cognito (local mode only): an HS256 ID token with the same
- * claims a Cognito user pool ID token carries, verified by the local front on management routes.
+ * Development sign-in standing in for Cognito (local mode only): an ES256 ID token with the same
+ * claims a Cognito user pool ID token carries. The key lives in the data directory (0600), as the
+ * local signing key does, so a session survives a restart; the management handlers verify these
+ * tokens with aws-jwt-verify exactly as they verify Cognito's, and the local front verifies them too
+ * where API Gateway's Cognito authorizer would.
  */
 export class LocalSessions {
-  private readonly secret = randomBytes(32);
+  private readonly privateKey: KeyObject;
+  private readonly publicKey: KeyObject;
 
-  constructor(private readonly names: SessionClaimNames) {}
+  constructor(
+    private readonly names: SessionClaimNames,
+    keyFile: string,
+  ) {
+    this.privateKey = loadOrCreateKey(keyFile);
+    this.publicKey = createPublicKey(this.privateKey);
+  }
 
   async issue(session: z.infer<typeof sessionRequest>): Promise<string> {
     return new SignJWT({
@@ -42,13 +55,13 @@ export class LocalSessions {
       'cognito:groups': session.admin ? [this.names.adminGroup] : [],
       token_use: 'id',
     })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'local-session' })
       .setSubject(session.user)
       .setAudience(LOCAL_APP_CLIENT_ID) // a string, as Cognito writes an ID token's aud
-      .setIssuer('pat-local-sessions')
+      .setIssuer(LOCAL_SESSION_ISSUER)
       .setIssuedAt()
       .setExpirationTime('12h')
-      .sign(this.secret);
+      .sign(this.privateKey);
   }
 
   /** The claims as API Gateway's Cognito authorizer hands them over (strings), or undefined. */
@@ -56,7 +69,7 @@ export class LocalSessions {
     const match = authorization ? /^Bearer (\S+)$/i.exec(authorization.trim()) : null;
     if (!match) return undefined;
     try {
-      const { payload } = await jwtVerify(match[1]!, this.secret, { algorithms: ['HS256'], issuer: 'pat-local-sessions' });
+      const { payload } = await jwtVerify(match[1]!, this.publicKey, { algorithms: ['ES256'], issuer: LOCAL_SESSION_ISSUER });
       const claims: Record<string, string> = {};
       for (const [name, value] of Object.entries(payload)) {
         claims[name] = Array.isArray(value) ? value.join(',') : String(value);
@@ -66,4 +79,19 @@ export class LocalSessions {
       return undefined;
     }
   }
+}
+
+/** The sign-in key, generated once into `file` (mode 0600) and read back on every start. */
+function loadOrCreateKey(file: string): KeyObject {
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, JSON.stringify(privateKey.export({ format: 'jwk' })), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')), format: 'jwk' });
 }

@@ -82,6 +82,8 @@ export interface LocalServerOptions {
    */
   trustedProxyHops?: number;
   identity: { adminGroup: string; tenantClaim: string; userIdClaim: string };
+  /** The development sign-in's key (ES256 JWK, created on first use): the handlers verify its tokens from the same file. */
+  sessionKeyFile: string;
   /** The example API's routes, behind the authorizer. @default `exampleApiRoutes` */
   apiRoutes?: readonly ProtectedRoute[];
 }
@@ -158,7 +160,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
   }
   const hops = options.trustedProxyHops ?? 1;
   if (!Number.isInteger(hops) || hops < 1 || hops > 16) throw new Error(`trustedProxyHops must be an integer from 1 to 16, not ${hops}`);
-  const sessions = new LocalSessions(options.identity);
+  const sessions = new LocalSessions(options.identity, options.sessionKeyFile);
   const cacheMs = (options.authorizerCacheSeconds ?? 300) * 1000;
   const authorizerCache = new Map<string, CachedAuthorization>();
   const counters = { authorizerInvocations: 0, cacheFlushes: 0 };
@@ -229,6 +231,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
         'forbidden',
         'This local server answers only requests addressed to 127.0.0.1, localhost or [::1] (the Host header)',
       );
+    }
+    // Node keeps only the first of repeated Authorization headers; API Gateway would pass them all
+    // on. Which one a handler read would not be defined: refuse the request, as the handlers do.
+    if (request.rawHeaders.filter((_, index) => index % 2 === 0).filter((name) => name.toLowerCase() === 'authorization').length > 1) {
+      return sendError(response, 401, 'unauthorized', 'Send one Authorization header, not several');
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();

@@ -56,6 +56,8 @@ export function applyLocalEnvironment(options: {
     DYNAMODB_ENDPOINT: options.endpoint,
     SIGNER: 'local',
     LOCAL_SIGNING_KEY_FILE: join(options.dataDir, 'signing-key.jwk.json'),
+    // The development sign-in's key: the front signs sessions with it, the handlers verify them.
+    LOCAL_SESSION_KEY_FILE: sessionKeyFileOf(options.dataDir),
     // The functions' DynamoDB client names this region, which selects the data directory's database.
     AWS_REGION: options.region,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -63,6 +65,9 @@ export function applyLocalEnvironment(options: {
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 }
+
+/** The development sign-in's key, in the data directory beside the signing key. */
+export const sessionKeyFileOf = (dataDir: string) => join(resolve(dataDir), 'session-key.jwk.json');
 
 /** Where a running `npm start` tells other local tools its DynamoDB Local endpoint. */
 export const endpointFileOf = (dataDir: string) => join(resolve(dataDir), 'dynamodb-endpoint');
@@ -92,6 +97,7 @@ export async function startLocalService(options: LocalServiceOptions) {
       port: options.port,
       host: options.host,
       identity: config.identity,
+      sessionKeyFile: sessionKeyFileOf(dataDir),
       // The routes the authorizer was configured with: what it protects is what the front serves.
       apiRoutes: config.routes,
       authorizerCacheSeconds: resultCacheSeconds,

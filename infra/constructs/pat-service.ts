@@ -244,7 +244,11 @@ export class PatService extends Construct {
       ...(this.webConsole ? [this.webConsole.client.userPoolClientId] : []),
       ...(props.userPool?.moreAppClientIds ?? []),
     ];
-    for (const target of Object.values(this.functions)) target.addEnvironment(environmentNames.appClientIds, appClientIds.join(','));
+    for (const target of Object.values(this.functions)) {
+      target.addEnvironment(environmentNames.appClientIds, appClientIds.join(','));
+      // The handlers verify the caller's ID token themselves, against this pool's keys (aws-jwt-verify).
+      target.addEnvironment(environmentNames.userPoolId, this.users.userPool.userPoolId);
+    }
   }
 
   private addRoute(route: ServiceRoute, integration: apigateway.Integration, userAuthorizer: apigateway.IAuthorizer): void {

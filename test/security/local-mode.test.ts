@@ -168,7 +168,7 @@ describe('HOST', () => {
   );
 
   it.each(['0.0.0.0', '::', '192.0.2.10', 'example.com'])('the local front refuses to listen on %s', async (host) => {
-    await expect(startLocalServer({ port: 0, host, identity })).rejects.toThrow(/loopback only/);
+    await expect(startLocalServer({ port: 0, host, identity, sessionKeyFile })).rejects.toThrow(/loopback only/);
   });
 });
 
@@ -254,6 +254,7 @@ function rawCall(baseUrl: string, init: { method: string; path: string; host?: s
 }
 
 const identity = { adminGroup: 'pat-admins', tenantClaim: 'custom:tenant', userIdClaim: 'sub' };
+const sessionKeyFile = join(mkdtempSync(join(tmpdir(), 'pat-sessions-')), 'session-key.jwk.json');
 const sessionBody = JSON.stringify({ user: 'mallory', tenant: 'acme', admin: true });
 
 describe('the local front', () => {
@@ -404,7 +405,7 @@ describe('the local front', () => {
     });
 
     it('with TRUSTED_PROXY_HOPS=2, takes the second address from the right', async () => {
-      const twoHops = await startLocalServer({ port: 0, identity, trustForwardedFor: true, trustedProxyHops: 2 });
+      const twoHops = await startLocalServer({ port: 0, identity, sessionKeyFile, trustForwardedFor: true, trustedProxyHops: 2 });
       try {
         expect((await callFrom('198.51.100.1, 203.0.113.7, 10.0.0.1', twoHops.url)).status).toBe(200);
         expect((await callFrom('203.0.113.7, 198.51.100.1, 10.0.0.1', twoHops.url)).status).toBe(403);
