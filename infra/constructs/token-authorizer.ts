@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -154,6 +154,8 @@ export class TokenAuthorizer extends Construct {
   private readonly api: apigateway.RestApiBase;
   private readonly catalogue: ScopeCatalogue;
   private readonly protectedRoutes: ResolvedRoute[] = [];
+  /** The stages registered with the service's flusher; undefined without the flusher. */
+  private readonly registeredStages: readonly apigateway.IStage[] | undefined;
 
   constructor(scope: Construct, id: string, props: TokenAuthorizerProps) {
     super(scope, id);
@@ -199,7 +201,28 @@ export class TokenAuthorizer extends Construct {
       resultsCacheTtl: Duration.seconds(resultCacheSeconds),
     });
     if (props.errorResponses ?? true) addErrorResponses(props.api);
-    if (revocation) this.registerStages(revocation, props.stages ?? (props.api.deploymentStage ? [props.api.deploymentStage] : []));
+    this.registeredStages = revocation ? (props.stages ?? (props.api.deploymentStage ? [props.api.deploymentStage] : [])) : undefined;
+    if (revocation) this.registerStages(revocation, this.registeredStages!);
+    else {
+      Annotations.of(this).addWarningV2(
+        'pat-service:no-stage-flush',
+        `No stage flusher: a revoked token is refused within ${this.revocationBound.toSeconds()} s (the result cache TTL${feed ? '' : ' plus the status cache'}), not 5 s. Import the verification with the service's flusher role and stage registry (importTokenVerification) for the 5 s bound.`,
+      );
+    }
+  }
+
+  /**
+   * Every stage of the protected API must be flushed after a revocation: a stage deployed beside the
+   * registered ones caches decisions too, and nothing would end them before the result TTL.
+   */
+  private unregisteredStages(): string[] {
+    if (this.registeredStages === undefined) return [];
+    const registered = new Set(this.registeredStages.map((stage) => stage.node.path));
+    return this.node.root.node
+      .findAll()
+      .filter((construct): construct is apigateway.Stage => construct instanceof apigateway.Stage && construct.restApi === this.api)
+      .filter((stage) => !registered.has(stage.node.path))
+      .map((stage) => stage.node.path);
   }
 
   /**
@@ -307,6 +330,12 @@ export class TokenAuthorizer extends Construct {
 
   /** The function's whole configuration, routes included, through the functions' own loader. */
   private configurationProblems(): string[] {
+    const unregistered = this.unregisteredStages();
+    if (unregistered.length > 0) {
+      return [
+        `${this.node.path}: ${unregistered.join(', ')} ${unregistered.length === 1 ? 'is a stage' : 'are stages'} of the protected API not registered for authorizer cache flushes, so a revoked token would be let in there for up to ${this.degradedRevocationBound.toSeconds()} s: list every stage in the TokenAuthorizer's stages prop`,
+      ];
+    }
     try {
       checkEnvironment(
         { ...this.handler.environmentVariables, [environmentNames.routes]: JSON.stringify(this.protectedRoutes) },

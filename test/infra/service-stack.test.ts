@@ -228,12 +228,13 @@ describe('least privilege: each function may do exactly this', () => {
     expect(grants('catalog')).toEqual(['dynamodb:GetItem TokenTable', ...logsAndTracing].sort());
   });
 
-  it('create-token: reads and puts items, queries byOwner, signs', () => {
+  it("create-token: reads and puts items, updates the owner's places (the cap), queries byOwner, signs", () => {
     expect(grants('createToken')).toEqual(
       [
         'dynamodb:BatchGetItem TokenTable',
         'dynamodb:GetItem TokenTable',
         'dynamodb:PutItem TokenTable',
+        'dynamodb:UpdateItem TokenTable',
         'dynamodb:Query TokenTable/index/byOwner',
         'kms:GetPublicKey SigningKey',
         'kms:Sign SigningKey',
@@ -603,7 +604,11 @@ describe('refresh-token: the HMAC key its successor secrets are derived with', (
     const strings = Object.fromEntries(
       Object.entries(environment).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : `arn:aws:kms:eu-west-1:111122223333:key/${name}`,
+        typeof value === 'string'
+          ? value
+          : name === 'USER_POOL_ID'
+            ? 'eu-west-1_AbCdEf123'
+            : `arn:aws:kms:eu-west-1:111122223333:key/${name}`,
       ]),
     );
 
