@@ -20,6 +20,11 @@ export interface DynamoTableOptions {
    * the bench pass their simulated one).
    */
   clock?: Clock;
+  /**
+   * The document client to send through, instead of one built on `client` (the simulation in
+   * test/simulation gives its in-process DynamoDB model here).
+   */
+  documents?: DynamoDBDocumentClient;
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -47,7 +52,7 @@ export class DynamoTable {
     client: DynamoDBClient,
     readonly options: DynamoTableOptions,
   ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.documents = options.documents ?? DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   get name(): string {
