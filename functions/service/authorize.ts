@@ -284,8 +284,8 @@ export class Authorizer {
    * API Gateway caches this decision for its whole TTL and cannot be told to end it sooner; when
    * the token ends (exp, graceUntil) inside that TTL, a `due` entry timed at the end makes the
    * stage flusher end it there. Written once per token end and container; the id makes the item
-   * the same for every container. A failed write is reported: the bound for that token falls
-   * back to the result TTL.
+   * the same for every container. A failed write fails the decision closed (API Gateway caches no
+   * error): a decision nobody would end at the token's end is never handed out.
    */
   private async announceEnd(tokenId: string, until: number, now: number): Promise<void> {
     const feed = this.options.feed;
@@ -298,6 +298,7 @@ export class Authorizer {
       if (this.announcedEnds.size > 10_000) this.announcedEnds.delete(this.announcedEnds.values().next().value!);
     } catch (error) {
       feed.onFeedError?.(error);
+      throw new DependencyUnavailable('DynamoDB (announcing a token end to the stage flusher)', { cause: error });
     }
   }
 

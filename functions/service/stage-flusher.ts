@@ -106,10 +106,13 @@ export class StageFlusher {
     let fresh: FeedEntry[] = [];
     let gap = false;
     try {
+      // A new container knows no stage yet: the registry read marks each pending, so its first flush
+      // ends whatever a crashed run before it missed (the crash itself is a Lambda error, alarmed).
+      const from = started - FEED_LOOKBACK_MS;
       const [changes, due] = await Promise.all([
-        this.options.feed.read(started - FEED_LOOKBACK_MS, started),
+        this.options.feed.read(from, started),
         // A `due` entry is read only once its instant has come (the read ends at the tick's start).
-        this.options.feed.readDue(started - FEED_LOOKBACK_MS, started),
+        this.options.feed.readDue(from, started),
       ]);
       // Reads that failed, or a warm container whose next run started late, leave a stretch the
       // look-back no longer covers: a change in it would never be flushed, so flush every stage.

@@ -552,6 +552,12 @@ export class TokenService {
   }
 }
 
+/**
+ * Where token ids, secrets and audit event ids come from. A seam for the deterministic simulation
+ * (test/simulation), which replaces it with a seeded source; nothing else may.
+ */
+export const entropy = { randomBytes: (size: number): Buffer => randomBytes(size) };
+
 export function auditEvent(
   action: AuditEvent['action'],
   token: Pick<TokenRecord, 'id' | 'tenant' | 'owner'>,
@@ -561,7 +567,7 @@ export function auditEvent(
   details?: AuditEvent['details'],
 ): AuditEvent {
   return {
-    id: randomBytes(12).toString('base64url'),
+    id: entropy.randomBytes(12).toString('base64url'),
     at,
     action,
     tenant: token.tenant,
@@ -595,10 +601,10 @@ function changedSinceShown(record: TokenRecord) {
 const familyOf = (record: TokenRecord) => ({ id: record.familyId, tenant: record.tenant, owner: record.owner });
 
 function newTokenId(): string {
-  return randomBytes(16).toString('hex');
+  return entropy.randomBytes(16).toString('hex');
 }
 
 /** 256 bits of randomness, base64url (43 characters). */
 function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return entropy.randomBytes(32).toString('base64url');
 }

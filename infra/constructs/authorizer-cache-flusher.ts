@@ -51,6 +51,11 @@ export class AuthorizerCacheFlusher extends Construct {
    * the bound, though the flush did succeed.
    */
   readonly flushesLate: cloudwatch.Alarm;
+  /**
+   * Alarms when a flusher run ends in an error (a crash, a timeout): until the next run starts (a
+   * minute at most, and it flushes every stage first), revocations wait for that run.
+   */
+  readonly flusherErrors: cloudwatch.Alarm;
   readonly registryPath: string;
 
   constructor(scope: Construct, id: string, props: AuthorizerCacheFlusherProps) {
@@ -132,10 +137,18 @@ export class AuthorizerCacheFlusher extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.flusherErrors = new cloudwatch.Alarm(this, 'FlusherErrors', {
+      alarmDescription: `An authorizer cache flusher run failed in ${Aws.REGION}: revocations wait for the next run, a minute at most (see docs/revocation.md)`,
+      metric: this.handler.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const topic = props.alarmTopicArn
       ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))
       : undefined;
-    for (const alarm of [this.flushFailures, this.flusherStopped, this.flushesLate]) {
+    for (const alarm of [this.flushFailures, this.flusherStopped, this.flushesLate, this.flusherErrors]) {
       if (topic) {
         alarm.addAlarmAction(topic);
         alarm.addOkAction(topic);

@@ -82,6 +82,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
       'PatService/Service/AuthorizerCacheFlusher/FlushFailures',
       'PatService/Service/AuthorizerCacheFlusher/FlusherStopped',
       'PatService/Service/AuthorizerCacheFlusher/FlushesLate',
+      'PatService/Service/AuthorizerCacheFlusher/FlusherErrors',
     ]);
   });
 });

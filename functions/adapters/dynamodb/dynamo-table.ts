@@ -22,6 +22,11 @@ export interface DynamoTableOptions {
   clock?: Clock;
   /** Pauses between retries (timers unless given: the simulation passes its scheduler's). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The document client to send through, instead of one built on `client` (the simulation in
+   * test/simulation gives its in-process DynamoDB model here).
+   */
+  documents?: DynamoDBDocumentClient;
 }
 
 /** Attempts of a transaction cancelled by another transaction on one of its items. */
@@ -52,7 +57,7 @@ export class DynamoTable {
     client: DynamoDBClient,
     readonly options: DynamoTableOptions,
   ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.documents = options.documents ?? DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   get name(): string {
