@@ -20,6 +20,7 @@ import {
   hashSecret,
   isTokenId,
   metadataOf,
+  newestUse,
   parseRefreshKey,
   secretMatches,
   statusOf,
@@ -435,6 +436,8 @@ export class TokenService {
       generation: record.generation + 1,
       predecessorId: record.id,
       refreshKeyHash: '',
+      // "Last used" of the credential survives its rotations without reading the whole family.
+      credentialLastUsedAt: newestUse(record),
     };
   }
 

@@ -395,6 +395,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
@@ -421,6 +422,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
@@ -449,6 +451,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
