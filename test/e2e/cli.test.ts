@@ -253,6 +253,25 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
     expect(JSON.parse(asJson.stdout).items.map((item: { id: string }) => item.id)).toEqual(['a15', 'a14', 'a13', 'b01']);
   });
 
+  it('list shows a credential as last used when any of its generations was, not only its newest token', async () => {
+    const items = [
+      { ...vendorA15, lastUsedAt: null, credentialLastUsedAt: '2026-11-20T10:00:00.000Z' },
+      { ...vendorA14, lastUsedAt: '2026-11-21T10:00:00.000Z' },
+      { ...reports, lastUsedAt: null, credentialLastUsedAt: null },
+    ];
+    const fake = await fakeService(() => ({ status: 200, json: { items, nextCursor: null } }));
+    const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
+
+    const credentials = await pat(['list', '--status', 'all'], { env });
+    const everyToken = await pat(['list', '--status', 'all', '--all-generations'], { env });
+    await fake.close();
+
+    const rows = credentials.stdout.trim().split('\n').slice(1);
+    expect(rows[0]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+2026-11-21 10:00Z\s+kim/);
+    expect(rows[1]).toMatch(/^b01\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
+    expect(everyToken.stdout.trim().split('\n')[1]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
+  });
+
   it('revoke says which generation it revoked and how many tokens still in their grace period went with it', async () => {
     const answers: Record<string, FakeAnswer> = {
       'DELETE /tokens/a15': {
