@@ -9,8 +9,16 @@ import { isWithinArea } from './scopes';
 
 type Schemas = components['schemas'];
 
-/** `GET /policy`: the deployment's policy, tightened by the tenant's admins (types from the OpenAPI document). */
-export type TenantPolicy = Schemas['EffectivePolicy'];
+/**
+ * `GET /policy`: the deployment's policy, tightened by the tenant's admins (types from the OpenAPI
+ * document), with this round's fields that the generated types may not carry yet.
+ */
+export type TenantPolicy = Schemas['EffectivePolicy'] & {
+  /** Every IP entry of a token must lie within one of these; null: any. */
+  allowedIpRanges?: string[] | null;
+  maxCredentialAgeDays?: number | null;
+  idleExpiryDays?: number | null;
+};
 
 export type Creators = TenantPolicy['creators'];
 
@@ -36,6 +44,7 @@ export function tenantPolicyOf(policy: TokenPolicy): TenantPolicy {
     allowedAreas: Array.isArray(governed.allowedAreas) ? governed.allowedAreas : null,
     maxActiveTokensPerOwner: typeof governed.maxActiveTokensPerOwner === 'number' ? governed.maxActiveTokensPerOwner : 100,
     requireApproval: governed.requireApproval === true,
+    allowedIpRanges: Array.isArray(governed.allowedIpRanges) ? governed.allowedIpRanges : null,
   };
 }
 

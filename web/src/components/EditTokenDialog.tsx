@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
-import { descriptionProblem, normaliseIpEntry } from '../validation';
+import { descriptionProblem, ipEntryPolicyProblem, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
 import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
@@ -45,6 +45,13 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           : undefined,
   };
   Object.assign(problems, ipEntryProblems(filledIps));
+  for (const entry of filledIps) {
+    const key = `ip:${entry.key}` as const;
+    problems[key] ??= ipEntryPolicyProblem(entry.value, {
+      requireIpRestriction: policy.requireIpRestriction,
+      allowedIpRanges: policy.allowedIpRanges ?? null,
+    });
+  }
   const shown = (field: FieldName) => serverErrors[field] ?? (attempted ? problems[field] : undefined);
   const ipErrors = ipErrorsOf(ipEntries, shown);
 
@@ -155,6 +162,8 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           onBlurEntry={() => undefined}
           errors={ipErrors}
           listError={shown('ipList')}
+          required={policy.requireIpRestriction}
+          allowedRanges={policy.allowedIpRanges}
         />
 
         <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…" onCancel={onClose} />
