@@ -105,7 +105,10 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const dialog = userPage.getByRole('dialog', { name: 'New personal access token' });
     await dialog.getByLabel('Description').fill('Needs approval');
     await dialog.getByLabel('All scopes').check();
-    await dialog.getByRole('button', { name: 'Create token' }).click();
+    // Said before submit, with a place to say why.
+    expect(await textOf(dialog)).toContain('Needs an admin’s approval.');
+    await dialog.getByLabel('Justification (optional, shown to the approving admins)').fill('Nightly import of the job board');
+    await dialog.getByRole('button', { name: 'Request token' }).click();
     const shownOnce = userPage.getByRole('dialog', { name: 'Token created: “Needs approval”' });
     await shownOnce.waitFor();
     expect(await textOf(shownOnce)).toContain('Waiting for approval: the token works once an admin of the tenant approves it.');
@@ -165,7 +168,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const adminPage = await newPage();
     await signIn(adminPage, 'ada', tenant, true);
     await adminPage.getByRole('button', { name: 'Add token' }).waitFor();
-    await adminPage.getByLabel('Show all tokens').check();
+    await adminPage.getByRole('radio', { name: 'All tokens' }).check();
     await adminPage.getByText('No user of this tenant has a token yet.').waitFor();
     await page.context().close();
     await adminPage.context().close();
@@ -294,7 +297,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
       (url) => url.pathname === '/tokens',
       (route) => route.fulfill({ json: { items: [rotated], nextCursor: null } }),
     );
-    await page.getByLabel('Show all tokens').check();
+    await page.getByRole('radio', { name: 'All tokens' }).check();
 
     const row = rowOf(page, 'Rotated feed');
     await row.waitFor();
