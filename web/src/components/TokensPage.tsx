@@ -183,6 +183,10 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
 
   // One row per credential: a refreshed token's rotated predecessors are part of it, not tokens of their own.
   const credentials = visibleCredentials(credentialsOf(page?.items ?? []), view, search, sort);
+  const needle = search.trim().toLocaleLowerCase();
+  const pendingShown = pending.filter(
+    (token) => needle === '' || token.description.toLocaleLowerCase().includes(needle) || token.owner.toLocaleLowerCase().includes(needle),
+  );
   const credentialOf = new Map(credentials.map((credential) => [credential.newest.id, credential]));
   const credentialLastUse = (token: TokenMetadata) => {
     const credential = credentialOf.get(token.id);
@@ -321,7 +325,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         </div>
       )}
 
-      {pending.length > 0 && (
+      {pendingShown.length > 0 && (
         <section aria-labelledby="pending-heading">
           <h2 id="pending-heading">Waiting for approval</h2>
           <p className="hint">
@@ -330,7 +334,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
               : 'An admin of the tenant must approve these tokens before they work.'}
           </p>
           <TokenTable
-            tokens={pending}
+            tokens={pendingShown}
             caption="Tokens waiting for approval"
             showOwner={session.admin}
             busy={false}
@@ -343,7 +347,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
           />
         </section>
       )}
-      {pending.length > 0 && <h2>Active tokens</h2>}
+      {pendingShown.length > 0 && <h2>Active tokens</h2>}
 
       {!page && loading && <p className="hint">Loading tokens…</p>}
       {page && items.length === 0 && !loading && <p className="empty">{emptyText}</p>}
