@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { isValidPrincipalId } from '../domain/new-token';
 
@@ -49,6 +49,30 @@ export class LocalSessions {
       .setIssuedAt()
       .setExpirationTime('12h')
       .sign(this.secret);
+  }
+
+  /**
+   * Why `claimsOf` refused an Authorization header, in words a developer can act on: no bearer
+   * token at all, a session that expired, or one signed by an earlier run of `npm start` (each run
+   * signs with a fresh secret, so a restart ends every session).
+   */
+  async refusalOf(authorization: string | undefined): Promise<string> {
+    const match = authorization ? /^Bearer (\S+)$/i.exec(authorization.trim()) : null;
+    if (!match) return 'Sign in: send an ID token as Authorization: Bearer <idToken>';
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(match[1]!).iss;
+    } catch {
+      return 'The bearer token is not an ID token: sign in again (POST /local/session) and send the new idToken';
+    }
+    if (issuer !== 'pat-local-sessions') return 'The ID token was not issued by this local service: sign in again (POST /local/session)';
+    try {
+      await jwtVerify(match[1]!, this.secret, { algorithms: ['HS256'], issuer: 'pat-local-sessions' });
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return 'Your local session has expired: sign in again (POST /local/session)';
+      return 'Your local session was issued by an earlier run of npm start (a restart ends every session): sign in again (POST /local/session)';
+    }
+    return 'The ID token lacks the claims of a session: sign in again (POST /local/session)';
   }
 
   /** The claims as API Gateway's Cognito authorizer hands them over (strings), or undefined. */

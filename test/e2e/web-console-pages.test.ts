@@ -89,7 +89,11 @@ async function tenantFor(width: number) {
   });
   expect(refreshed.status).toBe(200); // …then rotated: generation 2 never is
   const successor = (await refreshed.json()) as { id: string };
-  await createToken(uma, { description: 'Reports', scopes: ['jobs:read'], expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  await createToken(uma, {
+    description: 'Reports',
+    scopes: ['jobs:read'],
+    expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+  });
   expect((await callApi(admin, 'PUT', '/tenant/policy', { requireApproval: true })).status).toBe(200);
   const request = await createToken(uma, { description: 'Needs review', scopes: ['jobs:read'], justification: 'Nightly job import' });
   return { tenant, admin, uma, vendor, successor, request };
@@ -111,8 +115,16 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await expectVisibleInWindow(page, actions, width);
       await expectNoSidewaysScroll(page, width);
       const stops = await tabStops(page);
-      for (const name of [...actions, 'Vendor feed of uma: details', `Copy token id ${successor.id.slice(0, 8)}… of “Vendor feed”`, 'Add token'])
-        expect(stops.some((stop) => stop.endsWith(name)), `Tab reaches ${name}: ${stops.join(' | ')}`).toBe(true);
+      for (const name of [
+        ...actions,
+        'Vendor feed of uma: details',
+        `Copy token id ${successor.id.slice(0, 8)}… of “Vendor feed”`,
+        'Add token',
+      ])
+        expect(
+          stops.some((stop) => stop.endsWith(name)),
+          `Tab reaches ${name}: ${stops.join(' | ')}`,
+        ).toBe(true);
       await expectAccessible(page, `tokens list at ${width} px`);
       await screenshot(page, `20-tokens-${width}`);
 
@@ -125,7 +137,13 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await page.getByLabel('Search').fill('');
       await page.getByLabel('Sort by').selectOption('expiry');
       await expect
-        .poll(async () => await page.getByRole('table', { name: /Tokens of every user/ }).locator('tbody tr th.description a').allInnerTexts())
+        .poll(
+          async () =>
+            await page
+              .getByRole('table', { name: /Tokens of every user/ })
+              .locator('tbody tr th.description a')
+              .allInnerTexts(),
+        )
         .toEqual(['Reports', 'Vendor feed']);
       await page.getByRole('radio', { name: 'Inactive' }).check();
       await page.getByText('No revoked or expired tokens.').waitFor();
@@ -143,7 +161,10 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await expectNoSidewaysScroll(page, width);
       const pageStops = await tabStops(page);
       for (const name of ['Edit', 'Regenerate', 'Revoke', 'Copy link to this page', '← All tokens'])
-        expect(pageStops.some((stop) => stop.endsWith(name)), `Tab reaches ${name}: ${pageStops.join(' | ')}`).toBe(true);
+        expect(
+          pageStops.some((stop) => stop.endsWith(name)),
+          `Tab reaches ${name}: ${pageStops.join(' | ')}`,
+        ).toBe(true);
       await expectAccessible(page, `credential page at ${width} px`);
       await screenshot(page, `21-credential-${width}`);
       await page.goto(`${service.url}/#/tokens/${vendor.id}`); // an older generation's id finds the same credential
@@ -187,8 +208,13 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       expect(await tabStops(page)).toEqual(expect.arrayContaining(['Apply filters', 'Export CSV (1 event)']));
       await expectAccessible(page, `audit log at ${width} px`);
       await screenshot(page, `24-audit-${width}`);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV (1 event)' }).click()]);
-      const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV (1 event)' }).click(),
+      ]);
+      const csv = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\r\n');
       expect(csv[0]).toBe('time,event,action,owner,tokenId,actorType,actorId,sourceIp,details');
       expect(csv).toHaveLength(2);
       expect(csv[1]).toContain(',Refreshed,token.refreshed,uma,');
@@ -232,7 +258,10 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
     await page.getByRole('link', { name: /Approvals/ }).click();
 
     expect(await textOf(rowOf(page, 'Payroll export'))).toContain('Why: Monthly payroll run');
-    const reject = await callApi(admin, 'POST', `/tokens/${request.id}/reject`, { revision: 0, reason: 'Ask finance for the shared token' });
+    const reject = await callApi(admin, 'POST', `/tokens/${request.id}/reject`, {
+      revision: 0,
+      reason: 'Ask finance for the shared token',
+    });
     expect(reject.status).toBe(200);
     const userPage = await newPage();
     await signIn(userPage, 'uma', tenant);
