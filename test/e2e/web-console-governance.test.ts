@@ -55,6 +55,9 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     await maxLifetime.fill('180');
     await page.getByLabel('Only these areas (and their sub-areas)').check();
     await page.getByRole('checkbox', { name: 'candidates', exact: true }).check();
+    // A sub-area comes with its parent: shown ticked (and not a separate choice), as the service reads the list.
+    const documents = page.getByRole('checkbox', { name: 'candidates/documents', exact: true });
+    expect([await documents.isChecked(), await documents.isDisabled()]).toEqual([true, true]);
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved.', { exact: false }).waitFor();
     expect((await callApi(uma, 'GET', '/policy')).body).toMatchObject({
