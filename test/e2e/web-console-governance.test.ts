@@ -182,7 +182,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const token = await createToken(ed, {
       description: 'Editable',
       scopes: ['candidates:read', 'jobs:read', 'jobs:write'],
-      allowedIps: ['10.0.0.1'],
+      allowedIps: ['127.0.0.0/8'],
     });
     const page = await newPage();
     await signIn(page, 'ed', 'acme');
@@ -198,6 +198,10 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
 
     await dialog.getByLabel('Description').fill('Edited feed');
     await dialog.getByRole('checkbox', { name: 'jobs:write', exact: true }).uncheck();
+    // A user may only narrow the IP entries: a wider one is refused here, before the service is asked.
+    await dialog.getByRole('textbox', { name: 'IP entry 1', exact: true }).fill('10.0.0.1');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.getByText('you can only narrow them; ask an admin to widen them', { exact: false }).waitFor();
     await dialog.getByRole('textbox', { name: 'IP entry 1', exact: true }).fill('127.0.0.1');
     await expectAccessible(page, 'edit dialog');
     await screenshot(page, '13-edit-dialog', dialog);

@@ -165,16 +165,24 @@ export function ipEntryPolicyProblem(
   if (rules.requireIpRestriction && EVERY_ADDRESS.has(parsed.canonical))
     return 'The tenant policy requires IP restrictions: an entry that allows every address is not one.';
   if (!rules.allowedIpRanges || rules.allowedIpRanges.length === 0) return undefined;
-  const within = rules.allowedIpRanges.some((allowed) => {
-    const outer = parseIpEntry(allowed);
+  return ipEntryWithin(entry, rules.allowedIpRanges)
+    ? undefined
+    : `Outside the ranges the tenant allows (${rules.allowedIpRanges.join(', ')}).`;
+}
+
+/** Whether every address `entry` allows is allowed by one of `outer` (false for an entry that does not parse). */
+export function ipEntryWithin(entry: string, outer: readonly string[]): boolean {
+  const parsed = parseIpEntry(normaliseIpEntry(entry));
+  if (!parsed.ok) return false;
+  return outer.some((allowed) => {
+    const range = parseIpEntry(allowed);
     return (
-      outer.ok &&
-      outer.range.kind === parsed.range.kind &&
-      compareBytes(outer.range.from, parsed.range.from) <= 0 &&
-      compareBytes(parsed.range.to, outer.range.to) <= 0
+      range.ok &&
+      range.range.kind === parsed.range.kind &&
+      compareBytes(range.range.from, parsed.range.from) <= 0 &&
+      compareBytes(parsed.range.to, range.range.to) <= 0
     );
   });
-  return within ? undefined : `Outside the ranges the tenant allows (${rules.allowedIpRanges.join(', ')}).`;
 }
 
 function compareBytes(a: readonly number[], b: readonly number[]): number {

@@ -266,6 +266,7 @@ export function CredentialPage({ api, session, tokenId, apiUrl }: CredentialPage
           token={token}
           policy={policy}
           showOwner={showOwner}
+          admin={session.admin}
           onEdited={(edited: GovernedToken) => {
             setEditing(false);
             setNotice(`Token “${edited.description}” saved.`);

@@ -422,6 +422,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
           token={editing}
           policy={catalogue.policy}
           showOwner={session.admin}
+          admin={session.admin}
           onEdited={onEdited}
           onClose={() => setEditing(undefined)}
         />
