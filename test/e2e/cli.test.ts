@@ -258,6 +258,15 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
       { ...vendorA15, lastUsedAt: null, credentialLastUsedAt: '2026-11-20T10:00:00.000Z' },
       { ...vendorA14, lastUsedAt: '2026-11-21T10:00:00.000Z' },
       { ...reports, lastUsedAt: null, credentialLastUsedAt: null },
+      token('c01', {
+        description: 'Refused',
+        familyId: 'c01',
+        generation: 1,
+        createdAt: hoursAgo(1),
+        status: 'revoked',
+        revokeReason: 'rejected',
+        rejectReason: 'use the CI token',
+      }),
     ];
     const fake = await fakeService(() => ({ status: 200, json: { items, nextCursor: null } }));
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
@@ -270,6 +279,7 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
     expect(rows[0]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+2026-11-21 10:00Z\s+kim/);
     expect(rows[1]).toMatch(/^b01\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
     expect(everyToken.stdout.trim().split('\n')[1]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
+    expect(rows[2]).toMatch(/^c01\s+revoked \(rejected\) \(reason: use the CI token\)\s/);
   });
 
   it('revoke says which generation it revoked and how many tokens still in their grace period went with it', async () => {

@@ -16,7 +16,7 @@ A credential is a token and the successors its refreshes created (one family). T
 row per credential, its newest token (LAST USED: the newest use of any of its generations): GENERATION is 1 when created, +1 per refresh, and says when it
 was last rotated. --all-generations shows every token instead (with --status all, the rotated ones
 too). STATUS says "(outside policy)" for a token the tenant's policy no longer allows: it
-works until it expires or rotates. --status pending lists tokens waiting for an admin's pat approve
+works until it expires or rotates, and "(reason: …)" for a request an admin rejected with a reason. --status pending lists tokens waiting for an admin's pat approve
 (admins see the tenant's). --json prints every token of the page(s) as the service answered them.`;
 
 /**
@@ -116,7 +116,8 @@ export async function run({ args, env }) {
       safeText(item.id),
       safeText(item.status) +
         (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(item.revokeReason)})` : '') +
-        (item.outsidePolicy === true ? ' (outside policy)' : ''),
+        (item.outsidePolicy === true ? ' (outside policy)' : '') +
+        (typeof item.rejectReason === 'string' ? ` (reason: ${safeText(item.rejectReason)})` : ''),
       item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
       shortTime(lastUsed),
       safeText(item.owner),
