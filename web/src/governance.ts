@@ -82,10 +82,5 @@ export function credentialsFileName(description: string): string {
   return `pat-credentials${slug ? `-${slug}` : ''}.json`;
 }
 
-/** Who revoked a token, in words: a rotation is revoked by `refresh:<successor id>`, i.e. by the refresh key. */
-export function revokerWords(revokedBy: string): string {
-  if (revokedBy.startsWith('refresh:')) return 'the vendor’s refresh key';
-  if (revokedBy === 'reuse-detection') return 'reuse detection';
-  if (revokedBy === 'leak-report') return 'a leak report';
-  return revokedBy;
-}
+/** Who revoked a token, in words (defined with the audit log's words, which use it too). */
+export { revokerWords } from './audit';

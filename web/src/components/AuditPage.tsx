@@ -1,57 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { AuditEvent, PatApi } from '../api';
 import type { Session } from '../auth';
-import { actionWords, actorWords, AuditTable, auditActions, detailsWords } from './AuditTable';
+import { type AuditFilter, actionWords, auditActions, auditCsv, emptyFilter, filterEvents } from '../audit';
+import { AuditTable } from './AuditTable';
 
 /** At most this many pages of 100 events are read for one filter (the newest 1,000 events). */
 const MAX_PAGES = 10;
-
-interface AuditFilter {
-  owner: string;
-  tokenId: string;
-  action: '' | AuditEvent['action'];
-  /** `YYYY-MM-DD`, inclusive, UTC days. */
-  from: string;
-  to: string;
-}
-
-const emptyFilter: AuditFilter = { owner: '', tokenId: '', action: '', from: '', to: '' };
-
-/**
- * The events a filter keeps. Owner and credential are filtered by the service (`GET /audit?owner=&tokenId=`);
- * event type and time here, over the pages read (the API has no such parameters).
- */
-export function filterEvents(events: readonly AuditEvent[], filter: AuditFilter): AuditEvent[] {
-  const from = filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : Number.NEGATIVE_INFINITY;
-  const to = filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000 : Number.POSITIVE_INFINITY;
-  return events.filter((event) => {
-    const at = Date.parse(event.at);
-    return (filter.action === '' || event.action === filter.action) && at >= from && at < to;
-  });
-}
-
-const csvCell = (value: string) => {
-  // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-/** The events as CSV (RFC 4180), one line per event, with a header. */
-export function auditCsv(events: readonly AuditEvent[]): string {
-  const header = ['time', 'event', 'action', 'owner', 'tokenId', 'actorType', 'actorId', 'sourceIp', 'details'];
-  const rows = events.map((event) => [
-    event.at,
-    actionWords(event.action),
-    event.action,
-    event.owner,
-    event.tokenId,
-    event.actor.type,
-    event.actor.id ?? '',
-    event.sourceIp ?? '',
-    detailsWords(event),
-  ]);
-  return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
-}
 
 /** The tenant's audit trail for its admins: filter by owner, credential, event type and time; export as CSV. */
 export function AuditPage({ api, session }: { api: PatApi; session: Session }) {

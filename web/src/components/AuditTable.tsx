@@ -1,39 +1,9 @@
 import type { AuditEvent } from '../api';
+import { actionWords, actorWords, detailsWords } from '../audit';
 import { formatDateTime, relativeTime } from '../format';
-import { revokerWords } from '../governance';
 import { TokensTable } from './TokenTable';
 
-const actionText: Record<AuditEvent['action'], string> = {
-  'token.created': 'Created',
-  'token.revoked': 'Revoked',
-  'token.refreshed': 'Refreshed',
-  'token.reuse_detected': 'Refresh key reused: credential revoked',
-  'token.leak_revoked': 'Revoked after a leak report',
-  'token.regenerated': 'Regenerated',
-  'token.edited': 'Edited',
-  'token.approved': 'Approved',
-  'token.rejected': 'Rejected',
-  'tenant.policy_changed': 'Tenant policy changed',
-  'authorization.denied': 'Call refused',
-};
-
-export const auditActions = Object.keys(actionText) as AuditEvent['action'][];
-
-/** An audit action in words: "Refreshed", "Call refused". */
-export const actionWords = (action: AuditEvent['action']): string => actionText[action] ?? action;
-
-/** Who did it: a person, the vendor's key (a token), or nobody signed in. */
-export function actorWords(event: AuditEvent): string {
-  if (event.actor.type === 'anonymous') return 'anonymous';
-  if (event.actor.type === 'token') return event.actor.id ? `token ${event.actor.id.slice(0, 8)}…` : 'a token';
-  return event.actor.id ? revokerWords(event.actor.id) : 'a user';
-}
-
-/** `details` as "reason: rotated · scopes: a, b". */
-export const detailsWords = (event: AuditEvent): string =>
-  Object.entries(event.details ?? {})
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
-    .join(' · ');
+export { actionWords, auditActions } from '../audit';
 
 /** Audit events, newest first. */
 export function AuditTable({ caption, events, showOwner }: { caption: string; events: readonly AuditEvent[]; showOwner: boolean }) {
