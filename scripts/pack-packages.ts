@@ -1,10 +1,13 @@
 /**
  * `npm run pack`: the two published packages as tarballs in `dist/packages/` —
  * the construct library (`npm run build:constructs`) and the CLI (whatever `bin/` holds: every
- * `bin/**` `.js` file, copied into `packages/cli/bin`). Prints the tarballs' paths, one a line.
+ * `bin/**` `.js` file, copied into `packages/cli/bin`, plus `pat.js`: the whole CLI bundled into ONE
+ * file with no imports but Node's own, for vendors who copy a single file to a server and run it
+ * from cron). Prints the tarballs' paths, one a line, then the one-file CLI's path.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../infra/constructs/prebuilt-assets';
@@ -26,10 +29,36 @@ function pack(dir: string): string {
   return join(packagesOutDir, result.filename);
 }
 
+/** The one-file CLI inside the package (`package/pat.js` in the tarball) and, for copying, in dist/packages. */
+export const cliBundleInPackage = join(cliPackageDir, 'pat.js');
+export const cliBundle = join(packagesOutDir, 'pat.js');
+
+/**
+ * `bin/pat.js` and its modules bundled into one ES module that imports only `node:` built-ins, so
+ * `node pat.js` works wherever the file is copied (docs/vendors.md). The shebang of bin/pat.js is
+ * kept by esbuild.
+ */
+export function bundleCli(outfile: string = cliBundleInPackage): string {
+  buildSync({
+    entryPoints: [join(projectRoot, 'bin', 'pat.js')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 export function packCli(): string {
   const bin = join(cliPackageDir, 'bin');
   rmSync(bin, { recursive: true, force: true });
   cpSync(join(projectRoot, 'bin'), bin, { recursive: true, filter: (source) => !source.endsWith('.test.js') });
+  bundleCli(cliBundleInPackage);
+  mkdirSync(packagesOutDir, { recursive: true });
+  copyFileSync(cliBundleInPackage, cliBundle);
   return pack(cliPackageDir);
 }
 
@@ -40,6 +69,6 @@ export async function packConstructs(): Promise<string> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const which = process.argv[2];
-  if (which === undefined || which === 'cli') console.log(packCli());
+  if (which === undefined || which === 'cli') console.log(`${packCli()}\n${cliBundle}`);
   if (which === undefined || which === 'constructs') console.log(await packConstructs());
 }

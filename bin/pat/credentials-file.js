@@ -2,7 +2,7 @@
 /** Vendor credentials files: read and checked without ever quoting them, replaced atomically. */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError } from './errors.js';
 import { rememberSecret } from './output.js';
@@ -139,3 +139,104 @@ export class PendingReplacement {
 
 /** @param {unknown} value */
 export const credentialsText = (value) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** A lock older than this is left over from a run that died (a refresh takes at most ≈20 s). */
+const LOCK_STALE_MS = 120_000;
+/** How long a run waits for another run on the same file before giving up (its key still works). */
+const LOCK_WAIT_MS = 30_000;
+const LOCK_POLL_MS = 100;
+
+/** @param {number} pid */
+function processIsGone(pid) {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errnoOf(error) === 'ESRCH';
+  }
+}
+
+/**
+ * Holds `.FILE.lock` next to the credentials file while a refresh reads, spends and replaces it, so
+ * that concurrent runs (two cron entries, a manual run during the cron one) take turns: each reads
+ * the file only once it holds the lock, so none can write an older successor over a newer one.
+ * Created with O_EXCL (works without flock(1), on any file system that honours O_EXCL); a lock whose
+ * process is gone (same host) or that is older than LOCK_STALE_MS is removed and taken over.
+ * @param {string} target the real path of the credentials file
+ * @param {{ waitMs?: number, staleMs?: number }} [options]
+ * @returns {Promise<() => Promise<void>>} releases the lock
+ */
+export async function lockCredentials(target, { waitMs = LOCK_WAIT_MS, staleMs = LOCK_STALE_MS } = {}) {
+  const lockPath = join(dirname(target), `.${basename(target)}.lock`);
+  const started = Date.now();
+  for (;;) {
+    try {
+      const handle = await open(lockPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      await handle.writeFile(`${process.pid} ${new Date().toISOString()}\n`, 'utf8');
+      await handle.close();
+      return async () => {
+        await unlink(lockPath).catch(() => {});
+      };
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST')
+        throw new CliError(
+          `cannot create a file next to ${target} (${errnoOf(error)}): the directory must be writable to replace the file safely (and to hold the lock file ${basename(lockPath)}); nothing was sent`,
+        );
+    }
+    const stale = await staleLock(lockPath, staleMs);
+    if (stale !== undefined) {
+      await takeOver(lockPath, stale);
+      continue;
+    }
+    if (Date.now() - started > waitMs)
+      throw new CliError(
+        `another pat refresh of ${target} has held ${lockPath} for over ${Math.round(waitMs / 1000)} s; nothing was sent and the key still works — try again later (or remove the lock file if no pat is running)`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+/**
+ * Removes a stale lock, unless another run took it over first and wrote its own: the lock is moved
+ * aside (atomic, so only one run gets that inode), and put back if what was moved is not what was
+ * judged stale.
+ * @param {string} lockPath
+ * @param {string} staleText the stale lock's content
+ */
+async function takeOver(lockPath, staleText) {
+  const aside = `${lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => staleText);
+  if (moved !== staleText) await link(aside, lockPath).catch(() => {});
+  await unlink(aside).catch(() => {});
+}
+
+/**
+ * The content of the lock if it is stale, else undefined.
+ * @param {string} lockPath
+ * @param {number} staleMs
+ * @returns {Promise<string | undefined>}
+ */
+async function staleLock(lockPath, staleMs) {
+  let text;
+  let modifiedMs;
+  try {
+    const handle = await open(lockPath, fsConstants.O_RDONLY);
+    try {
+      text = await handle.readFile('utf8');
+      modifiedMs = (await handle.stat()).mtimeMs;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined; // gone meanwhile: the next O_EXCL attempt tells
+  }
+  if (Date.now() - modifiedMs > staleMs) return text;
+  const pid = Number(text.split(' ')[0]);
+  // An empty lock is one being written this instant; only a recorded, dead pid is stale.
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processIsGone(pid) ? text : undefined;
+}

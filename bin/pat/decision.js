@@ -1,31 +1,68 @@
 // @ts-check
 /** What `pat approve` and `pat reject` share: a tenant admin's decision on a pending token. */
-import { CliError, usageError } from './errors.js';
+import { CliError, EXIT, usageError } from './errors.js';
 import { callApi, managementError, serverReason } from './http.js';
 import { parse, timeoutOf, userSession } from './options.js';
-import { safeText, say, sayJson } from './output.js';
+import { safeText, say, sayJson, scopesOf } from './output.js';
+
+/** The limits the API puts on a rejection's reason. */
+const REASON_MAX_LENGTH = 500;
 
 /**
- * POST /tokens/{id}/approve or /reject.
+ * GET /tokens/{id} (what the admin decides on, shown), then POST /tokens/{id}/approve or /reject
+ * with that token's `revision`: the service refuses (409) a decision on a token that changed since.
  * @param {import('./options.js').Invocation} invocation
  * @param {'approve' | 'reject'} verdict
  * @param {string} help
  */
 export async function decide({ args, env }, verdict, help) {
-  const { values, positionals } = parse(args, { url: { type: 'string' }, 'id-token': { type: 'string' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parse(
+    args,
+    { url: { type: 'string' }, 'id-token': { type: 'string' }, json: { type: 'boolean' }, reason: { type: 'string' } },
+    true,
+  );
   if (values.help) return say(help);
   if (positionals.length !== 1) throw usageError(`${verdict} takes exactly one token ID`);
+  if (values.reason !== undefined && verdict !== 'reject') throw usageError('--reason is for pat reject');
+  const reason = values.reason?.trim();
+  if (reason !== undefined && (reason.length < 1 || reason.length > REASON_MAX_LENGTH))
+    throw usageError(`--reason must be 1 to ${REASON_MAX_LENGTH} characters`);
   const id = /** @type {string} */ (positionals[0]);
   const { base, idToken } = userSession(values, env);
   const timeoutSeconds = timeoutOf(values.timeout);
 
+  const read = await callApi({ method: 'GET', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds });
+  if (read.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(read)})`);
+  if (read.status !== 200) throw managementError(read, `read token ${safeText(id)}`);
+  const pending = read.body;
+  if (pending.status !== 'pending')
+    throw new CliError(`token ${safeText(id)} is ${safeText(pending.status)}, not pending: nothing to ${verdict}`, EXIT.conflict);
+  const revision = Number.isInteger(pending.revision) ? pending.revision : 0;
+  // What was decided on, said with the outcome (stdout stays empty on a failure).
+  const shown = [
+    `  scopes: ${safeText(scopesOf(pending))}`,
+    `  expires: ${safeText(pending.expiresAt ?? 'never')}`,
+    `  allowed IPs: ${Array.isArray(pending.allowedIps) && pending.allowedIps.length > 0 ? safeText(pending.allowedIps.join(', ')) : 'any'}`,
+    `  revision: ${revision}`,
+  ];
+  if (typeof pending.justification === 'string') shown.push(`  justification: ${safeText(pending.justification)}`);
+
+  /** @type {{ revision: number, reason?: string }} */
+  const body = { revision };
+  if (reason !== undefined) body.reason = reason;
   const answer = await callApi({
     method: 'POST',
     url: new URL(`tokens/${encodeURIComponent(id)}/${verdict}`, base),
     bearer: idToken,
+    body,
     timeoutSeconds,
   });
   if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
+  if (answer.status === 409)
+    throw new CliError(
+      `could not ${verdict} token ${safeText(id)}: it changed since it was read (${serverReason(answer)}); run pat ${verdict} ${safeText(id)} again to see it as it is now`,
+      EXIT.conflict,
+    );
   if (answer.status !== 200) throw managementError(answer, `${verdict} token ${safeText(id)}`);
   const token = answer.body;
   if (values.json) return sayJson(token);
@@ -33,4 +70,6 @@ export async function decide({ args, env }, verdict, help) {
   say(
     `${verdict === 'approve' ? 'Approved' : 'Rejected'} token ${safeText(token.id)} "${safeText(token.description)}" of ${safeText(token.owner)}: now ${outcome}`,
   );
+  if (reason !== undefined) shown.push(`  reason (shown to the owner): ${safeText(reason)}`);
+  say(shown.join('\n'));
 }

@@ -9,12 +9,13 @@ import * as refresh from './commands/refresh.js';
 import * as regenerate from './commands/regenerate.js';
 import * as reject from './commands/reject.js';
 import * as revoke from './commands/revoke.js';
+import * as status from './commands/status.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { DEFAULT_TIMEOUT_SECONDS, VERSION } from './http.js';
 import { safeText, say } from './output.js';
 
 /**
- * @typedef {{ help: string, run: (invocation: import('./options.js').Invocation) => Promise<void> }} Command
+ * @typedef {{ help: string, run: (invocation: import('./options.js').Invocation) => Promise<void | number> }} Command
  */
 
 /** A Map, not an object literal: `pat toString` or `pat help constructor` must not find Object.prototype. */
@@ -30,6 +31,7 @@ const commands = new Map(
     ['policy', policy],
     ['approve', approve],
     ['reject', reject],
+    ['status', status],
   ]),
 );
 
@@ -37,6 +39,7 @@ export const mainHelp = `pat ${VERSION}: personal access tokens from the command
 
 Usage:
   pat refresh --credentials FILE        rotate a vendor's token; FILE is replaced atomically
+  pat status --credentials FILE         what the service says of FILE's access token (GET /tokens/self)
   pat create --description TEXT --scope SCOPE [...] [--save FILE]
   pat list [--status S] [--owner USER] [--all-pages] [--all-generations] [--json]
   pat revoke ID
@@ -44,10 +47,10 @@ Usage:
   pat edit ID [--description TEXT] [--allow-ip ENTRY ...] [--scope SCOPE ...]
   pat policy                            your tenant's effective token policy
   pat policy set --max-lifetime-days N [...]   tighten the tenant's policy (admins)
-  pat approve ID / pat reject ID        decide a pending token (admins)
+  pat approve ID / pat reject ID [--reason TEXT]   decide a pending token (admins)
   pat help [COMMAND]
 
-User commands (all but refresh) need the service's API URL and your ID token:
+User commands (all but refresh and status) need the service's API URL and your ID token:
   --url URL          or PAT_API_URL     e.g. http://127.0.0.1:3000 for npm start
   --id-token TOKEN   or PAT_ID_TOKEN    (prefer the variable: options show up in ps)
 
@@ -83,8 +86,8 @@ export async function main(argv, env) {
     }
     const command = commands.get(name);
     if (!command) throw usageError(`unknown command ${safeText(name)}`);
-    await command.run({ args, env });
-    return EXIT.ok;
+    const code = await command.run({ args, env });
+    return typeof code === 'number' ? code : EXIT.ok;
   } catch (error) {
     const failure =
       error instanceof CliError ? error : new CliError(`unexpected failure: ${/** @type {Error} */ (error)?.message ?? String(error)}`);

@@ -30,6 +30,8 @@ export interface TokenRecord {
   /** SHA-256 (hex) of the refresh key's secret; the key itself is never stored. */
   refreshKeyHash: string;
   lastUsedAt?: number;
+  /** The newest use of the credential's earlier generations, carried over at each rotation. */
+  credentialLastUsedAt?: number;
   /** Last distinct client addresses, newest first. */
   lastUsedIps?: string[];
   /** Expiry-notification horizons (days) already sent for this token. */
@@ -137,6 +139,12 @@ export function validUntil(record: Pick<TokenRecord, 'state' | 'expiresAt' | 'gr
 
 const iso = (millis: number | undefined) => (millis === undefined ? undefined : new Date(millis).toISOString());
 
+/** The newest use of a token and of the generations before it (undefined: never used). */
+export function newestUse(record: Pick<TokenRecord, 'lastUsedAt' | 'credentialLastUsedAt'>): number | undefined {
+  const uses = [record.lastUsedAt, record.credentialLastUsedAt].filter((at): at is number => at !== undefined);
+  return uses.length === 0 ? undefined : Math.max(...uses);
+}
+
 /** The metadata every route shows. Never carries a secret. */
 export function metadataOf(record: TokenRecord, now: number) {
   const status = statusOf(record, now);
@@ -154,6 +162,8 @@ export function metadataOf(record: TokenRecord, now: number) {
     familyId: record.familyId,
     generation: record.generation,
     lastUsedAt: iso(record.lastUsedAt) ?? null,
+    /** The credential's last use: this token's or any earlier generation's, whichever is newer. */
+    credentialLastUsedAt: iso(newestUse(record)) ?? null,
     lastUsedIps: record.lastUsedIps ?? [],
     ...(record.state === 'revoked'
       ? { revokedAt: iso(record.revokedAt), revokedBy: record.revokedBy, revokeReason: record.revokeReason }

@@ -1,5 +1,5 @@
 import { keyRingOf, secretDeriverOf } from '../adapters/key-ring';
-import { invalidGrant } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../http/logger';
 import { count } from '../http/metrics';
@@ -9,6 +9,10 @@ import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store } = baseParts();
 const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config), secrets: secretDeriverOf(config) });
+
+/** The 401 message of a reuse; `pat refresh` recognises its "revoked the whole credential". */
+const REUSE_MESSAGE =
+  'The refresh key was already used: this request has revoked the whole credential (every token of its chain). Ask the token owner for a new token.';
 
 /** POST /tokens/refresh: the refresh key is the only credential. */
 export const handler = httpHandler(
@@ -22,7 +26,9 @@ export const handler = httpHandler(
         familyId: outcome.familyId,
         revokedIds: outcome.revokedIds,
       });
-      throw invalidGrant();
+      // Same code and status as any refused key (spec), but the words say what this very request did,
+      // so the vendor's tool can tell them that the credential is gone rather than "try again".
+      throw new DomainError('invalid_grant', REUSE_MESSAGE);
     }
     logger.info(outcome.kind === 'replayed' ? 'Refresh answered again (retry within the leeway)' : 'Token refreshed', {
       tokenId: outcome.token.id,

@@ -42,6 +42,8 @@ export const tokenView = z.object({
   /** 1 when created, +1 per rotation. */
   generation: z.int().check(z.minimum(1)),
   lastUsedAt: z.nullable(isoTime()),
+  /** The credential's last use: the newest of this token's and its earlier generations' (a rotation carries it over). */
+  credentialLastUsedAt: z.nullable(isoTime()),
   /** The last distinct client addresses that used it, newest first. */
   lastUsedIps: z.array(z.string()),
   revokedAt: z.optional(isoTime()),

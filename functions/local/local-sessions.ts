@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { LOCAL_SESSION_ISSUER } from '../adapters/config';
 import { isValidPrincipalId } from '../domain/new-token';
@@ -62,6 +62,31 @@ export class LocalSessions {
       .setIssuedAt()
       .setExpirationTime('12h')
       .sign(this.privateKey);
+  }
+
+  /**
+   * Why `claimsOf` refused an Authorization header, in words a developer can act on: no bearer
+   * token at all, a session that expired, or one signed by an earlier run of `npm start` (each run
+   * signs with a fresh secret, so a restart ends every session).
+   */
+  async refusalOf(authorization: string | undefined): Promise<string> {
+    const match = authorization ? /^Bearer (\S+)$/i.exec(authorization.trim()) : null;
+    if (!match) return 'Sign in: send an ID token as Authorization: Bearer <idToken>';
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(match[1]!).iss;
+    } catch {
+      return 'The bearer token is not an ID token: sign in again (POST /local/session) and send the new idToken';
+    }
+    if (issuer !== LOCAL_SESSION_ISSUER) return 'The ID token was not issued by this local service: sign in again (POST /local/session)';
+    try {
+      await jwtVerify(match[1]!, this.publicKey, { algorithms: ['ES256'], issuer: LOCAL_SESSION_ISSUER });
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return 'Your local session has expired: sign in again (POST /local/session)';
+      // Sessions survive a restart (the key is kept in the data directory); another key means another data directory.
+      return 'Your local session was signed with another key (another data directory, or one that was reset): sign in again (POST /local/session)';
+    }
+    return 'The ID token lacks the claims of a session: sign in again (POST /local/session)';
   }
 
   /** The claims as API Gateway's Cognito authorizer hands them over (strings), or undefined. */

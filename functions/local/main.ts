@@ -70,7 +70,8 @@ const service = await startLocalService({
   authorizerCacheSeconds: process.env.AUTHORIZER_CACHE_SECONDS === undefined ? undefined : Number(process.env.AUTHORIZER_CACHE_SECONDS),
 }).catch((error: Error) => fail(error.message));
 console.log(
-  `PAT service listening on ${service.url} (DynamoDB Local at ${service.dynamoEndpoint}, table ${service.tableName}); Ctrl-C stops both`,
+  `PAT service listening on ${service.url} (DynamoDB Local at ${service.dynamoEndpoint}, table ${service.tableName}); Ctrl-C stops both\n` +
+    `Web console: ${service.url}/ (sign in with any user and tenant)`,
 );
 
 // `npm run notify-expiring` finds this DynamoDB Local here while the service runs.

@@ -314,7 +314,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       let authorizerContext: Record<string, unknown> | null = null;
       if (management.route.signedIn) {
         const claims = await sessions.claimsOf(request.headers.authorization);
-        if (!claims) return sendError(response, 401, 'unauthorized', 'Sign in: send an ID token as Authorization: Bearer <idToken>');
+        if (!claims) return sendError(response, 401, 'unauthorized', await sessions.refusalOf(request.headers.authorization));
         authorizerContext = { claims };
       }
       const handler = await handlerOf<ProxyHandler>(management.route.handler);

@@ -22,6 +22,7 @@ import {
   hashSecret,
   isTokenId,
   metadataOf,
+  newestUse,
   parseRefreshKey,
   secretMatches,
   statusOf,
@@ -483,6 +484,8 @@ export class TokenService {
       generation: record.generation + 1,
       predecessorId: record.id,
       refreshKeyHash: '',
+      // "Last used" of the credential survives its rotations without reading the whole family.
+      credentialLastUsedAt: newestUse(record),
     };
   }
 

@@ -1,13 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../infra/constructs/prebuilt-assets';
 import { createTableFirst } from '../support/dynamo';
 import { startLocalService } from '../../functions/local/service';
-import { packCli } from '../../scripts/pack-packages';
+import { cliBundle, packCli } from '../../scripts/pack-packages';
 
 /**
  * The CLI as a vendor gets it: `npm install -g` of its packed tarball into a prefix outside this
@@ -92,5 +92,67 @@ describe('the CLI, installed globally from its tarball', () => {
     expect(call.status).toBe(200);
     expect(((await call.json()) as { principal?: { tokenId: string } }).principal?.tokenId).toBe(renewed.tokenId);
     expect(renewed.refreshKey).not.toBe(token.refreshKey);
+  });
+});
+
+describe('the one-file CLI (pat.js), copied alone as docs/vendors.md says', () => {
+  /** Its own directory, like /opt/pat: nothing of this repository beside it, no node_modules anywhere up. */
+  const opt = join(work, 'opt', 'pat');
+  const copied = join(opt, 'pat.js');
+
+  function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, args, { cwd: work, env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('is built by npm run pack into the package and dist/packages, and imports nothing but node: built-ins', () => {
+    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const source = readFileSync(cliBundle, 'utf8');
+
+    expect(packed).toContain('package/pat.js');
+    expect(source.startsWith('#!/usr/bin/env node')).toBe(true);
+    const imports = [...source.matchAll(/^\s*import\s[^;]*?from\s+["']([^"']+)["']/gm)].map((match) => match[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const specifier of imports) expect(specifier).toMatch(/^node:/);
+    expect(source).not.toMatch(/\bimport\(\s*["']\.{1,2}\//);
+  });
+
+  it('refreshes a vendor credentials file with `node /opt/pat/pat.js refresh --credentials FILE`', async () => {
+    mkdirSync(opt, { recursive: true });
+    copyFileSync(cliBundle, copied);
+    const session = await fetch(`${service.url}/local/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'bob', tenant: 'acme' }),
+    });
+    const { idToken } = (await session.json()) as { idToken: string };
+    const created = await fetch(`${service.url}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'vendor from the one-file CLI', scopes: ['candidates:read'] }),
+    });
+    expect(created.status).toBe(201);
+    const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
+    const file = join(work, 'vendor-credentials.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+
+    const version = await node([copied, '--version']);
+    const run = await node([copied, 'refresh', '--credentials', file]);
+
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const renewed = JSON.parse(readFileSync(file, 'utf8')) as { tokenId: string; accessToken: string; refreshKey: string };
+    expect(renewed.tokenId).not.toBe(token.id);
+    expect(run.stdout).toContain(`${token.id} → ${renewed.tokenId}`);
+    const call = await fetch(`${service.url}/api/candidates`, { headers: { authorization: `Bearer ${renewed.accessToken}` } });
+    expect(call.status).toBe(200);
+    expect(readdirSync(opt)).toEqual(['pat.js']);
   });
 });

@@ -1,6 +1,7 @@
 /** `pat refresh` against the local service, fakes and spoiling proxies (the harness: test/support/cli-harness.ts). */
 import { randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, readdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,6 +23,13 @@ import {
   watchFile,
   expectOneLineFailure,
 } from '../support/cli-harness';
+
+/** The pid of a process that has exited (and so is free, as a crashed run's pid would be). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
 
 describe('pat refresh', () => {
   it('replaces the credentials file through a temporary file and a rename with a working token and key', async () => {
@@ -305,6 +313,54 @@ describe('pat refresh', () => {
     expectOneLineFailure(run, 1, /cannot create a file next to .*nothing was sent/, [credentials.refreshKey]);
     expect(await fingerprint(file)).toEqual(before);
     expect(await refreshWithApi(credentials.refreshKey)).toBe(200);
+  });
+
+  it('says that this very call revoked the whole credential when the key had already been spent (reuse)', async () => {
+    const { directory, file, credentials } = await vendorCredentials();
+    const spentCopy = join(directory, 'restored-backup.json');
+    await writeFile(spentCopy, await readFile(file), { mode: 0o600 });
+    expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
+    expect((await pat(['refresh', '--credentials', file])).code).toBe(0); // the successor rotated too: no replay any more
+    const newest = await readJson(file);
+    const before = await fingerprint(spentCopy);
+
+    const run = await pat(['refresh', '--credentials', spentCopy]);
+
+    expectOneLineFailure(run, 3, /REUSED.*this run has just revoked the whole credential.*ask the token's owner for a new token/, [
+      credentials.refreshKey,
+      newest.refreshKey!,
+    ]);
+    expect(await fingerprint(spentCopy)).toEqual(before);
+    expect(await refreshWithApi(newest.refreshKey!)).toBe(401); // the newer copy died with the chain
+  });
+
+  it('waits while another run holds the lock next to the file and reads the file only once it has the lock', async () => {
+    const { directory, file } = await vendorCredentials();
+    const lock = join(directory, '.credentials.json.lock');
+    await writeFile(lock, `${process.pid} ${new Date().toISOString()}\n`); // a live process holds it
+    const before = await fingerprint(file);
+
+    const running = pat(['refresh', '--credentials', file]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const whileLocked = await fingerprint(file);
+    await unlink(lock);
+    const run = await running;
+
+    expect(whileLocked).toEqual(before);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await fingerprint(file)).not.toEqual(before);
+    expect(await readdir(directory)).toEqual(['credentials.json']);
+  });
+
+  it('takes over a lock left by a run that died, and removes its own lock when done', async () => {
+    const { directory, file, credentials } = await vendorCredentials();
+    await writeFile(join(directory, '.credentials.json.lock'), `${await deadPid()} 2026-01-01T00:00:00.000Z\n`);
+
+    const run = await pat(['refresh', '--credentials', file]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect((await readJson(file)).tokenId).not.toBe(credentials.tokenId);
+    expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('refuses to run without --credentials', async () => {

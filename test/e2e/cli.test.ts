@@ -253,6 +253,35 @@ describe('pat list and pat revoke, one row and one revocation per credential (to
     expect(JSON.parse(asJson.stdout).items.map((item: { id: string }) => item.id)).toEqual(['a15', 'a14', 'a13', 'b01']);
   });
 
+  it('list shows a credential as last used when any of its generations was, not only its newest token', async () => {
+    const items = [
+      { ...vendorA15, lastUsedAt: null, credentialLastUsedAt: '2026-11-20T10:00:00.000Z' },
+      { ...vendorA14, lastUsedAt: '2026-11-21T10:00:00.000Z' },
+      { ...reports, lastUsedAt: null, credentialLastUsedAt: null },
+      token('c01', {
+        description: 'Refused',
+        familyId: 'c01',
+        generation: 1,
+        createdAt: hoursAgo(1),
+        status: 'revoked',
+        revokeReason: 'rejected',
+        rejectReason: 'use the CI token',
+      }),
+    ];
+    const fake = await fakeService(() => ({ status: 200, json: { items, nextCursor: null } }));
+    const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
+
+    const credentials = await pat(['list', '--status', 'all'], { env });
+    const everyToken = await pat(['list', '--status', 'all', '--all-generations'], { env });
+    await fake.close();
+
+    const rows = credentials.stdout.trim().split('\n').slice(1);
+    expect(rows[0]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+2026-11-21 10:00Z\s+kim/);
+    expect(rows[1]).toMatch(/^b01\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
+    expect(everyToken.stdout.trim().split('\n')[1]).toMatch(/^a15\s+active\s+2099-01-01 00:00Z\s+-\s+kim/);
+    expect(rows[2]).toMatch(/^c01\s+revoked \(rejected\) \(reason: use the CI token\)\s/);
+  });
+
   it('revoke says which generation it revoked and how many tokens still in their grace period went with it', async () => {
     const answers: Record<string, FakeAnswer> = {
       'DELETE /tokens/a15': {
@@ -403,13 +432,117 @@ describe('pat policy, approve, reject, regenerate, edit (tenant governance)', ()
     ]);
     expectOneLineFailure(byUser, 1, /could not approve token [0-9a-f]{32} \(403 forbidden: /, [user]);
     expect(approved.code, approved.stderr).toBe(0);
-    expect(approved.stdout).toBe(`Approved token ${toApprove} "needs approval" of uma: now active\n`);
+    expect(approved.stdout).toMatch(
+      new RegExp(`^Approved token ${toApprove} "needs approval" of uma: now active\n  scopes: candidates:read\n.*\n.*\n  revision: 0\n$`),
+    );
     expect((await callExampleApi(accessToken)).status).toBe(200);
-    expectOneLineFailure(again, 4, /could not approve token .*\(409 conflict: /, [admin]);
-    expect(rejected.stdout).toBe(`Rejected token ${toReject.id} "to reject" of uma: now revoked (rejected)\n`);
+    expectOneLineFailure(again, 4, /token [0-9a-f]{32} is active, not pending: nothing to approve/, [admin]);
+    expect(rejected.stdout).toMatch(new RegExp(`^Rejected token ${toReject.id} "to reject" of uma: now revoked \\(rejected\\)\n`));
     expect(await refreshWithApi(toReject.refreshKey)).toBe(401);
     expect(JSON.parse(stillPending.stdout).items).toEqual([]);
   }, 60_000);
+
+  it('approve and reject send the revision they showed, reject its --reason; a token changed meanwhile (409) is named as such', async () => {
+    let decisions = 0;
+    const fake = await fakeService(({ method, path }) => {
+      if (method === 'GET')
+        return {
+          status: 200,
+          json: {
+            id: path.split('/')[2],
+            owner: 'uma',
+            description: 'ci',
+            status: 'pending',
+            revision: 7,
+            scopes: ['jobs:read'],
+            expiresAt: null,
+            justification: 'nightly import',
+          },
+        };
+      decisions += 1;
+      if (path.startsWith('/tokens/changed/'))
+        return { status: 409, json: { error: { code: 'conflict', message: 'The token changed since revision 7' } } };
+      return { status: 200, json: { id: 'a1', owner: 'uma', description: 'ci', status: path.endsWith('/reject') ? 'revoked' : 'active' } };
+    });
+    const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
+
+    const approved = await pat(['approve', 'a1'], { env });
+    const rejected = await pat(['reject', 'a2', '--reason', '  use the shared CI token  '], { env });
+    const conflict = await pat(['approve', 'changed'], { env });
+    const reasonOnApprove = await pat(['approve', 'a1', '--reason', 'x'], { env });
+    const tooLong = await pat(['reject', 'a2', '--reason', 'x'.repeat(501)], { env });
+    await fake.close();
+
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('justification: nightly import');
+    expect(fake.requests.filter((request) => request.method === 'POST')).toEqual([
+      { method: 'POST', path: '/tokens/a1/approve', body: { revision: 7 } },
+      { method: 'POST', path: '/tokens/a2/reject', body: { revision: 7, reason: 'use the shared CI token' } },
+      { method: 'POST', path: '/tokens/changed/approve', body: { revision: 7 } },
+    ]);
+    expect(rejected.stdout).toContain('reason (shown to the owner): use the shared CI token');
+    expectOneLineFailure(conflict, 4, /it changed since it was read \(409 conflict: .*\); run pat approve changed again/, []);
+    expectOneLineFailure(reasonOnApprove, 2, /--reason is for pat reject/, []);
+    expectOneLineFailure(tooLong, 2, /--reason must be 1 to 500 characters/, []);
+    expect(decisions).toBe(3);
+  });
+
+  it('status shows what GET /tokens/self says of the credentials file’s access token, sending it and not the refresh key', async () => {
+    const self = {
+      id: 'c0ffee',
+      status: 'active',
+      expiresAt: '2027-03-01T00:00:00.000Z',
+      refreshableUntil: '2027-03-31T00:00:00.000Z',
+      scopes: ['candidates:read', 'jobs:read'],
+      allowedIps: ['203.0.113.0/24'],
+      generation: 3,
+      familyId: 'f00d',
+      graceUntil: null,
+      outsidePolicy: false,
+    };
+    let answer: FakeAnswer = { status: 200, json: self };
+    const seen: string[] = [];
+    const fake = await fakeService(({ url }) => {
+      seen.push(url.pathname);
+      return answer;
+    });
+    const directory = await mkdtemp(join(root, 'status-'));
+    const file = join(directory, 'credentials.json');
+    await writeFile(file, JSON.stringify({ apiUrl: fake.url, accessToken: 'eyJhbGciOiJFUzI1NiJ9.e30.sig', refreshKey: 'patr_secret' }), {
+      mode: 0o600,
+    });
+
+    const active = await pat(['status', '--credentials', file]);
+    answer = { status: 200, json: { ...self, status: 'revoked' } };
+    const revoked = await pat(['status', '--credentials', file]);
+    answer = { status: 401, json: { error: { code: 'unauthorized', message: 'Unauthorized' } } };
+    const unknown = await pat(['status', '--credentials', file]);
+    await fake.close();
+
+    expect(active.code, active.stderr).toBe(0);
+    expect(active.stdout).toMatch(/^token +c0ffee$/m);
+    expect(active.stdout).toMatch(/^status +active$/m);
+    expect(active.stdout).toMatch(/^expires +2027-03-01T00:00:00.000Z$/m);
+    expect(active.stdout).toMatch(/^refreshable until +2027-03-31T00:00:00.000Z$/m);
+    expect(active.stdout).toMatch(/^scopes +candidates:read jobs:read$/m);
+    expect(active.stdout).not.toContain('patr_');
+    expect(seen).toEqual(['/tokens/self', '/tokens/self', '/tokens/self']);
+    expect(fake.requests.every((request) => request.body === undefined)).toBe(true);
+    expect(revoked.code).toBe(3);
+    expect(revoked.stdout).toMatch(/^status +revoked$/m);
+    expectOneLineFailure(unknown, 3, /does not know the access token .*ask the token's owner for a new token/, ['patr_secret']);
+  });
+
+  // Needs GET /tokens/self on the server (another branch of this round).
+  it('status against the service: a fresh token is active with its scopes', async () => {
+    const { file } = await vendorCredentials();
+
+    const run = await pat(['status', '--credentials', file]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^status +active$/m);
+    expect(run.stdout).toMatch(/^scopes +candidates:read$/m);
+  });
 
   it('regenerate prints new secrets once: the new token works, the old refresh key is spent, the family moves to generation 2', async () => {
     const { user, admin } = await tenant();
@@ -621,6 +754,8 @@ describe('pat output hygiene', () => {
             refreshKey: `patr_${hostile('key')}`,
           },
         };
+      if (method === 'GET')
+        return { status: 200, json: { ...fields('shown'), status: 'pending', revision: 2, justification: hostile('justification') } };
       return { status: 200, json: fields('decided') };
     });
     const env = { PAT_API_URL: fake.url, PAT_ID_TOKEN: 'an-id-token-for-the-fake' };
@@ -646,6 +781,7 @@ describe('pat output hygiene', () => {
     expect(runs[1]!.stderr).toMatch(/400 invalid_request: refused \[field \[2J.*: problem \[2J/);
     expect(runs[2]!.stdout).toContain('edited-description [2J');
     expect(runs[5]!.stdout).toContain('regenerated-description [2J');
+    expect(runs[3]!.stdout).toContain('justification: justification [2J');
   }, 60_000);
 
   it('keeps any generated text of any field from acting on the terminal, in the table and in JSON', async () => {

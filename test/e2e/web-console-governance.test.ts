@@ -55,6 +55,9 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     await maxLifetime.fill('180');
     await page.getByLabel('Only these areas (and their sub-areas)').check();
     await page.getByRole('checkbox', { name: 'candidates', exact: true }).check();
+    // A sub-area comes with its parent: shown ticked (and not a separate choice), as the service reads the list.
+    const documents = page.getByRole('checkbox', { name: 'candidates/documents', exact: true });
+    expect([await documents.isChecked(), await documents.isDisabled()]).toEqual([true, true]);
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved.', { exact: false }).waitFor();
     expect((await callApi(uma, 'GET', '/policy')).body).toMatchObject({
@@ -105,7 +108,10 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const dialog = userPage.getByRole('dialog', { name: 'New personal access token' });
     await dialog.getByLabel('Description').fill('Needs approval');
     await dialog.getByLabel('All scopes').check();
-    await dialog.getByRole('button', { name: 'Create token' }).click();
+    // Said before submit, with a place to say why.
+    expect(await textOf(dialog)).toContain('Needs an admin’s approval.');
+    await dialog.getByLabel('Justification (optional, shown to the approving admins)').fill('Nightly import of the job board');
+    await dialog.getByRole('button', { name: 'Request token' }).click();
     const shownOnce = userPage.getByRole('dialog', { name: 'Token created: “Needs approval”' });
     await shownOnce.waitFor();
     expect(await textOf(shownOnce)).toContain('Waiting for approval: the token works once an admin of the tenant approves it.');
@@ -165,7 +171,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const adminPage = await newPage();
     await signIn(adminPage, 'ada', tenant, true);
     await adminPage.getByRole('button', { name: 'Add token' }).waitFor();
-    await adminPage.getByLabel('Show all tokens').check();
+    await adminPage.getByRole('radio', { name: 'All tokens' }).check();
     await adminPage.getByText('No user of this tenant has a token yet.').waitFor();
     await page.context().close();
     await adminPage.context().close();
@@ -176,7 +182,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
     const token = await createToken(ed, {
       description: 'Editable',
       scopes: ['candidates:read', 'jobs:read', 'jobs:write'],
-      allowedIps: ['10.0.0.1'],
+      allowedIps: ['127.0.0.0/8'],
     });
     const page = await newPage();
     await signIn(page, 'ed', 'acme');
@@ -192,6 +198,10 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
 
     await dialog.getByLabel('Description').fill('Edited feed');
     await dialog.getByRole('checkbox', { name: 'jobs:write', exact: true }).uncheck();
+    // A user may only narrow the IP entries: a wider one is refused here, before the service is asked.
+    await dialog.getByRole('textbox', { name: 'IP entry 1', exact: true }).fill('10.0.0.1');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.getByText('you can only narrow them; ask an admin to widen them', { exact: false }).waitFor();
     await dialog.getByRole('textbox', { name: 'IP entry 1', exact: true }).fill('127.0.0.1');
     await expectAccessible(page, 'edit dialog');
     await screenshot(page, '13-edit-dialog', dialog);
@@ -294,7 +304,7 @@ describe('web console: tenant governance', { timeout: 120_000 }, () => {
       (url) => url.pathname === '/tokens',
       (route) => route.fulfill({ json: { items: [rotated], nextCursor: null } }),
     );
-    await page.getByLabel('Show all tokens').check();
+    await page.getByRole('radio', { name: 'All tokens' }).check();
 
     const row = rowOf(page, 'Rotated feed');
     await row.waitFor();

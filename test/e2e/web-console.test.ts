@@ -109,7 +109,7 @@ describe('web console', { timeout: 120_000 }, () => {
 
     expect((await exampleApi(accessToken)).status).toBe(401);
 
-    await page.getByLabel('Show all tokens').check();
+    await page.getByRole('radio', { name: 'All tokens' }).check();
     await rowOf(page, 'Vendor sync').getByText('Revoked', { exact: true }).waitFor();
     await page.context().close();
   });
@@ -519,7 +519,7 @@ describe('web console', { timeout: 120_000 }, () => {
         return route.fulfill({ json: { items: deleted.length > 0 ? [reports] : [vendorA15, vendorA14, reports], nextCursor: null } });
       },
     );
-    await page.getByLabel('Show all tokens').check();
+    await page.getByRole('radio', { name: 'All tokens' }).check();
 
     await rowOf(page, 'Reports').waitFor();
     expect(await page.locator('table.tokens tbody tr').count()).toBe(2);

@@ -200,6 +200,14 @@ afterAll(() => {
     ['12-approvals', 'web-console-approvals'],
     ['13-edit-dialog', 'web-console-edit-token'],
     ['14-regenerated', 'web-console-regenerated'],
+    // web-console-pages.test.ts: the pages of issue 23, at a laptop's width and on a phone.
+    ['20-tokens-1024', 'web-console-tokens-1024'],
+    ['20-tokens-390', 'web-console-tokens-phone'],
+    ['21-credential-1024', 'web-console-credential'],
+    ['22-regenerate-1024', 'web-console-regenerate-lifetime'],
+    ['23-approvals-1024', 'web-console-approvals-justification'],
+    ['24-audit-1024', 'web-console-audit'],
+    ['25-create-ip-required', 'web-console-create-ip-required'],
   ]) {
     // Each console suite refreshes the screens it took.
     if (existsSync(join(screenshotDir, `${from}.png`)))

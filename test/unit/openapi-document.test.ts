@@ -82,6 +82,7 @@ describe('the contract check of recorded responses', () => {
     familyId: 'a'.repeat(32),
     generation: 1,
     lastUsedAt: null,
+    credentialLastUsedAt: null,
     lastUsedIps: [],
     outsidePolicy: false,
     revision: 0,

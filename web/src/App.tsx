@@ -4,12 +4,22 @@ import { PatApi } from './api';
 import { forgetLocalSession, loadConsoleConfig, saveLocalSession, savedLocalSession, type ConsoleConfig, type Session } from './auth';
 import { CognitoSignIn, LocalSignIn } from './components/SignIn';
 import { ApprovalsPage } from './components/ApprovalsPage';
+import { AuditPage } from './components/AuditPage';
+import { CredentialPage } from './components/CredentialPage';
 import { PolicyPage } from './components/PolicyPage';
 import { TokensPage } from './components/TokensPage';
 
-/** The console's pages, addressed by the URL's hash so that a reload or a link keeps the page. */
-type ConsolePage = 'tokens' | 'policy' | 'approvals';
-const pageOfHash = (hash: string): ConsolePage => (hash === '#/policy' ? 'policy' : hash === '#/approvals' ? 'approvals' : 'tokens');
+/**
+ * The console's pages, addressed by the URL's hash so that a reload or a link keeps the page: hash
+ * routing works wherever the console is served (the local server, S3 + CloudFront) without a
+ * rewrite rule, and `/tokens/...` paths belong to the API. `#/tokens/<id>` is one credential's page.
+ */
+type ConsolePage = 'tokens' | 'policy' | 'approvals' | 'audit' | { credential: string };
+function pageOfHash(hash: string): ConsolePage {
+  const credential = /^#\/tokens\/([0-9a-f]{32})$/.exec(hash)?.[1];
+  if (credential) return { credential };
+  return hash === '#/policy' ? 'policy' : hash === '#/approvals' ? 'approvals' : hash === '#/audit' ? 'audit' : 'tokens';
+}
 
 function useHashPage(): ConsolePage {
   const [page, setPage] = useState(() => pageOfHash(window.location.hash));
@@ -21,18 +31,29 @@ function useHashPage(): ConsolePage {
   return page;
 }
 
-/** Admins govern the tenant too; users have one page and see no navigation. */
-function AdminNav({ page }: { page: ConsolePage }) {
+/** Admins govern the tenant too; users have one page and see no navigation. `waiting`: tokens awaiting approval. */
+function AdminNav({ page, waiting }: { page: ConsolePage; waiting?: number }) {
   const links: [ConsolePage, string, string][] = [
     ['tokens', '#/tokens', 'Tokens'],
     ['approvals', '#/approvals', 'Approvals'],
+    ['audit', '#/audit', 'Audit log'],
     ['policy', '#/policy', 'Tenant policy'],
   ];
   return (
     <nav className="console-nav" aria-label="Console">
       {links.map(([name, href, label]) => (
-        <a key={name} href={href} aria-current={page === name ? 'page' : undefined}>
+        <a
+          key={String(name)}
+          href={href}
+          aria-current={page === name || (name === 'tokens' && typeof page === 'object') ? 'page' : undefined}
+        >
           {label}
+          {name === 'approvals' && waiting !== undefined && waiting > 0 && (
+            <span className="count-badge">
+              {waiting}
+              <span className="visually-hidden"> waiting</span>
+            </span>
+          )}
         </a>
       ))}
     </nav>
@@ -92,6 +113,7 @@ export function App() {
   const [notice, setNotice] = useState<string>();
   const sessionRef = useRef<Session | undefined>(undefined);
   const page = useHashPage();
+  const [waiting, setWaiting] = useState<number>();
   sessionRef.current = session;
 
   useEffect(() => {
@@ -141,6 +163,23 @@ export function App() {
     );
   }, [boot, session, signOut]);
 
+  // The count on the Approvals tab: read again on every page change (a decision, a new request).
+  useEffect(() => {
+    if (!api || !session?.admin) return;
+    let cancelled = false;
+    api.listPending().then(
+      (tokens) => {
+        if (!cancelled) setWaiting(tokens.length);
+      },
+      () => {
+        if (!cancelled) setWaiting(undefined);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, session?.admin, page]);
+
   if (boot.phase === 'loading') {
     return (
       <main className="centered">
@@ -180,11 +219,31 @@ export function App() {
   return (
     <>
       <Header session={session} onSignOut={() => signOut()} />
-      {session.admin && <AdminNav page={page} />}
-      {session.admin && page === 'policy' ? (
+      {session.admin && <AdminNav page={page} waiting={waiting} />}
+      {typeof page === 'object' ? (
+        <CredentialPage
+          key={`${session.user}@${session.tenant}/${page.credential}`}
+          api={api}
+          session={session}
+          tokenId={page.credential}
+          apiUrl={boot.config.apiUrl}
+        />
+      ) : session.admin && page === 'policy' ? (
         <PolicyPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
       ) : session.admin && page === 'approvals' ? (
-        <ApprovalsPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
+        <ApprovalsPage
+          key={`${session.user}@${session.tenant}`}
+          api={api}
+          session={session}
+          onChanged={() =>
+            api.listPending().then(
+              (tokens) => setWaiting(tokens.length),
+              () => undefined,
+            )
+          }
+        />
+      ) : session.admin && page === 'audit' ? (
+        <AuditPage key={`${session.user}@${session.tenant}`} api={api} session={session} />
       ) : (
         <TokensPage
           key={`${session.user}@${session.tenant}`}

@@ -9,15 +9,33 @@ type Schemas = components['schemas'];
 
 export type FieldProblem = NonNullable<Schemas['Error']['error']['details']>[number];
 
-export type TokenMetadata = Schemas['TokenView'];
+/**
+ * Fields of this round's API contract that the generated types may not carry yet (the service adds
+ * them on main): the edit `revision` an admin's decision names, the requester's `justification`, the
+ * admin's `rejectReason`, and the credential's last use over its generations.
+ */
+export interface ContractExtras {
+  revision?: number;
+  justification?: string;
+  rejectReason?: string;
+  credentialLastUsedAt?: string | null;
+}
+
+export type TokenMetadata = Schemas['TokenView'] & ContractExtras;
+
+export type AuditEvent = Schemas['AuditPage']['items'][number];
+export type AuditPage = Schemas['AuditPage'];
+
+/** The new lifetime of a regenerated token (same rules as create); nothing: the token's own. */
+export type Lifetime = { expiresInDays: number } | { expiresAt: string | null } | Record<string, never>;
 
 export type TokenStatus = TokenMetadata['status'];
 
 /** `DELETE /tokens/{id}`: the addressed token, and every token of its family this call revoked, newest first. */
-export type RevokedToken = Schemas['RevokedToken'];
+export type RevokedToken = Schemas['RevokedToken'] & ContractExtras;
 
 /** Only the create (and refresh, regenerate) response carries the secrets. */
-export type IssuedToken = Schemas['IssuedToken'];
+export type IssuedToken = Schemas['IssuedToken'] & ContractExtras;
 
 export type ScopeArea = Schemas['ScopeCatalogue']['areas'][number];
 
@@ -178,17 +196,35 @@ export class PatApi {
     return this.request('PATCH', `/tokens/${encodeURIComponent(id)}`, edit);
   }
 
-  approveToken(id: string): Promise<GovernedToken> {
-    return this.request('POST', `/tokens/${encodeURIComponent(id)}/approve`);
+  /** `revision`: the one the admin was shown; the service answers 409 if the token changed since. */
+  approveToken(id: string, revision: number): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/approve`, { revision });
   }
 
-  rejectToken(id: string): Promise<GovernedToken> {
-    return this.request('POST', `/tokens/${encodeURIComponent(id)}/reject`);
+  /** `reason` (1–500 characters) is shown to the requester. */
+  rejectToken(id: string, revision: number, reason?: string): Promise<GovernedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/reject`, reason ? { revision, reason } : { revision });
   }
 
-  /** A rotation started by a person: the successor, with its secrets, shown once. */
-  regenerateToken(id: string): Promise<IssuedToken> {
-    return this.request('POST', `/tokens/${encodeURIComponent(id)}/regenerate`);
+  /** A rotation started by a person: the successor, with its secrets, shown once; optionally a new lifetime. */
+  regenerateToken(id: string, lifetime: Lifetime = {}): Promise<IssuedToken> {
+    return this.request('POST', `/tokens/${encodeURIComponent(id)}/regenerate`, Object.keys(lifetime).length > 0 ? lifetime : undefined);
+  }
+
+  /** `GET /tokens/{id}/audit`: one token's trail, newest first. */
+  tokenAudit(id: string, cursor?: string): Promise<AuditPage> {
+    const parameters = new URLSearchParams({ limit: '100' });
+    if (cursor) parameters.set('cursor', cursor);
+    return this.request('GET', `/tokens/${encodeURIComponent(id)}/audit?${parameters}`);
+  }
+
+  /** `GET /audit`: the tenant's trail (admins), newest first, filtered by owner or token on the server. */
+  tenantAudit(query: { owner?: string; tokenId?: string; cursor?: string; limit?: number }): Promise<AuditPage> {
+    const parameters = new URLSearchParams({ limit: String(query.limit ?? 100) });
+    if (query.owner) parameters.set('owner', query.owner);
+    if (query.tokenId) parameters.set('tokenId', query.tokenId);
+    if (query.cursor) parameters.set('cursor', query.cursor);
+    return this.request('GET', `/audit?${parameters}`);
   }
 
   /** Tokens awaiting an admin's approval (the caller's own; an admin's: the tenant's, or `owner`'s). */

@@ -43,3 +43,51 @@ export function revocationMessage(token: RevokedToken, whose: string, newestGene
   ].filter(Boolean);
   return `Revoked ${name}${parts.length > 0 ? ` (${parts.join(' and ')})` : ''}.`;
 }
+
+/**
+ * A credential's last use: the newest of its generations' uses — those on screen, and what the
+ * service carried over from earlier ones (`credentialLastUsedAt`) — with the addresses of that use.
+ */
+export function lastUseOf(credential: Credential): { at: string | null; ips: readonly string[] } {
+  let at: string | null = null;
+  let ips: readonly string[] = [];
+  for (const member of credential.members) {
+    for (const use of [member.lastUsedAt, member.credentialLastUsedAt]) {
+      if (use && (at === null || Date.parse(use) > Date.parse(at))) {
+        at = use;
+        ips = use === member.lastUsedAt ? (member.lastUsedIps ?? []) : [];
+      }
+    }
+  }
+  return { at, ips };
+}
+
+export type TokenView = 'active' | 'inactive' | 'all';
+export type TokenSort = 'newest' | 'expiry' | 'lastUsed';
+
+const isInactive = (token: TokenMetadata) => token.status === 'revoked' || token.status === 'expired';
+
+/**
+ * The credentials to show: the view (GitLab's "inactive" = revoked and expired), a search over
+ * description and user (case-insensitive), and a sort: by expiry (soonest first, never last) or by
+ * last use (most recent first, never used last). Stable, so equal keys keep the listing's order.
+ */
+export function visibleCredentials(credentials: readonly Credential[], view: TokenView, search: string, sort: TokenSort): Credential[] {
+  const needle = search.trim().toLocaleLowerCase();
+  const shown = credentials.filter(
+    (credential) =>
+      (view !== 'inactive' || isInactive(credential.newest)) &&
+      (view !== 'active' || !isInactive(credential.newest)) &&
+      (needle === '' ||
+        credential.newest.description.toLocaleLowerCase().includes(needle) ||
+        credential.newest.owner.toLocaleLowerCase().includes(needle)),
+  );
+  const timeOr = (iso: string | null | undefined, fallback: number) => (iso ? Date.parse(iso) : fallback);
+  if (sort === 'expiry')
+    return shown.sort(
+      (a, b) => timeOr(a.newest.expiresAt, Number.POSITIVE_INFINITY) - timeOr(b.newest.expiresAt, Number.POSITIVE_INFINITY),
+    );
+  if (sort === 'lastUsed')
+    return shown.sort((a, b) => timeOr(lastUseOf(b).at, Number.NEGATIVE_INFINITY) - timeOr(lastUseOf(a).at, Number.NEGATIVE_INFINITY));
+  return shown;
+}

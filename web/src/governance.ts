@@ -9,8 +9,16 @@ import { isWithinArea } from './scopes';
 
 type Schemas = components['schemas'];
 
-/** `GET /policy`: the deployment's policy, tightened by the tenant's admins (types from the OpenAPI document). */
-export type TenantPolicy = Schemas['EffectivePolicy'];
+/**
+ * `GET /policy`: the deployment's policy, tightened by the tenant's admins (types from the OpenAPI
+ * document), with this round's fields that the generated types may not carry yet.
+ */
+export type TenantPolicy = Schemas['EffectivePolicy'] & {
+  /** Every IP entry of a token must lie within one of these; null: any. */
+  allowedIpRanges?: string[] | null;
+  maxCredentialAgeDays?: number | null;
+  idleExpiryDays?: number | null;
+};
 
 export type Creators = TenantPolicy['creators'];
 
@@ -36,6 +44,7 @@ export function tenantPolicyOf(policy: TokenPolicy): TenantPolicy {
     allowedAreas: Array.isArray(governed.allowedAreas) ? governed.allowedAreas : null,
     maxActiveTokensPerOwner: typeof governed.maxActiveTokensPerOwner === 'number' ? governed.maxActiveTokensPerOwner : 100,
     requireApproval: governed.requireApproval === true,
+    allowedIpRanges: Array.isArray(governed.allowedIpRanges) ? governed.allowedIpRanges : null,
   };
 }
 
@@ -73,10 +82,5 @@ export function credentialsFileName(description: string): string {
   return `pat-credentials${slug ? `-${slug}` : ''}.json`;
 }
 
-/** Who revoked a token, in words: a rotation is revoked by `refresh:<successor id>`, i.e. by the refresh key. */
-export function revokerWords(revokedBy: string): string {
-  if (revokedBy.startsWith('refresh:')) return 'the vendor’s refresh key';
-  if (revokedBy === 'reuse-detection') return 'reuse detection';
-  if (revokedBy === 'leak-report') return 'a leak report';
-  return revokedBy;
-}
+/** Who revoked a token, in words (defined with the audit log's words, which use it too). */
+export { revokerWords } from './audit';

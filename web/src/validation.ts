@@ -10,6 +10,7 @@ import {
   normalizeDescription,
   principalIdFault,
 } from '../../functions/domain/description';
+import { parseIpEntry } from '../../functions/domain/ip-entries';
 
 // The rules themselves are the service's (functions/domain/description.ts, bundled as is): only the
 // wording here is the console's, written for the person at the form rather than for an API client.
@@ -145,4 +146,49 @@ export function ipEntryProblem(entry: string): string | undefined {
 /** The description of the owner's existing active token is quoted: that is the one to find and revoke. */
 export function duplicateDescriptionMessage(ownerLabel: string, existingDescription: string): string {
   return `${ownerLabel} already ${ownerLabel === 'You' ? 'have' : 'has'} an active token described “${existingDescription}”. Choose another description, or revoke that token first.`;
+}
+
+/** Entries that allow every address: refused where the tenant requires IP restrictions. */
+const EVERY_ADDRESS = new Set(['0.0.0.0/0', '::/0']);
+
+/**
+ * What the tenant's IP rules say of one (otherwise valid) entry, with the service's own parser
+ * (functions/domain/ip-entries.ts): it must not allow every address when restrictions are
+ * required, and must lie within one of the tenant's `allowedIpRanges` when it has any.
+ */
+export function ipEntryPolicyProblem(
+  entry: string,
+  rules: { requireIpRestriction: boolean; allowedIpRanges: readonly string[] | null },
+): string | undefined {
+  const parsed = parseIpEntry(normaliseIpEntry(entry));
+  if (!parsed.ok) return undefined; // the entry's own problem is shown instead
+  if (rules.requireIpRestriction && EVERY_ADDRESS.has(parsed.canonical))
+    return 'The tenant policy requires IP restrictions: an entry that allows every address is not one.';
+  if (!rules.allowedIpRanges || rules.allowedIpRanges.length === 0) return undefined;
+  return ipEntryWithin(entry, rules.allowedIpRanges)
+    ? undefined
+    : `Outside the ranges the tenant allows (${rules.allowedIpRanges.join(', ')}).`;
+}
+
+/** Whether every address `entry` allows is allowed by one of `outer` (false for an entry that does not parse). */
+export function ipEntryWithin(entry: string, outer: readonly string[]): boolean {
+  const parsed = parseIpEntry(normaliseIpEntry(entry));
+  if (!parsed.ok) return false;
+  return outer.some((allowed) => {
+    const range = parseIpEntry(allowed);
+    return (
+      range.ok &&
+      range.range.kind === parsed.range.kind &&
+      compareBytes(range.range.from, parsed.range.from) <= 0 &&
+      compareBytes(parsed.range.to, range.range.to) <= 0
+    );
+  });
+}
+
+function compareBytes(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }

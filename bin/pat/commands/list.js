@@ -13,10 +13,10 @@ Lists your credentials (admins: the tenant's, --owner to filter), newest first. 
 first page; --all-pages follows every page.
 
 A credential is a token and the successors its refreshes created (one family). The table shows one
-row per credential, its newest token: GENERATION is 1 when created, +1 per refresh, and says when it
+row per credential, its newest token (LAST USED: the newest use of any of its generations): GENERATION is 1 when created, +1 per refresh, and says when it
 was last rotated. --all-generations shows every token instead (with --status all, the rotated ones
 too). STATUS says "(outside policy)" for a token the tenant's policy no longer allows: it
-works until it expires or rotates. --status pending lists tokens waiting for an admin's pat approve
+works until it expires or rotates, and "(reason: …)" for a request an admin rejected with a reason. --status pending lists tokens waiting for an admin's pat approve
 (admins see the tenant's). --json prints every token of the page(s) as the service answered them.`;
 
 /**
@@ -39,6 +39,19 @@ function credentialsOf(items) {
     if ((generationOf(item) ?? 0) > (generationOf(family.newest) ?? 0)) family.newest = item;
   }
   return [...families.values()];
+}
+
+/**
+ * The credential's last use: the newest of its members' own uses and of what the service carried
+ * over from generations not on this page (`credentialLastUsedAt`).
+ * @param {any[]} members
+ * @returns {string | undefined}
+ */
+function lastUseOf(members) {
+  const uses = members
+    .flatMap((member) => [member?.lastUsedAt, member?.credentialLastUsedAt])
+    .filter((at) => typeof at === 'string' && !Number.isNaN(Date.parse(at)));
+  return uses.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
 }
 
 /**
@@ -96,14 +109,17 @@ export async function run({ args, env }) {
     say(`No ${values.status && values.status !== 'all' ? `${values.status} ` : ''}tokens.`);
   } else {
     const now = Date.now();
-    const shown = values['all-generations'] ? items : credentialsOf(items).map((credential) => credential.newest);
-    const rows = shown.map((item) => [
+    const shown = values['all-generations']
+      ? items.map((item) => ({ item, lastUsed: item.lastUsedAt }))
+      : credentialsOf(items).map((credential) => ({ item: credential.newest, lastUsed: lastUseOf(credential.members) }));
+    const rows = shown.map(({ item, lastUsed }) => [
       safeText(item.id),
       safeText(item.status) +
         (item.revokeReason && item.revokeReason !== 'revoked' ? ` (${safeText(item.revokeReason)})` : '') +
-        (item.outsidePolicy === true ? ' (outside policy)' : ''),
+        (item.outsidePolicy === true ? ' (outside policy)' : '') +
+        (typeof item.rejectReason === 'string' ? ` (reason: ${safeText(item.rejectReason)})` : ''),
       item.expiresAt === null ? 'never' : shortTime(item.expiresAt),
-      shortTime(item.lastUsedAt),
+      shortTime(lastUsed),
       safeText(item.owner),
       values['all-generations'] ? safeText(String(generationOf(item) ?? '-')) : safeText(generationText(item, now)),
       safeText(item.description),

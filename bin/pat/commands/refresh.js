@@ -1,7 +1,7 @@
 // @ts-check
 /** `pat refresh`: a vendor's unattended rotation, with its credentials file replaced atomically. */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { readCredentials, PendingReplacement, credentialsText, errnoOf } from '../credentials-file.js';
+import { credentialsText, errnoOf, lockCredentials, PendingReplacement, readCredentials } from '../credentials-file.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { apiBase, notJsonMessage, refreshWithRetries, REFRESH_DEFAULT_TIMEOUT_SECONDS, serverReason, shownUrl } from '../http.js';
 import { parse, timeoutOf } from '../options.js';
@@ -32,9 +32,14 @@ race (409), pat retries at once with the same key, up to 4 attempts within 20 s 
 most --timeout, default ${REFRESH_DEFAULT_TIMEOUT_SECONDS} s): the service answers a key presented again within 30 s of its
 rotation with the same new token, so FILE is written once, with it.
 
-Exit codes: 0 refreshed; 1 not done (server down, file unreadable...): retry; 3 the key was
-rejected (revoked, expired, or reused): ask the token's owner for a new token; 4 the key was in
-conflict with another refresh on every attempt: do not retry it later.`;
+Concurrent runs on one FILE take turns: each holds .FILE.lock (created next to FILE with O_EXCL;
+one left by a run that died is taken over) while it reads, refreshes and replaces FILE, so a run
+never writes an older successor over a newer one. A run waits up to 30 s for the lock.
+
+Exit codes: 0 refreshed; 1 not done (server down, file unreadable, lock held...): retry; 3 the key
+was rejected (revoked, expired, or reused — a reuse revokes the whole credential at that very
+call, and the message says so): ask the token's owner for a new token; 4 the key was in conflict
+with another refresh on every attempt: do not retry it later.`;
 
 /** @param {Invocation} invocation */
 export async function run({ args, env }) {
@@ -56,6 +61,35 @@ export async function run({ args, env }) {
   } catch (error) {
     throw new CliError(`cannot read the credentials file ${given}: ${errnoOf(error) === 'ENOENT' ? 'no such file' : errnoOf(error)}`);
   }
+  // A file that cannot be read or is invalid is reported as such, before any lock is taken.
+  await readCredentials(target);
+  // Read the file (again) only once this run holds the lock: a concurrent run's newer successor is then
+  // what this run reads and rotates, never overwritten with an older one.
+  const unlock = await lockCredentials(target);
+  /** @type {{ credentials: Credentials, token: Record<string, any>, attempts: number, base: URL }} */
+  let done;
+  try {
+    done = await refreshLocked({ given, target, values, timeoutSeconds });
+  } finally {
+    await unlock();
+  }
+  const { credentials, token, attempts } = done;
+
+  const { accessToken: _token, refreshKey: _key, ...metadata } = token;
+  if (values.json) return sayJson(metadata);
+  const from = credentials.tokenId ? `${safeText(credentials.tokenId)} → ` : '';
+  const retried = attempts > 1 ? ` (after ${attempts} attempts: the service answered the retry with the same new token)` : '';
+  say(
+    `Refreshed token ${from}${safeText(metadata.id)}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(given)}${retried}`,
+  );
+}
+
+/**
+ * The refresh itself, run while holding the file's lock.
+ * @param {{ given: string, target: string, values: { url?: string, 'allow-http'?: boolean }, timeoutSeconds: number }} run
+ * @returns {Promise<{ credentials: Credentials, token: Record<string, any>, attempts: number, base: URL }>}
+ */
+async function refreshLocked({ given, target, values, timeoutSeconds }) {
   const { credentials, raw } = await readCredentials(target);
   const base = apiBase(
     values.url ?? credentials.apiUrl,
@@ -117,13 +151,7 @@ export async function run({ args, env }) {
     await replacement.discard();
   }
 
-  const { accessToken: _token, refreshKey: _key, ...metadata } = token;
-  if (values.json) return sayJson(metadata);
-  const from = credentials.tokenId ? `${safeText(credentials.tokenId)} → ` : '';
-  const retried = attempts > 1 ? ` (after ${attempts} attempts: the service answered the retry with the same new token)` : '';
-  say(
-    `Refreshed token ${from}${safeText(metadata.id)}, expires ${safeText(metadata.expiresAt ?? 'never')}; new credentials saved to ${safeText(given)}${retried}`,
-  );
+  return { credentials, token, attempts, base };
 }
 
 /**
@@ -140,6 +168,13 @@ async function refreshError(answer, call, { given, target, sentFrom, mayHaveHapp
     return new CliError(`${notJsonMessage(call, answer.status)}${tried}; ${answer.status >= 500 ? mayHaveHappened : unchanged}`);
   }
   const reason = serverReason(answer);
+  if (answer.status === 401 && /revoked the whole credential/i.test(reason)) {
+    // The service's words for a reuse (POST /tokens/refresh): this very request revoked the chain.
+    return new CliError(
+      `refresh key REUSED (${reason}): the key in ${given} had already been spent by an earlier refresh (a second copy of this file, a restored backup, or a stolen key), so this run has just revoked the whole credential — every token of its chain, including any newer one another copy holds. ${unchanged}, but nothing in it works any more: ask the token's owner for a new token, and find out where the other copy of the key came from`,
+      EXIT.rejected,
+    );
+  }
   if (answer.status === 401) {
     return new CliError(
       `refresh key rejected (${reason}): the token was revoked, expired beyond its refresh window, or this key was already used more than 30 s ago (a reuse revokes the whole chain); ${unchanged} — ask the token's owner for a new token`,

@@ -4,10 +4,17 @@ import type { Session } from '../auth';
 import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
-import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
+import {
+  descriptionKey,
+  descriptionProblem,
+  duplicateDescriptionMessage,
+  ipEntryPolicyProblem,
+  normaliseIpEntry,
+  principalIdProblem,
+} from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
 import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
-import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, type IpEntryRow } from './IpEntriesField';
+import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
 
@@ -26,7 +33,10 @@ interface CreateTokenDialogProps {
 type ExpiryChoice = `days:${number}` | 'custom' | 'never';
 
 /** The fields a problem can be shown next to; `ip:<row key>` for one IP entry. */
-type FieldName = 'owner' | 'description' | 'expiry' | 'scopes' | 'ipList' | `ip:${number}`;
+type FieldName = 'owner' | 'description' | 'expiry' | 'scopes' | 'ipList' | 'justification' | `ip:${number}`;
+
+/** The API's limit on a request's justification. */
+const JUSTIFICATION_MAX = 500;
 
 /** A custom expiry: the end of the chosen day, but never past the policy's maximum. */
 function customExpiry(date: string, now: number, maxLifetimeDays: number): { millis?: number; problem?: string } {
@@ -51,7 +61,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   const [customDate, setCustomDate] = useState('');
   const [scopeMode, setScopeMode] = useState<ScopeMode>('selected');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [ipEntries, setIpEntries] = useState<IpEntryRow[]>([]);
+  // A tenant that requires IP restrictions gets an entry to fill from the start.
+  const [ipEntries, setIpEntries] = useState<IpEntryRow[]>(() => (policy.requireIpRestriction ? [newIpEntryRow()] : []));
+  const [justification, setJustification] = useState('');
   const [touched, setTouched] = useState<ReadonlySet<FieldName>>(new Set());
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
@@ -123,6 +135,19 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           : undefined,
   };
   Object.assign(problems, ipEntryProblems(filledIps));
+  const ipRules = {
+    requireIpRestriction: requireIps,
+    allowedIpRanges: ('allowedIpRanges' in policy ? policy.allowedIpRanges : null) ?? null,
+  };
+  for (const entry of filledIps) {
+    const key = `ip:${entry.key}` as const;
+    problems[key] ??= ipEntryPolicyProblem(entry.value, ipRules);
+  }
+  // A non-admin's token waits for an admin where the tenant requires approval: said before submit.
+  const needsApproval = policy.requireApproval && !session.admin;
+  const justificationLength = [...justification.trim()].length;
+  if (justificationLength > JUSTIFICATION_MAX)
+    problems.justification = `At most ${JUSTIFICATION_MAX} characters (now ${justificationLength}).`;
 
   const shown = (field: FieldName): string | undefined =>
     serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
@@ -181,6 +206,8 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     else request.expiresInDays = Number(expiry.slice('days:'.length));
     if (filledIps.length > 0) request.allowedIps = filledIps.map((entry) => normaliseIpEntry(entry.value));
     if (session.admin) request.owner = tokenOwner;
+    if (needsApproval && justification.trim() !== '')
+      (request as NewTokenRequest & { justification?: string }).justification = justification.trim();
 
     setBusy(true);
     try {
@@ -224,6 +251,14 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
     <Modal title="New personal access token" onClose={onClose} size="large" returnFocus={returnFocus}>
       <form onSubmit={submit} noValidate aria-label="New personal access token">
         <p className="hint">Create one token per vendor or program, so that you can revoke each on its own.</p>
+        {needsApproval && (
+          <div className="notice-box" id="create-approval-notice">
+            <p>
+              <strong>Needs an admin’s approval.</strong> In tenant {session.tenant} a new token works only once an admin of the tenant
+              approves it; you see it as “Waiting for approval” until then.
+            </p>
+          </div>
+        )}
 
         {session.admin && (
           <TextField
@@ -377,9 +412,41 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           onBlurEntry={(key) => touch(`ip:${key}`)}
           errors={ipErrors}
           listError={shown('ipList')}
+          required={requireIps}
+          allowedRanges={'allowedIpRanges' in policy ? policy.allowedIpRanges : null}
         />
 
-        <FormActions formError={formError} busy={busy} submitLabel="Create token" busyLabel="Creating…" onCancel={onClose} />
+        {needsApproval && (
+          <div className="field">
+            <label htmlFor="create-justification">Justification (optional, shown to the approving admins)</label>
+            <textarea
+              id="create-justification"
+              rows={3}
+              value={justification}
+              onChange={(event) => setJustification(event.target.value)}
+              aria-invalid={shown('justification') ? true : undefined}
+              aria-describedby={
+                shown('justification') ? 'create-justification-hint create-justification-error' : 'create-justification-hint'
+              }
+            />
+            <p id="create-justification-hint" className="hint">
+              What the token is for and why it needs these scopes, up to {JUSTIFICATION_MAX} characters.
+            </p>
+            {shown('justification') && (
+              <p id="create-justification-error" className="error">
+                {shown('justification')}
+              </p>
+            )}
+          </div>
+        )}
+
+        <FormActions
+          formError={formError}
+          busy={busy}
+          submitLabel={needsApproval ? 'Request token' : 'Create token'}
+          busyLabel="Creating…"
+          onCancel={onClose}
+        />
       </form>
     </Modal>
   );

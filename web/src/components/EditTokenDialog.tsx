@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
-import { descriptionProblem, normaliseIpEntry } from '../validation';
+import { descriptionProblem, ipEntryPolicyProblem, ipEntryWithin, normaliseIpEntry } from '../validation';
 import { FieldError, FormActions, TextField } from './Field';
 import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
@@ -13,6 +13,8 @@ interface EditTokenDialogProps {
   token: TokenMetadata;
   policy: TenantPolicy;
   showOwner: boolean;
+  /** An admin may widen the IP entries; anyone else may only narrow them (as the service rules). */
+  admin?: boolean;
   onEdited: (token: GovernedToken) => void;
   onClose: () => void;
 }
@@ -23,7 +25,7 @@ type FieldName = 'description' | 'scopes' | 'ipList' | `ip:${number}`;
  * Edits a token in place (`PATCH /tokens/{id}`): its description, its IP entries, and its scopes —
  * narrowed only, so the form offers nothing but unticking the scopes it has. A wider grant needs a new token.
  */
-export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClose }: EditTokenDialogProps) {
+export function EditTokenDialog({ api, token, policy, showOwner, admin = false, onEdited, onClose }: EditTokenDialogProps) {
   const [description, setDescription] = useState(token.description);
   const [kept, setKept] = useState<ReadonlySet<string>>(new Set(token.scopes));
   const [ipEntries, setIpEntries] = useState<IpEntryRow[]>(() => token.allowedIps.map((entry) => newIpEntryRow(entry)));
@@ -42,9 +44,22 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
         ? `Use at most ${policy.maxIpEntries} IP entries.`
         : policy.requireIpRestriction && filledIps.length === 0
           ? 'The tenant policy requires at least one IP entry.'
-          : undefined,
+          : !admin && token.allowedIps.length > 0 && filledIps.length === 0
+            ? 'Without entries the token would work from any address: only an admin can widen its IP restrictions.'
+            : undefined,
   };
   Object.assign(problems, ipEntryProblems(filledIps));
+  for (const entry of filledIps) {
+    const key = `ip:${entry.key}` as const;
+    problems[key] ??= ipEntryPolicyProblem(entry.value, {
+      requireIpRestriction: policy.requireIpRestriction,
+      allowedIpRanges: policy.allowedIpRanges ?? null,
+    });
+    // Narrowing only, for anyone but an admin: each entry within one the token already has.
+    if (!admin && token.allowedIps.length > 0 && !ipEntryWithin(entry.value, token.allowedIps))
+      problems[key] ??=
+        `Not within the token's current entries (${token.allowedIps.join(', ')}): you can only narrow them; ask an admin to widen them.`;
+  }
   const shown = (field: FieldName) => serverErrors[field] ?? (attempted ? problems[field] : undefined);
   const ipErrors = ipErrorsOf(ipEntries, shown);
 
@@ -155,6 +170,8 @@ export function EditTokenDialog({ api, token, policy, showOwner, onEdited, onClo
           onBlurEntry={() => undefined}
           errors={ipErrors}
           listError={shown('ipList')}
+          required={policy.requireIpRestriction}
+          allowedRanges={policy.allowedIpRanges}
         />
 
         <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…" onCancel={onClose} />

@@ -17,6 +17,10 @@ interface IpEntriesFieldProps {
   errors: ReadonlyMap<number, string>;
   /** A problem with the list as a whole (e.g. too many entries). */
   listError?: string;
+  /** The tenant requires at least one entry: said up front, not learned on submit. */
+  required?: boolean;
+  /** The tenant's allowed ranges: every entry must lie within one of them. */
+  allowedRanges?: readonly string[] | null;
 }
 
 let nextKey = 1;
@@ -47,8 +51,17 @@ export function ipErrorsOf(entries: readonly IpEntryRow[], shown: (field: `ip:${
   return errors;
 }
 
-/** Optional IP restrictions: each row an address, a CIDR or a from–to range. */
-export function IpEntriesField({ entries, max, onChange, onBlurEntry, errors, listError }: IpEntriesFieldProps) {
+/** IP restrictions (optional, or required by the tenant's policy): each row an address, a CIDR or a from–to range. */
+export function IpEntriesField({
+  entries,
+  max,
+  onChange,
+  onBlurEntry,
+  errors,
+  listError,
+  required = false,
+  allowedRanges,
+}: IpEntriesFieldProps) {
   const listRef = useRef<HTMLUListElement>(null);
   const previousCount = useRef(entries.length);
   const addRef = useRef<HTMLButtonElement>(null);
@@ -76,10 +89,14 @@ export function IpEntriesField({ entries, max, onChange, onBlurEntry, errors, li
 
   return (
     <fieldset className="field" aria-describedby={describedBy('ip-entries', true, listError)}>
-      <legend>IP restrictions (optional)</legend>
+      <legend>IP restrictions {required ? <span className="required-mark">(required)</span> : '(optional)'}</legend>
       <p id="ip-entries-hint" className="hint">
-        Leave empty to allow calls from any address. Each entry is one address (203.0.113.7), a CIDR (10.0.0.0/8) or a range
-        (192.0.2.10-192.0.2.20); IPv6 works the same way. Up to {max} entries.
+        {required
+          ? 'The tenant policy requires at least one entry: the addresses the token will be used from. '
+          : 'Leave empty to allow calls from any address. '}
+        Each entry is one address (203.0.113.7), a CIDR (10.0.0.0/8) or a range (192.0.2.10-192.0.2.20); IPv6 works the same way. Up to{' '}
+        {max} entries.
+        {allowedRanges && allowedRanges.length > 0 && <> The tenant allows only addresses within {allowedRanges.join(', ')}.</>}
       </p>
       {entries.length > 0 && (
         <ul className="ip-entries" ref={listRef}>
@@ -98,6 +115,8 @@ export function IpEntriesField({ entries, max, onChange, onBlurEntry, errors, li
                     placeholder="e.g. 10.0.0.0/8"
                     onChange={(event) => update(entry.key, event.target.value)}
                     onBlur={() => onBlurEntry(entry.key)}
+                    required={required && index === 0}
+                    aria-required={required && index === 0 ? true : undefined}
                     aria-invalid={error ? true : undefined}
                     aria-describedby={describedBy(id, false, error)}
                   />

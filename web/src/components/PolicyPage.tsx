@@ -10,7 +10,7 @@ import {
   type TenantPolicy,
   type TenantPolicyChange,
 } from '../governance';
-import { areaTree } from '../scopes';
+import { areaTree, isWithinArea } from '../scopes';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CheckboxField, FieldError, FormActions, TextField } from './Field';
 import { describedBy, fixProblemsMessage, placeDetails, refusedMessage } from './fields';
@@ -330,27 +330,33 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           </div>
           {draft.allowedAreas !== null && (
             <div className="choices nested">
-              {tree.map((area) => (
-                <div className="choice" key={area.name} style={{ paddingInlineStart: `${area.depth * 1.5}rem` }}>
-                  <input
-                    id={`policy-area-${area.name.replace(/[^a-z0-9-]/g, '_')}`}
-                    type="checkbox"
-                    checked={draft.allowedAreas!.includes(area.name)}
-                    onChange={(event) =>
-                      update(
-                        {
-                          allowedAreas: event.target.checked
-                            ? [...draft.allowedAreas!, area.name]
-                            : draft.allowedAreas!.filter((name) => name !== area.name),
-                        },
-                        'allowedAreas',
-                      )
-                    }
-                  />
-                  <label htmlFor={`policy-area-${area.name.replace(/[^a-z0-9-]/g, '_')}`}>{area.name}</label>
-                  <span className="hint"> ({area.description})</span>
-                </div>
-              ))}
+              {tree.map((area) => {
+                // A sub-area of an allowed area is allowed with it (as the service reads the list): shown ticked, not a choice of its own.
+                const coveredBy = draft.allowedAreas!.find((allowed) => allowed !== area.name && isWithinArea(area.name, allowed));
+                const id = `policy-area-${area.name.replace(/[^a-z0-9-]/g, '_')}`;
+                return (
+                  <div className="choice" key={area.name} style={{ paddingInlineStart: `${area.depth * 1.5}rem` }}>
+                    <input
+                      id={id}
+                      type="checkbox"
+                      checked={coveredBy !== undefined || draft.allowedAreas!.includes(area.name)}
+                      disabled={coveredBy !== undefined}
+                      onChange={(event) =>
+                        update(
+                          {
+                            allowedAreas: event.target.checked
+                              ? [...draft.allowedAreas!, area.name]
+                              : draft.allowedAreas!.filter((name) => name !== area.name),
+                          },
+                          'allowedAreas',
+                        )
+                      }
+                    />
+                    <label htmlFor={id}>{area.name}</label>
+                    <span className="hint"> ({coveredBy ? `allowed with ${coveredBy}` : area.description})</span>
+                  </div>
+                );
+              })}
             </div>
           )}
           {errorLine('allowedAreas', 'policy-areas')}

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { TokenMetadata } from '../api';
 import { daysUntil, formatDate, formatDateTime, relativeTime } from '../format';
 import { isOutsidePolicy, isPending, revokerWords } from '../governance';
@@ -49,7 +49,7 @@ export function ScopesCell({ scopes }: { scopes: readonly string[] }) {
   );
 }
 
-function Expires({ token }: { token: TokenMetadata }) {
+export function Expires({ token }: { token: TokenMetadata }) {
   if (token.expiresAt === null) return <span>Never</span>;
   const soon = token.status === 'active' && daysUntil(token.expiresAt) < EXPIRY_WARNING_DAYS;
   return (
@@ -73,7 +73,7 @@ function Expires({ token }: { token: TokenMetadata }) {
   );
 }
 
-function Status({ token }: { token: TokenMetadata }) {
+export function Status({ token }: { token: TokenMetadata }) {
   const reason =
     token.status === 'revoked' && token.revokeReason && token.revokeReason !== 'revoked'
       ? (reasonWords[token.revokeReason] ?? token.revokeReason)
@@ -106,7 +106,7 @@ function Status({ token }: { token: TokenMetadata }) {
 }
 
 /** Generation 1 when created, +1 per refresh; a successor is created by its rotation, so createdAt is the last rotation. */
-function Generation({ token }: { token: TokenMetadata }) {
+export function Generation({ token }: { token: TokenMetadata }) {
   if (token.generation === undefined) return <span className="hint-inline">—</span>;
   return (
     <>
@@ -123,18 +123,50 @@ function Generation({ token }: { token: TokenMetadata }) {
   );
 }
 
-function LastUsed({ token }: { token: TokenMetadata }) {
-  if (!token.lastUsedAt) return <span className="hint-inline">Never</span>;
-  const ips = token.lastUsedIps ?? [];
+/** A credential's (or token's) last use: `at` the newest use, `ips` where from when known. */
+export function LastUsed({ at, ips = [] }: { at: string | null | undefined; ips?: readonly string[] }) {
+  if (!at) return <span className="hint-inline">Never</span>;
   return (
     <>
-      <time dateTime={token.lastUsedAt} title={formatDateTime(token.lastUsedAt)}>
-        {relativeTime(token.lastUsedAt)}
+      <time dateTime={at} title={formatDateTime(at)}>
+        {relativeTime(at)}
       </time>
       {ips.length > 0 && <span className="hint">from {ips.join(', ')}</span>}
     </>
   );
 }
+
+/** The first 8 hex digits of a token id: enough to match a vendor's "token 3ae3…" to a row. */
+export const shortId = (id: string) => id.slice(0, 8);
+
+/** The short id, with a button that copies the whole id (the API and `pat` take it). */
+export function TokenIdChip({ token }: { token: TokenMetadata }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <span className="token-id">
+      <code title={token.id}>{shortId(token.id)}…</code>
+      <button
+        type="button"
+        className="link-button"
+        aria-label={`Copy token id ${shortId(token.id)}… of “${token.description}”`}
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(token.id);
+            setCopied(true);
+            setTimeout(() => setCopied(false), 2000);
+          } catch {
+            setCopied(false);
+          }
+        }}
+      >
+        {copied ? 'Copied' : 'Copy id'}
+      </button>
+    </span>
+  );
+}
+
+/** Where a credential's page is: a URL a colleague can open (hash routing, which every host of the console serves). */
+export const credentialHref = (token: Pick<TokenMetadata, 'id'>) => `#/tokens/${token.id}`;
 
 interface TokenTableProps {
   tokens: readonly TokenMetadata[];
@@ -144,9 +176,17 @@ interface TokenTableProps {
   onRevoke: (token: TokenMetadata) => void;
   onEdit: (token: TokenMetadata) => void;
   onRegenerate: (token: TokenMetadata) => void;
+  /** The credential's last use (newest of its generations); default: the token's own. */
+  lastUseOf?: (token: TokenMetadata) => { at: string | null | undefined; ips?: readonly string[] };
 }
 
-export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit, onRegenerate }: TokenTableProps) {
+const ownUse = (token: TokenMetadata) => ({ at: token.credentialLastUsedAt ?? token.lastUsedAt, ips: token.lastUsedIps ?? [] });
+
+/**
+ * One row per credential. Every action is a visible button in the last column, stacked when the
+ * window is narrow (never scrolled out of sight); under 700 px each row becomes a card.
+ */
+export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit, onRegenerate, lastUseOf = ownUse }: TokenTableProps) {
   return (
     <TokensTable
       caption={caption}
@@ -156,7 +196,6 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit,
           {showOwner && <th scope="col">User</th>}
           <th scope="col">Description</th>
           <th scope="col">Scopes</th>
-          <th scope="col">Created</th>
           <th scope="col">Expires</th>
           <th scope="col">Status</th>
           <th scope="col">Generation</th>
@@ -164,66 +203,83 @@ export function TokenTable({ tokens, caption, showOwner, busy, onRevoke, onEdit,
         </>
       }
     >
-      {tokens.map((token) => (
-        <tr key={token.id} data-token-id={token.id}>
-          {showOwner && <td>{token.owner}</td>}
-          <th scope="row" className="description">
-            {token.description}
-            {token.allowedIps.length > 0 && <span className="hint">IPs: {token.allowedIps.join(', ')}</span>}
-          </th>
-          <ScopesCell scopes={token.scopes} />
-          <td>
-            <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-              {formatDate(token.createdAt)}
-            </time>
-            {token.createdBy !== token.owner && <span className="hint">by {token.createdBy}</span>}
-          </td>
-          <td>
-            <Expires token={token} />
-          </td>
-          <td>
-            <Status token={token} />
-          </td>
-          <td>
-            <Generation token={token} />
-          </td>
-          <td>
-            <LastUsed token={token} />
-          </td>
-          <td className="actions-cell">
-            {(token.status === 'active' || isPending(token)) && (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() => onEdit(token)}
-                aria-label={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
-              >
-                Edit
-              </button>
-            )}
-            {token.status === 'active' && (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() => onRegenerate(token)}
-                aria-label={`Regenerate token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
-              >
-                Regenerate
-              </button>
-            )}
-            {token.status !== 'revoked' && (
-              <button
-                type="button"
-                className="revoke"
-                onClick={() => onRevoke(token)}
-                aria-label={`Revoke token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`}
-              >
-                <span aria-hidden="true">✕ </span>Revoke
-              </button>
-            )}
-          </td>
-        </tr>
-      ))}
+      {tokens.map((token) => {
+        const whose = showOwner ? ` of ${token.owner}` : '';
+        const lastUse = lastUseOf(token);
+        return (
+          <tr key={token.id} data-token-id={token.id}>
+            {showOwner && <td data-label="User">{token.owner}</td>}
+            <th scope="row" className="description">
+              <a href={credentialHref(token)} aria-label={`${token.description}${whose}: details`}>
+                {token.description}
+              </a>
+              <TokenIdChip token={token} />
+              {token.allowedIps.length > 0 && <span className="hint">IPs: {token.allowedIps.join(', ')}</span>}
+              <span className="hint">
+                created{' '}
+                <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+                  {formatDate(token.createdAt)}
+                </time>
+                {token.createdBy !== token.owner && ` by ${token.createdBy}`}
+              </span>
+              {token.rejectReason && <span className="hint reject-reason">Rejected: {token.rejectReason}</span>}
+            </th>
+            <td data-label="Scopes">
+              <ul className="scope-list">
+                {describeScopes(token.scopes).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            </td>
+            <td data-label="Expires">
+              <Expires token={token} />
+            </td>
+            <td data-label="Status">
+              <Status token={token} />
+            </td>
+            <td data-label="Generation">
+              <Generation token={token} />
+            </td>
+            <td data-label="Last used">
+              <LastUsed at={lastUse.at} ips={lastUse.ips} />
+            </td>
+            <td className="actions-cell">
+              <div className="row-actions">
+                {(token.status === 'active' || isPending(token)) && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => onEdit(token)}
+                    aria-label={`Edit token “${token.description}”${whose}`}
+                  >
+                    Edit
+                  </button>
+                )}
+                {token.status === 'active' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => onRegenerate(token)}
+                    aria-label={`Regenerate token “${token.description}”${whose}`}
+                  >
+                    Regenerate
+                  </button>
+                )}
+                {token.status !== 'revoked' && (
+                  <button
+                    type="button"
+                    className="revoke"
+                    onClick={() => onRevoke(token)}
+                    aria-label={`Revoke token “${token.description}”${whose}`}
+                  >
+                    <span aria-hidden="true">✕ </span>Revoke
+                  </button>
+                )}
+              </div>
+            </td>
+          </tr>
+        );
+      })}
     </TokensTable>
   );
 }

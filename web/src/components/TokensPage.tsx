@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { IssuedToken, PatApi, RevokedToken, ScopeArea, TokenMetadata, TokenPage } from '../api';
 import type { Session } from '../auth';
-import { credentialsOf, revocationMessage } from '../families';
+import { credentialsOf, lastUseOf, revocationMessage, type TokenSort, type TokenView, visibleCredentials } from '../families';
 import { isPending, tenantPolicyOf, type GovernedToken, type TenantPolicy } from '../governance';
 import { CreateTokenDialog } from './CreateTokenDialog';
 import { EditTokenDialog } from './EditTokenDialog';
@@ -28,7 +28,12 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
   const [catalogueError, setCatalogueError] = useState<string>();
   const [catalogueAttempt, setCatalogueAttempt] = useState(0);
 
-  const [showAll, setShowAll] = useState(false);
+  const [view, setView] = useState<TokenView>('active');
+  const showAll = view !== 'active';
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<TokenSort>('newest');
+  // Search, sort and the inactive view work over every token (bounded: 10 pages of 100), not one page.
+  const wholeList = view === 'inactive' || search.trim() !== '' || sort !== 'newest';
   const [ownerFilter, setOwnerFilter] = useState('');
   // Cursors of the pages read so far; the last one is the page on screen (undefined: the first).
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -79,8 +84,10 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
     let cancelled = false;
     setLoading(true);
     setListError(undefined);
-    api
-      .listTokens({ status: showAll ? 'all' : 'active', limit: pageSize, cursor, owner })
+    const listing = wholeList
+      ? api.listAll({ status: showAll ? 'all' : 'active', owner }).then((items): TokenPage => ({ items, nextCursor: null }))
+      : api.listTokens({ status: showAll ? 'all' : 'active', limit: pageSize, cursor, owner });
+    listing
       .then((result) => {
         if (cancelled) return;
         setPage(result);
@@ -95,7 +102,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
     return () => {
       cancelled = true;
     };
-  }, [api, showAll, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
+  }, [api, showAll, wholeList, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
 
   // Tokens waiting for approval are not active yet: the default listing leaves them out, so they are read
   // on their own and shown above it (with "Show all" they are in the listing itself).
@@ -175,12 +182,24 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
   };
 
   // One row per credential: a refreshed token's rotated predecessors are part of it, not tokens of their own.
-  const credentials = credentialsOf(page?.items ?? []);
+  const credentials = visibleCredentials(credentialsOf(page?.items ?? []), view, search, sort);
+  const needle = search.trim().toLocaleLowerCase();
+  const pendingShown = pending.filter(
+    (token) => needle === '' || token.description.toLocaleLowerCase().includes(needle) || token.owner.toLocaleLowerCase().includes(needle),
+  );
+  const credentialOf = new Map(credentials.map((credential) => [credential.newest.id, credential]));
+  const credentialLastUse = (token: TokenMetadata) => {
+    const credential = credentialOf.get(token.id);
+    return credential ? lastUseOf(credential) : { at: token.credentialLastUsedAt ?? token.lastUsedAt, ips: token.lastUsedIps ?? [] };
+  };
   // A tenant may let only its admins create tokens: others are not offered a button that would answer 403.
   const canCreate = session.admin || catalogue?.policy.creators !== 'admins';
   const items = credentials.map((credential) => credential.newest);
   const caption = session.admin ? (owner ? `Tokens of ${owner}` : `Tokens of every user of tenant ${session.tenant}`) : 'Your tokens';
   const emptyText = (() => {
+    if (search.trim() !== '')
+      return `No ${view === 'active' ? 'active ' : view === 'inactive' ? 'inactive ' : ''}token matches “${search.trim()}”.`;
+    if (view === 'inactive') return owner ? `${owner} has no revoked or expired tokens.` : 'No revoked or expired tokens.';
     const invite = canCreate ? ' Select Add token to create one.' : '';
     if (!owner && session.admin)
       return showAll ? 'No user of this tenant has a token yet.' : `No user of this tenant has an active token.${invite}`;
@@ -239,18 +258,57 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
             </select>
           </div>
         )}
-        <div className="field checkbox-field inline-field">
+        <fieldset className="view-switch">
+          <legend className="visually-hidden">Show</legend>
+          {(
+            [
+              ['active', 'Active'],
+              ['inactive', 'Inactive'],
+              ['all', 'All tokens'],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value} className={view === value ? 'selected' : undefined}>
+              <input
+                type="radio"
+                name="token-view"
+                value={value}
+                checked={view === value}
+                onChange={() => {
+                  setView(value);
+                  firstPage();
+                }}
+              />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <div className="field inline-field">
+          <label htmlFor="token-search">Search</label>
           <input
-            id="show-all"
-            type="checkbox"
-            checked={showAll}
+            id="token-search"
+            type="search"
+            value={search}
+            placeholder={session.admin ? 'Description or user' : 'Description'}
             onChange={(event) => {
-              setShowAll(event.target.checked);
+              setSearch(event.target.value);
               firstPage();
             }}
           />
-          <label htmlFor="show-all">Show all tokens</label>
-          <span className="hint"> (also revoked and expired)</span>
+        </div>
+        <div className="field inline-field">
+          <label htmlFor="token-sort">Sort by</label>
+          <select
+            id="token-sort"
+            value={sort}
+            onChange={(event) => {
+              setSort(event.target.value as TokenSort);
+              firstPage();
+            }}
+          >
+            <option value="newest">Newest first</option>
+            <option value="expiry">Expiry (soonest first)</option>
+            <option value="lastUsed">Last used (most recent first)</option>
+          </select>
         </div>
       </div>
 
@@ -267,7 +325,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         </div>
       )}
 
-      {pending.length > 0 && (
+      {pendingShown.length > 0 && (
         <section aria-labelledby="pending-heading">
           <h2 id="pending-heading">Waiting for approval</h2>
           <p className="hint">
@@ -276,7 +334,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
               : 'An admin of the tenant must approve these tokens before they work.'}
           </p>
           <TokenTable
-            tokens={pending}
+            tokens={pendingShown}
             caption="Tokens waiting for approval"
             showOwner={session.admin}
             busy={false}
@@ -289,7 +347,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
           />
         </section>
       )}
-      {pending.length > 0 && <h2>Active tokens</h2>}
+      {pendingShown.length > 0 && <h2>Active tokens</h2>}
 
       {!page && loading && <p className="hint">Loading tokens…</p>}
       {page && items.length === 0 && !loading && <p className="empty">{emptyText}</p>}
@@ -305,6 +363,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
           }}
           onEdit={setEditing}
           onRegenerate={setRegenerating}
+          lastUseOf={credentialLastUse}
         />
       )}
 
@@ -363,6 +422,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
           token={editing}
           policy={catalogue.policy}
           showOwner={session.admin}
+          admin={session.admin}
           onEdited={onEdited}
           onClose={() => setEditing(undefined)}
         />
@@ -371,6 +431,7 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         <RegenerateDialog
           api={api}
           token={regenerating}
+          policy={catalogue?.policy}
           showOwner={session.admin}
           onRegenerated={onRegenerated}
           onClose={() => setRegenerating(undefined)}

@@ -395,6 +395,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
@@ -424,6 +425,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
@@ -455,6 +457,7 @@ export type components = {
             familyId: string;
             generation: number;
             lastUsedAt: string | null;
+            credentialLastUsedAt: string | null;
             lastUsedIps: string[];
             /** Format: date-time */
             revokedAt?: string;
