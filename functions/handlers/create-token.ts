@@ -1,3 +1,4 @@
+import { approvalEventOf, approvalEventsOf } from '../adapters/approval-events';
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../http/logger';
@@ -8,6 +9,7 @@ import { baseParts, tokenServiceOf } from './compose';
 
 const { config, store, identify } = baseParts();
 const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
+const approvals = approvalEventsOf(process.env.EVENT_BUS_NAME);
 
 /** POST /tokens */
 export const handler = httpHandler(
@@ -17,6 +19,13 @@ export const handler = httpHandler(
     const issued = await tokens.create(caller, request);
     logger.info('Token created', { tokenId: issued.id, owner: issued.owner, tenant: issued.tenant, createdBy: caller.userId });
     count('TokensCreated');
+    if (issued.status === 'pending') {
+      // Best effort, after the write: the audit trail is the record; the event lets a team notify its admins.
+      await approvals.publish('Token Approval Requested', approvalEventOf(issued)).catch((error: unknown) => {
+        logger.warn('Could not announce the approval request', { tokenId: issued.id, error: error as Error });
+        count('ApprovalEventsFailed');
+      });
+    }
     return json(201, issued);
   },
   { jsonBody: true },

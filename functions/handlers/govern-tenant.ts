@@ -1,3 +1,4 @@
+import { approvalEventOf, approvalEventsOf } from '../adapters/approval-events';
 import { notFound } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../http/logger';
@@ -9,6 +10,7 @@ import { baseParts, tokenServiceOf } from './compose';
 const { config, store, identify } = baseParts();
 // Changes records and policies, never signs: no signer, no KMS.
 const tokens = tokenServiceOf(config, store);
+const approvals = approvalEventsOf(process.env.EVENT_BUS_NAME);
 
 /**
  * Tenant governance: PUT /tenant/policy, POST /tenant/revoke-outside-policy (admins), PATCH
@@ -49,6 +51,16 @@ export const handler = httpHandler(
           tenant: decided.tenant,
           decidedBy: caller.userId,
         });
+        // Best effort, after the write: the requester learns the decision (and the reason) from the bus.
+        await approvals
+          .publish(
+            approve ? 'Token Approved' : 'Token Rejected',
+            approvalEventOf(decided, { decidedBy: caller.userId, reason: seen.reason }),
+          )
+          .catch((error: unknown) => {
+            logger.warn('Could not announce the decision', { tokenId: decided.id, error: error as Error });
+            count('ApprovalEventsFailed');
+          });
         return json(200, decided);
       }
       default:

@@ -79,6 +79,8 @@ export function ipsWithin(entries: readonly string[], shown: readonly string[]):
  */
 /** How long an alarm raised by a flusher report stays in ALARM (its one-minute evaluation period). */
 const ALARM_PERIOD_MS = 60_000;
+/** A late flush reports itself when it lands: a request past the bound waits this long for that report. */
+const REPORT_WAIT_MS = 30_000;
 
 export class Invariants {
   checks = 0;
@@ -155,23 +157,42 @@ export class Invariants {
   /**
    * 1. Nothing gets through more than the bound after its end. Precisely: a request the gateway
    * lets through at `at` for a token whose end (above) is E violates the bound when
-   * at > E + 5 s, unless the stage flusher reported a failed or late flush at some instant in
-   * [E, at]; even then, at > E + the result TTL + the fallback status cache is a violation.
+   * at > E + 5 s, unless the stage flusher reports a failed or late flush at some instant from E
+   * on (a crashed run: from a minute before E), at the latest `REPORT_WAIT_MS` after the request (a
+   * late flush reports itself when it lands, after the requests it was late for); even then,
+   * at > E + the result TTL + the fallback status cache is a violation at once.
    */
   onAllowed(tokenId: string, at: number, detail: string): void {
     this.checks++;
     const end = this.endOf(tokenId);
     if (!end || at <= end.at + REVOCATION_BOUND_MS) return;
-    // A crashed run's alarm stays in ALARM for its minute: a crash in the minute before the token's
-    // end still covers it. Other reports count from the end on.
-    const excused = this.flusherReports.some((report) => report.at >= end.at - report.windowMs && report.at <= at);
     const late = at - end.at;
-    if (excused && late <= this.resultCacheMs + this.fallbackStatusCacheMs) return;
-    this.violate(
-      '1 revocation bound',
-      at,
-      `${short(tokenId)} let through ${(late / 1000).toFixed(3)} s after its ${end.why} at ${iso(end.at)} (bound ${REVOCATION_BOUND_MS / 1000} s${excused ? ', flusher had reported trouble' : ', no flusher report'}): ${detail}`,
-    );
+    const message = `${short(tokenId)} let through ${(late / 1000).toFixed(3)} s after its ${end.why} at ${iso(end.at)} (bound ${REVOCATION_BOUND_MS / 1000} s`;
+    if (late > this.resultCacheMs + this.fallbackStatusCacheMs) {
+      this.violate('1 revocation bound', at, `${message}, past even the degraded bound): ${detail}`);
+      return;
+    }
+    if (this.flusherReports.some((report) => this.covers(report, end.at, at))) return;
+    this.suspects.push({ at, endAt: end.at, message: `${message}, no flusher report within ${REPORT_WAIT_MS / 1000} s): ${detail}` });
+  }
+
+  /** Does a flusher report at `report.at` cover a request at `at` for a token that ended at `endAt`? */
+  private covers(report: { at: number; windowMs: number }, endAt: number, at: number): boolean {
+    return report.at >= endAt - report.windowMs && report.at <= at + REPORT_WAIT_MS;
+  }
+
+  /** Requests past the bound still waiting for the flusher's report; each is a violation if none comes in time. */
+  private suspects: { at: number; endAt: number; message: string }[] = [];
+
+  /** Turns suspects whose report did not come within `REPORT_WAIT_MS` into violations (each step, and at the end). */
+  settle(now: number): void {
+    const still: typeof this.suspects = [];
+    for (const suspect of this.suspects) {
+      if (this.flusherReports.some((report) => this.covers(report, suspect.endAt, suspect.at))) continue;
+      if (now - suspect.at > REPORT_WAIT_MS) this.violate('1 revocation bound', suspect.at, suspect.message);
+      else still.push(suspect);
+    }
+    this.suspects = still;
   }
 
   onCommit(changes: ItemChange[], at: number, actor: string): void {
