@@ -94,6 +94,7 @@ export async function startLocalService(options: LocalServiceOptions) {
       identity: config.identity,
       // The routes the authorizer was configured with: what it protects is what the front serves.
       apiRoutes: config.routes,
+      catalogue: config.catalogue,
       authorizerCacheSeconds: resultCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
       trustedProxyHops: options.trustedProxyHops,
