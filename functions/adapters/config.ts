@@ -69,6 +69,8 @@ export const policySchema = z.partial(
     reuseLeewaySeconds: z.number(),
     refreshWindowDays: z.number(),
     retentionDays: z.number(),
+    maxCredentialAgeDays: z.nullable(z.number()),
+    idleExpiryDays: z.nullable(z.number()),
   } satisfies Record<keyof TokenPolicy, z.ZodMiniType>),
 );
 

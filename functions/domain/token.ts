@@ -30,6 +30,12 @@ export interface TokenRecord {
   /** SHA-256 (hex) of the refresh key's secret; the key itself is never stored. */
   refreshKeyHash: string;
   lastUsedAt?: number;
+  /**
+   * When the credential (the family's first token) was created; carried by every successor so the
+   * family's age is one read. Absent on a first token (its `createdAt` is the start) and on
+   * successors written before it was carried (then their own `createdAt`, a later, lenient start).
+   */
+  familyCreatedAt?: number;
   /** Last distinct client addresses, newest first. */
   lastUsedIps?: string[];
   /** Expiry-notification horizons (days) already sent for this token. */

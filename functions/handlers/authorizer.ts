@@ -51,6 +51,7 @@ const authorizer = new Authorizer({
   routes,
   statusCacheMs: config.statusCacheMs,
   lastUsedIntervalMs: config.lastUsedIntervalMs,
+  idleExpiryDays: config.policy.idleExpiryDays,
   onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use or denial', { tokenId, error: error as Error }),
   feed:
     feedLog && config.revocationFeed

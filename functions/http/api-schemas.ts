@@ -88,6 +88,10 @@ export const effectivePolicy = z.object({
   allowNoExpiry: z.boolean(),
   maxIpEntries: z.int(),
   maxDescriptionLength: z.int(),
+  /** Days after the credential's (family's) creation past which no refresh is allowed; null: unbounded. */
+  maxCredentialAgeDays: z.nullable(z.int()),
+  /** Days without use after which the credential stops working and cannot be refreshed; null: off. */
+  idleExpiryDays: z.nullable(z.int()),
   creators: z.enum(['everyone', 'admins']),
   requireIpRestriction: z.boolean(),
   /** Catalogue areas a token may be granted; null: every area. */

@@ -110,6 +110,8 @@ export const tenantPolicyBody = z.strictObject(
     ),
     maxActiveTokensPerOwner: z.optional(z.int({ error: 'must be a whole number' }).check(z.minimum(1, 'must be at least 1'))),
     requireApproval: z.optional(z.boolean({ error: 'must be true or false' })),
+    maxCredentialAgeDays: z.optional(z.nullable(days)),
+    idleExpiryDays: z.optional(z.nullable(days)),
   },
   { error: 'must be a JSON object of policy fields' },
 );

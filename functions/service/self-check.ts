@@ -71,7 +71,7 @@ export async function selfCheck(deps: SelfCheckDeps, authorization: string | und
   const status = statusOf(record, now);
   const policy = effectivePolicy(deps.policy, await deps.store.getTenantPolicy(record.tenant));
   // A refresh also needs the tenant's current policy to allow the token's terms (TokenService.refresh).
-  const refreshableUntil = allowsTerms(policy, record) ? refreshableUntilOf(record, deps.policy, now) : null;
+  const refreshableUntil = allowsTerms(policy, record) ? refreshableUntilOf(record, policy, now) : null;
   const iso = (millis: number) => new Date(millis).toISOString();
   return {
     id: record.id,

@@ -546,6 +546,8 @@ export type components = {
             allowNoExpiry: boolean;
             maxIpEntries: number;
             maxDescriptionLength: number;
+            maxCredentialAgeDays: number | null;
+            idleExpiryDays: number | null;
             /** @enum {string} */
             creators: "everyone" | "admins";
             requireIpRestriction: boolean;
@@ -677,6 +679,8 @@ export type components = {
             allowedAreas?: string[] | null;
             maxActiveTokensPerOwner?: number;
             requireApproval?: boolean;
+            maxCredentialAgeDays?: number | null;
+            idleExpiryDays?: number | null;
         };
         TokenEdit: {
             description?: string;
