@@ -226,6 +226,17 @@ export const serviceHandlers = {
       { method: 'GET', path: '/.well-known/oauth-authorization-server', access: 'public' },
     ],
   },
+  /**
+   * Secret scanning alerts (GitHub's partner program): reads records (a refresh key's, or a verified
+   * access token's), then revokes each family (Update + audit event Put, Query byFamily). Public keys, never Sign.
+   */
+  secretScanningAlert: {
+    entry: 'secret-scanning-alert',
+    description: 'POST /secret-scanning/github: revokes the families of secrets a scanner found, on a signed alert',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    signingKeys: 'verify',
+    routes: [{ method: 'POST', path: '/secret-scanning/github', access: 'public', publicThrottle: true }],
+  },
 } as const satisfies Record<string, HandlerSpec>;
 
 export type ServiceHandlerName = keyof typeof serviceHandlers;

@@ -160,6 +160,15 @@ export const tokenSelf = z.object({
   revokeReason: z.optional(revokeReason),
 });
 
+/** GitHub's secret scanning partner answer: each match labelled. */
+export const secretScanningLabels = z.array(
+  z.object({
+    token_raw: z.string(),
+    token_type: z.string(),
+    label: z.enum(['true_positive', 'false_positive']),
+  }),
+);
+
 /** RFC 6749 §5.1: a successful refresh_token grant. */
 export const oauthTokenResponse = z.object({
   access_token: z.string(),

@@ -13,6 +13,7 @@ import {
   leakReportBody,
   listTokensQuery,
   refreshBody,
+  secretScanningAlertBody,
   tenantPolicyBody,
   tokenAuditQuery,
 } from './validation';
@@ -35,6 +36,7 @@ const responseSchemas = {
   AuditPage: api.auditPage,
   JsonWebKeySet: api.jsonWebKeySet,
   TokenSelf: api.tokenSelf,
+  SecretScanningLabels: api.secretScanningLabels,
   OAuthTokenResponse: api.oauthTokenResponse,
   OAuthError: api.oauthError,
   OAuthServerMetadata: api.oauthServerMetadata,
@@ -51,6 +53,7 @@ const requestSchemas = {
   CreateTokenRequest: createTokenBody,
   RefreshRequest: refreshBody,
   LeakReport: leakReportBody,
+  SecretScanningAlert: secretScanningAlertBody,
   TenantPolicyChange: tenantPolicyBody,
   TokenEdit: editTokenBody,
 } satisfies Record<string, z.ZodMiniType>;
@@ -328,6 +331,18 @@ const managementOperations: Operation[] = [
     auth: 'none',
     ok: { status: 200, schema: 'OAuthServerMetadata', description: 'The metadata' },
     errors: [],
+  },
+  {
+    method: 'POST',
+    path: '/secret-scanning/github',
+    operationId: 'secretScanningAlert',
+    summary:
+      'GitHub secret scanning partner alert: signed (GITHUB-PUBLIC-KEY-IDENTIFIER, GITHUB-PUBLIC-KEY-SIGNATURE); every match of ours revokes its family (`leaked`)',
+    tag: 'refresh',
+    auth: 'none',
+    body: 'SecretScanningAlert',
+    ok: { status: 200, schema: 'SecretScanningLabels', description: 'Each match labelled true_positive or false_positive' },
+    errors: ['invalid_request', 'unauthorized', 'too_many_requests'],
   },
   {
     method: 'GET',

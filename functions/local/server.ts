@@ -61,6 +61,7 @@ const managementRoutes: ManagementRoute[] = [
   { method: 'POST', resource: '/oauth2/token', handler: 'oauth', signedIn: false },
   { method: 'POST', resource: '/oauth2/revoke', handler: 'oauth', signedIn: false },
   { method: 'GET', resource: '/.well-known/oauth-authorization-server', handler: 'oauth', signedIn: false },
+  { method: 'POST', resource: '/secret-scanning/github', handler: 'secret-scanning-alert', signedIn: false },
 ];
 
 const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
@@ -75,6 +76,7 @@ const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
   jwks: () => import('../handlers/jwks'),
   'token-self': () => import('../handlers/token-self'),
   oauth: () => import('../handlers/oauth'),
+  'secret-scanning-alert': () => import('../handlers/secret-scanning-alert'),
   authorizer: () => import('../handlers/authorizer'),
 };
 

@@ -281,6 +281,8 @@ const publicRouteReasons: Record<string, string> = {
   'POST /oauth2/revoke':
     'Public by design (RFC 7009): holding a token is the proof to revoke it; the answer is 200 whatever it was; throttled.',
   'GET /.well-known/oauth-authorization-server': 'Public by design: RFC 8414 metadata naming the OAuth endpoints; nothing secret.',
+  'POST /secret-scanning/github':
+    "Authenticated in the handler: GitHub's secret scanning partner program signs each alert (ECDSA P-256 over the raw body) with keys configured in secretScanningKeys; an unsigned or badly signed call is a 401 and revokes nothing. Throttled.",
 };
 
 /** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */

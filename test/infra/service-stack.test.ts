@@ -399,6 +399,7 @@ describe('REST API', () => {
         'POST /oauth2/token NONE',
         'POST /oauth2/revoke NONE',
         'GET /.well-known/oauth-authorization-server NONE',
+        'POST /secret-scanning/github NONE',
       ].sort(),
     );
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -502,7 +503,14 @@ describe('per-client limit on the public routes (WAF)', () => {
       EvaluationWindowSec: 300,
       ScopeDownStatement: {
         OrStatement: {
-          Statements: ['/tokens/refresh', '/tokens/revoke-leaked', '/tokens/self', '/oauth2/token', '/oauth2/revoke'].map((path) => ({
+          Statements: [
+            '/tokens/refresh',
+            '/tokens/revoke-leaked',
+            '/tokens/self',
+            '/oauth2/token',
+            '/oauth2/revoke',
+            '/secret-scanning/github',
+          ].map((path) => ({
             ByteMatchStatement: {
               FieldToMatch: { UriPath: {} },
               PositionalConstraint: 'ENDS_WITH',

@@ -309,6 +309,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/secret-scanning/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** GitHub secret scanning partner alert: signed (GITHUB-PUBLIC-KEY-IDENTIFIER, GITHUB-PUBLIC-KEY-SIGNATURE); every match of ours revokes its family (`leaked`) */
+        post: operations["secretScanningAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -617,6 +634,12 @@ export type components = {
             /** @enum {string} */
             revokeReason?: "revoked" | "rotated" | "reuse_detected" | "leaked" | "rejected" | "outside_policy";
         };
+        SecretScanningLabels: {
+            token_raw: string;
+            token_type: string;
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+        }[];
         OAuthTokenResponse: {
             access_token: string;
             /** @constant */
@@ -668,6 +691,12 @@ export type components = {
         LeakReport: {
             tokens: string[];
         };
+        SecretScanningAlert: {
+            token: string;
+            type: string;
+            url: string;
+            source: string;
+        }[];
         TenantPolicyChange: {
             lifetimesDays?: number[];
             defaultLifetimeDays?: number;
@@ -2739,6 +2768,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthServerMetadata"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    secretScanningAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretScanningAlert"];
+            };
+        };
+        responses: {
+            /** @description Each match labelled true_positive or false_positive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretScanningLabels"];
+                };
+            };
+            /** @description `invalid_request`: The request is malformed; `details` names each offending field. Nothing was written. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No valid credential (a missing, expired or forged ID token or access token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    } & components["schemas"]["Error"];
                 };
             };
             /** @description `too_many_requests`: Throttled; retry later. */
