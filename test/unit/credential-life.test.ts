@@ -4,6 +4,7 @@ import { changedOverrides } from '../../functions/domain/tenant-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { selfCheck } from '../../functions/service/self-check';
+import { ExpiryNotifier } from '../../functions/service/expiry-notifications';
 import { authorizerFor, DAY, ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
 import { MemoryTokenStore } from '../support/memory-token-store';
 import { codeOf } from '../support/refresh-fixtures';
@@ -107,5 +108,33 @@ describe('tenant policy: credential life only tightens', () => {
       ok: false,
       problems: [{ field: 'maxCredentialAgeDays' }],
     });
+  });
+});
+
+describe('expiry notices', () => {
+  it('name the credential’s absolute end when the deployment bounds its age', async () => {
+    const { service, store, clock } = setup({ maxCredentialAgeDays: 400 });
+    const first = await create(service);
+    clock.advance(10 * DAY);
+    const second = await service.refresh(first.refreshKey);
+    if (second.kind === 'reuse_detected') throw new Error('unexpected');
+    clock.advance(85 * DAY);
+    const sent: unknown[] = [];
+    const notifier = new ExpiryNotifier({
+      store,
+      publisher: { publish: async (notice) => void sent.push(notice) },
+      clock,
+      horizonsDays: [30, 7, 1],
+      maxCredentialAgeDays: 400,
+    });
+
+    await notifier.run();
+
+    expect(sent).toEqual([
+      expect.objectContaining({
+        tokenId: second.token.id,
+        credentialEndsAt: new Date(Date.parse(first.createdAt as string) + 400 * DAY).toISOString(),
+      }),
+    ]);
   });
 });
