@@ -6,6 +6,10 @@ import { refreshableUntilOf } from '../../functions/domain/credential-life';
 import { ACCESS_TOKEN_PREFIX, crc32, formatRefreshKey, parseRefreshKey, refreshKeyChecksum } from '../../functions/domain/token';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { signAccessToken } from '../../functions/service/jws';
+import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { toLowS } from '../../functions/domain/jws-form';
+import { ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
+import { MemoryTokenStore } from '../support/memory-token-store';
 
 const id = '0123456789abcdef0123456789abcdef';
 const secret = 'A'.repeat(42) + 'Q';
@@ -93,5 +97,26 @@ describe('refreshableUntil', () => {
     expect(refreshableUntilOf({ state: 'revoked', expiresAt: 10 * day, createdAt: 0, rotatedAt: 1 }, policy, 1)).toBeNull();
     expect(refreshableUntilOf({ state: 'revoked', expiresAt: 10 * day, createdAt: 0 }, policy, 1)).toBeNull();
     expect(refreshableUntilOf({ state: 'pending', expiresAt: 10 * day, createdAt: 0 }, policy, 1)).toBeNull();
+  });
+});
+
+describe('tokens and keys issued before the explicit type and the checksum', () => {
+  it('still verify (typ JWT) and refresh (no checksum) until they expire; another typ is refused', async () => {
+    const store = new MemoryTokenStore();
+    const clock = new ManualClock();
+    const { service, keys } = tokenService(store, clock);
+    const verifier = new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false });
+    const issued = await service.create(user('ann'), { description: 'old', scopes: ['jobs:read'] });
+    const [, payload] = issued.accessToken.split('.');
+    const signedWith = async (typ: string) => {
+      const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ, kid: await keys.keyId() })).toString('base64url')}.${payload}`;
+      return `${input}.${Buffer.from(toLowS(await keys.sign(new TextEncoder().encode(input)))).toString('base64url')}`;
+    };
+
+    expect((await verifier.verify(await signedWith('JWT'))).ok).toBe(true);
+    expect(await verifier.verify(await signedWith('at+jwt'))).toMatchObject({ ok: false, reason: 'malformed_token' });
+    const oldKey = issued.refreshKey.slice(0, -6);
+    const refreshed = await service.refresh(oldKey);
+    expect(refreshed.kind).toBe('rotated');
   });
 });
