@@ -207,6 +207,43 @@ export const serviceHandlers = {
     publishesNotices: true,
     timeout: Duration.minutes(5),
   },
+  /** The token's own state: its record and family (GetItem/BatchGetItem), the tenant policy (GetItem); public keys, never Sign. */
+  tokenSelf: {
+    entry: 'token-self',
+    description: "GET /tokens/self: an access token's own state, authenticated by the token itself",
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] },
+    signingKeys: 'verify',
+    routes: [{ method: 'GET', path: '/tokens/self', access: 'public', publicThrottle: true }],
+  },
+  /**
+   * OAuth 2.0: the refresh_token grant (the refresh use case: rotation transaction, reuse detection's
+   * Query byFamily, Sign, the refresh MAC), RFC 7009 revocation (GetItem, the family revocation's
+   * Update and Puts) and RFC 8414 metadata (nothing).
+   */
+  oauth: {
+    entry: 'oauth',
+    description:
+      'POST /oauth2/token, POST /oauth2/revoke, GET /.well-known/oauth-authorization-server: rotation and revocation for OAuth clients',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    signingKeys: 'sign',
+    refreshMac: true,
+    routes: [
+      { method: 'POST', path: '/oauth2/token', access: 'public', publicThrottle: true },
+      { method: 'POST', path: '/oauth2/revoke', access: 'public', publicThrottle: true },
+      { method: 'GET', path: '/.well-known/oauth-authorization-server', access: 'public' },
+    ],
+  },
+  /**
+   * Secret scanning alerts (GitHub's partner program): reads records (a refresh key's, or a verified
+   * access token's), then revokes each family (Update + audit event Put, Query byFamily). Public keys, never Sign.
+   */
+  secretScanningAlert: {
+    entry: 'secret-scanning-alert',
+    description: 'POST /secret-scanning/github: revokes the families of secrets a scanner found, on a signed alert',
+    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    signingKeys: 'verify',
+    routes: [{ method: 'POST', path: '/secret-scanning/github', access: 'public', publicThrottle: true }],
+  },
 } as const satisfies Record<string, HandlerSpec>;
 
 export type ServiceHandlerName = keyof typeof serviceHandlers;

@@ -33,6 +33,12 @@ export interface TokenServiceSettings {
   readonly tenantClaim?: string;
   /** ID-token claim that names the user. @default 'cognito:username' */
   readonly userIdClaim?: string;
+  /**
+   * Public keys that sign secret-scanning alerts to `POST /secret-scanning/github` (GitHub's partner
+   * program publishes them at https://api.github.com/meta/public_keys/secret_scanning).
+   * @default none: every alert is refused (401)
+   */
+  readonly secretScanningKeys?: ReadonlyArray<{ readonly keyIdentifier: string; readonly key: string }>;
 }
 
 export const defaultAdminGroup = defaults.adminGroup;
@@ -100,6 +106,7 @@ export function settingsEnvironment(
     adminGroup: settings.adminGroup,
     tenantClaim: settings.tenantClaim,
     userIdClaim: settings.userIdClaim,
+    secretScanningKeys: settings.secretScanningKeys?.map(({ keyIdentifier, key }) => ({ keyIdentifier, key })),
     ...extra,
   });
 }

@@ -30,6 +30,7 @@ export const environmentNames = {
   revocationFeed: 'REVOCATION_FEED',
   feedStatusCacheSeconds: 'FEED_STATUS_CACHE_SECONDS',
   resultCacheSeconds: 'RESULT_CACHE_SECONDS',
+  secretScanningKeys: 'SECRET_SCANNING_KEYS',
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
   notifyHorizonsDays: 'NOTIFY_HORIZONS_DAYS',
   eventBusName: 'EVENT_BUS_NAME',
@@ -71,6 +72,8 @@ export const policySchema = z.partial(
     reuseLeewaySeconds: z.number(),
     refreshWindowDays: z.number(),
     retentionDays: z.number(),
+    maxCredentialAgeDays: z.nullable(z.number()),
+    idleExpiryDays: z.nullable(z.number()),
   } satisfies Record<keyof TokenPolicy, z.ZodMiniType>),
 );
 
@@ -302,6 +305,12 @@ export interface ServiceSettings {
   feedStatusCacheSeconds?: number;
   /** API Gateway's authorizer result TTL, as the authorizer must know it. */
   resultCacheSeconds?: number;
+  /**
+   * The public keys secret-scanning alerts are signed with (GitHub's partner program:
+   * https://api.github.com/meta/public_keys/secret_scanning), each `{keyIdentifier, key}` (PEM).
+   * None: the alert endpoint refuses every call (401).
+   */
+  secretScanningKeys?: SecretScanningKey[];
 }
 
 /** The environment variables that carry `settings`; used by the CDK constructs and the local server. */
@@ -322,5 +331,26 @@ export function environmentOf(settings: ServiceSettings): Record<string, string>
   if (settings.revocationFeed !== undefined) env[environmentNames.revocationFeed] = settings.revocationFeed ? 'on' : 'off';
   if (settings.feedStatusCacheSeconds !== undefined) env[environmentNames.feedStatusCacheSeconds] = String(settings.feedStatusCacheSeconds);
   if (settings.resultCacheSeconds !== undefined) env[environmentNames.resultCacheSeconds] = String(settings.resultCacheSeconds);
+  if (settings.secretScanningKeys) env[environmentNames.secretScanningKeys] = JSON.stringify(settings.secretScanningKeys);
   return env;
+}
+
+export interface SecretScanningKey {
+  keyIdentifier: string;
+  /** An ECDSA P-256 public key, PEM (SPKI), as GitHub publishes it. */
+  key: string;
+}
+
+const secretScanningSchema = z.object({
+  SECRET_SCANNING_KEYS: z._default(
+    json(z.array(z.strictObject({ keyIdentifier: text(), key: z.string().check(z.includes('-----BEGIN PUBLIC KEY-----')) }))),
+    () => [],
+  ),
+});
+
+/** The secret-scanning alert endpoint's own variable: the scanners' public keys, validated at cold start. */
+export function loadSecretScanningKeys(env: Record<string, string | undefined>): SecretScanningKey[] {
+  const parsed = secretScanningSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeIssues(issuesOf(parsed.error.issues))}`);
+  return parsed.data.SECRET_SCANNING_KEYS;
 }

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { createDecoder, createVerifier } from 'fast-jwt';
 import { isCanonicalEs256Jws, MAX_TOKEN_LENGTH } from '../domain/jws-form';
+import { ACCEPTED_TOKEN_TYPES } from '../domain/token';
 import type { AccessTokenVerifier, VerificationFailure, VerifiedClaims } from '../service/authorize';
 import type { Clock, PublicJwk, PublicKeySource } from '../service/ports';
 
@@ -11,6 +12,11 @@ export interface JwtVerifierOptions {
   allowNoExpiry: boolean;
   /** Tolerated clock skew for `iat`/`nbf` in the future. @default 60 000 */
   clockSkewMs?: number;
+  /**
+   * Accept a token past its `exp` (everything else still checked): for `GET /tokens/self`, which
+   * answers the holder of an expired token too. Never for authorization. @default false
+   */
+  ignoreExpiry?: boolean;
 }
 
 type VerifyFn = (token: string) => Record<string, unknown>;
@@ -66,6 +72,8 @@ export class FastJwtVerifier implements AccessTokenVerifier {
       const { header } = decodeComplete(token) as { header: Record<string, unknown> };
       const verifyWithKey = typeof header.kid === 'string' ? verifiers.get(header.kid) : undefined;
       if (!verifyWithKey) return { ok: false, reason: 'unknown_kid' };
+      // `pat+jwt` since tokens became scannable; `JWT` until the last token issued before expires.
+      if (!ACCEPTED_TOKEN_TYPES.includes(header.typ as string)) return { ok: false, reason: 'malformed_token', detail: 'typ not accepted' };
       payload = verifyWithKey(token);
     } catch (error) {
       return { ok: false, reason: failureOf(error), detail: error instanceof Error ? error.message : String(error) };
@@ -88,7 +96,7 @@ export class FastJwtVerifier implements AccessTokenVerifier {
       if (!this.options.allowNoExpiry) return { ok: false, reason: 'missing_claims', detail: 'exp is required' };
     } else if (typeof exp !== 'number') {
       return { ok: false, reason: 'malformed_claims', detail: 'exp must be a number' };
-    } else if (exp * 1000 <= now) {
+    } else if (exp * 1000 <= now && !this.options.ignoreExpiry) {
       return { ok: false, reason: 'expired' };
     }
     return {
@@ -117,7 +125,6 @@ export class FastJwtVerifier implements AccessTokenVerifier {
       algorithms: ['ES256'],
       allowedIss: this.options.issuer,
       requiredClaims: ['iss', 'jti', 'sub', 'tid', 'scope', 'iat'],
-      checkTyp: 'JWT',
       ignoreExpiration: true,
       ignoreNotBefore: true,
     }) as VerifyFn;

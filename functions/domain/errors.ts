@@ -1,3 +1,5 @@
+import type { BearerChallenge } from './bearer-challenge';
+
 /**
  * The one vocabulary of failures the product knows: each code, its one HTTP status, and the message
  * said when nothing more specific is known (the authorizer's denials, 5xx bodies, API Gateway's own
@@ -37,6 +39,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: FieldProblem[],
+    /** The RFC 6750 challenge of a 401/403 when it says more than the message (no credential, a scope). */
+    readonly challenge?: BearerChallenge,
   ) {
     super(message);
     this.name = 'DomainError';

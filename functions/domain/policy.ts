@@ -24,6 +24,16 @@ export interface TokenPolicy {
   refreshWindowDays: number;
   /** How long a dead record stays before DynamoDB TTL removes it. @default 30 */
   retentionDays: number;
+  /**
+   * Bounded credential life (Auth0/Okta's absolute lifetime of a rotating chain): no refresh past
+   * the family's creation plus this many days. `null`: a credential refreshed on schedule lives on. @default null
+   */
+  maxCredentialAgeDays: number | null;
+  /**
+   * Idle timeout: a credential unused this many days (no authorized request, no refresh) stops
+   * working and cannot be refreshed. `null`: off. @default null
+   */
+  idleExpiryDays: number | null;
 }
 
 export const defaultPolicy: TokenPolicy = {
@@ -38,6 +48,8 @@ export const defaultPolicy: TokenPolicy = {
   reuseLeewaySeconds: 30,
   refreshWindowDays: 30,
   retentionDays: 30,
+  maxCredentialAgeDays: null,
+  idleExpiryDays: null,
 };
 
 export const DAY_SECONDS = 86_400;
@@ -74,6 +86,11 @@ export function policyProblems(policy: TokenPolicy): string[] {
   if (!Number.isInteger(policy.retentionDays) || policy.retentionDays < policy.refreshWindowDays) {
     problems.push('retentionDays must be an integer at least refreshWindowDays, or expired tokens vanish before they can be refreshed');
   }
+  for (const name of ['maxCredentialAgeDays', 'idleExpiryDays'] as const) {
+    const value = policy[name];
+    if (value !== null && (!Number.isInteger(value) || value < 1))
+      problems.push(`${name} must be a positive integer or null (got ${value})`);
+  }
   return problems;
 }
 
@@ -86,6 +103,8 @@ export function policyView(policy: TokenPolicy) {
     allowNoExpiry: policy.allowNoExpiry,
     maxIpEntries: policy.maxIpEntries,
     maxDescriptionLength: policy.maxDescriptionLength,
+    maxCredentialAgeDays: policy.maxCredentialAgeDays,
+    idleExpiryDays: policy.idleExpiryDays,
   };
 }
 

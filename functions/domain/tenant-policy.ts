@@ -40,10 +40,22 @@ export const tenantPolicyFields = [
   'maxActiveTokensPerOwner',
   'requireApproval',
   'allowedIpRanges',
+  'maxCredentialAgeDays',
+  'idleExpiryDays',
 ] as const;
 
 export type TenantPolicyOverrides = Partial<
-  Pick<TokenPolicy, 'lifetimesDays' | 'defaultLifetimeDays' | 'maxLifetimeDays' | 'allowNoExpiry' | 'maxActiveTokensPerOwner'> & TenantRules
+  Pick<
+    TokenPolicy,
+    | 'lifetimesDays'
+    | 'defaultLifetimeDays'
+    | 'maxLifetimeDays'
+    | 'allowNoExpiry'
+    | 'maxActiveTokensPerOwner'
+    | 'maxCredentialAgeDays'
+    | 'idleExpiryDays'
+  > &
+    TenantRules
 >;
 
 export type EffectivePolicy = TokenPolicy & TenantRules;
@@ -97,6 +109,13 @@ export function changedOverrides(
     wider('allowNoExpiry', 'the deployment does not allow tokens without expiry');
   if (change.maxActiveTokensPerOwner !== undefined && change.maxActiveTokensPerOwner > deployment.maxActiveTokensPerOwner) {
     wider('maxActiveTokensPerOwner', `must be at most the deployment's ${deployment.maxActiveTokensPerOwner}`);
+  }
+  // Credential life: off (null) is the widest; a tenant may set a bound or a shorter one, never lift one.
+  for (const field of ['maxCredentialAgeDays', 'idleExpiryDays'] as const) {
+    const bound = deployment[field];
+    if (change[field] === undefined || bound === null) continue;
+    if (change[field] === null) wider(field, `the deployment bounds it at ${bound} days`);
+    else if (change[field] > bound) wider(field, `must be at most the deployment's ${bound}`);
   }
   const known = new Set(catalogue.map((area) => area.name));
   for (const area of change.allowedAreas ?? []) if (!known.has(area)) wider('allowedAreas', `${area} is not an area of the catalogue`);

@@ -32,6 +32,12 @@ export interface TokenRecord {
   lastUsedAt?: number;
   /** The newest use of the credential's earlier generations, carried over at each rotation. */
   credentialLastUsedAt?: number;
+  /**
+   * When the credential (the family's first token) was created; carried by every successor so the
+   * family's age is one read. Absent on a first token (its `createdAt` is the start) and on
+   * successors written before it was carried (then their own `createdAt`, a later, lenient start).
+   */
+  familyCreatedAt?: number;
   /** Last distinct client addresses, newest first. */
   lastUsedIps?: string[];
   /** Expiry-notification horizons (days) already sent for this token. */
@@ -177,6 +183,16 @@ export function metadataOf(record: TokenRecord, now: number) {
 
 export type TokenMetadata = ReturnType<typeof metadataOf>;
 
+/** The access token's explicit type (RFC 8725 §3.11), its header's second member. */
+export const ACCESS_TOKEN_TYPE = 'pat+jwt';
+/**
+ * The 50 characters every access token issued now starts with: `{"alg":"ES256","typ":"pat+jwt","kid":"`
+ * in base64url, but for its last 6 bits (the next character is `I` or `J`, by the kid's first).
+ */
+export const ACCESS_TOKEN_PREFIX = 'eyJhbGciOiJFUzI1NiIsInR5cCI6InBhdCtqd3QiLCJraWQiOi';
+/** Types the verifiers accept: tokens issued before the explicit type say `JWT` and work until they expire. */
+export const ACCEPTED_TOKEN_TYPES: readonly string[] = [ACCESS_TOKEN_TYPE, 'JWT'];
+
 export interface AccessClaims {
   iss: string;
   sub: string;
@@ -202,22 +218,61 @@ export function claimsOf(record: TokenRecord, issuer: string): AccessClaims {
   };
 }
 
-// Refresh keys: `patr_<token id>_<secret>`, the id making the lookup one read.
+// Refresh keys: `patr_<token id>_<secret><checksum>`, the id making the lookup one read. The
+// checksum is CRC32 (as GitHub's tokens carry) over everything before it, in 6 base62 digits: a
+// secret scanner verifies a match offline, and a mistyped key is refused before any read.
+// Keys issued before the checksum (`patr_<id>_<secret>`, 43 characters of secret) stay valid.
 const REFRESH_KEY_PREFIX = 'patr_';
 const tokenIdPattern = /^[0-9a-f]{32}$/;
-const refreshKeyPattern = /^patr_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const refreshKeyPattern = /^patr_([0-9a-f]{32})_([A-Za-z0-9_-]{43})([0-9A-Za-z]{6})?$/;
+/** How many characters the checksum takes. */
+export const REFRESH_KEY_CHECKSUM_LENGTH = 6;
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (IEEE 802.3, the zlib and PNG one) of a string's UTF-8 bytes. */
+export function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (const byte of Buffer.from(text, 'utf8')) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** The checksum of a refresh key's body (`patr_<id>_<secret>`): its CRC32 in 6 base62 digits, zero-padded. */
+export function refreshKeyChecksum(body: string): string {
+  let value = crc32(body);
+  let digits = '';
+  for (let i = 0; i < REFRESH_KEY_CHECKSUM_LENGTH; i++) {
+    digits = BASE62[value % 62]! + digits;
+    value = Math.floor(value / 62);
+  }
+  return digits;
+}
 
 export function isTokenId(value: string): boolean {
   return tokenIdPattern.test(value);
 }
 
 export function formatRefreshKey(tokenId: string, secret: string): string {
-  return `${REFRESH_KEY_PREFIX}${tokenId}_${secret}`;
+  const body = `${REFRESH_KEY_PREFIX}${tokenId}_${secret}`;
+  return `${body}${refreshKeyChecksum(body)}`;
 }
 
+/**
+ * The token id and secret of a refresh key, or `undefined` for anything that is not one: checked
+ * offline (shape and checksum) before any read. A key without a checksum is one issued before it.
+ */
 export function parseRefreshKey(key: string): { tokenId: string; secret: string } | undefined {
   const match = refreshKeyPattern.exec(key);
-  return match ? { tokenId: match[1]!, secret: match[2]! } : undefined;
+  if (!match) return undefined;
+  const checksum = match[3];
+  if (checksum !== undefined && checksum !== refreshKeyChecksum(key.slice(0, -REFRESH_KEY_CHECKSUM_LENGTH))) return undefined;
+  return { tokenId: match[1]!, secret: match[2]! };
 }
 
 export function hashSecret(secret: string): string {

@@ -7,6 +7,7 @@ import { DynamoTokenRecords } from '../adapters/dynamodb/dynamo-token-records';
 import { DynamoUsageLog } from '../adapters/dynamodb/dynamo-usage-log';
 import { FastJwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
+import { tokenRefusalOf } from '../domain/bearer-challenge';
 import { routePolicyOf } from '../domain/route-policy';
 import { resolveRoutes } from '../domain/routes';
 import { policyOf } from '../http/authorizer-policy';
@@ -50,6 +51,7 @@ const authorizer = new Authorizer({
   routes,
   statusCacheMs: config.statusCacheMs,
   lastUsedIntervalMs: config.lastUsedIntervalMs,
+  idleExpiryDays: config.policy.idleExpiryDays,
   onUsageWriteError: (error, tokenId) => logger.warn('Could not record token use or denial', { tokenId, error: error as Error }),
   feed:
     feedLog && config.revocationFeed
@@ -80,7 +82,9 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   if (decision.effect === 'unauthorized') {
     counters.record({ denied: 'unauthorized' });
     logger.info('Authorization refused', { reason: decision.reason, detail: decision.detail, tokenId: decision.tokenId });
-    throw new Error('Unauthorized');
+    // API Gateway reads only the message (`Unauthorized` → 401, its static challenge); the local
+    // front also reads `refusal` to say which kind in its `WWW-Authenticate` (docs/authorizer.md).
+    throw Object.assign(new Error('Unauthorized'), { refusal: tokenRefusalOf(decision.reason) });
   }
   if (decision.effect === 'forbidden') {
     counters.record({ denied: decision.reason });

@@ -16,13 +16,14 @@ function publisherOf(config: NotificationConfig): NoticePublisher {
 }
 
 const notifications = loadNotificationConfig(process.env);
-const { store } = baseParts();
+const { config, store } = baseParts();
 const families = store.families;
 const notifier = new ExpiryNotifier({
   store,
   publisher: publisherOf(notifications),
   clock: systemClock,
   horizonsDays: notifications.horizonsDays,
+  maxCredentialAgeDays: config.policy.maxCredentialAgeDays,
 });
 
 /** Scheduled daily (EventBridge rule): announces tokens entering an expiry horizon, finishes interrupted revocations. */

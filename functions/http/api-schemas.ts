@@ -96,6 +96,10 @@ export const effectivePolicy = z.object({
   allowNoExpiry: z.boolean(),
   maxIpEntries: z.int(),
   maxDescriptionLength: z.int(),
+  /** Days after the credential's (family's) creation past which no refresh is allowed; null: unbounded. */
+  maxCredentialAgeDays: z.nullable(z.int()),
+  /** Days without use after which the credential stops working and cannot be refreshed; null: off. */
+  idleExpiryDays: z.nullable(z.int()),
   creators: z.enum(['everyone', 'admins']),
   requireIpRestriction: z.boolean(),
   /** Catalogue areas a token may be granted; null: every area. */
@@ -148,6 +152,63 @@ export const auditPage = z.object({
 });
 
 /** RFC 7517 public keys; members beyond the ones a verifier needs are allowed. */
+/** `GET /tokens/self`: what the holder of an access token may know of it (no owner, tenant or description). */
+export const tokenSelf = z.object({
+  id: tokenId(),
+  status: tokenStatus,
+  expiresAt: z.nullable(isoTime()),
+  scopes: z.array(z.string()),
+  allowedIps: z.array(z.string()),
+  /** A rotated token: until when it still authorizes. */
+  graceUntil: z.nullable(isoTime()),
+  /** Until when its refresh key can rotate it; null when it cannot, or (`refreshable` true) when there is no deadline. */
+  refreshableUntil: z.nullable(isoTime()),
+  refreshable: z.boolean(),
+  generation: z.int().check(z.minimum(1)),
+  familyId: tokenId(),
+  outsidePolicy: z.boolean(),
+  revokeReason: z.optional(revokeReason),
+});
+
+/** GitHub's secret scanning partner answer: each match labelled. */
+export const secretScanningLabels = z.array(
+  z.object({
+    token_raw: z.string(),
+    token_type: z.string(),
+    label: z.enum(['true_positive', 'false_positive']),
+  }),
+);
+
+/** RFC 6749 §5.1: a successful refresh_token grant. */
+export const oauthTokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Seconds until the access token expires; absent for a token without expiry. */
+  expires_in: z.optional(z.int().check(z.minimum(0))),
+  refresh_token: z.string(),
+  scope: z.string(),
+});
+
+/** RFC 6749 §5.2: OAuth's error shape (not the spec's), on the OAuth endpoints only. */
+export const oauthError = z.object({
+  error: z.enum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_scope']),
+  error_description: z.optional(z.string()),
+});
+
+/** RFC 8414 authorization server metadata. */
+export const oauthServerMetadata = z.object({
+  issuer: z.string(),
+  token_endpoint: z.string(),
+  revocation_endpoint: z.string(),
+  jwks_uri: z.string(),
+  grant_types_supported: z.array(z.string()),
+  response_types_supported: z.array(z.string()),
+  token_endpoint_auth_methods_supported: z.array(z.string()),
+  revocation_endpoint_auth_methods_supported: z.array(z.string()),
+  scopes_supported: z.array(z.string()),
+  service_documentation: z.string(),
+});
+
 export const jsonWebKeySet = z.object({
   keys: z.array(
     z.looseObject({

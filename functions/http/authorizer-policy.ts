@@ -56,6 +56,8 @@ export function policyOf(
       tenant: principal.tenant,
       scopes: principal.scopes.join(' '),
       validUntil: Number.isFinite(decision.validUntil) ? String(decision.validUntil) : '',
+      // Tells a 403 for the client address from one for a scope (the local front's challenge says which).
+      ...(decision.effect === 'forbidden' && decision.reason === 'ip' ? { deniedIp: 'true' } : {}),
     },
   };
 }

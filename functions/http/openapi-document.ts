@@ -13,6 +13,7 @@ import {
   leakReportBody,
   listTokensQuery,
   refreshBody,
+  secretScanningAlertBody,
   tenantPolicyBody,
   tokenAuditQuery,
 } from './validation';
@@ -34,6 +35,11 @@ const responseSchemas = {
   AuditEvent: api.auditEvent,
   AuditPage: api.auditPage,
   JsonWebKeySet: api.jsonWebKeySet,
+  TokenSelf: api.tokenSelf,
+  SecretScanningLabels: api.secretScanningLabels,
+  OAuthTokenResponse: api.oauthTokenResponse,
+  OAuthError: api.oauthError,
+  OAuthServerMetadata: api.oauthServerMetadata,
 } satisfies Record<string, z.ZodMiniType>;
 
 /** Local mode's answers only: a deployed document lists no component nothing uses. */
@@ -47,6 +53,7 @@ const requestSchemas = {
   CreateTokenRequest: createTokenBody,
   RefreshRequest: refreshBody,
   LeakReport: leakReportBody,
+  SecretScanningAlert: secretScanningAlertBody,
   TenantPolicyChange: tenantPolicyBody,
   TokenEdit: editTokenBody,
 } satisfies Record<string, z.ZodMiniType>;
@@ -59,12 +66,14 @@ interface Operation {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'tokens' | 'refresh' | 'governance' | 'audit' | 'catalogue' | 'keys' | 'local' | 'example-api';
+  tag: 'tokens' | 'refresh' | 'governance' | 'audit' | 'catalogue' | 'keys' | 'local' | 'example-api' | 'oauth';
   /** `user`: a Cognito ID token (local mode: POST /local/session); `token`: a personal access token; `none`: open. */
   auth: 'user' | 'token' | 'none';
   body?: RequestName;
   query?: z.ZodMiniObject;
-  ok: { status: 200 | 201 | 202; schema: ResponseName | 'OpenApiDocument'; description: string };
+  ok: { status: 200 | 201 | 202; schema: ResponseName | 'OpenApiDocument' | 'Empty'; description: string };
+  /** OAuth endpoints: a form body (RFC 6749 §3.2) of these parameters, and errors in OAuth's shape at these statuses. */
+  oauth?: { form: Record<string, { required: boolean; description: string }>; errorStatuses: number[] };
   /** The refusals a caller can meet besides 429 (the stage-wide throttle), 500 and 503, which any route may answer. */
   errors: ErrorCode[];
 }
@@ -270,6 +279,73 @@ const managementOperations: Operation[] = [
   },
   {
     method: 'GET',
+    path: '/tokens/self',
+    operationId: 'getTokenSelf',
+    summary: 'The access token\u2019s own state, authenticated by the token itself (answers for an expired, rotated or revoked one too)',
+    tag: 'refresh',
+    auth: 'token',
+    ok: { status: 200, schema: 'TokenSelf', description: 'The token\u2019s state' },
+    errors: ['unauthorized', 'too_many_requests'],
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/token',
+    operationId: 'oauthToken',
+    summary: 'RFC 6749 \u00a76 refresh_token grant: the same rotation as POST /tokens/refresh, for OAuth clients',
+    tag: 'oauth',
+    auth: 'none',
+    oauth: {
+      form: {
+        grant_type: { required: true, description: '`refresh_token`' },
+        refresh_token: { required: true, description: 'The refresh key' },
+        scope: { required: false, description: 'Not supported (a successor keeps its scopes): `invalid_scope`' },
+      },
+      errorStatuses: [400, 409],
+    },
+    ok: { status: 200, schema: 'OAuthTokenResponse', description: 'The successor\u2019s access token and refresh key' },
+    errors: ['too_many_requests'],
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/revoke',
+    operationId: 'oauthRevoke',
+    summary: 'RFC 7009 revocation of a refresh key or an access token: revokes its credential; 200 whatever it was',
+    tag: 'oauth',
+    auth: 'none',
+    oauth: {
+      form: {
+        token: { required: true, description: 'A refresh key or an access token' },
+        token_type_hint: { required: false, description: '`refresh_token` or `access_token`; not needed' },
+      },
+      errorStatuses: [400],
+    },
+    ok: { status: 200, schema: 'Empty', description: 'Done (or nothing to do): the body is empty' },
+    errors: ['too_many_requests'],
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/oauth-authorization-server',
+    operationId: 'getOAuthMetadata',
+    summary: 'RFC 8414 authorization server metadata: the OAuth endpoints, the JWKS, the grants',
+    tag: 'oauth',
+    auth: 'none',
+    ok: { status: 200, schema: 'OAuthServerMetadata', description: 'The metadata' },
+    errors: [],
+  },
+  {
+    method: 'POST',
+    path: '/secret-scanning/github',
+    operationId: 'secretScanningAlert',
+    summary:
+      'GitHub secret scanning partner alert: signed (GITHUB-PUBLIC-KEY-IDENTIFIER, GITHUB-PUBLIC-KEY-SIGNATURE); every match of ours revokes its family (`leaked`)',
+    tag: 'refresh',
+    auth: 'none',
+    body: 'SecretScanningAlert',
+    ok: { status: 200, schema: 'SecretScanningLabels', description: 'Each match labelled true_positive or false_positive' },
+    errors: ['invalid_request', 'unauthorized', 'too_many_requests'],
+  },
+  {
+    method: 'GET',
     path: '/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This document',
@@ -378,13 +454,22 @@ function operationObject(operation: Operation) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(failures)) byStatus.set(errorStatus[code], [...(byStatus.get(errorStatus[code]) ?? []), code]);
   const responses: Record<string, unknown> = {
-    [operation.ok.status]: {
-      description: operation.ok.description,
-      content: jsonContent(
-        operation.ok.schema === 'OpenApiDocument' ? { type: 'object', description: 'An OpenAPI 3.1 document' } : ref(operation.ok.schema),
-      ),
-    },
+    [operation.ok.status]:
+      operation.ok.schema === 'Empty'
+        ? { description: operation.ok.description }
+        : {
+            description: operation.ok.description,
+            content: jsonContent(
+              operation.ok.schema === 'OpenApiDocument'
+                ? { type: 'object', description: 'An OpenAPI 3.1 document' }
+                : ref(operation.ok.schema),
+            ),
+          },
   };
+  for (const status of operation.oauth?.errorStatuses ?? []) {
+    responses[status] = { description: 'OAuth\u2019s error shape (RFC 6749 \u00a75.2)', content: jsonContent(ref('OAuthError')) };
+    byStatus.delete(status);
+  }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[status] = {
       description: codes.map((code) => `\`${code}\`: ${errorMeaning[code]}`).join(' '),
@@ -400,6 +485,26 @@ function operationObject(operation: Operation) {
       ? { parameters: [...pathParameters, ...(operation.query ? queryParameters(operation.query) : [])] }
       : {}),
     ...(operation.body ? { requestBody: { required: true, content: jsonContent(ref(operation.body)) } } : {}),
+    ...(operation.oauth
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: {
+                  type: 'object',
+                  properties: Object.fromEntries(
+                    Object.entries(operation.oauth.form).map(([name, { description }]) => [name, { type: 'string', description }]),
+                  ),
+                  required: Object.entries(operation.oauth.form)
+                    .filter(([, { required }]) => required)
+                    .map(([name]) => name),
+                },
+              },
+            },
+          },
+        }
+      : {}),
     responses,
   };
 }
@@ -452,6 +557,7 @@ export function openApiDocument(options: OpenApiOptions = {}) {
       { name: 'audit', description: 'Who did what to which token' },
       { name: 'catalogue', description: 'What a create form offers' },
       { name: 'keys', description: 'Public keys and this document' },
+      { name: 'oauth', description: 'OAuth 2.0 (RFC 6749 refresh grant, RFC 7009 revocation, RFC 8414 metadata) beside the JSON routes' },
       ...(options.local
         ? [
             { name: 'local', description: 'Local mode only' },
@@ -472,9 +578,8 @@ export function openApiDocument(options: OpenApiOptions = {}) {
           bearerFormat: 'JWT',
           description: 'A user\u2019s Cognito ID token (local mode: from `POST /local/session`)',
         },
-        ...(options.local
-          ? { accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A personal access token' } }
-          : {}),
+        // GET /tokens/self takes the personal access token itself, deployed and local.
+        accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A personal access token' },
       },
     },
   };

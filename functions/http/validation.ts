@@ -114,6 +114,19 @@ export const leakReportBody = z.object(
   { error: 'must be a JSON object' },
 );
 
+/** GitHub's secret scanning partner alert: a JSON array of matches. */
+export const secretScanningAlertBody = z
+  .array(
+    z.object({
+      token: z.string({ error: 'must be a string' }).check(z.minLength(1), z.maxLength(10_000, 'is too long')),
+      type: z.string({ error: 'must be a string' }).check(z.maxLength(200)),
+      url: z.string({ error: 'must be a string' }).check(z.maxLength(4_000)),
+      source: z.string({ error: 'must be a string' }).check(z.maxLength(200)),
+    }),
+    { error: 'must be a JSON array of matches {token, type, url, source}' },
+  )
+  .check(z.minLength(1, 'must report at least one match'), z.maxLength(1_000, 'at most 1,000 matches per alert'));
+
 const days = z
   .int({ error: 'must be a whole number of days' })
   .check(z.minimum(1, 'must be at least 1'), z.maximum(36_500, 'must be at most 36500'));
@@ -147,6 +160,8 @@ export const tenantPolicyBody = z.strictObject(
           .check(z.maxLength(100, 'at most 100 ranges')),
       ),
     ),
+    maxCredentialAgeDays: z.optional(z.nullable(days)),
+    idleExpiryDays: z.optional(z.nullable(days)),
   },
   { error: 'must be a JSON object of policy fields' },
 );

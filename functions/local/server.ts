@@ -7,7 +7,15 @@ import type {
   Context,
 } from 'aws-lambda';
 import { parseAddress } from '../domain/ip-entries';
-import { exampleApiRoutes, type ProtectedRoute } from '../domain/routes';
+import { exampleApiRoutes, exampleCatalogue, requiredScopeOf, type ProtectedRoute } from '../domain/routes';
+import {
+  bearerChallenge,
+  forbiddenChallenge,
+  unauthorizedChallenge,
+  type BearerChallenge,
+  type TokenRefusal,
+} from '../domain/bearer-challenge';
+import type { ScopeCatalogue } from '../domain/scopes';
 import { defaultMessage } from '../domain/errors';
 import { openApiDocument } from '../http/openapi-document';
 import { errorBody } from '../http/responses';
@@ -37,6 +45,8 @@ const managementRoutes: ManagementRoute[] = [
   { method: 'GET', resource: '/tokens', handler: 'read-tokens', signedIn: true },
   { method: 'POST', resource: '/tokens/refresh', handler: 'refresh-token', signedIn: false },
   { method: 'POST', resource: '/tokens/revoke-leaked', handler: 'revoke-leaked', signedIn: false },
+  // Before `/tokens/{id}`, which would take `self` for an id (API Gateway prefers the literal too).
+  { method: 'GET', resource: '/tokens/self', handler: 'token-self', signedIn: false },
   { method: 'GET', resource: '/tokens/{id}', handler: 'read-tokens', signedIn: true },
   { method: 'GET', resource: '/tokens/{id}/audit', handler: 'read-tokens', signedIn: true },
   { method: 'GET', resource: '/audit', handler: 'read-tokens', signedIn: true },
@@ -48,6 +58,10 @@ const managementRoutes: ManagementRoute[] = [
   { method: 'PUT', resource: '/tenant/policy', handler: 'govern-tenant', signedIn: true },
   { method: 'POST', resource: '/tenant/revoke-outside-policy', handler: 'govern-tenant', signedIn: true },
   { method: 'GET', resource: '/.well-known/jwks.json', handler: 'jwks', signedIn: false },
+  { method: 'POST', resource: '/oauth2/token', handler: 'oauth', signedIn: false },
+  { method: 'POST', resource: '/oauth2/revoke', handler: 'oauth', signedIn: false },
+  { method: 'GET', resource: '/.well-known/oauth-authorization-server', handler: 'oauth', signedIn: false },
+  { method: 'POST', resource: '/secret-scanning/github', handler: 'secret-scanning-alert', signedIn: false },
 ];
 
 const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
@@ -60,6 +74,9 @@ const handlerModules: Record<string, () => Promise<{ handler: unknown }>> = {
   'govern-tenant': () => import('../handlers/govern-tenant'),
   'regenerate-token': () => import('../handlers/regenerate-token'),
   jwks: () => import('../handlers/jwks'),
+  'token-self': () => import('../handlers/token-self'),
+  oauth: () => import('../handlers/oauth'),
+  'secret-scanning-alert': () => import('../handlers/secret-scanning-alert'),
   authorizer: () => import('../handlers/authorizer'),
 };
 
@@ -86,6 +103,8 @@ export interface LocalServerOptions {
   sessionKeyFile: string;
   /** The example API's routes, behind the authorizer. @default `exampleApiRoutes` */
   apiRoutes?: readonly ProtectedRoute[];
+  /** The catalogue the example API's scopes derive from (a 403 names the scope the route needs). @default `exampleCatalogue` */
+  catalogue?: ScopeCatalogue;
 }
 
 interface CachedAuthorization {
@@ -135,6 +154,11 @@ export function forwardedClientOf(header: string, hops: number): string {
 }
 
 const METHODS_WITH_JSON_BODY = new Set(['POST', 'PUT', 'PATCH']);
+/**
+ * OAuth's endpoints take form bodies (RFC 6749 §3.2, RFC 7009 §2.1), which OAuth clients send. A
+ * cross-site form reaching them can only rotate or revoke a credential it already holds.
+ */
+const FORM_BODY_PATHS = new Set(['/oauth2/token', '/oauth2/revoke']);
 const isJsonMediaType = (contentType: string | undefined) =>
   contentType !== undefined && /^application\/json[ \t]*(;|$)/i.test(contentType);
 
@@ -179,10 +203,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
     response.writeHead(result.statusCode, headers);
     response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   };
-  const sendError = (response: ServerResponse, status: number, code: Parameters<typeof errorBody>[0], message: string) =>
+  const sendError = (
+    response: ServerResponse,
+    status: number,
+    code: Parameters<typeof errorBody>[0],
+    message: string,
+    challenge?: BearerChallenge,
+  ) =>
     send(response, {
       statusCode: status,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        ...(challenge ? { 'www-authenticate': bearerChallenge(challenge) } : {}),
+      },
       body: JSON.stringify(errorBody(code, message)),
     });
 
@@ -193,7 +226,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
     return address ? address.toString() : raw;
   };
 
-  async function authorize(call: IncomingCall): Promise<{ status: 200; context: Record<string, unknown> } | { status: 401 | 403 | 503 }> {
+  async function authorize(
+    call: IncomingCall,
+  ): Promise<
+    | { status: 200; context: Record<string, unknown> }
+    | { status: 401; refusal: TokenRefusal }
+    | { status: 403; deniedIp: boolean }
+    | { status: 503 }
+  > {
     const cacheKey = `${call.headers.authorization ?? ''}\u0000${call.sourceIp}`;
     const methodArn = methodArnOf(call.method, call.path);
     let cached = authorizerCache.get(cacheKey);
@@ -209,7 +249,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
         result = await authorizer(authorizerEvent(call), lambdaContext('authorizer', call.requestId));
       } catch (error) {
         // `Unauthorized` is API Gateway's 401; any other failure of the authorizer lets nobody in.
-        return { status: (error as Error).message === 'Unauthorized' ? 401 : 503 };
+        if ((error as Error).message !== 'Unauthorized') return { status: 503 };
+        // A refusal is not cached here: API Gateway caches only policies (and an absent header never reaches the authorizer).
+        return { status: 401, refusal: (error as { refusal?: TokenRefusal }).refusal ?? 'invalid' };
       }
       // Like API Gateway: the TTL is the stage's, whatever the token's exp or grace (the stage
       // flush ends a decision at those instants, as it does after a revocation).
@@ -217,7 +259,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       if (cacheMs > 0) authorizerCache.set(cacheKey, cached);
       if (authorizerCache.size > 50_000) authorizerCache.delete(authorizerCache.keys().next().value!);
     }
-    if (!policyAllows(cached.result, methodArn)) return { status: 403 };
+    if (!policyAllows(cached.result, methodArn)) return { status: 403, deniedIp: cached.result.context?.deniedIp === 'true' };
     return { status: 200, context: { ...cached.result.context, principalId: cached.result.principalId } };
   }
 
@@ -247,7 +289,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       chunks.push(chunk as Buffer);
     }
     // A cross-site form or a `text/plain` fetch is sent without asking (no CORS preflight); JSON is not.
-    if (size > 0 && METHODS_WITH_JSON_BODY.has(method) && !isJsonMediaType(request.headers['content-type'])) {
+    if (
+      size > 0 &&
+      METHODS_WITH_JSON_BODY.has(method) &&
+      !FORM_BODY_PATHS.has(url.pathname) &&
+      !isJsonMediaType(request.headers['content-type'])
+    ) {
       return send(response, {
         statusCode: 400,
         headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -314,7 +361,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       let authorizerContext: Record<string, unknown> | null = null;
       if (management.route.signedIn) {
         const claims = await sessions.claimsOf(request.headers.authorization);
-        if (!claims) return sendError(response, 401, 'unauthorized', await sessions.refusalOf(request.headers.authorization));
+        if (!claims) {
+          const message = await sessions.refusalOf(request.headers.authorization);
+          return sendError(
+            response,
+            401,
+            'unauthorized',
+            message,
+            request.headers.authorization ? { error: 'invalid_token', description: message } : {},
+          );
+        }
         authorizerContext = { claims };
       }
       const handler = await handlerOf<ProxyHandler>(management.route.handler);
@@ -327,8 +383,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       const decision = await authorize(call);
       if (decision.status !== 200) {
         // API Gateway's answers (infra/constructs/error-responses.ts), from the same table.
-        if (decision.status === 401) return sendError(response, 401, 'unauthorized', defaultMessage('unauthorized'));
-        if (decision.status === 403) return sendError(response, 403, 'forbidden', defaultMessage('forbidden'));
+        // The body is API Gateway's; the challenge says more than its static one can (docs/authorizer.md).
+        if (decision.status === 401)
+          return sendError(response, 401, 'unauthorized', defaultMessage('unauthorized'), unauthorizedChallenge(decision.refusal));
+        if (decision.status === 403) {
+          const challenge = decision.deniedIp
+            ? forbiddenChallenge({ kind: 'ip' })
+            : forbiddenChallenge({ kind: 'scope', scope: requiredScopeOf(api.route, options.catalogue ?? exampleCatalogue) });
+          return sendError(response, 403, 'forbidden', defaultMessage('forbidden'), challenge);
+        }
         return sendError(response, 503, 'unavailable', defaultMessage('unavailable'));
       }
       const { tokenId, owner, tenant } = decision.context;

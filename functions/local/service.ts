@@ -100,6 +100,7 @@ export async function startLocalService(options: LocalServiceOptions) {
       sessionKeyFile: sessionKeyFileOf(dataDir),
       // The routes the authorizer was configured with: what it protects is what the front serves.
       apiRoutes: config.routes,
+      catalogue: config.catalogue,
       authorizerCacheSeconds: resultCacheSeconds,
       trustForwardedFor: options.trustForwardedFor,
       trustedProxyHops: options.trustedProxyHops,

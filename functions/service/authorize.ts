@@ -4,6 +4,7 @@ import { covers } from '../domain/scopes';
 import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import { DependencyUnavailable } from '../domain/errors';
+import { isIdle } from '../domain/credential-life';
 import type { Clock, TokenStore } from './ports';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 
@@ -50,7 +51,9 @@ export type DenialReason =
   /** The token, or its family, was revoked (a rotated token past its grace included). */
   | 'revoked'
   /** Still awaiting an admin's approval (or rejected). */
-  | 'pending';
+  | 'pending'
+  /** Unused longer than the deployment's `idleExpiryDays` (bounded credential life). */
+  | 'idle';
 
 /** Verifies an access token offline. Expected failures are values; it never throws for a bad token. */
 export interface AccessTokenVerifier {
@@ -88,6 +91,11 @@ export interface AuthorizerOptions {
   /** `lastUsedAt` is written at most this often per token (the first use at once). @default 60 000 */
   lastUsedIntervalMs: number;
   onUsageWriteError?: (error: unknown, tokenId: string) => void;
+  /**
+   * The deployment's idle expiry: a token whose last use (or creation) is older is refused. A
+   * tenant's tighter one applies at refresh (its policy is not read on this hot path). @default null
+   */
+  idleExpiryDays?: number | null;
   /** Denials of one token are written to its hourly audit counter at most this often. @default 10 000 */
   denialFlushMs?: number;
   /**
@@ -117,7 +125,18 @@ interface CachedStatus {
   record:
     | Pick<
         TokenRecord,
-        'state' | 'expiresAt' | 'revokeReason' | 'graceUntil' | 'tenant' | 'owner' | 'familyId' | 'scopes' | 'allowedIps' | 'lastUsedIps'
+        | 'state'
+        | 'expiresAt'
+        | 'revokeReason'
+        | 'graceUntil'
+        | 'tenant'
+        | 'owner'
+        | 'familyId'
+        | 'scopes'
+        | 'allowedIps'
+        | 'lastUsedIps'
+        | 'createdAt'
+        | 'lastUsedAt'
       >
     | undefined;
   ipRanges: IpRange[];
@@ -195,6 +214,10 @@ export class Authorizer {
     if (!authorizesAccess(record, now)) {
       await this.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
       return { effect: 'unauthorized', reason: refusalOf(record, now), tokenId: claims.jti };
+    }
+    if (isIdle(record, this.options.idleExpiryDays ?? null, now)) {
+      await this.noteDenial(claims.jti, record, 'idle', request.sourceIp, now);
+      return { effect: 'unauthorized', reason: 'idle', tokenId: claims.jti };
     }
 
     // Scopes come from the record, which a signature cannot outlive; the claim is only a copy.

@@ -1,3 +1,4 @@
+import { familyStartOf } from '../domain/credential-life';
 import type { TokenRecord } from '../domain/token';
 import type { Clock, TokenStore } from './ports';
 
@@ -11,6 +12,11 @@ export interface ExpiryNotice {
   /** The horizon this notice is for: the token expires within this many days. */
   horizonDays: number;
   daysLeft: number;
+  /**
+   * The credential's absolute end (`maxCredentialAgeDays` after its first token's creation), when the
+   * deployment bounds it: past it no refresh renews the token, a person must issue a new one.
+   */
+  credentialEndsAt?: string;
 }
 
 /** Sends one notice; throws if it could not be handed over (the notifier then retries it next run). */
@@ -48,6 +54,8 @@ export class ExpiryNotifier {
       publisher: NoticePublisher;
       clock: Clock;
       horizonsDays: readonly number[];
+      /** The deployment's `maxCredentialAgeDays`: each notice then names the credential's absolute end. */
+      maxCredentialAgeDays?: number | null;
     },
   ) {}
 
@@ -88,6 +96,9 @@ export class ExpiryNotifier {
       expiresAt: new Date(token.expiresAt).toISOString(),
       horizonDays,
       daysLeft: Math.floor((token.expiresAt - now) / DAY),
+      ...(this.deps.maxCredentialAgeDays
+        ? { credentialEndsAt: new Date(familyStartOf(token) + this.deps.maxCredentialAgeDays * DAY).toISOString() }
+        : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { base64url } from 'jose';
 import { toLowS } from '../domain/jws-form';
-import type { AccessClaims } from '../domain/token';
+import { ACCESS_TOKEN_TYPE, type AccessClaims } from '../domain/token';
 import type { Signer } from './ports';
 
 const encoder = new TextEncoder();
@@ -12,7 +12,9 @@ const encoder = new TextEncoder();
  * node:crypto return either (r, s) or its twin (r, n − s), and the authorizer accepts only the first.
  */
 export async function signAccessToken(claims: AccessClaims, signer: Signer): Promise<string> {
-  const header = { alg: 'ES256', typ: 'JWT', kid: await signer.keyId() };
+  // `typ` is explicit (RFC 8725 §3.11) and second, so every token starts with the same 50 characters
+  // (ACCESS_TOKEN_PREFIX): what secret scanners match (docs/secret-scanning/).
+  const header = { alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid: await signer.keyId() };
   const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
   const signature = toLowS(await signer.sign(encoder.encode(signingInput)));
   return `${signingInput}.${base64url.encode(signature)}`;

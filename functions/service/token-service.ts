@@ -32,6 +32,7 @@ import {
   type TokenStatus,
 } from '../domain/token';
 import type { AuditEvent } from '../domain/audit';
+import { credentialLifeOver, familyStartOf } from '../domain/credential-life';
 import type { AccessTokenVerifier } from './authorize';
 import type { Caller, Origin } from './caller';
 import { signAccessToken } from './jws';
@@ -336,6 +337,8 @@ export class TokenService {
       // A successor must be allowed by the tenant's policy as it is now: its lifetime is capped, and
       // a grant or a missing IP restriction the policy no longer allows ends the chain here.
       if (!allowsTerms(tenantPolicy, record)) throw invalidGrant();
+      // Bounded credential life: past the family's maximum age, or idle too long, the chain ends here.
+      if (credentialLifeOver(record, tenantPolicy, now)) throw invalidGrant();
       const { result, token } = await this.rotate(
         record,
         now,
@@ -483,6 +486,7 @@ export class TokenService {
       familyId: record.familyId,
       generation: record.generation + 1,
       predecessorId: record.id,
+      familyCreatedAt: familyStartOf(record),
       refreshKeyHash: '',
       // "Last used" of the credential survives its rotations without reading the whole family.
       credentialLastUsedAt: newestUse(record),

@@ -278,6 +278,15 @@ const publicRouteReasons: Record<string, string> = {
   'GET /.well-known/jwks.json': 'Public by design: public keys that let anyone verify tokens offline (RFC 7517); nothing secret.',
   'GET /openapi.json':
     'Public by design: the description of this API (OpenAPI), built from its schemas; no data, no secret, no table or key access.',
+  'GET /tokens/self':
+    'Authenticated by the personal access token itself (Bearer), verified in the handler (signature, kid, alg, typ, iss); a forged token gets 401. No user session exists for a vendor; throttled.',
+  'POST /oauth2/token':
+    'Public by design (RFC 6749 refresh_token grant for public clients): the refresh key in the form is the credential, with the same rules as POST /tokens/refresh; throttled.',
+  'POST /oauth2/revoke':
+    'Public by design (RFC 7009): holding a token is the proof to revoke it; the answer is 200 whatever it was; throttled.',
+  'GET /.well-known/oauth-authorization-server': 'Public by design: RFC 8414 metadata naming the OAuth endpoints; nothing secret.',
+  'POST /secret-scanning/github':
+    "Authenticated in the handler: GitHub's secret scanning partner program signs each alert (ECDSA P-256 over the raw body) with keys configured in secretScanningKeys; an unsigned or badly signed call is a 401 and revokes nothing. Throttled.",
 };
 
 /** The resource paths of every route marked `publicThrottle` (the per-client limit's scope). */

@@ -40,7 +40,7 @@ describe('POST /tokens', () => {
       status: 'active',
       lastUsedAt: null,
     });
-    expect(created.body.refreshKey).toMatch(new RegExp(`^patr_${created.body.id}_[A-Za-z0-9_-]{43}$`));
+    expect(created.body.refreshKey).toMatch(new RegExp(`^patr_${created.body.id}_[A-Za-z0-9_-]{43}[0-9A-Za-z]{6}$`));
     expect(Date.parse(created.body.expiresAt) - Math.floor(Date.parse(created.body.createdAt) / 1000) * 1000).toBe(180 * 86_400_000);
 
     const fetched = await service.call('GET', `/tokens/${created.body.id}`, { token: alice });
@@ -57,7 +57,7 @@ describe('POST /tokens', () => {
     const keySet = createLocalJWKSet(jwks.body);
 
     const { payload, protectedHeader } = await jwtVerify(accessToken, keySet, { issuer: 'pat-local', algorithms: ['ES256'] });
-    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'JWT', kid: jwks.body.keys[0].kid });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'pat+jwt', kid: jwks.body.keys[0].kid });
     expect(payload).toMatchObject({ sub: 'alice', tid: 'acme', jti: id, scope: 'jobs:read' });
     expect(payload.exp! - payload.iat!).toBe(90 * 86_400);
 

@@ -85,17 +85,21 @@ describe('key policies: who may use the keys is named in the keys themselves', (
   const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
   const cryptoActions = /^kms:(Sign|Verify|GenerateMac|VerifyMac|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|\*)$/;
 
-  it('signing key: only the create, refresh and regenerate functions may Sign, named by role', () => {
+  it('signing key: only the create, refresh (JSON and OAuth) and regenerate functions may Sign, named by role', () => {
     const signing = statementsOf(stack.service.signingKeys.signingKey).filter((statement) =>
       [statement.Action].flat().some((action) => /^kms:(Sign|\*)$/.test(action)),
     );
 
     expect(signing).toEqual([expect.objectContaining({ Sid: 'SignTokens', Effect: 'Allow', Action: 'kms:Sign' })]);
-    expect(principalsOf(signing[0]!)).toEqual([
-      roleArn(stack.service.functions.createToken.role),
-      roleArn(stack.service.functions.refreshToken.role),
-      roleArn(stack.service.functions.regenerateToken.role),
-    ]);
+    const byJson = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+    expect(byJson(principalsOf(signing[0]!))).toEqual(
+      byJson([
+        roleArn(stack.service.functions.createToken.role),
+        roleArn(stack.service.functions.refreshToken.role),
+        roleArn(stack.service.functions.regenerateToken.role),
+        roleArn(stack.service.functions.oauth.role),
+      ]),
+    );
   });
 
   it('signing key: the account administers it and reads its public key through IAM, but cannot sign or grant', () => {
@@ -110,7 +114,7 @@ describe('key policies: who may use the keys is named in the keys themselves', (
     expect(actions.filter((action) => cryptoActions.test(action) || action.includes('*'))).toEqual([]);
   });
 
-  it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh function may GenerateMac', () => {
+  it('refresh MAC key: HMAC_256 for GenerateMac, retained; only the refresh functions (JSON and OAuth) may GenerateMac', () => {
     const key = resourceOf(stack.service.refreshMacKey.key);
     const statements = statementsOf(stack.service.refreshMacKey.key);
     const using = statements.filter(
@@ -120,7 +124,10 @@ describe('key policies: who may use the keys is named in the keys themselves', (
     expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     expect(using).toEqual([expect.objectContaining({ Sid: 'DeriveRefreshSecrets', Action: 'kms:GenerateMac' })]);
-    expect(principalsOf(using[0]!)).toEqual([roleArn(stack.service.functions.refreshToken.role)]);
+    const byJson = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+    expect(byJson(principalsOf(using[0]!))).toEqual(
+      byJson([roleArn(stack.service.functions.refreshToken.role), roleArn(stack.service.functions.oauth.role)]),
+    );
   });
 
   it('both keys: no grant but one an AWS service makes for its own resource (CT.KMS.PR.3)', () => {
@@ -136,12 +143,12 @@ describe('key policies: who may use the keys is named in the keys themselves', (
     }
   });
 
-  it('refresh MAC key: its ARN reaches the refresh function as REFRESH_MAC_KEY_ID, and no other function', () => {
+  it('refresh MAC key: its ARN reaches the refresh functions (JSON and OAuth) as REFRESH_MAC_KEY_ID, and no other function', () => {
     const withMacKey = Object.entries(stack.service.functions)
       .filter(([, fn]) => 'REFRESH_MAC_KEY_ID' in fn.environmentVariables)
       .map(([name]) => name);
 
-    expect(withMacKey).toEqual(['refreshToken']);
+    expect(withMacKey).toEqual(['refreshToken', 'oauth']);
     expect(resourceOf(stack.service.functions.refreshToken.function).Properties.Environment.Variables.REFRESH_MAC_KEY_ID).toEqual({
       'Fn::GetAtt': [logicalIdOf(stack.service.refreshMacKey.key), 'Arn'],
     });
@@ -360,7 +367,7 @@ describe('least privilege: each function may do exactly this', () => {
 describe('REST API', () => {
   const cognito = () => ({ Ref: logicalIdOf(stack.node.findChild('Service').node.findChild('UserAuthorizer')) });
 
-  it('guards every management route with the Cognito authorizer; only refresh, leak reports and JWKS are public', () => {
+  it('guards every management route with the Cognito authorizer; only refresh, leak reports, JWKS, self and OAuth are public', () => {
     const methods = methodsOf(template).map((m) => {
       const guard =
         m.authorizationType === 'COGNITO_USER_POOLS' && JSON.stringify(m.authorizerId) === JSON.stringify(cognito())
@@ -389,6 +396,11 @@ describe('REST API', () => {
         'POST /tokens/refresh NONE',
         'POST /tokens/revoke-leaked NONE',
         'GET /.well-known/jwks.json NONE',
+        'GET /tokens/self NONE',
+        'POST /oauth2/token NONE',
+        'POST /oauth2/revoke NONE',
+        'GET /.well-known/oauth-authorization-server NONE',
+        'POST /secret-scanning/github NONE',
       ].sort(),
     );
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -477,7 +489,7 @@ describe('per-client limit on the public routes (WAF)', () => {
     expect(resourceOf(stack.service.rateLimit!.webAcl).Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
   });
 
-  it('blocks one source IP past 100 requests in 5 minutes on POST /tokens/refresh and /tokens/revoke-leaked only, answering 429', () => {
+  it('blocks one source IP past 100 requests in 5 minutes on the public throttled routes only, answering 429', () => {
     const rules = resourceOf(stack.service.rateLimit!.webAcl).Properties.Rules as Array<Record<string, any>>;
     const transformations = [
       { Priority: 0, Type: 'URL_DECODE' },
@@ -492,7 +504,14 @@ describe('per-client limit on the public routes (WAF)', () => {
       EvaluationWindowSec: 300,
       ScopeDownStatement: {
         OrStatement: {
-          Statements: ['/tokens/refresh', '/tokens/revoke-leaked'].map((path) => ({
+          Statements: [
+            '/tokens/refresh',
+            '/tokens/revoke-leaked',
+            '/tokens/self',
+            '/oauth2/token',
+            '/oauth2/revoke',
+            '/secret-scanning/github',
+          ].map((path) => ({
             ByteMatchStatement: {
               FieldToMatch: { UriPath: {} },
               PositionalConstraint: 'ENDS_WITH',

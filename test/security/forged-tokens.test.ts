@@ -197,7 +197,7 @@ async function generateCorpus(m: Material): Promise<Case[]> {
     if (!flipped) return 'malformed_token';
     if (flipped.kid !== realKid) return 'unknown_kid';
     if (flipped.alg !== 'ES256') return 'wrong_algorithm';
-    return flipped.typ === 'JWT' ? 'bad_signature' : 'malformed_token';
+    return flipped.typ === 'JWT' || flipped.typ === 'pat+jwt' ? 'bad_signature' : 'malformed_token';
   };
   const signatureFlipReason = (segment: string, index: number) => lowSOr(bytes(flipByte(segment, index)), 'bad_signature');
   // Characters of the bearer syntax (RFC 6750 b64token) pass the header check and are refused as a spelling.

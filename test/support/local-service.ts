@@ -32,6 +32,8 @@ export const defaultPolicyView = {
   allowNoExpiry: false,
   maxIpEntries: 20,
   maxDescriptionLength: 100,
+  maxCredentialAgeDays: null,
+  idleExpiryDays: null,
   creators: 'everyone',
   requireIpRestriction: false,
   allowedAreas: null,

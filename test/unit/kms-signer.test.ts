@@ -48,7 +48,7 @@ describe('KMS signer', () => {
     const { payload, protectedHeader } = await jwtVerify(token, keySet, { algorithms: ['ES256'], issuer: claims.iss });
 
     expect(payload).toMatchObject(claims);
-    expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'JWT', kid: (await ring.publicKeys())[0]!.kid });
+    expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'pat+jwt', kid: (await ring.publicKeys())[0]!.kid });
     expect(Buffer.from(token.split('.')[2]!, 'base64url')).toHaveLength(64);
   });
 

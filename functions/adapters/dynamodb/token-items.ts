@@ -50,6 +50,7 @@ export function toRecord(item: Record<string, unknown>): TokenRecord {
     refreshKeyHash: item.refreshKeyHash as string,
     lastUsedAt: item.lastUsedAt as number | undefined,
     credentialLastUsedAt: item.credentialLastUsedAt as number | undefined,
+    familyCreatedAt: item.familyCreatedAt as number | undefined,
     lastUsedIps: item.lastUsedIps as string[] | undefined,
     notifiedHorizons: item.notifiedHorizons ? [...(item.notifiedHorizons as Set<number>)].sort((a, b) => a - b) : undefined,
     revision: typeof item.revision === 'number' ? item.revision : undefined,

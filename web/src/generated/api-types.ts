@@ -241,6 +241,91 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/tokens/self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The access token’s own state, authenticated by the token itself (answers for an expired, rotated or revoked one too) */
+        get: operations["getTokenSelf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RFC 6749 §6 refresh_token grant: the same rotation as POST /tokens/refresh, for OAuth clients */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RFC 7009 revocation of a refresh key or an access token: revokes its credential; 200 whatever it was */
+        post: operations["oauthRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 8414 authorization server metadata: the OAuth endpoints, the JWKS, the grants */
+        get: operations["getOAuthMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/secret-scanning/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** GitHub secret scanning partner alert: signed (GITHUB-PUBLIC-KEY-IDENTIFIER, GITHUB-PUBLIC-KEY-SIGNATURE); every match of ours revokes its family (`leaked`) */
+        post: operations["secretScanningAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -490,6 +575,8 @@ export type components = {
             allowNoExpiry: boolean;
             maxIpEntries: number;
             maxDescriptionLength: number;
+            maxCredentialAgeDays: number | null;
+            idleExpiryDays: number | null;
             /** @enum {string} */
             creators: "everyone" | "admins";
             requireIpRestriction: boolean;
@@ -544,6 +631,53 @@ export type components = {
                 [key: string]: unknown;
             })[];
         };
+        TokenSelf: {
+            id: string;
+            /** @enum {string} */
+            status: "active" | "pending" | "revoked" | "expired";
+            expiresAt: string | null;
+            scopes: string[];
+            allowedIps: string[];
+            graceUntil: string | null;
+            refreshableUntil: string | null;
+            refreshable: boolean;
+            generation: number;
+            familyId: string;
+            outsidePolicy: boolean;
+            /** @enum {string} */
+            revokeReason?: "revoked" | "rotated" | "reuse_detected" | "leaked" | "rejected" | "outside_policy";
+        };
+        SecretScanningLabels: {
+            token_raw: string;
+            token_type: string;
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+        }[];
+        OAuthTokenResponse: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in?: number;
+            refresh_token: string;
+            scope: string;
+        };
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope";
+            error_description?: string;
+        };
+        OAuthServerMetadata: {
+            issuer: string;
+            token_endpoint: string;
+            revocation_endpoint: string;
+            jwks_uri: string;
+            grant_types_supported: string[];
+            response_types_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            revocation_endpoint_auth_methods_supported: string[];
+            scopes_supported: string[];
+            service_documentation: string;
+        };
         LocalSession: {
             idToken: string;
         };
@@ -571,6 +705,12 @@ export type components = {
         LeakReport: {
             tokens: string[];
         };
+        SecretScanningAlert: {
+            token: string;
+            type: string;
+            url: string;
+            source: string;
+        }[];
         TenantPolicyChange: {
             lifetimesDays?: number[];
             defaultLifetimeDays?: number;
@@ -583,6 +723,8 @@ export type components = {
             maxActiveTokensPerOwner?: number;
             requireApproval?: boolean;
             allowedIpRanges?: string[] | null;
+            maxCredentialAgeDays?: number | null;
+            idleExpiryDays?: number | null;
         };
         TokenEdit: {
             description?: string;
@@ -2334,6 +2476,407 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTokenSelf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token’s state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenSelf"];
+                };
+            };
+            /** @description `unauthorized`: No valid credential (a missing, expired or forged ID token or access token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description `refresh_token` */
+                    grant_type: string;
+                    /** @description The refresh key */
+                    refresh_token: string;
+                    /** @description Not supported (a successor keeps its scopes): `invalid_scope` */
+                    scope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The successor’s access token and refresh key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            /** @description OAuth’s error shape (RFC 6749 §5.2) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth’s error shape (RFC 6749 §5.2) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    oauthRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description A refresh key or an access token */
+                    token: string;
+                    /** @description `refresh_token` or `access_token`; not needed */
+                    token_type_hint?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done (or nothing to do): the body is empty */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OAuth’s error shape (RFC 6749 §5.2) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOAuthMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthServerMetadata"];
+                };
+            };
+            /** @description `too_many_requests`: Throttled; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_requests";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal`: An internal error; the body says nothing internal, the log has the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unavailable`: A dependency (DynamoDB, KMS) cannot be reached; retry later. Never cached. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unavailable";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    secretScanningAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretScanningAlert"];
+            };
+        };
+        responses: {
+            /** @description Each match labelled true_positive or false_positive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretScanningLabels"];
+                };
+            };
+            /** @description `invalid_request`: The request is malformed; `details` names each offending field. Nothing was written. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    } & components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No valid credential (a missing, expired or forged ID token or access token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    } & components["schemas"]["Error"];
                 };
             };
             /** @description `too_many_requests`: Throttled; retry later. */
