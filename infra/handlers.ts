@@ -276,6 +276,23 @@ export const stageFlusherHandler: HandlerSpec = {
   timeout: Duration.seconds(90),
 };
 
+/**
+ * The HTTP API (payload 2.0) authorizer: the REST authorizer's reads and bookkeeping writes, without
+ * the revocation feed's `due` entries (nothing flushes an HTTP API's cache: its TTL is the bound).
+ */
+export const httpAuthorizerHandler: HandlerSpec = {
+  ...authorizerHandler,
+  entry: 'http-authorizer',
+  description: 'Token authorizer of an HTTP API: verifies a personal access token and its scope for one route',
+  table: {
+    ...authorizerHandler.table,
+    items: authorizerHandler.table?.items ?? [],
+    narrowUpdates: (authorizerHandler.table?.narrowUpdates ?? []).filter(
+      (update) => update.sid !== 'RevocationFeedDue' && !/^(FEED|DUE)#/.test(update.partitionKeyLike),
+    ),
+  },
+};
+
 /** Every function `PatService` deploys: one per service handler, and the stage flusher. */
 export const patServiceEntries: readonly string[] = [
   ...Object.values(serviceHandlers).map((spec) => spec.entry),
@@ -286,4 +303,6 @@ export const patServiceEntries: readonly string[] = [
  * Every handler a construct of this library deploys (`PatService`'s and the token authorizer): the
  * bundles `npm run build:functions` builds, and nothing else.
  */
-export const deployedEntries: readonly string[] = [...new Set([...patServiceEntries, authorizerHandler.entry])].sort();
+export const deployedEntries: readonly string[] = [
+  ...new Set([...patServiceEntries, authorizerHandler.entry, httpAuthorizerHandler.entry]),
+].sort();

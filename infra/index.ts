@@ -16,3 +16,8 @@ export { WebConsole, type WebConsoleOptions, type ConsoleCustomDomain } from './
 export { addErrorResponses } from './constructs/error-responses';
 export type { TokenServiceSettings } from './settings';
 export type { WafRateLimit } from './constructs/rate-limit';
+export {
+  HttpTokenAuthorizer,
+  type HttpTokenAuthorizerProps,
+  type HttpTokenRouteOptions,
+} from './constructs/http-token-authorizer';
