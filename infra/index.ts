@@ -6,7 +6,6 @@ export { PatService, type PatServiceProps, type ExpiryNotificationsProps } from 
 export { PatServiceStack, type PatServiceStackProps } from './pat-service-stack';
 export {
   TokenAuthorizer,
-  importTokenVerification,
   type TokenAuthorizerProps,
   type TokenMethodOptions,
   type TokenVerification,
@@ -21,3 +20,9 @@ export {
   type HttpTokenAuthorizerProps,
   type HttpTokenRouteOptions,
 } from './constructs/http-token-authorizer';
+export {
+  importTokenVerification,
+  PublishedVerification,
+  verificationParameters,
+  type VerificationParametersLookup,
+} from './constructs/published-settings';

@@ -9,6 +9,7 @@ import { parseScope, type ScopeCatalogue } from '../../functions/domain/scopes';
 import { requireSourceAccount } from '../control-tower';
 import { httpAuthorizerHandler } from '../handlers';
 import { checkEnvironment, checkSettings, environmentNames, settingsEnvironment } from '../settings';
+import { isPendingCatalogue, pendingScopeOf } from './pending-lookups';
 import { ServiceFunction } from './service-function';
 import type { TokenVerification } from './token-authorizer';
 
@@ -140,6 +141,9 @@ export class HttpTokenAuthorizer extends Construct {
       const where = `${this.node.path}: ${method} ${options.path}`;
       if (!permissionOf(method))
         throw new Error(`${where}: only GET, HEAD, POST, PUT, PATCH and DELETE can be protected by a scope; add one route per verb`);
+      // A synth whose parameter lookups are pending is thrown away: the CLI synthesizes again with the catalogue.
+      if (isPendingCatalogue(this.catalogue))
+        return { method, resource: options.path, scope: scope ?? pendingScopeOf(permissionOf(method)!) };
       if (scope !== undefined) checkScope(scope, this.catalogue, where);
       const route: ProtectedRoute = scope === undefined ? { method, resource: options.path } : { method, resource: options.path, scope };
       try {

@@ -25,6 +25,7 @@ import { PublicRouteRateLimit, type WafRateLimit } from './rate-limit';
 import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import { AuthorizerCacheFlusher } from './authorizer-cache-flusher';
+import { authorizerPolicyOf, PublishedVerification } from './published-settings';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
@@ -103,6 +104,13 @@ export interface PatServiceProps {
    * lengthens the revocation bound to the result cache TTL). @default none: the alarms show in CloudWatch only
    */
   readonly alarmTopicArn?: string;
+  /**
+   * The SSM parameter path under which the service publishes what a consumer needs to verify its
+   * tokens (issuer, table, keys, JWKS URL, catalogue, the policy an authorizer reads, the stage
+   * flusher): read by `importTokenVerification.fromParameters(scope, id, { path })`.
+   * @default `/pat-service/<stack name>/<construct id>/verification`
+   */
+  readonly verificationParameterPath?: string;
 }
 
 /**
@@ -125,6 +133,8 @@ export class PatService extends Construct {
   readonly authorizerCacheFlusher: AuthorizerCacheFlusher;
   /** Absent when `webConsole` is `false`. */
   readonly webConsole?: WebConsole;
+  /** The verification settings under one SSM path (`verificationParameterPath`). */
+  readonly publishedVerification: PublishedVerification;
   /** The per-client rate limit's web ACL; absent with `webAclArn` or `wafRateLimit: false`. */
   readonly rateLimit?: PublicRouteRateLimit;
 
@@ -225,6 +235,22 @@ export class PatService extends Construct {
       settings,
       revocation: { flusherRole: this.authorizerCacheFlusher.handler.role, registryPath: this.authorizerCacheFlusher.registryPath },
     };
+
+    this.publishedVerification = new PublishedVerification(this, 'PublishedVerification', {
+      path: props.verificationParameterPath ?? `/pat-service/${Stack.of(this).stackName}/${id}/verification`,
+      values: {
+        issuer: this.issuer,
+        tableArn: this.table.table.tableArn,
+        tableName: this.table.table.tableName,
+        signingKeyArn: this.signingKeys.signingKey.keyArn,
+        previousKeyArns: Stack.of(this).toJsonString(this.signingKeys.previousKeys.map((key) => key.keyArn)),
+        jwksUrl: this.jwksUrl,
+        catalogue: JSON.stringify(props.settings.catalogue),
+        policy: JSON.stringify(authorizerPolicyOf(props.settings.policy)),
+        flusherRoleArn: this.authorizerCacheFlusher.handler.role.roleArn,
+        stageRegistryPath: this.authorizerCacheFlusher.registryPath,
+      },
+    });
 
     if (props.webConsole !== false) {
       this.webConsole = new WebConsole(this, 'Console', {
