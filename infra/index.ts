@@ -26,3 +26,10 @@ export {
   verificationParameters,
   type VerificationParametersLookup,
 } from './constructs/published-settings';
+export {
+  monitorTokenAuthorizer,
+  ServiceMonitoring,
+  type ServiceMonitoringProps,
+  type TokenAuthorizerMonitoringOptions,
+} from './constructs/service-monitoring';
+export { emittedMetrics, metricNamespace, serviceDimension } from './constructs/service-metrics';

@@ -26,6 +26,7 @@ import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import { AuthorizerCacheFlusher } from './authorizer-cache-flusher';
 import { authorizerPolicyOf, PublishedVerification } from './published-settings';
+import { ServiceMonitoring } from './service-monitoring';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
@@ -111,6 +112,11 @@ export interface PatServiceProps {
    * @default `/pat-service/<stack name>/<construct id>/verification`
    */
   readonly verificationParameterPath?: string;
+  /**
+   * The operator's dashboard and alarms (cdk-monitoring-constructs), the alarms wired to
+   * `alarmTopicArn`. `false` leaves them out. @default true
+   */
+  readonly monitoring?: boolean;
 }
 
 /**
@@ -133,6 +139,8 @@ export class PatService extends Construct {
   readonly authorizerCacheFlusher: AuthorizerCacheFlusher;
   /** Absent when `webConsole` is `false`. */
   readonly webConsole?: WebConsole;
+  /** The dashboard and alarms; absent with `monitoring: false`. */
+  readonly monitoring?: ServiceMonitoring;
   /** The verification settings under one SSM path (`verificationParameterPath`). */
   readonly publishedVerification: PublishedVerification;
   /** The per-client rate limit's web ACL; absent with `webAclArn` or `wafRateLimit: false`. */
@@ -251,6 +259,21 @@ export class PatService extends Construct {
         stageRegistryPath: this.authorizerCacheFlusher.registryPath,
       },
     });
+
+    if (props.monitoring !== false) {
+      this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+        api,
+        stageName: this.restApi.stageName,
+        routes: Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes),
+        functions: this.functions,
+        flusher: this.authorizerCacheFlusher.handler,
+        table: this.table.table,
+        kmsUsers: (Object.entries(serviceHandlers) as Array<[ServiceHandlerName, HandlerSpec]>)
+          .filter(([, spec]) => spec.signingKeys !== undefined || spec.refreshMac === true)
+          .map(([name]) => this.functions[name]),
+        alarmTopicArn: props.alarmTopicArn,
+      });
+    }
 
     if (props.webConsole !== false) {
       this.webConsole = new WebConsole(this, 'Console', {

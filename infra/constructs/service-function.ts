@@ -9,6 +9,7 @@ import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
 import { functionCode } from './prebuilt-assets';
+import { metricNamespace, serviceDimension } from './service-metrics';
 
 export { projectRoot } from './prebuilt-assets';
 
@@ -93,8 +94,8 @@ export class ServiceFunction extends Construct {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
       // One service name and namespace for every function: the metrics' dimensions stay comparable.
-      POWERTOOLS_SERVICE_NAME: 'pat-service',
-      POWERTOOLS_METRICS_NAMESPACE: 'PatService',
+      POWERTOOLS_SERVICE_NAME: serviceDimension.service,
+      POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
     };
     for (const [name, value] of Object.entries(environment)) this.addEnvironment(name, value);
 
