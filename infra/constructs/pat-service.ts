@@ -26,6 +26,7 @@ import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import { AuthorizerCacheFlusher } from './authorizer-cache-flusher';
 import { authorizerPolicyOf, PublishedVerification } from './published-settings';
+import { ConsumerAccounts } from './consumer-accounts';
 import { ServiceMonitoring } from './service-monitoring';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
@@ -117,6 +118,12 @@ export interface PatServiceProps {
    * `alarmTopicArn`. `false` leaves them out. @default true
    */
   readonly monitoring?: boolean;
+  /**
+   * AWS accounts whose token authorizers verify this service's tokens: the table's resource policy
+   * and the signing key's policy grant them exactly the authorizer's access, and the published
+   * settings are shared with them through AWS RAM (as advanced-tier parameters). @default none
+   */
+  readonly consumerAccounts?: readonly string[];
 }
 
 /**
@@ -258,6 +265,13 @@ export class PatService extends Construct {
         flusherRoleArn: this.authorizerCacheFlusher.handler.role.roleArn,
         stageRegistryPath: this.authorizerCacheFlusher.registryPath,
       },
+      advancedTier: (props.consumerAccounts ?? []).length > 0,
+    });
+    new ConsumerAccounts(this, 'ConsumerAccounts', {
+      accounts: props.consumerAccounts ?? [],
+      table: this.table.table,
+      signingKey: this.signingKeys.signingKey,
+      parameters: Object.values(this.publishedVerification.parameters),
     });
 
     if (props.monitoring !== false) {

@@ -42,6 +42,8 @@ export interface PublishedVerificationProps {
   /** Starts with `/`, no trailing `/`, e.g. `/pat-service/prod/verification`. */
   readonly path: string;
   readonly values: Record<VerificationParameter, string>;
+  /** Advanced tier for every parameter: AWS RAM shares only advanced parameters. @default false (standard, unless a value needs more) */
+  readonly advancedTier?: boolean;
 }
 
 /** Writes the verification settings as SSM String parameters under one path (deleted with the stack). */
@@ -63,7 +65,10 @@ export class PublishedVerification extends Construct {
           description: `Token verification setting ${name}: read by importTokenVerification.fromParameters`,
           simpleName: false,
           // A catalogue can outgrow the standard tier's 4 KB.
-          tier: !Token.isUnresolved(value) && Buffer.byteLength(value) > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+          tier:
+            props.advancedTier || (!Token.isUnresolved(value) && Buffer.byteLength(value) > 4096)
+              ? ssm.ParameterTier.ADVANCED
+              : ssm.ParameterTier.STANDARD,
         });
         return [key, parameter];
       }),

@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
+import type { HandlerSpec, KeyAccess, NarrowUpdate, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
 import { functionCode } from './prebuilt-assets';
@@ -182,14 +182,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         sid: update.sid,
         actions: ['dynamodb:UpdateItem'],
         resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': update.partitionKeyLike },
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...update.attributes] },
-          // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-          // ForAllValues holds vacuously when a key is absent from the request: require both.
-          Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
-        },
+        conditions: narrowUpdateConditions(update),
       }),
     );
   }
@@ -199,10 +192,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         sid: 'RevocationFeedReads',
         actions: ['dynamodb:Query'],
         resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' },
-          Null: { 'dynamodb:LeadingKeys': 'false' },
-        },
+        conditions: revocationFeedReadConditions(),
       }),
     );
   }
@@ -215,6 +205,26 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
       }),
     );
   }
+}
+
+/** The IAM conditions that hold an UpdateItem to some items and attributes (a role's policy and a table's resource policy). */
+export function narrowUpdateConditions(update: NarrowUpdate): Record<string, Record<string, unknown>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': update.partitionKeyLike },
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...update.attributes] },
+    // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
+    StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    // ForAllValues holds vacuously when a key is absent from the request: require both.
+    Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+  };
+}
+
+/** A Query held to the revocation feed's partitions. */
+export function revocationFeedReadConditions(): Record<string, Record<string, unknown>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
 }
 
 /** Public keys of every key in the ring; `sign` adds kms:Sign on the newest key only. */
