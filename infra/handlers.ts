@@ -293,6 +293,26 @@ export const httpAuthorizerHandler: HandlerSpec = {
   },
 };
 
+/**
+ * The revocation canary (opt-in, `RevocationCanary`): issues a short-lived token in the canary tenant
+ * (the create path: countActive Query byOwner, a transaction of Puts, GetItem, Sign), revokes it (the
+ * revoke path: GetItem/BatchGetItem, Update + Put, Query byFamily, UpdateItem), and calls the canary
+ * route over HTTPS.
+ */
+export const revocationCanaryHandler: HandlerSpec = {
+  entry: 'canary',
+  description: 'Revocation canary: measures the time from a revocation to the gateway refusing the token',
+  table: {
+    items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queries: ['byOwner', 'byFamily'],
+  },
+  signingKeys: 'sign',
+  routes: [],
+  scheduled: true,
+  memorySize: 256,
+  timeout: Duration.seconds(90),
+};
+
 /** Every function `PatService` deploys: one per service handler, and the stage flusher. */
 export const patServiceEntries: readonly string[] = [
   ...Object.values(serviceHandlers).map((spec) => spec.entry),
@@ -304,5 +324,5 @@ export const patServiceEntries: readonly string[] = [
  * bundles `npm run build:functions` builds, and nothing else.
  */
 export const deployedEntries: readonly string[] = [
-  ...new Set([...patServiceEntries, authorizerHandler.entry, httpAuthorizerHandler.entry]),
+  ...new Set([...patServiceEntries, authorizerHandler.entry, httpAuthorizerHandler.entry, revocationCanaryHandler.entry]),
 ].sort();

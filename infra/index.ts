@@ -33,3 +33,4 @@ export {
   type TokenAuthorizerMonitoringOptions,
 } from './constructs/service-monitoring';
 export { emittedMetrics, metricNamespace, serviceDimension } from './constructs/service-metrics';
+export { RevocationCanary, type RevocationCanaryProps } from './constructs/revocation-canary';

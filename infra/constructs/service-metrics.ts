@@ -25,6 +25,9 @@ export const emittedMetrics = {
   cacheFlushLag: 'AuthorizerCacheFlushLag',
   cacheFlushFailures: 'AuthorizerCacheFlushFailures',
   flusherRuns: 'AuthorizerCacheFlusherRuns',
+  // functions/handlers/canary.ts: the opt-in revocation canary.
+  canaryBound: 'RevocationCanaryBoundMs',
+  canaryFailures: 'RevocationCanaryFailures',
 } as const;
 
 /** The `reason` dimension values of AuthorizationsDenied (functions/handlers/authorizer.ts, http-authorizer.ts). */

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -227,6 +228,25 @@ export class ServiceMonitoring extends Construct {
     }
 
     if (!topic) waiveAlarmActions(facade.createdAlarms());
+    this.topic = topic;
+  }
+
+  private readonly topic?: sns.ITopic;
+
+  /** Sends alarms made elsewhere (the revocation canary's) where the dashboard's go. */
+  routeAlarms(alarms: readonly cloudwatch.Alarm[]): void {
+    for (const alarm of alarms) {
+      if (this.topic) {
+        alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+        alarm.addOkAction(new cloudwatchActions.SnsAction(this.topic));
+      } else {
+        waiveControl(
+          alarm,
+          'cloudwatch_alarm_action_check',
+          'Where an operator is paged is their choice (alarmTopicArn); this stack creates no topic nobody subscribes to. The alarm still shows in CloudWatch.',
+        );
+      }
+    }
   }
 }
 
