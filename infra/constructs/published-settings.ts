@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
@@ -89,6 +89,13 @@ export interface VerificationParametersLookup {
   readonly serviceRegion?: string;
 }
 
+/** The partition of a region (a literal; `Stack.partition` may be a token). */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
 /** What `valueFromLookup` answers while the CLI has not looked a parameter up yet. */
 const DUMMY_PREFIX = 'dummy-value-for-';
 /**
@@ -103,20 +110,8 @@ export function verificationFromParameters(scope: Construct, id: string, lookup:
   const crossAccount = lookup.serviceAccount !== undefined && lookup.serviceAccount !== stack.account;
   const nameOf = (key: VerificationParameter) => {
     const name = `${lookup.path}/${verificationParameters[key]}`;
-    return crossAccount || region !== stack.region
-      ? Arn.format(
-          {
-            partition: stack.partition,
-            service: 'ssm',
-            account,
-            region,
-            resource: 'parameter',
-            resourceName: name.slice(1),
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          },
-          stack,
-        )
-      : name;
+    // A literal ARN: a context lookup's key may hold no token (the partition is one in an app without region-aware flags).
+    return crossAccount || region !== stack.region ? `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter${name}` : name;
   };
   const values = Object.fromEntries(
     (Object.keys(verificationParameters) as VerificationParameter[]).map((key) => [
