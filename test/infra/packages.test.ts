@@ -68,7 +68,8 @@ beforeAll(async () => {
   );
   synth = { status: cdk.status, output: `${cdk.stdout}${cdk.stderr}` };
 }, 600_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing the consumer's node_modules and three stacks' cdk.out can outlast the default 10 s hook timeout on a loaded machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 60_000);
 
 /** The published settings as the CLI's SSM lookups would cache them for the consumer in account 222222222222. */
 const published = {
