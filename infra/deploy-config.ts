@@ -72,6 +72,7 @@ const configFile = z
       .optional(),
     webAclArn: z.string().startsWith('arn:').optional(),
     alarmTopicArn: z.string().startsWith('arn:').optional(),
+    consumerAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).optional(),
     wafRateLimit: z
       .union([
         z.literal(false),

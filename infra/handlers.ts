@@ -328,6 +328,43 @@ export const stageFlusherHandler: HandlerSpec = {
   timeout: Duration.seconds(90),
 };
 
+/**
+ * The HTTP API (payload 2.0) authorizer: the REST authorizer's reads and bookkeeping writes, without
+ * the revocation feed's `due` entries (nothing flushes an HTTP API's cache: its TTL is the bound).
+ */
+export const httpAuthorizerHandler: HandlerSpec = {
+  ...authorizerHandler,
+  entry: 'http-authorizer',
+  description: 'Token authorizer of an HTTP API: verifies a personal access token and its scope for one route',
+  table: {
+    ...authorizerHandler.table,
+    items: authorizerHandler.table?.items ?? [],
+    narrowUpdates: (authorizerHandler.table?.narrowUpdates ?? []).filter(
+      (update) => update.sid !== 'RevocationFeedDue' && !/^(FEED|DUE)#/.test(update.partitionKeyLike),
+    ),
+  },
+};
+
+/**
+ * The revocation canary (opt-in, `RevocationCanary`): issues a short-lived token in the canary tenant
+ * (the create path: countActive Query byOwner, a transaction of Puts, GetItem, Sign), revokes it (the
+ * revoke path: GetItem/BatchGetItem, Update + Put, Query byFamily, UpdateItem), and calls the canary
+ * route over HTTPS.
+ */
+export const revocationCanaryHandler: HandlerSpec = {
+  entry: 'canary',
+  description: 'Revocation canary: measures the time from a revocation to the gateway refusing the token',
+  table: {
+    items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queries: ['byOwner', 'byFamily'],
+  },
+  signingKeys: 'sign',
+  routes: [],
+  scheduled: true,
+  memorySize: 256,
+  timeout: Duration.seconds(90),
+};
+
 /** Every function `PatService` deploys: one per service handler, and the stage flusher. */
 export const patServiceEntries: readonly string[] = [
   ...Object.values(serviceHandlers).map((spec) => spec.entry),
@@ -338,4 +375,6 @@ export const patServiceEntries: readonly string[] = [
  * Every handler a construct of this library deploys (`PatService`'s and the token authorizer): the
  * bundles `npm run build:functions` builds, and nothing else.
  */
-export const deployedEntries: readonly string[] = [...new Set([...patServiceEntries, authorizerHandler.entry])].sort();
+export const deployedEntries: readonly string[] = [
+  ...new Set([...patServiceEntries, authorizerHandler.entry, httpAuthorizerHandler.entry, revocationCanaryHandler.entry]),
+].sort();

@@ -6,7 +6,6 @@ export { PatService, type PatServiceProps, type ExpiryNotificationsProps } from 
 export { PatServiceStack, type PatServiceStackProps } from './pat-service-stack';
 export {
   TokenAuthorizer,
-  importTokenVerification,
   type TokenAuthorizerProps,
   type TokenMethodOptions,
   type TokenVerification,
@@ -16,3 +15,22 @@ export { WebConsole, type WebConsoleOptions, type ConsoleCustomDomain } from './
 export { addErrorResponses } from './constructs/error-responses';
 export type { TokenServiceSettings } from './settings';
 export type { WafRateLimit } from './constructs/rate-limit';
+export {
+  HttpTokenAuthorizer,
+  type HttpTokenAuthorizerProps,
+  type HttpTokenRouteOptions,
+} from './constructs/http-token-authorizer';
+export {
+  importTokenVerification,
+  PublishedVerification,
+  verificationParameters,
+  type VerificationParametersLookup,
+} from './constructs/published-settings';
+export {
+  monitorTokenAuthorizer,
+  ServiceMonitoring,
+  type ServiceMonitoringProps,
+  type TokenAuthorizerMonitoringOptions,
+} from './constructs/service-monitoring';
+export { emittedMetrics, metricNamespace, serviceDimension } from './constructs/service-metrics';
+export { RevocationCanary, type RevocationCanaryProps } from './constructs/revocation-canary';

@@ -48,5 +48,9 @@ export class PatServiceStack extends Stack {
       value: service.authorizerCacheFlusher.registryPath,
       description: 'For importTokenVerification() in another app: where its TokenAuthorizer registers its stages',
     });
+    new CfnOutput(this, 'VerificationParameterPath', {
+      value: service.publishedVerification.path,
+      description: 'For importTokenVerification.fromParameters(scope, id, { path }) in another app: every setting a consumer needs',
+    });
   }
 }

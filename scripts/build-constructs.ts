@@ -47,7 +47,16 @@ export async function buildConstructs(): Promise<void> {
     ],
     logLevel: 'warning',
   };
-  await build({ ...common, format: 'esm', outfile: join(dist, 'index.js') });
+  await build({
+    ...common,
+    format: 'esm',
+    outfile: join(dist, 'index.js'),
+    // cdk-monitoring-constructs (bundled) is CommonJS and requires aws-cdk-lib (external): give the
+    // ES module a `require` that resolves from the consumer's node_modules.
+    banner: {
+      js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
+    },
+  });
   await build({
     ...common,
     format: 'cjs',

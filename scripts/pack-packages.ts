@@ -11,6 +11,7 @@ import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../infra/constructs/prebuilt-assets';
+import { build } from 'esbuild';
 import { buildConstructs, constructsPackageDir } from './build-constructs';
 
 export const packagesOutDir = join(projectRoot, 'dist', 'packages');
@@ -62,6 +63,37 @@ export function packCli(): string {
   return pack(cliPackageDir);
 }
 
+export const verifierPackageDir = join(projectRoot, 'packages', 'verifier');
+
+/**
+ * The verifier package: `packages/verifier/src/index.ts` (which reuses the service's Authorizer,
+ * FeedWatcher and DynamoDB adapters) bundled by esbuild as one ES module and one CommonJS module,
+ * its npm dependencies left to the consumer's install. No CDK in it: the build fails if any creeps in.
+ */
+export async function buildVerifier(): Promise<void> {
+  const dist = join(verifierPackageDir, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+  const common = {
+    entryPoints: [join(verifierPackageDir, 'src', 'index.ts')],
+    bundle: true,
+    platform: 'node' as const,
+    target: 'node20',
+    packages: 'external' as const,
+    metafile: true,
+    logLevel: 'warning' as const,
+  };
+  const esm = await build({ ...common, format: 'esm', outfile: join(dist, 'index.js') });
+  await build({ ...common, format: 'cjs', outfile: join(dist, 'index.cjs') });
+  const imports = Object.values(esm.metafile?.outputs ?? {}).flatMap((output) => output.imports.map((entry) => entry.path));
+  const cdk = imports.filter((path) => /^(aws-cdk-lib|constructs)(\/|$)/.test(path));
+  if (cdk.length > 0) throw new Error(`the verifier bundle imports the CDK (${cdk.join(', ')})`);
+}
+
+export async function packVerifier(): Promise<string> {
+  await buildVerifier();
+  return pack(verifierPackageDir);
+}
+
 export async function packConstructs(): Promise<string> {
   await buildConstructs();
   return pack(constructsPackageDir);
@@ -71,4 +103,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const which = process.argv[2];
   if (which === undefined || which === 'cli') console.log(`${packCli()}\n${cliBundle}`);
   if (which === undefined || which === 'constructs') console.log(await packConstructs());
+  if (which === undefined || which === 'verifier') console.log(await packVerifier());
 }

@@ -25,6 +25,9 @@ import { PublicRouteRateLimit, type WafRateLimit } from './rate-limit';
 import { RefreshMacKey } from './refresh-mac-key';
 import { SigningKeys, type SigningKeysProps } from './signing-keys';
 import { AuthorizerCacheFlusher } from './authorizer-cache-flusher';
+import { authorizerPolicyOf, PublishedVerification } from './published-settings';
+import { ConsumerAccounts } from './consumer-accounts';
+import { ServiceMonitoring } from './service-monitoring';
 import type { TokenVerification } from './token-authorizer';
 import { TokenTable } from './token-table';
 import { UserDirectory, type ExistingUserPool, type HostedSignIn } from './user-directory';
@@ -103,6 +106,24 @@ export interface PatServiceProps {
    * lengthens the revocation bound to the result cache TTL). @default none: the alarms show in CloudWatch only
    */
   readonly alarmTopicArn?: string;
+  /**
+   * The SSM parameter path under which the service publishes what a consumer needs to verify its
+   * tokens (issuer, table, keys, JWKS URL, catalogue, the policy an authorizer reads, the stage
+   * flusher): read by `importTokenVerification.fromParameters(scope, id, { path })`.
+   * @default `/pat-service/<stack name>/<construct id>/verification`
+   */
+  readonly verificationParameterPath?: string;
+  /**
+   * The operator's dashboard and alarms (cdk-monitoring-constructs), the alarms wired to
+   * `alarmTopicArn`. `false` leaves them out. @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * AWS accounts whose token authorizers verify this service's tokens: the table's resource policy
+   * and the signing key's policy grant them exactly the authorizer's access, and the published
+   * settings are shared with them through AWS RAM (as advanced-tier parameters). @default none
+   */
+  readonly consumerAccounts?: readonly string[];
 }
 
 /**
@@ -125,6 +146,10 @@ export class PatService extends Construct {
   readonly authorizerCacheFlusher: AuthorizerCacheFlusher;
   /** Absent when `webConsole` is `false`. */
   readonly webConsole?: WebConsole;
+  /** The dashboard and alarms; absent with `monitoring: false`. */
+  readonly monitoring?: ServiceMonitoring;
+  /** The verification settings under one SSM path (`verificationParameterPath`). */
+  readonly publishedVerification: PublishedVerification;
   /** The per-client rate limit's web ACL; absent with `webAclArn` or `wafRateLimit: false`. */
   readonly rateLimit?: PublicRouteRateLimit;
 
@@ -225,6 +250,44 @@ export class PatService extends Construct {
       settings,
       revocation: { flusherRole: this.authorizerCacheFlusher.handler.role, registryPath: this.authorizerCacheFlusher.registryPath },
     };
+
+    this.publishedVerification = new PublishedVerification(this, 'PublishedVerification', {
+      path: props.verificationParameterPath ?? `/pat-service/${Stack.of(this).stackName}/${id}/verification`,
+      values: {
+        issuer: this.issuer,
+        tableArn: this.table.table.tableArn,
+        tableName: this.table.table.tableName,
+        signingKeyArn: this.signingKeys.signingKey.keyArn,
+        previousKeyArns: Stack.of(this).toJsonString(this.signingKeys.previousKeys.map((key) => key.keyArn)),
+        jwksUrl: this.jwksUrl,
+        catalogue: JSON.stringify(props.settings.catalogue),
+        policy: JSON.stringify(authorizerPolicyOf(props.settings.policy)),
+        flusherRoleArn: this.authorizerCacheFlusher.handler.role.roleArn,
+        stageRegistryPath: this.authorizerCacheFlusher.registryPath,
+      },
+      advancedTier: (props.consumerAccounts ?? []).length > 0,
+    });
+    new ConsumerAccounts(this, 'ConsumerAccounts', {
+      accounts: props.consumerAccounts ?? [],
+      table: this.table.table,
+      signingKey: this.signingKeys.signingKey,
+      parameters: Object.values(this.publishedVerification.parameters),
+    });
+
+    if (props.monitoring !== false) {
+      this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+        api,
+        stageName: this.restApi.stageName,
+        routes: Object.values(serviceHandlers).flatMap((spec): readonly ServiceRoute[] => spec.routes),
+        functions: this.functions,
+        flusher: this.authorizerCacheFlusher.handler,
+        table: this.table.table,
+        kmsUsers: (Object.entries(serviceHandlers) as Array<[ServiceHandlerName, HandlerSpec]>)
+          .filter(([, spec]) => spec.signingKeys !== undefined || spec.refreshMac === true)
+          .map(([name]) => this.functions[name]),
+        alarmTopicArn: props.alarmTopicArn,
+      });
+    }
 
     if (props.webConsole !== false) {
       this.webConsole = new WebConsole(this, 'Console', {

@@ -5,10 +5,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HandlerSpec, KeyAccess, TableAccess } from '../handlers';
+import type { HandlerSpec, KeyAccess, NarrowUpdate, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
 import { environmentNames } from '../settings';
 import { functionCode } from './prebuilt-assets';
+import { metricNamespace, serviceDimension } from './service-metrics';
 
 export { projectRoot } from './prebuilt-assets';
 
@@ -93,8 +94,8 @@ export class ServiceFunction extends Construct {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
       // One service name and namespace for every function: the metrics' dimensions stay comparable.
-      POWERTOOLS_SERVICE_NAME: 'pat-service',
-      POWERTOOLS_METRICS_NAMESPACE: 'PatService',
+      POWERTOOLS_SERVICE_NAME: serviceDimension.service,
+      POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
     };
     for (const [name, value] of Object.entries(environment)) this.addEnvironment(name, value);
 
@@ -181,14 +182,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         sid: update.sid,
         actions: ['dynamodb:UpdateItem'],
         resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': update.partitionKeyLike },
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...update.attributes] },
-          // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-          // ForAllValues holds vacuously when a key is absent from the request: require both.
-          Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
-        },
+        conditions: narrowUpdateConditions(update),
       }),
     );
   }
@@ -198,10 +192,7 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
         sid: 'RevocationFeedReads',
         actions: ['dynamodb:Query'],
         resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.feedReads === 'with-due' ? ['FEED#*', 'DUE#*'] : 'FEED#*' },
-          Null: { 'dynamodb:LeadingKeys': 'false' },
-        },
+        conditions: revocationFeedReadConditions(access.feedReads),
       }),
     );
   }
@@ -214,6 +205,27 @@ export function bindTable(target: ServiceFunction, table: dynamodb.ITable, acces
       }),
     );
   }
+}
+
+/** The IAM conditions that hold an UpdateItem to some items and attributes (a role's policy and a table's resource policy). */
+export function narrowUpdateConditions(update: NarrowUpdate): Record<string, Record<string, unknown>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': update.partitionKeyLike },
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...update.attributes] },
+    // An UpdateItem that asked for ALL_OLD/ALL_NEW would read back attributes outside the list.
+    StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    // ForAllValues holds vacuously when a key is absent from the request: require both.
+    Null: { 'dynamodb:LeadingKeys': 'false', 'dynamodb:Attributes': 'false' },
+  };
+}
+
+/** A Query held to the revocation feed's partitions. */
+export function revocationFeedReadConditions(reads: TableAccess['feedReads'] = 'changes'): Record<string, Record<string, unknown>> {
+  return {
+    // The changes (FEED#); the flusher also the due entries (DUE#).
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': reads === 'with-due' ? ['FEED#*', 'DUE#*'] : 'FEED#*' },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
 }
 
 /** Public keys of every key in the ring; `sign` adds kms:Sign on the newest key only. */

@@ -15,6 +15,7 @@ import { requireSourceAccount } from '../control-tower';
 import { authorizerHandler } from '../handlers';
 import { checkEnvironment, checkSettings, environmentNames, settingsEnvironment, type TokenServiceSettings } from '../settings';
 import { addErrorResponses } from './error-responses';
+import { isPendingCatalogue, pendingScopeOf } from './pending-lookups';
 import { ServiceFunction, type SigningKeyRing } from './service-function';
 
 /** What an authorizer needs from a token service to verify its tokens. */
@@ -289,6 +290,8 @@ export class TokenAuthorizer extends Construct {
       );
     }
     const { scope, ...methodOptions } = options;
+    // Parameter lookups pending (importTokenVerification.fromParameters): the CLI synthesizes again with the catalogue.
+    if (isPendingCatalogue(this.catalogue)) return this.addPendingMethod(resource, method, integration, methodOptions, scope);
     if (scope !== undefined) this.checkScope(scope, where);
     const route: ProtectedRoute = scope === undefined ? { method, resource: resource.path } : { method, resource: resource.path, scope };
     let resolved: ResolvedRoute;
@@ -316,6 +319,21 @@ export class TokenAuthorizer extends Construct {
       reason: `Protected by the token authorizer (${resolved.scope}): its callers are programs holding a personal access token, not Cognito users.`,
     });
     return added;
+  }
+
+  private addPendingMethod(
+    resource: apigateway.IResource,
+    method: string,
+    integration: apigateway.Integration | undefined,
+    methodOptions: Omit<TokenMethodOptions, 'scope'>,
+    scope: string | undefined,
+  ): apigateway.Method {
+    this.protectedRoutes.push({ method, resource: resource.path, scope: scope ?? pendingScopeOf(permissionOf(method)!) });
+    return resource.addMethod(method, integration, {
+      ...methodOptions,
+      authorizer: this.authorizer,
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+    });
   }
 
   private checkScope(scope: string, where: string): void {

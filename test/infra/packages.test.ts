@@ -54,6 +54,7 @@ beforeAll(async () => {
   );
   writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(peers.lockfile));
   cpSync(join(projectRoot, 'test', 'infra', 'fixtures', 'consumer-app', 'app.mjs'), join(consumer, 'app.mjs'));
+  writeFileSync(join(consumer, 'cdk.context.json'), JSON.stringify(publishedContext()));
   npm(['ci'], consumer);
   npm(['install', constructsTarball], consumer);
   const cdk = spawnSync(
@@ -67,7 +68,31 @@ beforeAll(async () => {
   );
   synth = { status: cdk.status, output: `${cdk.stdout}${cdk.stderr}` };
 }, 600_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing the consumer's node_modules and three stacks' cdk.out can outlast the default 10 s hook timeout on a loaded machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 60_000);
+
+/** The published settings as the CLI's SSM lookups would cache them for the consumer in account 222222222222. */
+const published = {
+  issuer: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+  'table-arn': 'arn:aws:dynamodb:eu-west-1:111122223333:table/pat-tokens',
+  'table-name': 'pat-tokens',
+  'signing-key-arn': 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  'previous-key-arns': '[]',
+  'jwks-url': 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.well-known/jwks.json',
+  catalogue: JSON.stringify([{ name: 'orders', description: 'Orders' }]),
+  policy: JSON.stringify({ allowNoExpiry: false, retentionDays: 30 }),
+  'flusher-role-arn': 'arn:aws:iam::111122223333:role/flusher',
+  'stage-registry-path': '/pat-service/PatService/Service/authorizer-stages',
+};
+function publishedContext(): Record<string, string> {
+  const quote = (value: string) => value.replace(/\$/g, '$$').replace(/:/g, '$:');
+  return Object.fromEntries(
+    Object.entries(published).map(([name, value]) => {
+      const parameterName = `arn:aws:ssm:eu-west-1:111122223333:parameter/pat-service/PatService/Service/verification/${name}`;
+      return [`ssm:account=222222222222:parameterName=${quote(parameterName)}:region=eu-west-1`, value];
+    }),
+  );
+}
 
 type LockEntry = {
   version: string;
@@ -154,5 +179,26 @@ describe('the construct library, installed from its tarball into a fresh CDK app
 
     expect(functions.length).toBe(patServiceEntries.length);
     for (const [, fn] of functions) expect(bundles).toContain(readFileSync(join(stagedCode('ConsumerService', fn), 'index.mjs'), 'utf8'));
+  });
+
+  it('synthesizes REST, HTTP API and Function URL consumers in another account from the published settings', () => {
+    const template = templateOf('ConsumerOtherAccount');
+    const ofType = (type: string) => Object.values(template.Resources).filter((resource) => resource.Type === type);
+
+    expect(ofType('AWS::ApiGateway::Authorizer')[0]!.Properties.IdentitySource).toBe(
+      'method.request.header.Authorization,context.identity.sourceIp',
+    );
+    expect(ofType('AWS::ApiGatewayV2::Authorizer')[0]!.Properties.IdentitySource).toEqual([
+      '$request.header.Authorization',
+      '$context.identity.sourceIp',
+      '$context.routeKey',
+    ]);
+    expect(ofType('AWS::Lambda::Url')).toHaveLength(1);
+    const issuers = functionsOf(template).map(
+      ([, fn]) => fn.Properties.Environment?.Variables?.TOKEN_ISSUER ?? fn.Properties.Environment?.Variables?.PAT_ISSUER,
+    );
+    expect(issuers.filter((issuer) => issuer === published.issuer)).toHaveLength(3);
+    // No stage flusher reaches another account: synth says so, with the real bound.
+    expect(synth.output).toMatch(/its stage flusher cannot flush this account's APIs/);
   });
 });

@@ -593,12 +593,14 @@ describe('outputs', () => {
       'TokenTableArn',
       'UserPoolClientId',
       'UserPoolId',
+      'VerificationParameterPath',
     ]);
     const outputs = template.toJSON().Outputs;
     expect(outputs.AuthorizerCacheFlusherRoleArn.Value).toEqual({
       'Fn::GetAtt': [logicalIdOf(stack.service.authorizerCacheFlusher.handler.role), 'Arn'],
     });
     expect(outputs.AuthorizerStageRegistryPath.Value).toBe(stack.service.authorizerCacheFlusher.registryPath);
+    expect(outputs.VerificationParameterPath.Value).toBe(stack.service.publishedVerification.path);
   });
 });
 
