@@ -118,6 +118,41 @@ export function allowsEveryAddress(entry: string): boolean {
 }
 
 /**
+ * The address families (`ipv4`, `ipv6`) that `entries` together allow entirely: `0.0.0.0/1` and
+ * `128.0.0.0/1` allow every IPv4 address as surely as `0.0.0.0/0` does.
+ */
+export function familiesCoveredEntirely(entries: readonly string[]): IpRange['kind'][] {
+  const covered: IpRange['kind'][] = [];
+  for (const kind of ['ipv4', 'ipv6'] as const) {
+    const ranges = compileIpEntries(entries)
+      .filter((range) => range.kind === kind)
+      .sort((a, b) => compareBytes(a.from, b.from));
+    const full = fullRange(kind);
+    // Walk the ranges in order: every address up to `reached` is allowed; a hole ends the walk.
+    let next: number[] | undefined = full.from;
+    for (const range of ranges) {
+      if (next === undefined || compareBytes(range.from, next) > 0) break;
+      if (compareBytes(range.to, next) >= 0) next = successorOf(range.to);
+    }
+    if (next === undefined) covered.push(kind);
+  }
+  return covered;
+}
+
+/** The address after `bytes`, or undefined after the last one. */
+function successorOf(bytes: number[]): number[] | undefined {
+  const next = [...bytes];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 255) {
+      next[i]!++;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return undefined;
+}
+
+/**
  * The entries of `entries` that lie within none of `bounds` (an unparsable entry lies within nothing).
  * An empty `entries` list means "any address": it lies within `bounds` only when a bound allows every address.
  */

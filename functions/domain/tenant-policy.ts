@@ -1,5 +1,5 @@
 import type { FieldProblem } from './errors';
-import { allowsEveryAddress, entriesOutside, parseIpEntry } from './ip-entries';
+import { entriesOutside, familiesCoveredEntirely, parseIpEntry } from './ip-entries';
 import { DAY_SECONDS, policyProblems, policyView, type TokenPolicy } from './policy';
 import { ALL_SCOPES, isWithinArea, parseScope, type ScopeCatalogue } from './scopes';
 import type { TokenRecord } from './token';
@@ -188,8 +188,12 @@ export function ipProblems(
   const problems: string[] = [];
   if (policy.requireIpRestriction) {
     if (allowedIps.length === 0) problems.push('this tenant requires at least one IP entry');
-    const everything = allowedIps.filter(allowsEveryAddress);
-    if (everything.length > 0) problems.push(`this tenant requires an IP restriction: ${everything.join(', ')} allows every address`);
+    // Entries that together allow every address of a family restrict nothing either (0.0.0.0/1 and 128.0.0.0/1).
+    const families = familiesCoveredEntirely(allowedIps);
+    if (families.length > 0)
+      problems.push(
+        `this tenant requires an IP restriction: the entries allow every ${families.map((family) => (family === 'ipv4' ? 'IPv4' : 'IPv6')).join(' and ')} address`,
+      );
   }
   if (policy.allowedIpRanges !== null) {
     const outside = entriesOutside(allowedIps, policy.allowedIpRanges);

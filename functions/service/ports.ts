@@ -42,10 +42,11 @@ export interface Rotation {
   predecessor: TokenRecord;
   successor: TokenRecord;
   /**
-   * The predecessor must expire after this instant (a refresh: now less the refresh window; a
-   * regenerate: now), checked in the write: a token that expired meanwhile is not revived.
+   * How long ago the predecessor may have expired, at the instant of the write (a refresh: its
+   * refresh window; a regenerate: 0): a token that expired meanwhile is not revived, however late
+   * the write lands.
    */
-  notExpiredBefore: number;
+  expiredAtMostMs: number;
   /**
    * The owner's active-token cap: a successor that makes a credential count again (an expired
    * token refreshed) takes a place under it, in the same write.
@@ -114,6 +115,8 @@ export interface Decision {
   revision: number;
   /** A rejection's reason, for the requester. */
   reason?: string;
+  /** The owner's cap: an approved token whose place lapsed (its wait ended) takes one again, under it. */
+  cap: number;
 }
 
 export type TokenEdit = Partial<Pick<TokenRecord, 'description' | 'allowedIps' | 'scopes'>>;

@@ -185,6 +185,11 @@ export class TokenService {
     const now = this.deps.clock.now();
     if (statusOf(record, now) !== 'pending') throw conflict(`The token is ${statusOf(record, now)}, not waiting for approval`);
     if ((record.revision ?? 0) !== seen.revision) throw changedSinceShown(record);
+    const policy = await this.policyOf(caller.tenant);
+    // An approval makes the token work as it stands: only if the tenant's policy allows it now.
+    if (approve && !allowsTerms(policy, record)) {
+      throw conflict("The tenant's policy no longer allows this token's terms (scopes or IP entries): reject it, or edit it first");
+    }
     const decided = await this.deps.store.decide(
       id,
       {
@@ -192,6 +197,7 @@ export class TokenService {
         at: now,
         by: caller.userId,
         revision: seen.revision,
+        cap: policy.maxActiveTokensPerOwner,
         ...(approve || seen.reason === undefined ? {} : { reason: seen.reason }),
       },
       auditEvent(approve ? 'token.approved' : 'token.rejected', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, {
@@ -199,8 +205,8 @@ export class TokenService {
         ...(approve || seen.reason === undefined ? {} : { reason: seen.reason }),
       }),
     );
-    if (!decided) throw conflict('The token was decided or changed meanwhile: reload it and decide on what it is now');
-    return this.view(decided, now, await this.policyOf(caller.tenant));
+    if (!decided) throw conflict('The token was decided or changed meanwhile (or its wait ended): reload it and decide on what it is now');
+    return this.view(decided, now, policy);
   }
 
   /**
@@ -344,7 +350,7 @@ export class TokenService {
         now,
         tenantPolicy,
         // Refreshable until the end of its window after expiry, as checked above, and in the write.
-        now - policy.refreshWindowDays * DAY_SECONDS * 1000,
+        policy.refreshWindowDays * DAY_SECONDS * 1000,
         undefined,
         (successorId) => this.secrets().deriveSecret(parsed.secret, successorId),
         (successorId) =>
@@ -376,12 +382,20 @@ export class TokenService {
         lifetime.expiresInDays === undefined && lifetime.expiresAt === undefined
           ? undefined
           : ((seconds) => (seconds === null ? null : seconds * 1000))(resolveExpiry(lifetime, policy, Math.floor(now / 1000)));
+      // A longer life than the token has is a wider grant: an admin's to give (an approved token's
+      // lifetime is what the admin saw; its owner may keep or shorten it).
+      const usual = this.successorOf(record, now, policy).expiresAt;
+      if (!caller.isAdmin && expiresAt !== undefined && usual !== null && (expiresAt === null || expiresAt > usual)) {
+        throw invalidRequest('Only a tenant admin can give a regenerated token a longer lifetime than it has', [
+          { field: 'expiresInDays', message: 'longer than the token’s current lifetime' },
+        ]);
+      }
       const { result, token } = await this.rotate(
         record,
         now,
         policy,
         // Not expired at the instant of the write either.
-        now,
+        0,
         expiresAt,
         async () => newSecret(),
         (successorId) =>
@@ -440,7 +454,7 @@ export class TokenService {
     record: TokenRecord,
     now: number,
     policy: EffectivePolicy,
-    notExpiredBefore: number,
+    expiredAtMostMs: number,
     expiresAt: number | null | undefined,
     secretOf: (successorId: string) => Promise<string>,
     eventOf: (successorId: string) => AuditEvent,
@@ -457,7 +471,7 @@ export class TokenService {
       rotatedAt: now,
       graceUntil: now + this.deps.policy.rotationGraceSeconds * 1000,
       event: eventOf(successor.id),
-      notExpiredBefore,
+      expiredAtMostMs,
       cap: policy.maxActiveTokensPerOwner,
     });
     if (!result.ok && result.refusal === 'description_taken')

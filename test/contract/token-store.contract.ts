@@ -69,7 +69,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
     rotatedAt: NOW + 1_000,
     graceUntil: NOW + 61_000,
     event: eventFor('token.refreshed', successor, NOW + 1_000),
-    notExpiredBefore: NOW - 30 * DAY,
+    expiredAtMostMs: 30 * DAY,
     cap: 100,
   });
 
@@ -160,7 +160,11 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const revoked = await created(store, recordOf(tenant), 3);
         const rejected = await created(store, recordOf(tenant, { state: 'pending' }), 3);
         await store.revokeFamily(revoked, { at: NOW, by: 'alice', reason: 'revoked' }, eventFor('token.revoked', revoked));
-        await store.decide(rejected.id, { approve: false, at: NOW, by: 'admin', revision: 0 }, eventFor('token.rejected', rejected));
+        await store.decide(
+          rejected.id,
+          { approve: false, at: NOW, by: 'admin', revision: 0, cap: 100 },
+          eventFor('token.rejected', rejected),
+        );
         const later = NOW + 1_000;
 
         for (const _ of [1, 2, 3]) await store.create(recordOf(tenant), later, eventFor('token.created', expiring), 3);
@@ -223,7 +227,9 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const store = await storeFor();
         const predecessor = await created(store, recordOf(tenantOf(), { expiresAt: NOW + 500 }));
 
-        expect(await store.rotate({ ...rotationOf(predecessor, successorOf(predecessor)), notExpiredBefore: NOW + 1_000 })).toEqual({
+        expect(
+          await store.rotate({ ...rotationOf(predecessor, successorOf(predecessor)), expiredAtMostMs: 0, rotatedAt: NOW + 1_000 }),
+        ).toEqual({
           ok: false,
           refusal: 'predecessor_changed',
         });
@@ -294,10 +300,18 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const pending = await created(store, recordOf(tenantOf(), { state: 'pending' }));
 
         expect(
-          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin', revision: 0 }, eventFor('token.approved', pending)),
+          await store.decide(
+            pending.id,
+            { approve: true, at: NOW + 1, by: 'admin', revision: 0, cap: 100 },
+            eventFor('token.approved', pending),
+          ),
         ).toMatchObject({ state: 'active', approvedBy: 'admin' });
         expect(
-          await store.decide(pending.id, { approve: false, at: NOW + 2, by: 'admin', revision: 0 }, eventFor('token.rejected', pending)),
+          await store.decide(
+            pending.id,
+            { approve: false, at: NOW + 2, by: 'admin', revision: 0, cap: 100 },
+            eventFor('token.rejected', pending),
+          ),
         ).toBeUndefined();
       });
 
@@ -307,11 +321,19 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         await store.edit(pending, { allowedIps: ['203.0.113.7/32'] }, eventFor('token.edited', pending), NOW);
 
         expect(
-          await store.decide(pending.id, { approve: true, at: NOW + 1, by: 'admin', revision: 0 }, eventFor('token.approved', pending)),
+          await store.decide(
+            pending.id,
+            { approve: true, at: NOW + 1, by: 'admin', revision: 0, cap: 100 },
+            eventFor('token.approved', pending),
+          ),
         ).toBeUndefined();
-        expect(await store.get(pending.id)).toMatchObject({ state: 'pending', revision: 1 });
+        expect(await store.get(pending.id)).toMatchObject({ state: 'pending', revision: 1, cap: 100 });
         expect(
-          await store.decide(pending.id, { approve: true, at: NOW + 2, by: 'admin', revision: 1 }, eventFor('token.approved', pending)),
+          await store.decide(
+            pending.id,
+            { approve: true, at: NOW + 2, by: 'admin', revision: 1, cap: 100 },
+            eventFor('token.approved', pending),
+          ),
         ).toMatchObject({ state: 'active' });
       });
 
@@ -322,7 +344,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         expect(
           await store.decide(
             pending.id,
-            { approve: false, at: NOW + 1, by: 'admin', revision: 0, reason: 'too broad' },
+            { approve: false, at: NOW + 1, by: 'admin', revision: 0, reason: 'too broad', cap: 100 },
             eventFor('token.rejected', pending),
           ),
         ).toMatchObject({ state: 'revoked', revokeReason: 'rejected', rejectReason: 'too broad' });
@@ -335,7 +357,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const edited = await store.edit(record, { scopes: [] }, eventFor('token.edited', record), NOW);
         const stale = await store.edit(record, { description: 'late' }, eventFor('token.edited', record), NOW);
 
-        expect(edited).toMatchObject({ ok: true, record: { scopes: [], revision: 1 } });
+        expect(edited).toMatchObject({ ok: true, record: { scopes: [], revision: 1, cap: 100 } });
         expect(stale).toEqual({ ok: false, refusal: 'changed' });
         expect(await store.get(record.id)).toMatchObject({ scopes: [], revision: 1, description: record.description });
       });

@@ -5,6 +5,7 @@ import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy
 import { activeTokenCapReached } from '../../functions/domain/new-token';
 import {
   countsUntil,
+  PENDING_APPROVAL_MS,
   familyStartedBy,
   reachOf,
   statusOf,
@@ -139,7 +140,7 @@ export class MemoryTokenStore implements TokenStore {
       stored.state !== 'active' ||
       stored.refreshKeyHash !== rotation.presentedHash ||
       stored.revision !== predecessor.revision ||
-      (stored.expiresAt !== null && stored.expiresAt <= rotation.notExpiredBefore)
+      (stored.expiresAt !== null && stored.expiresAt <= rotation.rotatedAt - rotation.expiredAtMostMs)
     ) {
       return { ok: false, refusal: 'predecessor_changed' };
     }
@@ -176,7 +177,15 @@ export class MemoryTokenStore implements TokenStore {
 
   async decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined> {
     const stored = this.tokens.get(id);
-    if (!stored || stored.state !== 'pending' || (stored.revision ?? 0) !== decision.revision) return undefined;
+    if (
+      !stored ||
+      stored.state !== 'pending' ||
+      (stored.revision ?? 0) !== decision.revision ||
+      stored.createdAt <= decision.at - PENDING_APPROVAL_MS
+    )
+      return undefined;
+    const places = this.placesOf(stored);
+    if (decision.approve && !places.has(stored.familyId) && places.size >= decision.cap) return undefined;
     const decided: TokenRecord = decision.approve
       ? { ...stored, state: 'active', approvedAt: decision.at, approvedBy: decision.by }
       : {

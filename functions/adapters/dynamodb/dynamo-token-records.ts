@@ -107,7 +107,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
 
   async rotate(rotation: Rotation): Promise<{ ok: true } | { ok: false; refusal: RotationRefusal }> {
     const { predecessor, successor } = rotation;
-    await this.places.ensure(successor.tenant, successor.owner);
+    await this.places.ensureSeeded(successor.tenant, successor.owner, rotation.rotatedAt);
     try {
       await this.table.transact({
         predecessor: {
@@ -132,7 +132,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':grace': rotation.graceUntil,
               ':successor': successor.id,
               ':ttl': this.table.deadRecordTtl(Math.max(rotation.rotatedAt, predecessor.expiresAt ?? 0)),
-              ':floor': rotation.notExpiredBefore,
+              // At the write, by the table's clock: a slow request does not move the line.
+              ':floor': this.table.now() - rotation.expiredAtMostMs,
               ...(predecessor.revision === undefined ? {} : { ':revision': predecessor.revision }),
             },
           },
@@ -191,7 +192,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     const approve = decision.approve;
     const record = await this.get(id);
     if (!record || record.state !== 'pending' || (record.revision ?? 0) !== decision.revision) return undefined;
-    await this.places.ensure(record.tenant, record.owner);
+    await this.places.ensureSeeded(record.tenant, record.owner, decision.at);
     try {
       await this.table.transact({
         token: {
@@ -200,7 +201,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
             Key: keys.token(id),
             // Only a token still waiting, and as the admin was shown it: two admins deciding at once,
             // one wins; an edit between the admin's look and the decision cancels the decision.
-            ConditionExpression: `#state = :pending AND ${decision.revision === 0 ? '(attribute_not_exists(revision) OR revision = :revision)' : 'revision = :revision'}`,
+            // …and whose wait has not ended by the time the write lands.
+            ConditionExpression: `#state = :pending AND createdAt > :waitStart AND ${decision.revision === 0 ? '(attribute_not_exists(revision) OR revision = :revision)' : 'revision = :revision'}`,
             UpdateExpression: approve
               ? 'SET #state = :active, approvedAt = :at, approvedBy = :by'
               : `SET #state = :revoked, revokedAt = :at, revokedBy = :by, revokeReason = :rejected, #ttl = :ttl${decision.reason === undefined ? '' : ', rejectReason = :reason'} REMOVE gsi4pk, gsi4sk`,
@@ -210,6 +212,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':at': decision.at,
               ':by': decision.by,
               ':revision': decision.revision,
+              ':waitStart': this.table.now() - PENDING_APPROVAL_MS,
               ...(approve
                 ? { ':active': 'active' }
                 : {
@@ -223,7 +226,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
         },
         // An approved token now counts until its expiry; a rejected one no longer counts.
         owner: approve
-          ? this.places.keep({ ...record, state: 'active' }, Number.MAX_SAFE_INTEGER)
+          ? this.places.keep({ ...record, state: 'active' }, decision.cap)
           : this.places.free(record.tenant, record.owner, record.familyId),
         event: auditPut(this.table.name, event),
         feed: feedPut(this.table, { id: event.id, kind: approve ? 'changed' : 'revoked', tokenId: id }),

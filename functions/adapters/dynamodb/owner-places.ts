@@ -95,8 +95,7 @@ export class OwnerPlacesItems {
 
   /**
    * The first create of an owner since places were counted: the map is seeded with the owner's
-   * credentials that count today, from the owner index (eventually consistent, but it only has to
-   * see tokens created before this item existed), on condition that the item is as read.
+   * credentials that count today (below), on condition that the item is as read.
    */
   private async seed(
     record: TokenRecord,
@@ -105,10 +104,49 @@ export class OwnerPlacesItems {
     cap: number,
     until: number,
   ): Promise<TransactItem> {
+    const live = await this.counted(record.tenant, record.owner, current, now);
+    if (Object.values(live).filter((end) => end > now).length >= cap) throw capReached(record.owner, cap);
+    live[record.familyId] = until;
+    return { Update: { TableName: this.table.name, ...this.seeding(record.tenant, record.owner, current, live) } };
+  }
+
+  /**
+   * The owner's item, seeded if it was not yet (an owner whose tokens predate it): a rotation or an
+   * approval then takes a place under the cap with the owner's real count, never on an empty map.
+   * A concurrent seeding wins or loses as one write; either way the item ends seeded.
+   */
+  async ensureSeeded(tenant: string, owner: string, now: number): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.read(tenant, owner);
+      if (current?.seeded) return;
+      if (await this.table.update(this.seeding(tenant, owner, current, await this.counted(tenant, owner, current, now)))) return;
+    }
+  }
+
+  private seeding(tenant: string, owner: string, current: OwnerPlaces | undefined, live: Record<string, number>) {
+    return {
+      Key: keys.ownerPlaces(tenant, owner),
+      ConditionExpression: current === undefined ? 'attribute_not_exists(pk)' : 'attribute_not_exists(seeded) AND #v = :version',
+      UpdateExpression: 'SET #live = :live, seeded = :true ADD #v :one',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':live': live,
+        ':true': true,
+        ':one': 1,
+        ...(current === undefined ? {} : { ':version': current.version }),
+      },
+    };
+  }
+
+  /**
+   * The owner's credentials that count today: from the owner index (eventually consistent, but it
+   * only has to see tokens created before the item existed), merged with the item's own entries.
+   */
+  private async counted(tenant: string, owner: string, current: OwnerPlaces | undefined, now: number): Promise<Record<string, number>> {
     const live: Record<string, number> = {};
     const input = queryOf(this.table, {
       index: 'byOwner',
-      partition: partitions.tokensOfOwner(record.tenant, record.owner),
+      partition: partitions.tokensOfOwner(tenant, owner),
       filter: {
         expression: '#state IN (:active, :pending) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
         names: { '#state': 'state' },
@@ -125,39 +163,23 @@ export class OwnerPlacesItems {
         if (end > now) live[item.familyId as string] = end;
       }
     }
-    Object.assign(live, current?.live ?? {});
-    if (Object.values(live).filter((end) => end > now).length >= cap) throw capReached(record.owner, cap);
-    live[record.familyId] = until;
-    return {
-      Update: {
-        TableName: this.table.name,
-        Key: keys.ownerPlaces(record.tenant, record.owner),
-        ConditionExpression: current === undefined ? 'attribute_not_exists(pk)' : 'attribute_not_exists(seeded) AND #v = :version',
-        UpdateExpression: 'SET #live = :live, seeded = :true ADD #v :one',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ':live': live,
-          ':true': true,
-          ':one': 1,
-          ...(current === undefined ? {} : { ':version': current.version }),
-        },
-      },
-    };
+    return Object.assign(live, current?.live ?? {});
   }
 
   /**
-   * The item that keeps a rotated credential's place with its successor's end. A credential whose
-   * entry was removed after it expired (refreshed within its window) takes a place again, under the cap.
+   * The item that keeps a rotated credential's place with its successor's end (or an approved
+   * token's). A credential whose entry was removed after it stopped counting takes a place again,
+   * under the cap, and only on a seeded map (`ensureSeeded` first): an empty one would count nobody.
    */
   keep(successor: TokenRecord, cap: number): TransactItem {
     return {
       Update: {
         TableName: this.table.name,
         Key: keys.ownerPlaces(successor.tenant, successor.owner),
-        ConditionExpression: 'attribute_exists(#live.#f) OR size(#live) < :cap',
+        ConditionExpression: 'attribute_exists(#live.#f) OR (seeded = :true AND size(#live) < :cap)',
         UpdateExpression: 'SET #live.#f = :until ADD #v :one',
         ExpressionAttributeNames: { ...names, '#f': successor.familyId },
-        ExpressionAttributeValues: { ':until': countsUntil(successor), ':cap': cap, ':one': 1 },
+        ExpressionAttributeValues: { ':until': countsUntil(successor), ':cap': cap, ':one': 1, ':true': true },
       },
     };
   }
