@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts', 'test/review/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts', 'test/security/support/log-scan.global-setup.ts'],
           // Tees every log line of the test processes and scans it for every secret issued (security suite).
           setupFiles: ['test/security/support/log-capture.setup.ts'],
