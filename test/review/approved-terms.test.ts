@@ -51,3 +51,21 @@ describe('review: requireIpRestriction and entries that together allow every add
     },
   );
 });
+
+describe('review: approving a pending token that the policy no longer allows', () => {
+  it('does not make active a token without IP entries in a tenant that now requires IP restriction', async () => {
+    const { service } = setup();
+    await service.setPolicy(admin, { requireApproval: true });
+    const asked = await service.create(user('ann'), { description: 'Anywhere', scopes: ['jobs:read'] });
+    expect(asked.status).toBe('pending');
+    await service.setPolicy(admin, { requireIpRestriction: true });
+
+    const shown = await service.get(admin, asked.id);
+    const outcome = await service.decide(admin, asked.id, true, { revision: shown.revision }).then(
+      (view) => view.status,
+      (error) => codeOf(error),
+    );
+    // Create and refresh refuse these terms today; an approval makes the token active just the same.
+    expect(outcome).not.toBe('active');
+  });
+});
