@@ -18,14 +18,23 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_REGION: 'local' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
-      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 60_000, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts', 'test/review/**/*.infra.test.ts'],
+          testTimeout: 60_000,
+          isolate: false,
+        },
+      },
       // The deterministic simulation (test/simulation/README.md): in-process, no DynamoDB Local.
       { extends: true, test: { name: 'simulation', include: ['test/simulation/**/*.test.ts'], testTimeout: 120_000 } },
       {
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts', 'test/review/**/*.test.ts'],
+          exclude: ['test/review/**/*.infra.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts', 'test/security/support/log-scan.global-setup.ts'],
           // Tees every log line of the test processes and scans it for every secret issued (security suite).
           setupFiles: ['test/security/support/log-capture.setup.ts'],
