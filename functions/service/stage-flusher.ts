@@ -89,6 +89,8 @@ export class StageFlusher {
   private registryRead: Promise<void> | undefined;
   /** When the last successful feed read started. */
   private lastReadAt: number | undefined;
+  /** The instants of the entries seen within the look-back: a stage found late is late for them too. */
+  private recentEntryAts: number[] = [];
   private readonly timing: FlushTiming;
 
   constructor(private readonly options: StageFlusherOptions) {
@@ -119,6 +121,7 @@ export class StageFlusher {
       gap = this.lastReadAt !== undefined && started - this.lastReadAt > FEED_LOOKBACK_MS - FEED_GAP_MARGIN_MS;
       this.lastReadAt = started;
       fresh = this.cursor.accept([...changes, ...due], started);
+      this.recentEntryAts = [...this.recentEntryAts.filter((at) => at >= started - FEED_LOOKBACK_MS), ...fresh.map((entry) => entry.at)];
     } catch (error) {
       this.options.onError?.(error, 'feed read');
     }
@@ -210,14 +213,16 @@ export class StageFlusher {
       this.registryReadAt = now;
       const keys = new Set(listed.map(keyOf));
       for (const key of this.stages.keys()) if (!keys.has(key)) this.stages.delete(key);
-      // A stage seen for the first time may hold decisions cached before the flusher knew it.
+      // A stage seen for the first time may hold decisions cached before the flusher knew it, from
+      // before the changes seen lately: its flush is measured (and reported late) against them.
+      const oldest = Math.min(readAt, ...this.recentEntryAts);
       for (const stage of listed)
         if (!this.stages.has(keyOf(stage)))
           this.stages.set(keyOf(stage), {
             stage,
             pendingSince: readAt,
             newestSeen: readAt,
-            oldestEntryAt: readAt,
+            oldestEntryAt: oldest,
             lastAttemptAt: undefined,
           });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -218,12 +218,30 @@ export class TokenAuthorizer extends Construct {
    */
   private unregisteredStages(): string[] {
     if (this.registeredStages === undefined) return [];
-    const registered = new Set(this.registeredStages.map((stage) => stage.node.path));
-    return this.node.root.node
-      .findAll()
-      .filter((construct): construct is apigateway.Stage => construct instanceof apigateway.Stage && construct.restApi === this.api)
-      .filter((stage) => !registered.has(stage.node.path))
-      .map((stage) => stage.node.path);
+    // Compared by the API's id and the stage's name as CloudFormation sees them: an L2 Stage, an L1
+    // CfnStage, a Deployment that names a stage, or a Stage on an imported handle of the same API.
+    const stack = Stack.of(this);
+    const resolved = (value: unknown) => JSON.stringify(stack.resolve(value));
+    const apiId = resolved(this.api.restApiId);
+    // An L2 Stage's stageName is a reference to its CfnStage; the CfnStage holds the name itself.
+    const registered = new Set(
+      this.registeredStages.flatMap((stage) => {
+        const cfn = stage.node.defaultChild;
+        return [resolved(stage.stageName), ...(cfn instanceof apigateway.CfnStage ? [resolved(cfn.stageName)] : [])];
+      }),
+    );
+    const unregistered: string[] = [];
+    for (const construct of this.node.root.node.findAll()) {
+      const stage =
+        construct instanceof apigateway.CfnStage
+          ? { api: construct.restApiId, name: construct.stageName }
+          : construct instanceof apigateway.CfnDeployment && construct.stageName !== undefined
+            ? { api: construct.restApiId, name: construct.stageName }
+            : undefined;
+      if (!stage || Stack.of(construct) !== stack || resolved(stage.api) !== apiId) continue;
+      if (!registered.has(resolved(stage.name))) unregistered.push(construct.node.path);
+    }
+    return unregistered;
   }
 
   /**
