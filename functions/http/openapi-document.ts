@@ -9,6 +9,7 @@ import * as api from './api-schemas';
 import {
   auditQuery,
   createTokenBody,
+  decisionBody,
   editTokenBody,
   leakReportBody,
   listTokensQuery,
@@ -56,6 +57,7 @@ const requestSchemas = {
   SecretScanningAlert: secretScanningAlertBody,
   TenantPolicyChange: tenantPolicyBody,
   TokenEdit: editTokenBody,
+  Decision: decisionBody,
 } satisfies Record<string, z.ZodMiniType>;
 
 type ResponseName = keyof typeof responseSchemas | keyof typeof localResponseSchemas;
@@ -176,21 +178,23 @@ const managementOperations: Operation[] = [
     method: 'POST',
     path: '/tokens/{id}/approve',
     operationId: 'approveToken',
-    summary: 'Approve a pending token (tenant admins)',
+    summary: 'Approve a pending token at the revision the admin was shown (tenant admins)',
     tag: 'governance',
     auth: 'user',
+    body: 'Decision',
     ok: { status: 200, schema: 'TokenView', description: 'The token, now active' },
-    errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
   },
   {
     method: 'POST',
     path: '/tokens/{id}/reject',
     operationId: 'rejectToken',
-    summary: 'Reject a pending token (tenant admins)',
+    summary: 'Reject a pending token at the revision the admin was shown, with a reason for the requester (tenant admins)',
     tag: 'governance',
     auth: 'user',
+    body: 'Decision',
     ok: { status: 200, schema: 'TokenView', description: 'The token, now revoked with reason `rejected`' },
-    errors: ['unauthorized', 'forbidden', 'not_found', 'conflict'],
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
   },
   {
     method: 'POST',

@@ -327,7 +327,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
             eventFor('token.approved', pending),
           ),
         ).toBeUndefined();
-        expect(await store.get(pending.id)).toMatchObject({ state: 'pending', revision: 1, cap: 100 });
+        expect(await store.get(pending.id)).toMatchObject({ state: 'pending', revision: 1 });
         expect(
           await store.decide(
             pending.id,
@@ -357,7 +357,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
         const edited = await store.edit(record, { scopes: [] }, eventFor('token.edited', record), NOW);
         const stale = await store.edit(record, { description: 'late' }, eventFor('token.edited', record), NOW);
 
-        expect(edited).toMatchObject({ ok: true, record: { scopes: [], revision: 1, cap: 100 } });
+        expect(edited).toMatchObject({ ok: true, record: { scopes: [], revision: 1 } });
         expect(stale).toEqual({ ok: false, refusal: 'changed' });
         expect(await store.get(record.id)).toMatchObject({ scopes: [], revision: 1, description: record.description });
       });

@@ -149,7 +149,17 @@ describe('distribution', () => {
       apiBehaviors()
         .map((behavior) => behavior.PathPattern)
         .sort(),
-    ).toEqual(['/.well-known/*', '/audit', '/openapi.json', '/policy', '/scopes', '/tenant/*', '/tokens*']);
+    ).toEqual([
+      '/.well-known/*',
+      '/audit',
+      '/oauth2/*',
+      '/openapi.json',
+      '/policy',
+      '/scopes',
+      '/secret-scanning/*',
+      '/tenant/*',
+      '/tokens*',
+    ]);
     for (const behavior of apiBehaviors()) {
       expect(behavior).toMatchObject({
         TargetOriginId: apiOrigin.Id,

@@ -391,8 +391,8 @@ describe.concurrent('DynamoDB conditional failures and ambiguous commits', () =>
 
   it('create whose description lock is held (condition of `lock`) is 409 conflict and writes nothing', async () => {
     const s = scenario();
-    // Create items: token, family, lock, event.
-    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'None', 'ConditionalCheckFailed', 'None'), { times: 1 });
+    // Create items: the owner's places, token, family, lock, event.
+    s.faulty.fail('TransactWriteItemsCommand', cancelled('None', 'None', 'None', 'ConditionalCheckFailed', 'None'), { times: 1 });
     const outcome = await viaHttp(() => s.service.create(s.caller, { description: 'held', scopes: ['jobs:read'] }));
     expect(outcome.status).toBe(409);
     expect(await s.ownItems()).toEqual([]);

@@ -244,12 +244,16 @@ const rows: Row[] = [
   {
     route: "POST /tokens/{alice's id}/approve (not pending)",
     expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 409, 'other-tenant admin': 404, anonymous: 401 },
-    run: async (_p, token) => ({ status: (await service.call('POST', `/tokens/${aliceToken.id}/approve`, { token })).status }),
+    run: async (_p, token) => ({
+      status: (await service.call('POST', `/tokens/${aliceToken.id}/approve`, { token, body: { revision: 0 } })).status,
+    }),
   },
   {
     route: "POST /tokens/{alice's id}/reject (not pending)",
     expected: { owner: 403, 'same-tenant user': 403, 'same-tenant admin': 409, 'other-tenant admin': 404, anonymous: 401 },
-    run: async (_p, token) => ({ status: (await service.call('POST', `/tokens/${aliceToken.id}/reject`, { token })).status }),
+    run: async (_p, token) => ({
+      status: (await service.call('POST', `/tokens/${aliceToken.id}/reject`, { token, body: { revision: 0 } })).status,
+    }),
   },
   {
     route: 'PUT /tenant/policy',

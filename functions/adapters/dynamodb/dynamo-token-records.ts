@@ -132,8 +132,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':grace': rotation.graceUntil,
               ':successor': successor.id,
               ':ttl': this.table.deadRecordTtl(Math.max(rotation.rotatedAt, predecessor.expiresAt ?? 0)),
-              // At the write, by the table's clock: a slow request does not move the line.
-              ':floor': this.table.now() - rotation.expiredAtMostMs,
+              // At the rotation's instant (the request's): a write landing later than that is let
+              // through by the length of its own delay only (docs/security.md, "What is not closed").
+              ':floor': rotation.rotatedAt - rotation.expiredAtMostMs,
               ...(predecessor.revision === undefined ? {} : { ':revision': predecessor.revision }),
             },
           },
@@ -212,7 +213,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
               ':at': decision.at,
               ':by': decision.by,
               ':revision': decision.revision,
-              ':waitStart': this.table.now() - PENDING_APPROVAL_MS,
+              ':waitStart': decision.at - PENDING_APPROVAL_MS,
               ...(approve
                 ? { ':active': 'active' }
                 : {
@@ -232,7 +233,8 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
         feed: feedPut(this.table, { id: event.id, kind: approve ? 'changed' : 'revoked', tokenId: id }),
       });
     } catch (error) {
-      if (!(error instanceof TransactionRefused) || !error.failed.has('token')) throw error;
+      // No longer pending at that revision, or (approving) its place lapsed and the cap is full.
+      if (!(error instanceof TransactionRefused) || !(error.failed.has('token') || error.failed.has('owner'))) throw error;
       return undefined;
     }
     return this.get(id);

@@ -80,7 +80,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Approve a pending token (tenant admins) */
+        /** Approve a pending token at the revision the admin was shown (tenant admins) */
         post: operations["approveToken"];
         delete?: never;
         options?: never;
@@ -97,7 +97,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Reject a pending token (tenant admins) */
+        /** Reject a pending token at the revision the admin was shown, with a reason for the requester (tenant admins) */
         post: operations["rejectToken"];
         delete?: never;
         options?: never;
@@ -730,6 +730,10 @@ export type components = {
             description?: string;
             scopes?: string[];
             allowedIps?: string[];
+        };
+        Decision: {
+            revision: number;
+            reason?: string;
         };
         LocalSessionRequest: {
             user: string;
@@ -1468,7 +1472,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
         responses: {
             /** @description The token, now active */
             200: {
@@ -1477,6 +1485,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `invalid_request`: The request is malformed; `details` names each offending field. Nothing was written. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    } & components["schemas"]["Error"];
                 };
             };
             /** @description `unauthorized`: No valid credential (a missing, expired or forged ID token or access token). */
@@ -1589,7 +1611,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
         responses: {
             /** @description The token, now revoked with reason `rejected` */
             200: {
@@ -1598,6 +1624,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenView"];
+                };
+            };
+            /** @description `invalid_request`: The request is malformed; `details` names each offending field. Nothing was written. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    } & components["schemas"]["Error"];
                 };
             };
             /** @description `unauthorized`: No valid credential (a missing, expired or forged ID token or access token). */
