@@ -16,6 +16,8 @@ export const REVOCATION_BOUND_MS = 5_000;
 
 export interface Violation {
   invariant: string;
+  /** A finer kind, for keeping the first of each kind when a run goes on (the bound's: how the stale result got cached). */
+  kind?: string;
   at: number;
   message: string;
   /** How many trace lines there were when it was found (its line is the last of them). */
@@ -91,13 +93,25 @@ export class Invariants {
   private readonly shownTo = new Map<string, ShownTerms>();
   /** When the stage flusher reported a failed flush or read, or a late flush. */
   private readonly flusherReports: number[] = [];
+  /** Told when a family's revocation commits (the workload's vendors then keep calling with it). */
+  onFamilyRevoked: (familyId: string, at: number) => void = () => undefined;
 
   constructor(
     private readonly db: SimulatedDynamoDb,
     private readonly deployment: TokenPolicy,
     private readonly resultCacheMs: number,
     private readonly fallbackStatusCacheMs: number,
+    /** What the workload knows of a writer (for a create: were others under way?), for the messages. */
+    private readonly writerContext: (actor: string) => string | undefined = () => undefined,
   ) {}
+
+  /** Family revocation commits in the `ms` before `at`: a flush this soon after one is the race of issue 20's first hole. */
+  commitsWithin(at: number, ms: number): string[] {
+    const found: string[] = [];
+    for (const [id, committed] of this.familyRevokedAt)
+      if (committed <= at && committed > at - ms) found.push(`${short(id)} (${at - committed} ms before)`);
+    return found;
+  }
 
   showed(actor: string, terms: ShownTerms): void {
     this.shownTo.set(actor, terms);
@@ -110,9 +124,9 @@ export class Invariants {
   /** Keeps only the first violation of each invariant (a run that goes on after its first one). */
   firstOfEach = false;
 
-  violate(invariant: string, at: number, message: string): void {
-    if (this.firstOfEach && this.violations.some((violation) => violation.invariant === invariant)) return;
-    this.violations.push({ invariant, at, message });
+  violate(invariant: string, at: number, message: string, kind?: string): void {
+    if (this.firstOfEach && this.violations.some((violation) => violation.invariant === invariant && violation.kind === kind)) return;
+    this.violations.push({ invariant, at, message, ...(kind === undefined ? {} : { kind }) });
   }
 
   policyOf(tenant: string): EffectivePolicy {
@@ -150,17 +164,19 @@ export class Invariants {
    * at > E + 5 s, unless the stage flusher reported a failed or late flush at some instant in
    * [E, at]; even then, at > E + the result TTL + the fallback status cache is a violation.
    */
-  onAllowed(tokenId: string, at: number, detail: string): void {
+  onAllowed(tokenId: string, at: number, detail: (end: number) => { kind: string; text: string }): void {
     this.checks++;
     const end = this.endOf(tokenId);
     if (!end || at <= end.at + REVOCATION_BOUND_MS) return;
     const excused = this.flusherReports.some((report) => report >= end.at && report <= at);
     const late = at - end.at;
     if (excused && late <= this.resultCacheMs + this.fallbackStatusCacheMs) return;
+    const { kind, text } = detail(end.at);
     this.violate(
       '1 revocation bound',
       at,
-      `${short(tokenId)} let through ${(late / 1000).toFixed(3)} s after its ${end.why} at ${iso(end.at)} (bound ${REVOCATION_BOUND_MS / 1000} s${excused ? ', flusher had reported trouble' : ', no flusher report'}): ${detail}`,
+      `${short(tokenId)} let through ${(late / 1000).toFixed(3)} s after its ${end.why} at ${iso(end.at)} (bound ${REVOCATION_BOUND_MS / 1000} s${excused ? ', flusher had reported trouble' : ', no flusher report'}): ${text}`,
+      kind,
     );
   }
 
@@ -176,8 +192,10 @@ export class Invariants {
   private familyChanged(change: ItemChange, at: number): void {
     this.checks++;
     const familyId = (change.after ?? change.before)!.id as string;
-    if (change.after?.state === 'revoked' && change.before?.state !== 'revoked' && !this.familyRevokedAt.has(familyId))
+    if (change.after?.state === 'revoked' && change.before?.state !== 'revoked' && !this.familyRevokedAt.has(familyId)) {
       this.familyRevokedAt.set(familyId, at);
+      this.onFamilyRevoked(familyId, at);
+    }
     if (change.before?.state === 'revoked' && change.after?.state !== 'revoked')
       this.violate('2 family', at, `family ${short(familyId)} went from revoked back to ${change.after?.state ?? 'nothing'}`);
   }
@@ -245,7 +263,7 @@ export class Invariants {
         this.violate(
           '3 cap',
           at,
-          `${after.owner} (${after.tenant}) holds ${held.length} live tokens, cap ${policy.maxActiveTokensPerOwner}, after ${actor} wrote ${short(id)}: ${held.map(short).join(', ')}`,
+          `${after.owner} (${after.tenant}) holds ${held.length} live tokens, cap ${policy.maxActiveTokensPerOwner}, after ${actor} wrote ${short(id)}: ${held.map(short).join(', ')} (${this.writerContext(actor) ?? 'not a create'})`,
         );
     }
 

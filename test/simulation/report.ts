@@ -48,7 +48,7 @@ export function formatFigures(figures: Figures): string {
 export function formatFailure(result: RunResult, lines = 40, violation: Violation = result.violations[0]!): string {
   const end = violation.traceLine ?? result.trace.lines.length;
   return [
-    `seed ${result.seed} (profile ${result.profile.name}${result.profile.attacker ? ', attacker' : ''}) violates ${violation.invariant}:`,
+    `seed ${result.seed} (profile ${result.profile.name}${result.profile.attacker ? ', attacker' : ''}) violates ${violation.invariant}${violation.kind ? ` (${violation.kind})` : ''}:`,
     `  ${violation.message.split('\n')[0]}`,
     `replay: npm run test:sim -- --seed ${result.seed} --minutes ${Math.ceil(result.simulatedMs / 60_000)}   (trace digest ${result.trace.digest()})`,
     ...result.trace.lines.slice(Math.max(0, end - lines), end).map((line) => `  ${line}`),
