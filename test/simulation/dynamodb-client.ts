@@ -126,6 +126,8 @@ export class SimulatedNetwork {
     if (operation === 'TransactWrite') input.ClientRequestToken ??= `sim-${call}`;
     const requestMs = this.leg(profile, isWrite(operation));
     const responseMs = this.leg(profile);
+    if (requestMs >= 250 || responseMs >= 250)
+      this.note(options.actor, `slow ${operation}: ${requestMs} ms to DynamoDB, ${responseMs} ms back`);
     const draw = this.random.float();
     let fault: FaultKind | 'none' = 'none';
     let threshold = 0;

@@ -137,6 +137,8 @@ interface Held {
 
 export interface RunResult {
   seed: number;
+  /** What the run was given: a replay passes the same. */
+  options: RunOptions;
   profile: Profile;
   violations: Violation[];
   trace: Trace;
@@ -167,7 +169,7 @@ export async function runSeed(seed: number, options: RunOptions): Promise<RunRes
   const saved = entropy.randomBytes;
   entropy.randomBytes = (size) => world.entropy.bytes(size);
   try {
-    return await world.run(options.durationMs, options.keepGoing ?? false, options.stopOn);
+    return { ...(await world.run(options.durationMs, options.keepGoing ?? false, options.stopOn)), options };
   } finally {
     entropy.randomBytes = saved;
   }
@@ -256,7 +258,7 @@ class World {
     );
   }
 
-  async run(durationMs: number, keepGoing: boolean, stopOn: string | undefined): Promise<RunResult> {
+  async run(durationMs: number, keepGoing: boolean, stopOn: string | undefined): Promise<Omit<RunResult, 'options'>> {
     const p = this.profile;
     this.trace.log(
       'sim',
@@ -322,7 +324,7 @@ class World {
    * to `scheduleJitterMs` late, so two runs overlap by less than their 5 s, or not at all.
    */
   private async flusherSchedule(): Promise<void> {
-    for (let minute = 0; ; minute++) {
+    for (;;) {
       const jitter = this.flushRandom.int(0, this.profile.scheduleJitterMs);
       if (jitter > 0) this.faults.add('schedule_jitter');
       this.scheduler.after(jitter, () => void this.flusherRun());
@@ -340,8 +342,12 @@ class World {
         {
           list: async () => {
             const stall = random.chance(this.profile.registryStall);
-            if (stall) this.faults.add('registry_stall');
-            await this.scheduler.sleep(stall ? random.int(1_000, 2_500) : random.int(20, 80));
+            const latency = stall ? random.int(1_000, 2_500) : random.int(20, 80);
+            if (stall) {
+              this.faults.add('registry_stall');
+              this.trace.log(name, `SSM registry read stalls ${latency} ms`);
+            }
+            await this.scheduler.sleep(latency);
             return [{ restApiId: REST_API_ID, stage: STAGE }];
           },
         },
