@@ -19,7 +19,16 @@ export interface KnownHole {
 }
 
 export const knownHoles: KnownHole[] = [
-  // 1. Revocation bound: the flush lands later than the bound and nothing reports it.
+  // 1. Revocation bound: the interleaving (a late commit, a slow flusher read, a flush too
+  // soon after the commit, a container on its old view re-allowing), and two late flushes unreported.
+  {
+    seed: 2,
+    invariant: '1 revocation bound (re-allowed after a flush)',
+    title: 'a slow flusher read and a late commit: flushed 0.28 s after the commit, re-allowed and cached',
+    minutes: 8,
+    open: true,
+    options: { profile: 'stalls', attacker: false },
+  },
   {
     seed: 5,
     invariant: '1 revocation bound (no flush since the end)',
