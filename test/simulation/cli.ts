@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { figuresOf, formatFailure, formatFigures } from './report';
-import { runSeed, type RunResult } from './world';
+import { runSeed, type ProfileName, type RunResult } from './world';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +17,11 @@ const { values } = parseArgs({
     full: { type: 'boolean', default: false },
     /** Go on after a violation, keeping the first of each invariant (to find every hole of one seed). */
     'keep-going': { type: 'boolean', default: false },
+    /** Force every seed's profile (calm, lagging, faulty, harsh) or its attacker (on, off): pass the same to replay. */
+    profile: { type: 'string' },
+    attacker: { type: 'string' },
+    /** Leave operations out of the workload, comma-separated (e.g. burst). */
+    without: { type: 'string' },
   },
 });
 
@@ -26,7 +31,13 @@ const seeds =
 const results: RunResult[] = [];
 const started = Date.now();
 for (const seed of seeds) {
-  const result = await runSeed(seed, { durationMs: minutes * 60_000, keepGoing: values['keep-going'] });
+  const result = await runSeed(seed, {
+    durationMs: minutes * 60_000,
+    keepGoing: values['keep-going'],
+    ...(values.profile ? { profile: values.profile as ProfileName } : {}),
+    ...(values.attacker ? { attacker: values.attacker === 'on' } : {}),
+    ...(values.without ? { without: values.without.split(',') } : {}),
+  });
   results.push(result);
   if (values.full) console.log(result.trace.lines.join('\n'));
   for (const violation of result.violations) console.log(`\n${formatFailure(result, Number(values.lines), violation)}\n`);

@@ -19,6 +19,8 @@ export interface FaultProfile {
   /** Each leg (request, response) of a call is slow with this probability. */
   slowProbability: number;
   slowMs: readonly [number, number];
+  /** A write's request leg is slow (it commits late, its stamps early) with this probability, besides `slowProbability`. */
+  slowWriteProbability?: number;
   /** Throttled: nothing written, the caller gets an error. */
   failBefore: number;
   /** Written, then the caller's request times out: it gets an error although the write landed. */
@@ -107,8 +109,9 @@ export class SimulatedNetwork {
     return documents;
   }
 
-  private leg(profile: FaultProfile): number {
-    if (profile.slowProbability > 0 && this.random.chance(profile.slowProbability)) {
+  private leg(profile: FaultProfile, lateWrite = false): number {
+    const slow = profile.slowProbability + (lateWrite ? (profile.slowWriteProbability ?? 0) : 0);
+    if (slow > 0 && this.random.chance(slow)) {
       this.faults.add('slow');
       return this.random.int(profile.slowMs[0], profile.slowMs[1]);
     }
@@ -121,8 +124,10 @@ export class SimulatedNetwork {
     const profile = options.faults;
     const call = ++this.calls;
     if (operation === 'TransactWrite') input.ClientRequestToken ??= `sim-${call}`;
-    const requestMs = this.leg(profile);
+    const requestMs = this.leg(profile, isWrite(operation));
     const responseMs = this.leg(profile);
+    if (requestMs >= 250 || responseMs >= 250)
+      this.note(options.actor, `slow ${operation}: ${requestMs} ms to DynamoDB, ${responseMs} ms back`);
     const draw = this.random.float();
     let fault: FaultKind | 'none' = 'none';
     let threshold = 0;

@@ -48,6 +48,8 @@ export class ApiGatewayModel {
   private readonly containers: Container[] = [];
   private created = 0;
   flushes = 0;
+  /** When each stage flush took effect. */
+  readonly flushedAt: number[] = [];
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -56,13 +58,14 @@ export class ApiGatewayModel {
     private readonly faults: FaultCounters,
     private readonly newContainer: (name: string) => (event: AuthorizerEvent) => Promise<AuthorizerAnswer>,
     private readonly resultTtlMs: number,
-    private readonly onAllowed: (request: GatewayRequest, via: string) => void,
+    private readonly onAllowed: (request: GatewayRequest, via: string, cachedAt: number) => void,
   ) {}
 
   /** FlushStageAuthorizersCache taking effect, now. */
   flush(): void {
     this.flushes++;
     const now = this.scheduler.now();
+    this.flushedAt.push(now);
     for (const [key, entry] of this.cache) if (entry.cachedAt <= now) this.cache.delete(key);
     this.trace.log('apigateway', `stage ${STAGE} flushed (${this.flushes})`);
   }
@@ -79,6 +82,7 @@ export class ApiGatewayModel {
         label,
         policyAllows(cached.result, methodArn),
         `cached ${((now - cached.cachedAt) / 1000).toFixed(3)} s ago`,
+        cached.cachedAt,
       );
     }
     const container = await this.container();
@@ -122,13 +126,20 @@ export class ApiGatewayModel {
       return 401;
     }
     // Cached when the answer arrives, whatever the decision was computed on.
-    this.cache.set(key, { result: answer.value.result, cachedAt: this.scheduler.now() });
-    return this.answer(request, label, policyAllows(answer.value.result, methodArn), `${container.name} ${answer.value.effect}, cached`);
+    const cachedAt = this.scheduler.now();
+    this.cache.set(key, { result: answer.value.result, cachedAt });
+    return this.answer(
+      request,
+      label,
+      policyAllows(answer.value.result, methodArn),
+      `${container.name} ${answer.value.effect}, cached`,
+      cachedAt,
+    );
   }
 
-  private answer(request: GatewayRequest, label: string, allowed: boolean, via: string): number {
+  private answer(request: GatewayRequest, label: string, allowed: boolean, via: string, cachedAt: number): number {
     this.trace.log('apigateway', `${label} → ${allowed ? 200 : 403} (${via})`);
-    if (allowed) this.onAllowed(request, via);
+    if (allowed) this.onAllowed(request, via, cachedAt);
     return allowed ? 200 : 403;
   }
 

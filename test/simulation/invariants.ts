@@ -16,6 +16,8 @@ export const REVOCATION_BOUND_MS = 5_000;
 
 export interface Violation {
   invariant: string;
+  /** A finer kind, for keeping the first of each kind when a run goes on (the bound's: how the stale result got cached). */
+  kind?: string;
   at: number;
   message: string;
   /** How many trace lines there were when it was found (its line is the last of them). */
@@ -96,13 +98,25 @@ export class Invariants {
   private readonly shownTo = new Map<string, ShownTerms>();
   /** When the stage flusher reported a failed flush or read, or a late flush. */
   private readonly flusherReports: { at: number; windowMs: number }[] = [];
+  /** Told when a family's revocation commits (the workload's vendors then keep calling with it). */
+  onFamilyRevoked: (familyId: string, at: number) => void = () => undefined;
 
   constructor(
     private readonly db: SimulatedDynamoDb,
     private readonly deployment: TokenPolicy,
     private readonly resultCacheMs: number,
     private readonly fallbackStatusCacheMs: number,
+    /** What the workload knows of a writer (for a create: were others under way?), for the messages. */
+    private readonly writerContext: (actor: string) => string | undefined = () => undefined,
   ) {}
+
+  /** Family revocation commits in the `ms` before `at`: a flush this soon after one is the race of issue 20's first hole. */
+  commitsWithin(at: number, ms: number): string[] {
+    const found: string[] = [];
+    for (const [id, committed] of this.familyRevokedAt)
+      if (committed <= at && committed > at - ms) found.push(`${short(id)} (${at - committed} ms before)`);
+    return found;
+  }
 
   showed(actor: string, terms: ShownTerms): void {
     this.shownTo.set(actor, terms);
@@ -120,9 +134,9 @@ export class Invariants {
   /** Keeps only the first violation of each invariant (a run that goes on after its first one). */
   firstOfEach = false;
 
-  violate(invariant: string, at: number, message: string): void {
-    if (this.firstOfEach && this.violations.some((violation) => violation.invariant === invariant)) return;
-    this.violations.push({ invariant, at, message });
+  violate(invariant: string, at: number, message: string, kind?: string): void {
+    if (this.firstOfEach && this.violations.some((violation) => violation.invariant === invariant && violation.kind === kind)) return;
+    this.violations.push({ invariant, at, message, ...(kind === undefined ? {} : { kind }) });
   }
 
   policyOf(tenant: string): EffectivePolicy {
@@ -162,18 +176,19 @@ export class Invariants {
    * late flush reports itself when it lands, after the requests it was late for); even then,
    * at > E + the result TTL + the fallback status cache is a violation at once.
    */
-  onAllowed(tokenId: string, at: number, detail: string): void {
+  onAllowed(tokenId: string, at: number, detail: (end: number) => { kind: string; text: string }): void {
     this.checks++;
     const end = this.endOf(tokenId);
     if (!end || at <= end.at + REVOCATION_BOUND_MS) return;
     const late = at - end.at;
     const message = `${short(tokenId)} let through ${(late / 1000).toFixed(3)} s after its ${end.why} at ${iso(end.at)} (bound ${REVOCATION_BOUND_MS / 1000} s`;
+    const { kind, text } = detail(end.at);
     if (late > this.resultCacheMs + this.fallbackStatusCacheMs) {
-      this.violate('1 revocation bound', at, `${message}, past even the degraded bound): ${detail}`);
+      this.violate('1 revocation bound', at, `${message}, past even the degraded bound): ${text}`, kind);
       return;
     }
     if (this.flusherReports.some((report) => this.covers(report, end.at, at))) return;
-    this.suspects.push({ at, endAt: end.at, message: `${message}, no flusher report within ${REPORT_WAIT_MS / 1000} s): ${detail}` });
+    this.suspects.push({ at, endAt: end.at, kind, message: `${message}, no flusher report within ${REPORT_WAIT_MS / 1000} s): ${text}` });
   }
 
   /** Does a flusher report at `report.at` cover a request at `at` for a token that ended at `endAt`? */
@@ -182,14 +197,14 @@ export class Invariants {
   }
 
   /** Requests past the bound still waiting for the flusher's report; each is a violation if none comes in time. */
-  private suspects: { at: number; endAt: number; message: string }[] = [];
+  private suspects: { at: number; endAt: number; kind: string; message: string }[] = [];
 
   /** Turns suspects whose report did not come within `REPORT_WAIT_MS` into violations (each step, and at the end). */
   settle(now: number): void {
     const still: typeof this.suspects = [];
     for (const suspect of this.suspects) {
       if (this.flusherReports.some((report) => this.covers(report, suspect.endAt, suspect.at))) continue;
-      if (now - suspect.at > REPORT_WAIT_MS) this.violate('1 revocation bound', suspect.at, suspect.message);
+      if (now - suspect.at > REPORT_WAIT_MS) this.violate('1 revocation bound', suspect.at, suspect.message, suspect.kind);
       else still.push(suspect);
     }
     this.suspects = still;
@@ -207,8 +222,10 @@ export class Invariants {
   private familyChanged(change: ItemChange, at: number): void {
     this.checks++;
     const familyId = (change.after ?? change.before)!.id as string;
-    if (change.after?.state === 'revoked' && change.before?.state !== 'revoked' && !this.familyRevokedAt.has(familyId))
+    if (change.after?.state === 'revoked' && change.before?.state !== 'revoked' && !this.familyRevokedAt.has(familyId)) {
       this.familyRevokedAt.set(familyId, at);
+      this.onFamilyRevoked(familyId, at);
+    }
     if (change.before?.state === 'revoked' && change.after?.state !== 'revoked')
       this.violate('2 family', at, `family ${short(familyId)} went from revoked back to ${change.after?.state ?? 'nothing'}`);
   }
@@ -276,7 +293,7 @@ export class Invariants {
         this.violate(
           '3 cap',
           at,
-          `${after.owner} (${after.tenant}) holds ${held.length} live tokens, cap ${policy.maxActiveTokensPerOwner}, after ${actor} wrote ${short(id)}: ${held.map(short).join(', ')}`,
+          `${after.owner} (${after.tenant}) holds ${held.length} live tokens, cap ${policy.maxActiveTokensPerOwner}, after ${actor} wrote ${short(id)}: ${held.map(short).join(', ')} (${this.writerContext(actor) ?? 'not a create'})`,
         );
     }
 

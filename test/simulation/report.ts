@@ -48,9 +48,21 @@ export function formatFigures(figures: Figures): string {
 export function formatFailure(result: RunResult, lines = 40, violation: Violation = result.violations[0]!): string {
   const end = violation.traceLine ?? result.trace.lines.length;
   return [
-    `seed ${result.seed} (profile ${result.profile.name}${result.profile.attacker ? ', attacker' : ''}) violates ${violation.invariant}:`,
+    `seed ${result.seed} (profile ${result.profile.name}${result.profile.attacker ? ', attacker' : ''}) violates ${violation.invariant}${violation.kind ? ` (${violation.kind})` : ''}:`,
     `  ${violation.message.split('\n')[0]}`,
-    `replay: npm run test:sim -- --seed ${result.seed} --minutes ${Math.ceil(result.simulatedMs / 60_000)}   (trace digest ${result.trace.digest()})`,
+    `replay: ${replayCommand(result)}   (trace digest ${result.trace.digest()})`,
     ...result.trace.lines.slice(Math.max(0, end - lines), end).map((line) => `  ${line}`),
   ].join('\n');
+}
+
+/** The command that replays a run exactly (the same seed, length and options give the same trace). */
+export function replayCommand(result: RunResult): string {
+  const { options } = result;
+  return [
+    `npm run test:sim -- --seed ${result.seed} --minutes ${options.durationMs / 60_000}`,
+    options.keepGoing ? ' --keep-going' : '',
+    options.profile ? ` --profile ${options.profile}` : '',
+    options.attacker !== undefined ? ` --attacker ${options.attacker ? 'on' : 'off'}` : '',
+    options.without?.length ? ` --without ${options.without.join(',')}` : '',
+  ].join('');
 }

@@ -21,6 +21,10 @@ import { Scheduler } from './scheduler';
 import { RESULT_CACHE_MS, ServiceSystem } from './system';
 import { Trace } from './trace';
 
+/** `1 revocation bound` matches every violation of that invariant; `1 revocation bound (re-allowed after a flush)` that kind only. */
+export const matches = (violation: Violation, name: string) =>
+  violation.invariant === name || `${violation.invariant} (${violation.kind})` === name;
+
 export const START = Date.UTC(2026, 11, 7, 9, 0, 0);
 
 /** The deployment's policy in the simulation: small caps, a short grace, a one-day refresh window. */
@@ -61,43 +65,57 @@ export interface Profile {
   attacker: boolean;
   opMeanMs: number;
   trafficMeanMs: number;
+  /** Revocations (revoke, leak reports) this many times as often as usual. */
+  revocationWeight: number;
+  /** How late the flusher's schedule may start a run. */
+  scheduleJitterMs: number;
 }
 
-function profileOf(random: Random): Profile {
-  const name = random.weighted({ calm: 1, lagging: 2, faulty: 3, harsh: 2 });
+export type ProfileName = 'calm' | 'lagging' | 'stalls' | 'faulty' | 'harsh';
+
+function profileOf(random: Random, forced?: ProfileName): Profile {
+  const drawn = random.weighted<ProfileName>({ calm: 1, lagging: 2, stalls: 2, faulty: 3, harsh: 2 });
+  const name = forced ?? drawn;
   const faults: FaultProfile =
     name === 'calm'
       ? calmProfile
-      : name === 'lagging'
-        ? { ...calmProfile, indexLagMaxMs: 3_000, slowProbability: 0.02, slowMs: [200, 1_500] }
-        : name === 'faulty'
-          ? {
-              slowProbability: 0.04,
-              slowMs: [300, 2_500],
-              failBefore: 0.01,
-              timeoutAfterCommit: 0.01,
-              retryAfterCommit: 0.02,
-              crash: 0.003,
-              transactionConflict: 0.01,
-              indexLagMaxMs: 2_000,
-            }
-          : {
-              slowProbability: 0.1,
-              slowMs: [500, 3_000],
-              failBefore: 0.02,
-              timeoutAfterCommit: 0.02,
-              retryAfterCommit: 0.04,
-              crash: 0.005,
-              transactionConflict: 0.02,
-              indexLagMaxMs: 4_000,
-            };
+      : name === 'stalls'
+        ? // Nothing fails, but some calls take a second or two: the timing assumptions' test.
+          { ...calmProfile, slowProbability: 0.04, slowWriteProbability: 0.25, slowMs: [700, 1_800] }
+        : name === 'lagging'
+          ? { ...calmProfile, indexLagMaxMs: 3_000, slowProbability: 0.02, slowMs: [200, 1_500] }
+          : name === 'faulty'
+            ? {
+                slowProbability: 0.04,
+                slowMs: [300, 2_500],
+                failBefore: 0.01,
+                timeoutAfterCommit: 0.01,
+                retryAfterCommit: 0.02,
+                crash: 0.001,
+                transactionConflict: 0.01,
+                indexLagMaxMs: 2_000,
+              }
+            : {
+                slowProbability: 0.1,
+                slowMs: [500, 3_000],
+                failBefore: 0.02,
+                timeoutAfterCommit: 0.02,
+                retryAfterCommit: 0.04,
+                crash: 0.002,
+                transactionConflict: 0.02,
+                indexLagMaxMs: 4_000,
+              };
   return {
     name,
     faults,
-    registryStall: name === 'calm' ? 0 : name === 'harsh' ? 0.5 : 0.2,
+    registryStall: name === 'calm' ? 0 : name === 'harsh' || name === 'stalls' ? 0.5 : 0.2,
     attacker: random.chance(0.3),
     opMeanMs: random.int(800, 2_500),
-    trafficMeanMs: random.int(120, 500),
+    // In `stalls`, four times the requests: containers read the feed often, so some hold a view
+    // that is current but older than a commit (the window of issue 20's first hole).
+    trafficMeanMs: Math.round(random.int(120, 500) / (name === 'stalls' ? 4 : 1)),
+    revocationWeight: name === 'stalls' ? 3 : 1,
+    scheduleJitterMs: name === 'calm' ? 0 : name === 'stalls' ? 8_000 : 3_000,
   };
 }
 
@@ -109,6 +127,7 @@ interface Held {
   id: string;
   tenant: string;
   owner: string;
+  familyId: string;
   accessToken: string;
   refreshKey: string;
   scopes: string[];
@@ -120,6 +139,8 @@ interface Held {
 
 export interface RunResult {
   seed: number;
+  /** What the run was given: a replay passes the same. */
+  options: RunOptions;
   profile: Profile;
   violations: Violation[];
   trace: Trace;
@@ -137,14 +158,20 @@ export interface RunOptions {
   keepGoing?: boolean;
   /** With `keepGoing`: stop as soon as this invariant is violated (a regression seed's check). */
   stopOn?: string;
+  /** Force the seed's profile (the rest of the seed's draws stay the same). */
+  profile?: ProfileName;
+  /** Force the attacker on or off. */
+  attacker?: boolean;
+  /** Operations left out of the workload (e.g. `burst`, to see what sequential creates do). */
+  without?: string[];
 }
 
 export async function runSeed(seed: number, options: RunOptions): Promise<RunResult> {
-  const world = new World(seed);
+  const world = new World(seed, options);
   const saved = entropy.randomBytes;
   entropy.randomBytes = (size) => world.entropy.bytes(size);
   try {
-    return await world.run(options.durationMs, options.keepGoing ?? false, options.stopOn);
+    return { ...(await world.run(options.durationMs, options.keepGoing ?? false, options.stopOn)), options };
   } finally {
     entropy.randomBytes = saved;
   }
@@ -172,9 +199,13 @@ class World {
   private operations = 0;
   private quietUntil = 0;
 
-  constructor(readonly seed: number) {
+  constructor(
+    readonly seed: number,
+    private readonly options: Pick<RunOptions, 'profile' | 'attacker' | 'without'> = {},
+  ) {
     this.random = new Random(seed);
-    this.profile = profileOf(this.random.fork('profile'));
+    this.profile = profileOf(this.random.fork('profile'), options.profile);
+    if (options.attacker !== undefined) this.profile.attacker = options.attacker;
     this.entropy = this.random.fork('entropy');
     this.workload = this.random.fork('workload');
     this.traffic = this.random.fork('traffic');
@@ -187,8 +218,14 @@ class World {
         this.invariants.flusherReported(this.scheduler.now(), 'crash');
       }
     });
-    this.invariants = new Invariants(this.db, simulatedPolicy, RESULT_CACHE_MS, 10_000);
+    this.invariants = new Invariants(this.db, simulatedPolicy, RESULT_CACHE_MS, 10_000, (actor) => this.createContext(actor));
     this.db.listeners.push((changes, at, actor) => this.invariants.onCommit(changes, at, actor));
+    // A vendor does not know its token was revoked: it goes on calling, often quickly. That is
+    // when a stale decision can be cached, so the requests of the next seconds test the bound.
+    this.invariants.onFamilyRevoked = (familyId) => {
+      const members = [...this.held.values()].filter((token) => token.familyId === familyId);
+      if (members.length > 0) void this.hammer(this.traffic.pick(members), this.scheduler.now() + 4_000);
+    };
     this.system = new ServiceSystem({
       scheduler: this.scheduler,
       network: this.network,
@@ -208,16 +245,27 @@ class World {
       this.faults,
       (name) => this.system.authorizerContainer(name),
       RESULT_CACHE_MS,
-      (request, via) =>
-        this.invariants.onAllowed(
-          request.tokenId,
-          this.scheduler.now(),
-          `${request.method} ${request.path} from ${request.sourceIp} (${via})`,
-        ),
+      (request, via, cachedAt) =>
+        this.invariants.onAllowed(request.tokenId, this.scheduler.now(), (end) => {
+          // What a reader of the trace needs to tell the holes apart: was the stage flushed after
+          // the end, and was this result cached before that flush or (re-allowed) after it?
+          const flushes = this.gateway.flushedAt.filter((at) => at >= end);
+          const since = (at: number) => `+${((at - end) / 1000).toFixed(3)} s`;
+          const kind =
+            flushes.length === 0
+              ? 'no flush since the end'
+              : cachedAt > flushes[0]!
+                ? 're-allowed after a flush'
+                : 'cached before the end, flush late';
+          return {
+            kind,
+            text: `${request.method} ${request.path} from ${request.sourceIp} (${via}); result cached at ${since(cachedAt)}, stage flushed since the end at ${flushes.map(since).join(', ') || 'never'}`,
+          };
+        }),
     );
   }
 
-  async run(durationMs: number, keepGoing: boolean, stopOn: string | undefined): Promise<RunResult> {
+  async run(durationMs: number, keepGoing: boolean, stopOn: string | undefined): Promise<Omit<RunResult, 'options'>> {
     const p = this.profile;
     this.trace.log(
       'sim',
@@ -249,7 +297,7 @@ class World {
         this.trace.log('VIOLATION', `${violations[told]!.invariant}: ${violations[told]!.message.split('\n')[0]}`);
         violations[told]!.traceLine = this.trace.lines.length;
       }
-      if (stopOn !== undefined && violations.some((violation) => violation.invariant === stopOn)) return false;
+      if (stopOn !== undefined && violations.some((violation) => matches(violation, stopOn))) return false;
       return keepGoing || violations.length === 0;
     });
     // Requests past the bound whose report could still come after the end are left open, not failed.
@@ -281,9 +329,15 @@ class World {
   // warm container if one is free (consecutive runs overlap, so two containers take turns).
   private readonly flushers: { name: string; busy: boolean; gone: boolean; flusher: ReturnType<ServiceSystem['stageFlusher']> }[] = [];
 
+  /**
+   * A rate(1 minute) schedule fires once a minute, but not on the second: each invocation starts up
+   * to `scheduleJitterMs` late, so two runs overlap by less than their 5 s, or not at all.
+   */
   private async flusherSchedule(): Promise<void> {
     for (;;) {
-      void this.flusherRun();
+      const jitter = this.flushRandom.int(0, this.profile.scheduleJitterMs);
+      if (jitter > 0) this.faults.add('schedule_jitter');
+      this.scheduler.after(jitter, () => void this.flusherRun());
       await this.scheduler.sleep(60_000);
     }
   }
@@ -298,8 +352,12 @@ class World {
         {
           list: async () => {
             const stall = random.chance(this.profile.registryStall);
-            if (stall) this.faults.add('registry_stall');
-            await this.scheduler.sleep(stall ? random.int(1_000, 2_500) : random.int(20, 80));
+            const latency = stall ? random.int(1_000, 2_500) : random.int(20, 80);
+            if (stall) {
+              this.faults.add('registry_stall');
+              this.trace.log(name, `SSM registry read stalls ${latency} ms`);
+            }
+            await this.scheduler.sleep(latency);
             return [{ restApiId: REST_API_ID, stage: STAGE }];
           },
         },
@@ -311,6 +369,14 @@ class World {
               throw new Error('TooManyRequestsException');
             }
             this.gateway.flush();
+            const close = this.invariants.commitsWithin(this.scheduler.now(), 1_000);
+            if (close.length > 0) {
+              this.faults.add('flush_within_1s_of_a_revocation');
+              this.trace.log(
+                'apigateway',
+                `flushed within 1 s of the revocation of famil${close.length > 1 ? 'ies' : 'y'} ${close.join(', ')}`,
+              );
+            }
             await this.scheduler.sleep(random.int(10, 80));
           },
         },
@@ -349,17 +415,46 @@ class World {
     }
   }
 
+  private async hammer(token: Held, until: number): Promise<void> {
+    while (this.scheduler.now() < until) {
+      await this.scheduler.sleep(this.traffic.exponential(200));
+      void this.send(token);
+    }
+  }
+
   private async vendorRequest(): Promise<void> {
     const random = this.traffic;
     const candidates = [...this.held.values()];
     if (candidates.length === 0) return;
     const now = this.scheduler.now();
     // Most requests come from tokens that just ended or are about to: that is where the bound is tested.
-    const ending = candidates.filter((token) => {
+    const endingWithin = (before: number, after: number) =>
+      candidates.filter((token) => {
+        const end = this.invariants.endOf(token.id);
+        return end !== undefined && end.at > now - before && end.at < now + after;
+      });
+    const justEnded = endingWithin(10_000, 2_000);
+    const ending = endingWithin(120_000, 10_000);
+    // Vendors mostly use tokens that work (so containers hold their statuses), and keep calling
+    // with those that just ended (where a stale decision would be cached).
+    const usable = candidates.filter((token) => {
       const end = this.invariants.endOf(token.id);
-      return end !== undefined && end.at > now - 120_000 && end.at < now + 10_000;
+      return !token.pending && (end === undefined || end.at > now);
     });
-    const token = ending.length > 0 && random.chance(0.6) ? random.pick(ending) : random.pick(candidates);
+    const draw = random.float();
+    const token =
+      usable.length > 0 && draw < 0.4
+        ? random.pick(usable)
+        : justEnded.length > 0 && draw < 0.7
+          ? random.pick(justEnded)
+          : ending.length > 0 && draw < 0.85
+            ? random.pick(ending)
+            : random.pick(candidates);
+    await this.send(token);
+  }
+
+  private async send(token: Held): Promise<void> {
+    const random = this.traffic;
     const fitting = clientIps.filter((ip) => isIpAllowed(ip, compileIpEntries(token.allowedIps), token.allowedIps.length));
     const sourceIp = fitting.length > 0 && random.chance(0.85) ? random.pick(fitting) : random.pick(clientIps);
     const route = random.pick(exampleApiRoutes);
@@ -378,25 +473,56 @@ class World {
     for (;;) {
       await this.scheduler.sleep(this.workload.exponential(this.profile.opMeanMs));
       if (this.scheduler.now() < this.quietUntil) continue;
-      const kind = this.workload.weighted({
+      const weights: Record<string, number> = {
         create: 14,
         burst: 2,
         refresh: 10,
         replay: 3,
-        revoke: 7,
-        leak: 2,
+        revoke: 7 * this.profile.revocationWeight,
+        leak: 2 * this.profile.revocationWeight,
         regenerate: 5,
         edit: 6,
         review: 7,
         policy: 1,
         quiet: 2,
-      });
+      };
+      for (const left of this.options.without ?? []) delete weights[left];
+      const kind = this.workload.weighted(weights);
       void this.operation(kind);
     }
   }
 
   private caller(tenant: string, userId: string): Caller {
     return { tenant, userId, isAdmin: userId === people[tenant]!.admin, sourceIp: '192.0.2.10' };
+  }
+
+  /** Per owner: creates under way, and when the last one answered (to tell a race from index lag). */
+  private readonly creates = new Map<string, { inFlight: number; lastAnswered?: number }>();
+  private readonly createOf = new Map<string, { key: string; owner: string; lastAnsweredBefore?: number }>();
+
+  private async creating<T>(tenant: string, owner: string, actor: string, run: () => Promise<T>): Promise<T> {
+    const key = `${tenant}#${owner}`;
+    const state = this.creates.get(key) ?? { inFlight: 0 };
+    this.creates.set(key, state);
+    const now = this.scheduler.now();
+    this.createOf.set(actor, { key, owner, ...(state.lastAnswered === undefined ? {} : { lastAnsweredBefore: now - state.lastAnswered }) });
+    state.inFlight++;
+    try {
+      return await run();
+    } finally {
+      state.inFlight--;
+      state.lastAnswered = this.scheduler.now();
+    }
+  }
+
+  /** For a cap violation: were other creates of the owner under way at the commit (a race), or none (index lag)? */
+  private createContext(actor: string): string | undefined {
+    const create = this.createOf.get(actor);
+    if (!create) return undefined;
+    const others = this.creates.get(create.key)!.inFlight - 1;
+    return others > 0
+      ? `${others} other create(s) of ${create.owner} under way at its commit`
+      : `no other create of ${create.owner} under way at its commit${create.lastAnsweredBefore === undefined ? '' : `; the previous one had answered ${(create.lastAnsweredBefore / 1000).toFixed(3)} s before it started`}`;
   }
 
   private actor(kind: string): string {
@@ -427,6 +553,7 @@ class World {
       id: token.id,
       tenant: token.tenant,
       owner: token.owner,
+      familyId: token.familyId,
       accessToken: token.accessToken,
       refreshKey: token.refreshKey,
       scopes: token.scopes,
@@ -439,6 +566,16 @@ class World {
   private pickHeld(filter: (token: Held) => boolean = () => true): Held | undefined {
     const candidates = [...this.held.values()].filter(filter);
     return candidates.length > 0 ? this.workload.pick(candidates) : undefined;
+  }
+
+  /** Mostly a token that still works (the one whose revocation matters), now and then any. */
+  private pickUsable(): Held | undefined {
+    const now = this.scheduler.now();
+    const usable = (token: Held) => {
+      const end = this.invariants.endOf(token.id);
+      return !token.pending && (end === undefined || end.at > now);
+    };
+    return this.workload.chance(0.85) ? (this.pickHeld(usable) ?? this.pickHeld()) : this.pickHeld();
   }
 
   private newRequest(tenant: string, owner: string, byAdmin: boolean, description: string) {
@@ -469,7 +606,7 @@ class World {
         const token = await this.call(
           actor,
           `create for ${owner}@${tenant}${byAdmin ? ` by ${admin}` : ''}: ${request.scopes.join(' ')} ips [${request.allowedIps.join(', ')}] ${request.expiresAt ?? '90 days'}`,
-          () => this.ops.create(actor, this.caller(tenant, byAdmin ? admin : owner), request),
+          () => this.creating(tenant, owner, actor, () => this.ops.create(actor, this.caller(tenant, byAdmin ? admin : owner), request)),
           (value) => `201 ${short(value.id)} ${value.status}`,
         );
         if (token) this.hold(token);
@@ -485,7 +622,7 @@ class World {
             const token = await this.call(
               actor,
               `create (burst ${index + 1}/${count}) for ${owner}@${tenant}`,
-              () => this.ops.create(actor, this.caller(tenant, owner), request),
+              () => this.creating(tenant, owner, actor, () => this.ops.create(actor, this.caller(tenant, owner), request)),
               (value) => `201 ${short(value.id)} ${value.status}`,
             );
             if (token) this.hold(token);
@@ -512,7 +649,7 @@ class World {
         return;
       }
       case 'revoke': {
-        const token = this.pickHeld();
+        const token = this.pickUsable();
         if (!token) return;
         const by = random.chance(0.3) ? people[token.tenant]!.admin : token.owner;
         const actor = this.actor('revoke');
@@ -525,7 +662,7 @@ class World {
         return;
       }
       case 'leak': {
-        const token = this.pickHeld();
+        const token = this.pickUsable();
         if (!token) return;
         const secret = random.chance(0.5)
           ? token.accessToken
