@@ -118,6 +118,13 @@ export class Invariants {
     return found;
   }
 
+  /** The writes of `actor` are an admin's edit: the terms it writes become what an admin approved. */
+  adminEdits(actor: string): void {
+    this.adminEditors.add(actor);
+  }
+
+  private readonly adminEditors = new Set<string>();
+
   showed(actor: string, terms: ShownTerms): void {
     this.shownTo.set(actor, terms);
   }
@@ -303,6 +310,10 @@ export class Invariants {
       const shown = this.shownTo.get(actor);
       if (shown) this.approvedTerms.set(familyId, shown);
       else this.violate('4 approval', at, `${short(id)} approved by ${actor} with no record of what the admin was shown`);
+    }
+    if (this.adminEditors.has(actor) && this.approvedTerms.has(familyId)) {
+      const approved = this.approvedTerms.get(familyId)!;
+      this.approvedTerms.set(familyId, { ...approved, scopes: after.scopes as string[], allowedIps: after.allowedIps as string[] });
     }
     const shown = this.approvedTerms.get(familyId);
     if (shown && after.state === 'active' && nowLive) {

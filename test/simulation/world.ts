@@ -704,6 +704,8 @@ class World {
               ? { scopes: token.scopes.filter(() => random.chance(0.6)).concat(token.scopes.slice(0, 1)) }
               : { description: random.pick(descriptions) };
         const actor = this.actor('edit');
+        // An admin's edit is an admin's grant: what it writes is what an admin saw and chose.
+        if (by === people[token.tenant]!.admin) this.invariants.adminEdits(actor);
         const view = await this.call(
           actor,
           `PATCH ${short(token.id)} by ${by}: ${JSON.stringify(changes)}`,
