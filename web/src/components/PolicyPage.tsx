@@ -30,6 +30,10 @@ interface Draft {
   allowedAreas: string[] | null;
   maxActiveTokensPerOwner: string;
   requireApproval: boolean;
+  /** Empty: no limit. */
+  maxCredentialAgeDays: string;
+  /** Empty: no limit. */
+  idleExpiryDays: string;
 }
 
 const draftOf = (policy: TenantPolicy): Draft => ({
@@ -42,6 +46,8 @@ const draftOf = (policy: TenantPolicy): Draft => ({
   allowedAreas: policy.allowedAreas === null ? null : [...policy.allowedAreas],
   maxActiveTokensPerOwner: String(policy.maxActiveTokensPerOwner),
   requireApproval: policy.requireApproval,
+  maxCredentialAgeDays: policy.maxCredentialAgeDays == null ? '' : String(policy.maxCredentialAgeDays),
+  idleExpiryDays: policy.idleExpiryDays == null ? '' : String(policy.idleExpiryDays),
 });
 
 const wholeNumber = (text: string): number | undefined => (/^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : undefined);
@@ -127,6 +133,13 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
     if (draft!.allowedAreas !== null && draft!.allowedAreas.length === 0) problems.allowedAreas = 'Allow at least one area, or every area.';
     else if (!sameList(draft!.allowedAreas && [...draft!.allowedAreas].sort(), policy!.allowedAreas && [...policy!.allowedAreas].sort()))
       change.allowedAreas = draft!.allowedAreas;
+    // A credential's life: empty is no limit; the service refuses a limit the deployment's is tighter than.
+    for (const key of ['maxCredentialAgeDays', 'idleExpiryDays'] as const) {
+      const text = draft![key].trim();
+      const days = text === '' ? null : wholeNumber(text);
+      if (days === undefined) problems[key] = 'Enter a whole number of days, at least 1, or leave it empty for no limit.';
+      else if (days !== (policy![key] ?? null)) (change as Record<string, unknown>)[key] = days;
+    }
     for (const key of ['allowNoExpiry', 'creators', 'requireIpRestriction', 'requireApproval'] as const) {
       if (draft![key] !== policy![key]) (change as Record<string, unknown>)[key] = draft![key];
     }
@@ -372,6 +385,30 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
           onChange={(value) => update({ maxActiveTokensPerOwner: value }, 'maxActiveTokensPerOwner')}
           error={error('maxActiveTokensPerOwner')}
         />
+
+        <TextField
+          id="policy-max-credential-age"
+          label="Credential life, at most (days; empty: no limit)"
+          hint="A credential cannot be refreshed past its first token's creation plus this."
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={draft.maxCredentialAgeDays}
+          onChange={(value) => update({ maxCredentialAgeDays: value }, 'maxCredentialAgeDays')}
+          error={error('maxCredentialAgeDays')}
+        />
+        <TextField
+          id="policy-idle-expiry"
+          label="Unused credentials stop working after (days; empty: no limit)"
+          hint="A credential unused that long stops working and cannot be refreshed."
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={draft.idleExpiryDays}
+          onChange={(value) => update({ idleExpiryDays: value }, 'idleExpiryDays')}
+          error={error('idleExpiryDays')}
+        />
+        {policy.allowedIpRanges && <p className="hint">Every IP entry of a token must lie within: {policy.allowedIpRanges.join(', ')}.</p>}
 
         <p className="hint">
           Fixed by the deployment: at most {policy.maxIpEntries} IP entries per token, descriptions of at most {policy.maxDescriptionLength}{' '}
