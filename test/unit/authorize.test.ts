@@ -303,6 +303,16 @@ describe('usage records', () => {
   });
 });
 
+describe('failed writes without an error callback', () => {
+  it('still answer', async () => {
+    const { request, store } = setup({ onUsageWriteError: undefined }, { allowedIps: ['10.0.0.0/8'] });
+    store.failWrites = true;
+
+    expect((await request()).effect).toBe('allow');
+    expect(await request({ sourceIp: '192.168.0.1' })).toMatchObject({ effect: 'forbidden', reason: 'ip' });
+  });
+});
+
 describe('denial records', () => {
   it('writes the first denial at once, folds the next ones, and writes them with their reasons after the flush interval', async () => {
     const { request, store, clock } = setup({}, { allowedIps: ['10.0.0.0/8'] });
@@ -504,7 +514,7 @@ describe('the status cache with the revocation feed', () => {
     clock.advance(2_000);
     feedReads.during = () => clock.advance(1_000);
 
-    await expect(request()).rejects.toBeInstanceOf(DependencyUnavailable);
+    await expect(request()).rejects.toThrow(new DependencyUnavailable('DynamoDB (decision outlived its revocation feed view)'));
     expect(feedReads.count).toBe(1 + 3);
   });
 
@@ -587,6 +597,14 @@ describe('the status cache with the revocation feed', () => {
 
       expect(appended).toHaveLength(1);
     });
+
+    it('still answers when an append fails and nobody listens for feed errors', async () => {
+      const watcher = new FeedWatcher({ read: async () => [], append: async () => {} }, 1_000);
+      const log = { append: async () => Promise.reject(new Error('ConditionalCheckFailed')) };
+      const { request } = setup({ feed: { watcher, log, statusCacheMs: 300_000, resultCacheMs: 300_000 } }, { expiresAt: start + 120_000 });
+
+      expect((await request()).effect).toBe('allow');
+    });
   });
 });
 
@@ -625,6 +643,35 @@ describe('bounded memory: each per-token map keeps at most 10 000 tokens', () =>
     expect(store.uses).toHaveLength(many + 1);
   });
 
+  it('forgets the oldest announced end, so that token is announced again', async () => {
+    const context = setup({}, null);
+    const appended: FeedEntry[] = [];
+    const log = { read: async () => [], append: async (entry: FeedEntry) => void appended.push(entry) };
+    const authorizer = new Authorizer({
+      verifier: context.verifier,
+      store: context.store,
+      clock: context.clock,
+      routes,
+      statusCacheMs: 10_000,
+      lastUsedIntervalMs: 60_000,
+      feed: { watcher: new FeedWatcher(log, 1_000), log, statusCacheMs: 300_000, resultCacheMs: 300_000 },
+    });
+    const expiresAt = context.clock.now() + 120_000;
+    for (let n = 0; n < many; n++) {
+      const id = idOf(n);
+      context.store.records.set(id, tokenRecord({ id, expiresAt }));
+      context.verifier.accept(`t${n}`, { jti: id });
+    }
+    const request = (n: number) =>
+      authorizer.authorize({ authorization: `Bearer t${n}`, sourceIp: '10.1.2.3', method: 'GET', resource: '/api/jobs' });
+    for (let n = 0; n < many; n++) await request(n);
+
+    await request(1);
+    expect(appended).toHaveLength(many);
+    await request(0);
+    expect(appended).toHaveLength(many + 1);
+  });
+
   it('forgets the oldest pending denials, so that token is written again', async () => {
     const { request, store } = crowd({ state: 'revoked', revokeReason: 'revoked' });
     for (let n = 0; n < many; n++) await request({ authorization: `Bearer t${n}` });
@@ -637,7 +684,10 @@ describe('bounded memory: each per-token map keeps at most 10 000 tokens', () =>
 });
 
 describe('a status read overlapping a feed read of another request', () => {
-  it('serves its own decision but is not cached', async () => {
+  it.each([
+    ['that dropped statuses, serves its own decision but is not cached', true, 1],
+    ['that dropped nothing, is cached', false, 0],
+  ])('%s', async (_name, otherChange, extraReads) => {
     const { request, store, clock, entries, verifier } = (() => {
       const entries: FeedEntry[] = [];
       const feed = { read: async (from: number, to: number) => entries.filter((e) => e.at >= from && e.at <= to), append: vi.fn() };
@@ -656,7 +706,7 @@ describe('a status read overlapping a feed read of another request', () => {
     store.duringRead = async () => {
       store.duringRead = () => {};
       clock.advance(1);
-      entries.push({ id: 'e2', at: clock.now(), kind: 'changed', tokenId: 'ffffffffffffffffffffffffffffffff' });
+      if (otherChange) entries.push({ id: 'e2', at: clock.now(), kind: 'changed', tokenId: 'ffffffffffffffffffffffffffffffff' });
       clock.advance(1_000);
       await request({ authorization: 'Bearer other' });
     };
@@ -665,6 +715,6 @@ describe('a status read overlapping a feed read of another request', () => {
     clock.advance(1);
     await request();
 
-    expect(store.reads).toBe(readsBefore + 1);
+    expect(store.reads).toBe(readsBefore + extraReads);
   });
 });
