@@ -10,7 +10,8 @@ export default {
   ignoreStatic: true,
   mutate: ['functions/domain/**/*.ts', 'functions/service/**/*.ts'],
   // What the sandbox copy does not need (node_modules is linked, not copied).
-  ignorePatterns: ['cdk.out', 'cdk.out.*', '.local', 'dist', 'coverage', 'test-results', 'web/dist', 'reports'],
+  // A sandbox left by an interrupted run is not copied into the next one.
+  ignorePatterns: ['cdk.out', 'cdk.out.*', '.local', 'dist', 'coverage', 'test-results', 'web/dist', 'reports', '.stryker-tmp*'],
   reporters: ['clear-text', 'html', 'json', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     isolate: false,
+    // Instrumented code runs several times slower, and the property-based tests run thousands of cases.
+    testTimeout: 60_000,
     unstubEnvs: true,
     unstubGlobals: true,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_REGION: 'local' },
