@@ -91,6 +91,9 @@ describe('AuditLog.forTenant', () => {
   it('refuses a user who is not an admin, before reading anything', async () => {
     const { log, queries } = setup();
 
+    await expect(log.forTenant(user('alice', 'acme'), { limit: 10 })).rejects.toThrow(
+      "Only a tenant admin can read the tenant's audit trail",
+    );
     expect(await refusal(log.forTenant(user('alice', 'acme'), { limit: 10 }))).toBe('forbidden');
     expect(queries).toEqual([]);
   });
