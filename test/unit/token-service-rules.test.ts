@@ -17,10 +17,9 @@ import { MemoryTokenStore } from '../support/memory-token-store';
 const admin = (id = 'root'): Caller => ({ ...user(id, 'acme', true), sourceIp: '198.51.100.7' });
 const ann: Caller = { ...user('ann'), sourceIp: '203.0.113.9' };
 
-function setup(policy: Partial<TokenPolicy> = {}) {
+function setup(policy: Partial<TokenPolicy> = {}, keys = newKeyRing()) {
   const store = new MemoryTokenStore();
   const clock = new ManualClock();
-  const keys = newKeyRing();
   const service = new TokenService({
     store,
     signer: keys,
@@ -34,7 +33,7 @@ function setup(policy: Partial<TokenPolicy> = {}) {
   const events = async (tenant = 'acme'): Promise<AuditEvent[]> => (await store.listAudit({ tenant, limit: 1_000 })).items;
   /** The newest event of an action (events of one instant have no order between them). */
   const lastEvent = async (action: AuditEvent['action']) => (await events()).find((event) => event.action === action)!;
-  return { store, clock, service, events, lastEvent };
+  return { store, clock, service, events, lastEvent, keys };
 }
 
 async function failure(action: Promise<unknown>): Promise<{ code: string; message: string; details?: unknown }> {
@@ -83,14 +82,17 @@ describe('create', () => {
 
   it("applies the tenant's own rules: allowed areas and a required IP restriction, both named", async () => {
     const { service } = setup();
-    await service.setPolicy(admin(), { allowedAreas: ['jobs'], requireIpRestriction: true });
+    await service.setPolicy(admin(), { allowedAreas: ['jobs', 'assessments'], requireIpRestriction: true });
 
-    expect(await failure(service.create(ann, candidates))).toEqual({
+    expect(await failure(service.create(ann, { description: 'Both', scopes: ['candidates:read', 'candidates/documents:read'] }))).toEqual({
       code: 'invalid_request',
       message:
-        'scopes not allowed in this tenant: candidates:read (allowed areas: jobs); allowedIps this tenant requires at least one IP entry',
+        'scopes not allowed in this tenant: candidates:read, candidates/documents:read (allowed areas: jobs, assessments); allowedIps this tenant requires at least one IP entry',
       details: [
-        { field: 'scopes', message: 'not allowed in this tenant: candidates:read (allowed areas: jobs)' },
+        {
+          field: 'scopes',
+          message: 'not allowed in this tenant: candidates:read, candidates/documents:read (allowed areas: jobs, assessments)',
+        },
         { field: 'allowedIps', message: 'this tenant requires at least one IP entry' },
       ],
     });
@@ -322,23 +324,26 @@ describe('edit', () => {
     expect((await lastEvent('token.edited')).details).toEqual({ changed: ['allowedIps'] });
   });
 
-  it('records an edit of the description alone as that', async () => {
-    const { service, lastEvent } = setup();
+  it('records the fields an edit changed, in alphabetical order', async () => {
+    const { service, lastEvent, clock } = setup();
     const token = await service.create(ann, { ...jobs, allowedIps: ['10.0.0.1'] });
 
     await service.edit(ann, token.id, { description: 'Renamed' });
-
     expect((await lastEvent('token.edited')).details).toEqual({ changed: ['description'] });
+
+    clock.advance(1);
+    await service.edit(ann, token.id, { description: 'Again', allowedIps: ['10.0.0.2'] });
+    expect((await lastEvent('token.edited')).details).toEqual({ changed: ['allowedIps', 'description'] });
   });
 
   it('refuses to widen scopes, naming what is not granted today', async () => {
     const { service } = setup();
     const token = await service.create(ann, jobs);
 
-    expect(await failure(service.edit(ann, token.id, { scopes: ['jobs:read', 'candidates:read'] }))).toEqual({
+    expect(await failure(service.edit(ann, token.id, { scopes: ['jobs:read', 'candidates:read', 'jobs:write'] }))).toEqual({
       code: 'invalid_request',
-      message: 'scopes can only be narrowed: candidates:read is not granted today; create a new token for a wider grant',
-      details: [{ field: 'scopes', message: 'not a subset of the current scopes: candidates:read' }],
+      message: 'scopes can only be narrowed: candidates:read, jobs:write is not granted today; create a new token for a wider grant',
+      details: [{ field: 'scopes', message: 'not a subset of the current scopes: candidates:read, jobs:write' }],
     });
   });
 
@@ -353,6 +358,14 @@ describe('edit', () => {
       details: [{ field: 'allowedIps', message: 'must name at least one entry' }],
     });
     expect((await service.edit(ann, token.id, { allowedIps: ['10.0.0.2'] })).allowedIps).toEqual(['10.0.0.2']);
+  });
+
+  it('lets a token made before the tenant required IP entries change its description', async () => {
+    const { service } = setup();
+    const token = await service.create(ann, jobs);
+    await service.setPolicy(admin(), { requireIpRestriction: true });
+
+    expect((await service.edit(ann, token.id, { description: 'Renamed' })).description).toBe('Renamed');
   });
 
   it('lets a token without IP entries drop them again where the tenant does not require any', async () => {
@@ -602,6 +615,30 @@ describe('refresh', () => {
     expect(await store.getFamily(token.familyId)).toMatchObject({ state: 'revoked' });
   });
 
+  it('treats a retry within the leeway as reuse once the family is revoked, before the sweep reaches the successor', async () => {
+    const { service, store } = setup();
+    const token = await service.create(ann, jobs);
+    await service.refresh(token.refreshKey);
+    const families = (store as unknown as { families: Map<string, object> }).families;
+    families.set(token.familyId, { ...families.get(token.familyId), state: 'revoked', revokeReason: 'leaked' });
+
+    expect((await service.refresh(token.refreshKey)).kind).toBe('reuse_detected');
+  });
+
+  it('cannot answer a retry again for a successor whose key was not derived from the presented one', async () => {
+    const { service, store } = setup();
+    const token = await service.create(ann, jobs);
+    const rotated = await service.refresh(token.refreshKey);
+    if (rotated.kind !== 'rotated') throw new Error(rotated.kind);
+    const tokens = (store as unknown as { tokens: Map<string, { refreshKeyHash: string }> }).tokens;
+    tokens.set(rotated.token.id, { ...tokens.get(rotated.token.id)!, refreshKeyHash: 'ff'.repeat(32) });
+
+    expect(await failure(service.refresh(token.refreshKey))).toEqual({
+      code: 'conflict',
+      message: 'This refresh key was just used; use the token and key that refresh returned',
+    });
+  });
+
   it('revokes the family with the reuse detector as the actor of record', async () => {
     const { service, clock, store } = setup();
     const token = await service.create(ann, jobs);
@@ -758,6 +795,14 @@ describe('revokeLeaked', () => {
 
     expect(await service.revokeLeaked(['not a secret', wrongSecret, other.accessToken, other.refreshKey])).toBe(0);
     expect((await service.get(ann, token.id)).status).toBe('active');
+  });
+
+  it('revokes nothing for a genuine access token whose record is gone', async () => {
+    const issuing = setup();
+    const token = await issuing.service.create(ann, jobs);
+    const { service } = setup({}, issuing.keys);
+
+    expect(await service.revokeLeaked([token.accessToken])).toBe(0);
   });
 
   it('needs a verifier only for access tokens', async () => {
