@@ -148,7 +148,7 @@ describe('StageFlusher', () => {
 
   it('flushes every stage after a gap in its view of the feed (ten seconds without a read, and a moment more)', async () => {
     const first = await settled();
-    first.advance(FEED_LOOKBACK_MS - 5_000 - 5_000);
+    first.advance(FEED_LOOKBACK_MS - 5_000);
     await first.flusher.tick();
     expect(first.flusher.pending()).toEqual([]);
 
@@ -213,7 +213,7 @@ describe('StageFlusher', () => {
   });
 
   it('learns of a new stage and forgets a removed one', async () => {
-    const { flusher, stages, advance, flushed, now } = await settled({ registryRefreshMs: 1_000 });
+    const { flusher, stages, advance, flushed, now, entries } = await settled({ registryRefreshMs: 1_000 });
     stages.splice(0, 1, test);
 
     advance(1_000);
@@ -221,8 +221,14 @@ describe('StageFlusher', () => {
     expect(flusher.pending()).toEqual([test]);
     advance(1_200);
     await flusher.tick();
-
     expect(flushed).toEqual([`test@${now()}`]);
+
+    advance(2_000);
+    entries.push({ id: 'e1', at: now(), kind: 'revoked', tokenId: 't' });
+    await flusher.tick();
+    advance(1_200);
+    await flusher.tick();
+    expect(flushed).toEqual([`test@${now() - 3_200}`, `test@${now()}`]);
   });
 
   it('keeps flushing the known stages when the registry cannot be read, and reads it again next tick', async () => {
@@ -302,6 +308,31 @@ describe('StageFlusher', () => {
     );
 
     expect(sleeps).toEqual([700]);
+  });
+
+  it('works without callbacks when a flush succeeds', async () => {
+    let now = 0;
+    const flusher = new StageFlusher({
+      feed: { read: async () => [] },
+      registry: { list: async () => [prod] },
+      cache: { flush: async () => {} },
+      clock: { now: () => now },
+    });
+    await flusher.tick();
+    now += 1_200;
+
+    expect(await flusher.tick()).toEqual([{ stage: prod, ok: true, pendingSince: 0 }]);
+  });
+
+  it('works without callbacks when the registry cannot be read', async () => {
+    const flusher = new StageFlusher({
+      feed: { read: async () => [] },
+      registry: { list: async () => Promise.reject(new Error('registry down')) },
+      cache: { flush: async () => {} },
+      clock: { now: () => 0 },
+    });
+
+    expect(await flusher.tick()).toEqual([]);
   });
 
   it('works without callbacks when the feed, the registry and a flush fail', async () => {
