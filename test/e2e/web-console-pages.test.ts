@@ -256,6 +256,9 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
     const page = await newPage();
     await signIn(page, 'ada', tenant, true);
     await page.getByRole('link', { name: /Approvals/ }).click();
+    // The approvals page, not the token list it replaces (both have a row for the request).
+    await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
+    await page.getByRole('button', { name: /^Approve “Payroll export”/ }).waitFor();
 
     expect(await textOf(rowOf(page, 'Payroll export'))).toContain('Why: Monthly payroll run');
     const reject = await callApi(admin, 'POST', `/tokens/${request.id}/reject`, {

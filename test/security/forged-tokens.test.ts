@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { joseToDer } from 'ecdsa-sig-formatter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCanonicalEs256Jws } from '../../functions/domain/jws-form';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
@@ -634,7 +635,14 @@ async function generateCorpus(m: Material): Promise<Case[]> {
 
   // Cross-purpose credentials.
   add('cross-purpose', 'refresh key used as a bearer token', 'non_canonical', m.valid.refreshKey);
-  add('cross-purpose', 'management session ID token used as a bearer token', 'non_canonical', m.aliceSession);
+  // An ES256 session token, signed by another key: refused for its kid, or first for its spelling
+  // when jose happened to write the high-S twin of its signature (half the time).
+  add(
+    'cross-purpose',
+    'management session ID token used as a bearer token',
+    isCanonicalEs256Jws(m.aliceSession) ? 'unknown_kid' : 'non_canonical',
+    m.aliceSession,
+  );
   cases.push({ group: 'cross-purpose', name: 'access token used as a refresh key', refreshKey: m.valid.accessToken });
   cases.push({ group: 'cross-purpose', name: 'session ID token used as a refresh key', refreshKey: m.aliceSession });
   cases.push({
