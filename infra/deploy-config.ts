@@ -36,6 +36,10 @@ const configFile = z
     adminGroup: z.string().min(1).optional(),
     tenantClaim: z.string().min(1).optional(),
     userIdClaim: z.string().min(1).optional(),
+    // The secret-scanning alert endpoint's verification keys (GitHub's, for example): identifier and PEM public key.
+    secretScanningKeys: z
+      .array(z.object({ keyIdentifier: z.string().min(1), key: z.string().includes('BEGIN PUBLIC KEY') }).strict())
+      .optional(),
     userPool: z
       .object({
         userPoolId: z.string().min(1),
@@ -169,11 +173,12 @@ export function deployConfig(context: (key: string) => unknown, baseDir = proces
   const path = context('config');
   const file: DeployConfigFile =
     typeof path === 'string' && path !== '' ? readConfigFile(path, baseDir) : { catalogue: [...exampleCatalogue] };
-  const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, mfa, featurePlan, exampleApi, ...service } = file;
+  const { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, secretScanningKeys, mfa, featurePlan, exampleApi, ...service } =
+    file;
   return {
     service: {
       ...service,
-      settings: { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim },
+      settings: { catalogue, policy, issuer, adminGroup, tenantClaim, userIdClaim, secretScanningKeys },
       mfa: mfa === undefined ? undefined : { REQUIRED: cognito.Mfa.REQUIRED, OPTIONAL: cognito.Mfa.OPTIONAL, OFF: cognito.Mfa.OFF }[mfa],
       featurePlan:
         featurePlan === undefined ? undefined : { ESSENTIALS: cognito.FeaturePlan.ESSENTIALS, PLUS: cognito.FeaturePlan.PLUS }[featurePlan],

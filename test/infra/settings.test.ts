@@ -147,6 +147,18 @@ describe('deploy configuration (-c config=<file>)', () => {
     expect(() => deployConfig((key) => (key === 'config' ? notAnId : undefined))).toThrow(/userPool\.moreAppClientIds\.0: /);
   });
 
+  it('reads the secret-scanning alert keys into the settings, and refuses one that is not a PEM public key', () => {
+    const key = {
+      keyIdentifier: 'bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c',
+      key: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----',
+    };
+    const withKeys = fileWith({ catalogue: exampleCatalogue, secretScanningKeys: [key] });
+    const notAKey = fileWith({ catalogue: exampleCatalogue, secretScanningKeys: [{ keyIdentifier: 'k', key: 'not a key' }] });
+
+    expect(deployConfig((name) => (name === 'config' ? withKeys : undefined)).service.settings.secretScanningKeys).toEqual([key]);
+    expect(() => deployConfig((name) => (name === 'config' ? notAKey : undefined))).toThrow(/secretScanningKeys\.0\.key: /);
+  });
+
   it('reads the web console options, or false to leave it out', () => {
     const withConsole = fileWith({
       catalogue: exampleCatalogue,
