@@ -142,7 +142,15 @@ interface CachedStatus {
   ipRanges: IpRange[];
   /** The routes the record's scopes allow: derived once per read, not per request. */
   allowedRoutes: ResolvedRoute[];
+  /** The idle expiry this token is held to: the tighter of the deployment's and its tenant's. */
+  idleExpiryDays: number | null;
   fetchedAt: number;
+}
+
+/** The tighter of two idle expiries (null: none). A tenant may only tighten the deployment's. */
+function tighterIdle(deployment: number | null, tenant: number | null): number | null {
+  if (deployment === null) return tenant;
+  return tenant === null ? deployment : Math.min(deployment, tenant);
 }
 
 /** Decisions tried before a container too slow to decide within its feed view fails closed. */
@@ -199,7 +207,7 @@ export class Authorizer {
   private async decide(request: AuthorizeRequest, claims: VerifiedClaims): Promise<{ decision: Decision; basis: number }> {
     const now = this.options.clock.now();
     await this.followFeed(now);
-    const status = await this.status(claims.jti, claims.fid, now);
+    const status = await this.status(claims.jti, claims.fid, claims.tid, now);
     // A cached status is vouched for by the feed view read before this decision; a fresh read by itself.
     const basis = Math.max(status.fetchedAt, this.options.feed?.watcher.viewStartedAt() ?? Number.NEGATIVE_INFINITY);
     return { decision: await this.decideOn(request, claims, status, now), basis };
@@ -215,7 +223,7 @@ export class Authorizer {
       await this.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
       return { effect: 'unauthorized', reason: refusalOf(record, now), tokenId: claims.jti };
     }
-    if (isIdle(record, this.options.idleExpiryDays ?? null, now)) {
+    if (isIdle(record, status.idleExpiryDays, now)) {
       await this.noteDenial(claims.jti, record, 'idle', request.sourceIp, now);
       return { effect: 'unauthorized', reason: 'idle', tokenId: claims.jti };
     }
@@ -330,19 +338,20 @@ export class Authorizer {
     return feed?.watcher.current(now) ? feed.statusCacheMs : this.options.statusCacheMs;
   }
 
-  private async status(tokenId: string, familyId: string | undefined, now: number): Promise<CachedStatus> {
+  private async status(tokenId: string, familyId: string | undefined, tenant: string, now: number): Promise<CachedStatus> {
     const cached = this.statusCache.get(tokenId);
     if (cached && now - cached.fetchedAt < this.statusTrustMs(now)) return cached;
     const drops = this.drops;
     // The read is current as of when it is sent (a slow feed read before it does not age it).
     const readAt = this.options.clock.now();
-    const read = await this.options.store.getWithFamily(tokenId, familyId);
+    const read = await this.options.store.getWithFamily(tokenId, familyId, tenant);
     // A revoked family revokes every member at once, before (and whatever) its members' records say.
     const record = read.record && withFamilyState(read.record, read.family);
     const fresh: CachedStatus = {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],
       allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
+      idleExpiryDays: tighterIdle(this.options.idleExpiryDays ?? null, read.tenantIdleExpiryDays ?? null),
       fetchedAt: readAt,
     };
     // Another request read the feed while this read was out (concurrent requests, the local front):

@@ -148,7 +148,18 @@ export interface TokenFamilies {
 /** The authorizer's one read: a token's record and its family's state, together. */
 export interface TokenStatusReader {
   /** `familyId` from the token's claims lets both be read in one request. */
-  getWithFamily(id: string, familyId?: string): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined }>;
+  getWithFamily(id: string, familyId?: string, tenant?: string): Promise<StatusRead>;
+}
+
+/**
+ * A token's record and family, and (when the tenant is named) the tenant's idle expiry, which the
+ * authorizer enforces with the deployment's: all in the same read.
+ */
+export interface StatusRead {
+  record: TokenRecord | undefined;
+  family: TokenFamily | undefined;
+  /** The tenant's `idleExpiryDays` override: absent or null when it set none. */
+  tenantIdleExpiryDays?: number | null;
 }
 
 /** What the authorizer records of a token's use. */

@@ -115,10 +115,18 @@ export class MemoryTokenStore implements TokenStore {
     return record && copy(record);
   }
 
-  async getWithFamily(id: string): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined }> {
+  async getWithFamily(
+    id: string,
+    _familyId?: string,
+    tenant?: string,
+  ): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined; tenantIdleExpiryDays?: number | null }> {
     const record = this.tokens.get(id);
     const family = record && this.families.get(record.familyId);
-    return { record: record && copy(record), family: family && copy(family) };
+    return {
+      record: record && copy(record),
+      family: family && copy(family),
+      ...(tenant === undefined ? {} : { tenantIdleExpiryDays: this.policies.get(tenant)?.idleExpiryDays ?? null }),
+    };
   }
 
   async list(query: ListQuery): Promise<Page<TokenRecord>> {

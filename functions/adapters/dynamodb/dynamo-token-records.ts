@@ -3,7 +3,17 @@ import type { AuditEvent } from '../../domain/audit';
 import { conflict, DependencyUnavailable } from '../../domain/errors';
 import { descriptionKey } from '../../domain/new-token';
 import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type TokenRecord } from '../../domain/token';
-import type { Decision, ListQuery, Page, Rotation, RotationRefusal, TokenEdit, TokenRecords, TokenStatusReader } from '../../service/ports';
+import type {
+  Decision,
+  ListQuery,
+  Page,
+  Rotation,
+  RotationRefusal,
+  StatusRead,
+  TokenEdit,
+  TokenRecords,
+  TokenStatusReader,
+} from '../../service/ports';
 import { auditPut } from './audit-items';
 import { feedPut } from './dynamo-revocation-feed';
 import { TransactionRefused, type DynamoTable, type NamedTransaction } from './dynamo-table';
@@ -58,14 +68,15 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
    * The authorizer's read: the record and its family, strongly consistent, in one BatchGetItem when
    * the family is known from the token's claims (else the record first, then its family).
    */
-  async getWithFamily(id: string, familyId?: string): Promise<{ record: TokenRecord | undefined; family: TokenFamily | undefined }> {
+  async getWithFamily(id: string, familyId?: string, tenant?: string): Promise<StatusRead> {
     if (familyId === undefined) {
       // A token issued before `fid`: most are the first of their family, whose id is the family's.
-      const guess = await this.getWithFamily(id, id);
+      const guess = await this.getWithFamily(id, id, tenant);
       if (!guess.record || guess.record.familyId === id) return guess;
-      return { record: guess.record, family: await this.familyOf(guess.record.familyId) };
+      return { ...guess, family: await this.familyOf(guess.record.familyId) };
     }
-    const wanted = [keys.token(id), keys.family(familyId)];
+    // The tenant's policy item rides along: its idle expiry is the authorizer's to enforce too.
+    const wanted = [keys.token(id), keys.family(familyId), ...(tenant === undefined ? [] : [keys.tenantPolicy(tenant)])];
     const found: Record<string, unknown>[] = [];
     // BatchGetItem may leave keys unprocessed under throttling: ask again for those, briefly.
     for (let attempt = 0; wanted.length > 0; attempt++) {
@@ -81,7 +92,12 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     }
     const record = found.find((item) => item.sk === 'TOKEN');
     const family = found.find((item) => item.sk === 'FAMILY');
-    return { record: record ? toRecord(record) : undefined, family: family ? toFamily(family) : undefined };
+    const policy = found.find((item) => item.sk === 'POLICY');
+    return {
+      record: record ? toRecord(record) : undefined,
+      family: family ? toFamily(family) : undefined,
+      ...(tenant === undefined ? {} : { tenantIdleExpiryDays: typeof policy?.idleExpiryDays === 'number' ? policy.idleExpiryDays : null }),
+    };
   }
 
   private async familyOf(familyId: string): Promise<TokenFamily | undefined> {
