@@ -3,7 +3,7 @@ import { dynamoClient } from '../adapters/aws-clients';
 import { loadConfig, required } from '../adapters/config';
 import { DynamoRevocationFeed } from '../adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../adapters/dynamodb/dynamo-table';
-import { DynamoTokenRecords } from '../adapters/dynamodb/dynamo-token-records';
+import { DynamoTokenStatus } from '../adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../adapters/dynamodb/dynamo-usage-log';
 import { FastJwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
@@ -23,7 +23,7 @@ const table = new DynamoTable(dynamoClient(config.dynamoEndpoint), {
   tableName: required(config.tableName, 'TABLE_NAME'),
   retentionDays: config.policy.retentionDays,
 });
-const records = new DynamoTokenRecords(table);
+const records = new DynamoTokenStatus(table);
 const usage = new DynamoUsageLog(table);
 const store = {
   getWithFamily: records.getWithFamily.bind(records),

@@ -8,7 +8,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoRevocationFeed } from '../../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
-import { DynamoTokenRecords } from '../../functions/adapters/dynamodb/dynamo-token-records';
+import { DynamoTokenStatus } from '../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../functions/adapters/dynamodb/dynamo-usage-log';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
@@ -116,7 +116,7 @@ export class ServiceSystem {
   authorizerContainer(name: string): (event: AuthorizerEvent) => Promise<AuthorizerAnswer> {
     const { scheduler, policy, issuer, keyRing } = this.options;
     const table = this.table(name);
-    const records = new DynamoTokenRecords(table);
+    const records = new DynamoTokenStatus(table);
     const usage = new DynamoUsageLog(table);
     const feedLog = new DynamoRevocationFeed(table);
     const authorizer = new Authorizer({

@@ -1,8 +1,8 @@
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/audit';
-import { conflict, DependencyUnavailable } from '../../domain/errors';
+import { conflict } from '../../domain/errors';
 import { descriptionKey } from '../../domain/new-token';
-import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenFamily, type TokenRecord } from '../../domain/token';
+import { PENDING_APPROVAL_MS, statusOf, withFamilyState, type TokenRecord } from '../../domain/token';
 import type {
   Decision,
   ListQuery,
@@ -17,17 +17,20 @@ import type {
 import { auditPut } from './audit-items';
 import { feedPut } from './dynamo-revocation-feed';
 import { TransactionRefused, type DynamoTable, type NamedTransaction } from './dynamo-table';
+import { DynamoTokenStatus } from './dynamo-token-status';
 import { OwnerPlacesItems } from './owner-places';
 import { pageOf, type Filter } from './paging';
 import { keys, partitions, TTL_ATTRIBUTE } from './table-layout';
-import { familyItem, lockItem, lockKeyOf, toFamily, toRecord, tokenItem } from './token-items';
+import { familyItem, lockItem, lockKeyOf, toRecord, tokenItem } from './token-items';
 
 /** Token records in DynamoDB: every change one transaction with its description lock, family and audit event. */
 export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
   private readonly places: OwnerPlacesItems;
+  private readonly status: DynamoTokenStatus;
 
   constructor(private readonly table: DynamoTable) {
     this.places = new OwnerPlacesItems(table);
+    this.status = new DynamoTokenStatus(table);
   }
 
   async create(record: TokenRecord, now: number, event: AuditEvent, cap: number): Promise<void> {
@@ -64,47 +67,9 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
     return Item ? toRecord(Item) : undefined;
   }
 
-  /**
-   * The authorizer's read: the record and its family, strongly consistent, in one BatchGetItem when
-   * the family is known from the token's claims (else the record first, then its family).
-   */
-  async getWithFamily(id: string, familyId?: string, tenant?: string): Promise<StatusRead> {
-    if (familyId === undefined) {
-      // A token issued before `fid`: most are the first of their family, whose id is the family's.
-      const guess = await this.getWithFamily(id, id, tenant);
-      if (!guess.record || guess.record.familyId === id) return guess;
-      return { ...guess, family: await this.familyOf(guess.record.familyId) };
-    }
-    // The tenant's policy item rides along: its idle expiry is the authorizer's to enforce too.
-    const wanted = [keys.token(id), keys.family(familyId), ...(tenant === undefined ? [] : [keys.tenantPolicy(tenant)])];
-    const found: Record<string, unknown>[] = [];
-    // BatchGetItem may leave keys unprocessed under throttling: ask again for those, briefly.
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      if (attempt === 4) throw new DependencyUnavailable('DynamoDB');
-      const output = await this.table.call(() =>
-        this.table.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: wanted.splice(0), ConsistentRead: true } } }),
-        ),
-      );
-      found.push(...(output.Responses?.[this.table.name] ?? []));
-      wanted.push(...((output.UnprocessedKeys?.[this.table.name]?.Keys ?? []) as typeof wanted));
-    }
-    const record = found.find((item) => item.sk === 'TOKEN');
-    const family = found.find((item) => item.sk === 'FAMILY');
-    const policy = found.find((item) => item.sk === 'POLICY');
-    return {
-      record: record ? toRecord(record) : undefined,
-      family: family ? toFamily(family) : undefined,
-      ...(tenant === undefined ? {} : { tenantIdleExpiryDays: typeof policy?.idleExpiryDays === 'number' ? policy.idleExpiryDays : null }),
-    };
-  }
-
-  private async familyOf(familyId: string): Promise<TokenFamily | undefined> {
-    const { Item } = await this.table.call(() =>
-      this.table.documents.send(new GetCommand({ TableName: this.table.name, Key: keys.family(familyId), ConsistentRead: true })),
-    );
-    return Item ? toFamily(Item) : undefined;
+  /** The record and its family in one read (the authorizer's read; here for the lock's holder). */
+  getWithFamily(id: string, familyId?: string, tenant?: string): Promise<StatusRead> {
+    return this.status.getWithFamily(id, familyId, tenant);
   }
 
   async list(query: ListQuery): Promise<Page<TokenRecord>> {
@@ -208,7 +173,7 @@ export class DynamoTokenRecords implements TokenRecords, TokenStatusReader {
   async decide(id: string, decision: Decision, event: AuditEvent): Promise<TokenRecord | undefined> {
     const approve = decision.approve;
     const record = await this.get(id);
-    if (!record || record.state !== 'pending' || (record.revision ?? 0) !== decision.revision) return undefined;
+    if (record?.state !== 'pending' || (record.revision ?? 0) !== decision.revision) return undefined;
     await this.places.ensureSeeded(record.tenant, record.owner, decision.at);
     try {
       await this.table.transact({

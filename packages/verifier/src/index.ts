@@ -1,7 +1,7 @@
 import { dynamoClient } from '../../../functions/adapters/aws-clients';
 import { DynamoRevocationFeed } from '../../../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../../../functions/adapters/dynamodb/dynamo-table';
-import { DynamoTokenRecords } from '../../../functions/adapters/dynamodb/dynamo-token-records';
+import { DynamoTokenStatus } from '../../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../../functions/adapters/dynamodb/dynamo-usage-log';
 import { FastJwtVerifier } from '../../../functions/adapters/jwt-verifier';
 import { defaultPolicy } from '../../../functions/domain/policy';
@@ -92,7 +92,7 @@ export class TokenVerifier {
       tableName: options.tableName,
       retentionDays: options.retentionDays ?? defaultPolicy.retentionDays,
     });
-    const records = new DynamoTokenRecords(table);
+    const records = new DynamoTokenStatus(table);
     const usage = new DynamoUsageLog(table);
     const warn = (message: string) => (error: unknown) => options.onWarning?.(message, error);
     const feedLog = options.revocationFeed === false ? undefined : new DynamoRevocationFeed(table);
