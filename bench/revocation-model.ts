@@ -25,7 +25,7 @@ import { DynamoTable } from '../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
 import type { LocalKeyRing } from '../functions/adapters/local-signer';
-import { defaultPolicy } from '../functions/domain/policy';
+import { defaultPolicy } from '../functions/domain/token-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../functions/domain/routes';
 import { ensureTable } from '../functions/local/dynamodb-local';
 import { Authorizer } from '../functions/service/authorize';

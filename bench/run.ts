@@ -21,10 +21,10 @@ import { environmentOf } from '../functions/adapters/config';
 import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../functions/adapters/local-signer';
-import { defaultPolicy } from '../functions/domain/policy';
-import { routePolicyOf } from '../functions/domain/route-policy';
+import { defaultPolicy } from '../functions/domain/token-policy';
+import { routePolicyOf } from '../functions/apigateway/route-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../functions/domain/routes';
-import { policyOf } from '../functions/http/authorizer-policy';
+import { authorizerResultOf } from '../functions/apigateway/authorizer-result';
 import { ensureTable, startDynamoDbLocal } from '../functions/local/dynamodb-local';
 import { Authorizer } from '../functions/service/authorize';
 import { systemClock } from '../functions/service/ports';
@@ -165,7 +165,7 @@ try {
       resource: '/api/candidates',
     });
     if (decision.effect !== 'allow') throw new Error('denied');
-    policyOf(decision, event.methodArn, exampleRoutePolicy);
+    authorizerResultOf(decision, event.methodArn, exampleRoutePolicy);
   });
 
   // The ratio that matters, (c)/(a), measured in alternating short rounds so that load from other

@@ -9,7 +9,7 @@ import {
   type ServiceConfig,
   type ServiceSettings,
 } from '../functions/adapters/config';
-import { defaultPolicy, policyProblems, type TokenPolicy } from '../functions/domain/policy';
+import { defaultPolicy, policyProblems, type TokenPolicy } from '../functions/domain/token-policy';
 import type { ScopeCatalogue } from '../functions/domain/scopes';
 
 /** How the service behaves: what tokens may carry, how long they live, who is an admin. */

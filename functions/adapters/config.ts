@@ -1,6 +1,6 @@
 // zod/mini: the same validation as zod at a tenth of the bundle size (this file is in every Lambda).
 import * as z from 'zod/mini';
-import { defaultPolicy, policyProblems, type TokenPolicy } from '../domain/policy';
+import { defaultPolicy, policyProblems, type TokenPolicy } from '../domain/token-policy';
 import { resolveRoutes, type ProtectedRoute } from '../domain/routes';
 import { isValidAreaName, type ScopeCatalogue } from '../domain/scopes';
 

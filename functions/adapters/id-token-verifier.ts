@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
-import type { IdTokenVerifier } from '../http/identity';
+import type { IdTokenVerifier } from '../service/ports';
 
 /**
  * Who signs the ID tokens of the management routes: a Cognito user pool in AWS, or local mode's

@@ -1,4 +1,4 @@
-import { DAY_SECONDS } from './policy';
+import { DAY_SECONDS } from './token-policy';
 import { statusOf, type TokenRecord } from './token';
 
 /**

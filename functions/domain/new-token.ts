@@ -1,7 +1,7 @@
 import { codePointName, descriptionFault, normalizeDescription } from './description';
 import { conflict, invalidRequest, type FieldProblem } from './errors';
 import { parseIpEntry } from './ip-entries';
-import { resolveExpiry, type TokenPolicy } from './policy';
+import { resolveExpiry, type TokenPolicy } from './token-policy';
 import { normaliseScopes, type ScopeCatalogue } from './scopes';
 
 /** What a caller asks for when creating a token, after JSON-shape validation. */

@@ -1,6 +1,6 @@
 import type { FieldProblem } from './errors';
 import { entriesOutside, familiesCoveredEntirely, parseIpEntry } from './ip-entries';
-import { DAY_SECONDS, policyProblems, policyView, type TokenPolicy } from './policy';
+import { DAY_SECONDS, policyProblems, policyView, type TokenPolicy } from './token-policy';
 import { ALL_SCOPES, isWithinArea, parseScope, type ScopeCatalogue } from './scopes';
 import type { TokenRecord } from './token';
 

@@ -7,7 +7,7 @@ import { DynamoUsageLog } from '../adapters/dynamodb/dynamo-usage-log';
 import { FastJwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
 import { resolveRoutes, type ResolvedRoute } from '../domain/routes';
-import { logger } from '../http/logger';
+import { logger } from '../observability/logger';
 import { Authorizer } from '../service/authorize';
 import { systemClock } from '../service/ports';
 import { FeedWatcher } from '../service/revocation-watch';

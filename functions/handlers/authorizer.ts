@@ -1,10 +1,10 @@
 import { authorizerParts } from './authorizer-parts';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { tokenRefusalOf } from '../domain/bearer-challenge';
-import { routePolicyOf } from '../domain/route-policy';
-import { policyOf } from '../http/authorizer-policy';
-import { logger } from '../http/logger';
-import { AuthorizationCounters } from '../http/metrics';
+import { routePolicyOf } from '../apigateway/route-policy';
+import { authorizerResultOf } from '../apigateway/authorizer-result';
+import { logger } from '../observability/logger';
+import { AuthorizationCounters } from '../observability/metrics';
 
 const { routes, authorizer } = authorizerParts({ announceEnds: true });
 // Throws at cold start for a route table some grant has no exact policy for, naming the routes.
@@ -43,5 +43,5 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   } else {
     counters.record('allowed');
   }
-  return policyOf(decision, event.methodArn, routePolicy);
+  return authorizerResultOf(decision, event.methodArn, routePolicy);
 };

@@ -1,6 +1,6 @@
 import { keyRingOf } from '../adapters/key-ring';
-import { logger } from '../http/logger';
-import { metrics } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { metrics } from '../observability/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '../service/ports';
 import { measureRevocation } from '../service/revocation-canary';

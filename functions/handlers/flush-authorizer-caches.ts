@@ -6,8 +6,8 @@ import { loadConfig, required } from '../adapters/config';
 import { DynamoRevocationFeed } from '../adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../adapters/dynamodb/dynamo-table';
 import { ApiGatewayStageCache, SsmStageRegistry, stageFlushClients } from '../adapters/stage-flush';
-import { logger } from '../http/logger';
-import { metrics } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { metrics } from '../observability/metrics';
 import { systemClock } from '../service/ports';
 import { StageFlusher, type FlushOutcome } from '../service/stage-flusher';
 

@@ -1,8 +1,8 @@
 import { approvalEventOf, approvalEventsOf } from '../adapters/approval-events';
 import { notFound } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
-import { logger } from '../http/logger';
-import { count } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { decisionBody, editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';

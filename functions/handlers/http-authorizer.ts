@@ -1,8 +1,8 @@
 import { authorizerParts } from './authorizer-parts';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { authorizeRequestOf, simpleResponseOf } from '../http/http-api-authorizer';
-import { logger } from '../http/logger';
-import { AuthorizationCounters } from '../http/metrics';
+import { authorizeRequestOf, simpleResponseOf } from '../apigateway/simple-response';
+import { logger } from '../observability/logger';
+import { AuthorizationCounters } from '../observability/metrics';
 
 // The REST authorizer's composition (authorizer-parts.ts), with the two differences an HTTP API makes:
 // no IAM policy (a simple response per route: the route key is part of the cache key), and no `due`

@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadNotificationConfig, type NotificationConfig } from '../adapters/config';
 import { ConsolePublisher, EventBridgePublisher, FanOutPublisher, SnsPublisher } from '../adapters/notice-publishers';
-import { logger } from '../http/logger';
+import { logger } from '../observability/logger';
 import { ExpiryNotifier, type NoticePublisher } from '../service/expiry-notifications';
 import { systemClock } from '../service/ports';
 import { baseParts } from './compose';

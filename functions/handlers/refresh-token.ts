@@ -1,8 +1,8 @@
 import { keyRingOf, secretDeriverOf } from '../adapters/key-ring';
 import { DomainError } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
-import { logger } from '../http/logger';
-import { count } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { parseInput, refreshBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';

@@ -1,7 +1,7 @@
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
-import { logger } from '../http/logger';
-import { count } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { parseInput, regenerateBody } from '../http/validation';
 import { baseParts, tokenServiceOf } from './compose';

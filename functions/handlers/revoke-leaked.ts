@@ -1,8 +1,8 @@
 import { FastJwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
-import { logger } from '../http/logger';
-import { count } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { leakReportBody, parseInput } from '../http/validation';
 import { systemClock } from '../service/ports';

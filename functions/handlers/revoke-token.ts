@@ -1,6 +1,6 @@
 import { httpHandler } from '../http/http-handler';
-import { logger } from '../http/logger';
-import { count } from '../http/metrics';
+import { logger } from '../observability/logger';
+import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { baseParts, tokenServiceOf } from './compose';
 

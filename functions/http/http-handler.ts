@@ -5,8 +5,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DependencyUnavailable, DomainError, defaultMessage } from '../domain/errors';
 import { domainErrorResponse, errorResponse } from './responses';
-import { logger } from './logger';
-import { metrics } from './metrics';
+import { logger } from '../observability/logger';
+import { metrics } from '../observability/metrics';
 
 export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -2,6 +2,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { unauthorized } from '../domain/errors';
 import { isValidPrincipalId } from '../domain/new-token';
 import type { Caller } from '../service/caller';
+import type { IdTokenVerifier } from '../service/ports';
+
+export type { IdTokenVerifier };
 
 export interface IdentitySettings {
   adminGroup: string;
@@ -15,11 +18,6 @@ export interface IdentitySettings {
    * own client.
    */
   appClientIds: readonly string[];
-}
-
-/** Verifies an ID token (signature, `iss`, `exp`, `token_use`, `aud`) and returns its claims; throws when it does not hold. */
-export interface IdTokenVerifier {
-  verify(token: string): Promise<Record<string, unknown>>;
 }
 
 const refused = () => unauthorized('A signed-in user with a tenant is required');

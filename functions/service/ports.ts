@@ -219,3 +219,8 @@ export interface PublicJwk {
 export interface PublicKeySource {
   publicKeys(): Promise<PublicJwk[]>;
 }
+
+/** Verifies an ID token (signature, `iss`, `exp`, `token_use`, `aud`) and returns its claims; throws when it does not hold. */
+export interface IdTokenVerifier {
+  verify(token: string): Promise<Record<string, unknown>>;
+}

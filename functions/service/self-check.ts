@@ -1,7 +1,7 @@
 import { tokenRefusalOf, unauthorizedChallenge } from '../domain/bearer-challenge';
 import { refreshableUntilOf } from '../domain/credential-life';
 import { DomainError } from '../domain/errors';
-import type { TokenPolicy } from '../domain/policy';
+import type { TokenPolicy } from '../domain/token-policy';
 import { allowsTerms, effectivePolicy, isOutsidePolicy } from '../domain/tenant-policy';
 import { statusOf, withFamilyState, type TokenStatus } from '../domain/token';
 import type { AccessTokenVerifier } from './authorize';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { conflict, forbidden, invalidGrant, invalidRequest, notFound } from '../domain/errors';
 import { covers } from '../domain/scopes';
 import { activeTokenCapReached as capReached, isValidPrincipalId, newTokenTerms, type NewTokenRequest } from '../domain/new-token';
-import { DAY_SECONDS, resolveExpiry, successorExpiry, type ExpiryRequest, type TokenPolicy } from '../domain/policy';
+import { DAY_SECONDS, resolveExpiry, successorExpiry, type ExpiryRequest, type TokenPolicy } from '../domain/token-policy';
 import {
   changedOverrides,
   effectivePolicy,
@@ -83,7 +83,7 @@ export class TokenService {
 
   async create(caller: Caller, request: NewTokenRequest): Promise<IssuedToken> {
     const { store, catalogue, clock } = this.deps;
-    const policy = await this.policyOf(caller.tenant);
+    const policy = await this.effectivePolicyOf(caller.tenant);
     if (policy.creators === 'admins' && !caller.isAdmin) throw forbidden('In this tenant only admins create tokens');
     const owner = request.owner ?? caller.userId;
     if (owner !== caller.userId && !caller.isAdmin) {
@@ -132,19 +132,19 @@ export class TokenService {
     const now = this.deps.clock.now();
     const [page, policy] = await Promise.all([
       this.deps.store.list({ tenant: caller.tenant, owner, status: request.status, limit: request.limit, cursor: request.cursor, now }),
-      this.policyOf(caller.tenant),
+      this.effectivePolicyOf(caller.tenant),
     ]);
     return { items: page.items.map((record) => this.view(record, now, policy)), nextCursor: page.nextCursor };
   }
 
   async get(caller: Caller, id: string): Promise<TokenView> {
-    const [record, policy] = await Promise.all([this.visibleRecord(caller, id), this.policyOf(caller.tenant)]);
+    const [record, policy] = await Promise.all([this.visibleRecord(caller, id), this.effectivePolicyOf(caller.tenant)]);
     return this.view(record, this.deps.clock.now(), policy);
   }
 
   /** The caller's effective policy: the deployment's, tightened by the tenant's admins. */
   async policy(caller: Caller) {
-    return effectivePolicyView(await this.policyOf(caller.tenant));
+    return effectivePolicyView(await this.effectivePolicyOf(caller.tenant));
   }
 
   /** A tenant admin tightens (never widens) the tenant's policy; the change is audited. */
@@ -185,7 +185,7 @@ export class TokenService {
     const now = this.deps.clock.now();
     if (statusOf(record, now) !== 'pending') throw conflict(`The token is ${statusOf(record, now)}, not waiting for approval`);
     if ((record.revision ?? 0) !== seen.revision) throw changedSinceShown(record);
-    const policy = await this.policyOf(caller.tenant);
+    const policy = await this.effectivePolicyOf(caller.tenant);
     // An approval makes the token work as it stands: only if the tenant's policy allows it now.
     if (approve && !allowsTerms(policy, record)) {
       throw conflict("The tenant's policy no longer allows this token's terms (scopes or IP entries): reject it, or edit it first");
@@ -215,7 +215,7 @@ export class TokenService {
    */
   async edit(caller: Caller, id: string, changes: TokenEdit): Promise<TokenView> {
     const { store, catalogue, clock } = this.deps;
-    const policy = await this.policyOf(caller.tenant);
+    const policy = await this.effectivePolicyOf(caller.tenant);
     for (let attempt = 0; ; attempt++) {
       const record = await this.visibleRecord(caller, id);
       const now = clock.now();
@@ -278,7 +278,7 @@ export class TokenService {
   async revokeOutsidePolicy(caller: Caller): Promise<{ revokedTokenIds: string[] }> {
     if (!caller.isAdmin) throw forbidden('Only a tenant admin can revoke the tokens outside the policy');
     const { store, clock } = this.deps;
-    const policy = await this.policyOf(caller.tenant);
+    const policy = await this.effectivePolicyOf(caller.tenant);
     const revokedTokenIds: string[] = [];
     let cursor: string | undefined;
     do {
@@ -316,7 +316,7 @@ export class TokenService {
       auditEvent('token.revoked', record, now, { type: 'user', id: caller.userId }, caller.sourceIp, { familyId: record.familyId }),
     );
     const after = await this.deps.store.get(id);
-    return { ...this.view(after ?? record, now, await this.policyOf(caller.tenant)), revokedTokenIds: revokedIds };
+    return { ...this.view(after ?? record, now, await this.effectivePolicyOf(caller.tenant)), revokedTokenIds: revokedIds };
   }
 
   /**
@@ -339,7 +339,7 @@ export class TokenService {
       if (record.state !== 'active') throw invalidGrant();
       if (record.expiresAt !== null && now >= record.expiresAt + policy.refreshWindowDays * DAY_SECONDS * 1000) throw invalidGrant();
 
-      const tenantPolicy = await this.policyOf(record.tenant);
+      const tenantPolicy = await this.effectivePolicyOf(record.tenant);
       // A successor must be allowed by the tenant's policy as it is now: its lifetime is capped, and
       // a grant or a missing IP restriction the policy no longer allows ends the chain here.
       if (!allowsTerms(tenantPolicy, record)) throw invalidGrant();
@@ -376,7 +376,7 @@ export class TokenService {
       // Only a token that works now: an expired one is refreshed by its holder within its window, or replaced.
       const status = statusOf(record, now);
       if (status !== 'active') throw conflict(`The token is ${status}: only an active token can be regenerated`);
-      const policy = await this.policyOf(record.tenant);
+      const policy = await this.effectivePolicyOf(record.tenant);
       if (!allowsTerms(policy, record)) throw conflict("The tenant's policy no longer allows this token's terms: create a new token");
       const expiresAt =
         lifetime.expiresInDays === undefined && lifetime.expiresAt === undefined
@@ -430,7 +430,7 @@ export class TokenService {
           kind: 'replayed',
           predecessorId: record.id,
           token: {
-            ...this.view(successor, now, await this.policyOf(successor.tenant)),
+            ...this.view(successor, now, await this.effectivePolicyOf(successor.tenant)),
             accessToken: await this.sign(successor),
             refreshKey: formatRefreshKey(successor.id, secret),
           },
@@ -553,7 +553,7 @@ export class TokenService {
     return record;
   }
 
-  private async policyOf(tenant: string): Promise<EffectivePolicy> {
+  private async effectivePolicyOf(tenant: string): Promise<EffectivePolicy> {
     return effectivePolicy(this.deps.policy, await this.deps.store.getTenantPolicy(tenant));
   }
 

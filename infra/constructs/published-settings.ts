@@ -1,7 +1,7 @@
 import { Annotations, Arn, Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import type { ScopeCatalogue } from '../../functions/domain/scopes';
 import {
   importTokenVerification as importByAttributes,

@@ -16,7 +16,7 @@ export const emittedMetrics = {
   reuseDetections: 'ReuseDetections',
   tokensRegenerated: 'TokensRegenerated',
   leakedTokensRevoked: 'LeakedTokensRevoked',
-  // functions/http/metrics.ts AuthorizationCounters: every authorizer (REST and HTTP API).
+  // functions/observability/metrics.ts AuthorizationCounters: every authorizer (REST and HTTP API).
   authorizationsAllowed: 'AuthorizationsAllowed',
   /** With the dimension `reason` (one of `denialReasons`) beside `service`. */
   authorizationsDenied: 'AuthorizationsDenied',

@@ -84,7 +84,7 @@ describe('the service dashboard', () => {
 
     for (const name of new Set([...used, ...alarmed])) {
       if (name === kmsErrorsMetric) continue; // a metric filter's (next test)
-      // `count('Name')` (functions/http/metrics.ts) or `addMetric('Name', …)` on the same line: the EMF line a function writes.
+      // `count('Name')` (functions/observability/metrics.ts) or `addMetric('Name', …)` on the same line: the EMF line a function writes.
       const emitted = sources.split('\n').some((line) => /\b(count|addMetric)\(/.test(line) && line.includes(`'${name}'`));
       expect({ name, emitted }).toEqual({ name, emitted: true });
     }

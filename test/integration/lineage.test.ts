@@ -8,7 +8,7 @@ import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { familyItem, tokenItem } from '../../functions/adapters/dynamodb/token-items';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { DependencyUnavailable } from '../../functions/domain/errors';
-import { defaultPolicy } from '../../functions/domain/policy';
+import { defaultPolicy } from '../../functions/domain/token-policy';
 import type { TokenRecord } from '../../functions/domain/token';
 import type { IssuedToken, TokenService } from '../../functions/service/token-service';
 import { freshTable } from '../support/dynamo';

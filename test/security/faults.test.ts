@@ -25,7 +25,7 @@ import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
-import { defaultPolicy } from '../../functions/domain/policy';
+import { defaultPolicy } from '../../functions/domain/token-policy';
 import { httpHandler } from '../../functions/http/http-handler';
 import { json } from '../../functions/http/responses';
 import { lambdaContext } from '../../functions/local/api-gateway-event';
@@ -33,7 +33,7 @@ import type { AuthorizeRequest } from '../../functions/service/authorize';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { allItems, freshTable } from '../support/dynamo';
 import { authorizerFor, ISSUER, ManualClock, newKeyRing, tokenService, user } from '../support/fixtures';
-import { logger } from '../../functions/http/logger';
+import { logger } from '../../functions/observability/logger';
 import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus } from '../../functions/domain/errors';
 import { startTestService, type TestService } from '../support/local-service';
-import { logger } from '../../functions/http/logger';
+import { logger } from '../../functions/observability/logger';
 import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**

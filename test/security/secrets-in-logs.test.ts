@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logger } from '../../functions/http/logger';
+import { logger } from '../../functions/observability/logger';
 import { startTestService, type TestService } from '../support/local-service';
 import {
   logCapture,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/local-service';
-import { logger } from '../../functions/http/logger';
+import { logger } from '../../functions/observability/logger';
 import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
 
 /**

@@ -1,6 +1,6 @@
 import { keys } from '../../functions/adapters/dynamodb/table-layout';
 import { parseIpEntry, type IpRange } from '../../functions/domain/ip-entries';
-import type { TokenPolicy } from '../../functions/domain/policy';
+import type { TokenPolicy } from '../../functions/domain/token-policy';
 import { covers } from '../../functions/domain/scopes';
 import {
   effectivePolicy,

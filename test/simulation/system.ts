@@ -14,11 +14,11 @@ import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
-import type { TokenPolicy } from '../../functions/domain/policy';
-import { routePolicyOf } from '../../functions/domain/route-policy';
+import type { TokenPolicy } from '../../functions/domain/token-policy';
+import { routePolicyOf } from '../../functions/apigateway/route-policy';
 import { resolveRoutes, type ProtectedRoute } from '../../functions/domain/routes';
 import type { ScopeCatalogue } from '../../functions/domain/scopes';
-import { policyOf } from '../../functions/http/authorizer-policy';
+import { authorizerResultOf } from '../../functions/apigateway/authorizer-result';
 import { Authorizer, type DenialReason } from '../../functions/service/authorize';
 import { FeedWatcher } from '../../functions/service/revocation-watch';
 import { StageFlusher, type StageCache, type StageRegistry } from '../../functions/service/stage-flusher';
@@ -147,7 +147,7 @@ export class ServiceSystem {
         resource: event.resource,
       });
       if (decision.effect === 'unauthorized') return { kind: 'unauthorized', reason: decision.reason };
-      return { kind: 'policy', result: policyOf(decision, event.methodArn, routePolicy), effect: decision.effect };
+      return { kind: 'policy', result: authorizerResultOf(decision, event.methodArn, routePolicy), effect: decision.effect };
     };
   }
 

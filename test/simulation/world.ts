@@ -3,7 +3,7 @@ import { keys } from '../../functions/adapters/dynamodb/table-layout';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
 import { compileIpEntries, isIpAllowed } from '../../functions/domain/ip-entries';
-import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { exampleApiRoutes, exampleCatalogue } from '../../functions/domain/routes';
 import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy';
 import type { Caller } from '../../functions/service/caller';

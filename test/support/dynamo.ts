@@ -3,7 +3,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
-import { defaultPolicy } from '../../functions/domain/policy';
+import { defaultPolicy } from '../../functions/domain/token-policy';
 import { ensureTable } from '../../functions/local/dynamodb-local';
 
 /** A fresh table in the shared DynamoDB Local, so test files never see each other's data. */

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
-import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../../functions/domain/routes';
 import { Authorizer, type AuthorizerOptions } from '../../functions/service/authorize';
 import type { Caller } from '../../functions/service/caller';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { changedOverrides } from '../../functions/domain/tenant-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codePointName, descriptionFault, descriptionKey, normalizeDescription } from '../../functions/domain/description';
 import { descriptionProblem, newTokenTerms } from '../../functions/domain/new-token';
-import { defaultPolicy } from '../../functions/domain/policy';
+import { defaultPolicy } from '../../functions/domain/token-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { descriptionProblem as consoleDescriptionProblem } from '../../web/src/validation';
 

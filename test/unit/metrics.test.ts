@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthorizationCounters } from '../../functions/http/metrics';
+import { AuthorizationCounters } from '../../functions/observability/metrics';
 
 describe('authorization metrics', () => {
   afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors';
 import { descriptionProblem, newTokenTerms, type NewTokenRequest } from '../../functions/domain/new-token';
-import { DAY_SECONDS, defaultPolicy } from '../../functions/domain/policy';
+import { DAY_SECONDS, defaultPolicy } from '../../functions/domain/token-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 
 // The create request's rules (functions/domain/new-token.ts): every offending field in one 400,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { policyLetsIn, type PolicyStatement } from '../../functions/domain/iam-policy';
-import { RoutePolicy } from '../../functions/domain/route-policy';
+import { policyLetsIn, type PolicyStatement } from '../../functions/apigateway/iam-evaluation';
+import { RoutePolicy } from '../../functions/apigateway/route-policy';
 import {
   exampleApiRoutes,
   exampleCatalogue,
@@ -11,7 +11,7 @@ import {
   type ResolvedRoute,
 } from '../../functions/domain/routes';
 import { covers, type ScopeCatalogue } from '../../functions/domain/scopes';
-import { policyOf } from '../../functions/http/authorizer-policy';
+import { authorizerResultOf } from '../../functions/apigateway/authorizer-result';
 
 /*
  * Generated route tables (literals that collide on purpose, `{param}`, `{proxy+}`, verbs and ANY,
@@ -206,7 +206,7 @@ describe('authorizer policy over generated route tables', () => {
             const granted = routes.filter((route) => covers(conflict.witnessScopes, route.scope));
             const segments = partsOf(conflict.blockedPath);
             const reached = routeByPathAndVerb(routes, conflict.verb, segments);
-            const statements = policyOf(
+            const statements = authorizerResultOf(
               decisionOf(conflict.witnessScopes, granted),
               `${STAGE}/${conflict.verb}${conflict.blockedPath}`,
               plan,
@@ -254,7 +254,7 @@ describe('authorizer policy over generated route tables', () => {
           const granted = routes.filter((route) => covers(scopes, route.scope));
           // Computed for the first request, then served from the cache for every other one.
           const first = requests[0]!;
-          const cached = policyOf(decisionOf(scopes, granted), `${STAGE}/${first.verb}/${first.segments.join('/')}`, plan);
+          const cached = authorizerResultOf(decisionOf(scopes, granted), `${STAGE}/${first.verb}/${first.segments.join('/')}`, plan);
           const statements = cached.policyDocument.Statement as PolicyStatement[];
           if (statements.some((statement) => statement.Effect === 'Deny')) totals.tablesWithDeny++;
           for (const { verb, segments } of requests) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { policyLetsIn } from '../../functions/domain/iam-policy';
-import { RouteTableError, routePolicyOf, RoutePolicy } from '../../functions/domain/route-policy';
+import { policyLetsIn } from '../../functions/apigateway/iam-evaluation';
+import { RouteTableError, routePolicyOf, RoutePolicy } from '../../functions/apigateway/route-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes, type ProtectedRoute } from '../../functions/domain/routes';
 import { covers } from '../../functions/domain/scopes';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_SECONDS, defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { DAY_SECONDS, defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import {
   allowsTerms,

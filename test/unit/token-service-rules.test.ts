@@ -4,7 +4,7 @@ import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import type { AuditEvent } from '../../functions/domain/audit';
 import { DomainError } from '../../functions/domain/errors';
-import { DAY_SECONDS, defaultPolicy, type TokenPolicy } from '../../functions/domain/policy';
+import { DAY_SECONDS, defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import type { Caller } from '../../functions/service/caller';
 import { auditEvent, TokenService } from '../../functions/service/token-service';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TokenPolicy } from '../../functions/domain/policy';
+import type { TokenPolicy } from '../../functions/domain/token-policy';
 import { authorizerFor, DAY, ManualClock, tokenService, user } from '../support/fixtures';
 import { MemoryTokenStore } from '../support/memory-token-store';
 import { codeOf, rotate } from '../support/refresh-fixtures';

@@ -1,5 +1,5 @@
 import { AUDIT_RETENTION_DAYS, type AuditEvent } from '../../domain/audit';
-import { DAY_SECONDS } from '../../domain/policy';
+import { DAY_SECONDS } from '../../domain/token-policy';
 import { keys, partitions, timeOrdered, TTL_ATTRIBUTE } from './table-layout';
 
 /** The Put of an audit event, to go into the transaction of the change it records. */

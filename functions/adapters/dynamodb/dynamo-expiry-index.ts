@@ -1,4 +1,4 @@
-import { DAY_SECONDS } from '../../domain/policy';
+import { DAY_SECONDS } from '../../domain/token-policy';
 import type { TokenRecord } from '../../domain/token';
 import type { ExpiryIndex } from '../../service/ports';
 import type { DynamoTable } from './dynamo-table';

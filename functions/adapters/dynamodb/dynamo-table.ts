@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DependencyUnavailable } from '../../domain/errors';
-import { DAY_SECONDS } from '../../domain/policy';
+import { DAY_SECONDS } from '../../domain/token-policy';
 import type { Clock } from '../../service/ports';
 
 export interface DynamoTableOptions {

@@ -1,5 +1,5 @@
 import { AUDIT_RETENTION_DAYS, hourOf, type DeniedAuthorization } from '../../domain/audit';
-import { DAY_SECONDS } from '../../domain/policy';
+import { DAY_SECONDS } from '../../domain/token-policy';
 import type { UsageLog } from '../../service/ports';
 import type { DynamoTable } from './dynamo-table';
 import { keys, partitions, timeOrdered, TTL_ATTRIBUTE } from './table-layout';

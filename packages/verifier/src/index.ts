@@ -4,7 +4,7 @@ import { DynamoTable } from '../../../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStatus } from '../../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../../functions/adapters/dynamodb/dynamo-usage-log';
 import { FastJwtVerifier } from '../../../functions/adapters/jwt-verifier';
-import { defaultPolicy } from '../../../functions/domain/policy';
+import { defaultPolicy } from '../../../functions/domain/token-policy';
 import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../../functions/domain/routes';
 import type { ScopeCatalogue } from '../../../functions/domain/scopes';
 import { type AccessTokenVerifier, Authorizer, type Principal } from '../../../functions/service/authorize';

@@ -7,9 +7,9 @@ import {
   resolveExpiry,
   successorExpiry,
   type TokenPolicy,
-} from '../../functions/domain/policy';
+} from '../../functions/domain/token-policy';
 
-// The rules of functions/domain/policy.ts at their boundaries: which deployment policies are coherent
+// The rules of functions/domain/token-policy.ts at their boundaries: which deployment policies are coherent
 // (checked at synth time and at cold start), and the exact 400 each refused lifetime answers.
 const now = 1_800_000_000;
 const withPolicy = (change: Partial<TokenPolicy>): TokenPolicy => ({ ...defaultPolicy, ...change });

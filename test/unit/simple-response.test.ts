@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { authorizeRequestOf, simpleResponseOf } from '../../functions/http/http-api-authorizer';
+import { authorizeRequestOf, simpleResponseOf } from '../../functions/apigateway/simple-response';
 import type { Principal } from '../../functions/service/authorize';
 
 /** An HTTP API payload 2.0 authorizer event, as API Gateway documents and sends it. */

@@ -1,5 +1,5 @@
-import { apiGatewayVerbs, parseResource, type ResolvedRoute, type ResourceSegment } from './routes';
-import { covers } from './scopes';
+import { apiGatewayVerbs, parseResource, type ResolvedRoute, type ResourceSegment } from '../domain/routes';
+import { covers } from '../domain/scopes';
 
 /*
  * The policy a token's cached authorizer answer carries, and the check that a route table admits an

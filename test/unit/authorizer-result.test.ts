@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { routePolicyOf } from '../../functions/domain/route-policy';
+import { routePolicyOf } from '../../functions/apigateway/route-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes, type ProtectedRoute } from '../../functions/domain/routes';
 import { covers } from '../../functions/domain/scopes';
-import { policyOf } from '../../functions/http/authorizer-policy';
+import { authorizerResultOf } from '../../functions/apigateway/authorizer-result';
 import { policyAllows } from '../../functions/local/policy-evaluation';
 
 const routes = resolveRoutes(exampleApiRoutes, exampleCatalogue);
@@ -18,7 +18,7 @@ const allowDecision = (scopes: string[]) => ({
 
 describe('authorizer policy', () => {
   it('lists every method the scopes allow, path parameters as wildcards', () => {
-    const result = policyOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'), routePolicy);
+    const result = authorizerResultOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'), routePolicy);
     expect(result.policyDocument.Statement).toEqual([
       {
         Action: 'execute-api:Invoke',
@@ -33,7 +33,7 @@ describe('authorizer policy', () => {
   });
 
   it('passes the principal as strings, scopes space-separated', () => {
-    const result = policyOf(allowDecision(['candidates:read', 'jobs:read']), methodArn('GET', '/api/jobs'), routePolicy);
+    const result = authorizerResultOf(allowDecision(['candidates:read', 'jobs:read']), methodArn('GET', '/api/jobs'), routePolicy);
     expect(result.principalId).toBe('t1');
     expect(result.context).toEqual({
       tokenId: 't1',
@@ -46,7 +46,7 @@ describe('authorizer policy', () => {
   });
 
   it('stays right for other routes when served from the cache', () => {
-    const cached = policyOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'), routePolicy);
+    const cached = authorizerResultOf(allowDecision(['candidates:read']), methodArn('GET', '/api/candidates'), routePolicy);
     expect(policyAllows(cached, methodArn('GET', '/api/candidates/42'))).toBe(true);
     expect(policyAllows(cached, methodArn('GET', '/api/candidates/42/documents'))).toBe(true);
     expect(policyAllows(cached, methodArn('POST', '/api/candidates'))).toBe(false);
@@ -55,7 +55,11 @@ describe('authorizer policy', () => {
   });
 
   it('denies everything to a client IP the token does not allow', () => {
-    const result = policyOf({ ...allowDecision(['*']), effect: 'forbidden', reason: 'ip' }, methodArn('GET', '/api/jobs'), routePolicy);
+    const result = authorizerResultOf(
+      { ...allowDecision(['*']), effect: 'forbidden', reason: 'ip' },
+      methodArn('GET', '/api/jobs'),
+      routePolicy,
+    );
     expect(result.policyDocument.Statement).toEqual([
       { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/prod/*'] },
     ]);
@@ -63,7 +67,7 @@ describe('authorizer policy', () => {
   });
 
   it('denies with an explicit statement when the scopes allow no route at all', () => {
-    const result = policyOf(
+    const result = authorizerResultOf(
       { ...allowDecision(['assessments:write']), effect: 'forbidden', reason: 'scope' },
       methodArn('GET', '/api/jobs'),
       routePolicy,
@@ -81,7 +85,7 @@ function cachedPolicy(table: ProtectedRoute[], scopes: string[], first: [string,
     allowedRoutes: resolved.filter((route) => covers(scopes, route.scope)),
     validUntil: 2_000_000_000_000,
   };
-  return policyOf(decision, methodArn(...first), routePolicyOf(resolved));
+  return authorizerResultOf(decision, methodArn(...first), routePolicyOf(resolved));
 }
 
 describe('a cached policy never reaches beyond the scopes (issue 12)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { arnMatches, evaluatePolicy, policyLetsIn } from '../../functions/domain/iam-policy';
+import { arnMatches, evaluatePolicy, policyLetsIn } from '../../functions/apigateway/iam-evaluation';
 
-// How API Gateway judges a request against an authorizer's policy (functions/domain/iam-policy.ts).
+// How API Gateway judges a request against an authorizer's policy (functions/apigateway/iam-evaluation.ts).
 const arn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api/jobs/42';
 
 describe('arnMatches', () => {

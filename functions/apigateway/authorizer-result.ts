@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import type { RoutePolicy } from '../domain/route-policy';
+import type { RoutePolicy } from './route-policy';
 import type { ResolvedRoute } from '../domain/routes';
 import type { Decision } from '../service/authorize';
 
@@ -33,7 +33,7 @@ function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], rou
  * another route is still decided right. A route not allowed is denied (403). A client IP the token
  * does not allow is denied everything.
  */
-export function policyOf(
+export function authorizerResultOf(
   decision: Exclude<Decision, { effect: 'unauthorized' }>,
   methodArn: string,
   routePolicy: RoutePolicy,

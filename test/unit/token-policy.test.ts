@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors';
-import { DAY_SECONDS, defaultPolicy, policyProblems, resolveExpiry, successorExpiry } from '../../functions/domain/policy';
+import { DAY_SECONDS, defaultPolicy, policyProblems, resolveExpiry, successorExpiry } from '../../functions/domain/token-policy';
 
 const now = 1_800_000_000;
 
