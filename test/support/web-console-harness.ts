@@ -14,7 +14,7 @@ import { createTableFirst } from './dynamo';
  * The web console in a real browser (Debian's Chromium driven by playwright-core) against the local
  * service started in-process: the screens people use instead of curl, checked end to end and with
  * axe-core. Screenshots of every screen land in test-results/screenshots/; with
- * UPDATE_DOCS_SCREENSHOTS=1 some of them also refresh docs/screenshots/ for docs/console.md and the README.
+ * UPDATE_DOCS_SCREENSHOTS=1 some of them also refresh docs/screenshots/ for docs/web-console.md and the README.
  */
 
 export const execFileAsync = promisify(execFile);
@@ -187,7 +187,7 @@ export async function screenshot(page: Page, name: string, dialog?: Locator): Pr
 }
 
 afterAll(() => {
-  // Screens that illustrate docs/console.md and the README; refreshed on request only, so a test run leaves git clean.
+  // Screens that illustrate docs/web-console.md and the README; refreshed on request only, so a test run leaves git clean.
   if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
   mkdirSync(resolve('docs/screenshots'), { recursive: true });
   for (const [from, to] of [

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** README.md and every Markdown file under docs/. */
+/** README.md, CONTRIBUTING.md and every Markdown file under docs/. */
 function documentationFiles(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
       entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.md') ? [join(dir, entry.name)] : [],
     );
-  return [join(root, 'README.md'), ...walk(join(root, 'docs'))];
+  return [join(root, 'README.md'), join(root, 'CONTRIBUTING.md'), ...walk(join(root, 'docs'))];
 }
 
 /** The lines outside fenced code blocks: a `#` or `[x](y)` inside one is code, not Markdown. */
@@ -97,7 +97,7 @@ function deadLinks(files: string[], base = root): string[] {
 }
 
 describe('documentation links', () => {
-  it('resolves every relative link and anchor of README.md and docs/**/*.md', () => {
+  it('resolves every relative link and anchor of README.md, CONTRIBUTING.md and docs/**/*.md', () => {
     const files = documentationFiles();
 
     const dead = deadLinks(files);
