@@ -2,20 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
-import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { authorizerFor } from '../support/fixtures';
-import {
-  authRequest,
-  cancelled,
-  dynamoFaults,
-  expectUnavailable,
-  faultSuite,
-  keys,
-  outcomeName,
-  scenarioOn,
-  viaHttp,
-} from './support/fault-injection';
+import { authRequest, cancelled, dynamoFaults, expectUnavailable, faultSuite, keys, outcomeName, viaHttp } from './support/fault-injection';
 
 /**
  * DynamoDB refusing a condition, cancelling a transaction, or committing and losing the answer:
@@ -23,9 +12,7 @@ import {
  * replayed or answered again within the leeway, and never a half-write or a 500.
  */
 
-const suite = faultSuite('conditions and ambiguous commits');
-const rows = suite.rows;
-const scenario = (options: { keys?: LocalKeyRing } = {}) => scenarioOn(suite.table(), options);
+const { rows, scenario, table: faultTable } = faultSuite('conditions and ambiguous commits');
 
 describe.concurrent('DynamoDB conditional failures and ambiguous commits', () => {
   it('refresh that keeps losing the race on the old token (condition of `predecessor`) is 409 conflict after 3 tries and writes nothing', async () => {
@@ -191,7 +178,7 @@ describe.concurrent('faults: fixed findings', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const client = dynamoClient(`http://127.0.0.1:${(silent.address() as { port: number }).port}`);
-    const store = new DynamoTokenStore(client, { tableName: suite.table().tableName, retentionDays: 30 });
+    const store = new DynamoTokenStore(client, { tableName: faultTable().tableName, retentionDays: 30 });
     const started = Date.now();
     try {
       const settled = await Promise.race([

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { authorizerFor } from '../support/fixtures';
-import {
-  authRequest,
-  dynamoFaults,
-  expectUnavailable,
-  faultSuite,
-  keys,
-  outcomeName,
-  scenarioOn,
-  viaHttp,
-} from './support/fault-injection';
+import { authRequest, dynamoFaults, expectUnavailable, faultSuite, keys, outcomeName, viaHttp } from './support/fault-injection';
 
 /**
  * DynamoDB failing outright (throttling, 500, 503, timeouts), injected inside the SDK's retry loop
@@ -20,9 +10,7 @@ import {
  * (API Gateway then lets nobody in), except for a decision its status cache already holds.
  */
 
-const suite = faultSuite('DynamoDB outages');
-const rows = suite.rows;
-const scenario = (options: { keys?: LocalKeyRing } = {}) => scenarioOn(suite.table(), options);
+const { rows, scenario } = faultSuite('DynamoDB outages');
 
 describe.concurrent('DynamoDB faults: management use cases answer 503 and write nothing', () => {
   for (const [kind, fault] of Object.entries(dynamoFaults)) {

@@ -15,7 +15,7 @@ import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { authorizerFor, ISSUER, tokenService } from '../support/fixtures';
-import { authRequest, expectUnavailable, faultSuite, metadata, outcomeName, scenarioOn, viaHttp } from './support/fault-injection';
+import { authRequest, expectUnavailable, faultSuite, metadata, outcomeName, viaHttp } from './support/fault-injection';
 
 /**
  * KMS failing (aws-sdk-client-mock on the real KmsKeyRing): issuing answers 503 and writes nothing,
@@ -23,9 +23,7 @@ import { authRequest, expectUnavailable, faultSuite, metadata, outcomeName, scen
  * the public key, without caching the failure.
  */
 
-const suite = faultSuite('KMS');
-const rows = suite.rows;
-const scenario = (options: { keys?: LocalKeyRing } = {}) => scenarioOn(suite.table(), options);
+const { rows, scenario, table: faultTable } = faultSuite('KMS');
 
 describe.concurrent('KMS faults', () => {
   const kmsKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -53,7 +51,7 @@ describe.concurrent('KMS faults', () => {
   function kmsScenario() {
     const { kms, ring } = kmsRing();
     const s = scenario();
-    const service = tokenService(suite.table().store, s.clock, { keys: ring as unknown as LocalKeyRing }).service;
+    const service = tokenService(faultTable().store, s.clock, { keys: ring as unknown as LocalKeyRing }).service;
     return { ...s, kms, ring, service };
   }
 
@@ -102,7 +100,7 @@ describe.concurrent('KMS faults', () => {
     const issued = await s.service.create(s.caller, { description: 'kms authz', scopes: ['jobs:read'] });
     const { kms, ring } = kmsRing();
     kms.on(GetPublicKeyCommand).rejects(kmsErrors.KMSInternalException!());
-    const authorizer = authorizerFor(suite.table().store, s.clock, ring as unknown as LocalKeyRing, {
+    const authorizer = authorizerFor(faultTable().store, s.clock, ring as unknown as LocalKeyRing, {
       verifier: new FastJwtVerifier(ring, { issuer: ISSUER, clock: s.clock, allowNoExpiry: false }),
     });
     await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);

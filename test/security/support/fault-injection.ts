@@ -36,7 +36,11 @@ export type FaultRow = [string, string, string, string, string, string];
  * Registers the suite's hooks: a fresh table before, the outcome table after (every failure is
  * logged at ERROR: captured and scanned for secrets, not echoed).
  */
-export function faultSuite(title: string): { table: () => FaultTable; rows: FaultRow[] } {
+export function faultSuite(title: string): {
+  rows: FaultRow[];
+  table: () => FaultTable;
+  scenario: (options?: { keys?: LocalKeyRing }) => Scenario;
+} {
   let shared: FaultTable | undefined;
   const rows: FaultRow[] = [];
   beforeAll(async () => {
@@ -54,13 +58,11 @@ export function faultSuite(title: string): { table: () => FaultTable; rows: Faul
         `${rows.filter((row) => row[4] === 'hangs').length} hung, ${halfWrites} half-writes\n`,
     );
   });
-  return {
-    table: () => {
-      if (!shared) throw new Error('the fault table is created in beforeAll');
-      return shared;
-    },
-    rows,
+  const tableOf = () => {
+    if (!shared) throw new Error('the fault table is created in beforeAll');
+    return shared;
   };
+  return { rows, table: tableOf, scenario: (options = {}) => scenarioOn(tableOf(), options) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +147,8 @@ export const cancelled =
 export const keys = newKeyRing();
 
 /** A user of the shared table nobody else uses, with a clean (unfaulted) service for setup and checks. */
+export type Scenario = ReturnType<typeof scenarioOn>;
+
 export function scenarioOn(shared: FaultTable, options: { keys?: LocalKeyRing } = {}) {
   const owner = `u-${Math.random().toString(36).slice(2, 10)}`;
   const clock = new ManualClock(Date.now());

@@ -33,22 +33,14 @@ export function alteredCases({ m, add, header, payload, signature, claims }: For
   const signatureFlipReason = (segment: string, index: number) => lowSOr(bytes(flipByte(segment, index)), 'bad_signature');
 
   // One byte altered: the claims, the header, the signature, at positions across each.
-  const payloadBytes = bytes(payload);
-  for (const index of spread(payloadBytes.length, 16))
-    add(
-      'one byte',
-      `payload byte ${index}/${payloadBytes.length} flipped`,
-      payloadFlipReason(payload, index),
-      `${header}.${flipByte(payload, index)}.${signature}`,
-    );
-  const headerBytes = bytes(header);
-  for (const index of spread(headerBytes.length, 5))
-    add(
-      'one byte',
-      `header byte ${index}/${headerBytes.length} flipped`,
-      headerFlipReason(header, index),
-      `${flipByte(header, index)}.${payload}.${signature}`,
-    );
+  for (const [name, segment, count, reasonOf, tokenOf] of [
+    ['payload', payload, 16, payloadFlipReason, (flipped: string) => `${header}.${flipped}.${signature}`],
+    ['header', header, 5, headerFlipReason, (flipped: string) => `${flipped}.${payload}.${signature}`],
+  ] as const) {
+    const length = bytes(segment).length;
+    for (const index of spread(length, count))
+      add('one byte', `${name} byte ${index}/${length} flipped`, reasonOf(segment, index), tokenOf(flipByte(segment, index)));
+  }
   for (const index of [0, 1, 15, 31, 32, 33, 47, 62, 63])
     add(
       'one byte',
