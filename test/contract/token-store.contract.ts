@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../functions/domain/audit';
 import type { TokenRecord } from '../../functions/domain/token';
 import type { TokenStore } from '../../functions/service/ports';
-import { auditEvent } from '../../functions/service/token-service';
+import { auditEvent } from '../../functions/service/audit-events';
 
 /**
  * What every `TokenStore` must do, whatever it is built on: the DynamoDB store runs this against
@@ -40,7 +40,7 @@ export function tokenStoreContract(name: string, storeFor: () => Promise<TokenSt
 
   // With a details map, as the service writes them: a family revocation adds the revoked ids to it.
   const eventFor = (action: AuditEvent['action'], record: TokenRecord, at = NOW): AuditEvent => ({
-    ...auditEvent(action, record, at, { type: 'user', id: record.owner }, undefined),
+    ...auditEvent({ action, token: record, at, actor: { type: 'user', id: record.owner } }),
     details: { by: record.owner },
   });
 

@@ -21,7 +21,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';

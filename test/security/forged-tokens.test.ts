@@ -7,7 +7,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { joseToDer } from 'ecdsa-sig-formatter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCanonicalEs256Jws } from '../../functions/domain/jws-form';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DomainError } from '../../functions/domain/errors';
@@ -16,7 +16,7 @@ import { defaultPolicy } from '../../functions/domain/token-policy';
 import { logger } from '../../functions/observability/logger';
 import type { Authorizer, DenialReason } from '../../functions/service/authorize';
 import { systemClock } from '../../functions/service/ports';
-import type { TokenService } from '../../functions/service/token-service';
+import type { TokenServices } from '../support/token-services';
 import { authorizerFor, tokenService } from '../support/fixtures';
 import { startTestService, type TestService } from '../support/local-service';
 import { report, setHandlerLogLevel, setLogEcho, table } from './support/log-capture';
@@ -59,7 +59,7 @@ interface Outcome {
 
 let service: TestService;
 let authorizer: Authorizer;
-let tokens: TokenService;
+let tokens: TokenServices;
 let realKey: KeyObject;
 let realKid: string;
 let realPem: string;

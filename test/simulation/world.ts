@@ -8,7 +8,8 @@ import { exampleApiRoutes, exampleCatalogue } from '../../functions/domain/route
 import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy';
 import type { Caller } from '../../functions/service/caller';
 import type { TokenEdit } from '../../functions/service/ports';
-import { entropy, type IssuedToken } from '../../functions/service/token-service';
+import { entropy } from '../../functions/service/audit-events';
+import type { IssuedToken } from '../../functions/service/token-reads';
 import { authorizerHandler } from '../../infra/handlers';
 import { FeedAttacker, grantOf } from './attacker';
 import { calmProfile, FaultCounters, SimulatedNetwork, type FaultProfile } from './dynamodb-client';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
 import type { NewTokenRequest } from '../../functions/domain/new-token';
 import type { TokenStore } from '../../functions/service/ports';
-import type { IssuedToken, TokenService } from '../../functions/service/token-service';
+import type { IssuedToken } from '../../functions/service/token-reads';
+import type { TokenServices } from './token-services';
 import { authorizerFor, ManualClock, newKeyRing, tokenService, user } from './fixtures';
 
 /** An owner no other test of the table uses. */
@@ -32,7 +33,7 @@ export async function withFirstToken(store: TokenStore, request: Partial<NewToke
 }
 
 /** A refresh that must rotate; its successor. */
-export async function rotate(service: TokenService, refreshKey: string): Promise<IssuedToken> {
+export async function rotate(service: TokenServices, refreshKey: string): Promise<IssuedToken> {
   const outcome = await service.refresh(refreshKey);
   if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
   return outcome.token;

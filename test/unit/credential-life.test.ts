@@ -26,7 +26,8 @@ function setup(policy: Partial<TokenPolicy>) {
       })
     ).effect;
   const verifier = new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false, ignoreExpiry: true });
-  const self = (accessToken: string) => selfCheck({ verifier, store, clock, policy: full }, `Bearer ${accessToken}`);
+  const self = (accessToken: string) =>
+    selfCheck({ verifier, status: store, tenantPolicies: store, clock, policy: full }, `Bearer ${accessToken}`);
   return { store, clock, service, use, self };
 }
 
