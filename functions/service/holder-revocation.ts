@@ -2,8 +2,7 @@ import { parseRefreshKey, secretMatches, type TokenRecord } from '../domain/toke
 import type { AccessTokenVerifier } from './authorize';
 import type { Origin } from './caller';
 import type { Clock, TokenFamilies, TokenRecords } from './ports';
-import { auditEvent } from './audit-events';
-import { familyOf } from './token-reads';
+import { revokeCredential } from './family-revocation';
 
 export interface HolderRevocationDeps {
   records: Pick<TokenRecords, 'get'>;
@@ -23,17 +22,16 @@ export async function revokeByHolder(deps: HolderRevocationDeps, secret: string,
   const record = await recordOf(deps, secret);
   if (!record) return [];
   const now = deps.clock.now();
-  const { revokedIds } = await deps.families.revokeFamily(
-    familyOf(record),
+  const { revokedIds } = await revokeCredential(
+    deps.families,
+    record,
     { at: now, by: `holder:${record.id}`, reason: 'revoked' },
-    auditEvent({
+    {
       action: 'token.revoked',
-      token: record,
-      at: now,
       actor: { type: 'token', id: record.id },
       sourceIp: origin.sourceIp,
       details: { familyId: record.familyId, via: 'oauth2_revoke' },
-    }),
+    },
   );
   return revokedIds;
 }

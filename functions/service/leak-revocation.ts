@@ -1,9 +1,8 @@
 import { parseRefreshKey, secretMatches, type TokenRecord } from '../domain/token';
-import { auditEvent } from './audit-events';
 import type { AccessTokenVerifier } from './authorize';
 import type { Origin } from './caller';
 import type { Clock, TokenFamilies, TokenRecords } from './ports';
-import { familyOf } from './token-reads';
+import { revokeCredential } from './family-revocation';
 
 export interface LeakRevocationDeps {
   records: Pick<TokenRecords, 'get'>;
@@ -37,17 +36,16 @@ export async function revokeLeaked(deps: LeakRevocationDeps, secrets: readonly s
   let revoked = 0;
   for (const { record, via } of leaked.values()) {
     const now = clock.now();
-    const result = await families.revokeFamily(
-      familyOf(record),
+    const result = await revokeCredential(
+      families,
+      record,
       { at: now, by: 'leak-report', reason: 'leaked' },
-      auditEvent({
+      {
         action: 'token.leak_revoked',
-        token: record,
-        at: now,
         actor: { type: 'anonymous' },
         sourceIp: origin.sourceIp,
         details: { via, familyId: record.familyId },
-      }),
+      },
     );
     revoked += result.revokedIds.length;
   }

@@ -1,8 +1,7 @@
 import { parseRefreshKey, secretMatches, type TokenRecord } from '../domain/token';
 import type { AccessTokenVerifier } from './authorize';
 import type { Clock, TokenFamilies, TokenRecords } from './ports';
-import { auditEvent } from './audit-events';
-import { familyOf } from './token-reads';
+import { revokeCredential } from './family-revocation';
 
 /** One match a scanner reports (GitHub's partner format). */
 export interface ScannerMatch {
@@ -48,16 +47,11 @@ export async function revokeScannedSecrets(
   const revokedIds: string[] = [];
   for (const { record, via } of families.values()) {
     const now = deps.clock.now();
-    const result = await deps.families.revokeFamily(
-      familyOf(record),
+    const result = await revokeCredential(
+      deps.families,
+      record,
       { at: now, by: scanner, reason: 'leaked' },
-      auditEvent({
-        action: 'token.leak_revoked',
-        token: record,
-        at: now,
-        actor: { type: 'anonymous', id: scanner },
-        details: { via, familyId: record.familyId },
-      }),
+      { action: 'token.leak_revoked', actor: { type: 'anonymous', id: scanner }, details: { via, familyId: record.familyId } },
     );
     revokedIds.push(...result.revokedIds);
   }

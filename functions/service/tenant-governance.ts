@@ -17,7 +17,8 @@ import { actorOf, auditEvent } from './audit-events';
 import type { Caller } from './caller';
 import type { Clock, TenantPolicies, TokenEdit, TokenFamilies, TokenRecords, TokenStatusReader } from './ports';
 import { retryOnConflict } from './retry';
-import { effectivePolicyOf, familyOf, viewOf, visibleRecord, type TokenView } from './token-reads';
+import { revokeCredential } from './family-revocation';
+import { effectivePolicyOf, viewOf, visibleRecord, type TokenView } from './token-reads';
 
 export interface TenantGovernanceDeps {
   records: Pick<TokenRecords, 'list' | 'decide' | 'edit'> & TokenStatusReader;
@@ -175,17 +176,16 @@ export class TenantGovernance {
       for (const record of page.items) {
         const status = statusOf(record, now);
         if ((status !== 'active' && status !== 'pending') || !isOutsidePolicy(record, policy)) continue;
-        const { revokedIds } = await families.revokeFamily(
-          familyOf(record),
+        const { revokedIds } = await revokeCredential(
+          families,
+          record,
           { at: now, by: caller.userId, reason: 'outside_policy' },
-          auditEvent({
+          {
             action: 'token.revoked',
-            token: record,
-            at: now,
             actor: actorOf(caller),
             sourceIp: caller.sourceIp,
             details: { familyId: record.familyId, reason: 'outside_policy' },
-          }),
+          },
         );
         revokedTokenIds.push(...revokedIds);
       }

@@ -2,10 +2,11 @@ import { forbidden } from '../domain/errors';
 import type { EffectivePolicy } from '../domain/tenant-policy';
 import type { TokenMetadata, TokenStatus } from '../domain/token';
 import type { TokenPolicy } from '../domain/token-policy';
-import { actorOf, auditEvent } from './audit-events';
+import { actorOf } from './audit-events';
+import { revokeCredential } from './family-revocation';
 import type { Caller } from './caller';
 import type { Clock, Page, TenantPolicies, TokenFamilies, TokenRecords, TokenStatusReader } from './ports';
-import { effectivePolicyOf, familyOf, viewOf, visibleRecord, type TokenView } from './token-reads';
+import { effectivePolicyOf, viewOf, visibleRecord, type TokenView } from './token-reads';
 
 export interface ListRequest {
   owner?: string;
@@ -56,17 +57,11 @@ export class TokenManagement {
     const { records, families, clock } = this.deps;
     const record = await visibleRecord(records, caller, id);
     const now = clock.now();
-    const { revokedIds } = await families.revokeFamily(
-      familyOf(record),
+    const { revokedIds } = await revokeCredential(
+      families,
+      record,
       { at: now, by: caller.userId, reason: 'revoked' },
-      auditEvent({
-        action: 'token.revoked',
-        token: record,
-        at: now,
-        actor: actorOf(caller),
-        sourceIp: caller.sourceIp,
-        details: { familyId: record.familyId },
-      }),
+      { action: 'token.revoked', actor: actorOf(caller), sourceIp: caller.sourceIp, details: { familyId: record.familyId } },
     );
     const after = await records.get(id);
     return { ...viewOf(after ?? record, now, await this.effectivePolicyOf(caller.tenant)), revokedTokenIds: revokedIds };

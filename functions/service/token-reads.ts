@@ -38,6 +38,3 @@ export async function effectivePolicyOf(
 ): Promise<EffectivePolicy> {
   return effectivePolicy(deployment, await tenantPolicies.getTenantPolicy(tenant));
 }
-
-/** The family a record belongs to, as `revokeFamily` names it. */
-export const familyOf = (record: TokenRecord) => ({ id: record.familyId, tenant: record.tenant, owner: record.owner });

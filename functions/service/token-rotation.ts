@@ -9,7 +9,8 @@ import type { Origin } from './caller';
 import type { AuditTrail, Clock, SecretDeriver, Signer, TenantPolicies, TokenFamilies, TokenRecords } from './ports';
 import { retryOnConflict } from './retry';
 import { rotateToSuccessor, signedAccessToken } from './succession';
-import { effectivePolicyOf, familyOf, viewOf, type IssuedToken } from './token-reads';
+import { revokeCredential } from './family-revocation';
+import { effectivePolicyOf, viewOf, type IssuedToken } from './token-reads';
 
 /** What happened to a refresh, for the audit trail and metrics of the caller. */
 export type RefreshOutcome =
@@ -69,15 +70,7 @@ export class TokenRotation {
         // Refreshable until the end of its window after expiry, as checked above, and in the write.
         expiredAtMostMs: policy.refreshWindowDays * DAY_SECONDS * 1000,
         secretOf: (successorId) => secrets.deriveSecret(parsed.secret, successorId),
-        eventOf: (successorId) =>
-          auditEvent({
-            action: 'token.refreshed',
-            token: record,
-            at: now,
-            actor: { type: 'token', id: record.id },
-            sourceIp: origin.sourceIp,
-            details: { successorId, mode: 'rotated' },
-          }),
+        eventOf: (successorId) => refreshedEvent(record, now, origin, { successorId, mode: 'rotated' }),
       });
       if (result.ok) return { ok: true, value: { kind: 'rotated', predecessorId: record.id, token } };
       if (result.refusal === 'family_revoked') throw invalidGrant();
@@ -98,16 +91,7 @@ export class TokenRotation {
         // A successor rotated before secrets were derived cannot be answered again: the old 409.
         if (!secretMatches(secret, successor.refreshKeyHash))
           throw conflict('This refresh key was just used; use the token and key that refresh returned');
-        await audit.append(
-          auditEvent({
-            action: 'token.refreshed',
-            token: record,
-            at: now,
-            actor: { type: 'token', id: record.id },
-            sourceIp: origin.sourceIp,
-            details: { successorId: successor.id, mode: 'replayed' },
-          }),
-        );
+        await audit.append(refreshedEvent(record, now, origin, { successorId: successor.id, mode: 'replayed' }));
         return {
           kind: 'replayed',
           predecessorId: record.id,
@@ -119,17 +103,16 @@ export class TokenRotation {
         };
       }
     }
-    const { revokedIds } = await families.revokeFamily(
-      familyOf(record),
+    const { revokedIds } = await revokeCredential(
+      families,
+      record,
       { at: now, by: 'reuse-detection', reason: 'reuse_detected' },
-      auditEvent({
+      {
         action: 'token.reuse_detected',
-        token: record,
-        at: now,
         actor: { type: 'token', id: record.id },
         sourceIp: origin.sourceIp,
         details: { familyId: record.familyId },
-      }),
+      },
     );
     return { kind: 'reuse_detected', familyId: record.familyId, revokedIds };
   }
@@ -137,4 +120,16 @@ export class TokenRotation {
   private effectivePolicyOf(tenant: string): Promise<EffectivePolicy> {
     return effectivePolicyOf(this.deps.policy, this.deps.tenantPolicies, tenant);
   }
+}
+
+/** A refresh's audit event: the predecessor's token is the actor (its refresh key was presented). */
+function refreshedEvent(record: TokenRecord, now: number, origin: Origin, details: { successorId: string; mode: 'rotated' | 'replayed' }) {
+  return auditEvent({
+    action: 'token.refreshed',
+    token: record,
+    at: now,
+    actor: { type: 'token', id: record.id },
+    sourceIp: origin.sourceIp,
+    details,
+  });
 }

@@ -59,4 +59,17 @@ export function authorizerFor(
   });
 }
 
+/** A vendor's `GET /api/candidates` from 203.0.113.5 with `accessToken`, as the authorizer decides it. */
+export function candidatesRead(authorizer: Authorizer) {
+  return async (accessToken: string) =>
+    (
+      await authorizer.authorize({
+        authorization: `Bearer ${accessToken}`,
+        sourceIp: '203.0.113.5',
+        method: 'GET',
+        resource: '/api/candidates',
+      })
+    ).effect;
+}
+
 export const DAY = 86_400_000;

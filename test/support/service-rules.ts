@@ -48,3 +48,13 @@ export async function failure(action: Promise<unknown>): Promise<{ code: string;
 
 export const jobs = { description: 'Jobs', scopes: ['jobs:read'] };
 export const candidates = { description: 'Candidates', scopes: ['candidates:read'] };
+
+/** Makes every rotation over `store` lose its race (another change came first), counting the tries. */
+export function rotationsLosing(store: MemoryTokenStore): { calls: number } {
+  const tries = { calls: 0 };
+  store.rotate = async () => {
+    tries.calls++;
+    return { ok: false, refusal: 'predecessor_changed' };
+  };
+  return tries;
+}

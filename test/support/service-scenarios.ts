@@ -1,5 +1,5 @@
 import type { TokenPolicy } from '../../functions/domain/token-policy';
-import { authorizerFor, ManualClock, tokenService } from './fixtures';
+import { authorizerFor, candidatesRead, ManualClock, tokenService } from './fixtures';
 import { MemoryTokenStore } from './memory-token-store';
 
 /**
@@ -13,14 +13,6 @@ export function setup(policy: Partial<TokenPolicy> = {}) {
   const clock = new ManualClock();
   const { service, keys } = tokenService(store, clock, { policy });
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0 });
-  const authorize = async (accessToken: string) =>
-    (
-      await authorizer.authorize({
-        authorization: `Bearer ${accessToken}`,
-        sourceIp: '203.0.113.5',
-        method: 'GET',
-        resource: '/api/candidates',
-      })
-    ).effect;
+  const authorize = candidatesRead(authorizer);
   return { store, clock, service, authorize };
 }

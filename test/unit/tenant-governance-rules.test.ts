@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { user } from '../support/fixtures';
 import { admin, ann, candidates, failure, jobs, setup } from '../support/service-rules';
 
 // The rules of TenantGovernance (functions/service/tenant-governance.ts): the tenant's policy, approvals, edits, and revoking what the policy no longer allows,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { user } from '../support/fixtures';
-import { admin, ann, candidates, failure, jobs, setup } from '../support/service-rules';
+import { admin, ann, candidates, failure, jobs, setup, rotationsLosing } from '../support/service-rules';
 
 // The rules of TokenIssuance (functions/service/token-issuance.ts): create and regenerate,
 // over the in-memory store (test/support/service-rules.ts): who may do what, the exact refusal each
@@ -143,16 +142,12 @@ describe('regenerate', () => {
   it('tries three times over a changing token, then asks the caller to retry', async () => {
     const { service, store } = setup();
     const token = await service.create(ann, jobs);
-    let calls = 0;
-    store.rotate = async () => {
-      calls++;
-      return { ok: false, refusal: 'predecessor_changed' };
-    };
+    const tries = rotationsLosing(store);
 
     expect(await failure(service.regenerate(ann, token.id))).toEqual({
       code: 'conflict',
       message: 'The token changed while it was being regenerated; retry',
     });
-    expect(calls).toBe(3);
+    expect(tries.calls).toBe(3);
   });
 });

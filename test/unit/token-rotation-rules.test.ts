@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_SECONDS } from '../../functions/domain/token-policy';
 import { DAY } from '../support/fixtures';
-import { admin, ann, candidates, failure, jobs, setup } from '../support/service-rules';
+import { admin, ann, candidates, failure, jobs, setup, rotationsLosing } from '../support/service-rules';
 
 // The rules of TokenRotation (functions/service/token-rotation.ts): refresh, its replay within the leeway and reuse detection,
 // over the in-memory store (test/support/service-rules.ts): who may do what, the exact refusal each
@@ -163,17 +163,13 @@ describe('refresh', () => {
   it('tries three times against concurrent refreshes, then asks the caller to retry', async () => {
     const { service, store } = setup();
     const token = await service.create(ann, jobs);
-    let calls = 0;
-    store.rotate = async () => {
-      calls++;
-      return { ok: false, refusal: 'predecessor_changed' };
-    };
+    const tries = rotationsLosing(store);
 
     expect(await failure(service.refresh(token.refreshKey))).toEqual({
       code: 'conflict',
       message: 'This refresh key is being used by concurrent requests; retry',
     });
-    expect(calls).toBe(3);
+    expect(tries.calls).toBe(3);
   });
 
   it('answers a conflict when another token of the owner took the description meanwhile', async () => {
