@@ -11,7 +11,7 @@
  * simulates whole hours instead (slower; same figures).
  *
  * Real parts: the `Authorizer` service class, the `StageFlusher`, the DynamoDB store and feed
- * adapters on DynamoDB Local, tokens issued and revoked by `TokenService`. Emulated: API Gateway's
+ * adapters on DynamoDB Local, tokens issued and revoked by `TokenIssuance` and `TokenManagement`. Emulated: API Gateway's
  * authorizer result cache (per Authorization header and source IP, its TTL, cleared by a stage
  * flush, a thrown `Unauthorized` not cached, as the local front does) and time: every part runs on
  * one simulated clock, so an hour takes seconds. DynamoDB requests are counted by command on the
@@ -22,7 +22,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../functions/adapters/aws-clients';
 import { DynamoRevocationFeed } from '../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../functions/adapters/dynamodb/dynamo-table';
-import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../test/support/dynamo-token-store';
 import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
 import type { LocalKeyRing } from '../functions/adapters/local-signer';
 import { defaultPolicy } from '../functions/domain/token-policy';
@@ -32,7 +32,8 @@ import { Authorizer } from '../functions/service/authorize';
 import type { Clock, PublicKeySource } from '../functions/service/ports';
 import { FeedWatcher } from '../functions/service/revocation-watch';
 import { StageFlusher } from '../functions/service/stage-flusher';
-import { TokenService } from '../functions/service/token-service';
+import { TokenIssuance } from '../functions/service/token-issuance';
+import { TokenManagement } from '../functions/service/token-management';
 
 export interface ModelDefaults {
   name: string;
@@ -122,25 +123,21 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
   const admin = dynamoClient(options.endpoint);
   await ensureTable(admin, options.tableName);
   const tableOptions = { tableName: options.tableName, retentionDays: 30, clock };
-  const tokens = new TokenService({
-    store: new DynamoTokenStore(admin, tableOptions),
-    signer: options.keys,
-    clock,
-    policy: defaultPolicy,
-    catalogue: exampleCatalogue,
-    issuer: 'pat-bench',
-  });
+  const store = new DynamoTokenStore(admin, tableOptions);
+  const settings = { clock, policy: defaultPolicy, catalogue: exampleCatalogue, issuer: 'pat-bench' };
+  const issuance = new TokenIssuance({ records: store, tenantPolicies: store, signer: options.keys, ...settings });
+  const management = new TokenManagement({ records: store, families: store, tenantPolicies: store, ...settings });
   const caller = (index: number) => ({ userId: `bench-${index}`, tenant: 'acme', isAdmin: false });
   const request = { description: 'bench', scopes: ['candidates:read'], allowedIps: [] };
   const active = await Promise.all(
     Array.from({ length: options.activeTokens }, (_, index) =>
-      tokens.create(caller(index), { ...request, description: `active ${index}` }),
+      issuance.create(caller(index), { ...request, description: `active ${index}` }),
     ),
   );
   // The storm's victims: tokens of other clients, idle here, so the figures show what a storm costs everyone else.
   const victims = options.storm
     ? await Promise.all(
-        Array.from({ length: 60 }, (_, index) => tokens.create(caller(1_000 + index), { ...request, description: `victim ${index}` })),
+        Array.from({ length: 60 }, (_, index) => issuance.create(caller(1_000 + index), { ...request, description: `victim ${index}` })),
       )
     : [];
 
@@ -209,7 +206,7 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
     }
     if (options.storm && now >= stormFrom && revoked < victims.length && (now - stormFrom) % SECOND === 0) {
       const victim = victims[revoked]!;
-      await tokens.revoke(caller(1_000 + revoked), victim.id);
+      await management.revoke(caller(1_000 + revoked), victim.id);
       revoked++;
     }
     if (flusher && now >= nextFlusherTick) {

@@ -18,7 +18,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { dynamoClient } from '../functions/adapters/aws-clients';
 import { environmentOf } from '../functions/adapters/config';
-import { DynamoTokenStore } from '../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../test/support/dynamo-token-store';
 import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../functions/adapters/local-signer';
 import { defaultPolicy } from '../functions/domain/token-policy';
@@ -28,7 +28,7 @@ import { authorizerResultOf } from '../functions/apigateway/authorizer-result';
 import { ensureTable, startDynamoDbLocal } from '../functions/local/dynamodb-local';
 import { Authorizer } from '../functions/service/authorize';
 import { systemClock } from '../functions/service/ports';
-import { TokenService } from '../functions/service/token-service';
+import { TokenIssuance } from '../functions/service/token-issuance';
 import { printRevocationModel, runRevocationModel } from './revocation-model';
 
 interface Result {
@@ -95,8 +95,9 @@ try {
   }) as typeof process.stdout.write;
   const keys = LocalKeyRing.fromFile(keyFile);
   const store = new DynamoTokenStore(client, { tableName, retentionDays: 30 });
-  const tokens = new TokenService({
-    store,
+  const tokens = new TokenIssuance({
+    records: store,
+    tenantPolicies: store,
     signer: keys,
     clock: systemClock,
     policy: defaultPolicy,

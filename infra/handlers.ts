@@ -80,7 +80,7 @@ export interface HandlerSpec {
 
 /**
  * The service's functions, each with the exact permissions its code needs (the SDK calls in
- * `functions/adapters/dynamo-token-store.ts` and `kms-signer.ts`, reached through the use cases its
+ * `functions/adapters/dynamodb/` and `kms-signer.ts`, reached through the use cases its
  * handler calls). A new handler is one entry here; the stack, the API and the tests follow it.
  */
 export const serviceHandlers = {
@@ -254,7 +254,7 @@ const keyAttributes = ['pk', 'sk'] as const;
 /**
  * The REQUEST authorizer of a protected API. Reads: the token record and its family (GetItem, or
  * both in one BatchGetItem). Writes, and nothing else: `lastUsedAt`/`lastUsedIps` on token items
- * (`recordUse` in functions/adapters/dynamo-token-store.ts) and the hourly denial counter
+ * (`recordUse` in functions/adapters/dynamodb/dynamo-usage-log.ts) and the hourly denial counter
  * (`recordDenial`, items `AUDIT#denied-…`). So a compromised authorizer of any consumer API cannot
  * rewrite a token's `refreshKeyHash`, `scopes` or status. Public keys at cold start; never
  * `kms:Sign`. More memory buys more CPU for ES256 verification.

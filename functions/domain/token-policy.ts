@@ -177,3 +177,21 @@ export function successorExpiry(
   const lifetime = Math.min(predecessor.expiresAt - predecessor.issuedAt, policy.maxLifetimeDays * DAY_SECONDS);
   return nowSeconds + Math.max(lifetime, 1);
 }
+
+/**
+ * The expiry (epoch ms, or null for none) of a token's successor rotated at `now` (ms): the
+ * predecessor's lifetime again, from now, capped by the policy ({@link successorExpiry}). Refresh
+ * gives it; regenerate measures a requested lifetime against it.
+ */
+export function successorExpiresAt(
+  predecessor: { createdAt: number; expiresAt: number | null },
+  policy: TokenPolicy,
+  now: number,
+): number | null {
+  const seconds = successorExpiry(
+    { issuedAt: Math.floor(predecessor.createdAt / 1000), expiresAt: predecessor.expiresAt === null ? null : predecessor.expiresAt / 1000 },
+    policy,
+    Math.floor(now / 1000),
+  );
+  return seconds === null ? null : seconds * 1000;
+}

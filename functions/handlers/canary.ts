@@ -4,12 +4,13 @@ import { metrics } from '../observability/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '../service/ports';
 import { measureRevocation } from '../service/revocation-canary';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, issuanceOf, managementOf } from './compose';
 
 // The revocation canary (opt-in, scheduled): a token of the canary tenant, the canary route through
 // the real stage, a revocation, and the time until the gateway refuses the token.
-const { config, store } = baseParts();
-const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
+const { config, table } = baseParts();
+const issuance = issuanceOf(config, table, keyRingOf(config));
+const management = managementOf(config, table);
 const canaryUrl = process.env.CANARY_URL;
 const canaryScope = process.env.CANARY_SCOPE;
 if (!canaryUrl || !canaryScope) throw new Error('CANARY_URL and CANARY_SCOPE are required');
@@ -18,7 +19,7 @@ const canary = { userId: 'pat-canary', tenant: process.env.CANARY_TENANT ?? 'pat
 export const handler = async (): Promise<void> => {
   const outcome = await measureRevocation({
     issue: () =>
-      tokens.create(canary, {
+      issuance.create(canary, {
         description: `revocation canary ${new Date().toISOString()}`,
         scopes: [canaryScope],
         // Short-lived: it dies by itself if the revocation below never happens.
@@ -26,7 +27,7 @@ export const handler = async (): Promise<void> => {
       }),
     probe: async (accessToken) => (await fetch(canaryUrl, { headers: { authorization: `Bearer ${accessToken}` } })).status,
     revoke: async (id) => {
-      await tokens.revoke(canary, id);
+      await management.revoke(canary, id);
     },
     clock: systemClock,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

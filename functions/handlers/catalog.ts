@@ -2,11 +2,11 @@ import { notFound } from '../domain/errors';
 import { catalogueView } from '../domain/scopes';
 import { httpHandler } from '../http/http-handler';
 import { json } from '../http/responses';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, governanceOf } from './compose';
 
-const { config, store, identify } = baseParts();
+const { config, table, identify } = baseParts();
 // Read-only: the tenant's policy is read from the table; nothing is signed or written.
-const tokens = tokenServiceOf(config, store);
+const tokens = governanceOf(config, table);
 const scopes = catalogueView(config.catalogue);
 
 /** GET /scopes and GET /policy (the caller's effective policy): what a create form offers. */

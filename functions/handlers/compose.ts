@@ -1,12 +1,44 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { dynamoClient } from '../adapters/aws-clients';
 import { loadConfig, required, type ServiceConfig } from '../adapters/config';
-import { DynamoTokenStore } from '../adapters/dynamo-token-store';
+import { DynamoAuditTrail } from '../adapters/dynamodb/dynamo-audit-trail';
+import { DynamoExpiryIndex } from '../adapters/dynamodb/dynamo-expiry-index';
+import { DynamoTable } from '../adapters/dynamodb/dynamo-table';
+import { DynamoTenantPolicies } from '../adapters/dynamodb/dynamo-tenant-policies';
+import { DynamoTokenFamilies } from '../adapters/dynamodb/dynamo-token-families';
+import { DynamoTokenRecords } from '../adapters/dynamodb/dynamo-token-records';
+import { DynamoUsageLog } from '../adapters/dynamodb/dynamo-usage-log';
 import { idTokenVerifierOf } from '../adapters/id-token-verifier';
 import { callerOf } from '../http/identity';
+import type { AccessTokenVerifier } from '../service/authorize';
 import type { Caller } from '../service/caller';
-import { systemClock } from '../service/ports';
-import { TokenService, type TokenServiceDeps } from '../service/token-service';
+import type { LeakRevocationDeps } from '../service/leak-revocation';
+import { systemClock, type SecretDeriver, type Signer } from '../service/ports';
+import { TenantGovernance } from '../service/tenant-governance';
+import { TokenIssuance } from '../service/token-issuance';
+import { TokenManagement } from '../service/token-management';
+import { TokenRotation } from '../service/token-rotation';
+
+/** The token table's aggregates, each behind its own port, over one shared table and client. */
+export interface TableParts {
+  records: DynamoTokenRecords;
+  families: DynamoTokenFamilies;
+  audit: DynamoAuditTrail;
+  usage: DynamoUsageLog;
+  expiry: DynamoExpiryIndex;
+  tenantPolicies: DynamoTenantPolicies;
+}
+
+export function tablePartsOf(table: DynamoTable): TableParts {
+  return {
+    records: new DynamoTokenRecords(table),
+    families: new DynamoTokenFamilies(table),
+    audit: new DynamoAuditTrail(table),
+    usage: new DynamoUsageLog(table),
+    expiry: new DynamoExpiryIndex(table),
+    tenantPolicies: new DynamoTenantPolicies(table),
+  };
+}
 
 /**
  * The parts every handler's composition root starts from, read from the environment when the
@@ -14,37 +46,53 @@ import { TokenService, type TokenServiceDeps } from '../service/token-service';
  */
 export function baseParts(env: Record<string, string | undefined> = process.env): {
   config: ServiceConfig;
-  store: DynamoTokenStore;
+  table: TableParts;
   /** The signed-in caller of a management route, from the ID token this function verifies itself. */
   identify: (event: APIGatewayProxyEvent) => Promise<Caller>;
 } {
   const config = loadConfig(env);
-  const store = new DynamoTokenStore(dynamoClient(config.dynamoEndpoint), {
+  const table = new DynamoTable(dynamoClient(config.dynamoEndpoint), {
     tableName: required(config.tableName, 'TABLE_NAME'),
     retentionDays: config.policy.retentionDays,
   });
   const { idTokens, appClientIds } = config.identity;
   // No issuer configured: nobody is signed in (fail closed), as with no app client.
   const verifier = idTokenVerifierOf(idTokens ?? { kind: 'cognito', userPoolId: 'none_none' }, idTokens ? appClientIds : []);
-  return { config, store, identify: (event) => callerOf(event, config.identity, verifier) };
+  return { config, table: tablePartsOf(table), identify: (event) => callerOf(event, config.identity, verifier) };
 }
 
-/**
- * The token service over the handler's store, with the configured policy, catalogue and issuer.
- * `ports` names what this handler may use beyond the table (a signer, a secret deriver, a verifier):
- * each function gets the keys its IAM role grants, no more.
- */
-export function tokenServiceOf(
-  config: ServiceConfig,
-  store: DynamoTokenStore,
-  ports: Pick<TokenServiceDeps, 'signer' | 'secrets' | 'verifier'> = {},
-): TokenService {
-  return new TokenService({
-    store,
-    clock: systemClock,
-    policy: config.policy,
-    catalogue: config.catalogue,
-    issuer: config.issuer,
-    ...ports,
-  });
+// Each use case gets the parts of the table it uses and the keys its function's IAM role grants,
+// no more: a handler without a signer cannot build a use case that signs.
+
+/** Create and regenerate: they sign. */
+export function issuanceOf(config: ServiceConfig, table: TableParts, signer: Signer): TokenIssuance {
+  const { records, tenantPolicies } = table;
+  return new TokenIssuance({ records, tenantPolicies, signer, ...settingsOf(config) });
+}
+
+/** List, read, edit, revoke: no keys. */
+export function managementOf(config: ServiceConfig, table: TableParts): TokenManagement {
+  const { records, families, tenantPolicies } = table;
+  return new TokenManagement({ records, families, tenantPolicies, ...settingsOf(config) });
+}
+
+/** Refresh: signs, and derives the successor's refresh secret. */
+export function rotationOf(config: ServiceConfig, table: TableParts, signer: Signer, secrets: SecretDeriver): TokenRotation {
+  const { records, families, audit, tenantPolicies } = table;
+  return new TokenRotation({ records, families, audit, tenantPolicies, signer, secrets, ...settingsOf(config) });
+}
+
+/** Tenant policy, approvals, revoking what the policy no longer allows: no keys. */
+export function governanceOf(config: ServiceConfig, table: TableParts): TenantGovernance {
+  const { records, families, tenantPolicies } = table;
+  return new TenantGovernance({ records, families, tenantPolicies, ...settingsOf(config) });
+}
+
+/** Leak reports: recognise a leaked access token (the verifier), revoke its family. */
+export function leakRevocationOf(table: TableParts, verifier: AccessTokenVerifier): LeakRevocationDeps {
+  return { records: table.records, families: table.families, verifier, clock: systemClock };
+}
+
+function settingsOf(config: ServiceConfig) {
+  return { clock: systemClock, policy: config.policy, catalogue: config.catalogue, issuer: config.issuer };
 }

@@ -5,10 +5,10 @@ import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { createTokenBody, parseInput } from '../http/validation';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, issuanceOf } from './compose';
 
-const { config, store, identify } = baseParts();
-const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
+const { config, table, identify } = baseParts();
+const tokens = issuanceOf(config, table, keyRingOf(config));
 const approvals = approvalEventsOf(process.env.EVENT_BUS_NAME);
 
 /** POST /tokens */

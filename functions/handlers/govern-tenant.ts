@@ -5,11 +5,11 @@ import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { decisionBody, editTokenBody, parseInput, tenantPolicyBody } from '../http/validation';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, governanceOf } from './compose';
 
-const { config, store, identify } = baseParts();
+const { config, table, identify } = baseParts();
 // Changes records and policies, never signs: no signer, no KMS.
-const tokens = tokenServiceOf(config, store);
+const tokens = governanceOf(config, table);
 const approvals = approvalEventsOf(process.env.EVENT_BUS_NAME);
 
 /**

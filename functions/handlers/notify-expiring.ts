@@ -16,10 +16,10 @@ function publisherOf(config: NotificationConfig): NoticePublisher {
 }
 
 const notifications = loadNotificationConfig(process.env);
-const { config, store } = baseParts();
-const families = store.families;
+const { config, table } = baseParts();
+const { families } = table;
 const notifier = new ExpiryNotifier({
-  store,
+  store: table.expiry,
   publisher: publisherOf(notifications),
   clock: systemClock,
   horizonsDays: notifications.horizonsDays,

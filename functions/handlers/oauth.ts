@@ -8,10 +8,10 @@ import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { revokeByHolder } from '../service/holder-revocation';
 import { systemClock } from '../service/ports';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, rotationOf } from './compose';
 
-const { config, store } = baseParts();
-const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config), secrets: secretDeriverOf(config) });
+const { config, table } = baseParts();
+const tokens = rotationOf(config, table, keyRingOf(config), secretDeriverOf(config));
 const verifier = new FastJwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
   clock: systemClock,
@@ -99,7 +99,7 @@ async function revocationEndpoint(event: APIGatewayProxyEvent): Promise<APIGatew
   if (!(form instanceof Map)) return form;
   const token = form.get('token');
   if (!token) return oauthError(400, 'invalid_request', 'token is required');
-  const revokedIds = await revokeByHolder({ store, verifier, clock: systemClock }, token, {
+  const revokedIds = await revokeByHolder({ records: table.records, families: table.families, verifier, clock: systemClock }, token, {
     sourceIp: event.requestContext?.identity?.sourceIp,
   });
   logger.info('Revocation request processed', { revoked: revokedIds.length, hint: form.get('token_type_hint') });

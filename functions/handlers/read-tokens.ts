@@ -2,12 +2,12 @@ import { httpHandler } from '../http/http-handler';
 import { json } from '../http/responses';
 import { auditQuery, listTokensQuery, parseInput, tokenAuditQuery } from '../http/validation';
 import { AuditLog } from '../service/audit-log';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, managementOf } from './compose';
 
-const { config, store, identify } = baseParts();
+const { config, table, identify } = baseParts();
 // Read-only: no signer, and its IAM role may only read the table.
-const tokens = tokenServiceOf(config, store);
-const audit = new AuditLog(store);
+const tokens = managementOf(config, table);
+const audit = new AuditLog({ records: table.records, audit: table.audit });
 
 /** GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit and GET /audit */
 export const handler = httpHandler(async (event) => {

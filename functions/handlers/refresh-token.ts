@@ -5,10 +5,10 @@ import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { parseInput, refreshBody } from '../http/validation';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, rotationOf } from './compose';
 
-const { config, store } = baseParts();
-const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config), secrets: secretDeriverOf(config) });
+const { config, table } = baseParts();
+const tokens = rotationOf(config, table, keyRingOf(config), secretDeriverOf(config));
 
 /** The 401 message of a reuse; `pat refresh` recognises its "revoked the whole credential". */
 const REUSE_MESSAGE =

@@ -4,10 +4,10 @@ import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { parseInput, regenerateBody } from '../http/validation';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, issuanceOf } from './compose';
 
-const { config, store, identify } = baseParts();
-const tokens = tokenServiceOf(config, store, { signer: keyRingOf(config) });
+const { config, table, identify } = baseParts();
+const tokens = issuanceOf(config, table, keyRingOf(config));
 
 /** POST /tokens/{id}/regenerate: a rotation started by the owner or an admin; new secrets shown once. */
 export const handler = httpHandler(

@@ -6,16 +6,18 @@ import { count } from '../observability/metrics';
 import { json } from '../http/responses';
 import { leakReportBody, parseInput } from '../http/validation';
 import { systemClock } from '../service/ports';
-import { baseParts, tokenServiceOf } from './compose';
+import { revokeLeaked } from '../service/leak-revocation';
+import { baseParts, leakRevocationOf } from './compose';
 
-const { config, store } = baseParts();
-const tokens = tokenServiceOf(config, store, {
-  verifier: new FastJwtVerifier(keyRingOf(config), {
+const { config, table } = baseParts();
+const leaks = leakRevocationOf(
+  table,
+  new FastJwtVerifier(keyRingOf(config), {
     issuer: config.issuer,
     clock: systemClock,
     allowNoExpiry: config.policy.allowNoExpiry,
   }),
-});
+);
 
 /**
  * POST /tokens/revoke-leaked: unauthenticated, like GitHub's credential revocation API — holding a
@@ -24,7 +26,7 @@ const tokens = tokenServiceOf(config, store, {
 export const handler = httpHandler(
   async (event) => {
     const { tokens: secrets } = parseInput(leakReportBody, event.body, 'body');
-    const revoked = await tokens.revokeLeaked(secrets, { sourceIp: event.requestContext?.identity?.sourceIp });
+    const revoked = await revokeLeaked(leaks, secrets, { sourceIp: event.requestContext?.identity?.sourceIp });
     logger.info('Leak report processed', { reported: secrets.length, revoked });
     count('LeakedTokensRevoked', revoked);
     return json(202, { received: secrets.length });

@@ -2,10 +2,10 @@ import { httpHandler } from '../http/http-handler';
 import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
-import { baseParts, tokenServiceOf } from './compose';
+import { baseParts, managementOf } from './compose';
 
-const { config, store, identify } = baseParts();
-const tokens = tokenServiceOf(config, store);
+const { config, table, identify } = baseParts();
+const tokens = managementOf(config, table);
 
 /** DELETE /tokens/{id}: revokes the credential (every live member of the token's family). */
 export const handler = httpHandler(async (event) => {

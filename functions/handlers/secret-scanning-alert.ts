@@ -12,7 +12,7 @@ import { systemClock } from '../service/ports';
 import { revokeScannedSecrets } from '../service/secret-scanning';
 import { baseParts } from './compose';
 
-const { config, store } = baseParts();
+const { config, table } = baseParts();
 const signatures = new ScannerSignatures(loadSecretScanningKeys(process.env));
 const verifier = new FastJwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
@@ -40,7 +40,7 @@ export const handler = httpHandler(async (event) => {
   }
   const matches = parseInput(secretScanningAlertBody, body, 'body');
   const { labels, revokedIds } = await revokeScannedSecrets(
-    { store, verifier, clock: systemClock },
+    { records: table.records, families: table.families, verifier, clock: systemClock },
     matches,
     `github-secret-scanning:${keyIdentifier}`,
   );

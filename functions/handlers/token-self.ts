@@ -6,7 +6,7 @@ import { systemClock } from '../service/ports';
 import { selfCheck } from '../service/self-check';
 import { baseParts } from './compose';
 
-const { config, store } = baseParts();
+const { config, table } = baseParts();
 // Everything but `exp`: the holder of an expired token is answered too (docs/vendors.md).
 const verifier = new FastJwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
@@ -17,5 +17,11 @@ const verifier = new FastJwtVerifier(keyRingOf(config), {
 
 /** GET /tokens/self: the access token's own state, authenticated by the token itself (no user session). */
 export const handler = httpHandler(async (event) =>
-  json(200, await selfCheck({ verifier, store, clock: systemClock, policy: config.policy }, event.headers?.authorization)),
+  json(
+    200,
+    await selfCheck(
+      { verifier, status: table.records, tenantPolicies: table.tenantPolicies, clock: systemClock, policy: config.policy },
+      event.headers?.authorization,
+    ),
+  ),
 );

@@ -5,7 +5,7 @@ import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from 
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import { DependencyUnavailable } from '../domain/errors';
 import { isIdle } from '../domain/credential-life';
-import type { Clock, TokenStore } from './ports';
+import type { Clock, TokenStatusReader, UsageLog } from './ports';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
@@ -83,7 +83,7 @@ export type Decision =
 
 export interface AuthorizerOptions {
   verifier: AccessTokenVerifier;
-  store: Pick<TokenStore, 'getWithFamily' | 'recordUse' | 'recordDenial'>;
+  store: TokenStatusReader & UsageLog;
   clock: Clock;
   routes: readonly ResolvedRoute[];
   /** How long a token record read from DynamoDB is trusted in this container. @default 10 000 */

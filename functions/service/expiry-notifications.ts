@@ -1,6 +1,6 @@
 import { familyStartOf } from '../domain/credential-life';
 import type { TokenRecord } from '../domain/token';
-import type { Clock, TokenStore } from './ports';
+import type { Clock, ExpiryIndex } from './ports';
 
 /** One `Token Expiring` notice: enough for an owner or admin to act, never a secret. */
 export interface ExpiryNotice {
@@ -50,7 +50,7 @@ export function horizonOf(expiresAt: number, now: number, horizonsDays: readonly
 export class ExpiryNotifier {
   constructor(
     private readonly deps: {
-      store: Pick<TokenStore, 'expiringBetween' | 'markNotified' | 'unmarkNotified'>;
+      store: ExpiryIndex;
       publisher: NoticePublisher;
       clock: Clock;
       horizonsDays: readonly number[];

@@ -2,10 +2,11 @@ import { parseRefreshKey, secretMatches, type TokenRecord } from '../domain/toke
 import type { AccessTokenVerifier } from './authorize';
 import type { Origin } from './caller';
 import type { Clock, TokenFamilies, TokenRecords } from './ports';
-import { auditEvent } from './token-service';
+import { revokeCredential } from './family-revocation';
 
 export interface HolderRevocationDeps {
-  store: Pick<TokenRecords, 'get'> & Pick<TokenFamilies, 'revokeFamily'>;
+  records: Pick<TokenRecords, 'get'>;
+  families: Pick<TokenFamilies, 'revokeFamily'>;
   /** Recognises access tokens (expired ones too: revoking one is harmless and what the holder asked). */
   verifier: AccessTokenVerifier;
   clock: Clock;
@@ -21,13 +22,16 @@ export async function revokeByHolder(deps: HolderRevocationDeps, secret: string,
   const record = await recordOf(deps, secret);
   if (!record) return [];
   const now = deps.clock.now();
-  const { revokedIds } = await deps.store.revokeFamily(
-    { id: record.familyId, tenant: record.tenant, owner: record.owner },
+  const { revokedIds } = await revokeCredential(
+    deps.families,
+    record,
     { at: now, by: `holder:${record.id}`, reason: 'revoked' },
-    auditEvent('token.revoked', record, now, { type: 'token', id: record.id }, origin.sourceIp, {
-      familyId: record.familyId,
-      via: 'oauth2_revoke',
-    }),
+    {
+      action: 'token.revoked',
+      actor: { type: 'token', id: record.id },
+      sourceIp: origin.sourceIp,
+      details: { familyId: record.familyId, via: 'oauth2_revoke' },
+    },
   );
   return revokedIds;
 }
@@ -35,11 +39,11 @@ export async function revokeByHolder(deps: HolderRevocationDeps, secret: string,
 async function recordOf(deps: HolderRevocationDeps, secret: string): Promise<TokenRecord | undefined> {
   const refreshKey = parseRefreshKey(secret);
   if (refreshKey) {
-    const record = await deps.store.get(refreshKey.tokenId);
+    const record = await deps.records.get(refreshKey.tokenId);
     return record && secretMatches(refreshKey.secret, record.refreshKeyHash) ? record : undefined;
   }
   const verified = await deps.verifier.verify(secret);
   if (!verified.ok) return undefined;
-  const record = await deps.store.get(verified.claims.jti);
+  const record = await deps.records.get(verified.claims.jti);
   return record && record.tenant === verified.claims.tid && record.owner === verified.claims.sub ? record : undefined;
 }

@@ -184,7 +184,10 @@ export interface ExpiryIndex {
   unmarkNotified(id: string, horizonDays: number): Promise<void>;
 }
 
-/** Everything the DynamoDB table holds, for composition roots that wire several use cases. */
+/**
+ * Everything the DynamoDB table holds, as one type: what the store contract (test/contract) checks
+ * an implementation against. No use case takes it: each takes the ports above that it uses.
+ */
 export type TokenStore = TokenRecords & TokenFamilies & TokenStatusReader & UsageLog & AuditTrail & ExpiryIndex & TenantPolicies;
 
 /**

@@ -1,7 +1,7 @@
 import { parseRefreshKey, secretMatches, type TokenRecord } from '../domain/token';
 import type { AccessTokenVerifier } from './authorize';
 import type { Clock, TokenFamilies, TokenRecords } from './ports';
-import { auditEvent } from './token-service';
+import { revokeCredential } from './family-revocation';
 
 /** One match a scanner reports (GitHub's partner format). */
 export interface ScannerMatch {
@@ -19,7 +19,8 @@ export interface ScannerLabel {
 }
 
 export interface SecretScanningDeps {
-  store: Pick<TokenRecords, 'get'> & Pick<TokenFamilies, 'revokeFamily'>;
+  records: Pick<TokenRecords, 'get'>;
+  families: Pick<TokenFamilies, 'revokeFamily'>;
   /** Recognises access tokens, expired ones too (a leaked expired token may still be refreshable: its family is revoked). */
   verifier: AccessTokenVerifier;
   clock: Clock;
@@ -46,10 +47,11 @@ export async function revokeScannedSecrets(
   const revokedIds: string[] = [];
   for (const { record, via } of families.values()) {
     const now = deps.clock.now();
-    const result = await deps.store.revokeFamily(
-      { id: record.familyId, tenant: record.tenant, owner: record.owner },
+    const result = await revokeCredential(
+      deps.families,
+      record,
       { at: now, by: scanner, reason: 'leaked' },
-      auditEvent('token.leak_revoked', record, now, { type: 'anonymous', id: scanner }, undefined, { via, familyId: record.familyId }),
+      { action: 'token.leak_revoked', actor: { type: 'anonymous', id: scanner }, details: { via, familyId: record.familyId } },
     );
     revokedIds.push(...result.revokedIds);
   }
@@ -59,12 +61,12 @@ export async function revokeScannedSecrets(
 async function recordOf(deps: SecretScanningDeps, secret: string): Promise<{ record: TokenRecord; via: string } | undefined> {
   const refreshKey = parseRefreshKey(secret);
   if (refreshKey) {
-    const record = await deps.store.get(refreshKey.tokenId);
+    const record = await deps.records.get(refreshKey.tokenId);
     return record && secretMatches(refreshKey.secret, record.refreshKeyHash) ? { record, via: 'refresh_key' } : undefined;
   }
   const verified = await deps.verifier.verify(secret);
   if (!verified.ok) return undefined;
-  const record = await deps.store.get(verified.claims.jti);
+  const record = await deps.records.get(verified.claims.jti);
   return record && record.tenant === verified.claims.tid && record.owner === verified.claims.sub
     ? { record, via: 'access_token' }
     : undefined;

@@ -29,7 +29,8 @@ export interface SelfView {
 export interface SelfCheckDeps {
   /** Checks signature, `alg`, `kid`, `typ`, `iss`, `iat`/`nbf` but not `exp`: an expired token's holder is answered too. */
   verifier: AccessTokenVerifier;
-  store: TokenStatusReader & Pick<TenantPolicies, 'getTenantPolicy'>;
+  status: TokenStatusReader;
+  tenantPolicies: Pick<TenantPolicies, 'getTenantPolicy'>;
   clock: Clock;
   policy: TokenPolicy;
 }
@@ -58,7 +59,7 @@ export async function selfCheck(deps: SelfCheckDeps, authorization: string | und
   const verified = await deps.verifier.verify(match[1]!);
   if (!verified.ok) throw refused(verified.reason);
   const { claims } = verified;
-  const read = await deps.store.getWithFamily(claims.jti, claims.fid);
+  const read = await deps.status.getWithFamily(claims.jti, claims.fid);
   const record = read.record && withFamilyState(read.record, read.family);
   if (
     !record ||
@@ -69,8 +70,8 @@ export async function selfCheck(deps: SelfCheckDeps, authorization: string | und
     throw refused('unknown_token');
   const now = deps.clock.now();
   const status = statusOf(record, now);
-  const policy = effectivePolicy(deps.policy, await deps.store.getTenantPolicy(record.tenant));
-  // A refresh also needs the tenant's current policy to allow the token's terms (TokenService.refresh).
+  const policy = effectivePolicy(deps.policy, await deps.tenantPolicies.getTenantPolicy(record.tenant));
+  // A refresh also needs the tenant's current policy to allow the token's terms (TokenRotation.refresh).
   const refreshableUntil = allowsTerms(policy, record) ? refreshableUntilOf(record, policy, now) : null;
   const iso = (millis: number) => new Date(millis).toISOString();
   return {

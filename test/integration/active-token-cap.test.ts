@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DomainError } from '../../functions/domain/errors';
 import { defaultPolicy } from '../../functions/domain/token-policy';
 import { freshTable } from '../support/dynamo';

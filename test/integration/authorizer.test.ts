@@ -4,7 +4,7 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { DependencyUnavailable } from '../../functions/domain/errors';

@@ -1,7 +1,7 @@
 import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
 import { claimsOf } from '../../functions/domain/token';
 import { signAccessToken } from '../../functions/service/jws';

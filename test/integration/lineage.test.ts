@@ -6,11 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { familyItem, tokenItem } from '../../functions/adapters/dynamodb/token-items';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { defaultPolicy } from '../../functions/domain/token-policy';
 import type { TokenRecord } from '../../functions/domain/token';
-import type { IssuedToken, TokenService } from '../../functions/service/token-service';
+import type { IssuedToken } from '../../functions/service/token-reads';
+import type { TokenServices } from '../support/token-services';
 import { freshTable } from '../support/dynamo';
 import { ManualClock, tokenService, user } from '../support/fixtures';
 import { codeOf, newOwner, rotate, withFirstToken } from '../support/refresh-fixtures';
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 /** Every token of an owner, all statuses, through the listing's pages. */
-async function everyToken(service: TokenService, who: string) {
+async function everyToken(service: TokenServices, who: string) {
   const items = [];
   let cursor: string | undefined;
   do {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DependencyUnavailable } from '../../functions/domain/errors';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DynamoRevocationFeed } from '../../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { defaultFlushTiming } from '../../functions/domain/revocation-feed';

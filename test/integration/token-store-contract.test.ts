@@ -1,5 +1,5 @@
 import { beforeAll } from 'vitest';
-import type { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import type { DynamoTokenStore } from '../support/dynamo-token-store';
 import { tokenStoreContract } from '../contract/token-store.contract';
 import { freshTable } from '../support/dynamo';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import type { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DomainError } from '../../functions/domain/errors';
-import { auditEvent } from '../../functions/service/token-service';
+import { auditEvent } from '../../functions/service/audit-events';
 import { freshTable, allItems } from '../support/dynamo';
 import { DAY, ManualClock, tokenService, user } from '../support/fixtures';
 
@@ -24,7 +24,7 @@ describe('DynamoDB token store', () => {
       store.create(
         { ...record, description: 'impostor' },
         clock.now(),
-        auditEvent('token.created', record, clock.now(), { type: 'user', id: 'olga' }, undefined),
+        auditEvent({ action: 'token.created', token: record, at: clock.now(), actor: { type: 'user', id: 'olga' } }),
         100,
       ),
     ).rejects.toThrow();

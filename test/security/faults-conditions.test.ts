@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { authorizerFor } from '../support/fixtures';
 import { authRequest, cancelled, dynamoFaults, expectUnavailable, faultSuite, keys, outcomeName, viaHttp } from './support/fault-injection';

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DomainError } from '../../functions/domain/errors';
@@ -12,7 +12,7 @@ import { defaultPolicy } from '../../functions/domain/token-policy';
 import { logger } from '../../functions/observability/logger';
 import type { Authorizer, DenialReason } from '../../functions/service/authorize';
 import { systemClock } from '../../functions/service/ports';
-import type { TokenService } from '../../functions/service/token-service';
+import type { TokenServices } from '../support/token-services';
 import { authorizerFor, tokenService } from '../support/fixtures';
 import { startTestService, type TestService } from '../support/local-service';
 import { alteredCases, encodingCases } from './support/forged-bytes';
@@ -40,7 +40,7 @@ interface Outcome {
 
 let service: TestService;
 let authorizer: Authorizer;
-let tokens: TokenService;
+let tokens: TokenServices;
 let corpus: Case[] = [];
 const outcomes = new Map<Case, Outcome>();
 let valid: Issued;

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { figuresOf, formatFailure, formatFigures } from './report';
-import { runSeed, type ProfileName, type RunResult } from './world';
+import type { ProfileName } from './profiles';
+import { runSeed, type RunResult } from './world';
 
 const { values } = parseArgs({
   options: {

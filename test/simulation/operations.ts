@@ -7,7 +7,8 @@ import type { NewTokenRequest } from '../../functions/domain/new-token';
 import type { TenantPolicyOverrides } from '../../functions/domain/tenant-policy';
 import type { Caller } from '../../functions/service/caller';
 import type { TokenEdit } from '../../functions/service/ports';
-import type { IssuedToken, RefreshOutcome, TokenView } from '../../functions/service/token-service';
+import type { IssuedToken, TokenView } from '../../functions/service/token-reads';
+import type { RefreshOutcome } from '../../functions/service/token-rotation';
 import type { ServiceSystem } from './system';
 
 export interface Operations {

@@ -10,7 +10,7 @@ import { DynamoRevocationFeed } from '../../functions/adapters/dynamodb/dynamo-r
 import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStatus } from '../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../functions/adapters/dynamodb/dynamo-usage-log';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
@@ -22,7 +22,7 @@ import { authorizerResultOf } from '../../functions/apigateway/authorizer-result
 import { Authorizer, type DenialReason } from '../../functions/service/authorize';
 import { FeedWatcher } from '../../functions/service/revocation-watch';
 import { StageFlusher, type StageCache, type StageRegistry } from '../../functions/service/stage-flusher';
-import { TokenService } from '../../functions/service/token-service';
+import { TokenServices } from '../support/token-services';
 import type { FaultProfile, SimulatedNetwork } from './dynamodb-client';
 import type { Scheduler } from './scheduler';
 
@@ -91,7 +91,7 @@ export class ServiceSystem {
   }
 
   /** The management use cases, as one invocation of a handler (create, refresh, revoke…) builds them. */
-  tokenService(actor: string): TokenService {
+  tokenService(actor: string): TokenServices {
     const { scheduler, policy, catalogue, issuer, keyRing, faults } = this.options;
     const store = new DynamoTokenStore(undefined as unknown as DynamoDBClient, {
       tableName: TABLE_NAME,
@@ -100,7 +100,7 @@ export class ServiceSystem {
       sleep: scheduler.sleep,
       documents: this.options.network.documentsFor({ actor, faults }),
     });
-    return new TokenService({
+    return new TokenServices({
       store,
       signer: keyRing,
       clock: scheduler,

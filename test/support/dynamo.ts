@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from './dynamo-token-store';
 import { defaultPolicy } from '../../functions/domain/token-policy';
 import { ensureTable } from '../../functions/local/dynamodb-local';
 

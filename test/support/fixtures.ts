@@ -7,7 +7,7 @@ import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../../functio
 import { Authorizer, type AuthorizerOptions } from '../../functions/service/authorize';
 import type { Caller } from '../../functions/service/caller';
 import type { Clock, TokenStore } from '../../functions/service/ports';
-import { TokenService } from '../../functions/service/token-service';
+import { TokenServices } from './token-services';
 
 export const ISSUER = 'https://pat.test';
 
@@ -30,7 +30,7 @@ export function newKeyRing(): LocalKeyRing {
 
 export function tokenService(store: TokenStore, clock: Clock, options: { policy?: Partial<TokenPolicy>; keys?: LocalKeyRing } = {}) {
   const keys = options.keys ?? newKeyRing();
-  const service = new TokenService({
+  const service = new TokenServices({
     store,
     signer: keys,
     secrets: new LocalSecretDeriver(randomBytes(32)),
@@ -57,6 +57,19 @@ export function authorizerFor(
     lastUsedIntervalMs: 60_000,
     ...options,
   });
+}
+
+/** A vendor's `GET /api/candidates` from 203.0.113.5 with `accessToken`, as the authorizer decides it. */
+export function candidatesRead(authorizer: Authorizer) {
+  return async (accessToken: string) =>
+    (
+      await authorizer.authorize({
+        authorization: `Bearer ${accessToken}`,
+        sourceIp: '203.0.113.5',
+        method: 'GET',
+        resource: '/api/candidates',
+      })
+    ).effect;
 }
 
 export const DAY = 86_400_000;

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { DependencyUnavailable, DomainError } from '../../functions/domain/errors';
 import type { NewTokenRequest } from '../../functions/domain/new-token';
 import type { TokenStore } from '../../functions/service/ports';
-import type { IssuedToken, TokenService } from '../../functions/service/token-service';
-import { authorizerFor, ManualClock, newKeyRing, tokenService, user } from './fixtures';
+import type { IssuedToken } from '../../functions/service/token-reads';
+import type { TokenServices } from './token-services';
+import { authorizerFor, candidatesRead, ManualClock, newKeyRing, tokenService, user } from './fixtures';
 
 /** An owner no other test of the table uses. */
 export const newOwner = () => `vendor-${randomBytes(4).toString('hex')}`;
@@ -19,20 +20,12 @@ export async function withFirstToken(store: TokenStore, request: Partial<NewToke
   const who = newOwner();
   const first = await service.create(user(who), { description: 'Vendor A', scopes: ['candidates:read'], expiresInDays: 180, ...request });
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0 });
-  const authorize = async (accessToken: string) =>
-    (
-      await authorizer.authorize({
-        authorization: `Bearer ${accessToken}`,
-        sourceIp: '203.0.113.5',
-        method: 'GET',
-        resource: '/api/candidates',
-      })
-    ).effect;
+  const authorize = candidatesRead(authorizer);
   return { clock, keys, service, who, first, authorize };
 }
 
 /** A refresh that must rotate; its successor. */
-export async function rotate(service: TokenService, refreshKey: string): Promise<IssuedToken> {
+export async function rotate(service: TokenServices, refreshKey: string): Promise<IssuedToken> {
   const outcome = await service.refresh(refreshKey);
   if (outcome.kind !== 'rotated') throw new Error(`expected a rotation, got ${outcome.kind}`);
   return outcome.token;

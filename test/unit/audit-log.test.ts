@@ -35,7 +35,7 @@ function setup() {
       return { items: [event], nextCursor: 'next' };
     },
   };
-  return { log: new AuditLog(store), queries, reads };
+  return { log: new AuditLog({ records: store, audit: store }), queries, reads };
 }
 
 async function refusal(action: Promise<unknown>): Promise<string> {

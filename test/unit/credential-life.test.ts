@@ -5,7 +5,7 @@ import { exampleCatalogue } from '../../functions/domain/routes';
 import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { selfCheck } from '../../functions/service/self-check';
 import { ExpiryNotifier } from '../../functions/service/expiry-notifications';
-import { authorizerFor, DAY, ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
+import { authorizerFor, candidatesRead, DAY, ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
 import { MemoryTokenStore } from '../support/memory-token-store';
 import { codeOf } from '../support/refresh-fixtures';
 
@@ -16,17 +16,10 @@ function setup(policy: Partial<TokenPolicy>) {
   const { service, keys } = tokenService(store, clock, { policy });
   const full = { ...defaultPolicy, ...policy };
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0, lastUsedIntervalMs: 0, idleExpiryDays: full.idleExpiryDays });
-  const use = async (accessToken: string) =>
-    (
-      await authorizer.authorize({
-        authorization: `Bearer ${accessToken}`,
-        sourceIp: '203.0.113.5',
-        method: 'GET',
-        resource: '/api/candidates',
-      })
-    ).effect;
+  const use = candidatesRead(authorizer);
   const verifier = new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false, ignoreExpiry: true });
-  const self = (accessToken: string) => selfCheck({ verifier, store, clock, policy: full }, `Bearer ${accessToken}`);
+  const self = (accessToken: string) =>
+    selfCheck({ verifier, status: store, tenantPolicies: store, clock, policy: full }, `Bearer ${accessToken}`);
   return { store, clock, service, use, self };
 }
 

@@ -8,7 +8,7 @@ import {
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { dynamoClient } from '../../../functions/adapters/aws-clients';
-import { DynamoTokenStore } from '../../../functions/adapters/dynamo-token-store';
+import { DynamoTokenStore } from '../../support/dynamo-token-store';
 import type { LocalKeyRing } from '../../../functions/adapters/local-signer';
 import { DependencyUnavailable, DomainError } from '../../../functions/domain/errors';
 import { defaultPolicy } from '../../../functions/domain/token-policy';

@@ -3,7 +3,10 @@ import { basename, join } from 'node:path';
 import { format } from 'node:util';
 import { afterAll, expect, inject } from 'vitest';
 import { LocalSessions } from '../../../functions/local/local-sessions';
-import { TokenService } from '../../../functions/service/token-service';
+import { TenantGovernance } from '../../../functions/service/tenant-governance';
+import { TokenIssuance } from '../../../functions/service/token-issuance';
+import { TokenManagement } from '../../../functions/service/token-management';
+import { TokenRotation } from '../../../functions/service/token-rotation';
 import { logCapture, recordAccessToken, recordIssued, recordLogText, resetLogCapture, scanForSecrets } from './log-capture';
 
 /**
@@ -36,18 +39,19 @@ if (!holder[PATCHED]) {
 }
 
 // Every use case's result is searched for issued secrets, whatever its name (create, refresh, …).
-for (const name of Object.getOwnPropertyNames(TokenService.prototype)) {
-  const method = (TokenService.prototype as unknown as Record<string, unknown>)[name];
-  if (name === 'constructor' || typeof method !== 'function' || (method as { recorded?: boolean }).recorded) continue;
-  const wrapped = function (this: unknown, ...args: unknown[]) {
-    const result = (method as (...a: unknown[]) => unknown).apply(this, args);
-    if (result instanceof Promise) return result.then((value) => (recordIssued(value), value));
-    recordIssued(result);
-    return result;
-  };
-  (wrapped as { recorded?: boolean }).recorded = true;
-  (TokenService.prototype as unknown as Record<string, unknown>)[name] = wrapped;
-}
+for (const prototype of [TokenIssuance, TokenManagement, TokenRotation, TenantGovernance].map((useCases) => useCases.prototype))
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = (prototype as unknown as Record<string, unknown>)[name];
+    if (name === 'constructor' || typeof method !== 'function' || (method as { recorded?: boolean }).recorded) continue;
+    const wrapped = function (this: unknown, ...args: unknown[]) {
+      const result = (method as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) return result.then((value) => (recordIssued(value), value));
+      recordIssued(result);
+      return result;
+    };
+    (wrapped as { recorded?: boolean }).recorded = true;
+    (prototype as unknown as Record<string, unknown>)[name] = wrapped;
+  }
 const issue = LocalSessions.prototype.issue;
 if (!(issue as { recorded?: boolean }).recorded) {
   const wrapped = async function (this: LocalSessions, ...args: Parameters<typeof issue>) {

@@ -1,36 +1,29 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { TokenStore } from '../service/ports';
-import { DynamoAuditTrail } from './dynamodb/dynamo-audit-trail';
-import { DynamoExpiryIndex } from './dynamodb/dynamo-expiry-index';
-import { DynamoTenantPolicies } from './dynamodb/dynamo-tenant-policies';
-import { DynamoTable, type DynamoTableOptions } from './dynamodb/dynamo-table';
-import { DynamoTokenFamilies } from './dynamodb/dynamo-token-families';
-import { DynamoTokenRecords } from './dynamodb/dynamo-token-records';
-import { DynamoUsageLog } from './dynamodb/dynamo-usage-log';
-
-export type DynamoTokenStoreOptions = DynamoTableOptions;
+import { DynamoTable, type DynamoTableOptions } from '../../functions/adapters/dynamodb/dynamo-table';
+import { tablePartsOf, type TableParts } from '../../functions/handlers/compose';
+import type { TokenStore } from '../../functions/service/ports';
 
 /**
- * Everything the token table holds, for composition roots that wire several use cases: each
- * aggregate lives in its own adapter (records, families, audit trail, usage, expiry index) over one
- * shared table; this only puts them behind the one `TokenStore` type.
+ * The whole DynamoDB table behind the one `TokenStore` type, for the tests only: the store contract
+ * (test/contract) and the tests that wire every use case over one store. The functions never need
+ * the union: their composition roots hand each use case its own parts (`handlers/compose.ts`).
  */
-export class DynamoTokenStore implements TokenStore {
-  readonly records: DynamoTokenRecords;
-  readonly families: DynamoTokenFamilies;
-  readonly audit: DynamoAuditTrail;
-  readonly usage: DynamoUsageLog;
-  readonly expiry: DynamoExpiryIndex;
-  readonly tenantPolicies: DynamoTenantPolicies;
+export class DynamoTokenStore implements TokenStore, TableParts {
+  readonly records: TableParts['records'];
+  readonly families: TableParts['families'];
+  readonly audit: TableParts['audit'];
+  readonly usage: TableParts['usage'];
+  readonly expiry: TableParts['expiry'];
+  readonly tenantPolicies: TableParts['tenantPolicies'];
 
-  constructor(client: DynamoDBClient, options: DynamoTokenStoreOptions) {
-    const table = new DynamoTable(client, options);
-    this.records = new DynamoTokenRecords(table);
-    this.families = new DynamoTokenFamilies(table);
-    this.audit = new DynamoAuditTrail(table);
-    this.usage = new DynamoUsageLog(table);
-    this.expiry = new DynamoExpiryIndex(table);
-    this.tenantPolicies = new DynamoTenantPolicies(table);
+  constructor(client: DynamoDBClient, options: DynamoTableOptions) {
+    const parts = tablePartsOf(new DynamoTable(client, options));
+    this.records = parts.records;
+    this.families = parts.families;
+    this.audit = parts.audit;
+    this.usage = parts.usage;
+    this.expiry = parts.expiry;
+    this.tenantPolicies = parts.tenantPolicies;
   }
 
   create: TokenStore['create'] = (...args) => this.records.create(...args);
