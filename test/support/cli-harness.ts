@@ -48,6 +48,9 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pat-cli-'));
   await chmod(root, 0o755);
   await copyReadableByAll(dirname(patBin), join(root, 'bin'));
+  // bin/pat/version.js reads the package.json of the package holding bin/.
+  await copyFile(join(dirname(patBin), '..', 'package.json'), join(root, 'package.json'));
+  await chmod(join(root, 'package.json'), 0o644);
   patBinForOthers = join(root, 'bin', 'pat.js');
   const tableName = `cli-${randomBytes(6).toString('hex')}`;
   await createTableFirst(inject('dynamoEndpoint'), tableName);
