@@ -122,3 +122,99 @@ export function FormActions({ formError, busy, submitLabel, busyLabel, onCancel,
     </>
   );
 }
+
+interface FieldSetProps {
+  /** `<id>-hint` and `<id>-error` name the hint and the error. */
+  id: string;
+  legend: ReactNode;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactNode;
+}
+
+/** A group of controls under a legend: its hint first, then the controls, then its error. */
+export function FieldSet({ id, legend, hint, error, children }: FieldSetProps) {
+  return (
+    <fieldset className="field" aria-describedby={describedBy(id, hint !== undefined, error)}>
+      <legend>{legend}</legend>
+      {hint !== undefined && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+      {children}
+      <FieldError id={id} error={error} />
+    </fieldset>
+  );
+}
+
+interface ChoiceProps {
+  id: string;
+  /** @default 'radio' */
+  type?: 'radio' | 'checkbox';
+  /** The radio group's name. */
+  name?: string;
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  /** Said after the label, in parentheses. */
+  hint?: ReactNode;
+  /** The control names its hint (`<id>-hint`) in `aria-describedby`. */
+  describeHint?: boolean;
+  disabled?: boolean;
+  /** Nesting depth of a tree of choices, in rem. */
+  indent?: number;
+}
+
+/** One radio button or checkbox of a group, its label after it and an optional hint in parentheses. */
+export function Choice({ id, type = 'radio', name, label, checked, onChange, hint, describeHint, disabled, indent }: ChoiceProps) {
+  const hintId = describeHint ? `${id}-hint` : undefined;
+  return (
+    <div className="choice" style={indent ? { paddingInlineStart: `${indent}rem` } : undefined}>
+      <input
+        id={id}
+        type={type}
+        name={name}
+        checked={checked}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.checked)}
+        aria-describedby={hintId}
+      />
+      <label htmlFor={id}>{label}</label>
+      {hint !== undefined && (
+        <span id={hintId} className="hint">
+          {' '}
+          ({hint})
+        </span>
+      )}
+    </div>
+  );
+}
+
+interface TextAreaFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  hint?: ReactNode;
+  error?: string;
+}
+
+/** A labelled multi-line text with an optional hint and error. */
+export function TextAreaField({ id, label, value, onChange, rows = 3, hint, error }: TextAreaFieldProps) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        rows={rows}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint !== undefined, error)}
+      />
+      <HintAndError id={id} hint={hint} error={error} />
+    </div>
+  );
+}

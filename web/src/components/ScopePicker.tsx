@@ -1,5 +1,6 @@
 import type { ScopeArea } from '../api';
 import { areaTree, coveringArea, permissions, permissionWords, scopeOf } from '../scopes';
+import { Choice, FieldSet } from './Field';
 
 export type ScopeMode = 'selected' | 'all';
 
@@ -18,40 +19,27 @@ interface ScopePickerProps {
 export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error, allowAll = true }: ScopePickerProps) {
   const tree = areaTree(areas);
   return (
-    <fieldset className="field" aria-describedby={error ? 'scopes-error' : undefined}>
-      <legend>Scopes</legend>
+    <FieldSet id="scopes" legend="Scopes" error={error}>
       <div className="choices">
-        <div className="choice">
-          <input
-            id="scopes-selected"
-            type="radio"
-            name="scope-mode"
-            checked={mode === 'selected'}
-            onChange={() => onModeChange('selected')}
-            aria-describedby="scopes-selected-hint"
-          />
-          <label htmlFor="scopes-selected">Selected scopes</label>
-          <span id="scopes-selected-hint" className="hint">
-            {' '}
-            (recommended: only what the program needs)
-          </span>
-        </div>
+        <Choice
+          id="scopes-selected"
+          name="scope-mode"
+          label="Selected scopes"
+          hint="recommended: only what the program needs"
+          describeHint
+          checked={mode === 'selected'}
+          onChange={() => onModeChange('selected')}
+        />
         {allowAll && (
-          <div className="choice">
-            <input
-              id="scopes-all"
-              type="radio"
-              name="scope-mode"
-              checked={mode === 'all'}
-              onChange={() => onModeChange('all')}
-              aria-describedby="scopes-all-hint"
-            />
-            <label htmlFor="scopes-all">All scopes</label>
-            <span id="scopes-all-hint" className="hint">
-              {' '}
-              (every area, read, write and delete, including areas added later)
-            </span>
-          </div>
+          <Choice
+            id="scopes-all"
+            name="scope-mode"
+            label="All scopes"
+            hint="every area, read, write and delete, including areas added later"
+            describeHint
+            checked={mode === 'all'}
+            onChange={() => onModeChange('all')}
+          />
         )}
       </div>
       {mode === 'selected' && (
@@ -108,11 +96,6 @@ export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, err
           </tbody>
         </table>
       )}
-      {error && (
-        <p id="scopes-error" className="error">
-          {error}
-        </p>
-      )}
-    </fieldset>
+    </FieldSet>
   );
 }
