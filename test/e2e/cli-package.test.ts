@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -35,6 +35,9 @@ afterAll(async () => {
   await service?.stop();
   rmSync(work, { recursive: true, force: true });
 });
+
+const packageVersion = (dir: string): string =>
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The installed `pat`, run from outside the repository with nothing of the developer's shell. */
 function pat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -95,6 +98,20 @@ describe('the CLI, installed globally from its tarball', () => {
   });
 });
 
+describe('pat --version', () => {
+  it('is the version of the package.json of the package bin/ is in, read from it, not written in the code', () => {
+    const checkout = execFileSync(process.execPath, [join(projectRoot, 'bin', 'pat.js'), '--version'], { encoding: 'utf8' });
+    const elsewhere = join(work, 'versioned');
+    cpSync(join(projectRoot, 'bin'), join(elsewhere, 'bin'), { recursive: true });
+    writeFileSync(join(elsewhere, 'package.json'), JSON.stringify({ name: 'pat-version-probe', version: '9.8.7-probe', type: 'module' }));
+
+    const probed = execFileSync(process.execPath, [join(elsewhere, 'bin', 'pat.js'), '--version'], { encoding: 'utf8' });
+
+    expect(checkout.trim()).toBe(packageVersion(projectRoot));
+    expect(probed.trim()).toBe('9.8.7-probe');
+  });
+});
+
 describe('the one-file CLI (pat.js), copied alone as docs/vendors.md says', () => {
   /** Its own directory, like /opt/pat: nothing of this repository beside it, no node_modules anywhere up. */
   const opt = join(work, 'opt', 'pat');
@@ -147,6 +164,7 @@ describe('the one-file CLI (pat.js), copied alone as docs/vendors.md says', () =
     const run = await node([copied, 'refresh', '--credentials', file]);
 
     expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout.trim()).toBe(packageVersion(join(projectRoot, 'packages', 'cli')));
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const renewed = JSON.parse(readFileSync(file, 'utf8')) as { tokenId: string; accessToken: string; refreshKey: string };
     expect(renewed.tokenId).not.toBe(token.id);

@@ -98,6 +98,13 @@ export async function signIn(user: string, tenant = 'acme', admin = false): Prom
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
+let tenantCount = 0;
+/** A tenant of its own, with an admin (ada) and a user (uma) signed in: a policy is per tenant, so a test gets one. */
+export async function newTenant() {
+  const name = `cli-gov${++tenantCount}-${randomBytes(3).toString('hex')}`;
+  return { name, admin: await signIn('ada', name, true), user: await signIn('uma', name) };
+}
+
 export const userEnv = (idToken: string): Record<string, string> => ({ PAT_API_URL: service.url, PAT_ID_TOKEN: idToken });
 
 export interface IssuedToken {

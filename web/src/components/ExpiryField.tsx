@@ -1,5 +1,5 @@
 import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
-import { Choice, FieldSet } from './Field';
+import { FieldSet, RadioChoices, type RadioOption } from './Field';
 import { describedBy } from './fields';
 
 /** A lifetime the policy offers, a custom date, or no expiry. */
@@ -38,32 +38,25 @@ interface ExpiryFieldProps {
 export function ExpiryField({ policy, openedAt, expiry, onExpiry, customDate, onCustomDate, error }: ExpiryFieldProps) {
   const maxMillis = openedAt + policy.maxLifetimeDays * DAY_MILLIS;
   const custom = customExpiry(customDate, openedAt, policy.maxLifetimeDays);
+  const options: RadioOption<ExpiryChoice>[] = [
+    ...policy.lifetimesDays.map((days) => ({
+      value: `days:${days}` as const,
+      id: `expiry-days-${days}`,
+      label: `${days} days`,
+      hint: `until ${formatDate(openedAt + days * DAY_MILLIS)}`,
+    })),
+    { value: 'custom', id: 'expiry-custom', label: 'Custom date' },
+  ];
+  if (policy.allowNoExpiry)
+    options.push({
+      value: 'never',
+      id: 'expiry-never',
+      label: 'No expiry',
+      hint: 'not recommended: the token works until someone revokes it',
+    });
   return (
     <FieldSet id="create-expiry" legend="Expiration" error={error}>
-      <div className="choices">
-        {policy.lifetimesDays.map((days) => (
-          <Choice
-            key={days}
-            id={`expiry-days-${days}`}
-            name="expiry"
-            label={`${days} days`}
-            hint={`until ${formatDate(openedAt + days * DAY_MILLIS)}`}
-            checked={expiry === `days:${days}`}
-            onChange={() => onExpiry(`days:${days}`)}
-          />
-        ))}
-        <Choice id="expiry-custom" name="expiry" label="Custom date" checked={expiry === 'custom'} onChange={() => onExpiry('custom')} />
-        {policy.allowNoExpiry && (
-          <Choice
-            id="expiry-never"
-            name="expiry"
-            label="No expiry"
-            hint="not recommended: the token works until someone revokes it"
-            checked={expiry === 'never'}
-            onChange={() => onExpiry('never')}
-          />
-        )}
-      </div>
+      <RadioChoices name="expiry" options={options} value={expiry} onChange={onExpiry} />
       {expiry === 'custom' && (
         <div className="field nested">
           <label htmlFor="create-expiry-date">Expires on</label>

@@ -30,6 +30,33 @@ function HintAndError({ id, hint, error }: { id: string; hint: ReactNode; error:
   );
 }
 
+/** What ties a control to its hint and error: its id, `aria-invalid` and `aria-describedby`. */
+const describedControl = (id: string, hint: ReactNode, error: string | undefined) => ({
+  id,
+  'aria-invalid': error ? true : undefined,
+  'aria-describedby': describedBy(id, hint !== undefined, error),
+});
+
+/** A control under its label, followed by `between` (if any), its hint and its error. */
+function LabelledField({
+  field: { id, label, hint, error },
+  control,
+  between,
+}: {
+  field: { id: string; label: string; hint?: ReactNode; error?: string };
+  control: ReactNode;
+  between?: ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {between}
+      <HintAndError id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange' | 'aria-invalid' | 'aria-describedby'>;
 
 interface TextFieldProps extends InputProps {
@@ -46,19 +73,11 @@ interface TextFieldProps extends InputProps {
 /** A labelled input with an optional hint and error. */
 export function TextField({ id, label, value, onChange, hint, error, children, ...input }: TextFieldProps) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        value={value}
-        {...input}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint !== undefined, error)}
-      />
-      {children}
-      <HintAndError id={id} hint={hint} error={error} />
-    </div>
+    <LabelledField
+      field={{ id, label, hint, error }}
+      control={<input value={value} {...input} onChange={(event) => onChange(event.target.value)} {...describedControl(id, hint, error)} />}
+      between={children}
+    />
   );
 }
 
@@ -204,17 +223,71 @@ interface TextAreaFieldProps {
 /** A labelled multi-line text with an optional hint and error. */
 export function TextAreaField({ id, label, value, onChange, rows = 3, hint, error }: TextAreaFieldProps) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        rows={rows}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint !== undefined, error)}
-      />
-      <HintAndError id={id} hint={hint} error={error} />
+    <LabelledField
+      field={{ id, label, hint, error }}
+      control={
+        <textarea rows={rows} value={value} onChange={(event) => onChange(event.target.value)} {...describedControl(id, hint, error)} />
+      }
+    />
+  );
+}
+
+interface SelectFieldProps {
+  id: string;
+  label: string;
+  value: string | number;
+  onChange: (value: string) => void;
+  error?: string;
+  /** The `<option>`s. */
+  children: ReactNode;
+}
+
+/** A labelled drop-down with an optional error. */
+export function SelectField({ id, label, value, onChange, error, children }: SelectFieldProps) {
+  return (
+    <LabelledField
+      field={{ id, label, error }}
+      control={
+        <select value={value} onChange={(event) => onChange(event.target.value)} {...describedControl(id, undefined, error)}>
+          {children}
+        </select>
+      }
+    />
+  );
+}
+
+export interface RadioOption<V extends string> {
+  value: V;
+  id: string;
+  label: ReactNode;
+  hint?: ReactNode;
+}
+
+interface RadioChoicesProps<V extends string> {
+  name: string;
+  options: readonly RadioOption<V>[];
+  value: V;
+  onChange: (value: V) => void;
+  /** Each radio button names its hint in `aria-describedby`. */
+  describeHints?: boolean;
+}
+
+/** A group of radio buttons, one per option, the one of `value` checked. */
+export function RadioChoices<V extends string>({ name, options, value, onChange, describeHints }: RadioChoicesProps<V>) {
+  return (
+    <div className="choices">
+      {options.map((option) => (
+        <Choice
+          key={option.id}
+          id={option.id}
+          name={name}
+          label={option.label}
+          hint={option.hint}
+          describeHint={describeHints}
+          checked={value === option.value}
+          onChange={() => onChange(option.value)}
+        />
+      ))}
     </div>
   );
 }

@@ -2,8 +2,7 @@ import type { ScopeArea } from '../api';
 import type { TenantPolicy } from '../governance';
 import { COMMON_LIFETIMES, type PolicyDraft, type PolicyField } from '../policy-draft';
 import { areaTree, isWithinArea } from '../scopes';
-import { Choice, FieldError, FieldSet, TextField } from './Field';
-import { describedBy } from './fields';
+import { Choice, FieldSet, RadioChoices, type RadioOption, SelectField, TextField } from './Field';
 
 /** The controls of the tenant policy form that are more than a checkbox: lifetimes, creators, areas, limits in days. */
 
@@ -19,7 +18,6 @@ interface PolicyFieldProps {
 /** The lifetimes offered (a checkbox each) and the default among them. */
 export function LifetimeFields({ draft, update, errorOf, policy }: PolicyFieldProps & { policy: TenantPolicy }) {
   const choices = [...new Set([...COMMON_LIFETIMES, ...policy.lifetimesDays, ...draft.lifetimesDays])].sort((a, b) => a - b);
-  const defaultError = errorOf('defaultLifetimeDays');
   return (
     <>
       <FieldSet id="policy-lifetimes" legend="Lifetimes offered" error={errorOf('lifetimesDays')}>
@@ -43,49 +41,45 @@ export function LifetimeFields({ draft, update, errorOf, policy }: PolicyFieldPr
         </div>
       </FieldSet>
 
-      <div className="field">
-        <label htmlFor="policy-default-lifetime">Default lifetime</label>
-        <select
-          id="policy-default-lifetime"
-          value={draft.defaultLifetimeDays}
-          onChange={(event) => update({ defaultLifetimeDays: Number(event.target.value) }, 'defaultLifetimeDays')}
-          aria-invalid={defaultError ? true : undefined}
-          aria-describedby={describedBy('policy-default-lifetime', false, defaultError)}
-        >
-          {[...new Set([...draft.lifetimesDays, draft.defaultLifetimeDays])]
-            .sort((a, b) => a - b)
-            .map((days) => (
-              <option key={days} value={days}>
-                {days} days
-              </option>
-            ))}
-        </select>
-        <FieldError id="policy-default-lifetime" error={defaultError} />
-      </div>
+      <SelectField
+        id="policy-default-lifetime"
+        label="Default lifetime"
+        value={draft.defaultLifetimeDays}
+        onChange={(value) => update({ defaultLifetimeDays: Number(value) }, 'defaultLifetimeDays')}
+        error={errorOf('defaultLifetimeDays')}
+      >
+        {[...new Set([...draft.lifetimesDays, draft.defaultLifetimeDays])]
+          .sort((a, b) => a - b)
+          .map((days) => (
+            <option key={days} value={days}>
+              {days} days
+            </option>
+          ))}
+      </SelectField>
     </>
   );
 }
+
+const creatorOptions: RadioOption<'everyone' | 'admins'>[] = [
+  { value: 'everyone', id: 'policy-creators-everyone', label: 'Every user, for themselves' },
+  { value: 'admins', id: 'policy-creators-admins', label: 'Only admins' },
+];
+
+const areaOptions: RadioOption<'all' | 'some'>[] = [
+  { value: 'all', id: 'policy-areas-all', label: 'Every area' },
+  { value: 'some', id: 'policy-areas-some', label: 'Only these areas (and their sub-areas)' },
+];
 
 /** Every user creates tokens for themselves, or only admins do. */
 export function CreatorsField({ draft, update, errorOf }: PolicyFieldProps) {
   return (
     <FieldSet id="policy-creators" legend="Who creates tokens" error={errorOf('creators')}>
-      <div className="choices">
-        <Choice
-          id="policy-creators-everyone"
-          name="creators"
-          label="Every user, for themselves"
-          checked={draft.creators === 'everyone'}
-          onChange={() => update({ creators: 'everyone' }, 'creators')}
-        />
-        <Choice
-          id="policy-creators-admins"
-          name="creators"
-          label="Only admins"
-          checked={draft.creators === 'admins'}
-          onChange={() => update({ creators: 'admins' }, 'creators')}
-        />
-      </div>
+      <RadioChoices
+        name="creators"
+        options={creatorOptions}
+        value={draft.creators}
+        onChange={(creators) => update({ creators }, 'creators')}
+      />
     </FieldSet>
   );
 }
@@ -101,22 +95,12 @@ export function AreasField({
   const allowed = draft.allowedAreas;
   return (
     <FieldSet id="policy-areas" legend="Areas tokens may be granted" error={errorOf('allowedAreas')}>
-      <div className="choices">
-        <Choice
-          id="policy-areas-all"
-          name="areas"
-          label="Every area"
-          checked={allowed === null}
-          onChange={() => update({ allowedAreas: null }, 'allowedAreas')}
-        />
-        <Choice
-          id="policy-areas-some"
-          name="areas"
-          label="Only these areas (and their sub-areas)"
-          checked={allowed !== null}
-          onChange={() => update({ allowedAreas: allowed ?? policy.allowedAreas ?? [] }, 'allowedAreas')}
-        />
-      </div>
+      <RadioChoices
+        name="areas"
+        options={areaOptions}
+        value={allowed === null ? 'all' : 'some'}
+        onChange={(which) => update({ allowedAreas: which === 'all' ? null : (allowed ?? policy.allowedAreas ?? []) }, 'allowedAreas')}
+      />
       {allowed !== null && (
         <div className="choices nested">
           {areaTree(areas).map((area) => {

@@ -1,6 +1,6 @@
 import type { ScopeArea } from '../api';
 import { areaTree, coveringArea, permissions, permissionWords, scopeOf } from '../scopes';
-import { Choice, FieldSet } from './Field';
+import { FieldSet, RadioChoices, type RadioOption } from './Field';
 
 export type ScopeMode = 'selected' | 'all';
 
@@ -15,33 +15,23 @@ interface ScopePickerProps {
   allowAll?: boolean;
 }
 
+const modeOptions: RadioOption<ScopeMode>[] = [
+  { value: 'selected', id: 'scopes-selected', label: 'Selected scopes', hint: 'recommended: only what the program needs' },
+  { value: 'all', id: 'scopes-all', label: 'All scopes', hint: 'every area, read, write and delete, including areas added later' },
+];
+
 /** "All scopes" or a tree of areas with read / write / delete per area, each area's description as its hint. */
 export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error, allowAll = true }: ScopePickerProps) {
   const tree = areaTree(areas);
   return (
     <FieldSet id="scopes" legend="Scopes" error={error}>
-      <div className="choices">
-        <Choice
-          id="scopes-selected"
-          name="scope-mode"
-          label="Selected scopes"
-          hint="recommended: only what the program needs"
-          describeHint
-          checked={mode === 'selected'}
-          onChange={() => onModeChange('selected')}
-        />
-        {allowAll && (
-          <Choice
-            id="scopes-all"
-            name="scope-mode"
-            label="All scopes"
-            hint="every area, read, write and delete, including areas added later"
-            describeHint
-            checked={mode === 'all'}
-            onChange={() => onModeChange('all')}
-          />
-        )}
-      </div>
+      <RadioChoices
+        name="scope-mode"
+        options={allowAll ? modeOptions : modeOptions.filter((option) => option.value !== 'all')}
+        value={mode}
+        onChange={onModeChange}
+        describeHints
+      />
       {mode === 'selected' && (
         <table className="scope-tree">
           <caption className="visually-hidden">Scopes by area. A grant on an area includes its sub-areas.</caption>
