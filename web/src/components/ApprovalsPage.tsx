@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type PatApi } from '../api';
 import type { Session } from '../auth';
-import { formatDate, formatDateTime, relativeTime } from '../format';
+import { formatDate } from '../format';
 import type { GovernedToken } from '../governance';
 import { ConfirmDialog } from './ConfirmDialog';
-import { ScopesCell, TokensTable } from './TokenTable';
+import { Ago, ScopesCell, TokensTable } from './TokenTable';
 import { LoadError, NoticeLine } from './PageMessages';
 
 const REASON_MAX = 500;
@@ -96,9 +96,7 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
               </th>
               <ScopesCell scopes={token.scopes} />
               <td data-label="Requested">
-                <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-                  {relativeTime(token.createdAt)}
-                </time>
+                <Ago at={token.createdAt} />
               </td>
               <td data-label="Expires">
                 {token.expiresAt ? <time dateTime={token.expiresAt}>{formatDate(token.expiresAt)}</time> : 'Never'}

@@ -5,7 +5,7 @@ import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
 import { customExpiry, type ExpiryChoice, ExpiryField, expiryControl } from './ExpiryField';
-import { FormActions, TextAreaField, TextField } from './Field';
+import { DescriptionField, FormActions, TextAreaField, TextField } from './Field';
 import { fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipErrorsOf, ipFieldOfDetail, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
@@ -224,12 +224,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           </TextField>
         )}
 
-        <TextField
+        <DescriptionField
           id="create-description"
-          label="Description"
           value={description}
-          autoComplete="off"
-          data-autofocus
           onChange={(value) => {
             setDescription(value);
             touch('description');

@@ -10,7 +10,7 @@ import { EditTokenDialog } from './EditTokenDialog';
 import { RegenerateDialog } from './RegenerateDialog';
 import { RevokeDialog } from './RevokeDialog';
 import { ShownOnceDialog } from './ShownOnceDialog';
-import { Expires, LastUsed, Status, TokensTable, TokenIdChip } from './TokenTable';
+import { Ago, Expires, LastUsed, Status, TokensTable, TokenIdChip } from './TokenTable';
 import { LoadError, NoticeLine } from './PageMessages';
 
 interface CredentialPageProps {
@@ -231,9 +231,7 @@ export function CredentialPage({ api, session, tokenId, apiUrl }: CredentialPage
               <Status token={member} />
             </td>
             <td data-label="Created">
-              <time dateTime={member.createdAt} title={formatDateTime(member.createdAt)}>
-                {relativeTime(member.createdAt)}
-              </time>
+              <Ago at={member.createdAt} />
             </td>
             <td data-label="Last used">
               <LastUsed at={member.lastUsedAt} ips={member.lastUsedIps ?? []} />

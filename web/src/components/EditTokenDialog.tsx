@@ -3,7 +3,7 @@ import { ApiError, type PatApi, type TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, ipEntryWithin, normaliseIpEntry } from '../validation';
-import { FieldSet, FormActions, TextField } from './Field';
+import { DescriptionField, FieldSet, FormActions } from './Field';
 import { fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipErrorsOf, ipFieldOfDetail, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
@@ -114,12 +114,9 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
     <Modal title={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`} onClose={onClose} size="large">
       <form onSubmit={submit} noValidate aria-label="Edit token">
         <p className="hint">Changes apply to the token as it is, within seconds: programs keep their access token and refresh key.</p>
-        <TextField
+        <DescriptionField
           id="edit-description"
-          label="Description"
           value={description}
-          autoComplete="off"
-          data-autofocus
           onChange={(value) => {
             setDescription(value);
             setServerErrors(({ description: _dropped, ...rest }) => rest);

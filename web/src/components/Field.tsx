@@ -81,6 +81,19 @@ export function TextField({ id, label, value, onChange, hint, error, children, .
   );
 }
 
+/** A token's description: the first field of the create and edit forms, focused when they open. */
+export function DescriptionField({
+  id,
+  value,
+  onChange,
+  hint,
+  error,
+}: Pick<TextFieldProps, 'id' | 'value' | 'onChange' | 'hint' | 'error'>) {
+  return (
+    <TextField id={id} label="Description" value={value} autoComplete="off" data-autofocus onChange={onChange} hint={hint} error={error} />
+  );
+}
+
 interface CheckboxFieldProps {
   id: string;
   label: ReactNode;
