@@ -1,13 +1,14 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { ApiError, type IssuedToken, type NewTokenRequest, type PatApi, type ScopeArea, type TokenPolicy } from '../api';
+import type { IssuedToken, NewTokenRequest, PatApi, ScopeArea, TokenPolicy } from '../api';
 import type { Session } from '../auth';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
 import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
-import { customExpiry, type ExpiryChoice, ExpiryField, expiryControl } from './ExpiryField';
+import { controlOf, type CreateField, createFieldOfDetail, fieldsInOrder } from './create-token-fields';
+import { customExpiry, type ExpiryChoice, ExpiryField } from './ExpiryField';
 import { DescriptionField, FormActions, TextAreaField, TextField } from './Field';
-import { fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
-import { IpEntriesField, ipErrorsOf, ipFieldOfDetail, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { fixProblemsMessage, isDuplicateDescription, refusalOf, refusedMessage, sentence, toggled } from './fields';
+import { IpEntriesField, ipErrorsOf, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
 import { useActiveDescriptions } from './useActiveDescriptions';
@@ -24,9 +25,6 @@ interface CreateTokenDialogProps {
   returnFocus?: () => HTMLElement | null;
 }
 
-/** The fields a problem can be shown next to; `ip:<row key>` for one IP entry. */
-type FieldName = 'owner' | 'description' | 'expiry' | 'scopes' | 'ipList' | 'justification' | `ip:${number}`;
-
 /** The API's limit on a request's justification. */
 const JUSTIFICATION_MAX = 500;
 
@@ -41,9 +39,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   // A tenant that requires IP restrictions gets an entry to fill from the start.
   const [ipEntries, setIpEntries] = useState<IpEntryRow[]>(() => (policy.requireIpRestriction ? [newIpEntryRow()] : []));
   const [justification, setJustification] = useState('');
-  const [touched, setTouched] = useState<ReadonlySet<FieldName>>(new Set());
+  const [touched, setTouched] = useState<ReadonlySet<CreateField>>(new Set());
   const [attempted, setAttempted] = useState(false);
-  const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [serverErrors, setServerErrors] = useState<Partial<Record<CreateField, string>>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -61,8 +59,8 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   // Descriptions are unique among the owner's active tokens: fetched to say so while typing.
   const activeDescriptions = useActiveDescriptions(api, tokenOwner, ownerIsValid, session.admin);
 
-  const touch = (field: FieldName) => setTouched((fields) => (fields.has(field) ? fields : new Set([...fields, field])));
-  const clearServerError = (...fields: FieldName[]) =>
+  const touch = (field: CreateField) => setTouched((fields) => (fields.has(field) ? fields : new Set([...fields, field])));
+  const clearServerError = (...fields: CreateField[]) =>
     setServerErrors((errors) => {
       if (!fields.some((field) => field in errors)) return errors;
       const rest = { ...errors };
@@ -73,7 +71,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   // What is wrong right now, whether or not it is shown yet.
   const custom = customExpiry(customDate, openedAt, policy.maxLifetimeDays);
   const filledIps = ipEntries.filter((entry) => entry.value.trim() !== '');
-  const problems: Partial<Record<FieldName, string>> = {
+  const problems: Partial<Record<CreateField, string>> = {
     owner: session.admin ? principalIdProblem(owner, 'user id') : undefined,
     description: descriptionProblem(
       description,
@@ -91,48 +89,34 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   if (justificationLength > JUSTIFICATION_MAX)
     problems.justification = `At most ${JUSTIFICATION_MAX} characters (now ${justificationLength}).`;
 
-  const shown = (field: FieldName): string | undefined =>
+  const shown = (field: CreateField): string | undefined =>
     serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
   const ipErrors = ipErrorsOf(ipEntries, shown);
 
-  /** The control to focus for a field with a problem, in the order the form reads. */
-  const controlOf = (field: FieldName): string => {
-    if (field === 'owner') return 'create-owner';
-    if (field === 'description') return 'create-description';
-    if (field === 'expiry') return expiryControl(expiry);
-    if (field === 'scopes') return 'scopes-selected';
-    if (field === 'ipList') return 'ip-entries-add';
-    return `ip-entry-${field.slice(3)}`;
-  };
-  const fieldOrder = (errors: Partial<Record<FieldName, string>>): FieldName[] => {
-    const order: FieldName[] = [
-      'owner',
-      'description',
-      'expiry',
-      'scopes',
-      ...ipEntries.map((entry): FieldName => `ip:${entry.key}`),
-      'ipList',
-    ];
-    return order.filter((field) => errors[field] !== undefined);
-  };
-  const focusFirst = (errors: Partial<Record<FieldName, string>>) => {
-    const [first] = fieldOrder(errors);
-    if (first) setTimeout(() => document.getElementById(controlOf(first))?.focus(), 0);
+  const focusFirst = (errors: Partial<Record<CreateField, string>>) => {
+    const [first] = fieldsInOrder(errors, ipEntries);
+    if (first) setTimeout(() => document.getElementById(controlOf(first, expiry))?.focus(), 0);
   };
 
-  /** Where a field named in the service's `details` is shown. */
-  const fieldOfDetail = (field: string): FieldName | undefined => {
-    if (field === 'owner' || field === 'description') return field;
-    if (field === 'expiresAt' || field === 'expiresInDays') return 'expiry';
-    if (field.startsWith('scopes')) return 'scopes';
-    return ipFieldOfDetail(field, filledIps);
-  };
+  /**
+   * A duplicate description (another tab, another admin, or a token created since this dialog opened):
+   * names the existing token as it is described, which may differ from what was typed in case or width.
+   */
+  async function duplicateDescription(serviceMessage: string): Promise<string> {
+    const existing = await api.listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined }).then(
+      (tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description,
+      () => undefined,
+    );
+    return existing
+      ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
+      : `${sentence(serviceMessage)} Choose another description, or revoke that token first.`;
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setAttempted(true);
     setFormError(undefined);
-    const invalid = fieldOrder(problems);
+    const invalid = fieldsInOrder(problems, ipEntries);
     if (invalid.length > 0) {
       setFormError(fixProblemsMessage('created', invalid.length));
       focusFirst(problems);
@@ -157,25 +141,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       onCreated(issued);
       return;
     } catch (error) {
-      let placed: Partial<Record<FieldName, string>> = {};
-      const unplaced: string[] = [];
-      if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, fieldOfDetail);
-        placed = details.placed;
-        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
-      } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
-        // A duplicate description (another tab, another admin, or a token created since this dialog opened):
-        // name the existing token as it is described, which may differ from what was typed in case or width.
-        const existing = await api.listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined }).then(
-          (tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description,
-          () => undefined,
-        );
-        placed.description = existing
-          ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
-          : `${sentence(error.message)} Choose another description, or revoke that token first.`;
-      } else {
-        unplaced.push(error instanceof Error ? error.message : String(error));
-      }
+      const { placed, unplaced } = isDuplicateDescription(error)
+        ? { placed: { description: await duplicateDescription(error.message) }, unplaced: [] }
+        : refusalOf(error, (field) => createFieldOfDetail(field, filledIps));
       setServerErrors(placed);
       setFormError(refusedMessage('created', Object.keys(placed).length, unplaced));
       focusFirst(placed);
@@ -283,7 +251,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
               const before = ipEntries.find((old) => old.key === entry.key);
               return before !== undefined && before.value !== entry.value;
             });
-            clearServerError('ipList', ...edited.map((entry): FieldName => `ip:${entry.key}`));
+            clearServerError('ipList', ...edited.map((entry): CreateField => `ip:${entry.key}`));
             setIpEntries(entries);
           }}
           // An entry's problem shows once its row has been left (then live), or on submit.

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, type PatApi, type TokenMetadata } from '../api';
+import type { PatApi, TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
 import { descriptionProblem, ipEntryWithin, normaliseIpEntry } from '../validation';
 import { DescriptionField, FieldSet, FormActions } from './Field';
-import { fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
+import { fixProblemsMessage, isDuplicateDescription, refusalOf, refusedMessage, sentence, toggled } from './fields';
 import { IpEntriesField, ipErrorsOf, ipFieldOfDetail, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
@@ -88,19 +88,11 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
       onEdited(await api.editToken(token.id, edit));
       return;
     } catch (error) {
-      let placed: Partial<Record<FieldName, string>> = {};
-      const unplaced: string[] = [];
-      if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, (name): FieldName | undefined =>
-          name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
-        );
-        placed = details.placed;
-        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
-      } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
-        placed.description = `${sentence(error.message)} Choose another description.`;
-      } else {
-        unplaced.push(error instanceof Error ? error.message : String(error));
-      }
+      const { placed, unplaced } = isDuplicateDescription(error)
+        ? { placed: { description: `${sentence(error.message)} Choose another description.` }, unplaced: [] }
+        : refusalOf(error, (name): FieldName | undefined =>
+            name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
+          );
       setServerErrors(placed);
       setFormError(refusedMessage('changed', Object.keys(placed).length, unplaced));
     }

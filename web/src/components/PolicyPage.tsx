@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, type PatApi, type ScopeArea } from '../api';
+import type { PatApi, ScopeArea } from '../api';
 import type { Session } from '../auth';
 import { tenantPolicyOf, type TenantPolicy } from '../governance';
 import { changeOf, draftOf, policyFieldOf, type PolicyDraft, type PolicyField } from '../policy-draft';
 import { CheckboxField, FormActions } from './Field';
-import { fixProblemsMessage, placeDetails, refusedMessage } from './fields';
+import { fixProblemsMessage, refusalOf, refusedMessage } from './fields';
 import { OutsidePolicySection } from './OutsidePolicySection';
 import { LoadError, NoticeLine } from './PageMessages';
 import { AreasField, CreatorsField, LifetimeFields, WholeNumberField, type UpdateDraft } from './PolicyFields';
@@ -82,15 +82,7 @@ export function PolicyPage({ api, session }: { api: PatApi; session: Session }) 
       setNotice('Policy saved. It applies to new tokens and to refreshes; tokens it no longer allows are flagged below.');
       setPolicyVersion((n) => n + 1);
     } catch (error) {
-      let placed: Partial<Record<PolicyField, string>> = {};
-      const unplaced: string[] = [];
-      if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, policyFieldOf);
-        placed = details.placed;
-        unplaced.push(...details.unplaced.map((detail) => `${detail.field}: ${detail.message}`));
-      } else {
-        unplaced.push(error instanceof Error ? error.message : String(error));
-      }
+      const { placed, unplaced } = refusalOf(error, policyFieldOf, ': ');
       setErrors(placed);
       setFormError(refusedMessage('saved', Object.keys(placed).length, unplaced, " (a tenant can only tighten the deployment's policy)"));
     }
