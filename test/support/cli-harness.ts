@@ -273,7 +273,7 @@ export async function watchFile<T>(file: string, until: Promise<T>) {
   const torn: string[] = [];
   let done = false;
   void until.finally(() => (done = true));
-  while (!done) {
+  const look = async () => {
     const text = await readFile(file, 'utf8').catch(() => 'missing');
     try {
       JSON.parse(text);
@@ -281,8 +281,13 @@ export async function watchFile<T>(file: string, until: Promise<T>) {
     } catch {
       torn.push(text);
     }
+  };
+  while (!done) {
+    await look();
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  // Once more when it has settled: on a busy machine the last look may come before the last write.
+  await look();
   return { result: await until, seen: [...seen], torn };
 }
 
