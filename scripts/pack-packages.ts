@@ -37,11 +37,12 @@ export const cliBundle = join(packagesOutDir, 'pat.js');
 /**
  * `bin/pat.js` and its modules bundled into one ES module that imports only `node:` built-ins, so
  * `node pat.js` works wherever the file is copied (docs/vendors.md). The shebang of bin/pat.js is
- * kept by esbuild.
+ * kept by esbuild. Built from the copy in packages/cli/bin (packCli makes it first), so the
+ * package.json that bin/pat/version.js imports, and esbuild inlines, is the published package's.
  */
 export function bundleCli(outfile: string = cliBundleInPackage): string {
   buildSync({
-    entryPoints: [join(projectRoot, 'bin', 'pat.js')],
+    entryPoints: [join(cliPackageDir, 'bin', 'pat.js')],
     outfile,
     bundle: true,
     platform: 'node',

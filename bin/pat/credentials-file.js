@@ -140,6 +140,23 @@ export class PendingReplacement {
 /** @param {unknown} value */
 export const credentialsText = (value) => `${JSON.stringify(value, null, 2)}\n`;
 
+/**
+ * The credentials file for a token the service has just issued (create, regenerate, refresh): the
+ * file's other fields kept, its "apiUrl" too when it has one.
+ * @param {Record<string, any>} token the service's answer, secrets included
+ * @param {string} apiUrl the API the token came from
+ * @param {Record<string, unknown>} [kept] the fields of the file being replaced
+ * @returns {Credentials}
+ */
+export const issuedCredentials = (token, apiUrl, kept = {}) => ({
+  ...kept,
+  apiUrl: typeof kept.apiUrl === 'string' ? kept.apiUrl : apiUrl,
+  tokenId: token.id,
+  accessToken: token.accessToken,
+  refreshKey: token.refreshKey,
+  expiresAt: token.expiresAt ?? null,
+});
+
 /** A lock older than this is left over from a run that died (a refresh takes at most ≈20 s). */
 const LOCK_STALE_MS = 120_000;
 /** How long a run waits for another run on the same file before giving up (its key still works). */

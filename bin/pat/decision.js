@@ -1,9 +1,9 @@
 // @ts-check
 /** What `pat approve` and `pat reject` share: a tenant admin's decision on a pending token. */
 import { CliError, EXIT, usageError } from './errors.js';
-import { callApi, managementError, serverReason } from './http.js';
-import { parse, timeoutOf, userSession } from './options.js';
-import { safeText, say, sayJson, scopesOf } from './output.js';
+import { serverReason, tokenBody, tokenPath } from './http.js';
+import { parse, userSession } from './options.js';
+import { allowedIpsOf, safeText, say, sayJson, scopesOf } from './output.js';
 
 /** The limits the API puts on a rejection's reason. */
 const REASON_MAX_LENGTH = 500;
@@ -28,13 +28,9 @@ export async function decide({ args, env }, verdict, help) {
   if (reason !== undefined && (reason.length < 1 || reason.length > REASON_MAX_LENGTH))
     throw usageError(`--reason must be 1 to ${REASON_MAX_LENGTH} characters`);
   const id = /** @type {string} */ (positionals[0]);
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
-  const read = await callApi({ method: 'GET', url: new URL(`tokens/${encodeURIComponent(id)}`, base), bearer: idToken, timeoutSeconds });
-  if (read.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(read)})`);
-  if (read.status !== 200) throw managementError(read, `read token ${safeText(id)}`);
-  const pending = read.body;
+  const pending = tokenBody(await session.call('GET', tokenPath(id)), id, 'read');
   if (pending.status !== 'pending')
     throw new CliError(`token ${safeText(id)} is ${safeText(pending.status)}, not pending: nothing to ${verdict}`, EXIT.conflict);
   const revision = Number.isInteger(pending.revision) ? pending.revision : 0;
@@ -42,7 +38,7 @@ export async function decide({ args, env }, verdict, help) {
   const shown = [
     `  scopes: ${safeText(scopesOf(pending))}`,
     `  expires: ${safeText(pending.expiresAt ?? 'never')}`,
-    `  allowed IPs: ${Array.isArray(pending.allowedIps) && pending.allowedIps.length > 0 ? safeText(pending.allowedIps.join(', ')) : 'any'}`,
+    `  allowed IPs: ${allowedIpsOf(pending)}`,
     `  revision: ${revision}`,
   ];
   if (typeof pending.justification === 'string') shown.push(`  justification: ${safeText(pending.justification)}`);
@@ -50,21 +46,13 @@ export async function decide({ args, env }, verdict, help) {
   /** @type {{ revision: number, reason?: string }} */
   const body = { revision };
   if (reason !== undefined) body.reason = reason;
-  const answer = await callApi({
-    method: 'POST',
-    url: new URL(`tokens/${encodeURIComponent(id)}/${verdict}`, base),
-    bearer: idToken,
-    body,
-    timeoutSeconds,
-  });
-  if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
+  const answer = await session.call('POST', tokenPath(id, verdict), body);
   if (answer.status === 409)
     throw new CliError(
       `could not ${verdict} token ${safeText(id)}: it changed since it was read (${serverReason(answer)}); run pat ${verdict} ${safeText(id)} again to see it as it is now`,
       EXIT.conflict,
     );
-  if (answer.status !== 200) throw managementError(answer, `${verdict} token ${safeText(id)}`);
-  const token = answer.body;
+  const token = tokenBody(answer, id, verdict);
   if (values.json) return sayJson(token);
   const outcome = `${safeText(token.status)}${token.revokeReason ? ` (${safeText(token.revokeReason)})` : ''}`;
   say(

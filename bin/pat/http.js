@@ -1,8 +1,9 @@
 // @ts-check
 /** Calls to the service: URLs, timeouts, network failures, and the server's own words for an error. */
 import { CliError, EXIT, NetworkError, usageError } from './errors.js';
+import { safeText } from './output.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 /**
@@ -169,6 +170,26 @@ export function managementError(answer, doing) {
   if (answer.status === 429 || answer.status >= 500)
     return new CliError(`could not ${doing}: the service failed (${reason}); try again later`);
   return new CliError(`could not ${doing} (${reason})`, answer.status === 409 ? EXIT.conflict : EXIT.failure);
+}
+
+/**
+ * `tokens/{id}` or `tokens/{id}/{action}`, relative to the API base.
+ * @param {string} id
+ * @param {string} [action] e.g. `regenerate`
+ */
+export const tokenPath = (id, action) => `tokens/${encodeURIComponent(id)}${action === undefined ? '' : `/${action}`}`;
+
+/**
+ * The body of a successful (200) call about one token, or the error that says why there is none:
+ * a 404 names the token, anything else is explained by managementError.
+ * @param {ApiAnswer} answer
+ * @param {string} id
+ * @param {string} doing e.g. "revoke"
+ */
+export function tokenBody(answer, id, doing) {
+  if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
+  if (answer.status !== 200) throw managementError(answer, `${doing} token ${safeText(id)}`);
+  return answer.body;
 }
 
 /** @param {number} ms */

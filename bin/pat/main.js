@@ -11,8 +11,9 @@ import * as reject from './commands/reject.js';
 import * as revoke from './commands/revoke.js';
 import * as status from './commands/status.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { DEFAULT_TIMEOUT_SECONDS, VERSION } from './http.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './http.js';
 import { safeText, say } from './output.js';
+import { VERSION } from './version.js';
 
 /**
  * @typedef {{ help: string, run: (invocation: import('./options.js').Invocation) => Promise<void | number> }} Command

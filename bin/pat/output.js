@@ -110,6 +110,10 @@ export function ago(iso, now) {
   return `${Math.round(seconds / 86_400)} d ago`;
 }
 
+/** A token's IP entries, or `any` when it has none. @param {any} token */
+export const allowedIpsOf = (token) =>
+  Array.isArray(token?.allowedIps) && token.allowedIps.length > 0 ? safeText(token.allowedIps.join(', ')) : 'any';
+
 /** @param {any} token */
 export const generationOf = (token) =>
   Number.isInteger(token?.generation) && token.generation > 0 ? /** @type {number} */ (token.generation) : undefined;
@@ -124,7 +128,7 @@ export function sayIssuedToken(headline, token) {
   say(headline);
   say(`  scopes:        ${safeText(scopesOf(token))}`);
   say(`  expires:       ${safeText(token.expiresAt ?? 'never')}`);
-  if (Array.isArray(token.allowedIps) && token.allowedIps.length > 0) say(`  allowed IPs:   ${safeText(token.allowedIps.join(', '))}`);
+  if (allowedIpsOf(token) !== 'any') say(`  allowed IPs:   ${allowedIpsOf(token)}`);
   if (token.status === 'pending') say('  status:        pending: it works once a tenant admin approves it (pat approve)');
   // Not through safeText, which would mask them; `say` still strips anything a terminal acts on.
   say(`  access token:  ${terminalSafe(String(token.accessToken))}`);

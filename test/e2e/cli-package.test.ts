@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,6 +36,34 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+const packageVersion = (dir: string): string =>
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * A vendor's credentials file (mode 0600) for a new candidates:read token of `user` in acme, made
+ * through the service's API; without its "expiresAt" unless `withExpiry`.
+ */
+async function vendorFile(user: string, description: string, name: string, withExpiry = true) {
+  const session = await fetch(`${service.url}/local/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, tenant: 'acme' }),
+  });
+  const { idToken } = (await session.json()) as { idToken: string };
+  const created = await fetch(`${service.url}/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ description, scopes: ['candidates:read'] }),
+  });
+  expect(created.status).toBe(201);
+  const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
+  const { id: tokenId, accessToken, refreshKey, expiresAt } = token;
+  const credentials = { apiUrl: service.url, tokenId, accessToken, refreshKey, ...(withExpiry ? { expiresAt } : {}) };
+  const file = join(work, name);
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return { token, file };
+}
+
 /** The installed `pat`, run from outside the repository with nothing of the developer's shell. */
 function pat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -60,25 +88,7 @@ describe('the CLI, installed globally from its tarball', () => {
   });
 
   it('rotates a vendor credentials file with `pat refresh` against the local service: a new token that works, a new key, the file still 0600', async () => {
-    const session = await fetch(`${service.url}/local/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'alice', tenant: 'acme' }),
-    });
-    const { idToken } = (await session.json()) as { idToken: string };
-    const created = await fetch(`${service.url}/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ description: 'vendor from the packaged CLI', scopes: ['candidates:read'] }),
-    });
-    expect(created.status).toBe(201);
-    const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
-    const file = join(work, 'credentials.json');
-    writeFileSync(
-      file,
-      `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey, expiresAt: token.expiresAt }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
+    const { token, file } = await vendorFile('alice', 'vendor from the packaged CLI', 'credentials.json');
 
     const run = await pat(['refresh', '--credentials', file]);
 
@@ -92,6 +102,20 @@ describe('the CLI, installed globally from its tarball', () => {
     expect(call.status).toBe(200);
     expect(((await call.json()) as { principal?: { tokenId: string } }).principal?.tokenId).toBe(renewed.tokenId);
     expect(renewed.refreshKey).not.toBe(token.refreshKey);
+  });
+});
+
+describe('pat --version', () => {
+  it('is the version of the package.json of the package bin/ is in, read from it, not written in the code', () => {
+    const checkout = execFileSync(process.execPath, [join(projectRoot, 'bin', 'pat.js'), '--version'], { encoding: 'utf8' });
+    const elsewhere = join(work, 'versioned');
+    cpSync(join(projectRoot, 'bin'), join(elsewhere, 'bin'), { recursive: true });
+    writeFileSync(join(elsewhere, 'package.json'), JSON.stringify({ name: 'pat-version-probe', version: '9.8.7-probe', type: 'module' }));
+
+    const probed = execFileSync(process.execPath, [join(elsewhere, 'bin', 'pat.js'), '--version'], { encoding: 'utf8' });
+
+    expect(checkout.trim()).toBe(packageVersion(projectRoot));
+    expect(probed.trim()).toBe('9.8.7-probe');
   });
 });
 
@@ -123,30 +147,13 @@ describe('the one-file CLI (pat.js), copied alone as docs/vendors.md says', () =
   it('refreshes a vendor credentials file with `node /opt/pat/pat.js refresh --credentials FILE`', async () => {
     mkdirSync(opt, { recursive: true });
     copyFileSync(cliBundle, copied);
-    const session = await fetch(`${service.url}/local/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'bob', tenant: 'acme' }),
-    });
-    const { idToken } = (await session.json()) as { idToken: string };
-    const created = await fetch(`${service.url}/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ description: 'vendor from the one-file CLI', scopes: ['candidates:read'] }),
-    });
-    expect(created.status).toBe(201);
-    const token = (await created.json()) as { id: string; accessToken: string; refreshKey: string; expiresAt: string };
-    const file = join(work, 'vendor-credentials.json');
-    writeFileSync(
-      file,
-      `${JSON.stringify({ apiUrl: service.url, tokenId: token.id, accessToken: token.accessToken, refreshKey: token.refreshKey }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
+    const { token, file } = await vendorFile('bob', 'vendor from the one-file CLI', 'vendor-credentials.json', false);
 
     const version = await node([copied, '--version']);
     const run = await node([copied, 'refresh', '--credentials', file]);
 
     expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout.trim()).toBe(packageVersion(join(projectRoot, 'packages', 'cli')));
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const renewed = JSON.parse(readFileSync(file, 'utf8')) as { tokenId: string; accessToken: string; refreshKey: string };
     expect(renewed.tokenId).not.toBe(token.id);

@@ -4,25 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmod, readdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  isRoot,
-  nobody,
-  service,
-  pat,
-  userEnv,
-  vendorCredentials,
-  readJson,
-  fingerprint,
-  callExampleApi,
-  refreshWithApi,
-  closedPort,
-  type FakeAnswer,
-  fakeService,
-  fakeRefreshService,
-  spoilingProxy,
-  watchFile,
-  expectOneLineFailure,
-} from '../support/cli-harness';
+import * as cli from '../support/cli-harness';
 
 /** The pid of a process that has exited (and so is free, as a crashed run's pid would be). */
 async function deadPid(): Promise<number> {
@@ -33,15 +15,15 @@ async function deadPid(): Promise<number> {
 
 describe('pat refresh', () => {
   it('replaces the credentials file through a temporary file and a rename with a working token and key', async () => {
-    const { directory, file, token } = await vendorCredentials({ note: 'kept across refreshes' });
-    const before = await fingerprint(file);
+    const { directory, file, token } = await cli.vendorCredentials({ note: 'kept across refreshes' });
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    const after = await fingerprint(file);
-    const renewed = await readJson(file);
+    const after = await cli.fingerprint(file);
+    const renewed = await cli.readJson(file);
     expect(after.inode).not.toBe(before.inode);
     expect(after.mode).toBe(0o600);
     expect(await readdir(directory)).toEqual(['credentials.json']);
@@ -49,106 +31,106 @@ describe('pat refresh', () => {
     expect(renewed.refreshKey).not.toBe(token.refreshKey);
     expect(renewed.accessToken).not.toBe(token.accessToken);
     expect(renewed.tokenId).not.toBe(token.id);
-    expect(renewed).toMatchObject({ apiUrl: service.url, note: 'kept across refreshes' });
+    expect(renewed).toMatchObject({ apiUrl: cli.service.url, note: 'kept across refreshes' });
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stdout).toContain(renewed.tokenId);
     expect(run.stdout).not.toContain(renewed.accessToken);
     expect(run.stdout).not.toContain(renewed.refreshKey);
-    const call = await callExampleApi(renewed.accessToken!);
+    const call = await cli.callExampleApi(renewed.accessToken!);
     expect(call.status).toBe(200);
     expect(call.body.principal?.tokenId).toBe(renewed.tokenId);
   });
 
   it('rotates the same file again and again with the key each refresh wrote', async () => {
-    const { file } = await vendorCredentials();
-    const ids = [(await readJson(file)).tokenId];
+    const { file } = await cli.vendorCredentials();
+    const ids = [(await cli.readJson(file)).tokenId];
 
     for (let round = 0; round < 3; round++) {
-      const run = await pat(['refresh', '--credentials', file]);
+      const run = await cli.pat(['refresh', '--credentials', file]);
       expect(run.code).toBe(0);
-      ids.push((await readJson(file)).tokenId);
+      ids.push((await cli.readJson(file)).tokenId);
     }
 
     expect(new Set(ids).size).toBe(4);
-    expect((await callExampleApi((await readJson(file)).accessToken!)).status).toBe(200);
+    expect((await cli.callExampleApi((await cli.readJson(file)).accessToken!)).status).toBe(200);
   });
 
   it('replaces the file a symlink points to and keeps the symlink', async () => {
-    const { directory, file } = await vendorCredentials();
+    const { directory, file } = await cli.vendorCredentials();
     const link = join(directory, 'current.json');
     await symlink(file, link);
 
-    const run = await pat(['refresh', '--credentials', link]);
+    const run = await cli.pat(['refresh', '--credentials', link]);
 
     expect(run.code).toBe(0);
-    expect((await readJson(link)).refreshKey).toBe((await readJson(file)).refreshKey);
+    expect((await cli.readJson(link)).refreshKey).toBe((await cli.readJson(file)).refreshKey);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await readdir(directory)).sort()).toEqual(['credentials.json', 'current.json']);
   });
 
   it('leaves the file untouched and exits non-zero when the server is down', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
-    await writeFile(file, JSON.stringify({ ...credentials, apiUrl: `http://127.0.0.1:${await closedPort()}` }), { mode: 0o600 });
-    const before = await fingerprint(file);
+    const { directory, file, credentials } = await cli.vendorCredentials();
+    await writeFile(file, JSON.stringify({ ...credentials, apiUrl: `http://127.0.0.1:${await cli.closedPort()}` }), { mode: 0o600 });
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
-    expectOneLineFailure(run, 1, /cannot reach .*ECONNREFUSED.*left unchanged/, [credentials.refreshKey, credentials.accessToken]);
-    expect(await fingerprint(file)).toEqual(before);
+    cli.expectOneLineFailure(run, 1, /cannot reach .*ECONNREFUSED.*left unchanged/, [credentials.refreshKey, credentials.accessToken]);
+    expect(await cli.fingerprint(file)).toEqual(before);
     expect(await readdir(directory)).toEqual(['credentials.json']);
-    expect(await refreshWithApi(credentials.refreshKey)).toBe(200); // the key was not spent
+    expect(await cli.refreshWithApi(credentials.refreshKey)).toBe(200); // the key was not spent
   });
 
   it('leaves the file untouched and exits non-zero when the refresh key is garbage (401)', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     const garbageKey = `patr_${randomBytes(16).toString('hex')}_${randomBytes(32).toString('base64url')}`;
     await writeFile(file, JSON.stringify({ ...credentials, refreshKey: garbageKey }), { mode: 0o600 });
-    const before = await fingerprint(file);
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
-    expectOneLineFailure(run, 3, /401 invalid_grant.*left unchanged/, [garbageKey, credentials.accessToken]);
-    expect(await fingerprint(file)).toEqual(before);
+    cli.expectOneLineFailure(run, 3, /401 invalid_grant.*left unchanged/, [garbageKey, credentials.accessToken]);
+    expect(await cli.fingerprint(file)).toEqual(before);
     expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('leaves the file untouched and exits non-zero when the token was revoked (401)', async () => {
-    const { file, credentials, idToken } = await vendorCredentials();
-    expect((await pat(['revoke', credentials.tokenId], { env: userEnv(idToken) })).code).toBe(0);
-    const before = await fingerprint(file);
+    const { file, credentials, idToken } = await cli.vendorCredentials();
+    expect((await cli.pat(['revoke', credentials.tokenId], { env: cli.userEnv(idToken) })).code).toBe(0);
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
-    expectOneLineFailure(run, 3, /refresh key rejected \(401 invalid_grant/, [credentials.refreshKey, credentials.accessToken]);
-    expect(await fingerprint(file)).toEqual(before);
+    cli.expectOneLineFailure(run, 3, /refresh key rejected \(401 invalid_grant/, [credentials.refreshKey, credentials.accessToken]);
+    expect(await cli.fingerprint(file)).toEqual(before);
   });
 
   // Needs the retry-safe refresh of issue 11 on the server.
   it('gives a stale copy of the file the same new credentials when its key is presented again within the leeway', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     const staleCopy = join(directory, 'stale-copy.json');
     await writeFile(staleCopy, await readFile(file), { mode: 0o600 });
-    expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
-    const winner = await readJson(file);
+    expect((await cli.pat(['refresh', '--credentials', file])).code).toBe(0);
+    const winner = await cli.readJson(file);
 
-    const run = await pat(['refresh', '--credentials', staleCopy]);
+    const run = await cli.pat(['refresh', '--credentials', staleCopy]);
 
     expect(run.code, run.stderr).toBe(0);
-    const copy = await readJson(staleCopy);
+    const copy = await cli.readJson(staleCopy);
     expect([copy.tokenId, copy.refreshKey]).toEqual([winner.tokenId, winner.refreshKey]);
     expect(copy.refreshKey).not.toBe(credentials.refreshKey);
     expect((await readdir(directory)).sort()).toEqual(['credentials.json', 'stale-copy.json']);
-    expect((await callExampleApi(winner.accessToken!)).status).toBe(200);
+    expect((await cli.callExampleApi(winner.accessToken!)).status).toBe(200);
   });
 
   // Needs the retry-safe refresh of issue 11 on the server.
   it('leaves the file holding the one successor when several refreshes of it race', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
 
-    const runs = await Promise.all(Array.from({ length: 4 }, () => pat(['refresh', '--credentials', file])));
+    const runs = await Promise.all(Array.from({ length: 4 }, () => cli.pat(['refresh', '--credentials', file])));
 
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    const final = await readJson(file);
+    const final = await cli.readJson(file);
     // Each run says `<from> → <to>`. Every run that read the original key got the same successor (a
     // 409 for a lost race was retried with the same key; a replay answers the same successor). On a
     // loaded machine a run may start only after another one replaced the file: it then rotates that
@@ -162,43 +144,46 @@ describe('pat refresh', () => {
     expect(successors.has(final.tokenId!)).toBe(true);
     expect(await readdir(directory)).toEqual(['credentials.json']);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect((await callExampleApi(final.accessToken!)).status).toBe(200);
-    expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
+    expect((await cli.callExampleApi(final.accessToken!)).status).toBe(200);
+    expect((await cli.pat(['refresh', '--credentials', file])).code).toBe(0);
   });
 
   it('retries a gateway failure with the same key, then leaves the file untouched and says the refresh may have happened', async () => {
     const keys = ['gateway-504', 'gateway-502', 'service-503', 'ok-but-nonsense'].map(
       (name) => `patr_${name}_${randomBytes(32).toString('base64url')}`,
     );
-    const answers: Record<string, FakeAnswer> = {
+    const answers: Record<string, cli.FakeAnswer> = {
       [keys[0]!]: { status: 504, raw: '{"message": "Endpoint request timed out"}' },
       [keys[1]!]: { status: 502, raw: '<html>Bad Gateway</html>' },
       [keys[2]!]: { status: 503, json: { error: { code: 'unavailable', message: 'DynamoDB is unavailable' } } },
       [keys[3]!]: { status: 200, json: { ok: true } },
     };
-    const gateway = await fakeService(({ body }) => answers[body.refreshKey]!);
-    const files = await Promise.all(keys.map(async (refreshKey) => await vendorCredentials({ apiUrl: gateway.url, refreshKey })));
-    const before = await Promise.all(files.map(({ file }) => fingerprint(file)));
+    const gateway = await cli.fakeService(({ body }) => answers[body.refreshKey]!);
+    const files = await Promise.all(keys.map(async (refreshKey) => await cli.vendorCredentials({ apiUrl: gateway.url, refreshKey })));
+    const before = await Promise.all(files.map(({ file }) => cli.fingerprint(file)));
 
-    const runs = await Promise.all(files.map(({ file }) => pat(['refresh', '--credentials', file])));
+    const runs = await Promise.all(files.map(({ file }) => cli.pat(['refresh', '--credentials', file])));
     await gateway.close();
 
-    expectOneLineFailure(
+    cli.expectOneLineFailure(
       runs[0]!,
       1,
       /HTTP 504, not the service's JSON.*\(4 attempts over \d+ s\); .*left unchanged, but the refresh may have happened/,
       [keys[0]!],
     );
-    expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON.*\(4 attempts.*may have happened/, [keys[1]!]);
-    expectOneLineFailure(runs[2]!, 1, /the service failed \(503 unavailable: DynamoDB is unavailable\) \(4 attempts.*may have happened/, [
-      keys[2]!,
-    ]);
-    expectOneLineFailure(runs[3]!, 1, /HTTP 200 without a new token.*may have happened/, [keys[3]!]);
+    cli.expectOneLineFailure(runs[1]!, 1, /HTTP 502, not the service's JSON.*\(4 attempts.*may have happened/, [keys[1]!]);
+    cli.expectOneLineFailure(
+      runs[2]!,
+      1,
+      /the service failed \(503 unavailable: DynamoDB is unavailable\) \(4 attempts.*may have happened/,
+      [keys[2]!],
+    );
+    cli.expectOneLineFailure(runs[3]!, 1, /HTTP 200 without a new token.*may have happened/, [keys[3]!]);
     // Each retry presented the same key; a 200, even a useless one, is not retried.
     const attemptsPerKey = keys.map((key) => gateway.requests.filter((request) => request.body.refreshKey === key).length);
     expect(attemptsPerKey).toEqual([4, 4, 4, 1]);
     for (const [index, { file, directory }] of files.entries()) {
-      expect(await fingerprint(file)).toEqual(before[index]);
+      expect(await cli.fingerprint(file)).toEqual(before[index]);
       expect(await readdir(directory)).toEqual(['credentials.json']);
     }
   });
@@ -206,19 +191,19 @@ describe('pat refresh', () => {
   describe('when the answer to the refresh is lost after the service rotated the token', () => {
     for (const spoil of ['reset', 'silence'] as const) {
       it(`retries with the same key and saves the successor the service answers again (${spoil === 'reset' ? 'connection reset' : 'timeout'})`, async () => {
-        const fake = await fakeRefreshService();
-        const proxy = await spoilingProxy(fake.url, spoil);
-        const { file, credentials } = await vendorCredentials({ apiUrl: proxy.url });
+        const fake = await cli.fakeRefreshService();
+        const proxy = await cli.spoilingProxy(fake.url, spoil);
+        const { file, credentials } = await cli.vendorCredentials({ apiUrl: proxy.url });
         const oldText = await readFile(file, 'utf8');
 
-        const { result: run, seen, torn } = await watchFile(file, pat(['refresh', '--credentials', file, '--timeout', '2']));
+        const { result: run, seen, torn } = await cli.watchFile(file, cli.pat(['refresh', '--credentials', file, '--timeout', '2']));
         await proxy.close();
         await fake.close();
 
         expect(run.code, run.stderr).toBe(0);
         expect(fake.requests.map((request) => request.body.refreshKey)).toEqual([credentials.refreshKey, credentials.refreshKey]);
         expect(proxy.connections()).toBe(2);
-        const saved = await readJson(file);
+        const saved = await cli.readJson(file);
         expect(saved.refreshKey).toMatch(/^patr_/);
         expect(saved.refreshKey).not.toBe(credentials.refreshKey);
         expect(run.stdout).toContain(`→ ${saved.tokenId}`);
@@ -233,139 +218,139 @@ describe('pat refresh', () => {
 
     // Needs the retry-safe refresh of issue 11 on the server.
     it('works through a proxy that resets the first answer in front of the real service', async () => {
-      const proxy = await spoilingProxy(service.url, 'reset');
-      const { file, credentials } = await vendorCredentials({ apiUrl: proxy.url });
+      const proxy = await cli.spoilingProxy(cli.service.url, 'reset');
+      const { file, credentials } = await cli.vendorCredentials({ apiUrl: proxy.url });
 
-      const { result: run, torn } = await watchFile(file, pat(['refresh', '--credentials', file]));
+      const { result: run, torn } = await cli.watchFile(file, cli.pat(['refresh', '--credentials', file]));
       await proxy.close();
 
       expect(run.code, run.stderr).toBe(0);
       expect(proxy.connections()).toBe(2);
       expect(torn).toEqual([]);
-      const saved = await readJson(file);
+      const saved = await cli.readJson(file);
       expect(saved.tokenId).not.toBe(credentials.tokenId);
-      const call = await callExampleApi(saved.accessToken!);
+      const call = await cli.callExampleApi(saved.accessToken!);
       expect([call.status, call.body.principal?.tokenId]).toEqual([200, saved.tokenId]);
-      expect((await pat(['refresh', '--credentials', file, '--url', service.url])).code).toBe(0); // the saved key is the live one
+      expect((await cli.pat(['refresh', '--credentials', file, '--url', cli.service.url])).code).toBe(0); // the saved key is the live one
     });
   });
 
   it('leaves the file untouched and exits non-zero when the file cannot be read', async () => {
-    const { file, credentials } = await vendorCredentials();
+    const { file, credentials } = await cli.vendorCredentials();
     await chmod(file, 0o000);
-    const before = await fingerprint(file);
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file], { as: isRoot ? nobody : undefined });
+    const run = await cli.pat(['refresh', '--credentials', file], { as: cli.isRoot ? cli.nobody : undefined });
 
-    expectOneLineFailure(run, 1, /cannot read the credentials file .*permission denied/, [credentials.refreshKey]);
-    expect(await fingerprint(file)).toEqual(before);
+    cli.expectOneLineFailure(run, 1, /cannot read the credentials file .*permission denied/, [credentials.refreshKey]);
+    expect(await cli.fingerprint(file)).toEqual(before);
   });
 
   it('exits non-zero when the file does not exist or is a directory', async () => {
-    const { directory } = await vendorCredentials();
+    const { directory } = await cli.vendorCredentials();
 
-    const missing = await pat(['refresh', '--credentials', join(directory, 'missing.json')]);
-    const aDirectory = await pat(['refresh', '--credentials', directory]);
+    const missing = await cli.pat(['refresh', '--credentials', join(directory, 'missing.json')]);
+    const aDirectory = await cli.pat(['refresh', '--credentials', directory]);
 
-    expectOneLineFailure(missing, 1, /cannot read the credentials file .*no such file/, []);
-    expectOneLineFailure(aDirectory, 1, /cannot read the credentials file .*directory/, []);
+    cli.expectOneLineFailure(missing, 1, /cannot read the credentials file .*no such file/, []);
+    cli.expectOneLineFailure(aDirectory, 1, /cannot read the credentials file .*directory/, []);
     expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('leaves the file untouched and never quotes it when it is not valid JSON', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     // A JSON parser's message quotes the text around the mistake: here, the refresh key.
-    await writeFile(file, `{"apiUrl": "${service.url}", "refreshKey": "${credentials.refreshKey}" oops}`, { mode: 0o600 });
-    const before = await fingerprint(file);
+    await writeFile(file, `{"apiUrl": "${cli.service.url}", "refreshKey": "${credentials.refreshKey}" oops}`, { mode: 0o600 });
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
-    expectOneLineFailure(run, 1, /is not valid JSON/, [credentials.refreshKey, credentials.refreshKey.slice(-20)]);
-    expect(await fingerprint(file)).toEqual(before);
+    cli.expectOneLineFailure(run, 1, /is not valid JSON/, [credentials.refreshKey, credentials.refreshKey.slice(-20)]);
+    expect(await cli.fingerprint(file)).toEqual(before);
     expect(await readdir(directory)).toEqual(['credentials.json']);
-    expect(await refreshWithApi(credentials.refreshKey)).toBe(200); // nothing was sent
+    expect(await cli.refreshWithApi(credentials.refreshKey)).toBe(200); // nothing was sent
   });
 
   it('leaves the file untouched when it lacks a refresh key or an API URL', async () => {
-    const { file, credentials } = await vendorCredentials();
-    await writeFile(file, JSON.stringify({ apiUrl: service.url, accessToken: credentials.accessToken }), { mode: 0o600 });
-    const noKey = await fingerprint(file);
-    const withoutKey = await pat(['refresh', '--credentials', file]);
-    expectOneLineFailure(withoutKey, 1, /invalid: "refreshKey" must be a non-empty string/, [credentials.accessToken]);
-    expect(await fingerprint(file)).toEqual(noKey);
+    const { file, credentials } = await cli.vendorCredentials();
+    await writeFile(file, JSON.stringify({ apiUrl: cli.service.url, accessToken: credentials.accessToken }), { mode: 0o600 });
+    const noKey = await cli.fingerprint(file);
+    const withoutKey = await cli.pat(['refresh', '--credentials', file]);
+    cli.expectOneLineFailure(withoutKey, 1, /invalid: "refreshKey" must be a non-empty string/, [credentials.accessToken]);
+    expect(await cli.fingerprint(file)).toEqual(noKey);
 
     await writeFile(file, JSON.stringify({ refreshKey: credentials.refreshKey }), { mode: 0o600 });
-    const noUrl = await fingerprint(file);
-    const withoutUrl = await pat(['refresh', '--credentials', file]);
-    expectOneLineFailure(withoutUrl, 2, /missing the API URL/, [credentials.refreshKey]);
-    expect(await fingerprint(file)).toEqual(noUrl);
+    const noUrl = await cli.fingerprint(file);
+    const withoutUrl = await cli.pat(['refresh', '--credentials', file]);
+    cli.expectOneLineFailure(withoutUrl, 2, /missing the API URL/, [credentials.refreshKey]);
+    expect(await cli.fingerprint(file)).toEqual(noUrl);
   });
 
   it('fails before spending the key when it could not write the new file next to the old one', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     await chmod(file, 0o644); // readable by the unprivileged user when running as root
     await chmod(directory, 0o555);
-    const before = await fingerprint(file);
+    const before = await cli.fingerprint(file);
 
-    const run = await pat(['refresh', '--credentials', file], { as: isRoot ? nobody : undefined });
+    const run = await cli.pat(['refresh', '--credentials', file], { as: cli.isRoot ? cli.nobody : undefined });
 
     await chmod(directory, 0o755);
-    expectOneLineFailure(run, 1, /cannot create a file next to .*nothing was sent/, [credentials.refreshKey]);
-    expect(await fingerprint(file)).toEqual(before);
-    expect(await refreshWithApi(credentials.refreshKey)).toBe(200);
+    cli.expectOneLineFailure(run, 1, /cannot create a file next to .*nothing was sent/, [credentials.refreshKey]);
+    expect(await cli.fingerprint(file)).toEqual(before);
+    expect(await cli.refreshWithApi(credentials.refreshKey)).toBe(200);
   });
 
   it('says that this very call revoked the whole credential when the key had already been spent (reuse)', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     const spentCopy = join(directory, 'restored-backup.json');
     await writeFile(spentCopy, await readFile(file), { mode: 0o600 });
-    expect((await pat(['refresh', '--credentials', file])).code).toBe(0);
-    expect((await pat(['refresh', '--credentials', file])).code).toBe(0); // the successor rotated too: no replay any more
-    const newest = await readJson(file);
-    const before = await fingerprint(spentCopy);
+    expect((await cli.pat(['refresh', '--credentials', file])).code).toBe(0);
+    expect((await cli.pat(['refresh', '--credentials', file])).code).toBe(0); // the successor rotated too: no replay any more
+    const newest = await cli.readJson(file);
+    const before = await cli.fingerprint(spentCopy);
 
-    const run = await pat(['refresh', '--credentials', spentCopy]);
+    const run = await cli.pat(['refresh', '--credentials', spentCopy]);
 
-    expectOneLineFailure(run, 3, /REUSED.*this run has just revoked the whole credential.*ask the token's owner for a new token/, [
+    cli.expectOneLineFailure(run, 3, /REUSED.*this run has just revoked the whole credential.*ask the token's owner for a new token/, [
       credentials.refreshKey,
       newest.refreshKey!,
     ]);
-    expect(await fingerprint(spentCopy)).toEqual(before);
-    expect(await refreshWithApi(newest.refreshKey!)).toBe(401); // the newer copy died with the chain
+    expect(await cli.fingerprint(spentCopy)).toEqual(before);
+    expect(await cli.refreshWithApi(newest.refreshKey!)).toBe(401); // the newer copy died with the chain
   });
 
   it('waits while another run holds the lock next to the file and reads the file only once it has the lock', async () => {
-    const { directory, file } = await vendorCredentials();
+    const { directory, file } = await cli.vendorCredentials();
     const lock = join(directory, '.credentials.json.lock');
     await writeFile(lock, `${process.pid} ${new Date().toISOString()}\n`); // a live process holds it
-    const before = await fingerprint(file);
+    const before = await cli.fingerprint(file);
 
-    const running = pat(['refresh', '--credentials', file]);
+    const running = cli.pat(['refresh', '--credentials', file]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const whileLocked = await fingerprint(file);
+    const whileLocked = await cli.fingerprint(file);
     await unlink(lock);
     const run = await running;
 
     expect(whileLocked).toEqual(before);
     expect(run.code, run.stderr).toBe(0);
-    expect(await fingerprint(file)).not.toEqual(before);
+    expect(await cli.fingerprint(file)).not.toEqual(before);
     expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('takes over a lock left by a run that died, and removes its own lock when done', async () => {
-    const { directory, file, credentials } = await vendorCredentials();
+    const { directory, file, credentials } = await cli.vendorCredentials();
     await writeFile(join(directory, '.credentials.json.lock'), `${await deadPid()} 2026-01-01T00:00:00.000Z\n`);
 
-    const run = await pat(['refresh', '--credentials', file]);
+    const run = await cli.pat(['refresh', '--credentials', file]);
 
     expect(run.code, run.stderr).toBe(0);
-    expect((await readJson(file)).tokenId).not.toBe(credentials.tokenId);
+    expect((await cli.readJson(file)).tokenId).not.toBe(credentials.tokenId);
     expect(await readdir(directory)).toEqual(['credentials.json']);
   });
 
   it('refuses to run without --credentials', async () => {
-    const run = await pat(['refresh']);
+    const run = await cli.pat(['refresh']);
 
-    expectOneLineFailure(run, 2, /missing --credentials FILE/, []);
+    cli.expectOneLineFailure(run, 2, /missing --credentials FILE/, []);
   });
 });

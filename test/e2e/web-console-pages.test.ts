@@ -7,20 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import {
-  service,
-  pageErrors,
-  idTokenOf,
-  callApi,
-  createToken,
-  exampleApi,
-  newPage,
-  signIn,
-  rowOf,
-  textOf,
-  expectAccessible,
-  screenshot,
-} from '../support/web-console-harness';
+import * as web from '../support/web-console-harness';
 
 const widths = [390, 1024, 1440] as const;
 
@@ -78,24 +65,24 @@ async function expectVisibleInWindow(page: Page, names: readonly string[], width
 /** A tenant per width: uma's rotated, used vendor credential, a request waiting for approval, ada the admin. */
 async function tenantFor(width: number) {
   const tenant = `pages-${width}`;
-  const admin = await idTokenOf('ada', tenant, true);
-  const uma = await idTokenOf('uma', tenant);
-  const vendor = await createToken(uma, { description: 'Vendor feed', scopes: ['candidates:read'] });
-  expect((await exampleApi(vendor.accessToken)).status).toBe(200); // generation 1 is used…
-  const refreshed = await fetch(`${service.url}/tokens/refresh`, {
+  const admin = await web.idTokenOf('ada', tenant, true);
+  const uma = await web.idTokenOf('uma', tenant);
+  const vendor = await web.createToken(uma, { description: 'Vendor feed', scopes: ['candidates:read'] });
+  expect((await web.exampleApi(vendor.accessToken)).status).toBe(200); // generation 1 is used…
+  const refreshed = await fetch(`${web.service.url}/tokens/refresh`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ refreshKey: vendor.refreshKey }),
   });
   expect(refreshed.status).toBe(200); // …then rotated: generation 2 never is
   const successor = (await refreshed.json()) as { id: string };
-  await createToken(uma, {
+  await web.createToken(uma, {
     description: 'Reports',
     scopes: ['jobs:read'],
     expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
   });
-  expect((await callApi(admin, 'PUT', '/tenant/policy', { requireApproval: true })).status).toBe(200);
-  const request = await createToken(uma, { description: 'Needs review', scopes: ['jobs:read'], justification: 'Nightly job import' });
+  expect((await web.callApi(admin, 'PUT', '/tenant/policy', { requireApproval: true })).status).toBe(200);
+  const request = await web.createToken(uma, { description: 'Needs review', scopes: ['jobs:read'], justification: 'Nightly job import' });
   return { tenant, admin, uma, vendor, successor, request };
 }
 
@@ -103,14 +90,14 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
   for (const width of widths) {
     it(`at ${width} px: tokens, a credential's page, approvals and the audit log work with the keyboard, fit the window and pass axe`, async () => {
       const { tenant, vendor, successor } = await tenantFor(width);
-      const page = await newPage(undefined, { viewport: { width, height: 900 } });
-      await signIn(page, 'ada', tenant, true);
+      const page = await web.newPage(undefined, { viewport: { width, height: 900 } });
+      await web.signIn(page, 'ada', tenant, true);
 
       // The token table: the credential's last use is generation 1's, short ids, every action visible.
-      const row = rowOf(page, 'Vendor feed');
+      const row = web.rowOf(page, 'Vendor feed');
       await row.waitFor();
-      expect(await textOf(row)).toContain(`${successor.id.slice(0, 8)}…`);
-      expect(await textOf(row)).not.toContain('Never'); // generation 2 is unused; the credential was used
+      expect(await web.textOf(row)).toContain(`${successor.id.slice(0, 8)}…`);
+      expect(await web.textOf(row)).not.toContain('Never'); // generation 2 is unused; the credential was used
       const actions = ['Edit token “Vendor feed” of uma', 'Regenerate token “Vendor feed” of uma', 'Revoke token “Vendor feed” of uma'];
       await expectVisibleInWindow(page, actions, width);
       await expectNoSidewaysScroll(page, width);
@@ -125,15 +112,15 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
           stops.some((stop) => stop.endsWith(name)),
           `Tab reaches ${name}: ${stops.join(' | ')}`,
         ).toBe(true);
-      await expectAccessible(page, `tokens list at ${width} px`);
-      await screenshot(page, `20-tokens-${width}`);
+      await web.expectAccessible(page, `tokens list at ${width} px`);
+      await web.screenshot(page, `20-tokens-${width}`);
 
       // Search by owner and description, the inactive view, sort by expiry.
       await page.getByLabel('Search').fill('report');
-      await rowOf(page, 'Vendor feed').waitFor({ state: 'detached' });
+      await web.rowOf(page, 'Vendor feed').waitFor({ state: 'detached' });
       expect(await page.locator('table.tokens tbody tr').count()).toBe(1);
       await page.getByLabel('Search').fill('UMA');
-      await rowOf(page, 'Vendor feed').waitFor();
+      await web.rowOf(page, 'Vendor feed').waitFor();
       await page.getByLabel('Search').fill('');
       await page.getByLabel('Sort by').selectOption('expiry');
       await expect
@@ -150,7 +137,7 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await page.getByRole('radio', { name: 'Active', exact: true }).check();
 
       // A credential's page, by its link, and again by its URL (shareable).
-      await rowOf(page, 'Vendor feed').getByRole('link', { name: 'Vendor feed of uma: details' }).click();
+      await web.rowOf(page, 'Vendor feed').getByRole('link', { name: 'Vendor feed of uma: details' }).click();
       await page.getByRole('heading', { name: /Vendor feed/, level: 1 }).waitFor();
       expect(new URL(page.url()).hash).toBe(`#/tokens/${successor.id}`);
       const generations = page.getByRole('table', { name: 'Generations of “Vendor feed”' });
@@ -165,9 +152,9 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
           pageStops.some((stop) => stop.endsWith(name)),
           `Tab reaches ${name}: ${pageStops.join(' | ')}`,
         ).toBe(true);
-      await expectAccessible(page, `credential page at ${width} px`);
-      await screenshot(page, `21-credential-${width}`);
-      await page.goto(`${service.url}/#/tokens/${vendor.id}`); // an older generation's id finds the same credential
+      await web.expectAccessible(page, `credential page at ${width} px`);
+      await web.screenshot(page, `21-credential-${width}`);
+      await page.goto(`${web.service.url}/#/tokens/${vendor.id}`); // an older generation's id finds the same credential
       await page.getByRole('heading', { name: /Vendor feed/, level: 1 }).waitFor();
       await expect.poll(() => generations.locator('tbody tr').count()).toBe(2);
 
@@ -175,24 +162,24 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await page.getByRole('button', { name: 'Regenerate' }).click();
       const regenerate = page.getByRole('alertdialog', { name: 'Regenerate token?' });
       await regenerate.getByRole('radio', { name: '180 days from now' }).waitFor();
-      await expectAccessible(page, `regenerate dialog at ${width} px`);
-      await screenshot(page, `22-regenerate-${width}`, regenerate);
+      await web.expectAccessible(page, `regenerate dialog at ${width} px`);
+      await web.screenshot(page, `22-regenerate-${width}`, regenerate);
       await page.keyboard.press('Escape');
 
       // Approvals: the count on the tab, the justification, a reason on reject.
       const approvalsTab = page.getByRole('link', { name: /Approvals/ });
       await expect.poll(() => approvalsTab.innerText()).toMatch(/Approvals\s*1/);
       await approvalsTab.click();
-      await rowOf(page, 'Needs review').waitFor();
+      await web.rowOf(page, 'Needs review').waitFor();
       await expectVisibleInWindow(page, ['Approve “Needs review” of uma', 'Reject “Needs review” of uma'], width);
       await expectNoSidewaysScroll(page, width);
       expect(await tabStops(page)).toEqual(expect.arrayContaining(['Approve “Needs review” of uma', 'Reject “Needs review” of uma']));
-      await expectAccessible(page, `approvals at ${width} px`);
-      await screenshot(page, `23-approvals-${width}`);
+      await web.expectAccessible(page, `approvals at ${width} px`);
+      await web.screenshot(page, `23-approvals-${width}`);
       await page.getByRole('button', { name: 'Reject “Needs review” of uma' }).click();
       const reject = page.getByRole('alertdialog', { name: 'Reject token?' });
       await reject.getByLabel('Reason (optional, shown to uma)').fill('Use the shared import token');
-      await expectAccessible(page, `reject dialog at ${width} px`);
+      await web.expectAccessible(page, `reject dialog at ${width} px`);
       await reject.getByRole('button', { name: 'Reject token' }).click();
       await page.getByText('Rejected “Needs review” of uma: it is revoked; they see your reason.').waitFor();
       await expect.poll(() => approvalsTab.innerText()).toBe('Approvals');
@@ -206,8 +193,8 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await expect.poll(() => page.getByRole('table', { name: 'Audit events' }).locator('tbody tr').count()).toBe(1);
       await expectNoSidewaysScroll(page, width);
       expect(await tabStops(page)).toEqual(expect.arrayContaining(['Apply filters', 'Export CSV (1 event)']));
-      await expectAccessible(page, `audit log at ${width} px`);
-      await screenshot(page, `24-audit-${width}`);
+      await web.expectAccessible(page, `audit log at ${width} px`);
+      await web.screenshot(page, `24-audit-${width}`);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('button', { name: 'Export CSV (1 event)' }).click(),
@@ -223,58 +210,62 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
   }
 
   it('shows the IP entries as required before submit where the tenant requires them, with no "leave empty"', async () => {
-    const admin = await idTokenOf('ada', 'ip-required', true);
-    expect((await callApi(admin, 'PUT', '/tenant/policy', { requireIpRestriction: true })).status).toBe(200);
-    const page = await newPage(undefined, { viewport: { width: 390, height: 900 } });
-    await signIn(page, 'uma', 'ip-required');
+    const admin = await web.idTokenOf('ada', 'ip-required', true);
+    expect((await web.callApi(admin, 'PUT', '/tenant/policy', { requireIpRestriction: true })).status).toBe(200);
+    const page = await web.newPage(undefined, { viewport: { width: 390, height: 900 } });
+    await web.signIn(page, 'uma', 'ip-required');
 
     await page.getByRole('button', { name: 'Add token' }).click();
     const dialog = page.getByRole('dialog', { name: 'New personal access token' });
     await dialog.waitFor();
 
     const ipGroup = dialog.getByRole('group', { name: /IP restrictions/ });
-    expect(await textOf(ipGroup)).toContain('IP restrictions (required)');
-    expect(await textOf(dialog)).not.toMatch(/leave empty/i);
+    expect(await web.textOf(ipGroup)).toContain('IP restrictions (required)');
+    expect(await web.textOf(dialog)).not.toMatch(/leave empty/i);
     const first = dialog.getByRole('textbox', { name: 'IP entry 1', exact: true });
     expect(await first.getAttribute('required')).not.toBeNull();
     expect(await first.getAttribute('aria-required')).toBe('true');
     await first.fill('0.0.0.0/0');
     await first.blur();
     await dialog.getByText('an entry that allows every address is not one').waitFor();
-    await expectAccessible(page, 'create dialog of a tenant that requires IPs');
-    await screenshot(page, '25-create-ip-required', dialog);
+    await web.expectAccessible(page, 'create dialog of a tenant that requires IPs');
+    await web.screenshot(page, '25-create-ip-required', dialog);
     await page.context().close();
   });
 
   // Needs this round's API on the server: the requester's justification (POST /tokens) and the reason shown to them.
   it('shows the requester’s justification to the admin and the rejection’s reason to the requester', async () => {
     const tenant = 'justified';
-    const admin = await idTokenOf('ada', tenant, true);
-    const uma = await idTokenOf('uma', tenant);
-    expect((await callApi(admin, 'PUT', '/tenant/policy', { requireApproval: true })).status).toBe(200);
-    const request = await createToken(uma, { description: 'Payroll export', scopes: ['jobs:read'], justification: 'Monthly payroll run' });
-    const page = await newPage();
-    await signIn(page, 'ada', tenant, true);
+    const admin = await web.idTokenOf('ada', tenant, true);
+    const uma = await web.idTokenOf('uma', tenant);
+    expect((await web.callApi(admin, 'PUT', '/tenant/policy', { requireApproval: true })).status).toBe(200);
+    const request = await web.createToken(uma, {
+      description: 'Payroll export',
+      scopes: ['jobs:read'],
+      justification: 'Monthly payroll run',
+    });
+    const page = await web.newPage();
+    await web.signIn(page, 'ada', tenant, true);
     await page.getByRole('link', { name: /Approvals/ }).click();
     // The approvals page, not the token list it replaces (both have a row for the request).
     await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
     await page.getByRole('button', { name: /^Approve “Payroll export”/ }).waitFor();
 
-    expect(await textOf(rowOf(page, 'Payroll export'))).toContain('Why: Monthly payroll run');
-    const reject = await callApi(admin, 'POST', `/tokens/${request.id}/reject`, {
+    expect(await web.textOf(web.rowOf(page, 'Payroll export'))).toContain('Why: Monthly payroll run');
+    const reject = await web.callApi(admin, 'POST', `/tokens/${request.id}/reject`, {
       revision: 0,
       reason: 'Ask finance for the shared token',
     });
     expect(reject.status).toBe(200);
-    const userPage = await newPage();
-    await signIn(userPage, 'uma', tenant);
+    const userPage = await web.newPage();
+    await web.signIn(userPage, 'uma', tenant);
     await userPage.getByRole('radio', { name: 'Inactive' }).check();
-    expect(await textOf(rowOf(userPage, 'Payroll export'))).toContain('Rejected: Ask finance for the shared token');
+    expect(await web.textOf(web.rowOf(userPage, 'Payroll export'))).toContain('Rejected: Ask finance for the shared token');
     await page.context().close();
     await userPage.context().close();
   });
 
   it('raised no script errors on any page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(web.pageErrors).toEqual([]);
   });
 });

@@ -48,6 +48,9 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pat-cli-'));
   await chmod(root, 0o755);
   await copyReadableByAll(dirname(patBin), join(root, 'bin'));
+  // bin/pat/version.js reads the package.json of the package holding bin/.
+  await copyFile(join(dirname(patBin), '..', 'package.json'), join(root, 'package.json'));
+  await chmod(join(root, 'package.json'), 0o644);
   patBinForOthers = join(root, 'bin', 'pat.js');
   const tableName = `cli-${randomBytes(6).toString('hex')}`;
   await createTableFirst(inject('dynamoEndpoint'), tableName);
@@ -93,6 +96,13 @@ export async function signIn(user: string, tenant = 'acme', admin = false): Prom
     body: JSON.stringify({ user, tenant, admin }),
   });
   return ((await response.json()) as { idToken: string }).idToken;
+}
+
+let tenantCount = 0;
+/** A tenant of its own, with an admin (ada) and a user (uma) signed in: a policy is per tenant, so a test gets one. */
+export async function newTenant() {
+  const name = `cli-gov${++tenantCount}-${randomBytes(3).toString('hex')}`;
+  return { name, admin: await signIn('ada', name, true), user: await signIn('uma', name) };
 }
 
 export const userEnv = (idToken: string): Record<string, string> => ({ PAT_API_URL: service.url, PAT_ID_TOKEN: idToken });
@@ -263,7 +273,7 @@ export async function watchFile<T>(file: string, until: Promise<T>) {
   const torn: string[] = [];
   let done = false;
   void until.finally(() => (done = true));
-  while (!done) {
+  const look = async () => {
     const text = await readFile(file, 'utf8').catch(() => 'missing');
     try {
       JSON.parse(text);
@@ -271,8 +281,13 @@ export async function watchFile<T>(file: string, until: Promise<T>) {
     } catch {
       torn.push(text);
     }
+  };
+  while (!done) {
+    await look();
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  // Once more when it has settled: on a busy machine the last look may come before the last write.
+  await look();
   return { result: await until, seen: [...seen], torn };
 }
 

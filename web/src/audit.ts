@@ -3,29 +3,10 @@
  * applies itself, and the CSV export.
  */
 
-/** One event as `GET /audit` answers it (the generated AuditEvent, structurally). */
-export interface AuditEvent {
-  id: string;
-  at: string;
-  action:
-    | 'token.created'
-    | 'token.revoked'
-    | 'token.refreshed'
-    | 'token.reuse_detected'
-    | 'token.leak_revoked'
-    | 'token.regenerated'
-    | 'token.edited'
-    | 'token.approved'
-    | 'token.rejected'
-    | 'tenant.policy_changed'
-    | 'authorization.denied';
-  tenant: string;
-  tokenId: string;
-  owner: string;
-  actor: { type: 'user' | 'token' | 'anonymous'; id?: string };
-  sourceIp?: string;
-  details?: Record<string, string | number | string[]>;
-}
+import type { components } from './generated/api-types';
+
+/** One event as `GET /audit` answers it: the AuditEvent of the service's OpenAPI document (`npm run openapi` writes the types). */
+export type AuditEvent = components['schemas']['AuditEvent'];
 
 const actionText: Record<AuditEvent['action'], string> = {
   'token.created': 'Created',

@@ -1,10 +1,10 @@
 // @ts-check
 /** `pat create`: a new token, its secrets shown once or saved to a credentials file. */
 import { stat } from 'node:fs/promises';
-import { PendingReplacement, credentialsText } from '../credentials-file.js';
+import { PendingReplacement, credentialsText, issuedCredentials } from '../credentials-file.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, managementError } from '../http.js';
-import { listOf, parse, timeoutOf, userSession } from '../options.js';
+import { managementError, tokenPath } from '../http.js';
+import { listOf, parse, userSession } from '../options.js';
 import { rememberSecret, safeText, say, sayIssuedToken, sayJson, scopesOf } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
@@ -45,8 +45,7 @@ export async function run({ args, env }) {
   if (!values.scope || values.scope.length === 0) throw usageError('missing --scope SCOPE (repeat it for several scopes)');
   const expiryOptions = [values['expires-in-days'], values['expires-at'], values['no-expiry']].filter((value) => value !== undefined);
   if (expiryOptions.length > 1) throw usageError('give at most one of --expires-in-days, --expires-at and --no-expiry');
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
   /** @type {Record<string, unknown>} */
   const body = { description: values.description, scopes: values.scope.flatMap((scope) => listOf(scope, '--scope')) };
@@ -73,25 +72,18 @@ export async function run({ args, env }) {
   }
 
   try {
-    const call = { method: 'POST', url: new URL('tokens', base), bearer: idToken, body, timeoutSeconds };
-    const answer = await callApi(call);
+    const answer = await session.call('POST', 'tokens', body);
     if (answer.status !== 201) throw managementError(answer, 'create the token');
     const { accessToken, refreshKey, ...metadata } = answer.body;
     rememberSecret(accessToken);
     rememberSecret(refreshKey);
 
     if (saveTo) {
-      const credentials = { apiUrl: base.href, tokenId: metadata.id, accessToken, refreshKey, expiresAt: metadata.expiresAt ?? null };
       try {
-        await saveTo.commit(credentialsText(credentials));
+        await saveTo.commit(credentialsText(issuedCredentials(answer.body, session.base.href)));
       } catch (error) {
         // A token nobody can use must not stay active: revoke it.
-        const revoked = await callApi({
-          method: 'DELETE',
-          url: new URL(`tokens/${encodeURIComponent(metadata.id)}`, base),
-          bearer: idToken,
-          timeoutSeconds,
-        }).then(
+        const revoked = await session.call('DELETE', tokenPath(metadata.id)).then(
           (revocation) => revocation.status === 200,
           () => false,
         );

@@ -1,9 +1,9 @@
 // @ts-check
 /** `pat edit`: changes a token's description or IP entries, or narrows its scopes. */
-import { CliError, usageError } from '../errors.js';
-import { callApi, managementError, serverReason } from '../http.js';
-import { listOf, parse, timeoutOf, userSession } from '../options.js';
-import { safeText, say, sayJson, scopesOf } from '../output.js';
+import { usageError } from '../errors.js';
+import { tokenBody, tokenPath } from '../http.js';
+import { listOf, parse, userSession } from '../options.js';
+import { allowedIpsOf, safeText, say, sayJson, scopesOf } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
 
@@ -49,21 +49,11 @@ export async function run({ args, env }) {
   if (values['allow-ip']) body.allowedIps = values['allow-ip'].flatMap((entry) => listOf(entry, '--allow-ip'));
   if (values['any-ip']) body.allowedIps = [];
   if (Object.keys(body).length === 0) throw usageError('nothing to change: give --description, --scope, --allow-ip or --any-ip');
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
-  const answer = await callApi({
-    method: 'PATCH',
-    url: new URL(`tokens/${encodeURIComponent(id)}`, base),
-    bearer: idToken,
-    body,
-    timeoutSeconds,
-  });
-  if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
-  if (answer.status !== 200) throw managementError(answer, `edit token ${safeText(id)}`);
-  const token = answer.body;
+  const token = tokenBody(await session.call('PATCH', tokenPath(id), body), id, 'edit');
   if (values.json) return sayJson(token);
   say(`Edited token ${safeText(token.id)} "${safeText(token.description)}"`);
   say(`  scopes:        ${safeText(scopesOf(token))}`);
-  say(`  allowed IPs:   ${Array.isArray(token.allowedIps) && token.allowedIps.length > 0 ? safeText(token.allowedIps.join(', ')) : 'any'}`);
+  say(`  allowed IPs:   ${allowedIpsOf(token)}`);
 }

@@ -1,8 +1,8 @@
 // @ts-check
 /** `pat list`: the caller's (or the tenant's) credentials, one row per token family. */
 import { CliError, usageError } from '../errors.js';
-import { callApi, managementError, shownUrl } from '../http.js';
-import { parse, timeoutOf, userSession } from '../options.js';
+import { managementError, shownUrl } from '../http.js';
+import { parse, userSession } from '../options.js';
 import { ago, generationOf, safeText, say, sayJson, scopesOf, shortTime, table } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
@@ -82,8 +82,7 @@ export async function run({ args, env }) {
   if (positionals.length > 0) throw usageError('list takes no arguments');
   if (values.status !== undefined && !['active', 'pending', 'revoked', 'expired', 'all'].includes(values.status))
     throw usageError('--status must be one of active, pending, revoked, expired, all');
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
   /** @type {any[]} */
   const items = [];
@@ -91,12 +90,12 @@ export async function run({ args, env }) {
   /** @type {string | null} */
   let nextCursor = null;
   do {
-    const url = new URL('tokens', base);
+    const url = new URL('tokens', session.base);
     if (values.status) url.searchParams.set('status', values.status);
     if (values.owner) url.searchParams.set('owner', values.owner);
     if (values.limit) url.searchParams.set('limit', values.limit);
     if (cursor) url.searchParams.set('cursor', cursor);
-    const answer = await callApi({ method: 'GET', url, bearer: idToken, timeoutSeconds });
+    const answer = await session.call('GET', url);
     if (answer.status !== 200) throw managementError(answer, 'list the tokens');
     if (!Array.isArray(answer.body.items)) throw new CliError(`unexpected answer from GET ${shownUrl(url)}: no "items" list`);
     items.push(...answer.body.items.filter((/** @type {unknown} */ item) => typeof item === 'object' && item !== null));

@@ -1,8 +1,8 @@
 // @ts-check
 /** `pat policy` and `pat policy set`: the tenant's effective token policy, and its tightening by an admin. */
 import { CliError, usageError } from '../errors.js';
-import { callApi, managementError, shownUrl } from '../http.js';
-import { listOf, parse, timeoutOf, userSession } from '../options.js';
+import { managementError, shownUrl } from '../http.js';
+import { listOf, parse, userSession } from '../options.js';
 import { safeText, say, sayJson, table } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
@@ -138,15 +138,10 @@ export async function run({ args, env }) {
   if (action === undefined && Object.keys(change).length > 0) throw usageError('to change the policy use pat policy set');
   if (action === 'set' && Object.keys(change).length === 0)
     throw usageError('nothing to change: give at least one option of pat policy set (pat help policy)');
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
-  const url = new URL(action === 'set' ? 'tenant/policy' : 'policy', base);
-  const answer = await callApi(
-    action === 'set'
-      ? { method: 'PUT', url, bearer: idToken, body: change, timeoutSeconds }
-      : { method: 'GET', url, bearer: idToken, timeoutSeconds },
-  );
+  const url = new URL(action === 'set' ? 'tenant/policy' : 'policy', session.base);
+  const answer = await (action === 'set' ? session.call('PUT', url, change) : session.call('GET', url));
   if (answer.status !== 200) throw managementError(answer, action === 'set' ? "change the tenant's policy" : "read the tenant's policy");
   if (values.json) return sayJson(answer.body, true);
   if (Object.keys(answer.body).length === 0)

@@ -1,10 +1,10 @@
 // @ts-check
 /** `pat refresh`: a vendor's unattended rotation, with its credentials file replaced atomically. */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { credentialsText, errnoOf, lockCredentials, PendingReplacement, readCredentials } from '../credentials-file.js';
-import { CliError, EXIT, usageError } from '../errors.js';
-import { apiBase, notJsonMessage, refreshWithRetries, REFRESH_DEFAULT_TIMEOUT_SECONDS, serverReason, shownUrl } from '../http.js';
-import { parse, timeoutOf } from '../options.js';
+import { credentialsText, errnoOf, issuedCredentials, lockCredentials, PendingReplacement, readCredentials } from '../credentials-file.js';
+import { CliError, EXIT } from '../errors.js';
+import { notJsonMessage, refreshWithRetries, REFRESH_DEFAULT_TIMEOUT_SECONDS, serverReason, shownUrl } from '../http.js';
+import { credentialsApiBase, credentialsFileOptions, timeoutOf } from '../options.js';
 import { rememberSecret, safeText, say, sayJson } from '../output.js';
 
 /**
@@ -42,16 +42,10 @@ call, and the message says so): ask the token's owner for a new token; 4 the key
 with another refresh on every attempt: do not retry it later.`;
 
 /** @param {Invocation} invocation */
-export async function run({ args, env }) {
-  const { values, positionals } = parse(args, {
-    credentials: { type: 'string', short: 'c' },
-    url: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (values.help) return say(help);
-  if (positionals.length > 0) throw usageError('refresh takes no arguments');
-  const given = values.credentials ?? env.PAT_CREDENTIALS;
-  if (!given) throw usageError('missing --credentials FILE');
+export async function run(invocation) {
+  const options = credentialsFileOptions(invocation, 'refresh');
+  if (!options) return say(help);
+  const { values, given } = options;
   const timeoutSeconds = timeoutOf(values.timeout, REFRESH_DEFAULT_TIMEOUT_SECONDS);
 
   let target;
@@ -91,11 +85,7 @@ export async function run({ args, env }) {
  */
 async function refreshLocked({ given, target, values, timeoutSeconds }) {
   const { credentials, raw } = await readCredentials(target);
-  const base = apiBase(
-    values.url ?? credentials.apiUrl,
-    values.url ? '--url' : `"apiUrl" of ${given} (or pass --url)`,
-    values['allow-http'] === true,
-  );
+  const base = credentialsApiBase(values, credentials, given);
   const fileStat = await stat(target);
   const replacement = await PendingReplacement.prepare(target, { uid: fileStat.uid, gid: fileStat.gid });
 
@@ -125,17 +115,8 @@ async function refreshLocked({ given, target, values, timeoutSeconds }) {
       throw new CliError(`unexpected answer from POST ${shownUrl(call.url)}: HTTP 200 without a new token; ${mayHaveHappened}`);
     }
     if (answer.status !== 200) throw await refreshError(answer, call, { given, target, sentFrom: raw, mayHaveHappened, tried });
-    /** @type {Credentials} */
-    const next = {
-      ...credentials,
-      apiUrl: credentials.apiUrl ?? base.href,
-      tokenId: token.id,
-      accessToken: token.accessToken,
-      refreshKey: token.refreshKey,
-      expiresAt: token.expiresAt ?? null,
-    };
     try {
-      await replacement.commit(credentialsText(next));
+      await replacement.commit(credentialsText(issuedCredentials(token, base.href, credentials)));
     } catch (error) {
       const failure = /** @type {{ message: string, keptAt?: string }} */ (error);
       if (failure.keptAt) {

@@ -1,10 +1,10 @@
 // @ts-check
 /** `pat regenerate`: a rotation started by a person; new secrets shown once or saved to a file. */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { PendingReplacement, credentialsText, errnoOf } from '../credentials-file.js';
+import { PendingReplacement, credentialsText, errnoOf, issuedCredentials } from '../credentials-file.js';
 import { CliError, usageError } from '../errors.js';
-import { callApi, managementError, serverReason, shownUrl } from '../http.js';
-import { parse, timeoutOf, userSession } from '../options.js';
+import { shownUrl, tokenBody, tokenPath } from '../http.js';
+import { parse, userSession } from '../options.js';
 import { generationOf, rememberSecret, safeText, say, sayIssuedToken, sayJson } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
@@ -76,8 +76,7 @@ export async function run({ args, env }) {
   if (values.help) return say(help);
   if (positionals.length !== 1) throw usageError('regenerate takes exactly one token ID');
   const id = /** @type {string} */ (positionals[0]);
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
+  const session = userSession(values, env);
 
   // The file must be writable before the old refresh key is spent: the new secrets exist only once.
   const file =
@@ -86,11 +85,8 @@ export async function run({ args, env }) {
       : { given: values.credentials, ...(await credentialsTarget(values.credentials, values.force === true)) };
   const replacement = file ? await PendingReplacement.prepare(file.target, file.owner) : undefined;
   try {
-    const url = new URL(`tokens/${encodeURIComponent(id)}/regenerate`, base);
-    const answer = await callApi({ method: 'POST', url, bearer: idToken, timeoutSeconds });
-    if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
-    if (answer.status !== 200) throw managementError(answer, `regenerate token ${safeText(id)}`);
-    const token = answer.body;
+    const url = new URL(tokenPath(id, 'regenerate'), session.base);
+    const token = tokenBody(await session.call('POST', url), id, 'regenerate');
     rememberSecret(token.accessToken);
     rememberSecret(token.refreshKey);
     if (typeof token.accessToken !== 'string' || typeof token.refreshKey !== 'string' || typeof token.id !== 'string') {
@@ -98,21 +94,13 @@ export async function run({ args, env }) {
         `unexpected answer from POST ${shownUrl(url)}: HTTP 200 without a new token; list the credential with pat list to see whether it was regenerated`,
       );
     }
-    const { accessToken, refreshKey, ...metadata } = token;
+    const { accessToken: _token, refreshKey: _key, ...metadata } = token;
     const generation = generationOf(metadata);
     const headline = `Regenerated token ${safeText(id)} → ${safeText(metadata.id)} "${safeText(metadata.description)}"${generation === undefined ? '' : ` (generation ${generation})`}`;
 
     if (file && replacement) {
-      const next = {
-        ...file.kept,
-        apiUrl: typeof file.kept.apiUrl === 'string' ? file.kept.apiUrl : base.href,
-        tokenId: metadata.id,
-        accessToken,
-        refreshKey,
-        expiresAt: metadata.expiresAt ?? null,
-      };
       try {
-        await replacement.commit(credentialsText(next));
+        await replacement.commit(credentialsText(issuedCredentials(token, session.base.href, file.kept)));
       } catch (error) {
         const failure = /** @type {{ message: string, keptAt?: string }} */ (error);
         if (failure.keptAt)

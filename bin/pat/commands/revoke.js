@@ -1,8 +1,8 @@
 // @ts-check
 /** `pat revoke`: revokes the whole credential (token family) an ID belongs to. */
-import { CliError, usageError } from '../errors.js';
-import { callApi, managementError, serverReason } from '../http.js';
-import { parse, timeoutOf, userSession } from '../options.js';
+import { usageError } from '../errors.js';
+import { tokenBody, tokenPath } from '../http.js';
+import { parse, userSession } from '../options.js';
 import { generationOf, safeText, say, sayJson } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
@@ -20,17 +20,8 @@ export async function run({ args, env }) {
   if (values.help) return say(help);
   if (positionals.length !== 1) throw usageError('revoke takes exactly one token ID');
   const id = /** @type {string} */ (positionals[0]);
-  const { base, idToken } = userSession(values, env);
-  const timeoutSeconds = timeoutOf(values.timeout);
-  const answer = await callApi({
-    method: 'DELETE',
-    url: new URL(`tokens/${encodeURIComponent(id)}`, base),
-    bearer: idToken,
-    timeoutSeconds,
-  });
-  if (answer.status === 404) throw new CliError(`no token ${safeText(id)} that you may see (${serverReason(answer)})`);
-  if (answer.status !== 200) throw managementError(answer, `revoke token ${safeText(id)}`);
-  const token = answer.body;
+  const session = userSession(values, env);
+  const token = tokenBody(await session.call('DELETE', tokenPath(id)), id, 'revoke');
   if (values.json) return sayJson(token);
   const description = `"${safeText(token.description)}"`;
   if (!Array.isArray(token.revokedTokenIds)) {
@@ -50,12 +41,7 @@ export async function run({ args, env }) {
   // Newest first: the first id is the credential's current generation, the others rotated ones in their grace period.
   let generation = revokedIds[0] === token.id ? generationOf(token) : undefined;
   if (generation === undefined && revokedIds[0] !== token.id) {
-    const newest = await callApi({
-      method: 'GET',
-      url: new URL(`tokens/${encodeURIComponent(revokedIds[0] ?? '')}`, base),
-      bearer: idToken,
-      timeoutSeconds,
-    }).catch(() => undefined);
+    const newest = await session.call('GET', tokenPath(revokedIds[0] ?? '')).catch(() => undefined);
     if (newest?.status === 200) generation = generationOf(newest.body);
   }
   const others = revokedIds.length - 1;

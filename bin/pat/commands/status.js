@@ -1,10 +1,10 @@
 // @ts-check
 /** `pat status`: what the service says about the access token in a credentials file. */
 import { readCredentials } from '../credentials-file.js';
-import { CliError, EXIT, usageError } from '../errors.js';
-import { apiBase, callApi, serverReason } from '../http.js';
-import { parse, timeoutOf } from '../options.js';
-import { safeText, say, sayJson, scopesOf } from '../output.js';
+import { CliError, EXIT } from '../errors.js';
+import { callApi, serverReason } from '../http.js';
+import { credentialsApiBase, credentialsFileOptions, timeoutOf } from '../options.js';
+import { allowedIpsOf, safeText, say, sayJson, scopesOf } from '../output.js';
 
 /** @typedef {import('../options.js').Invocation} Invocation */
 
@@ -22,24 +22,14 @@ Exit codes: 0 the token is active (or pending approval); 1 not reached or anothe
  * @param {Invocation} invocation
  * @returns {Promise<number | void>} the exit code
  */
-export async function run({ args, env }) {
-  const { values, positionals } = parse(args, {
-    credentials: { type: 'string', short: 'c' },
-    url: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (values.help) return say(help);
-  if (positionals.length > 0) throw usageError('status takes no arguments');
-  const given = values.credentials ?? env.PAT_CREDENTIALS;
-  if (!given) throw usageError('missing --credentials FILE');
+export async function run(invocation) {
+  const options = credentialsFileOptions(invocation, 'status');
+  if (!options) return say(help);
+  const { values, given } = options;
   const { credentials } = await readCredentials(given);
   if (typeof credentials.accessToken !== 'string' || credentials.accessToken === '')
     throw new CliError(`the credentials file ${given} has no "accessToken" to ask about`);
-  const base = apiBase(
-    values.url ?? credentials.apiUrl,
-    values.url ? '--url' : `"apiUrl" of ${given} (or pass --url)`,
-    values['allow-http'] === true,
-  );
+  const base = credentialsApiBase(values, credentials, given);
   const answer = await callApi({
     method: 'GET',
     url: new URL('tokens/self', base),
@@ -66,7 +56,7 @@ export async function run({ args, env }) {
       ['refreshable until', safeText(token.refreshableUntil ?? '-')],
       ['generation', safeText(String(token.generation ?? '-'))],
       ['scopes', safeText(scopesOf(token))],
-      ['allowed IPs', Array.isArray(token.allowedIps) && token.allowedIps.length > 0 ? safeText(token.allowedIps.join(', ')) : 'any'],
+      ['allowed IPs', allowedIpsOf(token)],
     ];
     if (typeof token.graceUntil === 'string') lines.push(['grace until', safeText(token.graceUntil)]);
     const width = Math.max(...lines.map(([label]) => String(label).length));

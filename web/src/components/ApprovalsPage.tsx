@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type PatApi } from '../api';
 import type { Session } from '../auth';
-import { formatDate, formatDateTime, relativeTime } from '../format';
+import { formatDate } from '../format';
 import type { GovernedToken } from '../governance';
 import { ConfirmDialog } from './ConfirmDialog';
-import { ScopesCell, TokensTable } from './TokenTable';
+import { Ago, ScopesCell, TokensTable } from './TokenTable';
+import { LoadError, NoticeLine } from './PageMessages';
 
 const REASON_MAX = 500;
 
@@ -53,22 +54,13 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
       <p className="hint">
         Tokens the users of tenant {session.tenant} created that wait for an admin. They are refused by the API until approved.
       </p>
-      <p className="notice-line" role="status">
-        {notice}
-      </p>
+      <NoticeLine notice={notice} />
       {actionError && (
         <p className="error" role="alert">
           {actionError}
         </p>
       )}
-      {loadError && (
-        <div className="error-box" role="alert">
-          <p>The tokens waiting for approval could not be loaded: {loadError}</p>
-          <button type="button" className="secondary" onClick={load}>
-            Try again
-          </button>
-        </div>
-      )}
+      {loadError && <LoadError what="The tokens waiting for approval could not be loaded" error={loadError} onRetry={load} />}
       {!pending && !loadError && <p className="hint">Loading…</p>}
       {pending && pending.length === 0 && <p className="empty">No token is waiting for approval.</p>}
       {pending && pending.length > 0 && (
@@ -104,9 +96,7 @@ export function ApprovalsPage({ api, session, onChanged }: { api: PatApi; sessio
               </th>
               <ScopesCell scopes={token.scopes} />
               <td data-label="Requested">
-                <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-                  {relativeTime(token.createdAt)}
-                </time>
+                <Ago at={token.createdAt} />
               </td>
               <td data-label="Expires">
                 {token.expiresAt ? <time dateTime={token.expiresAt}>{formatDate(token.expiresAt)}</time> : 'Never'}

@@ -3,6 +3,7 @@ import type { AuditEvent, PatApi } from '../api';
 import type { Session } from '../auth';
 import { type AuditFilter, actionWords, auditActions, auditCsv, emptyFilter, filterEvents } from '../audit';
 import { AuditTable } from './AuditTable';
+import { LoadError } from './PageMessages';
 
 /** At most this many pages of 100 events are read for one filter (the newest 1,000 events). */
 const MAX_PAGES = 10;
@@ -146,11 +147,7 @@ export function AuditPage({ api, session }: { api: PatApi; session: Session }) {
         {loading ? 'Loading events…' : events ? `${shown.length} event${shown.length === 1 ? '' : 's'} shown.` : ''}
         {truncated && ' Only the newest 1,000 events of this owner and token were read: narrow the filter to see older ones.'}
       </p>
-      {error && (
-        <div className="error-box" role="alert">
-          <p>The audit log could not be loaded: {error}</p>
-        </div>
-      )}
+      {error && <LoadError what="The audit log could not be loaded" error={error} />}
       {events && shown.length === 0 && !loading && <p className="empty">No event matches these filters.</p>}
       {shown.length > 0 && <AuditTable caption="Audit events" events={shown} showOwner />}
     </main>

@@ -1,22 +1,17 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { ApiError, type IssuedToken, type NewTokenRequest, type PatApi, type ScopeArea, type TokenPolicy } from '../api';
+import { useMemo, useState, type FormEvent } from 'react';
+import type { IssuedToken, NewTokenRequest, PatApi, ScopeArea, TokenPolicy } from '../api';
 import type { Session } from '../auth';
-import { dateInputValue, DAY_MILLIS, formatDate, formatDateTime } from '../format';
 import { ALL_SCOPES, effectiveScopes } from '../scopes';
 import { areaAllowed, type TenantPolicy } from '../governance';
-import {
-  descriptionKey,
-  descriptionProblem,
-  duplicateDescriptionMessage,
-  ipEntryPolicyProblem,
-  normaliseIpEntry,
-  principalIdProblem,
-} from '../validation';
-import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
-import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { descriptionKey, descriptionProblem, duplicateDescriptionMessage, normaliseIpEntry, principalIdProblem } from '../validation';
+import { controlOf, type CreateField, createFieldOfDetail, fieldsInOrder } from './create-token-fields';
+import { customExpiry, type ExpiryChoice, ExpiryField } from './ExpiryField';
+import { DescriptionField, FormActions, TextAreaField, TextField } from './Field';
+import { fixProblemsMessage, isDuplicateDescription, refusalOf, refusedMessage, sentence, toggled } from './fields';
+import { IpEntriesField, ipErrorsOf, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 import { ScopePicker, type ScopeMode } from './ScopePicker';
+import { useActiveDescriptions } from './useActiveDescriptions';
 
 interface CreateTokenDialogProps {
   api: PatApi;
@@ -30,28 +25,8 @@ interface CreateTokenDialogProps {
   returnFocus?: () => HTMLElement | null;
 }
 
-type ExpiryChoice = `days:${number}` | 'custom' | 'never';
-
-/** The fields a problem can be shown next to; `ip:<row key>` for one IP entry. */
-type FieldName = 'owner' | 'description' | 'expiry' | 'scopes' | 'ipList' | 'justification' | `ip:${number}`;
-
 /** The API's limit on a request's justification. */
 const JUSTIFICATION_MAX = 500;
-
-/** A custom expiry: the end of the chosen day, but never past the policy's maximum. */
-function customExpiry(date: string, now: number, maxLifetimeDays: number): { millis?: number; problem?: string } {
-  const maxMillis = now + maxLifetimeDays * DAY_MILLIS;
-  if (date === '') return { problem: 'Choose the date the token expires.' };
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return { problem: 'Not a valid date.' };
-  if (date <= dateInputValue(now)) return { problem: 'Choose a date after today.' };
-  if (date > dateInputValue(maxMillis)) {
-    return { problem: `Choose a date at most ${maxLifetimeDays} days from today (${formatDate(maxMillis)} at the latest).` };
-  }
-  const endOfDay = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59).getTime();
-  // A minute of slack so the request still fits the maximum when it reaches the service.
-  return { millis: Math.floor(Math.min(endOfDay, maxMillis - 60_000) / 1000) * 1000 };
-}
 
 export function CreateTokenDialog({ api, session, policy, areas, knownOwners, onCreated, onClose, returnFocus }: CreateTokenDialogProps) {
   const openedAt = useMemo(() => Date.now(), []);
@@ -64,49 +39,28 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   // A tenant that requires IP restrictions gets an entry to fill from the start.
   const [ipEntries, setIpEntries] = useState<IpEntryRow[]>(() => (policy.requireIpRestriction ? [newIpEntryRow()] : []));
   const [justification, setJustification] = useState('');
-  const [touched, setTouched] = useState<ReadonlySet<FieldName>>(new Set());
+  const [touched, setTouched] = useState<ReadonlySet<CreateField>>(new Set());
   const [attempted, setAttempted] = useState(false);
-  const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [serverErrors, setServerErrors] = useState<Partial<Record<CreateField, string>>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [activeDescriptions, setActiveDescriptions] = useState<{ owner: string; keys: ReadonlyMap<string, string> }>();
 
   const tokenOwner = session.admin ? owner.trim() : session.user;
-  const requireIps = 'requireIpRestriction' in policy && policy.requireIpRestriction;
+  const ipRules = {
+    maxIpEntries: policy.maxIpEntries,
+    requireIpRestriction: 'requireIpRestriction' in policy && policy.requireIpRestriction,
+    allowedIpRanges: ('allowedIpRanges' in policy ? policy.allowedIpRanges : null) ?? null,
+  };
   // Areas the tenant policy does not allow are not offered (nor is "All scopes", which would include them).
   const allowedAreas = 'allowedAreas' in policy ? policy.allowedAreas : null;
   const offeredAreas = areas.filter((area) => areaAllowed(area.name, allowedAreas));
   const ownerIsValid = principalIdProblem(tokenOwner, 'user id') === undefined;
 
-  // Descriptions are unique among the owner's active tokens: fetch them to say so while typing.
-  useEffect(() => {
-    if (!ownerIsValid) return;
-    let cancelled = false;
-    const timer = setTimeout(
-      () => {
-        api
-          .listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined })
-          .then((tokens) => {
-            if (!cancelled)
-              setActiveDescriptions({
-                owner: tokenOwner,
-                keys: new Map(tokens.map((token) => [descriptionKey(token.description), token.description])),
-              });
-          })
-          .catch(() => {
-            // Not fatal: the service refuses a duplicate on submit, and that answer is shown here too.
-          });
-      },
-      session.admin ? 300 : 0,
-    );
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [api, tokenOwner, ownerIsValid, session.admin]);
+  // Descriptions are unique among the owner's active tokens: fetched to say so while typing.
+  const activeDescriptions = useActiveDescriptions(api, tokenOwner, ownerIsValid, session.admin);
 
-  const touch = (field: FieldName) => setTouched((fields) => (fields.has(field) ? fields : new Set([...fields, field])));
-  const clearServerError = (...fields: FieldName[]) =>
+  const touch = (field: CreateField) => setTouched((fields) => (fields.has(field) ? fields : new Set([...fields, field])));
+  const clearServerError = (...fields: CreateField[]) =>
     setServerErrors((errors) => {
       if (!fields.some((field) => field in errors)) return errors;
       const rest = { ...errors };
@@ -117,80 +71,52 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
   // What is wrong right now, whether or not it is shown yet.
   const custom = customExpiry(customDate, openedAt, policy.maxLifetimeDays);
   const filledIps = ipEntries.filter((entry) => entry.value.trim() !== '');
-  const problems: Partial<Record<FieldName, string>> = {
+  const problems: Partial<Record<CreateField, string>> = {
     owner: session.admin ? principalIdProblem(owner, 'user id') : undefined,
     description: descriptionProblem(
       description,
       policy.maxDescriptionLength,
-      activeDescriptions?.owner === tokenOwner ? activeDescriptions.keys : new Map(),
+      activeDescriptions ?? new Map(),
       tokenOwner === session.user ? 'You' : tokenOwner,
     ),
     expiry: expiry === 'custom' ? custom.problem : undefined,
     scopes: scopeMode === 'selected' && selected.size === 0 ? 'Select at least one scope, or choose All scopes.' : undefined,
-    ipList:
-      filledIps.length > policy.maxIpEntries
-        ? `Use at most ${policy.maxIpEntries} IP entries.`
-        : requireIps && filledIps.length === 0
-          ? 'The tenant policy requires at least one IP entry: add the addresses the token will be used from.'
-          : undefined,
+    ...ipProblems(filledIps, ipRules, 'The tenant policy requires at least one IP entry: add the addresses the token will be used from.'),
   };
-  Object.assign(problems, ipEntryProblems(filledIps));
-  const ipRules = {
-    requireIpRestriction: requireIps,
-    allowedIpRanges: ('allowedIpRanges' in policy ? policy.allowedIpRanges : null) ?? null,
-  };
-  for (const entry of filledIps) {
-    const key = `ip:${entry.key}` as const;
-    problems[key] ??= ipEntryPolicyProblem(entry.value, ipRules);
-  }
   // A non-admin's token waits for an admin where the tenant requires approval: said before submit.
   const needsApproval = policy.requireApproval && !session.admin;
   const justificationLength = [...justification.trim()].length;
   if (justificationLength > JUSTIFICATION_MAX)
     problems.justification = `At most ${JUSTIFICATION_MAX} characters (now ${justificationLength}).`;
 
-  const shown = (field: FieldName): string | undefined =>
+  const shown = (field: CreateField): string | undefined =>
     serverErrors[field] ?? (attempted || touched.has(field) ? problems[field] : undefined);
   const ipErrors = ipErrorsOf(ipEntries, shown);
 
-  /** The control to focus for a field with a problem, in the order the form reads. */
-  const controlOf = (field: FieldName): string => {
-    if (field === 'owner') return 'create-owner';
-    if (field === 'description') return 'create-description';
-    if (field === 'expiry') return expiry === 'custom' ? 'create-expiry-date' : `expiry-${expiry.replace(':', '-')}`;
-    if (field === 'scopes') return 'scopes-selected';
-    if (field === 'ipList') return 'ip-entries-add';
-    return `ip-entry-${field.slice(3)}`;
-  };
-  const fieldOrder = (errors: Partial<Record<FieldName, string>>): FieldName[] => {
-    const order: FieldName[] = [
-      'owner',
-      'description',
-      'expiry',
-      'scopes',
-      ...ipEntries.map((entry): FieldName => `ip:${entry.key}`),
-      'ipList',
-    ];
-    return order.filter((field) => errors[field] !== undefined);
-  };
-  const focusFirst = (errors: Partial<Record<FieldName, string>>) => {
-    const [first] = fieldOrder(errors);
-    if (first) setTimeout(() => document.getElementById(controlOf(first))?.focus(), 0);
+  const focusFirst = (errors: Partial<Record<CreateField, string>>) => {
+    const [first] = fieldsInOrder(errors, ipEntries);
+    if (first) setTimeout(() => document.getElementById(controlOf(first, expiry))?.focus(), 0);
   };
 
-  /** Where a field named in the service's `details` is shown. */
-  const fieldOfDetail = (field: string): FieldName | undefined => {
-    if (field === 'owner' || field === 'description') return field;
-    if (field === 'expiresAt' || field === 'expiresInDays') return 'expiry';
-    if (field.startsWith('scopes')) return 'scopes';
-    return ipFieldOfDetail(field, filledIps);
-  };
+  /**
+   * A duplicate description (another tab, another admin, or a token created since this dialog opened):
+   * names the existing token as it is described, which may differ from what was typed in case or width.
+   */
+  async function duplicateDescription(serviceMessage: string): Promise<string> {
+    const existing = await api.listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined }).then(
+      (tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description,
+      () => undefined,
+    );
+    return existing
+      ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
+      : `${sentence(serviceMessage)} Choose another description, or revoke that token first.`;
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setAttempted(true);
     setFormError(undefined);
-    const invalid = fieldOrder(problems);
+    const invalid = fieldsInOrder(problems, ipEntries);
     if (invalid.length > 0) {
       setFormError(fixProblemsMessage('created', invalid.length));
       focusFirst(problems);
@@ -215,25 +141,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
       onCreated(issued);
       return;
     } catch (error) {
-      let placed: Partial<Record<FieldName, string>> = {};
-      const unplaced: string[] = [];
-      if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, fieldOfDetail);
-        placed = details.placed;
-        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
-      } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
-        // A duplicate description (another tab, another admin, or a token created since this dialog opened):
-        // name the existing token as it is described, which may differ from what was typed in case or width.
-        const existing = await api.listAll({ status: 'active', owner: session.admin ? tokenOwner : undefined }).then(
-          (tokens) => tokens.find((token) => descriptionKey(token.description) === descriptionKey(description))?.description,
-          () => undefined,
-        );
-        placed.description = existing
-          ? duplicateDescriptionMessage(tokenOwner === session.user ? 'You' : tokenOwner, existing)
-          : `${sentence(error.message)} Choose another description, or revoke that token first.`;
-      } else {
-        unplaced.push(error instanceof Error ? error.message : String(error));
-      }
+      const { placed, unplaced } = isDuplicateDescription(error)
+        ? { placed: { description: await duplicateDescription(error.message) }, unplaced: [] }
+        : refusalOf(error, (field) => createFieldOfDetail(field, filledIps));
       setServerErrors(placed);
       setFormError(refusedMessage('created', Object.keys(placed).length, unplaced));
       focusFirst(placed);
@@ -243,9 +153,7 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
 
   const descriptionError = shown('description');
   const ownerError = shown('owner');
-  const expiryError = shown('expiry');
   const descriptionLength = [...description.trim()].length;
-  const maxMillis = openedAt + policy.maxLifetimeDays * DAY_MILLIS;
 
   return (
     <Modal title="New personal access token" onClose={onClose} size="large" returnFocus={returnFocus}>
@@ -284,12 +192,9 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           </TextField>
         )}
 
-        <TextField
+        <DescriptionField
           id="create-description"
-          label="Description"
           value={description}
-          autoComplete="off"
-          data-autofocus
           onChange={(value) => {
             setDescription(value);
             touch('description');
@@ -304,81 +209,22 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
           error={descriptionError}
         />
 
-        <fieldset className="field" aria-describedby={expiryError ? 'create-expiry-error' : undefined}>
-          <legend>Expiration</legend>
-          <div className="choices">
-            {policy.lifetimesDays.map((days) => (
-              <div className="choice" key={days}>
-                <input
-                  id={`expiry-days-${days}`}
-                  type="radio"
-                  name="expiry"
-                  checked={expiry === `days:${days}`}
-                  onChange={() => {
-                    setExpiry(`days:${days}`);
-                    clearServerError('expiry');
-                  }}
-                />
-                <label htmlFor={`expiry-days-${days}`}>{days} days</label>
-                <span className="hint"> (until {formatDate(openedAt + days * DAY_MILLIS)})</span>
-              </div>
-            ))}
-            <div className="choice">
-              <input
-                id="expiry-custom"
-                type="radio"
-                name="expiry"
-                checked={expiry === 'custom'}
-                onChange={() => {
-                  setExpiry('custom');
-                  clearServerError('expiry');
-                }}
-              />
-              <label htmlFor="expiry-custom">Custom date</label>
-            </div>
-            {policy.allowNoExpiry && (
-              <div className="choice">
-                <input
-                  id="expiry-never"
-                  type="radio"
-                  name="expiry"
-                  checked={expiry === 'never'}
-                  onChange={() => {
-                    setExpiry('never');
-                    clearServerError('expiry');
-                  }}
-                />
-                <label htmlFor="expiry-never">No expiry</label>
-                <span className="hint"> (not recommended: the token works until someone revokes it)</span>
-              </div>
-            )}
-          </div>
-          {expiry === 'custom' && (
-            <div className="field nested">
-              <label htmlFor="create-expiry-date">Expires on</label>
-              <input
-                id="create-expiry-date"
-                type="date"
-                value={customDate}
-                min={dateInputValue(openedAt + DAY_MILLIS)}
-                max={dateInputValue(maxMillis)}
-                onChange={(event) => {
-                  setCustomDate(event.target.value);
-                  touch('expiry');
-                  clearServerError('expiry');
-                }}
-                aria-invalid={expiryError ? true : undefined}
-                aria-describedby={describedBy('create-expiry-date', true, undefined, expiryError ? 'create-expiry-error' : undefined)}
-              />
-              <p id="create-expiry-date-hint" className="hint">
-                {custom.millis
-                  ? `The token expires on ${formatDateTime(custom.millis)}.`
-                  : `At most ${policy.maxLifetimeDays} days from today (${formatDate(maxMillis)} at the latest).`}
-              </p>
-            </div>
-          )}
-          <FieldError id="create-expiry" error={expiryError} />
-        </fieldset>
+        <ExpiryField
+          policy={policy}
+          openedAt={openedAt}
+          expiry={expiry}
+          onExpiry={(choice) => {
+            setExpiry(choice);
+            clearServerError('expiry');
+          }}
+          customDate={customDate}
+          onCustomDate={(date) => {
+            setCustomDate(date);
+            touch('expiry');
+            clearServerError('expiry');
+          }}
+          error={shown('expiry')}
+        />
 
         <ScopePicker
           areas={offeredAreas}
@@ -399,45 +245,30 @@ export function CreateTokenDialog({ api, session, policy, areas, knownOwners, on
 
         <IpEntriesField
           entries={ipEntries}
-          max={policy.maxIpEntries}
+          rules={ipRules}
           onChange={(entries) => {
             const edited = entries.filter((entry) => {
               const before = ipEntries.find((old) => old.key === entry.key);
               return before !== undefined && before.value !== entry.value;
             });
-            clearServerError('ipList', ...edited.map((entry): FieldName => `ip:${entry.key}`));
+            clearServerError('ipList', ...edited.map((entry): CreateField => `ip:${entry.key}`));
             setIpEntries(entries);
           }}
           // An entry's problem shows once its row has been left (then live), or on submit.
           onBlurEntry={(key) => touch(`ip:${key}`)}
           errors={ipErrors}
           listError={shown('ipList')}
-          required={requireIps}
-          allowedRanges={'allowedIpRanges' in policy ? policy.allowedIpRanges : null}
         />
 
         {needsApproval && (
-          <div className="field">
-            <label htmlFor="create-justification">Justification (optional, shown to the approving admins)</label>
-            <textarea
-              id="create-justification"
-              rows={3}
-              value={justification}
-              onChange={(event) => setJustification(event.target.value)}
-              aria-invalid={shown('justification') ? true : undefined}
-              aria-describedby={
-                shown('justification') ? 'create-justification-hint create-justification-error' : 'create-justification-hint'
-              }
-            />
-            <p id="create-justification-hint" className="hint">
-              What the token is for and why it needs these scopes, up to {JUSTIFICATION_MAX} characters.
-            </p>
-            {shown('justification') && (
-              <p id="create-justification-error" className="error">
-                {shown('justification')}
-              </p>
-            )}
-          </div>
+          <TextAreaField
+            id="create-justification"
+            label="Justification (optional, shown to the approving admins)"
+            value={justification}
+            onChange={setJustification}
+            hint={`What the token is for and why it needs these scopes, up to ${JUSTIFICATION_MAX} characters.`}
+            error={shown('justification')}
+          />
         )}
 
         <FormActions

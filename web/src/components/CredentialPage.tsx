@@ -10,7 +10,8 @@ import { EditTokenDialog } from './EditTokenDialog';
 import { RegenerateDialog } from './RegenerateDialog';
 import { RevokeDialog } from './RevokeDialog';
 import { ShownOnceDialog } from './ShownOnceDialog';
-import { Expires, LastUsed, Status, TokensTable, TokenIdChip } from './TokenTable';
+import { Ago, Expires, LastUsed, Status, TokensTable, TokenIdChip } from './TokenTable';
+import { LoadError, NoticeLine } from './PageMessages';
 
 interface CredentialPageProps {
   api: PatApi;
@@ -92,12 +93,7 @@ export function CredentialPage({ api, session, tokenId, apiUrl }: CredentialPage
           <a href="#/tokens">← All tokens</a>
         </p>
         <h1 tabIndex={-1}>Token not found</h1>
-        <div className="error-box" role="alert">
-          <p>This token could not be loaded: {error}</p>
-          <button type="button" className="secondary" onClick={reload}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="This token could not be loaded" error={error} onRetry={reload} />
       </main>
     );
   }
@@ -125,9 +121,7 @@ export function CredentialPage({ api, session, tokenId, apiUrl }: CredentialPage
         {token.description}
         {showOwner && <span className="hint-inline"> · {token.owner}</span>}
       </h1>
-      <p className="notice-line" role="status">
-        {notice}
-      </p>
+      <NoticeLine notice={notice} />
       {token.rejectReason && (
         <p className="notice-box">
           <strong>Approval refused:</strong> {token.rejectReason}
@@ -237,9 +231,7 @@ export function CredentialPage({ api, session, tokenId, apiUrl }: CredentialPage
               <Status token={member} />
             </td>
             <td data-label="Created">
-              <time dateTime={member.createdAt} title={formatDateTime(member.createdAt)}>
-                {relativeTime(member.createdAt)}
-              </time>
+              <Ago at={member.createdAt} />
             </td>
             <td data-label="Last used">
               <LastUsed at={member.lastUsedAt} ips={member.lastUsedIps ?? []} />

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, type PatApi, type TokenMetadata } from '../api';
+import type { PatApi, TokenMetadata } from '../api';
 import type { GovernedToken, TenantPolicy, TokenEdit } from '../governance';
 import { describeScopes } from '../scopes';
-import { descriptionProblem, ipEntryPolicyProblem, ipEntryWithin, normaliseIpEntry } from '../validation';
-import { FieldError, FormActions, TextField } from './Field';
-import { describedBy, fixProblemsMessage, placeDetails, refusedMessage, sentence, toggled } from './fields';
-import { IpEntriesField, ipEntryProblems, ipErrorsOf, ipFieldOfDetail, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
+import { descriptionProblem, ipEntryWithin, normaliseIpEntry } from '../validation';
+import { DescriptionField, FieldSet, FormActions } from './Field';
+import { fixProblemsMessage, isDuplicateDescription, refusalOf, refusedMessage, sentence, toggled } from './fields';
+import { IpEntriesField, ipErrorsOf, ipFieldOfDetail, ipProblems, newIpEntryRow, type IpEntryRow } from './IpEntriesField';
 import { Modal } from './Modal';
 
 interface EditTokenDialogProps {
@@ -35,26 +35,21 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
   const [busy, setBusy] = useState(false);
 
   const filledIps = ipEntries.filter((entry) => entry.value.trim() !== '');
+  const ipRules = {
+    maxIpEntries: policy.maxIpEntries,
+    requireIpRestriction: policy.requireIpRestriction,
+    allowedIpRanges: policy.allowedIpRanges ?? null,
+  };
   const problems: Partial<Record<FieldName, string>> = {
     // The token's own description is no duplicate; the service checks the owner's other tokens.
     description: descriptionProblem(description, policy.maxDescriptionLength, new Set(), 'You'),
     scopes: kept.size === 0 ? 'Keep at least one scope: a token without scopes is no use (revoke it instead).' : undefined,
-    ipList:
-      filledIps.length > policy.maxIpEntries
-        ? `Use at most ${policy.maxIpEntries} IP entries.`
-        : policy.requireIpRestriction && filledIps.length === 0
-          ? 'The tenant policy requires at least one IP entry.'
-          : !admin && token.allowedIps.length > 0 && filledIps.length === 0
-            ? 'Without entries the token would work from any address: only an admin can widen its IP restrictions.'
-            : undefined,
+    ...ipProblems(filledIps, ipRules, 'The tenant policy requires at least one IP entry.'),
   };
-  Object.assign(problems, ipEntryProblems(filledIps));
+  if (!admin && token.allowedIps.length > 0 && filledIps.length === 0)
+    problems.ipList ??= 'Without entries the token would work from any address: only an admin can widen its IP restrictions.';
   for (const entry of filledIps) {
     const key = `ip:${entry.key}` as const;
-    problems[key] ??= ipEntryPolicyProblem(entry.value, {
-      requireIpRestriction: policy.requireIpRestriction,
-      allowedIpRanges: policy.allowedIpRanges ?? null,
-    });
     // Narrowing only, for anyone but an admin: each entry within one the token already has.
     if (!admin && token.allowedIps.length > 0 && !ipEntryWithin(entry.value, token.allowedIps))
       problems[key] ??=
@@ -93,19 +88,11 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
       onEdited(await api.editToken(token.id, edit));
       return;
     } catch (error) {
-      let placed: Partial<Record<FieldName, string>> = {};
-      const unplaced: string[] = [];
-      if (error instanceof ApiError && error.details.length > 0) {
-        const details = placeDetails(error.details, (name): FieldName | undefined =>
-          name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
-        );
-        placed = details.placed;
-        unplaced.push(...details.unplaced.map((detail) => `${detail.field} ${detail.message}`));
-      } else if (error instanceof ApiError && error.code === 'conflict' && /descri/i.test(error.message)) {
-        placed.description = `${sentence(error.message)} Choose another description.`;
-      } else {
-        unplaced.push(error instanceof Error ? error.message : String(error));
-      }
+      const { placed, unplaced } = isDuplicateDescription(error)
+        ? { placed: { description: `${sentence(error.message)} Choose another description.` }, unplaced: [] }
+        : refusalOf(error, (name): FieldName | undefined =>
+            name === 'description' ? 'description' : name.startsWith('scopes') ? 'scopes' : ipFieldOfDetail(name, filledIps),
+          );
       setServerErrors(placed);
       setFormError(refusedMessage('changed', Object.keys(placed).length, unplaced));
     }
@@ -119,12 +106,9 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
     <Modal title={`Edit token “${token.description}”${showOwner ? ` of ${token.owner}` : ''}`} onClose={onClose} size="large">
       <form onSubmit={submit} noValidate aria-label="Edit token">
         <p className="hint">Changes apply to the token as it is, within seconds: programs keep their access token and refresh key.</p>
-        <TextField
+        <DescriptionField
           id="edit-description"
-          label="Description"
           value={description}
-          autoComplete="off"
-          data-autofocus
           onChange={(value) => {
             setDescription(value);
             setServerErrors(({ description: _dropped, ...rest }) => rest);
@@ -132,13 +116,16 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
           error={descriptionError}
         />
 
-        <fieldset className="field" aria-describedby={describedBy('edit-scopes', true, scopesError)}>
-          <legend>Scopes</legend>
-          <p id="edit-scopes-hint" className="hint">
-            {wildcard
+        <FieldSet
+          id="edit-scopes"
+          legend="Scopes"
+          hint={
+            wildcard
               ? 'This token has every scope (*). It can be narrowed only by creating a new token with fewer scopes.'
-              : 'Untick a scope to take it away. A token can only lose scopes here: for more, create a new token.'}
-          </p>
+              : 'Untick a scope to take it away. A token can only lose scopes here: for more, create a new token.'
+          }
+          error={scopesError}
+        >
           {!wildcard && (
             <ul className="scope-choices">
               {describeScopes(token.scopes).map((scope) => (
@@ -157,21 +144,17 @@ export function EditTokenDialog({ api, token, policy, showOwner, admin = false, 
               ))}
             </ul>
           )}
-          <FieldError id="edit-scopes" error={scopesError} />
-        </fieldset>
+        </FieldSet>
 
         <IpEntriesField
           entries={ipEntries}
-          max={policy.maxIpEntries}
+          rules={ipRules}
           onChange={(entries) => {
             setIpEntries(entries);
             setServerErrors(({ ipList: _dropped, ...rest }) => rest);
           }}
-          onBlurEntry={() => undefined}
           errors={ipErrors}
           listError={shown('ipList')}
-          required={policy.requireIpRestriction}
-          allowedRanges={policy.allowedIpRanges}
         />
 
         <FormActions formError={formError} busy={busy} submitLabel="Save changes" busyLabel="Saving…" onCancel={onClose} />

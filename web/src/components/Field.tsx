@@ -30,6 +30,33 @@ function HintAndError({ id, hint, error }: { id: string; hint: ReactNode; error:
   );
 }
 
+/** What ties a control to its hint and error: its id, `aria-invalid` and `aria-describedby`. */
+const describedControl = (id: string, hint: ReactNode, error: string | undefined) => ({
+  id,
+  'aria-invalid': error ? true : undefined,
+  'aria-describedby': describedBy(id, hint !== undefined, error),
+});
+
+/** A control under its label, followed by `between` (if any), its hint and its error. */
+function LabelledField({
+  field: { id, label, hint, error },
+  control,
+  between,
+}: {
+  field: { id: string; label: string; hint?: ReactNode; error?: string };
+  control: ReactNode;
+  between?: ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {between}
+      <HintAndError id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange' | 'aria-invalid' | 'aria-describedby'>;
 
 interface TextFieldProps extends InputProps {
@@ -46,19 +73,24 @@ interface TextFieldProps extends InputProps {
 /** A labelled input with an optional hint and error. */
 export function TextField({ id, label, value, onChange, hint, error, children, ...input }: TextFieldProps) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        value={value}
-        {...input}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint !== undefined, error)}
-      />
-      {children}
-      <HintAndError id={id} hint={hint} error={error} />
-    </div>
+    <LabelledField
+      field={{ id, label, hint, error }}
+      control={<input value={value} {...input} onChange={(event) => onChange(event.target.value)} {...describedControl(id, hint, error)} />}
+      between={children}
+    />
+  );
+}
+
+/** A token's description: the first field of the create and edit forms, focused when they open. */
+export function DescriptionField({
+  id,
+  value,
+  onChange,
+  hint,
+  error,
+}: Pick<TextFieldProps, 'id' | 'value' | 'onChange' | 'hint' | 'error'>) {
+  return (
+    <TextField id={id} label="Description" value={value} autoComplete="off" data-autofocus onChange={onChange} hint={hint} error={error} />
   );
 }
 
@@ -120,5 +152,155 @@ export function FormActions({ formError, busy, submitLabel, busyLabel, onCancel,
         {children}
       </div>
     </>
+  );
+}
+
+interface FieldSetProps {
+  /** `<id>-hint` and `<id>-error` name the hint and the error. */
+  id: string;
+  legend: ReactNode;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactNode;
+}
+
+/** A group of controls under a legend: its hint first, then the controls, then its error. */
+export function FieldSet({ id, legend, hint, error, children }: FieldSetProps) {
+  return (
+    <fieldset className="field" aria-describedby={describedBy(id, hint !== undefined, error)}>
+      <legend>{legend}</legend>
+      {hint !== undefined && (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      )}
+      {children}
+      <FieldError id={id} error={error} />
+    </fieldset>
+  );
+}
+
+interface ChoiceProps {
+  id: string;
+  /** @default 'radio' */
+  type?: 'radio' | 'checkbox';
+  /** The radio group's name. */
+  name?: string;
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  /** Said after the label, in parentheses. */
+  hint?: ReactNode;
+  /** The control names its hint (`<id>-hint`) in `aria-describedby`. */
+  describeHint?: boolean;
+  disabled?: boolean;
+  /** Nesting depth of a tree of choices, in rem. */
+  indent?: number;
+}
+
+/** One radio button or checkbox of a group, its label after it and an optional hint in parentheses. */
+export function Choice({ id, type = 'radio', name, label, checked, onChange, hint, describeHint, disabled, indent }: ChoiceProps) {
+  const hintId = describeHint ? `${id}-hint` : undefined;
+  return (
+    <div className="choice" style={indent ? { paddingInlineStart: `${indent}rem` } : undefined}>
+      <input
+        id={id}
+        type={type}
+        name={name}
+        checked={checked}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.checked)}
+        aria-describedby={hintId}
+      />
+      <label htmlFor={id}>{label}</label>
+      {hint !== undefined && (
+        <span id={hintId} className="hint">
+          {' '}
+          ({hint})
+        </span>
+      )}
+    </div>
+  );
+}
+
+interface TextAreaFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  hint?: ReactNode;
+  error?: string;
+}
+
+/** A labelled multi-line text with an optional hint and error. */
+export function TextAreaField({ id, label, value, onChange, rows = 3, hint, error }: TextAreaFieldProps) {
+  return (
+    <LabelledField
+      field={{ id, label, hint, error }}
+      control={
+        <textarea rows={rows} value={value} onChange={(event) => onChange(event.target.value)} {...describedControl(id, hint, error)} />
+      }
+    />
+  );
+}
+
+interface SelectFieldProps {
+  id: string;
+  label: string;
+  value: string | number;
+  onChange: (value: string) => void;
+  error?: string;
+  /** The `<option>`s. */
+  children: ReactNode;
+}
+
+/** A labelled drop-down with an optional error. */
+export function SelectField({ id, label, value, onChange, error, children }: SelectFieldProps) {
+  return (
+    <LabelledField
+      field={{ id, label, error }}
+      control={
+        <select value={value} onChange={(event) => onChange(event.target.value)} {...describedControl(id, undefined, error)}>
+          {children}
+        </select>
+      }
+    />
+  );
+}
+
+export interface RadioOption<V extends string> {
+  value: V;
+  id: string;
+  label: ReactNode;
+  hint?: ReactNode;
+}
+
+interface RadioChoicesProps<V extends string> {
+  name: string;
+  options: readonly RadioOption<V>[];
+  value: V;
+  onChange: (value: V) => void;
+  /** Each radio button names its hint in `aria-describedby`. */
+  describeHints?: boolean;
+}
+
+/** A group of radio buttons, one per option, the one of `value` checked. */
+export function RadioChoices<V extends string>({ name, options, value, onChange, describeHints }: RadioChoicesProps<V>) {
+  return (
+    <div className="choices">
+      {options.map((option) => (
+        <Choice
+          key={option.id}
+          id={option.id}
+          name={name}
+          label={option.label}
+          hint={option.hint}
+          describeHint={describeHints}
+          checked={value === option.value}
+          onChange={() => onChange(option.value)}
+        />
+      ))}
+    </div>
   );
 }

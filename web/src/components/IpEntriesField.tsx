@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { ipEntryProblem } from '../validation';
+import { ipEntryPolicyProblem, ipEntryProblem } from '../validation';
 import { describedBy } from './fields';
 
 export interface IpEntryRow {
@@ -8,19 +8,24 @@ export interface IpEntryRow {
   value: string;
 }
 
+/** What the tenant's policy says of a token's IP entries. */
+export interface IpRules {
+  maxIpEntries: number;
+  /** At least one entry: said up front, not learned on submit. */
+  requireIpRestriction: boolean;
+  /** Every entry must lie within one of these. */
+  allowedIpRanges: readonly string[] | null;
+}
+
 interface IpEntriesFieldProps {
   entries: readonly IpEntryRow[];
-  max: number;
+  rules: IpRules;
   onChange: (entries: IpEntryRow[]) => void;
-  onBlurEntry: (key: number) => void;
+  onBlurEntry?: (key: number) => void;
   /** Problems by row key. */
   errors: ReadonlyMap<number, string>;
   /** A problem with the list as a whole (e.g. too many entries). */
   listError?: string;
-  /** The tenant requires at least one entry: said up front, not learned on submit. */
-  required?: boolean;
-  /** The tenant's allowed ranges: every entry must lie within one of them. */
-  allowedRanges?: readonly string[] | null;
 }
 
 let nextKey = 1;
@@ -28,9 +33,25 @@ export function newIpEntryRow(value = ''): IpEntryRow {
   return { key: nextKey++, value };
 }
 
-/** The problem of each filled row, under `ip:<row key>`, the field name the forms show it under. */
-export function ipEntryProblems(filled: readonly IpEntryRow[]): Record<`ip:${number}`, string | undefined> {
-  return Object.fromEntries(filled.map((entry) => [`ip:${entry.key}`, ipEntryProblem(entry.value)]));
+/**
+ * What is wrong with the filled rows under the tenant's rules: the list's problem under `ipList`
+ * (`whenRequired` when the policy requires an entry and there is none), each row's under `ip:<row key>`.
+ */
+export function ipProblems(
+  filled: readonly IpEntryRow[],
+  rules: IpRules,
+  whenRequired: string,
+): Partial<Record<'ipList' | `ip:${number}`, string>> {
+  const problems: Partial<Record<'ipList' | `ip:${number}`, string>> = {
+    ipList:
+      filled.length > rules.maxIpEntries
+        ? `Use at most ${rules.maxIpEntries} IP entries.`
+        : rules.requireIpRestriction && filled.length === 0
+          ? whenRequired
+          : undefined,
+  };
+  for (const entry of filled) problems[`ip:${entry.key}`] = ipEntryProblem(entry.value) ?? ipEntryPolicyProblem(entry.value, rules);
+  return problems;
 }
 
 /** Where the service's detail on `allowedIps[i]` (or the list) is shown: next to that filled row, else under the list. */
@@ -52,16 +73,8 @@ export function ipErrorsOf(entries: readonly IpEntryRow[], shown: (field: `ip:${
 }
 
 /** IP restrictions (optional, or required by the tenant's policy): each row an address, a CIDR or a from–to range. */
-export function IpEntriesField({
-  entries,
-  max,
-  onChange,
-  onBlurEntry,
-  errors,
-  listError,
-  required = false,
-  allowedRanges,
-}: IpEntriesFieldProps) {
+export function IpEntriesField({ entries, rules, onChange, onBlurEntry, errors, listError }: IpEntriesFieldProps) {
+  const { maxIpEntries: max, requireIpRestriction: required, allowedIpRanges: allowedRanges } = rules;
   const listRef = useRef<HTMLUListElement>(null);
   const previousCount = useRef(entries.length);
   const addRef = useRef<HTMLButtonElement>(null);
@@ -114,7 +127,7 @@ export function IpEntriesField({
                     autoComplete="off"
                     placeholder="e.g. 10.0.0.0/8"
                     onChange={(event) => update(entry.key, event.target.value)}
-                    onBlur={() => onBlurEntry(entry.key)}
+                    onBlur={() => onBlurEntry?.(entry.key)}
                     required={required && index === 0}
                     aria-required={required && index === 0 ? true : undefined}
                     aria-invalid={error ? true : undefined}

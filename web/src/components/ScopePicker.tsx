@@ -1,5 +1,6 @@
 import type { ScopeArea } from '../api';
 import { areaTree, coveringArea, permissions, permissionWords, scopeOf } from '../scopes';
+import { FieldSet, RadioChoices, type RadioOption } from './Field';
 
 export type ScopeMode = 'selected' | 'all';
 
@@ -14,46 +15,23 @@ interface ScopePickerProps {
   allowAll?: boolean;
 }
 
+const modeOptions: RadioOption<ScopeMode>[] = [
+  { value: 'selected', id: 'scopes-selected', label: 'Selected scopes', hint: 'recommended: only what the program needs' },
+  { value: 'all', id: 'scopes-all', label: 'All scopes', hint: 'every area, read, write and delete, including areas added later' },
+];
+
 /** "All scopes" or a tree of areas with read / write / delete per area, each area's description as its hint. */
 export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, error, allowAll = true }: ScopePickerProps) {
   const tree = areaTree(areas);
   return (
-    <fieldset className="field" aria-describedby={error ? 'scopes-error' : undefined}>
-      <legend>Scopes</legend>
-      <div className="choices">
-        <div className="choice">
-          <input
-            id="scopes-selected"
-            type="radio"
-            name="scope-mode"
-            checked={mode === 'selected'}
-            onChange={() => onModeChange('selected')}
-            aria-describedby="scopes-selected-hint"
-          />
-          <label htmlFor="scopes-selected">Selected scopes</label>
-          <span id="scopes-selected-hint" className="hint">
-            {' '}
-            (recommended: only what the program needs)
-          </span>
-        </div>
-        {allowAll && (
-          <div className="choice">
-            <input
-              id="scopes-all"
-              type="radio"
-              name="scope-mode"
-              checked={mode === 'all'}
-              onChange={() => onModeChange('all')}
-              aria-describedby="scopes-all-hint"
-            />
-            <label htmlFor="scopes-all">All scopes</label>
-            <span id="scopes-all-hint" className="hint">
-              {' '}
-              (every area, read, write and delete, including areas added later)
-            </span>
-          </div>
-        )}
-      </div>
+    <FieldSet id="scopes" legend="Scopes" error={error}>
+      <RadioChoices
+        name="scope-mode"
+        options={allowAll ? modeOptions : modeOptions.filter((option) => option.value !== 'all')}
+        value={mode}
+        onChange={onModeChange}
+        describeHints
+      />
       {mode === 'selected' && (
         <table className="scope-tree">
           <caption className="visually-hidden">Scopes by area. A grant on an area includes its sub-areas.</caption>
@@ -108,11 +86,6 @@ export function ScopePicker({ areas, mode, onModeChange, selected, onToggle, err
           </tbody>
         </table>
       )}
-      {error && (
-        <p id="scopes-error" className="error">
-          {error}
-        </p>
-      )}
-    </fieldset>
+    </FieldSet>
   );
 }

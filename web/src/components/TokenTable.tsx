@@ -105,6 +105,15 @@ export function Status({ token }: { token: TokenMetadata }) {
   );
 }
 
+/** A moment as "3 hours ago", the exact time on hover. */
+export function Ago({ at }: { at: string }) {
+  return (
+    <time dateTime={at} title={formatDateTime(at)}>
+      {relativeTime(at)}
+    </time>
+  );
+}
+
 /** Generation 1 when created, +1 per refresh; a successor is created by its rotation, so createdAt is the last rotation. */
 export function Generation({ token }: { token: TokenMetadata }) {
   if (token.generation === undefined) return <span className="hint-inline">—</span>;
@@ -113,10 +122,7 @@ export function Generation({ token }: { token: TokenMetadata }) {
       <span>{token.generation}</span>
       {token.generation > 1 && (
         <span className="hint">
-          rotated{' '}
-          <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-            {relativeTime(token.createdAt)}
-          </time>
+          rotated <Ago at={token.createdAt} />
         </span>
       )}
     </>
@@ -128,9 +134,7 @@ export function LastUsed({ at, ips = [] }: { at: string | null | undefined; ips?
   if (!at) return <span className="hint-inline">Never</span>;
   return (
     <>
-      <time dateTime={at} title={formatDateTime(at)}>
-        {relativeTime(at)}
-      </time>
+      <Ago at={at} />
       {ips.length > 0 && <span className="hint">from {ips.join(', ')}</span>}
     </>
   );

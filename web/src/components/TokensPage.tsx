@@ -1,14 +1,17 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { IssuedToken, PatApi, RevokedToken, ScopeArea, TokenMetadata, TokenPage } from '../api';
+import { useRef, useState } from 'react';
+import type { IssuedToken, PatApi, RevokedToken, TokenMetadata } from '../api';
 import type { Session } from '../auth';
 import { credentialsOf, lastUseOf, revocationMessage, type TokenSort, type TokenView, visibleCredentials } from '../families';
-import { isPending, tenantPolicyOf, type GovernedToken, type TenantPolicy } from '../governance';
+import { isPending, type GovernedToken } from '../governance';
 import { CreateTokenDialog } from './CreateTokenDialog';
 import { EditTokenDialog } from './EditTokenDialog';
+import { LoadError, NoticeLine } from './PageMessages';
 import { RegenerateDialog } from './RegenerateDialog';
 import { RevokeDialog } from './RevokeDialog';
 import { ShownOnceDialog } from './ShownOnceDialog';
 import { TokenTable } from './TokenTable';
+import { TokenToolbar } from './TokenToolbar';
+import { useCatalogue, useTokenListing } from './useTokenListing';
 
 interface TokensPageProps {
   api: PatApi;
@@ -18,15 +21,9 @@ interface TokensPageProps {
   apiUrl: string;
 }
 
-type Catalogue = { policy: TenantPolicy; areas: ScopeArea[] };
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 /** The "Personal access tokens" page: the table, ADD, revoke, show all, and the admin's user filter. */
 export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) {
-  const [catalogue, setCatalogue] = useState<Catalogue>();
-  const [catalogueError, setCatalogueError] = useState<string>();
-  const [catalogueAttempt, setCatalogueAttempt] = useState(0);
+  const { catalogue, catalogueError, retryCatalogue } = useCatalogue(api);
 
   const [view, setView] = useState<TokenView>('active');
   const showAll = view !== 'active';
@@ -35,120 +32,28 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
   // Search, sort and the inactive view work over every token (bounded: 10 pages of 100), not one page.
   const wholeList = view === 'inactive' || search.trim() !== '' || sort !== 'newest';
   const [ownerFilter, setOwnerFilter] = useState('');
-  // Cursors of the pages read so far; the last one is the page on screen (undefined: the first).
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<TokenPage>();
-  const [listError, setListError] = useState<string>();
-  const [loading, setLoading] = useState(true);
-  const [reloads, setReloads] = useState(0);
-  const [knownOwners, setKnownOwners] = useState<string[]>([session.user]);
+  const owner = session.admin && ownerFilter !== '' ? ownerFilter : undefined;
+  const listing = useTokenListing(api, session, { view, wholeList, owner, pageSize });
+  const { page, pending, listError, loading, knownOwners, rememberOwners, firstPage, reload } = listing;
+  /** A change of what is shown starts again from the first page. */
+  const fromFirstPage =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      firstPage();
+    };
 
   const [creating, setCreating] = useState(false);
   const [issued, setIssued] = useState<{ token: IssuedToken; regenerated: boolean }>();
   const [revoking, setRevoking] = useState<TokenMetadata>();
   const [editing, setEditing] = useState<TokenMetadata>();
   const [regenerating, setRegenerating] = useState<TokenMetadata>();
-  const [pending, setPending] = useState<GovernedToken[]>([]);
   const [notice, setNotice] = useState('');
 
   const headingRef = useRef<HTMLHeadingElement>(null);
   const addButtonRef = useRef<HTMLButtonElement>(null);
   // After a revoke the row (and its button) leaves the list: focus goes to the page heading instead.
   const revokedRef = useRef(false);
-
-  const rememberOwners = useCallback((owners: Iterable<string>) => {
-    setKnownOwners((known) => {
-      const all = new Set([...known, ...owners]);
-      return all.size === known.length ? known : [...all].sort((a, b) => a.localeCompare(b));
-    });
-  }, []);
-
-  useEffect(() => {
-    let cancelled = false;
-    setCatalogueError(undefined);
-    Promise.all([api.policy(), api.scopes()])
-      .then(([policy, scopes]) => {
-        if (!cancelled) setCatalogue({ policy: tenantPolicyOf(policy), areas: scopes.areas });
-      })
-      .catch((error: unknown) => {
-        if (!cancelled) setCatalogueError(messageOf(error));
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [api, catalogueAttempt]);
-
-  const cursor = cursors[cursors.length - 1];
-  const owner = session.admin && ownerFilter !== '' ? ownerFilter : undefined;
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    setListError(undefined);
-    const listing = wholeList
-      ? api.listAll({ status: showAll ? 'all' : 'active', owner }).then((items): TokenPage => ({ items, nextCursor: null }))
-      : api.listTokens({ status: showAll ? 'all' : 'active', limit: pageSize, cursor, owner });
-    listing
-      .then((result) => {
-        if (cancelled) return;
-        setPage(result);
-        if (session.admin) rememberOwners(result.items.map((token) => token.owner));
-      })
-      .catch((error: unknown) => {
-        if (!cancelled) setListError(messageOf(error));
-      })
-      .finally(() => {
-        if (!cancelled) setLoading(false);
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [api, showAll, wholeList, owner, cursor, pageSize, reloads, session.admin, rememberOwners]);
-
-  // Tokens waiting for approval are not active yet: the default listing leaves them out, so they are read
-  // on their own and shown above it (with "Show all" they are in the listing itself).
-  useEffect(() => {
-    if (showAll) {
-      setPending([]);
-      return;
-    }
-    let cancelled = false;
-    api
-      .listPending(owner)
-      .then((tokens) => {
-        if (!cancelled) setPending(tokens);
-      })
-      .catch(() => {
-        if (!cancelled) setPending([]);
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [api, showAll, owner, reloads]);
-
-  // Revoking the last token of a later page empties it: step back rather than show an empty page.
-  useEffect(() => {
-    if (!loading && page && page.items.length === 0 && cursors.length > 1) setCursors((list) => list.slice(0, -1));
-  }, [loading, page, cursors.length]);
-
-  // The admin's user filter offers every user with a token in the tenant (bounded: 10 pages of 100).
-  useEffect(() => {
-    if (!session.admin) return;
-    let cancelled = false;
-    api
-      .listAll({ status: 'all' })
-      .then((tokens) => {
-        if (!cancelled) rememberOwners(tokens.map((token) => token.owner));
-      })
-      .catch(() => {
-        // The filter still lists the users seen on screen.
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [api, session.admin, rememberOwners]);
-
-  const firstPage = () => setCursors([undefined]);
-  const reload = () => setReloads((n) => n + 1);
 
   const onCreated = (token: IssuedToken) => {
     setCreating(false);
@@ -229,101 +134,29 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
       {!canCreate && <p className="notice">In tenant {session.tenant} only admins create tokens: ask one of them for a token.</p>}
 
       {catalogueError && (
-        <div className="error-box" role="alert">
-          <p>The scopes and the token policy could not be loaded, so no token can be created yet: {catalogueError}</p>
-          <button type="button" className="secondary" onClick={() => setCatalogueAttempt((n) => n + 1)}>
-            Try again
-          </button>
-        </div>
+        <LoadError
+          what="The scopes and the token policy could not be loaded, so no token can be created yet"
+          error={catalogueError}
+          onRetry={retryCatalogue}
+        />
       )}
 
-      <div className="toolbar" role="group" aria-label="Which tokens to show">
-        {session.admin && (
-          <div className="field inline-field">
-            <label htmlFor="owner-filter">User</label>
-            <select
-              id="owner-filter"
-              value={ownerFilter}
-              onChange={(event) => {
-                setOwnerFilter(event.target.value);
-                firstPage();
-              }}
-            >
-              <option value="">All users</option>
-              {knownOwners.map((user) => (
-                <option key={user} value={user}>
-                  {user}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        <fieldset className="view-switch">
-          <legend className="visually-hidden">Show</legend>
-          {(
-            [
-              ['active', 'Active'],
-              ['inactive', 'Inactive'],
-              ['all', 'All tokens'],
-            ] as const
-          ).map(([value, label]) => (
-            <label key={value} className={view === value ? 'selected' : undefined}>
-              <input
-                type="radio"
-                name="token-view"
-                value={value}
-                checked={view === value}
-                onChange={() => {
-                  setView(value);
-                  firstPage();
-                }}
-              />
-              {label}
-            </label>
-          ))}
-        </fieldset>
-        <div className="field inline-field">
-          <label htmlFor="token-search">Search</label>
-          <input
-            id="token-search"
-            type="search"
-            value={search}
-            placeholder={session.admin ? 'Description or user' : 'Description'}
-            onChange={(event) => {
-              setSearch(event.target.value);
-              firstPage();
-            }}
-          />
-        </div>
-        <div className="field inline-field">
-          <label htmlFor="token-sort">Sort by</label>
-          <select
-            id="token-sort"
-            value={sort}
-            onChange={(event) => {
-              setSort(event.target.value as TokenSort);
-              firstPage();
-            }}
-          >
-            <option value="newest">Newest first</option>
-            <option value="expiry">Expiry (soonest first)</option>
-            <option value="lastUsed">Last used (most recent first)</option>
-          </select>
-        </div>
-      </div>
+      <TokenToolbar
+        session={session}
+        knownOwners={knownOwners}
+        ownerFilter={ownerFilter}
+        onOwnerFilter={fromFirstPage(setOwnerFilter)}
+        view={view}
+        onView={fromFirstPage(setView)}
+        search={search}
+        onSearch={fromFirstPage(setSearch)}
+        sort={sort}
+        onSort={fromFirstPage(setSort)}
+      />
 
-      <p className="notice-line" role="status">
-        {notice}
-      </p>
+      <NoticeLine notice={notice} />
 
-      {listError && (
-        <div className="error-box" role="alert">
-          <p>The tokens could not be loaded: {listError}</p>
-          <button type="button" className="secondary" onClick={reload}>
-            Try again
-          </button>
-        </div>
-      )}
+      {listError && <LoadError what="The tokens could not be loaded" error={listError} onRetry={reload} />}
 
       {pendingShown.length > 0 && (
         <section aria-labelledby="pending-heading">
@@ -367,26 +200,13 @@ export function TokensPage({ api, session, pageSize, apiUrl }: TokensPageProps) 
         />
       )}
 
-      {(cursors.length > 1 || page?.nextCursor) && (
+      {(listing.pageNumber > 1 || page?.nextCursor) && (
         <nav className="pagination" aria-label="Pages of tokens">
-          <button
-            type="button"
-            className="secondary"
-            disabled={cursors.length <= 1 || loading}
-            onClick={() => setCursors((list) => list.slice(0, -1))}
-          >
+          <button type="button" className="secondary" disabled={listing.pageNumber <= 1 || loading} onClick={listing.previousPage}>
             Previous page
           </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            className="secondary"
-            disabled={!page?.nextCursor || loading}
-            onClick={() => {
-              const next = page?.nextCursor;
-              if (next) setCursors((list) => [...list, next]);
-            }}
-          >
+          <span>Page {listing.pageNumber}</span>
+          <button type="button" className="secondary" disabled={!page?.nextCursor || loading} onClick={listing.nextPage}>
             Next page
           </button>
         </nav>

@@ -1,3 +1,5 @@
+import { ApiError } from '../api';
+
 /** `aria-describedby` for a control with an optional hint (`<id>-hint`) and error (`<id>-error`). */
 export function describedBy(id: string, hint: boolean, error: string | undefined, ...more: (string | undefined)[]): string | undefined {
   const ids = [hint ? `${id}-hint` : undefined, error ? `${id}-error` : undefined, ...more].filter(Boolean);
@@ -55,3 +57,23 @@ export function refusedMessage(
     placedCount > 0 ? `: the service refused ${placedCount === 1 ? 'one field' : `${placedCount} fields`}, marked above${why}` : '';
   return [`Nothing was ${outcome}${refused}.`, ...unplaced.map(sentence)].join(' ');
 }
+
+/**
+ * What the service refused, for the form: its `details` placed next to the fields they name, and
+ * what names no field (`field<separator>message`), or any other failure's message, for the form-wide error.
+ */
+export function refusalOf<F extends string>(
+  error: unknown,
+  fieldOf: (detailField: string) => F | undefined,
+  separator = ' ',
+): { placed: Partial<Record<F, string>>; unplaced: string[] } {
+  if (error instanceof ApiError && error.details.length > 0) {
+    const { placed, unplaced } = placeDetails(error.details, fieldOf);
+    return { placed, unplaced: unplaced.map((detail) => `${detail.field}${separator}${detail.message}`) };
+  }
+  return { placed: {}, unplaced: [error instanceof Error ? error.message : String(error)] };
+}
+
+/** The service's 409 for a description another active token of the owner already has. */
+export const isDuplicateDescription = (error: unknown): error is ApiError =>
+  error instanceof ApiError && error.details.length === 0 && error.code === 'conflict' && /descri/i.test(error.message);
