@@ -18,7 +18,7 @@ export function dispatch<H extends RouteHandler>(handler: H, actions: NoInfer<Re
   if (served.length !== byKey.size || served.some((key) => !byKey.has(key))) {
     throw new Error(`${handler}: the dispatch has ${[...byKey.keys()].join(', ')}; the route table gives it ${served.join(', ')}`);
   }
-  return (event, caller) => {
+  return async (event, caller) => {
     const action = byKey.get(`${event.httpMethod} ${event.resource}`);
     if (!action) throw notFound('No such route');
     return action(event, caller);

@@ -56,7 +56,8 @@ export async function readBody(request: IncomingMessage): Promise<Buffer | undef
 }
 
 /** Path characters the URL parser leaves as they are: no percent-escapes, no `\`, no characters it would escape. */
-const plainPath = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@./]*$/;
+// `//x` is a scheme-relative reference (host `x`), so a plain path starts with one slash only.
+const plainPath = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@./]*$/;
 const dotSegment = /\/\.\.?(?:\/|$)/;
 
 /**
