@@ -1,6 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { TokenRefusal } from '../domain/bearer-challenge';
-import { authorizerEvent, lambdaContext, methodArnOf, type IncomingCall } from './api-gateway-event';
+import { authorizerEvent, lambdaContext, methodArnOf, newRequestId, type IncomingCall } from './api-gateway-event';
+
+/** A call to a protected route: its request id is drawn only if the authorizer runs. */
+export type ProtectedCall = Omit<IncomingCall, 'requestId'>;
 import { policyAllows } from './policy-evaluation';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -39,7 +42,8 @@ export function authorizerStep(options: {
 }) {
   const cache = new Map<string, CachedAuthorization>();
 
-  async function decisionOf(call: IncomingCall): Promise<CachedAuthorization | AuthorizerDecision> {
+  async function decisionOf(protectedCall: ProtectedCall): Promise<CachedAuthorization | AuthorizerDecision> {
+    const call: IncomingCall = { ...protectedCall, requestId: newRequestId() };
     const authorizer = await options.authorizer();
     let result: APIGatewayAuthorizerResult;
     options.counters.authorizerInvocations++;
@@ -60,7 +64,7 @@ export function authorizerStep(options: {
   }
 
   return {
-    async authorize(call: IncomingCall): Promise<AuthorizerDecision> {
+    async authorize(call: ProtectedCall): Promise<AuthorizerDecision> {
       const cacheKey = `${call.headers.authorization ?? ''}\u0000${call.sourceIp}`;
       let entry: CachedAuthorization | AuthorizerDecision | undefined = cache.get(cacheKey);
       if (entry && entry.until <= Date.now()) {

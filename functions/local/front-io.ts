@@ -5,7 +5,7 @@ import { errorBody } from '../http/responses';
 import { isLoopbackHostHeader } from './loopback';
 
 export const MAX_BODY_BYTES = 1_048_576;
-const NO_BODY = Buffer.alloc(0);
+export const NO_BODY = Buffer.alloc(0);
 
 export function send(response: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string> = {};
@@ -41,10 +41,13 @@ export function forwardedClientOf(header: string, hops: number): string {
   return entries[Math.max(0, entries.length - hops)]!;
 }
 
+/** No Content-Length and no Transfer-Encoding: HTTP/1.1 says there is no body (a GET, mostly). */
+export const hasBody = (request: IncomingMessage) =>
+  request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+
 /** The request's body, or `undefined` when it is larger than MAX_BODY_BYTES. */
 export async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  // No Content-Length and no Transfer-Encoding: HTTP/1.1 says there is no body (a GET, mostly).
-  if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) return NO_BODY;
+  if (!hasBody(request)) return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {

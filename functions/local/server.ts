@@ -12,7 +12,17 @@ import { errorBody } from '../http/responses';
 import { parseInput } from '../http/validation';
 import { lambdaContext, newRequestId, proxyEvent, type IncomingCall } from './api-gateway-event';
 import { authorizerStep, type AuthorizerHandler } from './authorizer-step';
-import { authorizationHeaderCount, forwardedClientOf, isLoopbackHost, readBody, requestTarget, send, sendError } from './front-io';
+import {
+  authorizationHeaderCount,
+  forwardedClientOf,
+  hasBody,
+  isLoopbackHost,
+  NO_BODY,
+  readBody,
+  requestTarget,
+  send,
+  sendError,
+} from './front-io';
 import { LocalSessions, sessionRequest } from './local-sessions';
 import { isLoopbackAddress, isLoopbackBindHost } from './loopback';
 import { handlerModules, managementRoutes, RouteMatcher } from './routing';
@@ -133,7 +143,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
     }
     const { path, query } = requestTarget(request.url ?? '/');
     const method = (request.method ?? 'GET').toUpperCase();
-    const body = await readBody(request);
+    // Awaited only when there is one: a GET goes on in the same tick.
+    const body = hasBody(request) ? await readBody(request) : NO_BODY;
     if (body === undefined) return sendError(response, 400, 'invalid_request', 'The body is larger than 1 MB');
     // A cross-site form or a `text/plain` fetch is sent without asking (no CORS preflight); JSON is not.
     if (
@@ -165,7 +176,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       headers: request.headers,
       body: body.toString('utf8'),
       sourceIp: sourceIpOf(request),
-      requestId: newRequestId(),
     };
 
     if (path === '/local/session' && method === 'POST') return send(response, await sessionAnswer(base.body));
@@ -183,7 +193,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
           body: openApiBody,
         });
       }
-      const call: IncomingCall = { ...base, resource: route.path, pathParameters: management.parameters };
+      const call: IncomingCall = { ...base, resource: route.path, pathParameters: management.parameters, requestId: newRequestId() };
       let authorizerContext: Record<string, unknown> | null = null;
       if (needsSignedInUser(route.access)) {
         const claims = await sessions.claimsOf(request.headers.authorization);
