@@ -71,6 +71,15 @@ export interface HandlerSpec {
   readonly timeout?: Duration;
 }
 
+/** Reads (one item or a batch) and writes (Put, Update, and transactions of them). */
+const everyItemAction = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * A record read, then its family's rotation or revocation: transactions of an Update and Puts (the
+ * successor or the audit event), and the member sweep's Query byFamily.
+ */
+const familyWrites: TableAccess = { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] };
+
 /**
  * A function serving routes of the service API: its entry, the routes the route table gives it, and
  * a description naming them.
@@ -98,7 +107,7 @@ export const serviceHandlers = {
    */
   createToken: {
     ...serving('create-token', 'issues a token and its refresh key'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byOwner'] },
+    table: { items: everyItemAction, queries: ['byOwner'] },
     signingKeys: 'sign',
   },
   /**
@@ -116,12 +125,12 @@ export const serviceHandlers = {
    */
   revokeToken: {
     ...serving('revoke-token', "revokes the credential (every live member of the token's family)"),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: { items: everyItemAction, queries: ['byFamily'] },
   },
   /** Rotation: a transaction of one Update and Puts (successor, lock, audit event); reuse detection: Query byFamily, then Updates. */
   refreshToken: {
     ...serving('refresh-token', 'rotates a token with its refresh key'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: familyWrites,
     signingKeys: 'sign',
     refreshMac: true,
   },
@@ -131,7 +140,7 @@ export const serviceHandlers = {
    */
   revokeLeaked: {
     ...serving('revoke-leaked', 'revokes the families whose secrets were reported leaked'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: familyWrites,
     signingKeys: 'verify',
   },
   /**
@@ -142,14 +151,14 @@ export const serviceHandlers = {
   governTenant: {
     ...serving('govern-tenant', 'the tenant policy, approvals and edits'),
     table: {
-      items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      items: everyItemAction,
       queries: ['byTenant', 'byFamily'],
     },
   },
   /** A rotation started by a person: the record and tenant policy (GetItem), the rotation transaction, Sign. */
   regenerateToken: {
     ...serving('regenerate-token', 'a new token for the same credential, new secrets shown once'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    table: { items: everyItemAction },
     signingKeys: 'sign',
   },
   /** Public keys only. */
@@ -186,7 +195,7 @@ export const serviceHandlers = {
    */
   oauth: {
     ...serving('oauth', 'rotation and revocation for OAuth clients'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: { items: everyItemAction, queries: ['byFamily'] },
     signingKeys: 'sign',
     refreshMac: true,
   },
@@ -196,7 +205,7 @@ export const serviceHandlers = {
    */
   secretScanningAlert: {
     ...serving('secret-scanning-alert', 'revokes the families of secrets a scanner found, on a signed alert'),
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    table: familyWrites,
     signingKeys: 'verify',
   },
 } as const satisfies Record<string, HandlerSpec>;
@@ -310,7 +319,7 @@ export const revocationCanaryHandler: HandlerSpec = {
   entry: 'canary',
   description: 'Revocation canary: measures the time from a revocation to the gateway refusing the token',
   table: {
-    items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    items: everyItemAction,
     queries: ['byOwner', 'byFamily'],
   },
   signingKeys: 'sign',

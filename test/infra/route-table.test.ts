@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { needsSignedInUser, routeKeyOf, serviceRoutes } from '../../functions/domain/service-routes';
 import { serviceHandlers } from '../../infra/handlers';
 import { deployConfig } from '../../infra/deploy-config';
@@ -9,24 +9,11 @@ import { logicalIdOf, testApp } from './synth';
 // The route table (functions/domain/service-routes.ts) is what the stack deploys: each route, on
 // the function the table names, behind the Cognito authorizer exactly when the table asks for a
 // signed-in person; and no method the table lacks.
-let stack: PatServiceStack;
-let template: Template;
-let cleanup: () => void;
-
-beforeAll(() => {
-  const test = testApp();
-  cleanup = test.cleanup;
-  // The stack alone (cdk-nag and the console are service-stack.test.ts's): what matters here is its API.
-  const { service } = deployConfig((key) => test.app.node.tryGetContext(key));
-  stack = new PatServiceStack(test.app, 'Routes', { ...service, webConsole: false, monitoring: false });
-  template = Template.fromStack(stack);
-}, 60_000);
-afterAll(() => cleanup());
-
 type Json = Record<string, unknown>;
 
 /** Each method of the REST API as `METHOD /path → function entry, guard`, rebuilt from the template. */
-function deployedRoutes(): string[] {
+function deployedRoutes(stack: PatServiceStack): string[] {
+  const template = Template.fromStack(stack);
   const resources = template.findResources('AWS::ApiGateway::Resource');
   const pathOf = (parent: Json): string => {
     if ('Fn::GetAtt' in parent) return '';
@@ -55,6 +42,15 @@ describe('the service API the stack deploys', () => {
       (route) => `${routeKeyOf(route)} → ${route.handler}, ${needsSignedInUser(route.access) ? 'signed-in' : 'NONE'}`,
     );
 
-    expect(deployedRoutes().sort()).toEqual(expected.sort());
-  });
+    const test = testApp();
+    // The stack alone (cdk-nag and the console are service-stack.test.ts's): what matters here is its API.
+    const { service } = deployConfig((key) => test.app.node.tryGetContext(key));
+    const stack = new PatServiceStack(test.app, 'Routes', { ...service, webConsole: false, monitoring: false });
+
+    try {
+      expect(deployedRoutes(stack).sort()).toEqual(expected.sort());
+    } finally {
+      test.cleanup();
+    }
+  }, 60_000);
 });
