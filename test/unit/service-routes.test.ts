@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../functions/domain/errors';
 import { needsSignedInUser, routeKeyOf, serviceRoutes } from '../../functions/domain/service-routes';
@@ -6,6 +10,7 @@ import { dispatch } from '../../functions/http/route-dispatch';
 import { json } from '../../functions/http/responses';
 import { requestTarget } from '../../functions/local/front-io';
 import { handlerModules, managementRoutes, RouteMatcher } from '../../functions/local/routing';
+import { serveWebConsole } from '../../functions/local/web-console';
 import type { Caller } from '../../functions/service/caller';
 
 const tableKeys = serviceRoutes.map(routeKeyOf);
@@ -61,6 +66,22 @@ describe('the local front', () => {
     served.delete('openapi');
 
     expect(Object.keys(handlerModules).sort()).toEqual([...served, 'authorizer'].sort());
+  });
+});
+
+describe('the local web console', () => {
+  it('answers no route of the table with its page, so that a miss there stays a JSON 404', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pat-console-'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html>');
+    const response = { writeHead: () => response, end: () => response } as unknown as ServerResponse;
+    try {
+      const served = serviceRoutes.filter((route) => serveWebConsole(concrete(`${route.path}/x`), 'text/html', response, root));
+
+      expect(served.map(routeKeyOf)).toEqual([]);
+      expect(serveWebConsole('/settings', 'text/html', response, root)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
