@@ -60,7 +60,7 @@ async function throughput(agent: Agent, target: Target, seconds: number): Promis
 
 async function bareServer(): Promise<Server> {
   const body = JSON.stringify({ ok: true, principal: { tokenId: 'a'.repeat(32), owner: 'bench', tenant: 'acme' } });
-  const server = createServer((_request, response) => {
+  const server = createServer(function bareAnswer(_request, response) {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(body);
   });

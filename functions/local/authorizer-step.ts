@@ -23,7 +23,7 @@ interface CachedAuthorization {
   result: APIGatewayAuthorizerResult;
   until: number;
   allows: Map<string, boolean>;
-  allowed?: { context: Record<string, unknown>; answer: string };
+  allowed?: AuthorizerDecision & { status: 200 };
 }
 
 /** Method ARNs remembered per cached decision: a path with ids has as many as there are ids. */
@@ -63,26 +63,40 @@ export function authorizerStep(options: {
     return entry;
   }
 
+  /** The verdict of a decision on this call's method ARN, kept with the decision. */
+  function verdictOf(entry: CachedAuthorization, call: ProtectedCall): AuthorizerDecision {
+    const methodArn = methodArnOf(call.method, call.path);
+    let allows = entry.allows.get(methodArn);
+    if (allows === undefined) {
+      allows = policyAllows(entry.result, methodArn);
+      if (entry.allows.size >= MAX_ARNS_PER_DECISION) entry.allows.clear();
+      entry.allows.set(methodArn, allows);
+    }
+    if (!allows) return { status: 403, deniedIp: entry.result.context?.deniedIp === 'true' };
+    entry.allowed ??= allowedAnswerOf(entry.result);
+    return entry.allowed;
+  }
+
+  /** The cached decision's verdict, if a live one is cached: no promise, no tick (most requests end here). */
+  function cached(call: ProtectedCall): AuthorizerDecision | undefined {
+    const cacheKey = `${call.headers.authorization ?? ''}\u0000${call.sourceIp}`;
+    const entry = cache.get(cacheKey);
+    if (!entry) return undefined;
+    if (entry.until <= Date.now()) {
+      cache.delete(cacheKey);
+      return undefined;
+    }
+    return verdictOf(entry, call);
+  }
+
   return {
+    cached,
+    /** The verdict for a call: the cached decision's, else the authorizer's (cached as API Gateway caches it). */
     async authorize(call: ProtectedCall): Promise<AuthorizerDecision> {
-      const cacheKey = `${call.headers.authorization ?? ''}\u0000${call.sourceIp}`;
-      let entry: CachedAuthorization | AuthorizerDecision | undefined = cache.get(cacheKey);
-      if (entry && entry.until <= Date.now()) {
-        cache.delete(cacheKey);
-        entry = undefined;
-      }
-      entry ??= await decisionOf(call);
-      if ('status' in entry) return entry;
-      const methodArn = methodArnOf(call.method, call.path);
-      let allows = entry.allows.get(methodArn);
-      if (allows === undefined) {
-        allows = policyAllows(entry.result, methodArn);
-        if (entry.allows.size >= MAX_ARNS_PER_DECISION) entry.allows.clear();
-        entry.allows.set(methodArn, allows);
-      }
-      if (!allows) return { status: 403, deniedIp: entry.result.context?.deniedIp === 'true' };
-      entry.allowed ??= allowedAnswerOf(entry.result);
-      return { status: 200, ...entry.allowed };
+      const hit = cached(call);
+      if (hit) return hit;
+      const entry = await decisionOf(call);
+      return 'status' in entry ? entry : verdictOf(entry, call);
     },
     /** FlushStageAuthorizersCache: the whole stage's cached decisions, as API Gateway does. */
     flush() {
@@ -95,5 +109,5 @@ export function authorizerStep(options: {
 function allowedAnswerOf(result: APIGatewayAuthorizerResult) {
   const context: Record<string, unknown> = { ...result.context, principalId: result.principalId };
   const { tokenId, owner, tenant } = context;
-  return { context, answer: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) };
+  return { status: 200 as const, context, answer: JSON.stringify({ ok: true, principal: { tokenId, owner, tenant } }) };
 }

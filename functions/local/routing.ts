@@ -101,16 +101,14 @@ function specificity(a: readonly string[], b: readonly string[]): number {
 }
 
 function parametersOf(parts: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  // Literals first: most candidates fail there, before anything is decoded or allocated.
+  for (let i = 0; i < parts.length; i++) {
+    if (!isParameter(parts[i]!) && parts[i] !== segments[i]) return undefined;
+    if (isParameter(parts[i]!) && segments[i] === '') return undefined;
+  }
   const parameters: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {
-    const expected = parts[i]!;
-    const actual = segments[i]!;
-    if (isParameter(expected)) {
-      if (actual === '') return undefined;
-      parameters[expected.slice(1, -1)] = decodeURIComponent(actual);
-    } else if (expected !== actual) {
-      return undefined;
-    }
+    if (isParameter(parts[i]!)) parameters[parts[i]!.slice(1, -1)] = decodeURIComponent(segments[i]!);
   }
   return parameters;
 }

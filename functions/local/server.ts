@@ -174,7 +174,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       method,
       query,
       headers: request.headers,
-      body: body.toString('utf8'),
+      body: body.length === 0 ? '' : body.toString('utf8'),
       sourceIp: sourceIpOf(request),
     };
 
@@ -215,7 +215,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
 
     const api = apiMatcher.find(method, path, segments);
     if (api.route) {
-      const decision = await authorizer.authorize({ ...base, resource: api.route.resource, pathParameters: api.parameters });
+      const call = { ...base, resource: api.route.resource, pathParameters: api.parameters };
+      const decision = authorizer.cached(call) ?? (await authorizer.authorize(call));
       if (decision.status === 200) {
         response.writeHead(200, ALLOWED_HEADERS);
         return void response.end(decision.answer);
