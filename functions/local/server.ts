@@ -164,7 +164,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{
       });
     }
     try {
-      decodeURIComponent(path);
+      if (path.includes('%')) decodeURIComponent(path);
     } catch {
       // A path API Gateway would refuse; decoding it later (route parameters, console files) would throw.
       return sendError(response, 400, 'invalid_request', 'The path is not valid percent-encoding');
