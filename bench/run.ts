@@ -203,3 +203,6 @@ try {
 } finally {
   await dynamo.stop();
 }
+
+// The local front against a bare Node http server, paired rounds (bench/local-front.ts).
+await (await import('./local-front')).benchLocalFront();

@@ -1,5 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { TTL_ATTRIBUTE, type tableIndexes } from '../functions/adapters/dynamodb/table-layout';
+import { routeKeyOf, routesServedBy, type RouteHandler, type ServiceRoute } from '../functions/domain/service-routes';
+
+export type { ServiceRoute } from '../functions/domain/service-routes';
 
 /** A global secondary index of the token table, as the DynamoDB store names it. */
 export type TableIndexName = keyof typeof tableIndexes;
@@ -44,16 +47,6 @@ export interface NarrowUpdate {
  */
 export type KeyAccess = 'verify' | 'sign';
 
-/** A route of the service's own REST API. */
-export interface ServiceRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly path: string;
-  /** `user` needs a Cognito ID token; `public` is open (its own credential is in the body, or none). */
-  readonly access: 'user' | 'public';
-  /** Open to anyone and doing work per call (a KMS signature, writes): held to the public throttle. */
-  readonly publicThrottle?: boolean;
-}
-
 /** One Lambda function: its entry under `functions/handlers/`, and exactly what it may touch. */
 export interface HandlerSpec {
   /** File name under `functions/handlers/`, without `.ts`. */
@@ -66,7 +59,7 @@ export interface HandlerSpec {
    * `REFRESH_MAC_KEY_ID`).
    */
   readonly refreshMac?: boolean;
-  /** The routes it serves on the service API; none for the authorizer or event-driven functions. */
+  /** The routes it serves on the service API (the route table's); none for the authorizer or event-driven functions. */
   readonly routes: readonly ServiceRoute[];
   /** Invoked by a scheduled EventBridge rule (the schedule is a `PatService` prop). */
   readonly scheduled?: boolean;
@@ -78,6 +71,24 @@ export interface HandlerSpec {
   readonly timeout?: Duration;
 }
 
+/** Reads (one item or a batch) and writes (Put, Update, and transactions of them). */
+const everyItemAction = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * A record read, then its family's rotation or revocation: transactions of an Update and Puts (the
+ * successor or the audit event), and the member sweep's Query byFamily.
+ */
+const familyWrites: TableAccess = { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] };
+
+/**
+ * A function serving routes of the service API: its entry, the routes the route table gives it, and
+ * a description naming them.
+ */
+function serving(entry: RouteHandler, purpose: string) {
+  const routes = routesServedBy(entry);
+  return { entry, description: `${routes.map(routeKeyOf).join(', ')}: ${purpose}`, routes };
+}
+
 /**
  * The service's functions, each with the exact permissions its code needs (the SDK calls in
  * `functions/adapters/dynamodb/` and `kms-signer.ts`, reached through the use cases its
@@ -86,13 +97,8 @@ export interface HandlerSpec {
 export const serviceHandlers = {
   /** Configuration, and the caller's tenant policy (GetItem). */
   catalog: {
-    entry: 'catalog',
-    description: "GET /scopes and GET /policy: the scope catalogue and the caller's effective token policy",
+    ...serving('catalog', "the scope catalogue and the caller's effective token policy"),
     table: { items: ['dynamodb:GetItem'] },
-    routes: [
-      { method: 'GET', path: '/scopes', access: 'user' },
-      { method: 'GET', path: '/policy', access: 'user' },
-    ],
   },
   /**
    * The owner's places (GetItem; the first create of an owner seeds them from Query byOwner), a
@@ -100,26 +106,17 @@ export const serviceHandlers = {
    * place, the cap's condition), the lock's holder (GetItem or BatchGetItem), Sign.
    */
   createToken: {
-    entry: 'create-token',
-    description: 'POST /tokens: issues a token and its refresh key',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byOwner'] },
+    ...serving('create-token', 'issues a token and its refresh key'),
+    table: { items: everyItemAction, queries: ['byOwner'] },
     signingKeys: 'sign',
-    routes: [{ method: 'POST', path: '/tokens', access: 'user' }],
   },
   /**
    * Reads only: GetItem, and Query on byOwner (a user's tokens, an owner's audit events), byTenant
    * (an admin's listing, the tenant's audit trail) and byFamily (one token's audit events).
    */
   readTokens: {
-    entry: 'read-tokens',
-    description: 'GET /tokens, GET /tokens/{id}, GET /tokens/{id}/audit, GET /audit: metadata and the audit trail',
+    ...serving('read-tokens', 'metadata and the audit trail'),
     table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], queries: ['byOwner', 'byTenant', 'byFamily'] },
-    routes: [
-      { method: 'GET', path: '/tokens', access: 'user' },
-      { method: 'GET', path: '/tokens/{id}', access: 'user' },
-      { method: 'GET', path: '/tokens/{id}/audit', access: 'user' },
-      { method: 'GET', path: '/audit', access: 'user' },
-    ],
   },
   /**
    * Reads the record (visibility check), marks the family revoked with its audit event (a
@@ -127,30 +124,24 @@ export const serviceHandlers = {
    * conditional UpdateItems.
    */
   revokeToken: {
-    entry: 'revoke-token',
-    description: "DELETE /tokens/{id}: revokes the credential (every live member of the token's family)",
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
-    routes: [{ method: 'DELETE', path: '/tokens/{id}', access: 'user' }],
+    ...serving('revoke-token', "revokes the credential (every live member of the token's family)"),
+    table: { items: everyItemAction, queries: ['byFamily'] },
   },
   /** Rotation: a transaction of one Update and Puts (successor, lock, audit event); reuse detection: Query byFamily, then Updates. */
   refreshToken: {
-    entry: 'refresh-token',
-    description: 'POST /tokens/refresh: rotates a token with its refresh key',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    ...serving('refresh-token', 'rotates a token with its refresh key'),
+    table: familyWrites,
     signingKeys: 'sign',
     refreshMac: true,
-    routes: [{ method: 'POST', path: '/tokens/refresh', access: 'public', publicThrottle: true }],
   },
   /**
    * Leak reports: reads records (a refresh key's, or a verified access token's), then revokes each
    * (Update + audit event Put). Verifying an access token needs the public keys, never Sign.
    */
   revokeLeaked: {
-    entry: 'revoke-leaked',
-    description: 'POST /tokens/revoke-leaked: revokes the families whose secrets were reported leaked',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    ...serving('revoke-leaked', 'revokes the families whose secrets were reported leaked'),
+    table: familyWrites,
     signingKeys: 'verify',
-    routes: [{ method: 'POST', path: '/tokens/revoke-leaked', access: 'public', publicThrottle: true }],
   },
   /**
    * Tenant governance: the tenant policy item (GetItem, Put with its audit event), approve/reject and
@@ -158,41 +149,25 @@ export const serviceHandlers = {
    * longer allows (Query byTenant, then the family sweep: Query byFamily, UpdateItem). Never signs.
    */
   governTenant: {
-    entry: 'govern-tenant',
-    description: 'PUT /tenant/policy, POST /tenant/revoke-outside-policy, PATCH /tokens/{id}, POST /tokens/{id}/approve|reject',
+    ...serving('govern-tenant', 'the tenant policy, approvals and edits'),
     table: {
-      items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      items: everyItemAction,
       queries: ['byTenant', 'byFamily'],
     },
-    routes: [
-      { method: 'PUT', path: '/tenant/policy', access: 'user' },
-      { method: 'POST', path: '/tenant/revoke-outside-policy', access: 'user' },
-      { method: 'PATCH', path: '/tokens/{id}', access: 'user' },
-      { method: 'POST', path: '/tokens/{id}/approve', access: 'user' },
-      { method: 'POST', path: '/tokens/{id}/reject', access: 'user' },
-    ],
   },
   /** A rotation started by a person: the record and tenant policy (GetItem), the rotation transaction, Sign. */
   regenerateToken: {
-    entry: 'regenerate-token',
-    description: 'POST /tokens/{id}/regenerate: a new token for the same credential, new secrets shown once',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    ...serving('regenerate-token', 'a new token for the same credential, new secrets shown once'),
+    table: { items: everyItemAction },
     signingKeys: 'sign',
-    routes: [{ method: 'POST', path: '/tokens/{id}/regenerate', access: 'user' }],
   },
   /** Public keys only. */
   jwks: {
-    entry: 'jwks',
-    description: 'GET /.well-known/jwks.json: the public keys that verify tokens',
+    ...serving('jwks', 'the public keys that verify tokens'),
     signingKeys: 'verify',
-    routes: [{ method: 'GET', path: '/.well-known/jwks.json', access: 'public' }],
   },
   /** The OpenAPI document, built from the request and response schemas: touches no table and no key. */
-  openapi: {
-    entry: 'openapi',
-    description: 'GET /openapi.json: the OpenAPI 3.1 description of this API',
-    routes: [{ method: 'GET', path: '/openapi.json', access: 'public' }],
-  },
+  openapi: serving('openapi', 'the OpenAPI 3.1 description of this API'),
   /**
    * Daily: Query byExpiry for what enters a horizon, mark each token notified (UpdateItem), publish;
    * and finish any family revocation whose member sweep was interrupted (Query byExpiry's SWEEP
@@ -201,19 +176,17 @@ export const serviceHandlers = {
   notifyExpiring: {
     entry: 'notify-expiring',
     description: 'Scheduled: announces tokens entering an expiry horizon (EventBridge and/or SNS), finishes interrupted revocations',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queries: ['byExpiry', 'byFamily'] },
     routes: [],
+    table: { items: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queries: ['byExpiry', 'byFamily'] },
     scheduled: true,
     publishesNotices: true,
     timeout: Duration.minutes(5),
   },
   /** The token's own state: its record and family (GetItem/BatchGetItem), the tenant policy (GetItem); public keys, never Sign. */
   tokenSelf: {
-    entry: 'token-self',
-    description: "GET /tokens/self: an access token's own state, authenticated by the token itself",
+    ...serving('token-self', "an access token's own state, authenticated by the token itself"),
     table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] },
     signingKeys: 'verify',
-    routes: [{ method: 'GET', path: '/tokens/self', access: 'public', publicThrottle: true }],
   },
   /**
    * OAuth 2.0: the refresh_token grant (the refresh use case: rotation transaction, reuse detection's
@@ -221,28 +194,19 @@ export const serviceHandlers = {
    * Update and Puts) and RFC 8414 metadata (nothing).
    */
   oauth: {
-    entry: 'oauth',
-    description:
-      'POST /oauth2/token, POST /oauth2/revoke, GET /.well-known/oauth-authorization-server: rotation and revocation for OAuth clients',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    ...serving('oauth', 'rotation and revocation for OAuth clients'),
+    table: { items: everyItemAction, queries: ['byFamily'] },
     signingKeys: 'sign',
     refreshMac: true,
-    routes: [
-      { method: 'POST', path: '/oauth2/token', access: 'public', publicThrottle: true },
-      { method: 'POST', path: '/oauth2/revoke', access: 'public', publicThrottle: true },
-      { method: 'GET', path: '/.well-known/oauth-authorization-server', access: 'public' },
-    ],
   },
   /**
    * Secret scanning alerts (GitHub's partner program): reads records (a refresh key's, or a verified
    * access token's), then revokes each family (Update + audit event Put, Query byFamily). Public keys, never Sign.
    */
   secretScanningAlert: {
-    entry: 'secret-scanning-alert',
-    description: 'POST /secret-scanning/github: revokes the families of secrets a scanner found, on a signed alert',
-    table: { items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queries: ['byFamily'] },
+    ...serving('secret-scanning-alert', 'revokes the families of secrets a scanner found, on a signed alert'),
+    table: familyWrites,
     signingKeys: 'verify',
-    routes: [{ method: 'POST', path: '/secret-scanning/github', access: 'public', publicThrottle: true }],
   },
 } as const satisfies Record<string, HandlerSpec>;
 
@@ -355,7 +319,7 @@ export const revocationCanaryHandler: HandlerSpec = {
   entry: 'canary',
   description: 'Revocation canary: measures the time from a revocation to the gateway refusing the token',
   table: {
-    items: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    items: everyItemAction,
     queries: ['byOwner', 'byFamily'],
   },
   signingKeys: 'sign',

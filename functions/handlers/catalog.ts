@@ -1,7 +1,7 @@
-import { notFound } from '../domain/errors';
 import { catalogueView } from '../domain/scopes';
 import { httpHandler } from '../http/http-handler';
 import { json } from '../http/responses';
+import { dispatch } from '../http/route-dispatch';
 import { baseParts, governanceOf } from './compose';
 
 const { config, table, identify } = baseParts();
@@ -10,9 +10,9 @@ const tokens = governanceOf(config, table);
 const scopes = catalogueView(config.catalogue);
 
 /** GET /scopes and GET /policy (the caller's effective policy): what a create form offers. */
-export const handler = httpHandler(async (event) => {
-  const caller = await identify(event);
-  if (event.resource === '/scopes') return json(200, scopes);
-  if (event.resource === '/policy') return json(200, await tokens.policy(caller));
-  throw notFound('No such route');
+const route = dispatch('catalog', {
+  'GET /scopes': async () => json(200, scopes),
+  'GET /policy': async (_event, caller) => json(200, await tokens.policy(caller)),
 });
+
+export const handler = httpHandler(async (event) => route(event, await identify(event)));

@@ -6,6 +6,7 @@ import { httpHandler } from '../http/http-handler';
 import { logger } from '../observability/logger';
 import { count } from '../observability/metrics';
 import { json } from '../http/responses';
+import { dispatch } from '../http/route-dispatch';
 import { revokeByHolder } from '../service/holder-revocation';
 import { systemClock } from '../service/ports';
 import { baseParts, rotationOf } from './compose';
@@ -137,15 +138,12 @@ async function metadataEndpoint(event: APIGatewayProxyEvent): Promise<APIGateway
   });
 }
 
-const endpoints: Record<string, (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>> = {
+// No caller to identify: each endpoint's credential is in its form.
+const route = dispatch<'oauth', undefined>('oauth', {
   'POST /oauth2/token': tokenEndpoint,
   'POST /oauth2/revoke': revocationEndpoint,
   'GET /.well-known/oauth-authorization-server': metadataEndpoint,
-};
+});
 
 /** The OAuth 2.0 face of rotation and revocation, beside the JSON routes and with the same rules. */
-export const handler = httpHandler(async (event) => {
-  const endpoint = endpoints[`${event.httpMethod} ${event.resource}`];
-  if (!endpoint) throw new DomainError('not_found', `No route ${event.httpMethod} ${event.resource}`);
-  return endpoint(event);
-});
+export const handler = httpHandler((event) => route(event, undefined));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { serviceRoutes } from '../domain/service-routes';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,8 +15,11 @@ const contentTypes: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** Paths of the API: never answered with the console's page, so that a miss there is a JSON 404. */
-const apiPrefixes = ['/tokens', '/scopes', '/policy', '/audit', '/.well-known/', '/local/', '/api/'];
+/**
+ * Paths of the API: never answered with the console's page, so that a miss there is a JSON 404. The
+ * first segment of each route of the table, local mode's sign-in and the example API.
+ */
+const apiPrefixes = [...new Set(serviceRoutes.map((route) => `/${route.path.split('/')[1]}`)), '/local/', '/api/'];
 
 /**
  * Serves the built web console (`web/dist`): its files, `/` and, for a browser asking for a page

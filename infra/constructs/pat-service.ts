@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { needsSignedInUser } from '../../functions/domain/service-routes';
 import { serviceHandlers, type HandlerSpec, type ServiceHandlerName, type ServiceRoute } from '../handlers';
 import { requireSourceAccount } from '../control-tower';
 import {
@@ -319,11 +320,11 @@ export class PatService extends Construct {
     const method = this.restApi.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
       requestValidator: this.restApi.requestValidator,
       requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
-      ...(route.access === 'user'
+      ...(needsSignedInUser(route.access)
         ? { authorizer: userAuthorizer, authorizationType: apigateway.AuthorizationType.COGNITO }
         : { authorizationType: apigateway.AuthorizationType.NONE }),
     });
-    if (route.access === 'public') {
+    if (!needsSignedInUser(route.access)) {
       const reason = publicRouteReasons[`${route.method} ${route.path}`];
       if (!reason) throw new Error(`${route.method} ${route.path} is public: say why in publicRouteReasons`);
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
