@@ -66,7 +66,7 @@ export class ExampleApiStack extends Stack {
 
     new CfnOutput(this, 'ExampleApiUrl', { value: this.api.url, description: 'Base URL of the example protected API' });
     new CfnOutput(this, 'AuthorizerFunctionArn', {
-      value: this.authorizer.functionArn,
+      value: this.authorizer.function.functionArn,
       description: 'The token authorizer of the example API',
     });
     new CfnOutput(this, 'RevocationBoundSeconds', {

@@ -7,8 +7,9 @@ import {
   importTokenVerification as importByAttributes,
   type TokenVerification,
   type TokenVerificationAttributes,
-} from './token-authorizer';
+} from './token-verification';
 import { markPending, pendingArea } from './pending-lookups';
+import { InvalidSettingsError } from '../settings';
 
 /**
  * The parameters a token service publishes under its verification path, one value each: what a
@@ -54,7 +55,9 @@ export class PublishedVerification extends Construct {
   constructor(scope: Construct, id: string, props: PublishedVerificationProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.path) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(props.path))
-      throw new Error(`${this.node.path}: the verification parameter path must start with / and not end with one (got ${props.path})`);
+      throw new InvalidSettingsError(
+        `${this.node.path}: the verification parameter path must start with / and not end with one (got ${props.path})`,
+      );
     this.path = props.path;
     this.parameters = Object.fromEntries(
       (Object.entries(verificationParameters) as Array<[VerificationParameter, string]>).map(([key, name]) => {

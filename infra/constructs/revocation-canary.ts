@@ -62,7 +62,7 @@ export class RevocationCanary extends Construct {
     this.handler = new ServiceFunction(this, 'Handler', {
       spec: revocationCanaryHandler,
       environment: service.functions.createToken.environmentVariables,
-      table: service.table.table,
+      table: service.table,
       keys: service.signingKeys,
       refreshMacKey: service.refreshMacKey,
     });

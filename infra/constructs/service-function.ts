@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerSpec, KeyAccess, NarrowUpdate, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
-import { environmentNames } from '../settings';
+import { InvalidSettingsError, environmentNames } from '../settings';
 import { functionCode } from './prebuilt-assets';
 import { metricNamespace, serviceDimension } from './service-metrics';
 
@@ -105,12 +105,12 @@ export class ServiceFunction extends Construct {
     this.addEnvironment(environmentNames.kmsKeyIds, keyArns.join(','));
     if (spec.signingKeys) bindSigningKeys(this, props.keys, spec.signingKeys);
     if (spec.refreshMac) {
-      if (!props.refreshMacKey) throw new Error(`${spec.entry} needs the refresh MAC key`);
+      if (!props.refreshMacKey) throw new InvalidSettingsError(`${spec.entry} needs the refresh MAC key`);
       bindRefreshMacKey(this, props.refreshMacKey);
     }
 
     if (spec.table) {
-      if (!props.table) throw new Error(`${spec.entry} needs the token table`);
+      if (!props.table) throw new InvalidSettingsError(`${spec.entry} needs the token table`);
       bindTable(this, props.table, spec.table);
     }
 
@@ -239,7 +239,9 @@ export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, a
   );
   if (access === 'sign') {
     if (!keys.allowSigning)
-      throw new Error(`${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`);
+      throw new InvalidSettingsError(
+        `${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`,
+      );
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }),
     );

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { denyGrantsOutsideAwsServices, keyAdministration, NamedUsers } from './key-policy';
 import type { SigningKeyRing } from './service-function';
+import { InvalidSettingsError } from '../settings';
 
 export interface SigningKeysProps {
   /**
@@ -39,7 +40,7 @@ export class SigningKeys extends Construct implements SigningKeyRing {
     super(scope, id);
     const generation = props.generation ?? 1;
     if (!Number.isInteger(generation) || generation < 1)
-      throw new Error(`SigningKeys generation must be a positive integer (got ${generation})`);
+      throw new InvalidSettingsError(`SigningKeys generation must be a positive integer (got ${generation})`);
     this.signingKey = new kms.Key(this, generation === 1 ? 'Key' : `KeyGeneration${generation}`, {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,

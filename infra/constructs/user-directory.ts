@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { InvalidSettingsError } from '../settings';
 
 /** A user pool that already exists. Its ID tokens must carry the tenant claim and the admin group. */
 export interface ExistingUserPool {
@@ -67,7 +68,7 @@ export class UserDirectory extends Construct {
 
     const tenantAttribute = /^custom:([A-Za-z0-9_-]{1,20})$/.exec(props.tenantClaim)?.[1];
     if (!tenantAttribute) {
-      throw new Error(
+      throw new InvalidSettingsError(
         `tenantClaim "${props.tenantClaim}" must be a custom attribute ("custom:<name>", name of 1–20 letters, digits, _ or -) for a user pool this stack creates; import a pool to use another claim`,
       );
     }
@@ -223,5 +224,5 @@ function checkAppClientIds(existing: ExistingUserPool, where: string): void {
   const problems = named
     .filter(([, id]) => !Token.isUnresolved(id) && !/^[\w+]{1,128}$/.test(id))
     .map(([name, id]) => `${name}: ${JSON.stringify(id)} is not an app client id (letters, digits, _ and +, at most 128)`);
-  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidSettingsError(`${where}: ${problems.join('; ')}`);
 }

@@ -76,7 +76,7 @@ describe('HttpTokenAuthorizer', () => {
       { key: 'GET /api/candidates/{id}', type: 'CUSTOM' },
       { key: 'POST /api/jobs', type: 'CUSTOM' },
     ]);
-    const variables = template.toJSON().Resources[logicalIdOf(tokens.handler.function)].Properties.Environment.Variables;
+    const variables = template.toJSON().Resources[logicalIdOf(tokens.function)].Properties.Environment.Variables;
     expect(JSON.parse(variables.PROTECTED_ROUTES)).toEqual([
       { method: 'GET', resource: '/api/candidates/{id}', scope: 'candidates:read' },
       { method: 'DELETE', resource: '/api/candidates/{id}', scope: 'candidates:delete' },
@@ -107,7 +107,9 @@ describe('HttpTokenAuthorizer', () => {
     tokens.addRoutes({ path: '/api/jobs', methods: [apigwv2.HttpMethod.GET], integration });
 
     expect(
-      grantsOf(Template.fromStack(stack), logicalIdOf(tokens.handler.role), { [logicalIdOf(tokens.handler.logGroup)]: 'OwnLogs' }),
+      grantsOf(Template.fromStack(stack), logicalIdOf(tokens.function.role!), {
+        [logicalIdOf(tokens.node.findChild('Handler').node.findChild('Logs'))]: 'OwnLogs',
+      }),
     ).toEqual(
       [
         `dynamodb:BatchGetItem ${tableArn}`,

@@ -55,7 +55,7 @@ describe('token table', () => {
   });
 
   it('has point-in-time recovery and deletion protection, and is retained with the stack gone', () => {
-    const table = resourceOf(stack.service.table.table);
+    const table = resourceOf(stack.service.table);
 
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(table.Properties.DeletionProtectionEnabled).toBe(true);
@@ -177,7 +177,7 @@ describe('functions', () => {
     expect(environment).toMatchObject({
       SIGNER: 'kms',
       KMS_KEY_IDS: { 'Fn::GetAtt': [logicalIdOf(stack.service.signingKeys.signingKey), 'Arn'] },
-      TABLE_NAME: { Ref: logicalIdOf(stack.service.table.table) },
+      TABLE_NAME: { Ref: logicalIdOf(stack.service.table) },
       NODE_OPTIONS: '--enable-source-maps',
     });
     expect(JSON.parse(environment.SCOPE_CATALOGUE).map((area: { name: string }) => area.name)).toEqual([
@@ -191,7 +191,7 @@ describe('functions', () => {
         '',
         [
           'https://',
-          { Ref: logicalIdOf(stack.service.restApi.api) },
+          { Ref: logicalIdOf(stack.service.restApi) },
           '.execute-api.',
           { Ref: 'AWS::Region' },
           '.',
@@ -218,7 +218,7 @@ describe('least privilege: each function may do exactly this', () => {
   const grants = (name: ServiceHandlerName) => {
     const fn = stack.service.functions[name];
     return grantsOf(template, logicalIdOf(fn.role), {
-      [logicalIdOf(stack.service.table.table)]: 'TokenTable',
+      [logicalIdOf(stack.service.table)]: 'TokenTable',
       [logicalIdOf(stack.service.signingKeys.signingKey)]: 'SigningKey',
       [logicalIdOf(stack.service.refreshMacKey.key)]: 'RefreshMacKey',
       [logicalIdOf(fn.logGroup)]: 'OwnLogs',
@@ -453,7 +453,7 @@ describe('REST API', () => {
       authorizerError: '$context.authorizer.error',
     });
     expect(JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)).toContain(
-      `{"Ref":"${logicalIdOf(stack.service.restApi.accessLogs)}"}`,
+      `{"Ref":"${logicalIdOf(stack.service.apiAccessLogs)}"}`,
     );
   });
 

@@ -41,7 +41,7 @@ const names = () => ({
   [logicalIdOf(webConsole.client)]: 'ConsoleClient',
   [logicalIdOf(stack.service.users.userPool)]: 'UserPool',
   [logicalIdOf(stack.service.users.domain!)]: 'SignInDomain',
-  [logicalIdOf(stack.service.restApi.api)]: 'Api',
+  [logicalIdOf(stack.service.restApi)]: 'Api',
 });
 const text = (value: unknown) => describeResource(value, names());
 const bucketPolicyOf = (bucketLogicalId: string) =>
@@ -176,11 +176,11 @@ describe('distribution', () => {
     expect(apiOrigin.DomainName).toEqual({
       'Fn::Join': [
         '',
-        [{ Ref: logicalIdOf(stack.service.restApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }],
+        [{ Ref: logicalIdOf(stack.service.restApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }],
       ],
     });
-    expect(apiOrigin.OriginPath).toBe(`/${stack.service.restApi.stageName}`);
-    expect(JSON.stringify(apiOrigin)).not.toContain(logicalIdOf(stack.service.restApi.api.deploymentStage));
+    expect(apiOrigin.OriginPath).toBe(`/${stack.service.stageName}`);
+    expect(JSON.stringify(apiOrigin)).not.toContain(logicalIdOf(stack.service.restApi.deploymentStage));
   });
 
   it('routes every route of the handler specs to the API, and none of the console files', () => {
