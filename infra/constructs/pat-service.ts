@@ -152,6 +152,7 @@ export class PatService extends Construct {
       table: this.table,
       keys: this.signingKeys,
       settings,
+      jwksUrl: this.jwksUrl,
       revocation: { flusherRole: this.authorizerCacheFlusher.handler.role, registryPath: this.authorizerCacheFlusher.registryPath },
     };
 

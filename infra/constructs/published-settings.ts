@@ -136,6 +136,7 @@ export function verificationFromParameters(scope: Construct, id: string, lookup:
       : values.signingKeyArn,
     previousKeyArns: pending ? [] : (JSON.parse(values.previousKeyArns) as string[]),
     issuer: pending ? 'https://lookup-pending.invalid' : values.issuer,
+    jwksUrl: pending ? 'https://lookup-pending.invalid/.well-known/jwks.json' : values.jwksUrl,
     catalogue,
     policy: pending ? {} : (JSON.parse(values.policy) as Partial<TokenPolicy>),
     // The flusher's role cannot flush another account's stages: a consumer there has no flush.

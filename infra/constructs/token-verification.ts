@@ -16,6 +16,11 @@ export interface TokenVerification {
   /** The service's settings: the issuer (`iss`), the scope catalogue and the policy the authorizer enforces. */
   readonly settings: TokenServiceSettings & { readonly issuer: string };
   /**
+   * The service's JWKS URL, for a function of your own that verifies tokens with
+   * `@pat-service/pat-verifier` (its `PAT_JWKS_URL`). @default unknown (imported by outputs without it)
+   */
+  readonly jwksUrl?: string;
+  /**
    * The service's stage flusher: each TokenAuthorizer registers its stage under `registryPath` and
    * lets `flusherRole` flush that stage's authorizer cache (and nothing else). Absent: no flush, and
    * the revocation bound is the result cache TTL (see `resultCache`).
@@ -33,6 +38,8 @@ export interface TokenVerificationAttributes {
   readonly previousKeyArns?: readonly string[];
   /** The `Issuer` output. */
   readonly issuer: string;
+  /** The `JwksUrl` output. @default unknown */
+  readonly jwksUrl?: string;
   /** The service's scope catalogue (routes may only need scopes from it). */
   readonly catalogue: ScopeCatalogue;
   /** The service's policy (the authorizer reads `allowNoExpiry`). @default the defaults */
@@ -53,6 +60,7 @@ export function importTokenVerification(scope: Construct, id: string, attributes
       previousKeys: (attributes.previousKeyArns ?? []).map((arn, index) => kms.Key.fromKeyArn(imported, `PreviousKey${index}`, arn)),
     },
     settings: { issuer: attributes.issuer, catalogue: attributes.catalogue, policy: attributes.policy },
+    jwksUrl: attributes.jwksUrl,
     revocation:
       attributes.flusherRoleArn && attributes.stageRegistryPath
         ? {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlTowerChecks, waiveControl } from '../../infra/control-tower';
+import { checksLevelOf, ControlTowerChecks, waiveControl } from '../../infra/control-tower';
+import { InvalidSettingsError } from '../../infra/settings';
 import { buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
@@ -42,7 +43,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
   let app: App;
 
   beforeAll(() => {
-    app = freshApp({ controlTowerChecks: true });
+    app = freshApp({ checks: 'all' });
     buildApp(app);
     app.synth();
   }, 120_000);
@@ -115,4 +116,20 @@ describe('the check is live', () => {
     expect(failure).toContain('Control/NotWaived/Resource');
     expect(failure).not.toContain('Control/Waived/Resource');
   });
+});
+
+describe('which checks a synth runs (-c checks=…)', () => {
+  it('cdk-nag alone by default (a plain `cdk synth`), Control Tower too with checks=all, nothing with none; an unknown value is refused', () => {
+    expect([undefined, 'all', 'nag', 'none'].map(checksLevelOf)).toEqual(['nag', 'all', 'nag', 'none']);
+    expect(() => checksLevelOf('false')).toThrow(InvalidSettingsError);
+
+    const plain = freshApp({ checks: undefined });
+    buildApp(plain);
+    plain.synth();
+    const plugins = (JSON.parse(readFileSync(join(plain.outdir, 'validation-report.json'), 'utf8')) as ValidationReport).pluginReports.map(
+      (plugin) => plugin.pluginName,
+    );
+    expect(plugins).not.toContain('cdk-validator-cfnguard');
+    expect(plugins.length).toBeGreaterThan(0);
+  }, 120_000);
 });

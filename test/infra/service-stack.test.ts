@@ -296,7 +296,7 @@ describe('per-client limit on the public routes (WAF)', () => {
 
   it('takes your own web ACL instead, or none (wafRateLimit: false); refuses a limit WAF would not accept', () => {
     const build = (props: Partial<PatServiceStackProps>) => {
-      const test = testApp({ controlTowerChecks: false });
+      const test = testApp({ checks: 'nag' });
       cleanups.push(test.cleanup);
       return new PatServiceStack(test.app, 'Options', { settings: { catalogue: exampleCatalogue }, webConsole: false, ...props });
     };

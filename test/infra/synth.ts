@@ -6,7 +6,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { projectRoot } from '../../infra/constructs/service-function';
 import { consoleAssetsContextKey } from '../../infra/constructs/web-console';
-import { controlTowerContextKey } from '../../infra/control-tower';
+import { checksContextKey, checksLevelOf } from '../../infra/control-tower';
+import { appProps } from '../../infra/service-app';
 
 /** A stand-in for `web/dist` (an index.html, one asset, the local console-config.json): no vite build in tests. */
 export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'web-console');
@@ -16,18 +17,20 @@ export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'we
  * esbuild bundling skipped (the real bundling is `cdk synth`'s), the web console's files from a small
  * fixture (the real build is `cdk synth`'s), and a temporary output directory removed by `cleanup`.
  * The Control Tower checks (cfn-guard, seconds per synth) run only where a test asks for them
- * (`{ controlTowerChecks: true }`, control-tower.test.ts); cdk-nag runs everywhere.
+ * (`{ checks: 'all' }`, control-tower.test.ts); cdk-nag runs everywhere.
  */
 export function testApp(context: Record<string, unknown> = {}): { app: App; cleanup: () => void } {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const outdir = mkdtempSync(join(tmpdir(), 'pat-infra-test-'));
   const app = new App({
     outdir,
+    // CDK's own CloudFormation validation runs with the full checks, as in `cdk synth` (appProps).
+    ...appProps(checksLevelOf(context[checksContextKey] ?? 'nag')),
     context: {
       ...cdkJson.context,
       'aws:cdk:bundling-stacks': [],
       [consoleAssetsContextKey]: consoleFixture,
-      [controlTowerContextKey]: false,
+      [checksContextKey]: 'nag',
       ...context,
     },
   });
