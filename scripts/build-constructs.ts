@@ -83,12 +83,16 @@ export async function buildConstructs(): Promise<void> {
  * TypeScript 5.7+, only rewrites specifiers written with a `.ts` extension, which these sources do not use.)
  */
 export function emitDeclarations(entry: string, outDir: string): void {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(projectRoot, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(projectRoot, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  });
+  );
   const options: ts.CompilerOptions = {
     ...parsed?.options,
     noEmit: false,
@@ -113,7 +117,14 @@ export function emitDeclarations(entry: string, outDir: string): void {
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier))
         return factory.updateImportDeclaration(node, node.modifiers, node.importClause, resolved(node.moduleSpecifier), node.attributes);
       if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
-        return factory.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, resolved(node.moduleSpecifier), node.attributes);
+        return factory.updateExportDeclaration(
+          node,
+          node.modifiers,
+          node.isTypeOnly,
+          node.exportClause,
+          resolved(node.moduleSpecifier),
+          node.attributes,
+        );
       if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
         const argument = factory.updateLiteralTypeNode(node.argument, resolved(node.argument.literal));
         return factory.updateImportTypeNode(node, argument, node.attributes, node.qualifier, node.typeArguments, node.isTypeOf);
@@ -127,7 +138,13 @@ export function emitDeclarations(entry: string, outDir: string): void {
     (diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error,
   );
   if (problems.length > 0 || result.emitSkipped)
-    throw new Error(ts.formatDiagnostics(problems, { getCanonicalFileName: (name) => name, getCurrentDirectory: () => projectRoot, getNewLine: () => '\n' }));
+    throw new Error(
+      ts.formatDiagnostics(problems, {
+        getCanonicalFileName: (name) => name,
+        getCurrentDirectory: () => projectRoot,
+        getNewLine: () => '\n',
+      }),
+    );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -14,6 +14,7 @@ import { stageFlusherHandler } from '../handlers';
 import { ServiceFunction, type SigningKeyRing } from './service-function';
 import { metricNamespace, serviceDimension } from './service-metrics';
 
+/** What the stage flusher follows, where it finds the stages, and where its alarms go. */
 export interface AuthorizerCacheFlusherProps {
   /** The token table whose revocation feed the flusher follows. */
   readonly table: dynamodb.ITable;

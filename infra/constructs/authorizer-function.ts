@@ -40,8 +40,11 @@ export interface AuthorizerTimingProps {
 
 /** The authorizer's settings in whole seconds, checked. */
 export interface AuthorizerTimings {
+  /** Whether the function follows the revocation feed. */
   readonly feed: boolean;
+  /** `statusCache` in whole seconds. */
   readonly statusCacheSeconds: number;
+  /** `resultCache` in whole seconds. */
   readonly resultCacheSeconds: number;
 }
 

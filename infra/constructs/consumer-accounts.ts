@@ -11,9 +11,13 @@ import { InvalidSettingsError } from '../settings';
 /** An AWS account id: twelve digits. */
 const ACCOUNT = /^\d{12}$/;
 
+/** What `ConsumerAccounts` grants and shares. */
 export interface ConsumerAccountsProps {
+  /** 12-digit AWS account ids whose token authorizers verify this service's tokens (none: nothing is created). */
   readonly accounts: readonly string[];
+  /** The token table whose resource policy grants those accounts the authorizer's access. */
   readonly table: dynamodb.Table;
+  /** The signing key whose policy lets those accounts `kms:GetPublicKey`. */
   readonly signingKey: kms.Key;
   /** The published verification settings, shared with the accounts through AWS RAM. */
   readonly parameters: readonly ssm.StringParameter[];

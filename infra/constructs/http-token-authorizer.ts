@@ -15,6 +15,7 @@ import type { TokenVerification } from './token-verification';
 /** How long a container may decide on a feed view before it reads the feed again (the handler's FEED_POLL_MS). */
 const FEED_POLL_SECONDS = 1;
 
+/** The HTTP API an `HttpTokenAuthorizer` protects, the service whose tokens it accepts, and its timings. */
 export interface HttpTokenAuthorizerProps extends AuthorizerTimingProps {
   /** The HTTP API whose routes this authorizer protects (one authorizer per API). */
   readonly api: apigwv2.HttpApi;

@@ -20,6 +20,7 @@ export interface ExpiryNotificationsProps {
   readonly schedule?: events.Schedule;
 }
 
+/** Everything `PatService` (and `PatServiceStack`) can be told; only `settings` is required. */
 export interface PatServiceProps {
   /** Scope catalogue, token policy, issuer, admin group and tenant claim. */
   readonly settings: TokenServiceSettings;

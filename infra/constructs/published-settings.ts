@@ -39,9 +39,11 @@ export function authorizerPolicyOf(policy: Partial<TokenPolicy> | undefined): Pi
   return { allowNoExpiry: effective.allowNoExpiry, retentionDays: effective.retentionDays };
 }
 
+/** Where and what `PublishedVerification` writes. */
 export interface PublishedVerificationProps {
   /** Starts with `/`, no trailing `/`, e.g. `/pat-service/prod/verification`. */
   readonly path: string;
+  /** One value per published setting (deploy-time tokens allowed). */
   readonly values: Record<VerificationParameter, string>;
   /** Advanced tier for every parameter: AWS RAM shares only advanced parameters. @default false (standard, unless a value needs more) */
   readonly advancedTier?: boolean;
@@ -79,6 +81,7 @@ export class PublishedVerification extends Construct {
   }
 }
 
+/** Where `importTokenVerification.fromParameters` looks the published settings up. */
 export interface VerificationParametersLookup {
   /** The service's `VerificationParameterPath` output, e.g. `/pat-service/PatService/Service/verification`. */
   readonly path: string;
@@ -88,7 +91,7 @@ export interface VerificationParametersLookup {
    * reach this account's APIs. @default this stack's account
    */
   readonly serviceAccount?: string;
-  /** @default this stack's region */
+  /** The service's region, when it is not this stack's (the parameters are then read by ARN). @default this stack's region */
   readonly serviceRegion?: string;
 }
 

@@ -14,6 +14,7 @@ export interface WafRateLimit {
   readonly windowSeconds?: 60 | 120 | 300 | 600;
 }
 
+/** The per-client limit of `PublicRouteRateLimit`: the rate and the routes it holds. */
 export interface PublicRouteRateLimitProps extends WafRateLimit {
   /** Resource paths of the limited routes, as the API declares them (`/tokens/refresh`). */
   readonly paths: readonly string[];

@@ -6,6 +6,7 @@ import { denyGrantsOutsideAwsServices, keyAdministration, NamedUsers } from './k
 import type { SigningKeyRing } from './service-function';
 import { InvalidSettingsError } from '../settings';
 
+/** The signing key's generation, the older keys still verifying, and its alias. */
 export interface SigningKeysProps {
   /**
    * The generation of the signing key. Raising it creates a new key that signs from then on; the old
@@ -16,7 +17,7 @@ export interface SigningKeysProps {
   readonly generation?: number;
   /** Keys of earlier generations whose tokens must still verify. @default none */
   readonly previousKeyArns?: readonly string[];
-  /** @default `alias/<stack name>/token-signing` */
+  /** The KMS alias of the signing key. @default `alias/<stack name>/token-signing` */
   readonly aliasName?: string;
 }
 

@@ -21,6 +21,7 @@ export {
   type TokenVerificationAttributes,
 } from './token-verification';
 
+/** The REST API a `TokenAuthorizer` protects, the service whose tokens it accepts, and its timings. */
 export interface TokenAuthorizerProps extends AuthorizerTimingProps {
   /** The REST API whose methods this authorizer protects (one authorizer per API). */
   readonly api: apigateway.RestApiBase;

@@ -24,6 +24,7 @@ export interface TokenVerification {
    * The service's stage flusher: each TokenAuthorizer registers its stage under `registryPath` and
    * lets `flusherRole` flush that stage's authorizer cache (and nothing else). Absent: no flush, and
    * the revocation bound is the result cache TTL (see `resultCache`).
+   * @default none: no flush, the bound is the result cache TTL
    */
   readonly revocation?: { readonly flusherRole: iam.IRole; readonly registryPath: string };
 }
@@ -46,7 +47,7 @@ export interface TokenVerificationAttributes {
   readonly policy?: Partial<TokenPolicy>;
   /** The `AuthorizerCacheFlusherRoleArn` output. @default no stage flush (bound = result cache TTL) */
   readonly flusherRoleArn?: string;
-  /** The `AuthorizerStageRegistryPath` output; required with `flusherRoleArn`. */
+  /** The `AuthorizerStageRegistryPath` output; required with `flusherRoleArn`. @default none */
   readonly stageRegistryPath?: string;
 }
 

@@ -29,7 +29,7 @@ export interface WebConsoleOptions {
    * @default a domain is created (`domainPrefix`)
    */
   readonly existingDomainUrl?: string;
-  /** @default the distribution's `https://<id>.cloudfront.net` only */
+  /** Your own domain names (and their us-east-1 certificate) for the console. @default the distribution's `https://<id>.cloudfront.net` only */
   readonly customDomain?: ConsoleCustomDomain;
   /** More callback and sign-out URLs for the console's client, e.g. a copy of the console served elsewhere. @default none */
   readonly callbackUrls?: string[];

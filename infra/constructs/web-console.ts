@@ -28,6 +28,7 @@ export {
 export const consoleAssetsContextKey = 'webConsoleAssets';
 export { defaultConsoleAssets };
 
+/** The console's options and what `PatService` hands it (API, stage, user pool). */
 export interface WebConsoleProps extends WebConsoleOptions {
   /** The management API, served by the same distribution under `apiPaths` so the browser needs no CORS. */
   readonly api: apigateway.IRestApi;
