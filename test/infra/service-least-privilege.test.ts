@@ -1,11 +1,10 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/adapters/config';
 import { secretDeriverOf } from '../../functions/adapters/key-ring';
 import type { ServiceHandlerName } from '../../infra/handlers';
 import type { PatServiceStack } from '../../infra/pat-service-stack';
-import { buildApp } from '../../infra/service-app';
-import { grantsOf, logicalIdOf, testApp } from './synth';
+import { grantsOf, logicalIdOf, withServiceStack } from './synth';
 
 /**
  * Who may do what in the service stack: the keys' own policies, and each function's role, exactly
@@ -13,15 +12,7 @@ import { grantsOf, logicalIdOf, testApp } from './synth';
  */
 let stack: PatServiceStack;
 let template: Template;
-let cleanup: () => void;
-
-beforeAll(() => {
-  const test = testApp();
-  cleanup = test.cleanup;
-  stack = buildApp(test.app).service;
-  template = Template.fromStack(stack);
-}, 120_000);
-afterAll(() => cleanup());
+withServiceStack((synthesized) => ({ stack, template } = synthesized));
 
 const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => template.toJSON().Resources[logicalIdOf(construct)];
 

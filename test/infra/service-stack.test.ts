@@ -1,28 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/constructs/service-function';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table-layout';
 import { type HandlerSpec, serviceHandlers } from '../../infra/handlers';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { PatServiceStack, type PatServiceStackProps } from '../../infra/pat-service-stack';
-import { buildApp } from '../../infra/service-app';
-import { logicalIdOf, methodsOf, testApp } from './synth';
+import { logicalIdOf, methodsOf, withServiceStack, testApp } from './synth';
 
 // One synth for the whole file: the app exactly as `cdk synth` builds it (cdk-nag included).
 let stack: PatServiceStack;
 let template: Template;
-let cleanup: () => void;
-
-beforeAll(() => {
-  const test = testApp();
-  cleanup = test.cleanup;
-  stack = buildApp(test.app).service;
-  template = Template.fromStack(stack);
-}, 120_000);
+withServiceStack((synthesized) => ({ stack, template } = synthesized));
 const cleanups: Array<() => void> = [];
-afterAll(() => [cleanup, ...cleanups].forEach((clean) => clean()));
+afterAll(() => cleanups.forEach((clean) => clean()));
 
 const resourceOf = (construct: Parameters<typeof logicalIdOf>[0]) => template.toJSON().Resources[logicalIdOf(construct)];
 

@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, type CfnResource } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { projectRoot } from '../../infra/constructs/service-function';
 import { consoleAssetsContextKey } from '../../infra/constructs/web-console';
 import { checksContextKey, checksLevelOf } from '../../infra/control-tower';
-import { appProps } from '../../infra/service-app';
+import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { appProps, buildApp } from '../../infra/service-app';
 
 /** A stand-in for `web/dist` (an index.html, one asset, the local console-config.json): no vite build in tests. */
 export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'web-console');
@@ -35,6 +37,22 @@ export function testApp(context: Record<string, unknown> = {}): { app: App; clea
     },
   });
   return { app, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/**
+ * One synth of the app exactly as `cdk synth` builds it (cdk-nag included) for the whole test file:
+ * `use` receives the service stack and its template before the file's tests run; the app's output
+ * is removed after them.
+ */
+export function withServiceStack(use: (synthesized: { stack: PatServiceStack; template: Template }) => void): void {
+  let cleanup = () => {};
+  beforeAll(() => {
+    const test = testApp();
+    cleanup = test.cleanup;
+    const stack = buildApp(test.app).service;
+    use({ stack, template: Template.fromStack(stack) });
+  }, 120_000);
+  afterAll(() => cleanup());
 }
 
 export const logicalIdOf = (construct: IConstruct): string => {

@@ -12,6 +12,15 @@ import { describeResource, logicalIdOf, testApp } from './synth';
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((cleanup) => cleanup()));
 
+/** Builds one service stack with these props in an app of its own (to expect a refusal from it). */
+const building =
+  (id: string, props: Partial<PatServiceStackProps>, context: Record<string, unknown> = {}) =>
+  () => {
+    const test = testApp(context);
+    cleanups.push(test.cleanup);
+    return new PatServiceStack(test.app, id, { settings: { catalogue: exampleCatalogue }, ...props });
+  };
+
 describe('variants, each cdk-nag clean', () => {
   const stacks: Record<string, PatServiceStack> = {};
   const templates: Record<string, Template> = {};
@@ -114,43 +123,30 @@ describe('variants, each cdk-nag clean', () => {
   });
 
   it('refuses options that would fail at deploy time, each named', () => {
-    const test = testApp();
-    cleanups.push(test.cleanup);
-
     expect(
-      () =>
-        new PatServiceStack(test.app, 'Bad', {
-          settings: { catalogue: exampleCatalogue },
-          webConsole: {
-            domainPrefix: 'my-aws-console',
-            customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc' },
-            webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/api/123',
-          },
-        }),
+      building('Bad', {
+        webConsole: {
+          domainPrefix: 'my-aws-console',
+          customDomain: { domainNames: ['tokens.acme.example'], certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc' },
+          webAclArn: 'arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/api/123',
+        },
+      }),
     ).toThrow(
       /invalid web console options:\n {2}- domainPrefix "my-aws-console" [^\n]*\n {2}- customDomain\.certificateArn must be [^\n]*us-east-1[^\n]*\n {2}- webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT/,
     );
   });
 
   it('refuses a second sign-in domain prefix when hostedSignIn already names one', () => {
-    const test = testApp();
-    cleanups.push(test.cleanup);
-
     expect(
-      () =>
-        new PatServiceStack(test.app, 'TwoDomains', {
-          settings: { catalogue: exampleCatalogue },
-          hostedSignIn: { domainPrefix: 'acme-hosted', callbackUrls: ['https://elsewhere.acme.example/'] },
-          webConsole: { domainPrefix: 'acme-console' },
-        }),
+      building('TwoDomains', {
+        hostedSignIn: { domainPrefix: 'acme-hosted', callbackUrls: ['https://elsewhere.acme.example/'] },
+        webConsole: { domainPrefix: 'acme-console' },
+      }),
     ).toThrow(/sign-in domain is hostedSignIn's .*leave out webConsole\.domainPrefix/);
   });
 
   it('says how to build the console when its files are missing', () => {
-    const test = testApp({ webConsoleAssets: join(tmpdir(), 'pat-no-console-here') });
-    cleanups.push(test.cleanup);
-
-    expect(() => new PatServiceStack(test.app, 'Unbuilt', { settings: { catalogue: exampleCatalogue } })).toThrow(
+    expect(building('Unbuilt', {}, { webConsoleAssets: join(tmpdir(), 'pat-no-console-here') })).toThrow(
       /the web console is not built .*npm run build:web/,
     );
   });
