@@ -26,13 +26,18 @@ export function appProps(checks: ChecksLevel): AppProps {
   return { builtinCloudFormationValidation: checks === 'all' };
 }
 
-export function buildApp(app: App): { service: PatServiceStack; example?: ExampleApiStack } {
-  // cdk-nag on every synth (`-c checks=none` skips it); Control Tower's proactive controls (cfn-guard,
-  // tens of seconds) with `-c checks=all`, as `npm test` and CI run them. Acknowledgments are also
-  // written into the templates' metadata: the audit trail of what was waived, and why.
-  const checks = checksLevelOf(app.node.tryGetContext(checksContextKey));
+/**
+ * cdk-nag's AwsSolutions checks on every synth (`none` skips them); AWS Control Tower's proactive
+ * controls (cfn-guard, tens of seconds) with `all`, as `npm test` and CI run them. Acknowledgments
+ * are also written into the templates' metadata: the audit trail of what was waived, and why.
+ */
+export function addChecks(app: App, checks: ChecksLevel): void {
   if (checks !== 'none') Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
   if (checks === 'all') Validations.of(app).addPlugins(new ControlTowerChecks());
+}
+
+export function buildApp(app: App): { service: PatServiceStack; example?: ExampleApiStack } {
+  addChecks(app, checksLevelOf(app.node.tryGetContext(checksContextKey)));
   const config = deployConfig((key) => app.node.tryGetContext(key));
   // Template tests skip bundling (an empty list): they deploy no code, so nothing needs building.
   const bundlingStacks = app.node.tryGetContext(cxapi.BUNDLING_STACKS) as unknown;

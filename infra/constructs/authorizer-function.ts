@@ -99,7 +99,13 @@ function routeTableProblems(handler: ServiceFunction, routes: readonly ResolvedR
  * `cdk synth`, not a request. While parameter lookups are pending (`fromParameters`), a placeholder
  * scope: the CLI synthesizes again with the catalogue.
  */
-export function protectedRoute(method: string, resource: string, scope: string | undefined, catalogue: ScopeCatalogue, where: string) {
+export function protectedRoute(
+  method: string,
+  resource: string,
+  scope: string | undefined,
+  catalogue: ScopeCatalogue,
+  where: string,
+): ResolvedRoute {
   const permission = permissionOf(method);
   if (!permission) {
     throw new InvalidSettingsError(

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksLevelOf, ControlTowerChecks, waiveControl } from '../../infra/control-tower';
+import { type ChecksLevel, checksLevelOf, ControlTowerChecks, waiveControl } from '../../infra/control-tower';
 import { InvalidSettingsError } from '../../infra/settings';
-import { buildApp } from '../../infra/service-app';
+import { addChecks, appProps, buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
 interface ValidationReport {
@@ -119,17 +120,37 @@ describe('the check is live', () => {
 });
 
 describe('which checks a synth runs (-c checks=…)', () => {
-  it('cdk-nag alone by default (a plain `cdk synth`), Control Tower too with checks=all, nothing with none; an unknown value is refused', () => {
+  it('reads the level from context: cdk-nag alone by default (a plain `cdk synth`); an unknown value is refused', () => {
     expect([undefined, 'all', 'nag', 'none'].map(checksLevelOf)).toEqual(['nag', 'all', 'nag', 'none']);
     expect(() => checksLevelOf('false')).toThrow(InvalidSettingsError);
+  });
 
-    const plain = freshApp({ checks: undefined });
-    buildApp(plain);
-    plain.synth();
-    const plugins = (JSON.parse(readFileSync(join(plain.outdir, 'validation-report.json'), 'utf8')) as ValidationReport).pluginReports.map(
-      (plugin) => plugin.pluginName,
-    );
-    expect(plugins).not.toContain('cdk-validator-cfnguard');
-    expect(plugins.length).toBeGreaterThan(0);
+  /** The synth's failure with these checks over a stack holding one queue that breaks both rule sets, or 'synth passed'. */
+  const failureWith = (checks: ChecksLevel) => {
+    const app = new App({ outdir: freshApp().outdir, ...appProps(checks) });
+    addChecks(app, checks);
+    new sqs.Queue(new Stack(app, 'Checked'), 'Queue');
+    try {
+      app.synth();
+      return 'synth passed';
+    } catch (error) {
+      return `${(error as Error).message}\n${readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')}`;
+    }
+  };
+
+  it('nag: cdk-nag fails the synth, Control Tower does not run', () => {
+    const failure = failureWith('nag');
+    expect(failure).toMatch(/AwsSolutions-SQS/);
+    expect(failure).not.toMatch(/cdk-validator-cfnguard/);
+  });
+
+  it('all: both run', () => {
+    const failure = failureWith('all');
+    expect(failure).toMatch(/AwsSolutions-SQS/);
+    expect(failure).toMatch(/cdk-validator-cfnguard/);
   }, 120_000);
+
+  it('none: neither', () => {
+    expect(failureWith('none')).toBe('synth passed');
+  });
 });
