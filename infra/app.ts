@@ -1,4 +1,7 @@
 import { App } from 'aws-cdk-lib';
-import { buildApp } from './service-app';
+import { checksContextKey, checksLevelOf } from './control-tower';
+import { appProps, buildApp } from './service-app';
 
-buildApp(new App());
+// The checks level is context (-c checks=…), which only an App reads: ask one that never synthesizes.
+const checks = checksLevelOf(new App({ autoSynth: false }).node.tryGetContext(checksContextKey));
+buildApp(new App(appProps(checks)));

@@ -14,9 +14,22 @@ import {
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { InvalidSettingsError } from './settings';
 
-/** `-c controlTowerChecks=false` turns the checks off for one synth (the template tests do, but one). */
-export const controlTowerContextKey = 'controlTowerChecks';
+/**
+ * Which compliance checks a synth runs (`-c checks=…`): `nag`, cdk-nag's AwsSolutions (the default:
+ * about a second); `all`, cdk-nag and AWS Control Tower's proactive controls (cfn-guard, tens of
+ * seconds: `npm test` and CI run them, test/infra/control-tower.test.ts); `none`.
+ */
+export const checksContextKey = 'checks';
+export type ChecksLevel = 'all' | 'nag' | 'none';
+
+/** The `checks` context value, `nag` when unset; anything else is refused rather than read as "none". */
+export function checksLevelOf(value: unknown): ChecksLevel {
+  if (value === undefined) return 'nag';
+  if (value === 'all' || value === 'nag' || value === 'none') return value;
+  throw new InvalidSettingsError(`-c ${checksContextKey}=${String(value)}: expected all (cdk-nag and Control Tower), nag or none`);
+}
 
 /** The plugin's name, which is also the namespace of its rule ids in an acknowledgment. */
 const pluginName = 'cdk-validator-cfnguard';

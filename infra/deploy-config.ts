@@ -156,7 +156,7 @@ export function readConfigFile(path: string, baseDir = process.cwd(), what = `-c
       for (const route of routes) {
         const area = route.scope === undefined ? undefined : parseScope(route.scope)?.area;
         if (route.scope !== undefined && !parsed.data.catalogue.some((entry) => entry.name === area)) {
-          throw new Error(
+          throw new InvalidSettingsError(
             `${route.method} ${route.resource}: scope "${route.scope}" names no area of the catalogue (${parsed.data.catalogue.map((entry) => entry.name).join(', ')})`,
           );
         }

@@ -5,7 +5,9 @@ import { exampleApiRoutes, type ProtectedRoute } from '../functions/domain/route
 import { ObservedRestApi } from './constructs/rest-api';
 import { TokenAuthorizer, type TokenAuthorizerProps, type TokenVerification } from './constructs/token-authorizer';
 
+/** The example consumer API: the service it trusts, its routes, and two of the authorizer's timings. */
 export interface ExampleApiStackProps extends StackProps, Pick<TokenAuthorizerProps, 'statusCache' | 'resultCache'> {
+  /** The token service whose tokens the example API accepts. */
   readonly verification: TokenVerification;
   /** The protected routes, each with its scope or the one its path derives. @default `exampleApiRoutes` (the local server's) */
   readonly routes?: readonly ProtectedRoute[];
@@ -66,7 +68,7 @@ export class ExampleApiStack extends Stack {
 
     new CfnOutput(this, 'ExampleApiUrl', { value: this.api.url, description: 'Base URL of the example protected API' });
     new CfnOutput(this, 'AuthorizerFunctionArn', {
-      value: this.authorizer.functionArn,
+      value: this.authorizer.function.functionArn,
       description: 'The token authorizer of the example API',
     });
     new CfnOutput(this, 'RevocationBoundSeconds', {

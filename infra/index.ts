@@ -13,7 +13,7 @@ export {
 } from './constructs/token-authorizer';
 export { WebConsole, type WebConsoleOptions, type ConsoleCustomDomain } from './constructs/web-console';
 export { addErrorResponses } from './constructs/error-responses';
-export type { TokenServiceSettings } from './settings';
+export { InvalidSettingsError, type TokenServiceSettings } from './settings';
 export type { WafRateLimit } from './constructs/rate-limit';
 export {
   HttpTokenAuthorizer,

@@ -13,7 +13,7 @@ export class PatServiceStack extends Stack {
     this.service = new PatService(this, 'Service', props);
     const { service } = this;
 
-    new CfnOutput(this, 'ApiUrl', { value: service.restApi.api.url, description: 'Base URL of the token API' });
+    new CfnOutput(this, 'ApiUrl', { value: service.restApi.url, description: 'Base URL of the token API' });
     new CfnOutput(this, 'JwksUrl', { value: service.jwksUrl, description: 'Public keys that verify tokens (JWKS)' });
     new CfnOutput(this, 'Issuer', { value: service.issuer, description: "The tokens' iss claim" });
     new CfnOutput(this, 'UserPoolId', {
@@ -25,7 +25,7 @@ export class PatServiceStack extends Stack {
       description: 'Public app client for the console and the CLI',
     });
     new CfnOutput(this, 'TokenTableArn', {
-      value: service.table.table.tableArn,
+      value: service.table.tableArn,
       description: 'For importTokenVerification() in another app',
     });
     if (service.webConsole) {

@@ -1,29 +1,43 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { type App, type AppProps, Validations } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { functionBundlesDir, projectRoot } from './constructs/prebuilt-assets';
 import { deployedEntries } from './handlers';
 import { consoleAssetsContextKey } from './constructs/web-console';
-import { ControlTowerChecks, controlTowerContextKey } from './control-tower';
+import { type ChecksLevel, ControlTowerChecks, checksContextKey, checksLevelOf } from './control-tower';
 import { deployConfig } from './deploy-config';
 import { ExampleApiStack } from './example-api-stack';
 import { PatServiceStack } from './pat-service-stack';
 
 /**
  * The CDK app (`cdk.json` runs `infra/app.ts`, which only calls this): the token service, and an
- * example API protected by its authorizer. cdk-nag's AwsSolutions checks and AWS Control Tower's
- * proactive controls run on every synth; a finding without an acknowledgment (and its reason, next to
- * the construct it concerns) fails it.
+ * example API protected by its authorizer. cdk-nag's AwsSolutions checks run on every synth, AWS
+ * Control Tower's proactive controls with `-c checks=all` (`npm test`, CI); a finding without an
+ * acknowledgment (and its reason, next to the construct it concerns) fails the synth.
  */
+/**
+ * The props of the app `cdk synth` runs: CDK's own CloudFormation validation (a WebAssembly
+ * validator, about 10 s of CPU, most of a synth's) runs with the full checks only (`-c checks=all`).
+ */
+export function appProps(checks: ChecksLevel): AppProps {
+  return { builtinCloudFormationValidation: checks === 'all' };
+}
+
+/**
+ * cdk-nag's AwsSolutions checks on every synth (`none` skips them); AWS Control Tower's proactive
+ * controls (cfn-guard, tens of seconds) with `all`, as `npm test` and CI run them. Acknowledgments
+ * are also written into the templates' metadata: the audit trail of what was waived, and why.
+ */
+export function addChecks(app: App, checks: ChecksLevel): void {
+  if (checks !== 'none') Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  if (checks === 'all') Validations.of(app).addPlugins(new ControlTowerChecks());
+}
+
 export function buildApp(app: App): { service: PatServiceStack; example?: ExampleApiStack } {
-  // Acknowledgments are also written into the templates' metadata: the audit trail of what was waived, and why.
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
-  // AWS Control Tower's proactive controls (CloudFormation Guard), waived next to their constructs like cdk-nag's.
-  const controlTower = app.node.tryGetContext(controlTowerContextKey) as unknown;
-  if (controlTower !== false && controlTower !== 'false') Validations.of(app).addPlugins(new ControlTowerChecks());
+  addChecks(app, checksLevelOf(app.node.tryGetContext(checksContextKey)));
   const config = deployConfig((key) => app.node.tryGetContext(key));
   // Template tests skip bundling (an empty list): they deploy no code, so nothing needs building.
   const bundlingStacks = app.node.tryGetContext(cxapi.BUNDLING_STACKS) as unknown;

@@ -5,11 +5,11 @@
  * `scripts/build-functions.ts` and the built web console beside them (`infra/constructs/prebuilt-assets.ts`
  * finds them there).
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import ts from 'typescript';
 import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-assets';
 import { ensureConsoleBuilt } from '../infra/service-app';
 import { buildFunctions } from './build-functions';
@@ -71,30 +71,80 @@ export async function buildConstructs(): Promise<void> {
       throw new Error(`${file} loads @cdklabs/cdk-validator-cfnguard, which the package does not ship`);
   }
 
-  execFileSync('npx', ['tsc', '-p', join(constructsPackageDir, 'tsconfig.json')], { cwd: projectRoot, stdio: ['ignore', 2, 2] });
-  addJsExtensions(join(dist, 'types'));
+  emitDeclarations(join(projectRoot, 'infra', 'index.ts'), join(dist, 'types'));
 }
 
 /**
- * The sources import without extensions (bundler resolution); a consumer compiling with `node16` or
- * `nodenext` resolution needs `./x.js` in the declarations of an ES module package.
+ * The type declarations of `entry` and of every module it reaches, under `outDir` as they are under
+ * the repository (`outDir/infra/index.d.ts`…), by TypeScript's own compiler. The sources import
+ * without extensions (bundler resolution), which a consumer compiling with `node16`/`nodenext`
+ * resolution refuses in an ES module package: a declaration transform gives each relative specifier
+ * the `.js` path of the module TypeScript itself resolved it to. (`rewriteRelativeImportExtensions`,
+ * TypeScript 5.7+, only rewrites specifiers written with a `.ts` extension, which these sources do not use.)
  */
-function addJsExtensions(dir: string): void {
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const file = join(dir, name);
-    if (!file.endsWith('.d.ts') || !statSync(file).isFile()) continue;
-    const text = readFileSync(file, 'utf8').replace(
-      /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g,
-      (match, before: string, specifier: string, after: string) => {
-        if (specifier.endsWith('.js')) return match;
-        const target = resolve(dirname(file), specifier);
-        if (existsSync(`${target}.d.ts`)) return `${before}${specifier}.js${after}`;
-        if (existsSync(join(target, 'index.d.ts'))) return `${before}${specifier}/index.js${after}`;
-        throw new Error(`${relative(dir, file)}: cannot resolve ${specifier}`);
+export function emitDeclarations(entry: string, outDir: string): void {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(projectRoot, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
       },
+    },
+  );
+  const options: ts.CompilerOptions = {
+    ...parsed?.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: projectRoot,
+    outDir,
+    stripInternal: true,
+  };
+  const program = ts.createProgram([entry], options);
+  const withJsExtensions: ts.TransformerFactory<ts.SourceFile | ts.Bundle> = (context) => (root) => {
+    if (!ts.isSourceFile(root)) return root;
+    const resolved = (specifier: ts.StringLiteral): ts.StringLiteral => {
+      if (!specifier.text.startsWith('.')) return specifier;
+      const target = ts.resolveModuleName(specifier.text, root.fileName, options, ts.sys).resolvedModule?.resolvedFileName;
+      if (!target) throw new Error(`${relative(projectRoot, root.fileName)}: TypeScript cannot resolve ${specifier.text}`);
+      const path = relative(dirname(root.fileName), target).replace(/\.d\.ts$|\.tsx?$/, '.js');
+      return context.factory.createStringLiteral(path.startsWith('.') ? path : `./${path}`);
+    };
+    const visit = (node: ts.Node): ts.Node => {
+      const { factory } = context;
+      if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier))
+        return factory.updateImportDeclaration(node, node.modifiers, node.importClause, resolved(node.moduleSpecifier), node.attributes);
+      if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
+        return factory.updateExportDeclaration(
+          node,
+          node.modifiers,
+          node.isTypeOnly,
+          node.exportClause,
+          resolved(node.moduleSpecifier),
+          node.attributes,
+        );
+      if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+        const argument = factory.updateLiteralTypeNode(node.argument, resolved(node.argument.literal));
+        return factory.updateImportTypeNode(node, argument, node.attributes, node.qualifier, node.typeArguments, node.isTypeOf);
+      }
+      return ts.visitEachChild(node, visit, context);
+    };
+    return ts.visitEachChild(root, visit, context);
+  };
+  const result = program.emit(undefined, undefined, undefined, true, { afterDeclarations: [withJsExtensions] });
+  const problems = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics].filter(
+    (diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error,
+  );
+  if (problems.length > 0 || result.emitSkipped)
+    throw new Error(
+      ts.formatDiagnostics(problems, {
+        getCanonicalFileName: (name) => name,
+        getCurrentDirectory: () => projectRoot,
+        getNewLine: () => '\n',
+      }),
     );
-    writeFileSync(file, text);
-  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

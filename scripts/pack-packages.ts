@@ -1,6 +1,6 @@
 /**
- * `npm run pack`: the two published packages as tarballs in `dist/packages/` —
- * the construct library (`npm run build:constructs`) and the CLI (whatever `bin/` holds: every
+ * `npm run pack`: the three published packages as tarballs in `dist/packages/` —
+ * the construct library (`npm run build:constructs`), the verifier (`npm run pack:verifier`) and the CLI (whatever `bin/` holds: every
  * `bin/**` `.js` file, copied into `packages/cli/bin`, plus `pat.js`: the whole CLI bundled into ONE
  * file with no imports but Node's own, for vendors who copy a single file to a server and run it
  * from cron). Prints the tarballs' paths, one a line, then the one-file CLI's path.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../infra/constructs/prebuilt-assets';
 import { build } from 'esbuild';
-import { buildConstructs, constructsPackageDir } from './build-constructs';
+import { buildConstructs, constructsPackageDir, emitDeclarations } from './build-constructs';
 
 export const packagesOutDir = join(projectRoot, 'dist', 'packages');
 export const cliPackageDir = join(projectRoot, 'packages', 'cli');
@@ -69,7 +69,8 @@ export const verifierPackageDir = join(projectRoot, 'packages', 'verifier');
 /**
  * The verifier package: `packages/verifier/src/index.ts` (which reuses the service's Authorizer,
  * FeedWatcher and DynamoDB adapters) bundled by esbuild as one ES module and one CommonJS module,
- * its npm dependencies left to the consumer's install. No CDK in it: the build fails if any creeps in.
+ * its npm dependencies left to the consumer's install, and its type declarations (`dist/types`). No
+ * CDK in it: the build fails if any creeps in.
  */
 export async function buildVerifier(): Promise<void> {
   const dist = join(verifierPackageDir, 'dist');
@@ -88,6 +89,7 @@ export async function buildVerifier(): Promise<void> {
   const imports = Object.values(esm.metafile?.outputs ?? {}).flatMap((output) => output.imports.map((entry) => entry.path));
   const cdk = imports.filter((path) => /^(aws-cdk-lib|constructs)(\/|$)/.test(path));
   if (cdk.length > 0) throw new Error(`the verifier bundle imports the CDK (${cdk.join(', ')})`);
+  emitDeclarations(join(verifierPackageDir, 'src', 'index.ts'), join(dist, 'types'));
 }
 
 export async function packVerifier(): Promise<string> {

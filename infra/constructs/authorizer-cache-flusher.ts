@@ -12,9 +12,13 @@ import { Construct } from 'constructs';
 import { waiveControl } from '../control-tower';
 import { stageFlusherHandler } from '../handlers';
 import { ServiceFunction, type SigningKeyRing } from './service-function';
+import { metricNamespace, serviceDimension } from './service-metrics';
 
+/** What the stage flusher follows, where it finds the stages, and where its alarms go. */
 export interface AuthorizerCacheFlusherProps {
+  /** The token table whose revocation feed the flusher follows. */
   readonly table: dynamodb.ITable;
+  /** The signing keys (named in the shared configuration the function loads; not used). */
   readonly keys: SigningKeyRing;
   /** The settings' environment variables (the function loads the shared configuration). */
   readonly environment: Record<string, string>;
@@ -25,7 +29,9 @@ export interface AuthorizerCacheFlusherProps {
    * seen in CloudWatch until someone calls `flushFailures.addAlarmAction`. @default none
    */
   readonly alarmTopicArn?: string;
+  /** Retention of the flusher's log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray active tracing of the flusher. @default true */
   readonly tracing?: boolean;
 }
 
@@ -93,13 +99,7 @@ export class AuthorizerCacheFlusher extends Construct {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2 })],
     });
-    const failures = new cloudwatch.Metric({
-      namespace: 'PatService',
-      metricName: 'AuthorizerCacheFlushFailures',
-      dimensionsMap: { service: 'pat-service' },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-    });
+    const failures = flusherMetric('AuthorizerCacheFlushFailures');
     this.flushFailures = new cloudwatch.Alarm(this, 'FlushFailures', {
       alarmDescription: `Authorizer cache flushes are failing in ${Aws.REGION}: revocations take up to the result cache TTL (see docs/revocation.md)`,
       metric: failures,
@@ -111,13 +111,7 @@ export class AuthorizerCacheFlusher extends Construct {
     this.flusherStopped = new cloudwatch.Alarm(this, 'FlusherStopped', {
       alarmDescription: `The authorizer cache flusher has not run for 3 minutes in ${Aws.REGION}: revocations take up to the result cache TTL (see docs/revocation.md)`,
       // A heartbeat the handler publishes when each run starts; missing data is the failure.
-      metric: new cloudwatch.Metric({
-        namespace: 'PatService',
-        metricName: 'AuthorizerCacheFlusherRuns',
-        dimensionsMap: { service: 'pat-service' },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
+      metric: flusherMetric('AuthorizerCacheFlusherRuns'),
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -125,13 +119,7 @@ export class AuthorizerCacheFlusher extends Construct {
     });
     this.flushesLate = new cloudwatch.Alarm(this, 'FlushesLate', {
       alarmDescription: `An authorizer cache flush landed later than the revocation bound after its change in ${Aws.REGION} (see docs/revocation.md)`,
-      metric: new cloudwatch.Metric({
-        namespace: 'PatService',
-        metricName: 'AuthorizerCacheFlushesLate',
-        dimensionsMap: { service: 'pat-service' },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
+      metric: flusherMetric('AuthorizerCacheFlushesLate'),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -161,4 +149,15 @@ export class AuthorizerCacheFlusher extends Construct {
       }
     }
   }
+}
+
+/** A metric the flusher publishes (functions/handlers/flush-authorizer-caches.ts), summed per minute. */
+function flusherMetric(metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: metricNamespace,
+    metricName,
+    dimensionsMap: { ...serviceDimension },
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+  });
 }

@@ -6,13 +6,18 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { authorizerHandler, type TableAccess } from '../handlers';
 import { narrowUpdateConditions, revocationFeedReadConditions } from './service-function';
+import { InvalidSettingsError } from '../settings';
 
 /** An AWS account id: twelve digits. */
 const ACCOUNT = /^\d{12}$/;
 
+/** What `ConsumerAccounts` grants and shares. */
 export interface ConsumerAccountsProps {
+  /** 12-digit AWS account ids whose token authorizers verify this service's tokens (none: nothing is created). */
   readonly accounts: readonly string[];
+  /** The token table whose resource policy grants those accounts the authorizer's access. */
   readonly table: dynamodb.Table;
+  /** The signing key whose policy lets those accounts `kms:GetPublicKey`. */
   readonly signingKey: kms.Key;
   /** The published verification settings, shared with the accounts through AWS RAM. */
   readonly parameters: readonly ssm.StringParameter[];
@@ -31,7 +36,8 @@ export class ConsumerAccounts extends Construct {
     super(scope, id);
     const accounts = [...new Set(props.accounts)];
     const wrong = accounts.filter((account) => !ACCOUNT.test(account));
-    if (wrong.length > 0) throw new Error(`${this.node.path}: consumerAccounts must be 12-digit AWS account ids (got ${wrong.join(', ')})`);
+    if (wrong.length > 0)
+      throw new InvalidSettingsError(`${this.node.path}: consumerAccounts must be 12-digit AWS account ids (got ${wrong.join(', ')})`);
     if (accounts.length === 0) return;
     const principals = accounts.map((account) => new iam.AccountPrincipal(account));
     for (const statement of tableStatements(authorizerHandler.table!, principals)) props.table.addToResourcePolicy(statement);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { InvalidSettingsError } from '../settings';
 
 /**
  * Where the prebuilt assets are: the Lambda bundles (`npm run build:functions`) and the web console
@@ -33,5 +34,7 @@ export function functionCode(scope: Construct, entry: string): lambda.Code {
   if (!Stack.of(scope).bundlingRequired) return lambda.Code.fromInline('// code not staged: bundling is skipped for this stack');
   const dir = join(deployedBundlesDir, entry);
   if (existsSync(join(dir, 'index.mjs'))) return lambda.Code.fromAsset(dir);
-  throw new Error(`${scope.node.path}: the bundle of ${entry} is missing (${join(dir, 'index.mjs')}): run \`npm run build:functions\``);
+  throw new InvalidSettingsError(
+    `${scope.node.path}: the bundle of ${entry} is missing (${join(dir, 'index.mjs')}): run \`npm run build:functions\``,
+  );
 }

@@ -7,8 +7,9 @@ import {
   importTokenVerification as importByAttributes,
   type TokenVerification,
   type TokenVerificationAttributes,
-} from './token-authorizer';
+} from './token-verification';
 import { markPending, pendingArea } from './pending-lookups';
+import { InvalidSettingsError } from '../settings';
 
 /**
  * The parameters a token service publishes under its verification path, one value each: what a
@@ -38,9 +39,11 @@ export function authorizerPolicyOf(policy: Partial<TokenPolicy> | undefined): Pi
   return { allowNoExpiry: effective.allowNoExpiry, retentionDays: effective.retentionDays };
 }
 
+/** Where and what `PublishedVerification` writes. */
 export interface PublishedVerificationProps {
   /** Starts with `/`, no trailing `/`, e.g. `/pat-service/prod/verification`. */
   readonly path: string;
+  /** One value per published setting (deploy-time tokens allowed). */
   readonly values: Record<VerificationParameter, string>;
   /** Advanced tier for every parameter: AWS RAM shares only advanced parameters. @default false (standard, unless a value needs more) */
   readonly advancedTier?: boolean;
@@ -54,7 +57,9 @@ export class PublishedVerification extends Construct {
   constructor(scope: Construct, id: string, props: PublishedVerificationProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.path) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(props.path))
-      throw new Error(`${this.node.path}: the verification parameter path must start with / and not end with one (got ${props.path})`);
+      throw new InvalidSettingsError(
+        `${this.node.path}: the verification parameter path must start with / and not end with one (got ${props.path})`,
+      );
     this.path = props.path;
     this.parameters = Object.fromEntries(
       (Object.entries(verificationParameters) as Array<[VerificationParameter, string]>).map(([key, name]) => {
@@ -76,6 +81,7 @@ export class PublishedVerification extends Construct {
   }
 }
 
+/** Where `importTokenVerification.fromParameters` looks the published settings up. */
 export interface VerificationParametersLookup {
   /** The service's `VerificationParameterPath` output, e.g. `/pat-service/PatService/Service/verification`. */
   readonly path: string;
@@ -85,7 +91,7 @@ export interface VerificationParametersLookup {
    * reach this account's APIs. @default this stack's account
    */
   readonly serviceAccount?: string;
-  /** @default this stack's region */
+  /** The service's region, when it is not this stack's (the parameters are then read by ARN). @default this stack's region */
   readonly serviceRegion?: string;
 }
 
@@ -133,6 +139,7 @@ export function verificationFromParameters(scope: Construct, id: string, lookup:
       : values.signingKeyArn,
     previousKeyArns: pending ? [] : (JSON.parse(values.previousKeyArns) as string[]),
     issuer: pending ? 'https://lookup-pending.invalid' : values.issuer,
+    jwksUrl: pending ? 'https://lookup-pending.invalid/.well-known/jwks.json' : values.jwksUrl,
     catalogue,
     policy: pending ? {} : (JSON.parse(values.policy) as Partial<TokenPolicy>),
     // The flusher's role cannot flush another account's stages: a consumer there has no flush.

@@ -1,5 +1,6 @@
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { InvalidSettingsError } from '../settings';
 
 /** A per-client rate limit, counted by WAF per source IP over a sliding window. */
 export interface WafRateLimit {
@@ -13,6 +14,7 @@ export interface WafRateLimit {
   readonly windowSeconds?: 60 | 120 | 300 | 600;
 }
 
+/** The per-client limit of `PublicRouteRateLimit`: the rate and the routes it holds. */
 export interface PublicRouteRateLimitProps extends WafRateLimit {
   /** Resource paths of the limited routes, as the API declares them (`/tokens/refresh`). */
   readonly paths: readonly string[];
@@ -31,10 +33,10 @@ export class PublicRouteRateLimit extends Construct {
     const limit = props.limit ?? 100;
     const windowSeconds = props.windowSeconds ?? 300;
     if (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000)
-      throw new Error(`${this.node.path}: wafRateLimit.limit must be a whole number from 10 (got ${limit})`);
+      throw new InvalidSettingsError(`${this.node.path}: wafRateLimit.limit must be a whole number from 10 (got ${limit})`);
     if (![60, 120, 300, 600].includes(windowSeconds))
-      throw new Error(`${this.node.path}: wafRateLimit.windowSeconds must be 60, 120, 300 or 600 (got ${windowSeconds})`);
-    if (props.paths.length === 0) throw new Error(`${this.node.path}: no path to limit`);
+      throw new InvalidSettingsError(`${this.node.path}: wafRateLimit.windowSeconds must be 60, 120, 300 or 600 (got ${windowSeconds})`);
+    if (props.paths.length === 0) throw new InvalidSettingsError(`${this.node.path}: no path to limit`);
 
     // WAF sees the stage in the path (/prod/tokens/refresh) and the path as sent: decode and normalize
     // it first, so that /prod//tokens/./refresh or %2F spellings are counted too.

@@ -6,20 +6,25 @@ import { Construct } from 'constructs';
 import { waiveControl } from '../control-tower';
 import { addErrorResponses } from './error-responses';
 
+/** An API Gateway throttle: a steady rate and a burst, for the whole stage. */
 export interface Throttle {
   /** Steady requests per second, for the whole stage (not per client). */
   readonly rateLimit: number;
+  /** Requests the stage may take at once above the steady rate (token bucket size). */
   readonly burstLimit: number;
 }
 
+/** The REST API's name, stage, throttles, logs and tracing. */
 export interface ObservedRestApiProps {
+  /** The API's name in API Gateway. */
   readonly restApiName: string;
+  /** The API's description in API Gateway. */
   readonly description: string;
-  /** @default 'prod' */
+  /** The deployment stage's name. @default 'prod' */
   readonly stageName?: string;
   /** Default throttle of every method. @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttle?: Throttle;
-  /** Per-method throttles, keyed `/path/METHOD`, e.g. `/tokens/refresh/POST`. */
+  /** Per-method throttles, keyed `/path/METHOD`, e.g. `/tokens/refresh/POST`. @default none: every method has the default throttle */
   readonly methodThrottles?: Record<string, Throttle>;
   /**
    * Create the account-wide role that lets API Gateway write to CloudWatch Logs (access and execution
@@ -29,7 +34,7 @@ export interface ObservedRestApiProps {
   readonly manageCloudWatchRole?: boolean;
   /** A regional WAFv2 web ACL to associate with the stage. @default none */
   readonly webAclArn?: string;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /** Retention of the access logs. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray tracing of the stage. @default true */
   readonly tracing?: boolean;

@@ -13,6 +13,7 @@ import type { TokenAuthorizer } from './token-authorizer';
 /** The path of the canary route `RevocationCanary.addRoute` adds. */
 export const canaryPath = '/pat-canary';
 
+/** What the revocation canary measures, and how often. */
 export interface RevocationCanaryProps {
   /** The service whose tokens the canary issues and revokes (same stack: the canary signs). */
   readonly service: PatService;
@@ -20,9 +21,9 @@ export interface RevocationCanaryProps {
   readonly url: string;
   /** The scope that route needs. */
   readonly scope: string;
-  /** @default 'pat-canary' */
+  /** The tenant the canary's short-lived tokens are issued in (kept apart from real tenants). @default 'pat-canary' */
   readonly tenant?: string;
-  /** @default every 5 minutes */
+  /** How often the canary runs one issue-call-revoke-measure round. @default every 5 minutes */
   readonly schedule?: events.Schedule;
   /** The bound the alarm holds the measurement to. @default Duration.seconds(5) */
   readonly bound?: Duration;
@@ -62,7 +63,7 @@ export class RevocationCanary extends Construct {
     this.handler = new ServiceFunction(this, 'Handler', {
       spec: revocationCanaryHandler,
       environment: service.functions.createToken.environmentVariables,
-      table: service.table.table,
+      table: service.table,
       keys: service.signingKeys,
       refreshMacKey: service.refreshMacKey,
     });

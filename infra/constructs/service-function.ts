@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerSpec, KeyAccess, NarrowUpdate, TableAccess } from '../handlers';
 import { waiveControl } from '../control-tower';
-import { environmentNames } from '../settings';
+import { InvalidSettingsError, environmentNames } from '../settings';
 import { functionCode } from './prebuilt-assets';
 import { metricNamespace, serviceDimension } from './service-metrics';
 
@@ -15,6 +15,7 @@ export { projectRoot } from './prebuilt-assets';
 
 /** The signing keys of a deployment: the newest signs, every one verifies (key rotation). */
 export interface SigningKeyRing {
+  /** The newest key: it signs (only the functions whose spec says `sign`), and verifies. */
   readonly signingKey: kms.IKey;
   /** Older keys whose tokens are still valid: verify only. */
   readonly previousKeys: readonly kms.IKey[];
@@ -27,6 +28,7 @@ export interface SigningKeyRing {
 
 /** The HMAC key that derives refresh secrets: its id for the function, and the key-policy side of `kms:GenerateMac`. */
 export interface RefreshMacKeyBinding {
+  /** The HMAC_256 KMS key. */
   readonly key: kms.IKey;
   /** Names `role` in the key's own policy as one that may `kms:GenerateMac`. */
   allowGenerateMac(role: iam.IRole): void;
@@ -35,17 +37,19 @@ export interface RefreshMacKeyBinding {
 /** The environment variable that carries the refresh MAC key's ARN (a valid KMS `KeyId`). */
 export const REFRESH_MAC_KEY_ENV = 'REFRESH_MAC_KEY_ID';
 
+/** One handler's spec and what its bindings need. */
 export interface ServiceFunctionProps {
+  /** The handler: its entry, and exactly what it may touch. */
   readonly spec: HandlerSpec;
   /** The settings' environment variables (`environmentOf`). */
   readonly environment: Record<string, string>;
-  /** Required when the spec declares table access. */
+  /** Required when the spec declares table access. @default none (a spec that declares table access then fails) */
   readonly table?: dynamodb.ITable;
   /** Every function needs the key ids to load its configuration; only a spec's `signingKeys` grants IAM on them. */
   readonly keys: SigningKeyRing;
-  /** Required when the spec declares `refreshMac`. */
+  /** Required when the spec declares `refreshMac`. @default none (a spec that declares `refreshMac` then fails) */
   readonly refreshMacKey?: RefreshMacKeyBinding;
-  /** @default logs.RetentionDays.ONE_YEAR */
+  /** Retention of the function's log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
@@ -105,12 +109,12 @@ export class ServiceFunction extends Construct {
     this.addEnvironment(environmentNames.kmsKeyIds, keyArns.join(','));
     if (spec.signingKeys) bindSigningKeys(this, props.keys, spec.signingKeys);
     if (spec.refreshMac) {
-      if (!props.refreshMacKey) throw new Error(`${spec.entry} needs the refresh MAC key`);
+      if (!props.refreshMacKey) throw new InvalidSettingsError(`${spec.entry} needs the refresh MAC key`);
       bindRefreshMacKey(this, props.refreshMacKey);
     }
 
     if (spec.table) {
-      if (!props.table) throw new Error(`${spec.entry} needs the token table`);
+      if (!props.table) throw new InvalidSettingsError(`${spec.entry} needs the token table`);
       bindTable(this, props.table, spec.table);
     }
 
@@ -239,7 +243,9 @@ export function bindSigningKeys(target: ServiceFunction, keys: SigningKeyRing, a
   );
   if (access === 'sign') {
     if (!keys.allowSigning)
-      throw new Error(`${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`);
+      throw new InvalidSettingsError(
+        `${target.node.path} signs, but its signing key is imported: only the stack that owns the key can name its signers`,
+      );
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SigningKeySign', actions: ['kms:Sign'], resources: [keys.signingKey.keyArn] }),
     );

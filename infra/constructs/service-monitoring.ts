@@ -47,18 +47,25 @@ export function authorizationMetricGroup(): CustomMetricGroup {
   };
 }
 
+/** What the service's dashboard and alarms watch. */
 export interface ServiceMonitoringProps {
+  /** The service's REST API (4xx/5xx and latency per route). */
   readonly api: apigateway.RestApi;
+  /** The stage the API metrics are read from. */
   readonly stageName: string;
+  /** The API's routes: one latency and error row each. */
   readonly routes: readonly ServiceRoute[];
+  /** The service's functions by handler name: errors, throttles, duration. */
   readonly functions: Readonly<Record<string, ServiceFunction>>;
+  /** The stage flusher: its lag and failures. */
   readonly flusher: ServiceFunction;
+  /** The token table: its throttled requests. */
   readonly table: dynamodb.ITable;
   /** Functions whose `Dependency unavailable` log lines may name KMS (they sign, verify or derive). */
   readonly kmsUsers: readonly ServiceFunction[];
-  /** @default none: the alarms show in CloudWatch only */
+  /** The SNS topic every alarm notifies. @default none: the alarms show in CloudWatch only */
   readonly alarmTopicArn?: string;
-  /** @default the stack name */
+  /** The CloudWatch dashboard's name. @default the stack name */
   readonly dashboardName?: string;
 }
 
@@ -261,6 +268,7 @@ export function waiveAlarmActions(alarms: readonly AlarmWithAnnotation[]): void 
   }
 }
 
+/** How `monitorTokenAuthorizer` names and bounds a consumer authorizer's segment. */
 export interface TokenAuthorizerMonitoringOptions {
   /** A name for the dashboard segment and the alarms. @default the authorizer's construct id */
   readonly name?: string;

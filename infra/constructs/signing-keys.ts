@@ -4,7 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { denyGrantsOutsideAwsServices, keyAdministration, NamedUsers } from './key-policy';
 import type { SigningKeyRing } from './service-function';
+import { InvalidSettingsError } from '../settings';
 
+/** The signing key's generation, the older keys still verifying, and its alias. */
 export interface SigningKeysProps {
   /**
    * The generation of the signing key. Raising it creates a new key that signs from then on; the old
@@ -15,7 +17,7 @@ export interface SigningKeysProps {
   readonly generation?: number;
   /** Keys of earlier generations whose tokens must still verify. @default none */
   readonly previousKeyArns?: readonly string[];
-  /** @default `alias/<stack name>/token-signing` */
+  /** The KMS alias of the signing key. @default `alias/<stack name>/token-signing` */
   readonly aliasName?: string;
 }
 
@@ -39,7 +41,7 @@ export class SigningKeys extends Construct implements SigningKeyRing {
     super(scope, id);
     const generation = props.generation ?? 1;
     if (!Number.isInteger(generation) || generation < 1)
-      throw new Error(`SigningKeys generation must be a positive integer (got ${generation})`);
+      throw new InvalidSettingsError(`SigningKeys generation must be a positive integer (got ${generation})`);
     this.signingKey = new kms.Key(this, generation === 1 ? 'Key' : `KeyGeneration${generation}`, {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,

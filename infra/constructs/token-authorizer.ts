@@ -1,98 +1,35 @@
-import { Annotations, Aws, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { TokenPolicy } from '../../functions/domain/token-policy';
 import { routePolicyOf } from '../../functions/apigateway/route-policy';
-import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../functions/domain/routes';
-import { parseScope, type ScopeCatalogue } from '../../functions/domain/scopes';
+import type { ResolvedRoute } from '../../functions/domain/routes';
+import type { ScopeCatalogue } from '../../functions/domain/scopes';
 import { requireSourceAccount } from '../control-tower';
 import { authorizerHandler } from '../handlers';
-import { checkEnvironment, checkSettings, environmentNames, settingsEnvironment, type TokenServiceSettings } from '../settings';
+import { checkSettings, InvalidSettingsError } from '../settings';
+import { authorizerFunction, grantTokenVerification, protectedRoute, type AuthorizerTimingProps } from './authorizer-function';
 import { addErrorResponses } from './error-responses';
-import { isPendingCatalogue, pendingScopeOf } from './pending-lookups';
-import { ServiceFunction, type SigningKeyRing } from './service-function';
+import { isPendingCatalogue } from './pending-lookups';
+import type { TokenVerification } from './token-verification';
 
-/** What an authorizer needs from a token service to verify its tokens. */
-export interface TokenVerification {
-  readonly table: dynamodb.ITable;
-  readonly keys: SigningKeyRing;
-  readonly settings: TokenServiceSettings & { readonly issuer: string };
-  /**
-   * The service's stage flusher: each TokenAuthorizer registers its stage under `registryPath` and
-   * lets `flusherRole` flush that stage's authorizer cache (and nothing else). Absent: no flush, and
-   * the revocation bound is the result cache TTL (see `resultCache`).
-   */
-  readonly revocation?: { readonly flusherRole: iam.IRole; readonly registryPath: string };
-}
+export {
+  importTokenVerification,
+  type TokenVerification,
+  type TokenVerificationAttributes,
+} from './token-verification';
 
-/** A token service deployed elsewhere (another app or account-local stack), by its outputs. */
-export interface TokenVerificationAttributes {
-  /** The `TokenTableArn` output. */
-  readonly tableArn: string;
-  /** The `SigningKeyArn` output. */
-  readonly signingKeyArn: string;
-  /** Keys of earlier generations, still verifying. @default none */
-  readonly previousKeyArns?: readonly string[];
-  /** The `Issuer` output. */
-  readonly issuer: string;
-  /** The service's scope catalogue (routes may only need scopes from it). */
-  readonly catalogue: ScopeCatalogue;
-  /** The service's policy (the authorizer reads `allowNoExpiry`). @default the defaults */
-  readonly policy?: Partial<TokenPolicy>;
-  /** The `AuthorizerCacheFlusherRoleArn` output. @default no stage flush (bound = result cache TTL) */
-  readonly flusherRoleArn?: string;
-  /** The `AuthorizerStageRegistryPath` output; required with `flusherRoleArn`. */
-  readonly stageRegistryPath?: string;
-}
-
-/** Imports a token service by its stack outputs, for an API in another CDK app. */
-export function importTokenVerification(scope: Construct, id: string, attributes: TokenVerificationAttributes): TokenVerification {
-  const imported = new Construct(scope, id);
-  return {
-    table: dynamodb.Table.fromTableArn(imported, 'Table', attributes.tableArn),
-    keys: {
-      signingKey: kms.Key.fromKeyArn(imported, 'SigningKey', attributes.signingKeyArn),
-      previousKeys: (attributes.previousKeyArns ?? []).map((arn, index) => kms.Key.fromKeyArn(imported, `PreviousKey${index}`, arn)),
-    },
-    settings: { issuer: attributes.issuer, catalogue: attributes.catalogue, policy: attributes.policy },
-    revocation:
-      attributes.flusherRoleArn && attributes.stageRegistryPath
-        ? {
-            flusherRole: iam.Role.fromRoleArn(imported, 'FlusherRole', attributes.flusherRoleArn, { mutable: true }),
-            registryPath: attributes.stageRegistryPath,
-          }
-        : undefined,
-  };
-}
-
-export interface TokenAuthorizerProps {
+/** The REST API a `TokenAuthorizer` protects, the service whose tokens it accepts, and its timings. */
+export interface TokenAuthorizerProps extends AuthorizerTimingProps {
   /** The REST API whose methods this authorizer protects (one authorizer per API). */
   readonly api: apigateway.RestApiBase;
+  /**
+   * The token service whose tokens are accepted: `PatService.verification` in the same app, else
+   * `importTokenVerification.fromParameters(scope, id, { path })` (or `importTokenVerification(…)`).
+   */
   readonly verification: TokenVerification;
-  /**
-   * How long a container trusts a token record it read when it cannot read the revocation feed
-   * (or with `revocationFeed: false`). Whole seconds, 0–3600.
-   * @default Duration.seconds(10)
-   */
-  readonly statusCache?: Duration;
-  /**
-   * How long a container trusts a token record while it follows the revocation feed (read at
-   * most once a second before deciding): a change drops it at once, so this only sets how often an
-   * unchanged token is re-read. Not part of the revocation bound. Whole seconds, 0–3600.
-   * @default Duration.seconds(300)
-   */
-  readonly feedStatusCache?: Duration;
-  /**
-   * Follow the revocation feed. Off: every cached status lives `statusCache`.
-   * @default true
-   */
-  readonly revocationFeed?: boolean;
   /**
    * How long API Gateway caches the authorizer's policy per (Authorization header, source IP). With
    * the service's stage flusher (`verification.revocation`) it is not part of the revocation bound
@@ -106,18 +43,12 @@ export interface TokenAuthorizerProps {
    * registry). @default the API's deployment stage
    */
   readonly stages?: readonly apigateway.IStage[];
-  /** `lastUsedAt` is written at most this often per token and container. @default Duration.seconds(60) */
-  readonly lastUsedInterval?: Duration;
   /**
    * Add the gateway responses that answer 401/403/503 in the service's error shape. Turn off when
    * the API defines its own (API Gateway allows one per response type).
    * @default true
    */
   readonly errorResponses?: boolean;
-  /** @default logs.RetentionDays.ONE_YEAR */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default true */
-  readonly tracing?: boolean;
 }
 
 /** Options of a protected method: those of `addMethod`, and the scope it needs. */
@@ -146,13 +77,16 @@ export interface TokenMethodOptions extends Omit<apigateway.MethodOptions, 'auth
  * fail (alarmed), or without the flusher, the bound is `resultCache` (+ `statusCache` without the feed).
  */
 export class TokenAuthorizer extends Construct {
+  /** The REQUEST authorizer to name on methods added without `addMethod`. */
   readonly authorizer: apigateway.RequestAuthorizer;
-  readonly handler: ServiceFunction;
+  /** The authorizer's Lambda function (its role: `function.role`). */
+  readonly function: lambda.IFunction;
   /** Longest time a revoked token can still be let in (p99), with every part of the design working. */
   readonly revocationBound: Duration;
   /** The bound while stage flushes fail (the alarm is on): API Gateway's TTL, plus the status cache without the feed. */
   readonly degradedRevocationBound: Duration;
   private readonly api: apigateway.RestApiBase;
+  private readonly verification: TokenVerification;
   private readonly catalogue: ScopeCatalogue;
   private readonly protectedRoutes: ResolvedRoute[] = [];
   /** The stages registered with the service's flusher; undefined without the flusher. */
@@ -160,44 +94,31 @@ export class TokenAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenAuthorizerProps) {
     super(scope, id);
-    const { settings } = props.verification;
+    const { settings, revocation } = props.verification;
     checkSettings(settings, this.node.path);
     requireSourceAccount(this);
-    const statusCacheSeconds = wholeSeconds(props.statusCache ?? Duration.seconds(10), 'statusCache', this.node.path);
-    const revocation = props.verification.revocation;
-    const feed = props.revocationFeed ?? true;
-    const resultCacheSeconds = wholeSeconds(props.resultCache ?? Duration.seconds(revocation ? 300 : 20), 'resultCache', this.node.path);
-    const feedStatusCacheSeconds = wholeSeconds(props.feedStatusCache ?? Duration.seconds(300), 'feedStatusCache', this.node.path);
-    const lastUsedIntervalSeconds = wholeSeconds(props.lastUsedInterval ?? Duration.seconds(60), 'lastUsedInterval', this.node.path);
     this.api = props.api;
+    this.verification = props.verification;
     this.catalogue = settings.catalogue;
+    const { handler, timings } = authorizerFunction(
+      this,
+      authorizerHandler,
+      props,
+      props.resultCache ?? Duration.seconds(revocation ? 300 : 20),
+      () => this.protectedRoutes,
+    );
+    this.function = handler.function;
+    const { feed, resultCacheSeconds } = timings;
     // With the feed, a container drops a changed status within its 1 s poll; without it, after statusCache.
-    const containerSeconds = feed ? 1 : statusCacheSeconds;
+    const containerSeconds = feed ? 1 : timings.statusCacheSeconds;
     this.degradedRevocationBound = Duration.seconds(resultCacheSeconds + containerSeconds);
     // 5 s: flusher poll 0.5 + settle 1.2 + coalescing 2 + flush call (docs/revocation.md); never more than the degraded bound.
     this.revocationBound =
       revocation && feed ? Duration.seconds(Math.min(5, resultCacheSeconds + containerSeconds)) : this.degradedRevocationBound;
-
-    const environment = {
-      ...settingsEnvironment(settings, { statusCacheSeconds, lastUsedIntervalSeconds }),
-      [environmentNames.revocationFeed]: feed ? 'on' : 'off',
-      [environmentNames.feedStatusCacheSeconds]: String(feedStatusCacheSeconds),
-      [environmentNames.resultCacheSeconds]: String(resultCacheSeconds),
-    };
-    this.handler = new ServiceFunction(this, 'Handler', {
-      spec: authorizerHandler,
-      environment,
-      table: props.verification.table,
-      keys: props.verification.keys,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
-    });
-    // The routes are known only once every addMethod has run: read them at synth time.
-    this.handler.addEnvironment(environmentNames.routes, Lazy.string({ produce: () => JSON.stringify(this.protectedRoutes) }));
-    this.node.addValidation({ validate: () => this.configurationProblems() });
+    this.node.addValidation({ validate: () => this.unregisteredStageProblems() });
 
     this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
-      handler: this.handler.function,
+      handler: this.function,
       identitySources: [apigateway.IdentitySource.header('Authorization'), apigateway.IdentitySource.context('identity.sourceIp')],
       resultsCacheTtl: Duration.seconds(resultCacheSeconds),
     });
@@ -274,13 +195,13 @@ export class TokenAuthorizer extends Construct {
     revocation.flusherRole.attachInlinePolicy(policy);
   }
 
-  /** The function's ARN, e.g. for a stack output. */
-  get functionArn(): string {
-    return this.handler.function.functionArn;
-  }
-
-  get function(): lambda.IFunction {
-    return this.handler.function;
+  /**
+   * Lets `grantee` (a function of your own using `@pat-service/pat-verifier`) verify this service's
+   * tokens as this authorizer does: the token, family and tenant reads, the revocation feed, and the
+   * verifier's bookkeeping writes; no KMS (the verifier reads the JWKS).
+   */
+  grantVerify(grantee: iam.IGrantable): iam.Grant {
+    return grantTokenVerification(grantee, this.verification);
   }
 
   /** Every protected method with the scope it needs, as the authorizer's `PROTECTED_ROUTES` lists them. */
@@ -301,30 +222,14 @@ export class TokenAuthorizer extends Construct {
     const method = httpMethod.toUpperCase();
     const where = `${this.node.path}: ${method} ${resource.path}`;
     if (resource.api !== this.api)
-      throw new Error(`${where} belongs to another REST API than this authorizer's; create one TokenAuthorizer per API`);
-    if (!permissionOf(method)) {
-      throw new Error(
-        `${where}: only GET, HEAD, POST, PUT, PATCH and DELETE can be protected by a scope; add one method per verb instead of ${method}`,
-      );
-    }
+      throw new InvalidSettingsError(`${where} belongs to another REST API than this authorizer's; create one TokenAuthorizer per API`);
     const { scope, ...methodOptions } = options;
-    // Parameter lookups pending (importTokenVerification.fromParameters): the CLI synthesizes again with the catalogue.
-    if (isPendingCatalogue(this.catalogue)) return this.addPendingMethod(resource, method, integration, methodOptions, scope);
-    if (scope !== undefined) this.checkScope(scope, where);
-    const route: ProtectedRoute = scope === undefined ? { method, resource: resource.path } : { method, resource: resource.path, scope };
-    let resolved: ResolvedRoute;
-    try {
-      [resolved] = resolveRoutes([route], this.catalogue) as [ResolvedRoute];
-    } catch {
-      throw new Error(
-        `${where}: no scope can be derived from the path (catalogue areas: ${this.catalogue.map((area) => area.name).join(', ')}); pass { scope: '<area>:<read|write|delete>' } or add the area to the catalogue`,
-      );
-    }
+    const resolved = protectedRoute(method, resource.path, scope, this.catalogue, where);
     try {
       // The authorizer refuses such a table at cold start; refuse it here, at synth, naming the routes.
-      routePolicyOf([...this.protectedRoutes, resolved]);
+      if (!isPendingCatalogue(this.catalogue)) routePolicyOf([...this.protectedRoutes, resolved]);
     } catch (error) {
-      throw new Error(`${where}: ${(error as Error).message}`);
+      throw new InvalidSettingsError(`${where}: ${(error as Error).message}`);
     }
     const added = resource.addMethod(method, integration, {
       ...methodOptions,
@@ -339,55 +244,11 @@ export class TokenAuthorizer extends Construct {
     return added;
   }
 
-  private addPendingMethod(
-    resource: apigateway.IResource,
-    method: string,
-    integration: apigateway.Integration | undefined,
-    methodOptions: Omit<TokenMethodOptions, 'scope'>,
-    scope: string | undefined,
-  ): apigateway.Method {
-    this.protectedRoutes.push({ method, resource: resource.path, scope: scope ?? pendingScopeOf(permissionOf(method)!) });
-    return resource.addMethod(method, integration, {
-      ...methodOptions,
-      authorizer: this.authorizer,
-      authorizationType: apigateway.AuthorizationType.CUSTOM,
-    });
-  }
-
-  private checkScope(scope: string, where: string): void {
-    const parsed = parseScope(scope);
-    if (!parsed) throw new Error(`${where}: scope "${scope}" is not of the form area[/sub-area]:read|write|delete`);
-    if (!this.catalogue.some((area) => area.name === parsed.area)) {
-      throw new Error(
-        `${where}: scope "${scope}" names an area that is not in the catalogue (${this.catalogue.map((area) => area.name).join(', ')})`,
-      );
-    }
-  }
-
-  /** The function's whole configuration, routes included, through the functions' own loader. */
-  private configurationProblems(): string[] {
+  private unregisteredStageProblems(): string[] {
     const unregistered = this.unregisteredStages();
-    if (unregistered.length > 0) {
-      return [
-        `${this.node.path}: ${unregistered.join(', ')} ${unregistered.length === 1 ? 'is a stage' : 'are stages'} of the protected API not registered for authorizer cache flushes, so a revoked token would be let in there for up to ${this.degradedRevocationBound.toSeconds()} s: list every stage in the TokenAuthorizer's stages prop`,
-      ];
-    }
-    try {
-      checkEnvironment(
-        { ...this.handler.environmentVariables, [environmentNames.routes]: JSON.stringify(this.protectedRoutes) },
-        this.node.path,
-      );
-      return [];
-    } catch (error) {
-      return [(error as Error).message];
-    }
+    if (unregistered.length === 0) return [];
+    return [
+      `${this.node.path}: ${unregistered.join(', ')} ${unregistered.length === 1 ? 'is a stage' : 'are stages'} of the protected API not registered for authorizer cache flushes, so a revoked token would be let in there for up to ${this.degradedRevocationBound.toSeconds()} s: list every stage in the TokenAuthorizer's stages prop`,
+    ];
   }
-}
-
-function wholeSeconds(duration: Duration, name: string, where: string): number {
-  const seconds = duration.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
-    throw new Error(`${where}: ${name} must be a whole number of seconds between 0 and 3600 (got ${seconds})`);
-  }
-  return seconds;
 }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { waiveControl } from '../control-tower';
 import { tableIndexes, TTL_ATTRIBUTE } from '../../functions/adapters/dynamodb/table-layout';
 
+/** The token table's name, if it must be fixed. */
 export interface TokenTableProps {
   /**
    * A fixed table name. Leave it to CloudFormation unless something outside this stack must know it:

@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { InvalidSettingsError } from '../settings';
 
 /** A user pool that already exists. Its ID tokens must carry the tenant claim and the admin group. */
 export interface ExistingUserPool {
+  /** The id of the existing Cognito user pool, e.g. `eu-west-1_AbCdEf123`. */
   readonly userPoolId: string;
   /** An app client of that pool. @default a new client of that pool */
   readonly userPoolClientId?: string;
@@ -18,26 +20,28 @@ export interface ExistingUserPool {
 export interface HostedSignIn {
   /** The Cognito domain prefix, `https://<prefix>.auth.<region>.amazoncognito.com`. */
   readonly domainPrefix: string;
+  /** Where the managed sign-in pages may send a user back to with the authorization code. */
   readonly callbackUrls: string[];
-  /** @default the callback URLs */
+  /** Where the managed pages may send a user back to after signing out. @default the callback URLs */
   readonly logoutUrls?: string[];
 }
 
+/** The user pool of the management API: its groups, claims, MFA and sign-in. */
 export interface UserDirectoryProps {
-  /** @default 'pat-admins' */
+  /** The group whose members administer tenants. @default 'pat-admins' */
   readonly adminGroup: string;
   /** A `custom:` claim, created as an immutable attribute that users cannot write. @default 'custom:tenant' */
   readonly tenantClaim: string;
   /** Use this pool instead of creating one (it keeps its own groups and attributes). @default a new pool */
   readonly existing?: ExistingUserPool;
-  /** @default cognito.Mfa.REQUIRED (TOTP) */
+  /** MFA of a created pool. @default cognito.Mfa.REQUIRED (TOTP) */
   readonly mfa?: cognito.Mfa;
   /**
    * `PLUS` turns on threat protection (compromised credentials, adaptive authentication), billed per
    * monthly active user. @default cognito.FeaturePlan.ESSENTIALS
    */
   readonly featurePlan?: cognito.FeaturePlan;
-  /** @default none: users sign in through the API (`InitiateAuth`) */
+  /** Managed sign-in pages and the code flow on the API's client. @default none: users sign in through the API (`InitiateAuth`) */
   readonly hostedSignIn?: HostedSignIn;
 }
 
@@ -67,7 +71,7 @@ export class UserDirectory extends Construct {
 
     const tenantAttribute = /^custom:([A-Za-z0-9_-]{1,20})$/.exec(props.tenantClaim)?.[1];
     if (!tenantAttribute) {
-      throw new Error(
+      throw new InvalidSettingsError(
         `tenantClaim "${props.tenantClaim}" must be a custom attribute ("custom:<name>", name of 1–20 letters, digits, _ or -) for a user pool this stack creates; import a pool to use another claim`,
       );
     }
@@ -223,5 +227,5 @@ function checkAppClientIds(existing: ExistingUserPool, where: string): void {
   const problems = named
     .filter(([, id]) => !Token.isUnresolved(id) && !/^[\w+]{1,128}$/.test(id))
     .map(([name, id]) => `${name}: ${JSON.stringify(id)} is not an app client id (letters, digits, _ and +, at most 128)`);
-  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidSettingsError(`${where}: ${problems.join('; ')}`);
 }

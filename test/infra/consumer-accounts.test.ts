@@ -30,7 +30,7 @@ const statementsFor = (statements: Statement[]) => statements.filter((statement)
 
 describe('consumerAccounts', () => {
   it("grants the account exactly the authorizer's table access in the table's resource policy, conditions included", () => {
-    const table = template.toJSON().Resources[logicalIdOf(stack.service.table.table)].Properties;
+    const table = template.toJSON().Resources[logicalIdOf(stack.service.table)].Properties;
     const granted = statementsFor(table.ResourcePolicy.PolicyDocument.Statement);
 
     expect(granted.map(({ Sid, Action }) => ({ Sid, Action }))).toEqual([
@@ -59,7 +59,7 @@ describe('consumerAccounts', () => {
   });
 
   it('grants nothing wider: no Put, Delete, Scan, index Query, wildcard action, or unconditioned update', () => {
-    const table = template.toJSON().Resources[logicalIdOf(stack.service.table.table)].Properties;
+    const table = template.toJSON().Resources[logicalIdOf(stack.service.table)].Properties;
     const actions = statementsFor(table.ResourcePolicy.PolicyDocument.Statement).flatMap((s) => ([] as string[]).concat(s.Action));
 
     expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlTowerChecks, waiveControl } from '../../infra/control-tower';
-import { buildApp } from '../../infra/service-app';
+import { type ChecksLevel, checksLevelOf, ControlTowerChecks, waiveControl } from '../../infra/control-tower';
+import { InvalidSettingsError } from '../../infra/settings';
+import { addChecks, appProps, buildApp } from '../../infra/service-app';
 import { testApp } from './synth';
 
 interface ValidationReport {
@@ -42,7 +44,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
   let app: App;
 
   beforeAll(() => {
-    app = freshApp({ controlTowerChecks: true });
+    app = freshApp({ checks: 'all' });
     buildApp(app);
     app.synth();
   }, 120_000);
@@ -114,5 +116,41 @@ describe('the check is live', () => {
     expect(failure).toContain("Acknowledge with 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check'");
     expect(failure).toContain('Control/NotWaived/Resource');
     expect(failure).not.toContain('Control/Waived/Resource');
+  });
+});
+
+describe('which checks a synth runs (-c checks=…)', () => {
+  it('reads the level from context: cdk-nag alone by default (a plain `cdk synth`); an unknown value is refused', () => {
+    expect([undefined, 'all', 'nag', 'none'].map(checksLevelOf)).toEqual(['nag', 'all', 'nag', 'none']);
+    expect(() => checksLevelOf('false')).toThrow(InvalidSettingsError);
+  });
+
+  /** The synth's failure with these checks over a stack holding one queue that breaks both rule sets, or 'synth passed'. */
+  const failureWith = (checks: ChecksLevel) => {
+    const app = new App({ outdir: freshApp().outdir, ...appProps(checks) });
+    addChecks(app, checks);
+    new sqs.Queue(new Stack(app, 'Checked'), 'Queue');
+    try {
+      app.synth();
+      return 'synth passed';
+    } catch (error) {
+      return `${(error as Error).message}\n${readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')}`;
+    }
+  };
+
+  it('nag: cdk-nag fails the synth, Control Tower does not run', () => {
+    const failure = failureWith('nag');
+    expect(failure).toMatch(/AwsSolutions-SQS/);
+    expect(failure).not.toMatch(/cdk-validator-cfnguard/);
+  });
+
+  it('all: both run', () => {
+    const failure = failureWith('all');
+    expect(failure).toMatch(/AwsSolutions-SQS/);
+    expect(failure).toMatch(/cdk-validator-cfnguard/);
+  }, 120_000);
+
+  it('none: neither', () => {
+    expect(failureWith('none')).toBe('synth passed');
   });
 });

@@ -1,13 +1,15 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { HttpTokenAuthorizer } from '../../infra/constructs/http-token-authorizer';
-import { importTokenVerification } from '../../infra/constructs/token-authorizer';
+import { importTokenVerification, TokenAuthorizer } from '../../infra/constructs/token-authorizer';
 import { grantsOf, logicalIdOf, testApp } from './synth';
 
 const cleanups: Array<() => void> = [];
@@ -76,7 +78,7 @@ describe('HttpTokenAuthorizer', () => {
       { key: 'GET /api/candidates/{id}', type: 'CUSTOM' },
       { key: 'POST /api/jobs', type: 'CUSTOM' },
     ]);
-    const variables = template.toJSON().Resources[logicalIdOf(tokens.handler.function)].Properties.Environment.Variables;
+    const variables = template.toJSON().Resources[logicalIdOf(tokens.function)].Properties.Environment.Variables;
     expect(JSON.parse(variables.PROTECTED_ROUTES)).toEqual([
       { method: 'GET', resource: '/api/candidates/{id}', scope: 'candidates:read' },
       { method: 'DELETE', resource: '/api/candidates/{id}', scope: 'candidates:delete' },
@@ -107,7 +109,9 @@ describe('HttpTokenAuthorizer', () => {
     tokens.addRoutes({ path: '/api/jobs', methods: [apigwv2.HttpMethod.GET], integration });
 
     expect(
-      grantsOf(Template.fromStack(stack), logicalIdOf(tokens.handler.role), { [logicalIdOf(tokens.handler.logGroup)]: 'OwnLogs' }),
+      grantsOf(Template.fromStack(stack), logicalIdOf(tokens.function.role!), {
+        [logicalIdOf(tokens.node.findChild('Handler').node.findChild('Logs'))]: 'OwnLogs',
+      }),
     ).toEqual(
       [
         `dynamodb:BatchGetItem ${tableArn}`,
@@ -122,6 +126,71 @@ describe('HttpTokenAuthorizer', () => {
         'xray:PutTraceSegments *',
       ].sort(),
     );
+  });
+
+  it("grantVerify: a consumer's own function may read tokens, families and the feed and write the verifier's bookkeeping; no KMS, no other write", () => {
+    const { stack, tokens } = consumer();
+    const own = new lambda.Function(stack, 'Verified', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true })'),
+    });
+    tokens.grantVerify(own);
+    const template = Template.fromStack(stack);
+
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(own.role!) }]))
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: any }>,
+      );
+    const grants = statements.flatMap((statement) => [statement.Action].flat().map((action) => `${action} ${String(statement.Resource)}`));
+    expect(grants.sort()).toEqual(
+      [
+        `dynamodb:BatchGetItem ${tableArn}`,
+        `dynamodb:GetItem ${tableArn}`,
+        `dynamodb:Query ${tableArn}`,
+        `dynamodb:UpdateItem ${tableArn}`,
+        `dynamodb:UpdateItem ${tableArn}`,
+      ].sort(),
+    );
+    const conditionOf = (action: string) =>
+      statements.filter((statement) => [statement.Action].flat().includes(action)).map((s) => s.Condition);
+    // The feed's partitions only; the updates held to lastUsedAt and the denial counter.
+    expect(conditionOf('dynamodb:Query')).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': 'FEED#*' }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+    ]);
+    expect(
+      conditionOf('dynamodb:UpdateItem')
+        .map((condition) => condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'])
+        .sort(),
+    ).toEqual(['AUDIT#denied-*', 'TOKEN#*']);
+  });
+
+  it('grantVerify on the REST authorizer grants the same', () => {
+    const { stack, tokens } = consumer();
+    const restApi = new apigateway.RestApi(stack, 'RestApi');
+    const rest = new TokenAuthorizer(stack, 'RestTokens', {
+      api: restApi,
+      verification: importTokenVerification(stack, 'Pat2', {
+        tableArn,
+        signingKeyArn,
+        issuer: 'https://pat.example',
+        catalogue: exampleCatalogue,
+      }),
+    });
+    rest.addMethod(restApi.root.resourceForPath('/api/jobs'), 'GET', new apigateway.MockIntegration());
+    const [viaHttp, viaRest] = ['ViaHttp', 'ViaRest'].map(
+      (id) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }),
+    );
+    tokens.grantVerify(viaHttp!);
+    rest.grantVerify(viaRest!);
+    const template = Template.fromStack(stack);
+    const documentOf = (role: iam.Role) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).find(
+        (policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(role) }]),
+      )!.Properties.PolicyDocument;
+
+    expect(documentOf(viaRest!)).toEqual(documentOf(viaHttp!));
   });
 
   it('adds no cdk-nag finding of its own', () => {

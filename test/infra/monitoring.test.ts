@@ -157,7 +157,7 @@ describe("a consumer's token authorizer segment", () => {
     monitorTokenAuthorizer(new MonitoringFacade(stack, 'Monitoring'), tokens);
     const consumer = Template.fromStack(stack);
 
-    const fn = { Ref: logicalIdOf(tokens.handler.function) };
+    const fn = { Ref: logicalIdOf(tokens.function) };
     const onAuthorizer = Object.values(consumer.findResources('AWS::CloudWatch::Alarm'))
       .filter((alarm) => JSON.stringify(alarm.Properties).includes(JSON.stringify(fn)))
       .map((alarm) => JSON.stringify(alarm.Properties));

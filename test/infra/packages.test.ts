@@ -5,17 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/constructs/prebuilt-assets';
 import { patServiceEntries } from '../../infra/handlers';
-import { packConstructs } from '../../scripts/pack-packages';
+import { packConstructs, packVerifier, verifierPackageDir } from '../../scripts/pack-packages';
 
 /**
  * The published packages, used as a stranger would: in a temporary directory outside this
  * repository, the construct library installed from its tarball into a fresh CDK app
  * (test/infra/fixtures/consumer-app/app.mjs) that `cdk synth` (the repository's pinned CLI) runs with
- * cdk-nag (the CLI's tarball: test/e2e/cli-package.test.ts). Packing builds the bundles, the console
- * and the declarations: the slow step of this file (about a minute on an idle 2-core machine).
+ * cdk-nag, and the verifier package installed from its tarball into that app's Function URL code
+ * (fixtures/consumer-app/verified-function). The CLI's tarball: test/e2e/cli-package.test.ts. Packing
+ * builds the bundles, the console and the declarations: the slow step of this file (about a minute on
+ * an idle 2-core machine).
  */
 const work = mkdtempSync(join(tmpdir(), 'pat-packages-'));
 const consumer = join(work, 'consumer-app');
+const verifiedCode = join(consumer, 'verified-function');
 const npm = (args: string[], cwd: string) =>
   execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd,
@@ -24,6 +27,7 @@ const npm = (args: string[], cwd: string) =>
   });
 
 let constructsTarball: string;
+let verifierTarball: string;
 let synth: { status: number | null; output: string };
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -47,7 +51,7 @@ beforeAll(async () => {
   // The consumer's own aws-cdk-lib, constructs and cdk-nag, installed offline from the npm cache
   // (`npm ci` of this repository put their tarballs there) at the versions this repository pins,
   // then the library from its tarball, with its peers satisfied by them.
-  const peers = consumerDependencies(['aws-cdk-lib', 'constructs', 'cdk-nag']);
+  const peers = consumerDependencies('consumer-app', ['aws-cdk-lib', 'constructs', 'cdk-nag']);
   writeFileSync(
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module', dependencies: peers.dependencies }),
@@ -57,6 +61,22 @@ beforeAll(async () => {
   writeFileSync(join(consumer, 'cdk.context.json'), JSON.stringify(publishedContext()));
   npm(['ci'], consumer);
   npm(['install', constructsTarball], consumer);
+  // The Function URL's code: a handler of the consumer's, with the verifier installed from its
+  // tarball (its dependencies and middy from the npm cache, at the versions tested here).
+  verifierTarball = await packVerifier();
+  const verifierManifest = JSON.parse(readFileSync(join(verifierPackageDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const code = consumerDependencies('verified-function', [...Object.keys(verifierManifest.dependencies), '@middy/core']);
+  mkdirSync(verifiedCode);
+  cpSync(join(projectRoot, 'test', 'infra', 'fixtures', 'consumer-app', 'verified-function', 'index.mjs'), join(verifiedCode, 'index.mjs'));
+  writeFileSync(
+    join(verifiedCode, 'package.json'),
+    JSON.stringify({ name: 'verified-function', version: '1.0.0', private: true, type: 'module', dependencies: code.dependencies }),
+  );
+  writeFileSync(join(verifiedCode, 'package-lock.json'), JSON.stringify(code.lockfile));
+  npm(['ci', '--omit=dev'], verifiedCode);
+  npm(['install', verifierTarball], verifiedCode);
   const cdk = spawnSync(
     process.execPath,
     [join(projectRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--app', 'node app.mjs', '-o', 'cdk.out', '--quiet'],
@@ -106,7 +126,7 @@ type LockEntry = {
  * dependencies', resolved as Node does, bundled ones included) copied from this repository's lockfile,
  * so `npm ci --offline` installs exactly the versions tested here from the npm cache.
  */
-function consumerDependencies(names: string[]) {
+function consumerDependencies(name: string, names: string[]) {
   const packages = (JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> })
     .packages;
   const resolveFrom = (from: string, name: string): string => {
@@ -128,7 +148,7 @@ function consumerDependencies(names: string[]) {
       if (inside.startsWith(`${key}/node_modules/`) && bundled.inBundle) picked[inside] = bundled;
   }
   const dependencies = Object.fromEntries(names.map((name) => [name, packages[`node_modules/${name}`]!.version]));
-  const root = { name: 'consumer-app', version: '1.0.0', dependencies };
+  const root = { name, version: '1.0.0', dependencies };
   return { dependencies, lockfile: { ...root, lockfileVersion: 3, requires: true, packages: { '': root, ...picked } } };
 }
 
@@ -200,5 +220,76 @@ describe('the construct library, installed from its tarball into a fresh CDK app
     expect(issuers.filter((issuer) => issuer === published.issuer)).toHaveLength(3);
     // No stage flusher reaches another account: synth says so, with the real bound.
     expect(synth.output).toMatch(/its stage flusher cannot flush this account's APIs/);
+  });
+});
+
+describe('the verifier package, installed from its tarball as the code of a Function URL', () => {
+  const installed = join(verifiedCode, 'node_modules', '@pat-service', 'pat-verifier');
+
+  it('ships its bundles and type declarations (relative imports with .js, for node16/nodenext consumers), and no CDK', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+
+    expect(manifest.exports['.']).toEqual({ types: manifest.types, import: './dist/index.js', require: './dist/index.cjs' });
+    const declarations = readFileSync(join(installed, manifest.types), 'utf8');
+    expect(declarations).toMatch(/export declare function createTokenVerifier/);
+    const specifiers = [...declarations.matchAll(/from ["'](\.[^"']+)["']/g)].map((match) => match[1]!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    for (const specifier of specifiers) expect(specifier).toMatch(/\.js$/);
+    expect(readFileSync(join(installed, 'dist', 'index.js'), 'utf8')).toBe(
+      readFileSync(join(verifierPackageDir, 'dist', 'index.js'), 'utf8'),
+    );
+    expect(existsSync(join(verifiedCode, 'node_modules', 'aws-cdk-lib'))).toBe(false);
+  });
+
+  it("is the code the consumer's Function URL deploys, and that code answers a request without a token 401 with the challenge", () => {
+    const template = templateOf('ConsumerOtherAccount');
+    const [, fn] = functionsOf(template).find(([id]) => id.startsWith('VerifiedFunction'))!;
+    const staged = stagedCode('ConsumerOtherAccount', fn);
+
+    expect(readFileSync(join(staged, 'index.mjs'), 'utf8')).toContain("from '@pat-service/pat-verifier'");
+    expect(readFileSync(join(staged, 'node_modules', '@pat-service', 'pat-verifier', 'dist', 'index.js'), 'utf8')).toBe(
+      readFileSync(join(installed, 'dist', 'index.js'), 'utf8'),
+    );
+    // The staged handler, run as Lambda would (its environment from the template, made concrete).
+    const environment = Object.fromEntries(
+      Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : published['table-arn'],
+      ]),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(join(staged, 'index.mjs'))});
+         const event = { headers: {}, requestContext: { http: { method: 'GET', path: '/orders', sourceIp: '203.0.113.7' } } };
+         console.log(JSON.stringify(await handler(event, {})));`,
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...environment }, timeout: 60_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const answer = JSON.parse(run.stdout.trim().split('\n').pop()!) as { statusCode: number; headers: Record<string, string> };
+    expect(answer.statusCode).toBe(401);
+    expect(Object.entries(answer.headers).find(([name]) => name.toLowerCase() === 'www-authenticate')?.[1]).toMatch(/^Bearer/);
+  });
+
+  it("lets the function read what verification needs (grantVerify), with the service's published settings as its PAT_* variables", () => {
+    const template = templateOf('ConsumerOtherAccount');
+    const [, fn] = functionsOf(template).find(([id]) => id.startsWith('VerifiedFunction'))!;
+    const variables = fn.Properties.Environment.Variables;
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const actions = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles).includes(roleId))
+      .flatMap((policy) =>
+        policy.Properties.PolicyDocument.Statement.flatMap((statement: { Action: string | string[] }) => statement.Action),
+      );
+
+    expect(variables).toMatchObject({
+      PAT_ISSUER: published.issuer,
+      PAT_JWKS_URL: published['jwks-url'],
+      PAT_TABLE_NAME: published['table-arn'],
+    });
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 });

@@ -78,7 +78,7 @@ describe('published verification settings', () => {
     });
     template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: `${path}/table-arn`,
-      Value: { 'Fn::GetAtt': [logicalIdOf(service.service.table.table), 'Arn'] },
+      Value: { 'Fn::GetAtt': [logicalIdOf(service.service.table), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: `${path}/flusher-role-arn`,
@@ -97,7 +97,7 @@ describe('importTokenVerification.fromParameters', () => {
     tokens.addMethod(api.root.resourceForPath('/api/candidates'), 'GET', new apigateway.MockIntegration());
     const template = Template.fromStack(stack);
 
-    const variables = template.toJSON().Resources[logicalIdOf(tokens.handler.function)].Properties.Environment.Variables;
+    const variables = template.toJSON().Resources[logicalIdOf(tokens.function)].Properties.Environment.Variables;
     expect(variables).toMatchObject({
       TOKEN_ISSUER: published.issuer,
       KMS_KEY_IDS: published.signingKeyArn,

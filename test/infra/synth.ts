@@ -2,11 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, type CfnResource } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { projectRoot } from '../../infra/constructs/service-function';
 import { consoleAssetsContextKey } from '../../infra/constructs/web-console';
-import { controlTowerContextKey } from '../../infra/control-tower';
+import { checksContextKey, checksLevelOf } from '../../infra/control-tower';
+import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { appProps, buildApp } from '../../infra/service-app';
 
 /** A stand-in for `web/dist` (an index.html, one asset, the local console-config.json): no vite build in tests. */
 export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'web-console');
@@ -16,22 +19,40 @@ export const consoleFixture = join(projectRoot, 'test', 'infra', 'fixtures', 'we
  * esbuild bundling skipped (the real bundling is `cdk synth`'s), the web console's files from a small
  * fixture (the real build is `cdk synth`'s), and a temporary output directory removed by `cleanup`.
  * The Control Tower checks (cfn-guard, seconds per synth) run only where a test asks for them
- * (`{ controlTowerChecks: true }`, control-tower.test.ts); cdk-nag runs everywhere.
+ * (`{ checks: 'all' }`, control-tower.test.ts); cdk-nag runs everywhere.
  */
 export function testApp(context: Record<string, unknown> = {}): { app: App; cleanup: () => void } {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const outdir = mkdtempSync(join(tmpdir(), 'pat-infra-test-'));
   const app = new App({
     outdir,
+    // CDK's own CloudFormation validation runs with the full checks, as in `cdk synth` (appProps).
+    ...appProps(checksLevelOf(context[checksContextKey] ?? 'nag')),
     context: {
       ...cdkJson.context,
       'aws:cdk:bundling-stacks': [],
       [consoleAssetsContextKey]: consoleFixture,
-      [controlTowerContextKey]: false,
+      [checksContextKey]: 'nag',
       ...context,
     },
   });
   return { app, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/**
+ * One synth of the app exactly as `cdk synth` builds it (cdk-nag included) for the whole test file:
+ * `use` receives the service stack and its template before the file's tests run; the app's output
+ * is removed after them.
+ */
+export function withServiceStack(use: (synthesized: { stack: PatServiceStack; template: Template }) => void): void {
+  let cleanup = () => {};
+  beforeAll(() => {
+    const test = testApp();
+    cleanup = test.cleanup;
+    const stack = buildApp(test.app).service;
+    use({ stack, template: Template.fromStack(stack) });
+  }, 120_000);
+  afterAll(() => cleanup());
 }
 
 export const logicalIdOf = (construct: IConstruct): string => {

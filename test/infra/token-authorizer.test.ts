@@ -34,7 +34,7 @@ describe('the example consumer API', () => {
   });
 
   it("lists every protected method in the authorizer's PROTECTED_ROUTES, with the scopes the local front uses", () => {
-    const environment = template.toJSON().Resources[logicalIdOf(example.authorizer.handler.function)].Properties.Environment.Variables;
+    const environment = template.toJSON().Resources[logicalIdOf(example.authorizer.function)].Properties.Environment.Variables;
 
     expect(JSON.parse(environment.PROTECTED_ROUTES)).toEqual(resolveRoutes(exampleApiRoutes, exampleCatalogue));
     expect(environment).toMatchObject({ STATUS_CACHE_SECONDS: '10', SIGNER: 'kms' });
@@ -51,12 +51,12 @@ describe('the example consumer API', () => {
 
   it('authorizer: reads token and family records, updates only its own bookkeeping, fetches public keys, never signs', () => {
     const names = {
-      [logicalIdOf(service.service.table.table)]: 'TokenTable',
+      [logicalIdOf(service.service.table)]: 'TokenTable',
       [logicalIdOf(service.service.signingKeys.signingKey)]: 'SigningKey',
-      [logicalIdOf(example.authorizer.handler.logGroup)]: 'OwnLogs',
+      [logicalIdOf(example.authorizer.node.findChild('Handler').node.findChild('Logs'))]: 'OwnLogs',
     };
 
-    expect(grantsOf(template, logicalIdOf(example.authorizer.handler.role), names)).toEqual(
+    expect(grantsOf(template, logicalIdOf(example.authorizer.function.role!), names)).toEqual(
       [
         'dynamodb:BatchGetItem TokenTable',
         'dynamodb:GetItem TokenTable',
@@ -77,7 +77,7 @@ describe('the example consumer API', () => {
     const statements = () =>
       Object.values(template.findResources('AWS::IAM::Policy'))
         .filter(
-          (policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(example.authorizer.handler.role) }]),
+          (policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(example.authorizer.function.role!) }]),
         )
         .flatMap(
           (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Sid?: string; Action: string | string[]; Condition?: unknown }>,
@@ -162,7 +162,7 @@ describe('the example consumer API', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [logicalIdOf(example.authorizer.handler.function), 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(example.authorizer.function), 'Arn'] },
     });
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
     for (const permission of permissions) expect(JSON.stringify(permission.Properties.SourceArn)).toContain(logicalIdOf(example.api));
