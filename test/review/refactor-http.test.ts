@@ -9,14 +9,11 @@ import { acmeAndGlobexSessions, startTestService, type TestService } from '../su
  * regenerating a token that does not work; the active-token cap against concurrent creates.
  */
 let service: TestService;
-let alice: string;
-let bob: string;
-let admin: string;
-let foreignAdmin: string;
+let people: Awaited<ReturnType<typeof acmeAndGlobexSessions>>;
 
 beforeAll(async () => {
   service = await startTestService();
-  ({ alice, bob, admin, foreignAdmin } = await acmeAndGlobexSessions(service));
+  people = await acmeAndGlobexSessions(service);
 });
 afterAll(async () => {
   await service?.stop();
@@ -44,16 +41,16 @@ async function untouched(id: string, owner: string, before: Record<string, unkno
 
 describe('review: a token id of another tenant, or of another user, is 404 on every route and stays as it was', () => {
   for (const [who, caller] of [
-    ['an admin of another tenant', () => foreignAdmin],
-    ['another user of the tenant', () => bob],
+    ['an admin of another tenant', () => people.foreignAdmin],
+    ['another user of the tenant', () => people.bob],
   ] as const) {
     it(`${who}`, async () => {
-      const token = await service.createToken(alice, {
+      const token = await service.createToken(people.alice, {
         description: description(),
         scopes: ['candidates:read', 'jobs:read'],
         allowedIps: ['203.0.113.0/24'],
       });
-      const before = (await service.call('GET', `/tokens/${token.id}`, { token: alice })).body;
+      const before = (await service.call('GET', `/tokens/${token.id}`, { token: people.alice })).body;
       for (const route of tokenRoutes) {
         const answer = await service.call(route.method, route.path(token.id), { token: caller(), body: route.body });
         expect({ route: `${route.method} ${route.path(':id')}`, status: answer.status, code: answer.body?.error?.code }).toEqual({
@@ -62,7 +59,7 @@ describe('review: a token id of another tenant, or of another user, is 404 on ev
           code: 'not_found',
         });
       }
-      await untouched(token.id, alice, before);
+      await untouched(token.id, people.alice, before);
     });
   }
 
@@ -72,7 +69,7 @@ describe('review: a token id of another tenant, or of another user, is 404 on ev
     expect((await service.call('PUT', '/tenant/policy', { token: tenantAdmin, body: { requireApproval: true } })).status).toBe(200);
     const pending = await service.createToken(member, { description: description() });
     expect(pending.status).toBe('pending');
-    const answer = await service.call('POST', `/tokens/${pending.id}/approve`, { token: foreignAdmin, body: { revision: 0 } });
+    const answer = await service.call('POST', `/tokens/${pending.id}/approve`, { token: people.foreignAdmin, body: { revision: 0 } });
     expect(answer.status).toBe(404);
     expect((await service.call('GET', `/tokens/${pending.id}`, { token: member })).body.status).toBe('pending');
   });
@@ -80,7 +77,7 @@ describe('review: a token id of another tenant, or of another user, is 404 on ev
 
 describe('review: the admin routes refuse a non-admin with 403', () => {
   it('policy, revoke-outside-policy, tenant audit, approve, reject, another owner’s list and create', async () => {
-    const token = await service.createToken(alice, { description: description() });
+    const token = await service.createToken(people.alice, { description: description() });
     const attempts = [
       { method: 'PUT', path: '/tenant/policy', body: { maxActiveTokensPerOwner: 1 } },
       { method: 'POST', path: '/tenant/revoke-outside-policy' },
@@ -91,14 +88,14 @@ describe('review: the admin routes refuse a non-admin with 403', () => {
       { method: 'POST', path: '/tokens', body: { description: description(), scopes: ['candidates:read'], owner: 'bob' } },
     ];
     for (const attempt of attempts) {
-      const answer = await service.call(attempt.method, attempt.path, { token: alice, body: attempt.body });
+      const answer = await service.call(attempt.method, attempt.path, { token: people.alice, body: attempt.body });
       expect({ route: `${attempt.method} ${attempt.path}`, status: answer.status, code: answer.body?.error?.code }).toEqual({
         route: `${attempt.method} ${attempt.path}`,
         status: 403,
         code: 'forbidden',
       });
     }
-    expect((await service.call('GET', '/policy', { token: alice })).body.maxActiveTokensPerOwner).toBe(100);
+    expect((await service.call('GET', '/policy', { token: people.alice })).body.maxActiveTokensPerOwner).toBe(100);
   });
 });
 
@@ -122,37 +119,37 @@ describe('review: approvals are tied to the revision the admin was shown', () =>
 
 describe('review: IP entries are narrowed by owners, widened by admins only', () => {
   it('an owner widening (a wider range, or none at all) is 400; narrowing passes; an admin may widen', async () => {
-    const token = await service.createToken(alice, { description: description(), allowedIps: ['203.0.113.0/24'] });
+    const token = await service.createToken(people.alice, { description: description(), allowedIps: ['203.0.113.0/24'] });
     for (const allowedIps of [['203.0.0.0/16'], [], ['203.0.113.0/24', '198.51.100.1']]) {
-      const answer = await service.call('PATCH', `/tokens/${token.id}`, { token: alice, body: { allowedIps } });
+      const answer = await service.call('PATCH', `/tokens/${token.id}`, { token: people.alice, body: { allowedIps } });
       expect([JSON.stringify(allowedIps), answer.status, answer.body.error?.details?.[0]?.field]).toEqual([
         JSON.stringify(allowedIps),
         400,
         'allowedIps',
       ]);
     }
-    expect((await service.call('GET', `/tokens/${token.id}`, { token: alice })).body.allowedIps).toEqual(['203.0.113.0/24']);
-    const narrowed = await service.call('PATCH', `/tokens/${token.id}`, { token: alice, body: { allowedIps: ['203.0.113.5'] } });
+    expect((await service.call('GET', `/tokens/${token.id}`, { token: people.alice })).body.allowedIps).toEqual(['203.0.113.0/24']);
+    const narrowed = await service.call('PATCH', `/tokens/${token.id}`, { token: people.alice, body: { allowedIps: ['203.0.113.5'] } });
     expect([narrowed.status, narrowed.body.allowedIps]).toEqual([200, ['203.0.113.5']]);
-    const widened = await service.call('PATCH', `/tokens/${token.id}`, { token: admin, body: { allowedIps: ['203.0.0.0/16'] } });
+    const widened = await service.call('PATCH', `/tokens/${token.id}`, { token: people.admin, body: { allowedIps: ['203.0.0.0/16'] } });
     expect([widened.status, widened.body.allowedIps]).toEqual([200, ['203.0.0.0/16']]);
   });
 });
 
 describe('review: regenerate only a token that works now', () => {
   it('a revoked token, a rotated one and a pending one are 409, and nothing is issued', async () => {
-    const revoked = await service.createToken(alice, { description: description() });
-    await service.call('DELETE', `/tokens/${revoked.id}`, { token: alice });
-    const rotated = await service.createToken(alice, { description: description() });
-    const successor = await service.call('POST', `/tokens/${rotated.id}/regenerate`, { token: alice, body: {} });
+    const revoked = await service.createToken(people.alice, { description: description() });
+    await service.call('DELETE', `/tokens/${revoked.id}`, { token: people.alice });
+    const rotated = await service.createToken(people.alice, { description: description() });
+    const successor = await service.call('POST', `/tokens/${rotated.id}/regenerate`, { token: people.alice, body: {} });
     expect(successor.status).toBe(200);
     const tenantAdmin = await service.session('sal', 'regen-co', true);
     const member = await service.session('tia', 'regen-co');
     await service.call('PUT', '/tenant/policy', { token: tenantAdmin, body: { requireApproval: true } });
     const pending = await service.createToken(member, { description: description() });
     for (const [who, id] of [
-      [alice, revoked.id],
-      [alice, rotated.id],
+      [people.alice, revoked.id],
+      [people.alice, rotated.id],
       [member, pending.id],
     ] as const) {
       const answer = await service.call('POST', `/tokens/${id}/regenerate`, { token: who, body: {} });

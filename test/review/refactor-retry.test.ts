@@ -36,6 +36,29 @@ function instrumented(store: TokenStore, hooks: Hooks = {}) {
   return { proxy, calls };
 }
 
+/**
+ * Services whose next `write` (a conditional write of the store) first lets `change` land: the
+ * one injected delay between a use case's read and its write, filled by a concurrent request.
+ */
+function racing(write: 'rotate' | 'edit', clock: ManualClock) {
+  let pending: (() => Promise<unknown>) | undefined;
+  const before = async <T>(original: (...args: never[]) => Promise<T>, ...args: never[]) => {
+    const change = pending;
+    pending = undefined;
+    await change?.();
+    return original(...args);
+  };
+  const { proxy } = instrumented(table.store, { [write]: before } as Hooks);
+  return {
+    service: tokenService(proxy, clock).service,
+    /** A request of the same tenant that goes straight to the store. */
+    other: tokenService(table.store, clock).service,
+    beforeNextWrite: (change: () => Promise<unknown>) => {
+      pending = change;
+    },
+  };
+}
+
 const outcomeOf = (promise: Promise<unknown>) =>
   promise.then(
     () => 'ok',
@@ -101,20 +124,9 @@ describe('review: retryOnConflict gives up after the old three attempts, with th
 describe('review: each attempt re-reads and re-checks (no stale read reused across attempts)', () => {
   it('regenerate that loses to a concurrent narrowing edit issues the narrowed terms, not the ones first read', async () => {
     const clock = new ManualClock();
-    let concurrent: (() => Promise<void>) | undefined;
-    const { proxy } = instrumented(table.store, {
-      rotate: async (original, rotation) => {
-        const change = concurrent;
-        concurrent = undefined;
-        await change?.();
-        return original(rotation);
-      },
-    });
-    const { service } = tokenService(proxy, clock);
+    const { service, other, beforeNextWrite } = racing('rotate', clock);
     const token = await service.create(user('nia'), { description: description(), scopes: ['jobs:read', 'jobs:write'] });
-    concurrent = async () => {
-      await tokenService(table.store, clock).service.edit(user('nia'), token.id, { scopes: ['jobs:read'] });
-    };
+    beforeNextWrite(() => other.edit(user('nia'), token.id, { scopes: ['jobs:read'] }));
     const issued = await service.regenerate(user('nia'), token.id);
     expect(issued.scopes).toEqual(['jobs:read']);
     expect((await table.store.get(issued.id))?.scopes).toEqual(['jobs:read']);
@@ -122,20 +134,9 @@ describe('review: each attempt re-reads and re-checks (no stale read reused acro
 
   it('edit that loses to a concurrent revoke re-reads and refuses: the revoked token is not edited', async () => {
     const clock = new ManualClock();
-    let concurrent: (() => Promise<void>) | undefined;
-    const { proxy } = instrumented(table.store, {
-      edit: async (original, ...args) => {
-        const change = concurrent;
-        concurrent = undefined;
-        await change?.();
-        return original(...args);
-      },
-    });
-    const { service } = tokenService(proxy, clock);
+    const { service, other, beforeNextWrite } = racing('edit', clock);
     const token = await service.create(user('olu'), { description: description(), scopes: ['jobs:read', 'jobs:write'] });
-    concurrent = async () => {
-      await tokenService(table.store, clock).service.revoke(user('olu'), token.id);
-    };
+    beforeNextWrite(() => other.revoke(user('olu'), token.id));
     const outcome = await outcomeOf(service.edit(user('olu'), token.id, { scopes: ['jobs:read'] }));
     expect(outcome).toBe('conflict: The token is revoked: only a usable token can be edited');
     expect((await table.store.get(token.id))?.scopes).toEqual(['jobs:read', 'jobs:write']);
@@ -143,20 +144,9 @@ describe('review: each attempt re-reads and re-checks (no stale read reused acro
 
   it('regenerate that loses to a concurrent revoke does not revive the credential', async () => {
     const clock = new ManualClock();
-    let concurrent: (() => Promise<void>) | undefined;
-    const { proxy } = instrumented(table.store, {
-      rotate: async (original, rotation) => {
-        const change = concurrent;
-        concurrent = undefined;
-        await change?.();
-        return original(rotation);
-      },
-    });
-    const { service } = tokenService(proxy, clock);
+    const { service, other, beforeNextWrite } = racing('rotate', clock);
     const token = await service.create(user('pia'), { description: description(), scopes: ['jobs:read'] });
-    concurrent = async () => {
-      await tokenService(table.store, clock).service.revoke(user('pia'), token.id);
-    };
+    beforeNextWrite(() => other.revoke(user('pia'), token.id));
     const outcome = await outcomeOf(service.regenerate(user('pia'), token.id));
     expect(outcome).toMatch(/^conflict: /);
     const family = await table.store.getFamily(token.familyId);
@@ -167,22 +157,13 @@ describe('review: each attempt re-reads and re-checks (no stale read reused acro
 
   it('refresh that loses to a concurrent refresh with the same key answers the winner again (replay), one successor', async () => {
     const clock = new ManualClock();
-    let concurrent: (() => Promise<void>) | undefined;
-    const { proxy } = instrumented(table.store, {
-      rotate: async (original, rotation) => {
-        const change = concurrent;
-        concurrent = undefined;
-        await change?.();
-        return original(rotation);
-      },
-    });
-    const { service } = tokenService(proxy, clock);
+    const { service, beforeNextWrite } = racing('rotate', clock);
     const token = await service.create(user('quinn'), { description: description(), scopes: ['jobs:read'] });
     let winner: string | undefined;
-    concurrent = async () => {
+    beforeNextWrite(async () => {
       const outcome = await service.refresh(token.refreshKey);
       if (outcome.kind === 'rotated') winner = outcome.token.id;
-    };
+    });
     const outcome = await service.refresh(token.refreshKey);
     expect(winner).toBeDefined();
     expect(outcome.kind).toBe('replayed');
