@@ -173,3 +173,29 @@ describe('review: the active-token cap is enforced in the write, not by a count 
     expect(list.body.items).toHaveLength(2);
   });
 });
+
+describe('review: concurrent rotations of one token leave one successor', () => {
+  it('four regenerates at once: one 200, the others 409, one live successor', async () => {
+    const token = await service.createToken(people.alice, { description: description() });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => service.call('POST', `/tokens/${token.id}/regenerate`, { token: people.alice, body: {} })),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409]);
+    const list = await service.call('GET', '/tokens?status=active', { token: people.alice });
+    const family = list.body.items.filter((item: { familyId: string }) => item.familyId === token.id);
+    expect(family.map((item: { id: string }) => item.id)).toEqual([answers.find((answer) => answer.status === 200)!.body.id]);
+  });
+
+  it('four refreshes with one key at once: every 200 carries the same successor', async () => {
+    const token = await service.createToken(people.alice, { description: description() });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => service.call('POST', '/tokens/refresh', { body: { refreshKey: token.refreshKey } })),
+    );
+    const successors = new Set(answers.filter((answer) => answer.status === 200).map((answer) => answer.body.id));
+    expect(successors.size).toBe(1);
+    expect(answers.every((answer) => answer.status === 200 || answer.status === 409)).toBe(true);
+    const list = await service.call('GET', '/tokens?status=all', { token: people.alice });
+    const generations = list.body.items.filter((item: { familyId: string }) => item.familyId === token.id);
+    expect(generations.map((item: { generation: number }) => item.generation).sort()).toEqual([1, 2]);
+  });
+});
