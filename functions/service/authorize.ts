@@ -1,4 +1,3 @@
-import { isIpAllowed } from '../domain/ip-entries';
 import type { ResolvedRoute } from '../domain/routes';
 import { authorizesAccess, validUntil, type TokenRecord } from '../domain/token';
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
@@ -7,7 +6,7 @@ import { isIdle } from '../domain/credential-life';
 import type { Clock, TokenStore } from './ports';
 import { LruCache } from './lru-cache';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
-import { StatusCache, type CachedStatus } from './status-cache';
+import { allowsSourceIp, StatusCache, type CachedStatus } from './status-cache';
 import { UsageRecorder } from './usage-recorder';
 
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
@@ -57,10 +56,15 @@ export type DenialReason =
   /** Unused longer than the deployment's `idleExpiryDays` (bounded credential life). */
   | 'idle';
 
+export type Verification = { ok: true; claims: VerifiedClaims } | { ok: false; reason: VerificationFailure; detail?: string };
+
 /** Verifies an access token offline. Expected failures are values; it never throws for a bad token. */
 export interface AccessTokenVerifier {
-  /** `detail` is the library's own message, for the log; the reason is what code branches on. */
-  verify(token: string): Promise<{ ok: true; claims: VerifiedClaims } | { ok: false; reason: VerificationFailure; detail?: string }>;
+  /**
+   * `detail` is for the log; the reason is what code branches on. A verifier whose keys are loaded
+   * may answer synchronously (the authorizer's warm path then awaits nothing for it).
+   */
+  verify(token: string): Verification | Promise<Verification>;
 }
 
 export interface AuthorizeRequest {
@@ -160,7 +164,8 @@ export class Authorizer {
       request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
     if (!match) return { effect: 'unauthorized', reason: 'malformed_header' };
 
-    const verified = await this.options.verifier.verify(match[1]!);
+    const verification = this.options.verifier.verify(match[1]!);
+    const verified = verification instanceof Promise ? await verification : verification;
     if (!verified.ok)
       return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
     const { claims } = verified;
@@ -211,7 +216,7 @@ export class Authorizer {
 
     await this.announceEnd(claims.jti, until, now);
 
-    if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
+    if (!allowsSourceIp(status, record, request.sourceIp)) {
       await this.usage.noteDenial(claims.jti, record, 'ip', request.sourceIp, now);
       return { effect: 'forbidden', reason: 'ip', principal, allowedRoutes, validUntil: until };
     }

@@ -1,4 +1,4 @@
-import { compileIpEntries, type IpRange } from '../domain/ip-entries';
+import { compileIpEntries, isIpAllowed, type IpRange } from '../domain/ip-entries';
 import type { ResolvedRoute } from '../domain/routes';
 import { covers } from '../domain/scopes';
 import { withFamilyState, type TokenRecord } from '../domain/token';
@@ -26,6 +26,8 @@ export type StatusRecord = Pick<
 export interface CachedStatus {
   record: StatusRecord | undefined;
   ipRanges: IpRange[];
+  /** Source addresses already judged against `ipRanges`: a client's address is parsed once per read. */
+  ipVerdicts: LruCache<string, boolean>;
   /** The routes the record's scopes allow: derived once per read, not per request. */
   allowedRoutes: ResolvedRoute[];
   /** The idle expiry this token is held to: the tighter of the deployment's and its tenant's. */
@@ -44,6 +46,17 @@ export interface StatusCacheOptions {
   feed?: { watcher: FeedWatcher; statusCacheMs: number };
   /** Tokens whose status a container keeps. @default 10 000 */
   capacity?: number;
+}
+
+/** Whether the status's IP entries allow this source address (every address, when it has none). */
+export function allowsSourceIp(status: CachedStatus, record: StatusRecord, sourceIp: string): boolean {
+  if (record.allowedIps.length === 0) return true;
+  let verdict = status.ipVerdicts.get(sourceIp);
+  if (verdict === undefined) {
+    verdict = isIpAllowed(sourceIp, status.ipRanges, record.allowedIps.length);
+    status.ipVerdicts.set(sourceIp, verdict);
+  }
+  return verdict;
 }
 
 /** The tighter of two idle expiries (null: none). A tenant may only tighten the deployment's. */
@@ -108,6 +121,7 @@ export class StatusCache {
     const fresh: CachedStatus = {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],
+      ipVerdicts: new LruCache(64),
       allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
       idleExpiryDays: tighterIdle(this.options.idleExpiryDays, read.tenantIdleExpiryDays ?? null),
       fetchedAt: readAt,
