@@ -14,7 +14,16 @@ import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-as
 /** Every handler entry a construct deploys (the service's functions, its stage flusher and the token authorizer). */
 export const handlerEntries = [...deployedEntries];
 
-export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): Promise<string[]> {
+export interface BuildOptions {
+  /**
+   * `bundled`: the AWS SDK clients a handler uses are bundled in (tree-shaken, one file to load);
+   * `external`: left to the Lambda runtime's copy. Bundled loads faster (`npm run bench` measures
+   * both: docs/performance.md) and pins the SDK version this repository tests. @default 'bundled'
+   */
+  sdk?: 'bundled' | 'external';
+}
+
+export async function buildFunctions(outDir = functionBundlesDir(projectRoot), options: BuildOptions = {}): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await Promise.all(
@@ -29,10 +38,10 @@ export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): 
         minify: true,
         sourcemap: true,
         sourcesContent: false,
-        // Prefer ES modules so esbuild can drop what a handler does not import.
+        // Prefer ES modules so esbuild can drop what a handler does not import (the SDK's `dist-es`
+        // included: only the clients and commands a handler names end up in its bundle).
         mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships the AWS SDK v3.
-        external: ['@aws-sdk/*'],
+        external: options.sdk === 'external' ? ['@aws-sdk/*'] : [],
         // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
         banner: {
           js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
