@@ -26,7 +26,7 @@ export type StatusRecord = Pick<
 export interface CachedStatus {
   record: StatusRecord | undefined;
   ipRanges: IpRange[];
-  /** Source addresses already judged against `ipRanges`: a client's address is parsed once per read. */
+  /** The last few source addresses judged against `ipRanges`: a client's address is parsed once per read. */
   ipVerdicts: LruCache<string, boolean>;
   /** The routes the record's scopes allow: derived once per read, not per request. */
   allowedRoutes: ResolvedRoute[];
@@ -121,7 +121,7 @@ export class StatusCache {
     const fresh: CachedStatus = {
       record,
       ipRanges: record ? compileIpEntries(record.allowedIps) : [],
-      ipVerdicts: new LruCache(64),
+      ipVerdicts: new LruCache(8),
       allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
       idleExpiryDays: tighterIdle(this.options.idleExpiryDays, read.tenantIdleExpiryDays ?? null),
       fetchedAt: readAt,
