@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject, verify as verifySignature } from 'node
 import { isCanonicalEs256Jws, MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import { ACCEPTED_TOKEN_TYPES } from '../domain/token';
 import type { AccessTokenVerifier, Verification, VerifiedClaims } from '../service/authorize';
+import { LruCache } from '../service/lru-cache';
 import type { Clock, PublicJwk, PublicKeySource } from '../service/ports';
 
 export interface JwtVerifierOptions {
@@ -44,6 +45,11 @@ export class Es256JwtVerifier implements AccessTokenVerifier {
   /** Published keys by `kid`, once loaded: a warm verification awaits nothing. */
   private keys: Map<string, KeyObject> | undefined;
   private loading: Promise<Map<string, KeyObject>> | undefined;
+  /**
+   * Parsed headers by their segment: every token of one key has the same header, so it is decoded
+   * once, not per request. Only read, never changed; a flood of odd headers just cycles the cache.
+   */
+  private readonly headers = new LruCache<string, Record<string, unknown>>(16);
 
   constructor(
     private readonly keySource: PublicKeySource,
@@ -65,7 +71,7 @@ export class Es256JwtVerifier implements AccessTokenVerifier {
       return { ok: false, reason: 'non_canonical', detail: 'not the canonical spelling (base64url or high-S signature)' };
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
-    const header = jsonObjectOf(token.slice(0, firstDot));
+    const header = this.headerOf(token.slice(0, firstDot));
     if (!header) return { ok: false, reason: 'malformed_token', detail: 'header is not a JSON object' };
     const payload = jsonObjectOf(token.slice(firstDot + 1, secondDot));
     if (!payload) return { ok: false, reason: 'malformed_token', detail: 'payload is not a JSON object' };
@@ -87,6 +93,15 @@ export class Es256JwtVerifier implements AccessTokenVerifier {
       if (!Object.hasOwn(payload, claim)) return { ok: false, reason: 'missing_claims', detail: `${claim} is required` };
     if (payload.iss !== this.options.issuer) return { ok: false, reason: 'wrong_issuer' };
     return this.checkClaims(payload);
+  }
+
+  private headerOf(segment: string): Record<string, unknown> | undefined {
+    let header = this.headers.get(segment);
+    if (!header) {
+      header = jsonObjectOf(segment);
+      if (header) this.headers.set(segment, header);
+    }
+    return header;
   }
 
   private checkClaims(payload: Record<string, unknown>): Verification {
