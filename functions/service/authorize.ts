@@ -3,7 +3,7 @@ import { authorizesAccess, validUntil, type TokenRecord } from '../domain/token'
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import { DependencyUnavailable } from '../domain/errors';
 import { isIdle } from '../domain/credential-life';
-import type { Clock, TokenStore } from './ports';
+import type { Clock, TokenStatusReader, UsageLog } from './ports';
 import { LruCache } from './lru-cache';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
 import { allowsSourceIp, StatusCache, type CachedStatus } from './status-cache';
@@ -89,7 +89,7 @@ export type Decision =
 
 export interface AuthorizerOptions {
   verifier: AccessTokenVerifier;
-  store: Pick<TokenStore, 'getWithFamily' | 'recordUse' | 'recordDenial'>;
+  store: TokenStatusReader & UsageLog;
   clock: Clock;
   routes: readonly ResolvedRoute[];
   /** How long a token record read from DynamoDB is trusted in this container. @default 10 000 */

@@ -3,7 +3,7 @@ import type { ResolvedRoute } from '../domain/routes';
 import { covers } from '../domain/scopes';
 import { withFamilyState, type TokenRecord } from '../domain/token';
 import { LruCache } from './lru-cache';
-import type { Clock, TokenStore } from './ports';
+import type { Clock, TokenStatusReader } from './ports';
 import type { FeedWatcher } from './revocation-watch';
 
 /** What the authorizer keeps of a token's record: what a decision reads, nothing else. */
@@ -36,7 +36,7 @@ export interface CachedStatus {
 }
 
 export interface StatusCacheOptions {
-  store: Pick<TokenStore, 'getWithFamily'>;
+  store: TokenStatusReader;
   clock: Clock;
   routes: readonly ResolvedRoute[];
   /** How long a status is trusted without a current feed view. */

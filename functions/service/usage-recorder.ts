@@ -1,8 +1,8 @@
 import { LruCache } from './lru-cache';
-import type { TokenStore } from './ports';
+import type { UsageLog } from './ports';
 
 export interface UsageRecorderOptions {
-  store: Pick<TokenStore, 'recordUse' | 'recordDenial'>;
+  store: UsageLog;
   /** `lastUsedAt` is written at most this often per token (the first use at once). */
   lastUsedIntervalMs: number;
   /** Denials of one token are written to its hourly audit counter at most this often. @default 10 000 */
