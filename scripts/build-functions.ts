@@ -7,12 +7,32 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { deployedEntries } from '../infra/handlers';
 import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-assets';
 
 /** Every handler entry a construct deploys (the service's functions, its stage flusher and the token authorizer). */
 export const handlerEntries = [...deployedEntries];
+
+/**
+ * `node:http` and `node:https` through `require`, not `import`: Node.js builds the ES module facade
+ * of a built-in by reading every export, and `http`'s lazy `WebSocket` getter then loads undici (the
+ * fetch implementation, which no handler uses) at every cold start. `require` reads no export.
+ */
+const httpBuiltinsByRequire: Plugin = {
+  name: 'http-builtins-by-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.namespace === 'builtin-by-require'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'builtin-by-require' },
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
 
 export interface BuildOptions {
   /**
@@ -46,6 +66,7 @@ export async function buildFunctions(outDir = functionBundlesDir(projectRoot), o
         banner: {
           js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
         },
+        plugins: [httpBuiltinsByRequire],
         logLevel: 'warning',
       }),
     ),
