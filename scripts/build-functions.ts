@@ -7,14 +7,43 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { deployedEntries } from '../infra/handlers';
 import { functionBundlesDir, projectRoot } from '../infra/constructs/prebuilt-assets';
 
 /** Every handler entry a construct deploys (the service's functions, its stage flusher and the token authorizer). */
 export const handlerEntries = [...deployedEntries];
 
-export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): Promise<string[]> {
+/**
+ * `node:http` and `node:https` through `require`, not `import`: Node.js builds the ES module facade
+ * of a built-in by reading every export, and `http`'s lazy `WebSocket` getter then loads undici (the
+ * fetch implementation, which no handler uses) at every cold start. `require` reads no export.
+ */
+const httpBuiltinsByRequire: Plugin = {
+  name: 'http-builtins-by-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.namespace === 'builtin-by-require'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'builtin-by-require' },
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
+
+export interface BuildOptions {
+  /**
+   * `bundled`: the AWS SDK clients a handler uses are bundled in (tree-shaken, one file to load);
+   * `external`: left to the Lambda runtime's copy. Bundled loads faster (`npm run bench` measures
+   * both: docs/performance.md) and pins the SDK version this repository tests. @default 'bundled'
+   */
+  sdk?: 'bundled' | 'external';
+}
+
+export async function buildFunctions(outDir = functionBundlesDir(projectRoot), options: BuildOptions = {}): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await Promise.all(
@@ -29,14 +58,15 @@ export async function buildFunctions(outDir = functionBundlesDir(projectRoot)): 
         minify: true,
         sourcemap: true,
         sourcesContent: false,
-        // Prefer ES modules so esbuild can drop what a handler does not import.
+        // Prefer ES modules so esbuild can drop what a handler does not import (the SDK's `dist-es`
+        // included: only the clients and commands a handler names end up in its bundle).
         mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships the AWS SDK v3.
-        external: ['@aws-sdk/*'],
+        external: options.sdk === 'external' ? ['@aws-sdk/*'] : [],
         // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
         banner: {
           js: "import { createRequire as __patCreateRequire } from 'node:module'; const require = __patCreateRequire(import.meta.url);",
         },
+        plugins: [httpBuiltinsByRequire],
         logLevel: 'warning',
       }),
     ),

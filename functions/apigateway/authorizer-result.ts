@@ -28,10 +28,37 @@ function grantStatements(stageArn: string, routes: readonly ResolvedRoute[], rou
 }
 
 /**
+ * The last result handed out for a token status (its allowed-routes array): while the status is
+ * cached, every allowed request of that token on that stage gets the same answer, so it is built
+ * once, not per request. Reused only when every input it was built from is the same.
+ */
+const resultsByRoutes = new WeakMap<
+  readonly ResolvedRoute[],
+  {
+    decision: Exclude<Decision, { effect: 'unauthorized' }>;
+    stageArn: string;
+    routePolicy: RoutePolicy;
+    result: APIGatewayAuthorizerResult;
+  }
+>();
+
+function sameAnswer(a: Exclude<Decision, { effect: 'unauthorized' }>, b: Exclude<Decision, { effect: 'unauthorized' }>): boolean {
+  return (
+    a.effect === b.effect &&
+    (a.effect === 'allow' || (b.effect !== 'allow' && a.reason === b.reason)) &&
+    a.validUntil === b.validUntil &&
+    a.principal.tokenId === b.principal.tokenId &&
+    a.principal.owner === b.principal.owner &&
+    a.principal.tenant === b.principal.tenant &&
+    a.principal.scopes === b.principal.scopes
+  );
+}
+
+/**
  * The IAM policy API Gateway caches for (Authorization, source IP): it allows every method the
  * token's scopes allow and denies the other routes those patterns also match, so a cache hit on
  * another route is still decided right. A route not allowed is denied (403). A client IP the token
- * does not allow is denied everything.
+ * does not allow is denied everything. The result is shared between requests: callers must not change it.
  */
 export function authorizerResultOf(
   decision: Exclude<Decision, { effect: 'unauthorized' }>,
@@ -39,6 +66,19 @@ export function authorizerResultOf(
   routePolicy: RoutePolicy,
 ): APIGatewayAuthorizerResult {
   const stageArn = apiStageArn(methodArn);
+  const cached = resultsByRoutes.get(decision.allowedRoutes);
+  if (cached && cached.stageArn === stageArn && cached.routePolicy === routePolicy && sameAnswer(cached.decision, decision))
+    return cached.result;
+  const result = buildResult(decision, stageArn, routePolicy);
+  resultsByRoutes.set(decision.allowedRoutes, { decision, stageArn, routePolicy, result });
+  return result;
+}
+
+function buildResult(
+  decision: Exclude<Decision, { effect: 'unauthorized' }>,
+  stageArn: string,
+  routePolicy: RoutePolicy,
+): APIGatewayAuthorizerResult {
   const { principal } = decision;
   const statement: Statement[] =
     decision.effect === 'forbidden' && decision.reason === 'ip'

@@ -7,6 +7,7 @@
  * request in; with neither, it is denied (403). One definition, used by the local front and by the
  * tests that prove the authorizer's policies exact.
  */
+import { LruCache } from '../service/lru-cache';
 
 export interface PolicyStatement {
   Effect: string;
@@ -16,7 +17,8 @@ export interface PolicyStatement {
 
 export type PolicyVerdict = 'allow' | 'deny' | 'no-match';
 
-const compiled = new Map<string, RegExp>();
+/** Compiled patterns: a route table's few dozen stay; a flood of odd ones cannot grow it without bound. */
+const compiled = new LruCache<string, RegExp>(10_000);
 
 /** Does an IAM ARN pattern (`*`, `?`) match this ARN? */
 export function arnMatches(pattern: string, arn: string): boolean {
@@ -26,7 +28,6 @@ export function arnMatches(pattern: string, arn: string): boolean {
       .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
       .join('');
     expression = new RegExp(`^${source}$`, 's');
-    if (compiled.size > 10_000) compiled.clear();
     compiled.set(pattern, expression);
   }
   return expression.test(arn);

@@ -4,16 +4,40 @@ import { DynamoRevocationFeed } from '../adapters/dynamodb/dynamo-revocation-fee
 import { DynamoTable } from '../adapters/dynamodb/dynamo-table';
 import { DynamoTokenStatus } from '../adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../adapters/dynamodb/dynamo-usage-log';
-import { FastJwtVerifier } from '../adapters/jwt-verifier';
-import { keyRingOf } from '../adapters/key-ring';
+import { Es256JwtVerifier } from '../adapters/jwt-verifier';
+import { DEPLOYED_PUBLIC_JWKS_ENV, deployedPublicKeys } from '../adapters/public-keys';
 import { resolveRoutes, type ResolvedRoute } from '../domain/routes';
 import { logger } from '../observability/logger';
 import { Authorizer } from '../service/authorize';
 import { systemClock } from '../service/ports';
+import type { PublicKeySource } from '../service/ports';
 import { FeedWatcher } from '../service/revocation-watch';
 
 /** Containers read the feed at most this often; the stage flusher's settle time counts on it. */
 const FEED_POLL_MS = 1_000;
+
+/**
+ * The public keys that verify tokens: given at deploy time when the deployment passes them
+ * (`SIGNING_PUBLIC_JWKS`), so the container builds no KMS client; otherwise the signing key ring,
+ * loaded (and the KMS SDK with it) only when the first token is verified, not at cold start.
+ */
+function publicKeysOf(config: ServiceConfig): PublicKeySource {
+  const deployed = process.env[DEPLOYED_PUBLIC_JWKS_ENV];
+  if (deployed) return deployedPublicKeys(deployed);
+  let ring: Promise<PublicKeySource> | undefined;
+  return {
+    publicKeys: async () => {
+      ring ??= import('../adapters/key-ring').then(
+        ({ keyRingOf }) => keyRingOf(config),
+        (error: unknown) => {
+          ring = undefined;
+          throw error;
+        },
+      );
+      return (await ring).publicKeys();
+    },
+  };
+}
 
 /**
  * The composition every kind of authorizer shares (REST, HTTP API): one client and table for the
@@ -39,7 +63,7 @@ export function authorizerParts(options: { announceEnds: boolean }): {
   const onFeedError = (error: unknown) =>
     logger.warn('Revocation feed unavailable: trusting cached statuses for the short status cache only', { error: error as Error });
   const authorizer = new Authorizer({
-    verifier: new FastJwtVerifier(keyRingOf(config), {
+    verifier: new Es256JwtVerifier(publicKeysOf(config), {
       issuer: config.issuer,
       clock: systemClock,
       allowNoExpiry: config.policy.allowNoExpiry,

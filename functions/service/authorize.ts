@@ -1,12 +1,13 @@
-import { compileIpEntries, isIpAllowed, type IpRange } from '../domain/ip-entries';
 import type { ResolvedRoute } from '../domain/routes';
-import { covers } from '../domain/scopes';
-import { authorizesAccess, validUntil, withFamilyState, type TokenRecord } from '../domain/token';
+import { authorizesAccess, validUntil, type TokenRecord } from '../domain/token';
 import { MAX_TOKEN_LENGTH } from '../domain/jws-form';
 import { DependencyUnavailable } from '../domain/errors';
 import { isIdle } from '../domain/credential-life';
 import type { Clock, TokenStatusReader, UsageLog } from './ports';
+import { LruCache } from './lru-cache';
 import type { FeedWatcher, RevocationFeed } from './revocation-watch';
+import { allowsSourceIp, StatusCache, type CachedStatus } from './status-cache';
+import { UsageRecorder } from './usage-recorder';
 
 /** Claims of an access token whose signature, `alg`, `kid`, `iss` and time claims checked out. */
 export interface VerifiedClaims {
@@ -55,10 +56,15 @@ export type DenialReason =
   /** Unused longer than the deployment's `idleExpiryDays` (bounded credential life). */
   | 'idle';
 
+export type Verification = { ok: true; claims: VerifiedClaims } | { ok: false; reason: VerificationFailure; detail?: string };
+
 /** Verifies an access token offline. Expected failures are values; it never throws for a bad token. */
 export interface AccessTokenVerifier {
-  /** `detail` is the library's own message, for the log; the reason is what code branches on. */
-  verify(token: string): Promise<{ ok: true; claims: VerifiedClaims } | { ok: false; reason: VerificationFailure; detail?: string }>;
+  /**
+   * `detail` is for the log; the reason is what code branches on. A verifier whose keys are loaded
+   * may answer synchronously (the authorizer's warm path then awaits nothing for it).
+   */
+  verify(token: string): Verification | Promise<Verification>;
 }
 
 export interface AuthorizeRequest {
@@ -114,45 +120,6 @@ export interface AuthorizerOptions {
   };
 }
 
-interface PendingDenials {
-  count: number;
-  reasons: Set<string>;
-  sourceIp: string;
-  lastFlush: number | undefined;
-}
-
-interface CachedStatus {
-  record:
-    | Pick<
-        TokenRecord,
-        | 'state'
-        | 'expiresAt'
-        | 'revokeReason'
-        | 'graceUntil'
-        | 'tenant'
-        | 'owner'
-        | 'familyId'
-        | 'scopes'
-        | 'allowedIps'
-        | 'lastUsedIps'
-        | 'createdAt'
-        | 'lastUsedAt'
-      >
-    | undefined;
-  ipRanges: IpRange[];
-  /** The routes the record's scopes allow: derived once per read, not per request. */
-  allowedRoutes: ResolvedRoute[];
-  /** The idle expiry this token is held to: the tighter of the deployment's and its tenant's. */
-  idleExpiryDays: number | null;
-  fetchedAt: number;
-}
-
-/** The tighter of two idle expiries (null: none). A tenant may only tighten the deployment's. */
-function tighterIdle(deployment: number | null, tenant: number | null): number | null {
-  if (deployment === null) return tenant;
-  return tenant === null ? deployment : Math.min(deployment, tenant);
-}
-
 /** Decisions tried before a container too slow to decide within its feed view fails closed. */
 const MAX_DECISION_ROUNDS = 3;
 
@@ -169,22 +136,37 @@ function refusalOf(record: Pick<TokenRecord, 'state' | 'expiresAt'>, now: number
  * then check scope and source IP. Only an unreachable DynamoDB throws; every other outcome is a value.
  */
 export class Authorizer {
-  private readonly statusCache = new Map<string, CachedStatus>();
-  private readonly lastUsageWrite = new Map<string, number>();
-  private readonly denials = new Map<string, PendingDenials>();
+  private readonly statuses: StatusCache;
+  private readonly usage: UsageRecorder;
   /** `due` entries this container already appended (the entry's id): one write per token end. */
-  private readonly announcedEnds = new Set<string>();
-  /** Counts the feed reads that dropped cached statuses: a status read overlapping one is not cached. */
-  private drops = 0;
+  private readonly announcedEnds = new LruCache<string, true>(10_000);
 
-  constructor(private readonly options: AuthorizerOptions) {}
+  constructor(private readonly options: AuthorizerOptions) {
+    const { store, clock, routes, feed } = options;
+    this.statuses = new StatusCache({
+      store,
+      clock,
+      routes,
+      statusCacheMs: options.statusCacheMs,
+      idleExpiryDays: options.idleExpiryDays ?? null,
+      ...(feed ? { feed: { watcher: feed.watcher, statusCacheMs: feed.statusCacheMs } } : {}),
+    });
+    this.usage = new UsageRecorder({
+      store,
+      lastUsedIntervalMs: options.lastUsedIntervalMs,
+      ...(options.denialFlushMs === undefined ? {} : { denialFlushMs: options.denialFlushMs }),
+      ...(options.onUsageWriteError ? { onUsageWriteError: options.onUsageWriteError } : {}),
+    });
+  }
 
   async authorize(request: AuthorizeRequest): Promise<Decision> {
     const match =
       request.authorization && request.authorization.length <= MAX_TOKEN_LENGTH ? BEARER.exec(request.authorization.trim()) : null;
     if (!match) return { effect: 'unauthorized', reason: 'malformed_header' };
 
-    const verified = await this.options.verifier.verify(match[1]!);
+    const verification = this.options.verifier.verify(match[1]!);
+    // A verifier with its keys loaded answers at once: no promise to wait for on the warm path.
+    const verified = 'ok' in verification ? verification : await verification;
     if (!verified.ok)
       return { effect: 'unauthorized', reason: verified.reason, ...(verified.detail === undefined ? {} : { detail: verified.detail }) };
     const { claims } = verified;
@@ -206,10 +188,10 @@ export class Authorizer {
   /** One decision, and `basis`: the instant its token status is known to have been current at. */
   private async decide(request: AuthorizeRequest, claims: VerifiedClaims): Promise<{ decision: Decision; basis: number }> {
     const now = this.options.clock.now();
-    await this.followFeed(now);
-    const status = await this.status(claims.jti, claims.fid, claims.tid, now);
+    await this.statuses.followFeed(now);
+    const status = await this.statuses.status(claims.jti, claims.fid, claims.tid, now);
     // A cached status is vouched for by the feed view read before this decision; a fresh read by itself.
-    const basis = Math.max(status.fetchedAt, this.options.feed?.watcher.viewStartedAt() ?? Number.NEGATIVE_INFINITY);
+    const basis = Math.max(status.fetchedAt, this.statuses.viewStartedAt());
     return { decision: await this.decideOn(request, claims, status, now), basis };
   }
 
@@ -220,11 +202,11 @@ export class Authorizer {
       return { effect: 'unauthorized', reason: 'claims_mismatch', tokenId: claims.jti };
     }
     if (!authorizesAccess(record, now)) {
-      await this.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
+      await this.usage.noteDenial(claims.jti, record, 'revoked_or_expired', request.sourceIp, now);
       return { effect: 'unauthorized', reason: refusalOf(record, now), tokenId: claims.jti };
     }
     if (isIdle(record, status.idleExpiryDays, now)) {
-      await this.noteDenial(claims.jti, record, 'idle', request.sourceIp, now);
+      await this.usage.noteDenial(claims.jti, record, 'idle', request.sourceIp, now);
       return { effect: 'unauthorized', reason: 'idle', tokenId: claims.jti };
     }
 
@@ -235,80 +217,16 @@ export class Authorizer {
 
     await this.announceEnd(claims.jti, until, now);
 
-    if (!isIpAllowed(request.sourceIp, status.ipRanges, record.allowedIps.length)) {
-      await this.noteDenial(claims.jti, record, 'ip', request.sourceIp, now);
+    if (!allowsSourceIp(status, record, request.sourceIp)) {
+      await this.usage.noteDenial(claims.jti, record, 'ip', request.sourceIp, now);
       return { effect: 'forbidden', reason: 'ip', principal, allowedRoutes, validUntil: until };
     }
-    await this.noteUsage(claims.jti, request.sourceIp, record.lastUsedIps ?? [], now);
+    await this.usage.noteUsage(claims.jti, request.sourceIp, record.lastUsedIps ?? [], now);
     const method = request.method.toUpperCase();
     const permitted = allowedRoutes.some((route) => route.method === method && route.resource === request.resource);
     if (permitted) return { effect: 'allow', principal, allowedRoutes, validUntil: until };
-    await this.noteDenial(claims.jti, record, 'scope', request.sourceIp, now);
+    await this.usage.noteDenial(claims.jti, record, 'scope', request.sourceIp, now);
     return { effect: 'forbidden', reason: 'scope', principal, allowedRoutes, validUntil: until };
-  }
-
-  /**
-   * Counts a denial of a known token for the audit trail: folded in memory and written to the
-   * token's hourly counter at most once per flush interval, so a client hammering with a revoked
-   * token costs one write per interval, not one per request. Never turns into a failure.
-   */
-  private async noteDenial(
-    tokenId: string,
-    record: { tenant: string; owner: string },
-    reason: string,
-    sourceIp: string,
-    now: number,
-  ): Promise<void> {
-    let pending = this.denials.get(tokenId);
-    if (!pending) {
-      pending = { count: 0, reasons: new Set(), sourceIp, lastFlush: undefined };
-      this.denials.set(tokenId, pending);
-      if (this.denials.size > 10_000) this.denials.delete(this.denials.keys().next().value!);
-    }
-    pending.count++;
-    pending.reasons.add(reason);
-    pending.sourceIp = sourceIp;
-    if (pending.lastFlush !== undefined && now - pending.lastFlush < (this.options.denialFlushMs ?? 10_000)) return;
-    const { count, reasons } = pending;
-    pending.count = 0;
-    pending.reasons = new Set();
-    pending.lastFlush = now;
-    try {
-      await this.options.store.recordDenial({
-        tokenId,
-        tenant: record.tenant,
-        owner: record.owner,
-        reasons: [...reasons],
-        sourceIp,
-        at: now,
-        count,
-      });
-    } catch (error) {
-      this.options.onUsageWriteError?.(error, tokenId);
-    }
-  }
-
-  /**
-   * Drops the cached status of every token and family the feed names since the last read (or
-   * everything, when the view has a gap). The read happens before the decision, so a decision is
-   * never based on a feed view older than the poll interval: the stage flusher counts on it.
-   */
-  private async followFeed(now: number): Promise<void> {
-    const feed = this.options.feed;
-    if (!feed) return;
-    const { entries, gap } = await feed.watcher.refresh(now);
-    if (gap) {
-      this.drops++;
-      this.statusCache.clear();
-      return;
-    }
-    if (entries.length === 0) return;
-    this.drops++;
-    const tokens = new Set(entries.map((entry) => entry.tokenId).filter((id) => id !== undefined));
-    const families = new Set(entries.map((entry) => entry.familyId).filter((id) => id !== undefined));
-    for (const [tokenId, cached] of this.statusCache) {
-      if (tokens.has(tokenId) || (cached.record && families.has(cached.record.familyId))) this.statusCache.delete(tokenId);
-    }
   }
 
   /**
@@ -325,54 +243,10 @@ export class Authorizer {
     if (this.announcedEnds.has(id)) return;
     try {
       await feed.log.append({ id, at: until, kind: 'due', tokenId });
-      this.announcedEnds.add(id);
-      if (this.announcedEnds.size > 10_000) this.announcedEnds.delete(this.announcedEnds.values().next().value!);
+      this.announcedEnds.set(id, true);
     } catch (error) {
       feed.onFeedError?.(error);
       throw new DependencyUnavailable('DynamoDB (announcing a token end to the stage flusher)', { cause: error });
-    }
-  }
-
-  private statusTrustMs(now: number): number {
-    const feed = this.options.feed;
-    return feed?.watcher.current(now) ? feed.statusCacheMs : this.options.statusCacheMs;
-  }
-
-  private async status(tokenId: string, familyId: string | undefined, tenant: string, now: number): Promise<CachedStatus> {
-    const cached = this.statusCache.get(tokenId);
-    if (cached && now - cached.fetchedAt < this.statusTrustMs(now)) return cached;
-    const drops = this.drops;
-    // The read is current as of when it is sent (a slow feed read before it does not age it).
-    const readAt = this.options.clock.now();
-    const read = await this.options.store.getWithFamily(tokenId, familyId, tenant);
-    // A revoked family revokes every member at once, before (and whatever) its members' records say.
-    const record = read.record && withFamilyState(read.record, read.family);
-    const fresh: CachedStatus = {
-      record,
-      ipRanges: record ? compileIpEntries(record.allowedIps) : [],
-      allowedRoutes: record ? this.options.routes.filter((route) => covers(record.scopes, route.scope)) : [],
-      idleExpiryDays: tighterIdle(this.options.idleExpiryDays ?? null, read.tenantIdleExpiryDays ?? null),
-      fetchedAt: readAt,
-    };
-    // Another request read the feed while this read was out (concurrent requests, the local front):
-    // the read may predate a change whose entry is now consumed, so it serves this decision only.
-    if (drops !== this.drops) return fresh;
-    this.statusCache.set(tokenId, fresh);
-    if (this.statusCache.size > 10_000) this.statusCache.delete(this.statusCache.keys().next().value!);
-    return fresh;
-  }
-
-  /** Throttled `lastUsedAt` write; a failure is reported, never turned into a denial. */
-  private async noteUsage(tokenId: string, sourceIp: string, previousIps: string[], now: number): Promise<void> {
-    const last = this.lastUsageWrite.get(tokenId);
-    if (last !== undefined && now - last < this.options.lastUsedIntervalMs) return;
-    this.lastUsageWrite.set(tokenId, now);
-    if (this.lastUsageWrite.size > 10_000) this.lastUsageWrite.delete(this.lastUsageWrite.keys().next().value!);
-    const lastUsedIps = [sourceIp, ...previousIps.filter((ip) => ip !== sourceIp)].slice(0, 5);
-    try {
-      await this.options.store.recordUse(tokenId, now, lastUsedIps);
-    } catch (error) {
-      this.options.onUsageWriteError?.(error, tokenId);
     }
   }
 }

@@ -128,3 +128,41 @@ describe('a cached policy never reaches beyond the scopes (issue 12)', () => {
     expect(cached.policyDocument.Statement).toHaveLength(1);
   });
 });
+
+describe('the result of a cached token status', () => {
+  it('is built once per status and stage, and handed out again while nothing it depends on changed', () => {
+    const decision = allowDecision(['candidates:read']);
+
+    const first = authorizerResultOf(decision, methodArn('GET', '/api/candidates'), routePolicy);
+    const again = authorizerResultOf({ ...decision }, methodArn('GET', '/api/candidates/c1'), routePolicy);
+
+    expect(again).toBe(first);
+  });
+
+  it.each([
+    ['another stage', (d: ReturnType<typeof allowDecision>) => d, 'test'],
+    ['another end', (d: ReturnType<typeof allowDecision>) => ({ ...d, validUntil: d.validUntil - 1 }), 'prod'],
+    ['another token', (d: ReturnType<typeof allowDecision>) => ({ ...d, principal: { ...d.principal, tokenId: 't2' } }), 'prod'],
+    ['another owner', (d: ReturnType<typeof allowDecision>) => ({ ...d, principal: { ...d.principal, owner: 'bob' } }), 'prod'],
+    ['a refused IP', (d: ReturnType<typeof allowDecision>) => ({ ...d, effect: 'forbidden' as const, reason: 'ip' as const }), 'prod'],
+  ])('is built again for %s', (_name, change, stage) => {
+    const decision = allowDecision(['candidates:read']);
+    const first = authorizerResultOf(decision, methodArn('GET', '/api/candidates'), routePolicy);
+
+    const changed = change(decision);
+    const second = authorizerResultOf(
+      changed,
+      `arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/${stage}/GET/api/candidates`,
+      routePolicy,
+    );
+
+    expect(second).not.toBe(first);
+    expect(second).toEqual(
+      authorizerResultOf(
+        { ...changed, allowedRoutes: [...changed.allowedRoutes] },
+        `arn:aws:execute-api:eu-west-1:111122223333:abcdef1234/${stage}/GET/api/candidates`,
+        routePolicy,
+      ),
+    );
+  });
+});
