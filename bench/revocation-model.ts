@@ -23,7 +23,7 @@ import { dynamoClient } from '../functions/adapters/aws-clients';
 import { DynamoRevocationFeed } from '../functions/adapters/dynamodb/dynamo-revocation-feed';
 import { DynamoTable } from '../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStore } from '../test/support/dynamo-token-store';
-import { FastJwtVerifier } from '../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../functions/adapters/jwt-verifier';
 import type { LocalKeyRing } from '../functions/adapters/local-signer';
 import { defaultPolicy } from '../functions/domain/token-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../functions/domain/routes';
@@ -152,7 +152,7 @@ export async function runScenario(options: ScenarioOptions): Promise<WindowCount
   };
   const feed = new DynamoRevocationFeed(new DynamoTable(authorizerSide.client, tableOptions));
   const authorizer = new Authorizer({
-    verifier: new FastJwtVerifier(keySource, { issuer: 'pat-bench', clock, allowNoExpiry: false }),
+    verifier: new Es256JwtVerifier(keySource, { issuer: 'pat-bench', clock, allowNoExpiry: false }),
     store: new DynamoTokenStore(authorizerSide.client, tableOptions),
     clock,
     routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),

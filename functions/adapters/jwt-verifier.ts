@@ -38,7 +38,8 @@ function jsonObjectOf(segment: string): Record<string, unknown> | undefined {
  * Each check is spelled out in order (spelling, JSON, `kid`, `alg` pinned to ES256, `typ`, no
  * `crit`, signature, required claims, `iss`, claim types, time claims), so the per-request cost is
  * one signature verification and two small JSON parses: no stream object, no DER re-encoding of the
- * signature, no second decode (fast-jwt, which this replaced on the hot path, did all three). Times
+ * signature, no second decode (fast-jwt, which this replaced on the hot path, did all three; why
+ * no library here: docs/design.md). Times
  * are checked against the injected clock, so tests need no sleeps.
  */
 export class Es256JwtVerifier implements AccessTokenVerifier {
@@ -146,8 +147,3 @@ export class Es256JwtVerifier implements AccessTokenVerifier {
 function keyObjectOf(jwk: PublicJwk): KeyObject {
   return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
 }
-
-/** @deprecated The hot path no longer uses fast-jwt; the old name stays until its callers are renamed. */
-export const FastJwtVerifier = Es256JwtVerifier;
-/** @deprecated See {@link FastJwtVerifier}. */
-export type FastJwtVerifier = Es256JwtVerifier;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf, secretDeriverOf } from '../adapters/key-ring';
 import { DomainError } from '../domain/errors';
 import { httpHandler } from '../http/http-handler';
@@ -13,7 +13,7 @@ import { baseParts, rotationOf } from './compose';
 
 const { config, table } = baseParts();
 const tokens = rotationOf(config, table, keyRingOf(config), secretDeriverOf(config));
-const verifier = new FastJwtVerifier(keyRingOf(config), {
+const verifier = new Es256JwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
   clock: systemClock,
   allowNoExpiry: config.policy.allowNoExpiry,

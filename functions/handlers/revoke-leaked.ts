@@ -1,4 +1,4 @@
-import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
 import { logger } from '../observability/logger';
@@ -12,7 +12,7 @@ import { baseParts, leakRevocationOf } from './compose';
 const { config, table } = baseParts();
 const leaks = leakRevocationOf(
   table,
-  new FastJwtVerifier(keyRingOf(config), {
+  new Es256JwtVerifier(keyRingOf(config), {
     issuer: config.issuer,
     clock: systemClock,
     allowNoExpiry: config.policy.allowNoExpiry,

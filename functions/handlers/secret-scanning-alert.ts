@@ -1,5 +1,5 @@
 import { loadSecretScanningKeys } from '../adapters/config';
-import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
 import { ScannerSignatures } from '../adapters/scanner-signatures';
 import { DomainError, invalidRequest } from '../domain/errors';
@@ -14,7 +14,7 @@ import { baseParts } from './compose';
 
 const { config, table } = baseParts();
 const signatures = new ScannerSignatures(loadSecretScanningKeys(process.env));
-const verifier = new FastJwtVerifier(keyRingOf(config), {
+const verifier = new Es256JwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
   clock: systemClock,
   allowNoExpiry: config.policy.allowNoExpiry,

@@ -1,4 +1,4 @@
-import { FastJwtVerifier } from '../adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../adapters/jwt-verifier';
 import { keyRingOf } from '../adapters/key-ring';
 import { httpHandler } from '../http/http-handler';
 import { json } from '../http/responses';
@@ -8,7 +8,7 @@ import { baseParts } from './compose';
 
 const { config, table } = baseParts();
 // Everything but `exp`: the holder of an expired token is answered too (docs/vendors.md).
-const verifier = new FastJwtVerifier(keyRingOf(config), {
+const verifier = new Es256JwtVerifier(keyRingOf(config), {
   issuer: config.issuer,
   clock: systemClock,
   allowNoExpiry: config.policy.allowNoExpiry,

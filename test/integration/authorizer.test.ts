@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/adapters/aws-clients';
 import { DynamoTokenStore } from '../support/dynamo-token-store';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { DependencyUnavailable } from '../../functions/domain/errors';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../../functions/domain/routes';
 import { Authorizer, type AuthorizeRequest } from '../../functions/service/authorize';
@@ -112,7 +112,7 @@ describe('authorizer: authentication', () => {
     const { service } = tokenService(table.store, clock, { keys });
     const issued = await service.create(user('ivan'), { description: 'iss', scopes: ['candidates:read'] });
     const authorizer = new Authorizer({
-      verifier: new FastJwtVerifier(keys, { issuer: 'https://someone-else', clock, allowNoExpiry: false }),
+      verifier: new Es256JwtVerifier(keys, { issuer: 'https://someone-else', clock, allowNoExpiry: false }),
       store: table.store,
       clock,
       routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),
@@ -229,7 +229,7 @@ describe('authorizer: faults and calls', () => {
     kms.on(GetPublicKeyCommand).rejects(Object.assign(new Error('down'), { name: 'KMSInternalException' }));
     const ring = new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), ['alias/pat']);
     const authorizer = new Authorizer({
-      verifier: new FastJwtVerifier(ring, { issuer: ISSUER, clock, allowNoExpiry: false }),
+      verifier: new Es256JwtVerifier(ring, { issuer: ISSUER, clock, allowNoExpiry: false }),
       store: table.store,
       clock,
       routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),
@@ -261,7 +261,7 @@ describe('authorizer: faults and calls', () => {
     );
     const counted = new DynamoTokenStore(client, { tableName: table.tableName, retentionDays: 30 });
     const authorizer = new Authorizer({
-      verifier: new FastJwtVerifier(new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), ['k']), {
+      verifier: new Es256JwtVerifier(new KmsKeyRing(new KMSClient({ region: 'eu-west-1' }), ['k']), {
         issuer: ISSUER,
         clock,
         allowNoExpiry: false,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import type { AuditEvent } from '../../functions/domain/audit';
 import { formatRefreshKey, parseRefreshKey } from '../../functions/domain/token';
 import { revokeLeaked } from '../../functions/service/leak-revocation';
@@ -215,7 +215,7 @@ describe('review: the holder’s events (refresh, replay, reuse) and leak report
     const deps = {
       records: table.store,
       families: table.store,
-      verifier: new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false }),
+      verifier: new Es256JwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false }),
       clock,
     };
     // The kept token's id with another token's secret: not the holder of the kept token.

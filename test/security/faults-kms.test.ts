@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DependencyUnavailable } from '../../functions/domain/errors';
@@ -101,7 +101,7 @@ describe.concurrent('KMS faults', () => {
     const { kms, ring } = kmsRing();
     kms.on(GetPublicKeyCommand).rejects(kmsErrors.KMSInternalException!());
     const authorizer = authorizerFor(faultTable().store, s.clock, ring as unknown as LocalKeyRing, {
-      verifier: new FastJwtVerifier(ring, { issuer: ISSUER, clock: s.clock, allowNoExpiry: false }),
+      verifier: new Es256JwtVerifier(ring, { issuer: ISSUER, clock: s.clock, allowNoExpiry: false }),
     });
     await expect(authorizer.authorize(authRequest(issued.accessToken))).rejects.toBeInstanceOf(DependencyUnavailable);
     kms.on(GetPublicKeyCommand).resolves({ KeyId: 'key-1', PublicKey: new Uint8Array(spki), KeySpec: 'ECC_NIST_P256' });

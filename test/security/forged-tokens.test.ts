@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTokenStore } from '../support/dynamo-token-store';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { DomainError } from '../../functions/domain/errors';
 import { defaultPolicy } from '../../functions/domain/token-policy';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   // The authorizer as the Lambda handler builds it, on the same table and key, with a fresh cache.
   const store = new DynamoTokenStore(service.client, { tableName: service.tableName, retentionDays: defaultPolicy.retentionDays });
   authorizer = authorizerFor(store, systemClock, keyRing, {
-    verifier: new FastJwtVerifier(keyRing, { issuer: ISSUER, clock: systemClock, allowNoExpiry: false }),
+    verifier: new Es256JwtVerifier(keyRing, { issuer: ISSUER, clock: systemClock, allowNoExpiry: false }),
   });
   tokens = tokenService(store, systemClock, { keys: keyRing }).service;
 

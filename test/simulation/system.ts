@@ -11,7 +11,7 @@ import { DynamoTable } from '../../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStatus } from '../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../functions/adapters/dynamodb/dynamo-usage-log';
 import { DynamoTokenStore } from '../support/dynamo-token-store';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import type { LocalKeyRing } from '../../functions/adapters/local-signer';
 import type { TokenPolicy } from '../../functions/domain/token-policy';
@@ -107,7 +107,7 @@ export class ServiceSystem {
       policy,
       catalogue,
       issuer,
-      verifier: new FastJwtVerifier(keyRing, { issuer, clock: scheduler, allowNoExpiry: policy.allowNoExpiry }),
+      verifier: new Es256JwtVerifier(keyRing, { issuer, clock: scheduler, allowNoExpiry: policy.allowNoExpiry }),
       secrets: this.secrets,
     });
   }
@@ -120,7 +120,7 @@ export class ServiceSystem {
     const usage = new DynamoUsageLog(table);
     const feedLog = new DynamoRevocationFeed(table);
     const authorizer = new Authorizer({
-      verifier: new FastJwtVerifier(keyRing, { issuer, clock: scheduler, allowNoExpiry: policy.allowNoExpiry }),
+      verifier: new Es256JwtVerifier(keyRing, { issuer, clock: scheduler, allowNoExpiry: policy.allowNoExpiry }),
       store: {
         getWithFamily: records.getWithFamily.bind(records),
         recordUse: usage.recordUse.bind(usage),

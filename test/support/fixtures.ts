@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { exampleApiRoutes, exampleCatalogue, resolveRoutes } from '../../functions/domain/routes';
 import { Authorizer, type AuthorizerOptions } from '../../functions/service/authorize';
@@ -49,7 +49,7 @@ export function authorizerFor(
   options: Partial<AuthorizerOptions> = {},
 ) {
   return new Authorizer({
-    verifier: new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false }),
+    verifier: new Es256JwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false }),
     store,
     clock,
     routes: resolveRoutes(exampleApiRoutes, exampleCatalogue),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { LocalSecretDeriver } from '../../functions/adapters/local-secret-deriver';
 import type { AuditEvent } from '../../functions/domain/audit';
 import { DomainError } from '../../functions/domain/errors';
@@ -23,7 +23,7 @@ export function setup(policy: Partial<TokenPolicy> = {}, keys = newKeyRing()) {
     store,
     signer: keys,
     secrets: new LocalSecretDeriver(randomBytes(32)),
-    verifier: new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: true }),
+    verifier: new Es256JwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: true }),
     clock,
     policy: { ...defaultPolicy, ...policy },
     catalogue: exampleCatalogue,

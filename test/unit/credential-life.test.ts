@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 import { changedOverrides } from '../../functions/domain/tenant-policy';
 import { exampleCatalogue } from '../../functions/domain/routes';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { selfCheck } from '../../functions/service/self-check';
 import { ExpiryNotifier } from '../../functions/service/expiry-notifications';
 import { authorizerFor, candidatesRead, DAY, ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
@@ -17,7 +17,7 @@ function setup(policy: Partial<TokenPolicy>) {
   const full = { ...defaultPolicy, ...policy };
   const authorizer = authorizerFor(store, clock, keys, { statusCacheMs: 0, lastUsedIntervalMs: 0, idleExpiryDays: full.idleExpiryDays });
   const use = candidatesRead(authorizer);
-  const verifier = new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false, ignoreExpiry: true });
+  const verifier = new Es256JwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false, ignoreExpiry: true });
   const self = (accessToken: string) =>
     selfCheck({ verifier, status: store, tenantPolicies: store, clock, policy: full }, `Bearer ${accessToken}`);
   return { store, clock, service, use, self };

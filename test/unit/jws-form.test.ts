@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { KmsKeyRing } from '../../functions/adapters/kms-signer';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { isCanonicalBase64url, isCanonicalEs256Jws, isLowS, toLowS } from '../../functions/domain/jws-form';
@@ -144,7 +144,7 @@ describe('the hot-path verifier refuses every other spelling of a genuine token'
 
   it('refuses the high-S twin and every unused-bits variant, and accepts the token itself', async () => {
     const ring = LocalKeyRing.fromFile(join(mkdtempSync(join(tmpdir(), 'pat-lows-')), 'key.json'));
-    const verifier = new FastJwtVerifier(ring, { issuer: 'https://pat.example', clock, allowNoExpiry: false });
+    const verifier = new Es256JwtVerifier(ring, { issuer: 'https://pat.example', clock, allowNoExpiry: false });
     const token = await signAccessToken(claimsFor(1), ring);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const last = alphabet.indexOf(token.at(-1)!);

@@ -6,7 +6,7 @@ import { refreshableUntilOf } from '../../functions/domain/credential-life';
 import { ACCESS_TOKEN_PREFIX, crc32, formatRefreshKey, parseRefreshKey, refreshKeyChecksum } from '../../functions/domain/token';
 import { LocalKeyRing } from '../../functions/adapters/local-signer';
 import { signAccessToken } from '../../functions/service/jws';
-import { FastJwtVerifier } from '../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../functions/adapters/jwt-verifier';
 import { toLowS } from '../../functions/domain/jws-form';
 import { ISSUER, ManualClock, tokenService, user } from '../support/fixtures';
 import { MemoryTokenStore } from '../support/memory-token-store';
@@ -105,7 +105,7 @@ describe('tokens and keys issued before the explicit type and the checksum', () 
     const store = new MemoryTokenStore();
     const clock = new ManualClock();
     const { service, keys } = tokenService(store, clock);
-    const verifier = new FastJwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false });
+    const verifier = new Es256JwtVerifier(keys, { issuer: ISSUER, clock, allowNoExpiry: false });
     const issued = await service.create(user('ann'), { description: 'old', scopes: ['jobs:read'] });
     const [, payload] = issued.accessToken.split('.');
     const signedWith = async (typ: string) => {

@@ -3,7 +3,7 @@ import { DynamoRevocationFeed } from '../../../functions/adapters/dynamodb/dynam
 import { DynamoTable } from '../../../functions/adapters/dynamodb/dynamo-table';
 import { DynamoTokenStatus } from '../../../functions/adapters/dynamodb/dynamo-token-status';
 import { DynamoUsageLog } from '../../../functions/adapters/dynamodb/dynamo-usage-log';
-import { FastJwtVerifier } from '../../../functions/adapters/jwt-verifier';
+import { Es256JwtVerifier } from '../../../functions/adapters/jwt-verifier';
 import { defaultPolicy } from '../../../functions/domain/token-policy';
 import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../../functions/domain/routes';
 import type { ScopeCatalogue } from '../../../functions/domain/scopes';
@@ -176,7 +176,7 @@ export class TokenVerifier {
   }
 
   private newVerifier(clock: Clock): AccessTokenVerifier {
-    return new FastJwtVerifier(this.keys, { issuer: this.options.issuer, clock, allowNoExpiry: this.options.allowNoExpiry ?? false });
+    return new Es256JwtVerifier(this.keys, { issuer: this.options.issuer, clock, allowNoExpiry: this.options.allowNoExpiry ?? false });
   }
 }
 
