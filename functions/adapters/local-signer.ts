@@ -19,18 +19,7 @@ export class LocalKeyRing implements Signer, PublicKeySource {
 
   /** Loads the key from `file`, generating and saving it on first use. */
   static fromFile(file: string): LocalKeyRing {
-    if (!existsSync(file)) {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      mkdirSync(dirname(file), { recursive: true });
-      try {
-        writeFileSync(file, JSON.stringify(privateKey.export({ format: 'jwk' })), { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        // Another process created it first: use theirs.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    const jwk = JSON.parse(readFileSync(file, 'utf8'));
-    return new LocalKeyRing(createPrivateKey({ key: jwk, format: 'jwk' }));
+    return new LocalKeyRing(loadOrCreateEcKey(file));
   }
 
   async keyId(): Promise<string> {
@@ -44,4 +33,22 @@ export class LocalKeyRing implements Signer, PublicKeySource {
   async publicKeys(): Promise<PublicJwk[]> {
     return [await this.publicJwk];
   }
+}
+
+/**
+ * A P-256 private key kept in `file` (mode 0600): generated and saved on first use, read back on
+ * every start. Local mode's signing key and its sign-in key both live this way.
+ */
+export function loadOrCreateEcKey(file: string): KeyObject {
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, JSON.stringify(privateKey.export({ format: 'jwk' })), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')), format: 'jwk' });
 }

@@ -7,7 +7,7 @@ import { AuthorizationCounters } from '../observability/metrics';
 // The REST authorizer's composition (authorizer-parts.ts), with the two differences an HTTP API makes:
 // no IAM policy (a simple response per route: the route key is part of the cache key), and no `due`
 // entries (no stage flusher can end an HTTP API's cached answers: its TTL is the bound).
-const { routes, authorizer } = authorizerParts({ announceEnds: false });
+const { authorizer } = authorizerParts({ announceEnds: false });
 
 const counters = new AuthorizationCounters();
 

@@ -1,9 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { LOCAL_SESSION_ISSUER } from '../adapters/config';
+import { loadOrCreateEcKey as loadOrCreateKey } from '../adapters/local-signer';
 import { isValidPrincipalId } from '../domain/new-token';
 
 export const sessionRequest = z.object(
@@ -104,19 +103,4 @@ export class LocalSessions {
       return undefined;
     }
   }
-}
-
-/** The sign-in key, generated once into `file` (mode 0600) and read back on every start. */
-function loadOrCreateKey(file: string): KeyObject {
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, JSON.stringify(privateKey.export({ format: 'jwk' })), { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')), format: 'jwk' });
 }

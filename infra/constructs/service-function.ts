@@ -60,8 +60,8 @@ const ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /**
  * One handler as a Lambda function: Node.js 22 on arm64, its code the handler's prebuilt bundle
- * (`scripts/build-functions.ts`: esbuild, minified, with source maps, the AWS SDK left to the
- * runtime), its own log group, and its own role that holds
+ * (`scripts/build-functions.ts`: esbuild, minified, with source maps, the AWS SDK bundled and
+ * tree-shaken: it loads faster than the runtime's copy, `npm run bench` measures both), its own log group, and its own role that holds
  * exactly what its spec lists. Each binding sets the environment variable and grants the permission
  * that goes with it, in one place.
  */
