@@ -5,7 +5,8 @@ import type { Construct } from 'constructs';
 import { permissionOf, resolveRoutes, type ProtectedRoute, type ResolvedRoute } from '../../functions/domain/routes';
 import { parseScope, type ScopeCatalogue } from '../../functions/domain/scopes';
 import { httpAuthorizerHandler, type HandlerSpec } from '../handlers';
-import { checkEnvironment, environmentNames, InvalidSettingsError, settingsEnvironment } from '../settings';
+import { requireSourceAccount } from '../control-tower';
+import { checkEnvironment, checkSettings, environmentNames, InvalidSettingsError, settingsEnvironment } from '../settings';
 import { isPendingCatalogue, pendingScopeOf } from './pending-lookups';
 import { narrowUpdateConditions, revocationFeedReadConditions, ServiceFunction } from './service-function';
 import type { TokenVerification } from './token-verification';
@@ -61,6 +62,8 @@ export function authorizerFunction(
   routes: () => readonly ResolvedRoute[],
 ): { handler: ServiceFunction; timings: AuthorizerTimings } {
   const where = scope.node.path;
+  checkSettings(props.verification.settings, where);
+  requireSourceAccount(scope);
   const feed = props.revocationFeed ?? true;
   const statusCacheSeconds = wholeSeconds(props.statusCache ?? Duration.seconds(10), 'statusCache', where);
   const resultCacheSeconds = wholeSeconds(resultCache, 'resultCache', where);

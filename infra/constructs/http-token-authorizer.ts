@@ -6,9 +6,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ResolvedRoute } from '../../functions/domain/routes';
 import type { ScopeCatalogue } from '../../functions/domain/scopes';
-import { requireSourceAccount } from '../control-tower';
 import { httpAuthorizerHandler } from '../handlers';
-import { checkSettings, InvalidSettingsError } from '../settings';
+import { InvalidSettingsError } from '../settings';
 import { authorizerFunction, grantTokenVerification, protectedRoute, type AuthorizerTimingProps } from './authorizer-function';
 import type { TokenVerification } from './token-verification';
 
@@ -73,8 +72,6 @@ export class HttpTokenAuthorizer extends Construct {
   constructor(scope: Construct, id: string, props: HttpTokenAuthorizerProps) {
     super(scope, id);
     const { settings } = props.verification;
-    checkSettings(settings, this.node.path);
-    requireSourceAccount(this);
     this.api = props.api;
     this.verification = props.verification;
     this.catalogue = settings.catalogue;

@@ -7,9 +7,8 @@ import { Construct } from 'constructs';
 import { routePolicyOf } from '../../functions/apigateway/route-policy';
 import type { ResolvedRoute } from '../../functions/domain/routes';
 import type { ScopeCatalogue } from '../../functions/domain/scopes';
-import { requireSourceAccount } from '../control-tower';
 import { authorizerHandler } from '../handlers';
-import { checkSettings, InvalidSettingsError } from '../settings';
+import { InvalidSettingsError } from '../settings';
 import { authorizerFunction, grantTokenVerification, protectedRoute, type AuthorizerTimingProps } from './authorizer-function';
 import { addErrorResponses } from './error-responses';
 import { isPendingCatalogue } from './pending-lookups';
@@ -95,8 +94,6 @@ export class TokenAuthorizer extends Construct {
   constructor(scope: Construct, id: string, props: TokenAuthorizerProps) {
     super(scope, id);
     const { settings, revocation } = props.verification;
-    checkSettings(settings, this.node.path);
-    requireSourceAccount(this);
     this.api = props.api;
     this.verification = props.verification;
     this.catalogue = settings.catalogue;
