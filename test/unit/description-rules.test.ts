@@ -43,43 +43,30 @@ describe('descriptionFault', () => {
     expect(descriptionFault(' \t\u3000\n', 100)).toStrictEqual({ kind: 'empty' });
   });
 
-  it('refuses a control character, a line separator or a noncharacter inside, naming it', () => {
-    expect(descriptionFault('a\u0000b', 100)).toStrictEqual({ kind: 'control', codePoint: '\u0000' });
-    expect(descriptionFault('a\tb', 100)).toStrictEqual({ kind: 'control', codePoint: '\t' });
-    expect(descriptionFault('a\u0085b', 100)).toStrictEqual({ kind: 'control', codePoint: '\u0085' });
-    expect(descriptionFault('a\u2028b', 100)).toStrictEqual({ kind: 'control', codePoint: '\u2028' });
-    expect(descriptionFault('a\uFFFEb', 100)).toStrictEqual({ kind: 'control', codePoint: '\uFFFE' });
-  });
-
-  it('refuses a lone surrogate as such', () => {
-    expect(descriptionFault('a\uD800b', 100)).toStrictEqual({ kind: 'lone_surrogate', codePoint: '\uD800' });
-    expect(descriptionFault('a\uDC00', 100)).toStrictEqual({ kind: 'lone_surrogate', codePoint: '\uDC00' });
-  });
-
-  it('refuses the first invisible character, and one after an accepted joiner', () => {
-    expect(descriptionFault('a\u200Bb\u200Cc', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200B' });
-    expect(descriptionFault('👩\u200D💻\u200B', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200B' });
-    expect(descriptionFault('\ufeffa', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\ufeff' });
-    expect(descriptionFault('a\u202Eb', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u202E' });
-  });
-
-  it('keeps a zero-width joiner only between two pictographs', () => {
-    expect(descriptionFault('a\u200D💻', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200D' });
-    expect(descriptionFault('👩\u200Da', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200D' });
-    expect(descriptionFault('\u200D💻', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200D' });
-    expect(descriptionFault('👩\u200D', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200D' });
-  });
-
-  it('keeps no other invisible character between two pictographs', () => {
-    expect(descriptionFault('👩\u2060💻', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u2060' });
-    expect(descriptionFault('👩\uFE0F\u200B💻', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200B' });
-  });
-
-  it('keeps a presentation selector only after an emoji character', () => {
-    expect(descriptionFault('a\uFE0F', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\uFE0F' });
-    expect(descriptionFault('a\uFE0E', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\uFE0E' });
-    expect(descriptionFault('\uFE0Fa', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\uFE0F' });
-    expect(descriptionFault('❤\u200B', 100)).toStrictEqual({ kind: 'invisible', codePoint: '\u200B' });
+  it.each([
+    ['a\u0000b', 'control', '\u0000', 'a C0 control'],
+    ['a\tb', 'control', '\t', 'a tab inside'],
+    ['a\u0085b', 'control', '\u0085', 'a C1 control'],
+    ['a\u2028b', 'control', '\u2028', 'a line separator'],
+    ['a\uFFFEb', 'control', '\uFFFE', 'a noncharacter'],
+    ['a\uD800b', 'lone_surrogate', '\uD800', 'a lone high surrogate'],
+    ['a\uDC00', 'lone_surrogate', '\uDC00', 'a lone low surrogate'],
+    ['a\u200Bb\u200Cc', 'invisible', '\u200B', 'the first of two invisible characters'],
+    ['👩\u200D💻\u200B', 'invisible', '\u200B', 'one after an accepted joiner'],
+    ['\ufeffa', 'invisible', '\ufeff', 'a BOM'],
+    ['a\u202Eb', 'invisible', '\u202E', 'a bidi override'],
+    ['a\u200D💻', 'invisible', '\u200D', 'a joiner after a letter'],
+    ['👩\u200Da', 'invisible', '\u200D', 'a joiner before a letter'],
+    ['\u200D💻', 'invisible', '\u200D', 'a joiner first'],
+    ['👩\u200D', 'invisible', '\u200D', 'a joiner last'],
+    ['👩\u2060💻', 'invisible', '\u2060', 'a word joiner between pictographs'],
+    ['👩\uFE0F\u200B💻', 'invisible', '\u200B', 'a zero-width space between pictographs'],
+    ['a\uFE0F', 'invisible', '\uFE0F', 'VS16 after a letter'],
+    ['a\uFE0E', 'invisible', '\uFE0E', 'VS15 after a letter'],
+    ['\uFE0Fa', 'invisible', '\uFE0F', 'VS16 first'],
+    ['❤\u200B', 'invisible', '\u200B', 'a zero-width space after an emoji'],
+  ])('refuses %j, naming the code point (%s: %j, %s)', (text, kind, codePoint) => {
+    expect(descriptionFault(text, 100)).toStrictEqual({ kind, codePoint });
   });
 
   it('counts the code points of the stored form against the maximum, on both sides of it', () => {
