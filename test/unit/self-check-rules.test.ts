@@ -212,6 +212,13 @@ describe('selfCheck: the view', () => {
     expect(view).not.toHaveProperty('revokeReason');
   });
 
+  it('names no reason for a revoked token whose record has none', async () => {
+    const view = await selfCheck(setup({ record: { ...active, state: 'revoked' } }).deps, 'Bearer t');
+
+    expect(view.status).toBe('revoked');
+    expect(view).not.toHaveProperty('revokeReason');
+  });
+
   it('takes the revocation of the token’s family as its own', async () => {
     const family: TokenFamily = {
       id: FAMILY,
