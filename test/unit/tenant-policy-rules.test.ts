@@ -8,10 +8,10 @@ import {
   ipProblems,
   narrowsIpEntries,
 } from '../../functions/domain/tenant-policy';
-import { defaultPolicy } from '../../functions/domain/token-policy';
+import { defaultPolicy, type TokenPolicy } from '../../functions/domain/token-policy';
 
 /** The tenant rules added with credential life and allowed IP ranges: each refusal exact, each bound on both sides. */
-const bounded = { ...defaultPolicy, maxCredentialAgeDays: 365, idleExpiryDays: 90 };
+const bounded: TokenPolicy = { ...defaultPolicy, maxCredentialAgeDays: 365, idleExpiryDays: 90 };
 const change = (overrides: Parameters<typeof changedOverrides>[3], deployment = bounded) =>
   changedOverrides(deployment, exampleCatalogue, {}, overrides);
 
