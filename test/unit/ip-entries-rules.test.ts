@@ -131,7 +131,16 @@ describe('allowsEveryAddress', () => {
     expect(allowsEveryAddress(entry)).toBe(true);
   });
 
-  it.each(['0.0.0.0/1', '0.0.0.1-255.255.255.255', '0.0.0.0-255.255.255.254', '::/1', 'garbage'])('fails for %j', (entry) => {
+  it.each([
+    '0.0.0.0/1',
+    '0.0.0.1-255.255.255.255',
+    '0.0.0.0-255.255.255.254',
+    '::/1',
+    '8000::/1',
+    'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ':: - ffff:ffff::',
+    'garbage',
+  ])('fails for %j', (entry) => {
     expect(allowsEveryAddress(entry)).toBe(false);
   });
 });
@@ -149,6 +158,7 @@ describe('familiesCoveredEntirely', () => {
     [['0.0.0.0-10.0.0.0', '5.0.0.0-6.0.0.0', '10.0.0.1-255.255.255.255'], ['ipv4']],
     [['0.0.0.0-10.0.0.0', '10.0.0.1', '10.0.0.2-255.255.255.255'], ['ipv4']],
     [['0.0.0.0-0.0.0.255', '0.0.1.0-255.255.255.255'], ['ipv4']],
+    [['0.0.0.0/0', '10.0.0.0/8'], ['ipv4']],
   ])('%j together allow every address of %j', (entries, families) => {
     expect(familiesCoveredEntirely(entries)).toStrictEqual(families);
   });
