@@ -60,52 +60,44 @@ describe('StageFlusher: the oldest entry a flush ends', () => {
     expect(world.flusher.pending()).toEqual([]);
   });
 
-  it('is, for a stage found after an entry, that entry while it is within the look-back', async () => {
+  /**
+   * An entry is seen, a tick `sinceEntryMs` later reads the feed again, then a new stage appears in
+   * the registry (read before the next tick's feed read, so against what that tick kept): the
+   * oldest entry the new stage's first flush ends.
+   */
+  async function stageFoundAfter(sinceEntryMs: number) {
     const world = await settled({ registryRefreshMs: 0 });
     const entryAt = world.now();
     world.entries.push({ id: 'e1', at: entryAt, kind: 'revoked', tokenId: 't' });
     await world.flusher.tick();
-    world.advance(2_000);
-    await world.flusher.tick();
-    world.stages.push(canary);
-    world.advance(1_000);
-    await world.flusher.tick();
-    world.outcomes.length = 0;
-
-    world.advance(1_200);
-    await world.flusher.tick();
-
-    expect(world.outcomes).toEqual([expect.objectContaining({ stage: canary, oldestEntryAt: entryAt })]);
-  });
-
-  it('keeps an entry exactly at the look-back’s edge, and not one past it', async () => {
-    const world = await settled({ registryRefreshMs: 0 });
-    const entryAt = world.now();
-    world.entries.push({ id: 'e1', at: entryAt, kind: 'revoked', tokenId: 't' });
-    await world.flusher.tick();
-    world.advance(FEED_LOOKBACK_MS);
+    world.advance(sinceEntryMs);
     await world.flusher.tick();
     world.stages.push(canary);
     world.advance(1);
     await world.flusher.tick();
+    const foundAt = world.now();
     world.outcomes.length = 0;
+
     world.advance(1_200);
     await world.flusher.tick();
-    expect(world.outcomes).toEqual([expect.objectContaining({ stage: canary, oldestEntryAt: entryAt })]);
 
-    const later = await settled({ registryRefreshMs: 0 });
-    later.entries.push({ id: 'e1', at: later.now(), kind: 'revoked', tokenId: 't' });
-    await later.flusher.tick();
-    later.advance(FEED_LOOKBACK_MS + 1);
-    await later.flusher.tick();
-    later.stages.push(canary);
-    later.advance(1);
-    await later.flusher.tick();
-    const foundAt = later.now();
-    later.outcomes.length = 0;
-    later.advance(1_200);
-    await later.flusher.tick();
-    expect(later.outcomes).toEqual([expect.objectContaining({ stage: canary, oldestEntryAt: foundAt })]);
+    expect(world.outcomes).toHaveLength(1);
+    expect(world.outcomes[0]!.stage).toEqual(canary);
+    return { oldestEntryAt: world.outcomes[0]!.oldestEntryAt, entryAt, foundAt };
+  }
+
+  it('is, for a stage found after an entry, that entry while it is within the look-back', async () => {
+    const found = await stageFoundAfter(2_000);
+
+    expect(found.oldestEntryAt).toBe(found.entryAt);
+  });
+
+  it('keeps an entry exactly at the look-back’s edge, and not one past it', async () => {
+    const atEdge = await stageFoundAfter(FEED_LOOKBACK_MS);
+    const past = await stageFoundAfter(FEED_LOOKBACK_MS + 1);
+
+    expect(atEdge.oldestEntryAt).toBe(atEdge.entryAt);
+    expect(past.oldestEntryAt).toBe(past.foundAt);
   });
 });
 
