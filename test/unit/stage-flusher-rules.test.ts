@@ -1,77 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_LOOKBACK_MS, type FeedEntry } from '../../functions/domain/revocation-feed';
-import { type FlushOutcome, StageFlusher, type StageRef } from '../../functions/service/stage-flusher';
+import { FEED_LOOKBACK_MS } from '../../functions/domain/revocation-feed';
+import { StageFlusher, type StageRef } from '../../functions/service/stage-flusher';
+import { prod, settled, setup } from '../support/stage-flusher-world';
 
 // The stage flusher's rules one at a time (functions/service/stage-flusher.ts), over an in-memory
 // feed, registry and cache that record what they were asked; test/unit/stage-flusher.test.ts holds
 // the end-to-end bound. Timing: settle 1 200 ms, at most one flush per stage every 2 000 ms.
-const prod: StageRef = { restApiId: 'abc123', stage: 'prod' };
 const test: StageRef = { restApiId: 'abc123', stage: 'test' };
-
-function setup(options: { registryRefreshMs?: number } = {}) {
-  let now = 1_000_000;
-  const entries: FeedEntry[] = [];
-  const windows: [number, number][] = [];
-  const stages: StageRef[] = [prod];
-  const flushed: string[] = [];
-  const outcomes: FlushOutcome[] = [];
-  const errors: string[] = [];
-  const failing = { feed: false, registry: false, flush: false };
-  let registryReads = 0;
-  const flusher = new StageFlusher({
-    feed: {
-      readDue: async () => [],
-      read: async (from, to) => {
-        windows.push([from, to]);
-        if (failing.feed) throw new Error('feed down');
-        return entries.filter((entry) => entry.at >= from && entry.at <= to);
-      },
-    },
-    registry: {
-      list: async () => {
-        registryReads++;
-        if (failing.registry) throw new Error('registry down');
-        return [...stages];
-      },
-    },
-    cache: {
-      flush: async (stage) => {
-        if (failing.flush) throw new Error('TooManyRequestsException');
-        flushed.push(`${stage.stage}@${now}`);
-      },
-    },
-    clock: { now: () => now },
-    onFlush: (outcome) => outcomes.push(outcome),
-    onError: (_error, what) => errors.push(what),
-    ...options,
-  });
-  return {
-    flusher,
-    entries,
-    windows,
-    stages,
-    flushed,
-    outcomes,
-    errors,
-    failing,
-    registryReads: () => registryReads,
-    advance: (ms: number) => (now += ms),
-    now: () => now,
-  };
-}
-
-/** A flusher past its start-up flush: every known stage flushed and settled, nothing pending. */
-async function settled(options: { registryRefreshMs?: number } = {}) {
-  const context = setup(options);
-  await context.flusher.tick();
-  context.advance(1_200);
-  await context.flusher.tick();
-  context.flushed.length = 0;
-  context.outcomes.length = 0;
-  context.advance(5_000);
-  await context.flusher.tick();
-  return context;
-}
 
 describe('StageFlusher', () => {
   it('flushes a stage it sees for the first time once that has settled, then leaves it', async () => {

@@ -177,3 +177,21 @@ describe('successorExpiry', () => {
     expect(successorExpiry({ issuedAt: now - DAY_SECONDS, expiresAt: null }, withPolicy({ allowNoExpiry: true }), now)).toBeNull();
   });
 });
+
+describe('policyProblems: credential life', () => {
+  it('accepts no bound, or a bound of a whole day or more', () => {
+    expect(policyProblems({ ...defaultPolicy, maxCredentialAgeDays: null, idleExpiryDays: null })).toEqual([]);
+    expect(policyProblems({ ...defaultPolicy, maxCredentialAgeDays: 1, idleExpiryDays: 1 })).toEqual([]);
+  });
+
+  it('refuses a bound under a day, or not a whole number of days, naming each field', () => {
+    expect(policyProblems({ ...defaultPolicy, maxCredentialAgeDays: 0, idleExpiryDays: 1.5 })).toEqual([
+      'maxCredentialAgeDays must be a positive integer or null (got 0)',
+      'idleExpiryDays must be a positive integer or null (got 1.5)',
+    ]);
+    expect(policyProblems({ ...defaultPolicy, maxCredentialAgeDays: 2.5, idleExpiryDays: -1 })).toEqual([
+      'maxCredentialAgeDays must be a positive integer or null (got 2.5)',
+      'idleExpiryDays must be a positive integer or null (got -1)',
+    ]);
+  });
+});

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   authorizesAccess,
   claimsOf,
+  countsUntil,
   familyStartedBy,
   isTokenId,
   metadataOf,
+  PENDING_APPROVAL_MS,
   reachOf,
+  refreshKeyChecksum,
   statusOf,
   type TokenFamily,
   type TokenRecord,
@@ -229,5 +232,38 @@ describe('isTokenId', () => {
     expect(isTokenId('0123456789ABCDEF0123456789ABCDEF')).toBe(false);
     expect(isTokenId('0123456789abcdef0123456789abcde')).toBe(false);
     expect(isTokenId('x0123456789abcdef0123456789abcdef')).toBe(false);
+  });
+});
+
+describe('countsUntil', () => {
+  it('counts an active token until it expires, and one without expiry for ever', () => {
+    expect(countsUntil(record())).toBe(Date.UTC(2027, 1, 1));
+    expect(countsUntil(record({ expiresAt: null }))).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('counts a pending token until the end of its wait, or its expiry if that is sooner', () => {
+    expect(countsUntil(record({ state: 'pending' }))).toBe(createdAt + PENDING_APPROVAL_MS);
+    expect(countsUntil(record({ state: 'pending', expiresAt: null }))).toBe(createdAt + PENDING_APPROVAL_MS);
+    expect(countsUntil(record({ state: 'pending', expiresAt: createdAt + 60_000 }))).toBe(createdAt + 60_000);
+  });
+});
+
+describe('metadataOf: approval', () => {
+  it('shows the justification and the reason of a rejection when the record has them, and only then', () => {
+    expect(metadataOf(record({ justification: 'nightly export', rejectReason: 'use the shared one' }), createdAt)).toMatchObject({
+      justification: 'nightly export',
+      rejectReason: 'use the shared one',
+    });
+    const plain = metadataOf(record(), createdAt);
+    expect(plain).not.toHaveProperty('justification');
+    expect(plain).not.toHaveProperty('rejectReason');
+  });
+});
+
+describe('refreshKeyChecksum', () => {
+  it('is the CRC32 of the body in 6 base62 digits, most significant first, zero-padded', () => {
+    // zlib.crc32 of this body is 4236496981 = 4·62⁵ + 38·62⁴ + 43·62³ + 56·62² + 24·62 + 29: "4chuOT".
+    expect(refreshKeyChecksum(`patr_0123456789abcdef0123456789abcdef_${'A'.repeat(42)}Q`)).toBe('4chuOT');
+    expect(refreshKeyChecksum('')).toBe('000000');
   });
 });
