@@ -29,15 +29,18 @@ export function secretHolderWorld(records: TokenRecord[], verified: Record<strin
   const gets: string[] = [];
   const verifies: string[] = [];
   const deps: {
-    store: Pick<TokenRecords, 'get'> & Pick<TokenFamilies, 'revokeFamily'>;
+    records: Pick<TokenRecords, 'get'>;
+    families: Pick<TokenFamilies, 'revokeFamily'>;
     verifier: AccessTokenVerifier;
     clock: Clock;
   } = {
-    store: {
+    records: {
       get: async (id: string) => {
         gets.push(id);
         return records.find((record) => record.id === id);
       },
+    },
+    families: {
       revokeFamily: async (family, revocation, event) => {
         revocations.push({ family, revocation, event });
         return { revokedIds: [`${family.id}:head`, `${family.id}:older`], marked: true };

@@ -50,11 +50,13 @@ function setup(world: World = {}) {
         return verified;
       },
     },
-    store: {
+    status: {
       getWithFamily: async (...args) => {
         reads.push(['getWithFamily', ...args]);
         return { record, family };
       },
+    },
+    tenantPolicies: {
       getTenantPolicy: async (tenant) => {
         reads.push(['getTenantPolicy', tenant]);
         return overrides;
