@@ -180,6 +180,23 @@ describe('floods of distinct tokens against the LRU memories', () => {
     expect(store.reads).toBe(many + 1);
   });
 
+  it('re-reads a token kept most recently used through a flood once the short status cache is over (no feed)', async () => {
+    const context = setup({}, null);
+    for (let n = 0; n < many; n++) {
+      context.store.records.set(idOf(n), tokenRecord({ id: idOf(n) }));
+      context.verifier.accept(`t${n}`, { jti: idOf(n) });
+    }
+    const hot = () => context.request({ authorization: 'Bearer t0' });
+    for (let n = 1; n < many; n++) {
+      await context.request({ authorization: `Bearer t${n}` });
+      if (n % 100 === 0) expect((await hot()).effect).toBe('allow');
+    }
+    context.store.records.set(idOf(0), tokenRecord({ id: idOf(0), state: 'revoked', revokeReason: 'leaked' }));
+    context.clock.advance(10_000);
+
+    expect(await hot()).toMatchObject({ reason: 'revoked' });
+  });
+
   it('announces the end of every token ending inside the result TTL, a flood of other ends notwithstanding', async () => {
     const { request, appended, clock } = crowdWithFeed({ expiresAt: Date.UTC(2026, 10, 23, 12, 1, 0) });
     for (let n = 0; n < many; n++) expect((await request({ authorization: `Bearer t${n}` })).effect).toBe('allow');

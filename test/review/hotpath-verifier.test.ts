@@ -117,6 +117,16 @@ describe('hot-path verifier: header members', () => {
     },
   );
 
+  it('does not find the real kid or alg under a __proto__ member of the header', async () => {
+    const { verifier, signWith, jwk, real } = await material();
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const hiddenKid = `{"alg":"ES256","typ":"pat+jwt","__proto__":{"kid":"${jwk.kid}"}}`;
+    const hiddenAlg = `{"typ":"pat+jwt","kid":"${jwk.kid}","__proto__":{"alg":"ES256"}}`;
+
+    expect(verifier.verify(signWith(attacker, hiddenKid, JSON.stringify(claims)))).toMatchObject({ ok: false, reason: 'unknown_kid' });
+    expect(verifier.verify(real(hiddenAlg, claims))).toMatchObject({ ok: false, reason: 'wrong_algorithm' });
+  });
+
   it('refuses a header whose duplicate kid names the real key last but is signed by the attacker', async () => {
     const { verifier, signWith, jwk } = await material();
     const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
