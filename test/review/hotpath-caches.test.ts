@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizerResultOf } from '../../functions/apigateway/authorizer-result';
 import { routePolicyOf } from '../../functions/apigateway/route-policy';
-import type { FeedEntry } from '../../functions/domain/revocation-feed';
+import { defaultFlushTiming, type FeedEntry } from '../../functions/domain/revocation-feed';
 import type { AccessTokenVerifier, Decision, Verification } from '../../functions/service/authorize';
 import { FeedWatcher } from '../../functions/service/revocation-watch';
 import { policyAllows } from '../../functions/local/policy-evaluation';
@@ -279,5 +279,51 @@ describe('the revocation feed followed without a promise when nothing is due', (
 
     expect(await first).toMatchObject({ effect: 'unauthorized', reason: 'revoked' });
     expect(await second!).toMatchObject({ effect: 'unauthorized', reason: 'revoked' });
+  });
+});
+
+describe('the basis of a decision on a fresh status read that another request’s feed read overtook', () => {
+  // authorize.ts takes max(status.fetchedAt, viewStartedAt()) as the instant a decision's status was
+  // current at. For a CACHED status the view vouches for it (the feed read dropped what it named);
+  // for a FRESH read that the view overtook (status-cache.ts: `drops !== this.drops`, not cached) it
+  // does not: the read predates the entry that view consumed, yet the decision is dated by the view,
+  // so the "decision outlived its feed view" round never fires and a stale allow leaves after the
+  // stage flusher's earliest flush (settleMs after the change), to be cached for the whole result TTL.
+  // Concurrent requests in one container: the local front (SPEC: same cache and invalidation).
+  it('does not date a stale fresh read by a feed view it never saw, and refuses the revoked token', async () => {
+    const { request, store, clock, entries, verifier } = withFeed();
+    const victim = 'ffffffffffffffffffffffffffffffff';
+    store.records.set(victim, tokenRecord({ id: victim }));
+    verifier.accept('victim', { jti: victim });
+    const original = store.getWithFamily.bind(store);
+    let overtake: (() => Promise<void>) | undefined;
+    store.getWithFamily = async (id: string, family?: string) => {
+      // What a strongly consistent read executed now returns, whenever its answer arrives.
+      const answer = await original(id, family);
+      const during = overtake;
+      overtake = undefined;
+      await during?.();
+      return answer;
+    };
+    // The bystander's request reads the feed and keeps the view current.
+    expect((await request()).effect).toBe('allow');
+    clock.advance(500);
+
+    let revokedAt = 0;
+    overtake = async () => {
+      clock.advance(100);
+      revokedAt = clock.now();
+      store.records.set(victim, tokenRecord({ id: victim, state: 'revoked', revokeReason: 'leaked' }));
+      entries.push({ id: 'leak', at: revokedAt, kind: 'revoked', tokenId: victim });
+      // The view is stale now: the bystander's next request reads the feed, which names the victim.
+      clock.advance(1_000);
+      expect((await request()).effect).toBe('allow');
+      // The victim's read answers late (a slow network, a retried attempt).
+      clock.advance(400);
+    };
+    const decision = await request({ authorization: 'Bearer victim' });
+
+    expect(clock.now() - revokedAt).toBeGreaterThanOrEqual(defaultFlushTiming.settleMs);
+    expect(decision).toMatchObject({ effect: 'unauthorized', reason: 'revoked' });
   });
 });
