@@ -42,6 +42,10 @@ export function deployedPublicKeys(text: string): PublicKeySource {
     const { kty, crv, x, y, kid } = (entry ?? {}) as Record<string, unknown>;
     if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string')
       throw new Error(`${DEPLOYED_PUBLIC_JWKS_ENV} key ${index} is not a P-256 public key`);
+    // One spelling per coordinate (RFC 7518 §6.2.1.2: 32 bytes, unpadded base64url), or the kid,
+    // hashed over the spelling, would not be the point's thumbprint.
+    if (!isCanonicalCoordinate(x) || !isCanonicalCoordinate(y))
+      throw new Error(`${DEPLOYED_PUBLIC_JWKS_ENV} key ${index}: x and y must be 32 bytes in unpadded base64url`);
     // Throws for coordinates that are not a point of the curve.
     assertCurvePoint(x, y, index);
     if (kid !== jwkThumbprint({ x, y })) throw new Error(`${DEPLOYED_PUBLIC_JWKS_ENV} key ${index}: kid is not the key's thumbprint`);
@@ -49,6 +53,10 @@ export function deployedPublicKeys(text: string): PublicKeySource {
   });
   const loaded = Promise.resolve(keys);
   return { publicKeys: () => loaded };
+}
+
+function isCanonicalCoordinate(value: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(Buffer.from(value, 'base64url')).toString('base64url') === value;
 }
 
 function assertCurvePoint(x: string, y: string, index: number): void {

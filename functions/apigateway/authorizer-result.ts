@@ -69,9 +69,20 @@ export function authorizerResultOf(
   const cached = resultsByRoutes.get(decision.allowedRoutes);
   if (cached && cached.stageArn === stageArn && cached.routePolicy === routePolicy && sameAnswer(cached.decision, decision))
     return cached.result;
-  const result = buildResult(decision, stageArn, routePolicy);
+  // Frozen, deep: the one object every later request of this status gets; a caller that changed it
+  // (a Resource pushed, a context rewritten) would change every later answer for the token.
+  const result = deepFreeze(buildResult(decision, stageArn, routePolicy));
   resultsByRoutes.set(decision.allowedRoutes, { decision, stageArn, routePolicy, result });
   return result;
+}
+
+/** Freezes an object and everything it holds (built once per token status, off the warm path). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
 
 function buildResult(

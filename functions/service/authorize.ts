@@ -189,9 +189,12 @@ export class Authorizer {
   private async decide(request: AuthorizeRequest, claims: VerifiedClaims): Promise<{ decision: Decision; basis: number }> {
     const now = this.options.clock.now();
     await this.statuses.followFeed(now);
+    // The view this decision read (or found current), taken BEFORE the status: a feed read that
+    // another request makes while this one's status read is out is a view this decision never saw.
+    const view = this.statuses.viewStartedAt();
     const status = await this.statuses.status(claims.jti, claims.fid, claims.tid, now);
     // A cached status is vouched for by the feed view read before this decision; a fresh read by itself.
-    const basis = Math.max(status.fetchedAt, this.statuses.viewStartedAt());
+    const basis = Math.max(status.fetchedAt, view);
     return { decision: await this.decideOn(request, claims, status, now), basis };
   }
 

@@ -24,6 +24,7 @@ export class FeedWatcher {
   private readonly cursor = new FeedCursor();
   private lastReadStartedAt: number | undefined;
   private inFlight: Promise<FeedUpdate> | undefined;
+  private readonly listeners: ((update: FeedUpdate) => void)[] = [];
 
   constructor(
     private readonly feed: RevocationFeed,
@@ -42,6 +43,16 @@ export class FeedWatcher {
     return this.inFlight;
   }
 
+  /**
+   * Calls `listener` with every update, synchronously, BEFORE the view counts as current: a cache
+   * that drops what an update names has done so by the time any decision sees `current()` true (a
+   * consumer that applied the update after awaiting `refresh` would leave a few microtask ticks in
+   * which a concurrent decision trusts the new view and a status it names).
+   */
+  subscribe(listener: (update: FeedUpdate) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** When the last successful read started: a status kept since then is current as of that instant. */
   viewStartedAt(): number | undefined {
     return this.lastReadStartedAt;
@@ -57,19 +68,23 @@ export class FeedWatcher {
     try {
       // Up to a second ahead: a writer whose clock runs ahead of ours is still read at once.
       const entries = await this.feed.read(now - FEED_LOOKBACK_MS, now + 1_000);
-      this.lastReadStartedAt = now;
       const gap = previous === undefined || now - previous > FEED_LOOKBACK_MS - 5_000;
       // `due` entries are for the flusher: a container checks `exp` and `graceUntil` on its own clock.
-      return {
+      const update = {
         entries: this.cursor.accept(
           entries.filter((entry) => entry.kind !== 'due'),
           now,
         ),
         gap,
       };
+      for (const listener of this.listeners) listener(update);
+      this.lastReadStartedAt = now;
+      return update;
     } catch (error) {
       this.onReadError?.(error);
-      return { entries: [], gap: true };
+      const update = { entries: [], gap: true };
+      for (const listener of this.listeners) listener(update);
+      return update;
     }
   }
 }

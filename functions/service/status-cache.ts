@@ -4,7 +4,7 @@ import { covers } from '../domain/scopes';
 import { withFamilyState, type TokenRecord } from '../domain/token';
 import { LruCache } from './lru-cache';
 import type { Clock, TokenStatusReader } from './ports';
-import type { FeedWatcher } from './revocation-watch';
+import type { FeedUpdate, FeedWatcher } from './revocation-watch';
 
 /** What the authorizer keeps of a token's record: what a decision reads, nothing else. */
 export type StatusRecord = Pick<
@@ -77,6 +77,7 @@ export class StatusCache {
 
   constructor(private readonly options: StatusCacheOptions) {
     this.statuses = new LruCache(options.capacity ?? 10_000);
+    options.feed?.watcher.subscribe((update) => this.apply(update));
   }
 
   /**
@@ -88,7 +89,12 @@ export class StatusCache {
     const watcher = this.options.feed?.watcher;
     // Within the poll interval there is nothing to read: no promise, no allocation on the warm path.
     if (!watcher || watcher.current(now)) return;
-    const { entries, gap } = await watcher.refresh(now);
+    // What the read names is dropped by the listener (constructor), before the view counts as current.
+    await watcher.refresh(now);
+  }
+
+  /** Drops the cached status of every token and family an update names (everything, after a gap). */
+  private apply({ entries, gap }: FeedUpdate): void {
     if (gap) {
       this.drops++;
       this.statuses.clear();
