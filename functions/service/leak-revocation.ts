@@ -31,7 +31,9 @@ export async function revokeLeaked(deps: LeakRevocationDeps, secrets: readonly s
     const verified = await verifier.verify(secret);
     if (!verified.ok) continue;
     const record = await records.get(verified.claims.jti);
-    if (record) leaked.set(record.familyId, { record, via: 'access_token' });
+    // The record the token names, and only if it is that token's (as the holder and scanner paths check).
+    if (record && record.tenant === verified.claims.tid && record.owner === verified.claims.sub)
+      leaked.set(record.familyId, { record, via: 'access_token' });
   }
   let revoked = 0;
   for (const { record, via } of leaked.values()) {

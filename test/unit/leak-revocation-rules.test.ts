@@ -57,6 +57,20 @@ describe('revokeLeaked', () => {
     expect((await service.get(ann, token.id)).status).toBe('active');
   });
 
+  it.each([
+    ['another tenant', { tid: 'globex' }],
+    ['another owner', { sub: 'mallory' }],
+  ])('revokes nothing for a verified token whose claims name %s than the record its jti names', async (_name, claims) => {
+    const { store, clock, service } = setup();
+    const token = await service.create(ann, jobs);
+    const verified = { ok: true as const, claims: { jti: token.id, sub: ann.userId, tid: ann.tenant, scope: 'jobs:read', ...claims } };
+
+    const revoked = await revokeLeaked({ records: store, families: store, verifier: { verify: () => verified }, clock }, ['t']);
+
+    expect(revoked).toBe(0);
+    expect((await service.get(ann, token.id)).status).toBe('active');
+  });
+
   it('revokes nothing for a genuine access token whose record is gone', async () => {
     const issuing = setup();
     const token = await issuing.service.create(ann, jobs);
