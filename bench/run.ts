@@ -12,7 +12,9 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { dynamoClient } from '../functions/adapters/aws-clients';
@@ -30,6 +32,9 @@ import { systemClock } from '../functions/service/ports';
 import { TokenIssuance } from '../functions/service/token-issuance';
 import { lambdaNode, measureColdStarts, printColdStarts } from './cold-start';
 import { printRevocationModel, runRevocationModel } from './revocation-model';
+
+/** The environment this run started with (the authorizer's settings are added to process.env below). */
+const initialEnvironment = { ...process.env };
 
 interface Result {
   name: string;
@@ -201,5 +206,10 @@ try {
   await dynamo.stop();
 }
 
-// The local front against a bare Node http server, paired rounds (bench/local-front.ts).
-await (await import('./local-front')).benchLocalFront();
+// The local front against a bare Node http server, paired rounds (bench/local-front.ts), in a
+// process of its own: the environment set above for the authorizer's handler is not local mode's.
+const benchDir = dirname(fileURLToPath(import.meta.url));
+execFileSync(process.execPath, [...process.execArgv, join(benchDir, 'local-front.ts')], {
+  stdio: 'inherit',
+  env: initialEnvironment,
+});
