@@ -89,6 +89,12 @@ describe('LruCache', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses a capacity of %s', (capacity) => {
-    expect(() => new LruCache(capacity)).toThrow(RangeError);
+    expect(() => new LruCache(capacity)).toThrow(new RangeError(`An LRU cache holds at least one entry, not ${capacity}`));
+  });
+
+  it('holds one entry at the smallest capacity, forgetting it for the next', () => {
+    const cache = new LruCache<string, number>(1).set('a', 1).set('b', 2);
+
+    expect([...cache]).toEqual([['b', 2]]);
   });
 });
