@@ -17,7 +17,9 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_REGION: 'local' },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      // Property-based files run thousands of cases: 20 s, not vitest's 5 s, so a loaded machine does
+      // not fail them (a cap, not a timing: no test asserts a duration).
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false, testTimeout: 20_000 } },
       {
         extends: true,
         test: {
