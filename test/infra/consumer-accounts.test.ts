@@ -1,9 +1,9 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exampleCatalogue } from '../../functions/domain/routes';
 import { authorizerHandler } from '../../infra/handlers';
 import { PatServiceStack } from '../../infra/pat-service-stack';
-import { logicalIdOf, testApp } from './synth';
+import { logicalIdOf, testApp, withStackOf } from './synth';
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((cleanup) => cleanup()));
@@ -13,17 +13,7 @@ const principal = { AWS: `arn:aws:iam::${consumer}:root` };
 let stack: PatServiceStack;
 let template: Template;
 
-beforeAll(() => {
-  const test = testApp();
-  cleanups.push(test.cleanup);
-  stack = new PatServiceStack(test.app, 'PatService', {
-    env: { account: '111111111111', region: 'eu-west-1' },
-    settings: { catalogue: exampleCatalogue },
-    webConsole: false,
-    consumerAccounts: [consumer],
-  });
-  template = Template.fromStack(stack);
-}, 60_000);
+withStackOf({ consumerAccounts: [consumer] }, (synthesized) => ({ stack, template } = synthesized));
 
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: unknown };
 const statementsFor = (statements: Statement[]) => statements.filter((statement) => JSON.stringify(statement.Principal).includes(consumer));

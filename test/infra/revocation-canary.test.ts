@@ -1,35 +1,27 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleCatalogue } from '../../functions/domain/routes';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { RevocationCanary } from '../../infra/constructs/revocation-canary';
 import { TokenAuthorizer } from '../../infra/constructs/token-authorizer';
-import { PatServiceStack } from '../../infra/pat-service-stack';
-import { logicalIdOf, methodsOf, testApp } from './synth';
+import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { logicalIdOf, methodsOf, withStackOf } from './synth';
 
-const cleanups: Array<() => void> = [];
-afterAll(() => cleanups.forEach((cleanup) => cleanup()));
 const topicArn = 'arn:aws:sns:eu-west-1:111111111111:pat-oncall';
 
 let stack: PatServiceStack;
 let canary: RevocationCanary;
 let template: Template;
 
-beforeAll(() => {
-  const test = testApp();
-  cleanups.push(test.cleanup);
-  stack = new PatServiceStack(test.app, 'PatService', {
-    env: { account: '111111111111', region: 'eu-west-1' },
-    settings: { catalogue: exampleCatalogue },
-    webConsole: false,
-    alarmTopicArn: topicArn,
-  });
-  const api = new apigateway.RestApi(stack, 'CanaryApi');
-  const authorizer = new TokenAuthorizer(stack, 'CanaryTokens', { api, verification: stack.service.verification });
-  const route = RevocationCanary.addRoute(authorizer, api, 'jobs:read');
-  canary = new RevocationCanary(stack, 'Canary', { service: stack.service, ...route });
-  template = Template.fromStack(stack);
-}, 60_000);
+withStackOf(
+  { alarmTopicArn: topicArn },
+  (synthesized) => ({ stack, template } = synthesized),
+  (service) => {
+    const api = new apigateway.RestApi(service, 'CanaryApi');
+    const authorizer = new TokenAuthorizer(service, 'CanaryTokens', { api, verification: service.service.verification });
+    const route = RevocationCanary.addRoute(authorizer, api, 'jobs:read');
+    canary = new RevocationCanary(service, 'Canary', { service: service.service, ...route });
+  },
+);
 
 describe('RevocationCanary', () => {
   it('adds a canary route behind the token authorizer', () => {

@@ -8,7 +8,8 @@ import type { IConstruct } from 'constructs';
 import { projectRoot } from '../../infra/constructs/service-function';
 import { consoleAssetsContextKey } from '../../infra/constructs/web-console';
 import { checksContextKey, checksLevelOf } from '../../infra/control-tower';
-import type { PatServiceStack } from '../../infra/pat-service-stack';
+import { PatServiceStack, type PatServiceStackProps } from '../../infra/pat-service-stack';
+import { exampleCatalogue } from '../../functions/domain/routes';
 import { appProps, buildApp } from '../../infra/service-app';
 
 /** A stand-in for `web/dist` (an index.html, one asset, the local console-config.json): no vite build in tests. */
@@ -52,6 +53,32 @@ export function withServiceStack(use: (synthesized: { stack: PatServiceStack; te
     const stack = buildApp(test.app).service;
     use({ stack, template: Template.fromStack(stack) });
   }, 120_000);
+  afterAll(() => cleanup());
+}
+
+/**
+ * A service stack for one test file, with the props a template test varies (beside account
+ * 111111111111 in eu-west-1, the example catalogue, no console); `extend` adds the file's own
+ * constructs before the template is taken. Synthesized before the file's tests, its output removed after.
+ */
+export function withStackOf(
+  props: Partial<PatServiceStackProps>,
+  use: (synthesized: { stack: PatServiceStack; template: Template }) => void,
+  extend: (stack: PatServiceStack) => void = () => {},
+): void {
+  let cleanup = () => {};
+  beforeAll(() => {
+    const test = testApp();
+    cleanup = test.cleanup;
+    const stack = new PatServiceStack(test.app, 'PatService', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+      settings: { catalogue: exampleCatalogue },
+      webConsole: false,
+      ...props,
+    });
+    extend(stack);
+    use({ stack, template: Template.fromStack(stack) });
+  }, 60_000);
   afterAll(() => cleanup());
 }
 
