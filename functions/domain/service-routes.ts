@@ -378,6 +378,14 @@ export type RouteKeysOf<H extends RouteHandler> =
       : never
     : never;
 
+/** The keys of the routes open to a caller without a signed-in user (a credential in the request, or none). */
+export type OpenRouteKey =
+  Exclude<TableRoute, { access: 'user' | 'admin' }> extends infer R
+    ? R extends { method: infer M extends string; path: infer P extends string }
+      ? `${M} ${P}`
+      : never
+    : never;
+
 /** The routes one handler serves. */
 export function routesServedBy(handler: RouteHandler): readonly ServiceRoute[] {
   return serviceRoutes.filter((route) => route.handler === handler);
