@@ -135,6 +135,10 @@ describe('web console pages at 390, 1024 and 1440 px', { timeout: 180_000 }, () 
       await page.getByRole('radio', { name: 'Inactive' }).check();
       await page.getByText('No revoked or expired tokens.').waitFor();
       await page.getByRole('radio', { name: 'Active', exact: true }).check();
+      // The listing has settled on the active tokens again before its link is followed (a click on a
+      // row the next answer replaces would be lost).
+      await page.waitForLoadState('networkidle');
+      await web.rowOf(page, 'Vendor feed').waitFor();
 
       // A credential's page, by its link, and again by its URL (shareable).
       await web.rowOf(page, 'Vendor feed').getByRole('link', { name: 'Vendor feed of uma: details' }).click();
